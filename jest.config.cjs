@@ -1,0 +1,17 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/tests"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json", diagnostics: false }],
+  },
+  moduleNameMapper: {
+    "^anyio-ts$": "<rootDir>/runtime/index.ts",
+    "^anyio-ts/rt$": "<rootDir>/runtime/rt.ts",
+    "^anyio-ts/jest$": "<rootDir>/runtime/testing/jest.ts",
+    "^anyio-ts/transformer$": "<rootDir>/transformer/typescript/index.ts",
+    "^anyio-ts/babel$": "<rootDir>/transformer/babel/index.ts",
+  },
+  testTimeout: 20000,
+};

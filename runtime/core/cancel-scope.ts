@@ -1,0 +1,477 @@
+/**
+ * Cancel scopes: Trio's level-triggered cancellation.
+ *
+ * Active scopes form a tree: a scope's parent is the innermost scope of the frame that entered
+ * it, and a task's root scope hangs under its task group's scope. Each active scope caches
+ * whether it is *effectively cancelled*:
+ *
+ *   Invariant: `_eff === _cancelCalled || (!_shield && parent._eff)` for every active scope.
+ *
+ * so a checkpoint is a single field read. When the invariant changes for a scope (cancel(), a
+ * deadline, a shield change, a task moving under another scope), the change is pushed down the
+ * subtree, stopping at shields, and every waiter parked in a newly cancelled scope is rejected
+ * with a fresh `Cancelled`. Nothing polls.
+ */
+import { currentFrame, callInFrame, Frame } from "./context";
+import { realClock, type TimerEntry } from "./clock";
+import { Cancelled, NoCurrentTaskError, TimeoutError } from "./errors";
+import { ExceptionGroup } from "./exception-group";
+import { checkDelay, checkInstant } from "./validate";
+import type { TaskHandle } from "./task";
+import type { Waiter } from "./waiter";
+
+const NEW = 0;
+const ACTIVE = 1;
+const EXITED = 2;
+
+let nextScopeId = 1;
+
+/** Options of {@link CancelScope}. */
+export interface CancelScopeOptions {
+  /**
+   * Absolute deadline on the {@link currentTime} clock, in milliseconds.
+   * @default Infinity
+   */
+  deadline?: number;
+  /**
+   * Whether cancellation of enclosing scopes is kept out of this one.
+   * @default false
+   */
+  shield?: boolean;
+}
+
+/**
+ * A region of code that can be cancelled as a whole, like Trio's `CancelScope`.
+ *
+ * Once a scope is cancelled (by {@link CancelScope.cancel}, or because its deadline passed),
+ * every checkpoint inside it raises {@link Cancelled}, again and again, until the code leaves
+ * the scope; the scope then swallows its own cancellation and execution continues after it.
+ * Scopes nest: cancelling one cancels everything inside it, except inside shielded scopes.
+ *
+ * @example
+ * ```ts
+ * const scope = new CancelScope({ deadline: currentTime() + 1000 });
+ * const value = await scope.run(async () => fetchSlowly());
+ * if (scope.cancelledCaught) console.log("gave up after a second");
+ * ```
+ */
+export class CancelScope {
+  /** @internal */ _state = NEW;
+  /** @internal */ _parent: CancelScope | null = null;
+  /** @internal */ _task: TaskHandle<unknown> | null = null;
+  /** @internal */ _cancelCalled = false;
+  /** @internal */ _eff = false;
+  /** @internal */ _shield: boolean;
+  /** @internal */ _deadline: number;
+  /** @internal Delay applied at entry (failAfter computes its deadline when entered). */
+  _relativeDeadline: number | undefined;
+  /** @internal Set for failAfter/failAt scopes: exit raises TimeoutError when the deadline caused the cancel. */
+  _timeout: { reason: string | undefined } | undefined;
+  /** @internal */ _label: string | undefined;
+  private reasonText: string | undefined;
+  private caught = false;
+  private timer: TimerEntry | undefined;
+  private controller: AbortController | undefined;
+  private readonly id = nextScopeId++;
+  // Intrusive lists: children of this scope, and waiters parked directly in it.
+  private firstChild: CancelScope | null = null;
+  private prevSibling: CancelScope | null = null;
+  private nextSibling: CancelScope | null = null;
+  private firstWaiter: Waiter<any> | null = null;
+
+  constructor(options: CancelScopeOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`Expected \`options\` to be an object, got \`${String(options)}\` (${typeof options})`);
+    }
+    const { deadline = Infinity, shield = false } = options;
+    checkInstant("deadline", deadline);
+    checkBoolean("shield", shield);
+    this._deadline = deadline;
+    this._shield = shield;
+  }
+
+  /**
+   * Cancels this scope: every checkpoint inside it raises {@link Cancelled} until it exits.
+   * Allowed before the scope is entered (it is then cancelled on entry), from any task, and
+   * after it exited (no effect). Only the first call's reason is kept.
+   *
+   * @param reason - appears in the message of the `Cancelled` errors it causes.
+   */
+  cancel(reason?: string): void {
+    if (this._cancelCalled) return;
+    const by = currentFrame()?.task.name;
+    this.cancelWith(
+      (reason !== undefined ? String(reason) : "cancelled") + (by !== undefined ? ` (by task '${by}')` : ""),
+    );
+  }
+
+  /** Absolute deadline in milliseconds on the {@link currentTime} clock; `Infinity` for none. Settable while active. */
+  get deadline(): number {
+    if (this._state === NEW && this._relativeDeadline !== undefined) {
+      return clockOf(this).now() + this._relativeDeadline;
+    }
+    return this._deadline;
+  }
+
+  set deadline(value: number) {
+    checkInstant("deadline", value);
+    this._relativeDeadline = undefined;
+    this._deadline = value;
+    if (this._state === ACTIVE) this.armDeadline();
+  }
+
+  /** Whether cancellation of enclosing scopes is kept out. Settable while active. */
+  get shield(): boolean {
+    return this._shield;
+  }
+
+  set shield(value: boolean) {
+    checkBoolean("shield", value);
+    if (value === this._shield) return;
+    this._shield = value;
+    if (this._state === ACTIVE) this.refresh();
+  }
+
+  /** Whether {@link cancel} was called or the deadline passed. */
+  get cancelCalled(): boolean {
+    return this._cancelCalled;
+  }
+
+  /** Whether this scope swallowed a cancellation when it exited. */
+  get cancelledCaught(): boolean {
+    return this.caught;
+  }
+
+  /**
+   * An `AbortSignal` that aborts, synchronously, when this scope becomes effectively cancelled:
+   * by its own {@link cancel} or deadline, or by a visible enclosing scope. Hand it to APIs
+   * such as `fetch` so they stop with the scope.
+   */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this._eff || (this._state !== ACTIVE && this._cancelCalled)) this.abortSignal();
+    }
+    return this.controller.signal;
+  }
+
+  /**
+   * Enters the scope, runs `fn(scope)` inside it, and exits.
+   *
+   * Resolves to `fn`'s value, or to `undefined` when the scope swallowed its own cancellation.
+   * A failAfter/failAt scope rejects with {@link TimeoutError} instead when its deadline
+   * caused the cancellation.
+   *
+   * @throws Error if the scope was entered before (each scope is used for one block only).
+   * @throws NoCurrentTaskError outside {@link run}.
+   */
+  async run<T>(fn: (scope: this) => T | Promise<T>): Promise<T | undefined> {
+    const outer = requireFrame("CancelScope.run()");
+    const inner = this._enter(outer.task, outer.scope);
+    let value: T;
+    try {
+      value = await callInFrame(inner, fn, [this]);
+    } catch (error) {
+      this._exit(true, error);
+      return undefined;
+    }
+    this._exit(false, undefined);
+    return value;
+  }
+
+  /**
+   * Only meaningful in `"use structured"` code, where the transformer turns `using scope = ...`
+   * into an entry and an exit that sees the block's exception.
+   */
+  [Symbol.dispose](): void {
+    throw new Error(
+      this._state === NEW
+        ? "This CancelScope was never entered: `using scope = ...` opens a scope only inside \"use structured\" code " +
+            "compiled by the anyio-ts transformer; in plain code write `await scope.run(async () => { ... })`"
+        : "CancelScope[Symbol.dispose]() cannot exit a scope: scopes entered with run() exit when run() returns",
+    );
+  }
+
+  toString(): string {
+    const state = this._state === NEW ? "new" : this._state === ACTIVE ? "active" : "exited";
+    const parts = [`${this._label ?? "CancelScope"}#${this.id}`, state];
+    if (this._cancelCalled) parts.push("cancelled");
+    if (this._shield) parts.push("shielded");
+    if (this._deadline !== Infinity) parts.push(`deadline=${this._deadline.toFixed(1)}`);
+    return `<${parts.join(" ")}>`;
+  }
+
+  // --- Entry and exit (used by run(), task groups and the transformer's hooks) ---
+
+  /** @internal Enters in `task` under `parent` and returns the frame of the scope's body. */
+  _enter(task: TaskHandle<unknown>, parent: CancelScope | null): Frame {
+    if (this._state !== NEW) {
+      throw new Error(
+        "Each CancelScope may only be used for a single block; create a new CancelScope (or moveOnAfter/failAfter) for each one",
+      );
+    }
+    this._state = ACTIVE;
+    this._task = task;
+    this.linkUnder(parent);
+    task._scope = this;
+    if (this._relativeDeadline !== undefined) {
+      this._deadline = clockOf(this).now() + this._relativeDeadline;
+      this._relativeDeadline = undefined;
+    }
+    this.armDeadline();
+    if (this._eff && this.controller !== undefined) this.abortSignal();
+    return new Frame(task, this);
+  }
+
+  /**
+   * @internal Exits the scope. Returns normally when the body completed or the scope swallowed
+   * its own cancellation (B.2 rule 11); otherwise throws what must propagate.
+   */
+  _exit(hasError: boolean, error: unknown): void {
+    const parentVisiblyCancelled = !this._shield && this._parent !== null && this._parent._eff;
+    this._leave();
+    if (!hasError) return;
+    if (!this._cancelCalled || parentVisiblyCancelled) throw error;
+    let rest: unknown;
+    if (error instanceof Cancelled) {
+      rest = undefined;
+    } else if (error instanceof ExceptionGroup) {
+      const [cancellations, others] = error.split(Cancelled);
+      if (cancellations === undefined) throw error;
+      rest = others;
+    } else {
+      throw error;
+    }
+    this.caught = true;
+    if (rest !== undefined) throw rest;
+    if (this._timeout !== undefined && clockOf(this).now() >= this._deadline) {
+      throw new TimeoutError(this._timeout.reason);
+    }
+  }
+
+  /** @internal Leaves the tree without judging an exception (task ends, group close). */
+  _leave(): void {
+    if (this._state !== ACTIVE) return;
+    this._state = EXITED;
+    this.disarmDeadline();
+    const task = this._task!;
+    if (task._scope === this) task._scope = this._parent;
+    this.unlink();
+  }
+
+  /** @internal Moves an active scope under another parent (a started task joining its group). */
+  _moveUnder(parent: CancelScope): void {
+    this.unlink();
+    this.linkUnder(parent);
+    this.refresh();
+  }
+
+  /** @internal A fresh Cancelled explaining why a checkpoint in this scope raises. */
+  _cancelledError(): Cancelled {
+    return Cancelled._create(this.cancelMessage());
+  }
+
+  private cancelMessage(): string {
+    for (let scope: CancelScope | null = this; scope !== null; scope = scope._shield ? null : scope._parent) {
+      if (scope._cancelCalled) return `Cancelled by cancel scope ${scope.id}: ${scope.reasonText}`;
+    }
+    return "Cancelled";
+  }
+
+  /** @internal */
+  _addWaiter(waiter: Waiter<any>): void {
+    waiter._scope = this;
+    waiter._next = this.firstWaiter;
+    if (this.firstWaiter !== null) this.firstWaiter._prev = waiter;
+    this.firstWaiter = waiter;
+  }
+
+  /** @internal */
+  _removeWaiter(waiter: Waiter<any>): void {
+    if (waiter._prev !== null) waiter._prev._next = waiter._next;
+    else this.firstWaiter = waiter._next;
+    if (waiter._next !== null) waiter._next._prev = waiter._prev;
+    waiter._prev = waiter._next = waiter._scope = null;
+  }
+
+  // --- Cancellation propagation ---
+
+  private cancelWith(reason: string): void {
+    if (this._cancelCalled) return;
+    this._cancelCalled = true;
+    this.reasonText = reason;
+    this.disarmDeadline();
+    if (this._state === ACTIVE) this.propagate();
+    else if (this.controller !== undefined && this._state === NEW) this.abortSignal();
+  }
+
+  /** Recomputes `_eff` from the invariant and pushes a change down the subtree. */
+  private refresh(): void {
+    const eff = this._cancelCalled || (!this._shield && this._parent !== null && this._parent._eff);
+    if (eff && !this._eff) this.propagate();
+    else if (!eff && this._eff) this.clearEffective();
+  }
+
+  private propagate(): void {
+    const signals: CancelScope[] = [];
+    this.markCancelled(this.cancelMessage(), signals);
+    // Abort listeners run user code synchronously: only once the tree is consistent.
+    for (const scope of signals) scope.abortSignal();
+  }
+
+  private clearEffective(): void {
+    this._eff = false;
+    for (let child = this.firstChild; child !== null; child = child.nextSibling) {
+      if (child._eff && !child._cancelCalled) child.clearEffective();
+    }
+  }
+
+  private abortSignal(): void {
+    const controller = this.controller!;
+    if (!controller.signal.aborted) controller.abort(this._cancelledError());
+  }
+
+  private armDeadline(): void {
+    this.disarmDeadline();
+    if (this._cancelCalled || this._deadline === Infinity) return;
+    const timers = this._task!._runner.timers;
+    if (this._deadline <= timers.clock.now()) this.cancelWith("deadline exceeded");
+    else this.timer = timers.add(this._deadline, () => this.cancelWith("deadline exceeded"));
+  }
+
+  private disarmDeadline(): void {
+    if (this.timer === undefined) return;
+    this._task!._runner.timers.remove(this.timer);
+    this.timer = undefined;
+  }
+
+  private linkUnder(parent: CancelScope | null): void {
+    this._parent = parent;
+    this._eff = this._cancelCalled || (!this._shield && parent !== null && parent._eff);
+    if (parent === null) return;
+    this.nextSibling = parent.firstChild;
+    if (parent.firstChild !== null) parent.firstChild.prevSibling = this;
+    parent.firstChild = this;
+  }
+
+  private unlink(): void {
+    const parent = this._parent;
+    if (parent === null) return;
+    if (this.prevSibling !== null) this.prevSibling.nextSibling = this.nextSibling;
+    else parent.firstChild = this.nextSibling;
+    if (this.nextSibling !== null) this.nextSibling.prevSibling = this.prevSibling;
+    this.prevSibling = this.nextSibling = null;
+  }
+
+  private markCancelled(message: string, signals: CancelScope[]): void {
+    this._eff = true;
+    if (this.controller !== undefined) signals.push(this);
+    for (let waiter = this.firstWaiter; waiter !== null; ) {
+      const next: Waiter<any> | null = waiter._next;
+      waiter._cancel(Cancelled._create(message));
+      waiter = next;
+    }
+    for (let child = this.firstChild; child !== null; child = child.nextSibling) {
+      if (!child._eff && !child._shield) child.markCancelled(message, signals);
+    }
+  }
+}
+
+function checkBoolean(name: string, value: unknown): void {
+  if (typeof value !== "boolean") {
+    throw new TypeError(`Expected \`${name}\` to be a boolean, got \`${String(value)}\` (${typeof value})`);
+  }
+}
+
+function clockOf(scope: CancelScope) {
+  return scope._task?._runner.timers.clock ?? currentFrame()?.task._runner.timers.clock ?? realClock;
+}
+
+/** @internal The current frame, or a NoCurrentTaskError naming the API that needs one. */
+export function requireFrame(what: string): Frame {
+  const frame = currentFrame();
+  if (frame === undefined) {
+    throw new NoCurrentTaskError(`${what} must be called from a task: run your program with \`await run(main)\``);
+  }
+  return frame;
+}
+
+/**
+ * A scope that gives up, without an error, once `ms` milliseconds have passed.
+ *
+ * The deadline is computed now, when `moveOnAfter` is called (AnyIO's rule), not when the scope
+ * is entered. After it exits, `scope.cancelledCaught` tells whether the time ran out.
+ *
+ * @param ms - delay in milliseconds; `null` or `Infinity` for no deadline; zero or less cancels at the first checkpoint.
+ * @example
+ * ```ts
+ * const scope = moveOnAfter(500);
+ * await scope.run(async () => { await sleep(1000); });
+ * scope.cancelledCaught; // true
+ * ```
+ */
+export function moveOnAfter(ms: number | null, options: { shield?: boolean } = {}): CancelScope {
+  checkDelay("ms", ms);
+  return moveOnAt(ms === null ? null : currentClock().now() + ms, options);
+}
+
+/**
+ * A scope that gives up, without an error, at the absolute time `deadline`.
+ * @param deadline - on the {@link currentTime} clock; `null` or `Infinity` for none.
+ */
+export function moveOnAt(deadline: number | null, options: { shield?: boolean } = {}): CancelScope {
+  return new CancelScope({ deadline: deadline ?? Infinity, shield: options.shield ?? false });
+}
+
+/**
+ * A scope that raises {@link TimeoutError} if `ms` milliseconds pass before it exits.
+ *
+ * The deadline is computed when the scope is entered. Only a cancellation caused by the
+ * deadline becomes a `TimeoutError`: an explicit `cancel()` just ends the block, and a
+ * cancellation of an enclosing scope propagates as `Cancelled`.
+ *
+ * @param options.reason - the `TimeoutError`'s message.
+ * @example
+ * ```ts
+ * await failAfter(1000).run(async () => { await connect(); }); // TimeoutError after 1 s
+ * ```
+ */
+export function failAfter(ms: number | null, options: { shield?: boolean; reason?: string } = {}): CancelScope {
+  checkDelay("ms", ms);
+  const scope = new CancelScope({ shield: options.shield ?? false });
+  if (ms !== null && ms !== Infinity) scope._relativeDeadline = ms;
+  scope._timeout = { reason: options.reason };
+  return scope;
+}
+
+/** Like {@link failAfter}, with an absolute deadline on the {@link currentTime} clock. */
+export function failAt(deadline: number | null, options: { shield?: boolean; reason?: string } = {}): CancelScope {
+  const scope = new CancelScope({ deadline: deadline ?? Infinity, shield: options.shield ?? false });
+  scope._timeout = { reason: options.reason };
+  return scope;
+}
+
+/**
+ * The nearest deadline that applies to the current code: the smallest deadline among the
+ * enclosing scopes up to and including the first shielded one. `-Infinity` if one of them is
+ * already cancelled; `Infinity` if none has a deadline. Never a checkpoint.
+ */
+export function currentEffectiveDeadline(): number {
+  let deadline = Infinity;
+  for (let scope: CancelScope | null = requireFrame("currentEffectiveDeadline()").scope; scope !== null; ) {
+    if (scope._cancelCalled) return -Infinity;
+    if (scope._deadline < deadline) deadline = scope._deadline;
+    scope = scope._shield ? null : scope._parent;
+  }
+  return deadline;
+}
+
+/** The innermost cancel scope of the running code. Never a checkpoint. */
+export function currentCancelScope(): CancelScope {
+  return requireFrame("currentCancelScope()").scope;
+}
+
+/** @internal The clock of the current run, or the real clock outside one. */
+export function currentClock() {
+  return currentFrame()?.task._runner.timers.clock ?? realClock;
+}

@@ -1,0 +1,120 @@
+/**
+ * Checkpoints and sleeping: the places where a task may be cancelled and others may run.
+ *
+ * Outside `run()` these behave like plain timers and yields (nothing can cancel them), so that
+ * structured helpers called from plain code keep working.
+ */
+import { currentFrame } from "./context";
+import { currentClock, requireFrame } from "./cancel-scope";
+import { realClock, yieldMacrotask } from "./clock";
+import { checkInstant } from "./validate";
+import { Waiter } from "./waiter";
+import type { Runner } from "./runner";
+import type { TaskHandle } from "./task";
+
+/**
+ * Lets other tasks, I/O and timers run (one macrotask), raising `Cancelled` first if the
+ * current code is cancelled. This is a checkpoint.
+ */
+export function checkpoint(): Promise<void> {
+  const frame = currentFrame();
+  if (frame === undefined) return new Promise((resolve) => yieldMacrotask(resolve));
+  if (frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
+  const waiter = new Waiter<void>(frame);
+  yieldMacrotask(() => void waiter.wake());
+  return waiter.promise;
+}
+
+/** Raises `Cancelled` if the current code is cancelled; otherwise returns without yielding. */
+export function checkpointIfCancelled(): Promise<void> {
+  const frame = currentFrame();
+  if (frame !== undefined && frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
+  return Promise.resolve();
+}
+
+/** Lets other tasks run (one macrotask) and never raises, even when cancelled. */
+export function cancelShieldedCheckpoint(): Promise<void> {
+  return new Promise((resolve) => yieldMacrotask(resolve));
+}
+
+/**
+ * Pauses for `ms` milliseconds. This is a checkpoint: it raises `Cancelled` if the current code
+ * is or becomes cancelled, and `sleep(0)` still lets other tasks run.
+ *
+ * @param ms - milliseconds; zero or negative just yields.
+ * @example
+ * ```ts
+ * await sleep(250);
+ * ```
+ */
+export function sleep(ms: number): Promise<void> {
+  checkInstant("ms", ms);
+  return sleepUntilTime(currentClock().now() + ms);
+}
+
+/** Pauses until `currentTime()` reaches `deadline` (milliseconds). This is a checkpoint. */
+export function sleepUntil(deadline: number): Promise<void> {
+  checkInstant("deadline", deadline);
+  return sleepUntilTime(deadline);
+}
+
+/** Pauses until cancelled. This is a checkpoint; it never returns normally. */
+export function sleepForever(): Promise<never> {
+  return sleepUntilTime(Infinity) as Promise<never>;
+}
+
+/**
+ * The current time of the run's clock in milliseconds: monotonic, unrelated to wall-clock
+ * time, and what deadlines are measured against. Never a checkpoint.
+ */
+export function currentTime(): number {
+  return currentClock().now();
+}
+
+/**
+ * Returns once every other task of the run is parked in a runtime operation (sleeping,
+ * waiting for an event, a lock, a child...) and nothing has woken up for a full event-loop
+ * turn. Meant for tests. This is a checkpoint.
+ *
+ * Tasks awaiting promises from outside the runtime in code the transformer did not compile
+ * count as busy, not blocked.
+ */
+export async function waitAllTasksBlocked(): Promise<void> {
+  const frame = requireFrame("waitAllTasksBlocked()");
+  const runner = frame.task._runner;
+  const self = frame.task;
+  // The activity count right after our previous wake-up; our own wake-up adds exactly one.
+  let seen = -1;
+  for (;;) {
+    await checkpoint();
+    const activity = runner.activity;
+    if (!othersBlocked(runner, self)) seen = -1;
+    else if (seen !== -1 && activity === seen + 1) return;
+    else seen = activity;
+  }
+}
+
+function othersBlocked(runner: Runner, self: TaskHandle<unknown>): boolean {
+  if (runner.pendingStarts > 0) return false;
+  for (const task of runner.tasks) if (task !== self && task._blocked === 0) return false;
+  return true;
+}
+
+function sleepUntilTime(deadline: number): Promise<void> {
+  const frame = currentFrame();
+  if (frame === undefined) {
+    if (deadline === Infinity) return new Promise(() => {});
+    const delay = deadline - realClock.now();
+    return new Promise((resolve) => (delay > 0 ? setTimeout(resolve, Math.ceil(delay)) : yieldMacrotask(resolve)));
+  }
+  if (frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
+  const timers = frame.task._runner.timers;
+  const waiter = new Waiter<void>(frame);
+  if (deadline <= timers.clock.now()) {
+    yieldMacrotask(() => void waiter.wake());
+  } else if (deadline !== Infinity) {
+    const entry = timers.add(deadline, () => void waiter.wake());
+    waiter.onCancel = () => timers.remove(entry);
+  }
+  return waiter.promise;
+}

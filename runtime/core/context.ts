@@ -1,0 +1,94 @@
+/**
+ * The current frame: which task is running and which cancel scope is innermost.
+ *
+ * JavaScript has no way to ask "which task am I?" after an `await`, so the runtime keeps that
+ * answer in two places:
+ *
+ * - `current`, a plain module variable, set around every synchronous segment the runtime runs
+ *   (a task body up to its first await, a scope body, a callback) and, once the transformer
+ *   exists, around every synchronous segment of compiled code. Between segments it is
+ *   `undefined`.
+ * - a context carrier (AsyncLocalStorage on Node, Bun and Deno), entered only around callbacks
+ *   that the transformer did not compile, so that plain code keeps its frame across awaits.
+ *   A program whose callbacks are all compiled never enters it and never pays for it.
+ *
+ * Invariant: `current` is restored to its previous value when a segment ends, so after a
+ * microtask boundary it is `undefined` unless compiled code set it for its own segment.
+ */
+import type { CancelScope } from "./cancel-scope";
+import type { TaskHandle } from "./task";
+
+/** The pair every piece of structured code runs in: a task and its innermost cancel scope. */
+export class Frame {
+  constructor(
+    readonly task: TaskHandle<unknown>,
+    readonly scope: CancelScope,
+  ) {}
+}
+
+/** What the host offers to carry a value across awaits (AsyncLocalStorage's shape). */
+export interface ContextCarrier {
+  run<R>(store: Frame, fn: (...args: any[]) => R, ...args: any[]): R;
+  getStore(): Frame | undefined;
+}
+
+let current: Frame | undefined;
+let carrier: ContextCarrier | undefined;
+// Whether a plain callback ever ran under the carrier: until then, reading it is pointless.
+let carrierInUse = false;
+
+/** Marks functions emitted by the transformer; such callbacks never enter the carrier. */
+const STRUCTURED = Symbol.for("anyio-ts.structured");
+
+/** Installs the host's context carrier; the Node entry point does this at load. */
+export function installContextCarrier(next: ContextCarrier | undefined): void {
+  carrier = next;
+}
+
+/** Marks `fn` as compiled structured code and returns it. */
+export function markStructured<F extends Function>(fn: F): F {
+  (fn as any)[STRUCTURED] = true;
+  return fn;
+}
+
+/** True when `fn` was marked by {@link markStructured}. */
+export function isStructured(fn: Function): boolean {
+  return (fn as any)[STRUCTURED] === true;
+}
+
+/** The frame of the code that is running now, or `undefined` outside any task. */
+export function currentFrame(): Frame | undefined {
+  if (current !== undefined) return current;
+  return carrierInUse ? carrier!.getStore() : undefined;
+}
+
+/** Makes `frame` current for a synchronous segment; returns what to restore with {@link leaveFrame}. */
+export function enterFrame(frame: Frame | undefined): Frame | undefined {
+  const previous = current;
+  current = frame;
+  return previous;
+}
+
+/** Ends a segment started with {@link enterFrame}. */
+export function leaveFrame(previous: Frame | undefined): void {
+  current = previous;
+}
+
+/**
+ * Calls `fn(...args)` with `frame` current. Plain (uncompiled) callbacks also run inside the
+ * context carrier, so that they still see `frame` after their awaits; compiled ones do too once
+ * the carrier is in use, so that plain helpers they call inherit the right frame.
+ */
+export function callInFrame<R>(frame: Frame, fn: (...args: any[]) => R, args: readonly unknown[]): R {
+  const previous = current;
+  current = frame;
+  try {
+    if (carrier !== undefined && (carrierInUse || !isStructured(fn))) {
+      carrierInUse = true;
+      return carrier.run(frame, fn, ...args);
+    }
+    return fn(...args);
+  } finally {
+    current = previous;
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * Task groups (Trio's nurseries): a host body plus child tasks that all end before the group
+ * does. A child's failure cancels the group; the group then raises every failure together in
+ * an ExceptionGroup.
+ */
+import { callInFrame, type Frame } from "./context";
+import { CancelScope, requireFrame } from "./cancel-scope";
+import { yieldMacrotask } from "./clock";
+import { Cancelled } from "./errors";
+import { ExceptionGroup } from "./exception-group";
+import { spawnTask, type TaskHandle } from "./task";
+import { checkFunction } from "./validate";
+
+const NEW = 0;
+const ACTIVE = 1;
+const CLOSED = 2;
+
+/** Options for `startSoon` and `start`. */
+export interface SpawnOptions {
+  /** The task's name, shown by `TaskInfo`, `TaskHandle` and the playground's task view. Defaults to the function's name. */
+  name?: string;
+}
+
+/** Passed to a task started with {@link TaskGroup.start}: the task calls `started()` once it is ready. */
+export interface TaskStatus<T = void> {
+  /** Tells the starter that this task is ready; `start()` then returns `value`. Call it once. */
+  started(value?: T): void;
+}
+
+/**
+ * A `TaskStatus` whose `started()` does nothing: the default for a trailing `taskStatus`
+ * parameter, so that one function runs under both `start()` and `startSoon()`.
+ *
+ * @example
+ * ```ts
+ * async function serve(port: number, taskStatus: TaskStatus<number> = TASK_STATUS_IGNORED) { ... }
+ * ```
+ */
+export const TASK_STATUS_IGNORED: TaskStatus<any> = Object.freeze({ started(): void {} });
+
+/**
+ * A group of concurrent tasks with a common lifetime, like Trio's nursery and AnyIO's
+ * `TaskGroup`: `run(body)` runs the body, lets it start children, and returns only when every
+ * child has ended.
+ *
+ * If a child (or the body) raises, the group cancels everything else and then raises all the
+ * errors together in an {@link ExceptionGroup} (always a group, even for one error; see
+ * `unwrapExceptionGroup`).
+ *
+ * @example
+ * ```ts
+ * await createTaskGroup().run(async (tg) => {
+ *   tg.startSoon(worker, "a");
+ *   tg.startSoon({ name: "second" }, worker, "b");
+ * }); // both workers have finished here
+ * ```
+ */
+export class TaskGroup {
+  /** The scope that cancels the host body and every child; cancelling it cancels the group. */
+  readonly cancelScope: CancelScope = new CancelScope();
+  private state = NEW;
+  private host: TaskHandle<unknown> | undefined;
+  /** Children that are running, plus start() calls whose task has not reported yet. */
+  private live = 0;
+  private errors: unknown[] = [];
+  private drained: (() => void) | undefined;
+
+  /** @internal Use {@link createTaskGroup}. */
+  constructor() {
+    this.cancelScope._label = "TaskGroup";
+  }
+
+  /**
+   * Starts `fn(...args)` as a child task and returns its handle at once. Never a checkpoint:
+   * the caller keeps running, and new tasks start in spawn order once it awaits.
+   *
+   * @throws Error if the group is not active (before `run()` or after it ended).
+   */
+  startSoon<A extends unknown[], R>(fn: (...args: A) => Promise<R> | R, ...args: A): TaskHandle<R>;
+  startSoon<A extends unknown[], R>(options: SpawnOptions, fn: (...args: A) => Promise<R> | R, ...args: A): TaskHandle<R>;
+  startSoon(...call: unknown[]): TaskHandle<unknown> {
+    const [options, fn, args] = parseSpawn("startSoon", call);
+    this.checkActive();
+    const host = this.host!;
+    const task = spawnTask(host._runner, taskName(options, fn), host, this.cancelScope, fn, args);
+    this.live++;
+    task._onDone = this.childDone;
+    return task;
+  }
+
+  /**
+   * Starts `fn(...args, taskStatus)` and waits until it calls `taskStatus.started(value)`;
+   * returns that value. Until then the new task runs under the caller (the caller's
+   * cancellation reaches it, and its error is raised here, not in the group); from then on it
+   * belongs to this group. This is a checkpoint.
+   *
+   * @throws Error if the task ends without calling `started()`.
+   */
+  start<A extends unknown[], T>(fn: (...args: [...A, TaskStatus<T>]) => Promise<unknown>, ...args: A): Promise<T>;
+  start<A extends unknown[], T>(
+    options: SpawnOptions,
+    fn: (...args: [...A, TaskStatus<T>]) => Promise<unknown>,
+    ...args: A
+  ): Promise<T>;
+  start(...call: unknown[]): Promise<unknown> {
+    let parsed: ReturnType<typeof parseSpawn>;
+    let caller: Frame;
+    try {
+      parsed = parseSpawn("start", call);
+      this.checkActive();
+      caller = requireFrame("TaskGroup.start()");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const [options, fn, args] = parsed;
+    return new Promise((resolve, reject) => {
+      let reported = false;
+      const status: TaskStatus<unknown> = {
+        started: (value?: unknown) => {
+          if (reported) throw new Error("called 'started' twice on the same task status");
+          reported = true;
+          if (caller.scope._eff) return; // the caller is being cancelled: the task stays put and ends on its own
+          task._parent = this.host!;
+          task._rootScope._moveUnder(this.cancelScope);
+          task._onDone = this.childDone;
+          caller.task._blocked--;
+          resolve(value);
+        },
+      };
+      this.live++; // a pending start keeps the group open
+      caller.task._blocked++;
+      const task = spawnTask(caller.task._runner, taskName(options, fn), caller.task, caller.scope, fn, [...args, status]);
+      task._onDone = (ended) => {
+        caller.task._blocked--;
+        if (ended._failure !== undefined) reject(ended._failure);
+        else if (!ended._succeeded) reject(ended._error ?? caller.scope._cancelledError());
+        else if (reported) reject(caller.scope._cancelledError()); // started() came while the caller was cancelled
+        else reject(new Error("child exited without calling task_status.started()"));
+        this.childEnded();
+      };
+    });
+  }
+
+  /** Cancels the group: the host body and every child. Same as `cancelScope.cancel(reason)`. */
+  cancel(reason?: string): void {
+    this.cancelScope.cancel(reason);
+  }
+
+  /**
+   * Enters the group, runs `fn(tg)` as the host body, waits for every child, and exits.
+   *
+   * Resolves to the body's value (`undefined` if the group swallowed its own cancellation).
+   * This is a checkpoint.
+   *
+   * @throws ExceptionGroup of every error raised by the body or a child.
+   * @throws Error if the group was entered before.
+   */
+  async run<T>(fn: (tg: this) => Promise<T> | T): Promise<T> {
+    checkFunction("fn", fn);
+    const hostFrame = this._enter(requireFrame("TaskGroup.run()"));
+    let value: T | undefined;
+    let hasError = false;
+    let error: unknown;
+    try {
+      value = await callInFrame(hostFrame, fn, [this]);
+    } catch (caught) {
+      hasError = true;
+      error = caught;
+    }
+    await this._exit(hasError, error);
+    return value as T;
+  }
+
+  /**
+   * Only meaningful in `"use structured"` code, where the transformer turns
+   * `await using tg = createTaskGroup()` into an entry and an exit that sees the block's exception.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    throw new Error(
+      "TaskGroup[Symbol.asyncDispose]() cannot close a group: `await using tg = createTaskGroup()` works only inside " +
+        '"use structured" code compiled by the anyio-ts transformer; in plain code write `await createTaskGroup().run(async (tg) => { ... })`',
+    );
+  }
+
+  toString(): string {
+    const state = this.state === NEW ? "new" : this.state === ACTIVE ? "active" : "closed";
+    return `<TaskGroup ${state} children=${this.live}>`;
+  }
+
+  /** @internal Enters the group in `frame`; returns the host body's frame. */
+  _enter(frame: Frame): Frame {
+    if (this.state !== NEW) throw new Error("A TaskGroup can be entered only once; create a new one with createTaskGroup()");
+    this.state = ACTIVE;
+    this.host = frame.task;
+    return this.cancelScope._enter(frame.task, frame.scope);
+  }
+
+  /** @internal Waits for the children, then raises what the group must raise (B.3 rules 19-23). */
+  async _exit(hasError: boolean, error: unknown): Promise<void> {
+    if (hasError && !isOnlyCancellation(error)) this.record(error);
+    const host = this.host!;
+    host._blocked++;
+    if (this.live > 0) {
+      // Not a cancellable wait: cancellation reaches the children through the scope tree, and
+      // the host keeps waiting for them (rule 23).
+      await new Promise<void>((resolve) => (this.drained = resolve));
+    } else {
+      await new Promise<void>((resolve) => yieldMacrotask(resolve));
+    }
+    host._blocked--;
+    this.state = CLOSED;
+    if (this.errors.length > 0) {
+      this.cancelScope._exit(true, new ExceptionGroup("unhandled errors in a TaskGroup", this.errors));
+    } else {
+      this.cancelScope._exit(hasError, error);
+    }
+  }
+
+  private checkActive(): void {
+    if (this.state !== ACTIVE) throw new Error("This task group is not active; no new tasks can be started.");
+  }
+
+  private record(error: unknown): void {
+    this.errors.push(error);
+    this.cancelScope.cancel("a task in the group failed");
+  }
+
+  private readonly childDone = (task: TaskHandle<unknown>): void => {
+    const failure = task._failure;
+    if (failure !== undefined) this.record(failure);
+    this.childEnded();
+  };
+
+  private childEnded(): void {
+    if (--this.live === 0 && this.drained !== undefined) {
+      const drained = this.drained;
+      this.drained = undefined;
+      drained();
+    }
+  }
+}
+
+/**
+ * Creates a task group; enter it with `run()` (or `await using` in structured code).
+ * @example
+ * ```ts
+ * await createTaskGroup().run(async (tg) => { tg.startSoon(job); });
+ * ```
+ */
+export function createTaskGroup(): TaskGroup {
+  return new TaskGroup();
+}
+
+function parseSpawn(method: string, call: unknown[]): [SpawnOptions, (...args: any[]) => unknown, unknown[]] {
+  if (typeof call[0] === "function") return [{}, call[0] as (...args: any[]) => unknown, call.slice(1)];
+  const options = call[0];
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Expected the first argument of ${method}() to be a function or an options object, got \`${String(options)}\` (${typeof options})`,
+    );
+  }
+  checkFunction("fn", call[1]);
+  return [options as SpawnOptions, call[1], call.slice(2)];
+}
+
+function taskName(options: SpawnOptions, fn: Function): string {
+  if (options.name !== undefined) return String(options.name);
+  return fn.name || "<anonymous>";
+}
+
+function isOnlyCancellation(error: unknown): boolean {
+  if (error instanceof Cancelled) return true;
+  return error instanceof ExceptionGroup && error.split(Cancelled)[1] === undefined;
+}

@@ -1,0 +1,303 @@
+/**
+ * Tasks: a native async function run under its own frame, with an identity, a name, a parent
+ * and a root cancel scope of its own (so that one task can be cancelled through its handle).
+ */
+import { callInFrame, currentFrame, Frame } from "./context";
+import { CancelScope, requireFrame } from "./cancel-scope";
+import { Cancelled, TaskCancelled, TaskFailed } from "./errors";
+import { ExceptionGroup } from "./exception-group";
+import { Waiter } from "./waiter";
+import type { Runner } from "./runner";
+
+const PENDING = 0;
+const FINISHED = 1;
+const FAILED = 2;
+const CANCELLED = 3;
+
+let nextTaskId = 1;
+
+/** How a task stands: running or waiting to run, being cancelled, or ended one of three ways. */
+export type TaskHandleStatus = "pending" | "cancelling" | "finished" | "cancelled" | "failed";
+
+/**
+ * A handle on a task started with `tg.startSoon()`: its identity, its state, a way to cancel it
+ * alone, and a way to wait for its result.
+ *
+ * The task group still owns the task: a failure is recorded by the group whether or not
+ * anybody awaits the handle.
+ *
+ * @example
+ * ```ts
+ * const handle = tg.startSoon(fetchUser, 42);
+ * const user = await handle.result(); // throws TaskFailed or TaskCancelled if it did not finish
+ * ```
+ */
+export class TaskHandle<T> {
+  /** Unique among all tasks of the process. */
+  readonly id: number;
+  /** The task's name: the one given to `startSoon`/`start`, else the function's name. */
+  readonly name: string;
+
+  /** @internal */ _runner: Runner;
+  /** @internal The task that `TaskInfo.parentId` reports: the group's host, or start()'s caller until started. */
+  _parent: TaskHandle<unknown> | null;
+  /** @internal */ _rootScope: CancelScope;
+  /** @internal */ _frame!: Frame;
+  /** @internal Innermost active scope, for hasPendingCancellation(). */
+  _scope: CancelScope | null = null;
+  /** @internal Number of runtime operations the task is parked in. */
+  _blocked = 0;
+  /** @internal Called once when the task ends. */
+  _onDone: ((task: TaskHandle<any>) => void) | undefined;
+  private outcome = PENDING;
+  private value: T | undefined;
+  private error: unknown;
+  private watchers: Array<() => void> | undefined;
+  private cachedInfo: TaskInfo | undefined;
+
+  /** @internal */
+  constructor(runner: Runner, name: string, parent: TaskHandle<unknown> | null) {
+    this.id = nextTaskId++;
+    this.name = name;
+    this._runner = runner;
+    this._parent = parent;
+    this._rootScope = new CancelScope();
+    this._rootScope._label = `task '${name}'`;
+  }
+
+  /** Where the task stands now. */
+  get status(): TaskHandleStatus {
+    switch (this.outcome) {
+      case FINISHED:
+        return "finished";
+      case FAILED:
+        return "failed";
+      case CANCELLED:
+        return "cancelled";
+      default:
+        return this._rootScope._eff || this._rootScope.cancelCalled ? "cancelling" : "pending";
+    }
+  }
+
+  /** Cancels this task alone (its siblings and its group go on). No effect once it ended. */
+  cancel(reason?: string): void {
+    if (this.outcome === PENDING) this._rootScope.cancel(reason);
+  }
+
+  /**
+   * Waits for the task to end and returns its value.
+   * This is a checkpoint.
+   * @throws TaskFailed (with the task's error as `cause`) if it failed.
+   * @throws TaskCancelled if it was cancelled.
+   */
+  async result(): Promise<T> {
+    await this.wait();
+    if (this.outcome === FINISHED) return this.value as T;
+    if (this.outcome === FAILED) {
+      throw new TaskFailed(`Task '${this.name}' failed: ${describeError(this.error)}`, { cause: this.error });
+    }
+    throw new TaskCancelled(`Task '${this.name}' was cancelled`, { cause: this.error });
+  }
+
+  /** Waits for the task to end, however it ends. This is a checkpoint. */
+  wait(): Promise<void> {
+    const frame = currentFrame();
+    if (frame === undefined) {
+      return this.outcome !== PENDING ? Promise.resolve() : new Promise((resolve) => this.watch(resolve));
+    }
+    if (frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
+    const waiter = new Waiter<void>(frame);
+    if (this.outcome !== PENDING) {
+      waiter.wake();
+      return waiter.promise;
+    }
+    const wake = () => void waiter.wake();
+    this.watch(wake);
+    waiter.onCancel = () => this.unwatch(wake);
+    return waiter.promise;
+  }
+
+  /** The task's {@link TaskInfo}. */
+  get info(): TaskInfo {
+    return (this.cachedInfo ??= new TaskInfo(this));
+  }
+
+  toString(): string {
+    return `<TaskHandle ${this.status} id=${this.id} name='${this.name}'>`;
+  }
+
+  /** @internal Records how the task ended and tells whoever waits. */
+  _finish(ok: boolean, result: unknown): void {
+    this._rootScope._leave();
+    this._runner.tasks.delete(this);
+    this._runner.activity++;
+    if (ok) {
+      this.outcome = FINISHED;
+      this.value = result as T;
+    } else {
+      const failure = withoutCancellations(result);
+      this.outcome = failure === undefined ? CANCELLED : FAILED;
+      this.error = failure ?? result;
+    }
+    const watchers = this.watchers;
+    this.watchers = undefined;
+    if (watchers !== undefined) for (const wake of watchers) wake();
+    this._onDone?.(this);
+  }
+
+  /** @internal The error that failed the task, if it failed. */
+  get _failure(): unknown {
+    return this.outcome === FAILED ? this.error : undefined;
+  }
+
+  /** @internal */
+  get _ended(): boolean {
+    return this.outcome !== PENDING;
+  }
+
+  /** @internal */
+  get _succeeded(): boolean {
+    return this.outcome === FINISHED;
+  }
+
+  /** @internal */
+  get _value(): T | undefined {
+    return this.value;
+  }
+
+  /** @internal The error the task ended with (a failure or a cancellation). */
+  get _error(): unknown {
+    return this.error;
+  }
+
+  private watch(wake: () => void): void {
+    (this.watchers ??= []).push(wake);
+  }
+
+  private unwatch(wake: () => void): void {
+    const i = this.watchers?.indexOf(wake) ?? -1;
+    if (i >= 0) this.watchers!.splice(i, 1);
+  }
+}
+
+/**
+ * A read-only description of a task, for introspection: what `getCurrentTask()` and
+ * `getRunningTasks()` return. One object per task, so `===` compares tasks.
+ */
+export class TaskInfo {
+  /** @internal */
+  constructor(private readonly task: TaskHandle<unknown>) {}
+
+  /** The task's id (the same as its handle's). */
+  get id(): number {
+    return this.task.id;
+  }
+
+  /** The id of the task that started this one (a task group's host), or null for the root task. */
+  get parentId(): number | null {
+    return this.task._parent?.id ?? null;
+  }
+
+  /** The task's name. */
+  get name(): string {
+    return this.task.name;
+  }
+
+  /** Whether the task's next checkpoint would raise `Cancelled`. */
+  hasPendingCancellation(): boolean {
+    return this.task._scope?._eff ?? false;
+  }
+
+  toString(): string {
+    return `TaskInfo(id=${this.id}, name='${this.name}')`;
+  }
+}
+
+/** The task running the current code. @throws NoCurrentTaskError outside `run()`. */
+export function getCurrentTask(): TaskInfo {
+  return requireFrame("getCurrentTask()").task.info;
+}
+
+/** Every task of the current run that has not finished yet, the root task included. */
+export function getRunningTasks(): TaskInfo[] {
+  return Array.from(requireFrame("getRunningTasks()").task._runner.tasks, (task) => task.info);
+}
+
+// --- Starting tasks ---------------------------------------------------------------------------
+
+// Flat triples (task, fn, args): spawning must not yield, and tasks start in spawn order in one
+// microtask, after the spawner's current synchronous segment.
+const startQueue: unknown[] = [];
+
+/**
+ * @internal Creates a task whose root scope hangs under `parentScope` and queues its start.
+ * The task is visible (getRunningTasks, cancellation) from this moment on.
+ */
+export function spawnTask<T>(
+  runner: Runner,
+  name: string,
+  parent: TaskHandle<unknown> | null,
+  parentScope: CancelScope,
+  fn: (...args: any[]) => T | Promise<T>,
+  args: readonly unknown[],
+): TaskHandle<T> {
+  const task = new TaskHandle<T>(runner, name, parent);
+  task._frame = task._rootScope._enter(task, parentScope);
+  runner.tasks.add(task);
+  runner.pendingStarts++;
+  if (startQueue.length === 0) queueMicrotask(flushStarts);
+  startQueue.push(task, fn, args);
+  return task;
+}
+
+function flushStarts(): void {
+  // Tasks spawned while flushing are appended and started in this same pass.
+  for (let i = 0; i < startQueue.length; i += 3) {
+    const task = startQueue[i] as TaskHandle<unknown>;
+    const fn = startQueue[i + 1] as (...args: any[]) => unknown;
+    const args = startQueue[i + 2] as unknown[];
+    startQueue[i] = startQueue[i + 1] = startQueue[i + 2] = undefined;
+    task._runner.pendingStarts--;
+    task._runner.activity++;
+    runTaskBody(task, fn, args);
+  }
+  startQueue.length = 0;
+}
+
+/** @internal Runs the body of `task` in its frame and finishes the task when it settles. */
+export function runTaskBody(task: TaskHandle<unknown>, fn: (...args: any[]) => unknown, args: readonly unknown[]): void {
+  let result: unknown;
+  try {
+    result = callInFrame(task._frame, fn, args);
+  } catch (error) {
+    task._finish(false, error);
+    return;
+  }
+  if (isThenable(result)) {
+    result.then(
+      (value) => task._finish(true, value),
+      (error) => task._finish(false, error),
+    );
+  } else {
+    task._finish(true, result);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
+}
+
+/** The error without its cancellations: undefined when it was only cancellation. */
+function withoutCancellations(error: unknown): unknown {
+  if (error instanceof Cancelled) return undefined;
+  if (error instanceof ExceptionGroup) return error.split(Cancelled)[1];
+  return error;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

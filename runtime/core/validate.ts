@@ -1,0 +1,30 @@
+/**
+ * Argument checks with one message template:
+ * "Expected `name` to be <what>, got `value` (type)".
+ */
+
+function describe(value: unknown): string {
+  return `\`${typeof value === "string" ? JSON.stringify(value) : String(value)}\` (${typeof value})`;
+}
+
+/** A delay in milliseconds: a number that is not NaN, or null for "no delay limit". */
+export function checkDelay(name: string, value: unknown): asserts value is number | null {
+  if (value === null) return;
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(`Expected \`${name}\` to be a number of milliseconds or null, got ${describe(value)}`);
+  }
+}
+
+/** A point in time on the run's clock: a number that is not NaN (±Infinity allowed). */
+export function checkInstant(name: string, value: unknown): asserts value is number {
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(`Expected \`${name}\` to be a number (milliseconds on the currentTime() clock), got ${describe(value)}`);
+  }
+}
+
+/** A function argument. */
+export function checkFunction(name: string, value: unknown): asserts value is (...args: any[]) => unknown {
+  if (typeof value !== "function") {
+    throw new TypeError(`Expected \`${name}\` to be a function, got ${describe(value)}`);
+  }
+}

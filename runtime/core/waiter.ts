@@ -1,0 +1,74 @@
+/**
+ * A task parked in a runtime operation (a sleep, an event wait, a lock acquire...).
+ *
+ * A waiter is registered with the innermost cancel scope of the frame that parks, so that
+ * cancellation can reach it without polling. It ends exactly once: woken with a value, failed
+ * with an error, or cancelled by its scope. Once woken, a later cancellation cannot undo the
+ * delivery; it lands at the task's next checkpoint instead (no lost results).
+ */
+import type { CancelScope } from "./cancel-scope";
+import type { Frame } from "./context";
+import type { Cancelled } from "./errors";
+import type { TaskHandle } from "./task";
+
+export class Waiter<T = void> {
+  /** Settles when the waiter is woken, failed or cancelled. */
+  readonly promise: Promise<T>;
+  /** The task that parked. */
+  readonly task: TaskHandle<unknown>;
+  /** Whether the waiter has ended (woken, failed or cancelled). */
+  settled = false;
+  /**
+   * Called when cancellation ends the waiter, before its promise rejects: the owning primitive
+   * withdraws the request here (removes it from a queue, clears a timer, passes a grant on).
+   */
+  onCancel: (() => void) | undefined;
+
+  /** @internal */ _prev: Waiter<any> | null = null;
+  /** @internal */ _next: Waiter<any> | null = null;
+  /** @internal */ _scope: CancelScope | null = null;
+  private resolveFn!: (value: T) => void;
+  private rejectFn!: (error: unknown) => void;
+
+  constructor(frame: Frame, onCancel?: () => void) {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolveFn = resolve;
+      this.rejectFn = reject;
+    });
+    this.task = frame.task;
+    this.onCancel = onCancel;
+    frame.scope._addWaiter(this);
+    this.task._blocked++;
+  }
+
+  /** Delivers `value`; returns false (and does nothing) if the waiter already ended. */
+  wake(value: T): boolean {
+    if (this.settled) return false;
+    this.end();
+    this.resolveFn(value);
+    return true;
+  }
+
+  /** Rejects with `error`; returns false (and does nothing) if the waiter already ended. */
+  fail(error: unknown): boolean {
+    if (this.settled) return false;
+    this.end();
+    this.rejectFn(error);
+    return true;
+  }
+
+  /** @internal Called by the scope when it becomes effectively cancelled. */
+  _cancel(error: Cancelled): void {
+    if (this.settled) return;
+    this.end();
+    this.onCancel?.();
+    this.rejectFn(error);
+  }
+
+  private end(): void {
+    this.settled = true;
+    this._scope?._removeWaiter(this);
+    this.task._blocked--;
+    this.task._runner.activity++;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The public names of `anyio-ts`, shared by the Node and browser entry points.
+ *
+ * Layering: `core/` (tasks, frames, cancel scopes, task groups, clock, errors) stands alone and
+ * imports nothing from the rooms above it. Other rooms reach the core only through `rt.ts`.
+ */
+export { run } from "./core/run";
+export {
+  sleep,
+  sleepForever,
+  sleepUntil,
+  currentTime,
+  checkpoint,
+  checkpointIfCancelled,
+  cancelShieldedCheckpoint,
+  waitAllTasksBlocked,
+} from "./core/checkpoint";
+export {
+  CancelScope,
+  moveOnAfter,
+  moveOnAt,
+  failAfter,
+  failAt,
+  currentEffectiveDeadline,
+  currentCancelScope,
+} from "./core/cancel-scope";
+export type { CancelScopeOptions } from "./core/cancel-scope";
+export { createTaskGroup, TaskGroup, TASK_STATUS_IGNORED } from "./core/task-group";
+export type { TaskStatus, SpawnOptions } from "./core/task-group";
+export { TaskHandle, TaskInfo, getCurrentTask, getRunningTasks } from "./core/task";
+export type { TaskHandleStatus } from "./core/task";
+export { ExceptionGroup, unwrapExceptionGroup } from "./core/exception-group";
+export type { ErrorClass } from "./core/exception-group";
+export {
+  Cancelled,
+  getCancelledExcClass,
+  isCancelled,
+  TimeoutError,
+  BrokenResourceError,
+  BusyResourceError,
+  ClosedResourceError,
+  EndOfStream,
+  WouldBlock,
+  DelimiterNotFound,
+  IncompleteRead,
+  TypedAttributeLookupError,
+  BrokenWorkerProcess,
+  ConnectionFailed,
+  TaskFailed,
+  TaskCancelled,
+  TaskNotFinished,
+  NoCurrentTaskError,
+} from "./core/errors";
