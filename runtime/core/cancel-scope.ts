@@ -79,7 +79,10 @@ export class CancelScope {
   private nextSibling: CancelScope | null = null;
   private firstWaiter: Waiter<any> | null = null;
 
-  constructor(options: CancelScopeOptions = {}) {
+  constructor(options?: CancelScopeOptions) {
+    this._deadline = Infinity;
+    this._shield = false;
+    if (options === undefined) return;
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`Expected \`options\` to be an object, got \`${String(options)}\` (${typeof options})`);
     }

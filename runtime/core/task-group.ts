@@ -78,11 +78,23 @@ export class TaskGroup {
    */
   startSoon<A extends unknown[], R>(fn: (...args: A) => Promise<R> | R, ...args: A): TaskHandle<R>;
   startSoon<A extends unknown[], R>(options: SpawnOptions, fn: (...args: A) => Promise<R> | R, ...args: A): TaskHandle<R>;
-  startSoon(...call: unknown[]): TaskHandle<unknown> {
-    const [options, fn, args] = parseSpawn("startSoon", call);
+  startSoon(first: unknown, ...rest: unknown[]): TaskHandle<unknown> {
+    let name: string | Function;
+    let fn: (...args: any[]) => unknown;
+    let args: unknown[];
+    if (typeof first === "function") {
+      name = fn = first as (...args: any[]) => unknown;
+      args = rest;
+    } else {
+      const options = checkOptions("startSoon", first);
+      fn = rest[0] as (...args: any[]) => unknown;
+      checkFunction("fn", fn);
+      name = options.name !== undefined ? String(options.name) : fn;
+      args = rest.slice(1);
+    }
     this.checkActive();
     const host = this.host!;
-    const task = spawnTask(host._runner, taskName(options, fn), host, this.cancelScope, fn, args);
+    const task = spawnTask(host._runner, name, host, this.cancelScope, fn, args);
     this.live++;
     task._onDone = this.childDone;
     return task;
@@ -112,7 +124,7 @@ export class TaskGroup {
     } catch (error) {
       return Promise.reject(error);
     }
-    const [options, fn, args] = parsed;
+    const [name, fn, args] = parsed;
     return new Promise((resolve, reject) => {
       let reported = false;
       const status: TaskStatus<unknown> = {
@@ -129,7 +141,7 @@ export class TaskGroup {
       };
       this.live++; // a pending start keeps the group open
       caller.task._blocked++;
-      const task = spawnTask(caller.task._runner, taskName(options, fn), caller.task, caller.scope, fn, [...args, status]);
+      const task = spawnTask(caller.task._runner, name, caller.task, caller.scope, fn, [...args, status]);
       task._onDone = (ended) => {
         caller.task._blocked--;
         if (ended._failure !== undefined) reject(ended._failure);
@@ -251,21 +263,20 @@ export function createTaskGroup(): TaskGroup {
   return new TaskGroup();
 }
 
-function parseSpawn(method: string, call: unknown[]): [SpawnOptions, (...args: any[]) => unknown, unknown[]] {
-  if (typeof call[0] === "function") return [{}, call[0] as (...args: any[]) => unknown, call.slice(1)];
-  const options = call[0];
+function checkOptions(method: string, options: unknown): SpawnOptions {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
       `Expected the first argument of ${method}() to be a function or an options object, got \`${String(options)}\` (${typeof options})`,
     );
   }
-  checkFunction("fn", call[1]);
-  return [options as SpawnOptions, call[1], call.slice(2)];
+  return options as SpawnOptions;
 }
 
-function taskName(options: SpawnOptions, fn: Function): string {
-  if (options.name !== undefined) return String(options.name);
-  return fn.name || "<anonymous>";
+function parseSpawn(method: string, call: unknown[]): [string | Function, (...args: any[]) => unknown, unknown[]] {
+  if (typeof call[0] === "function") return [call[0], call[0] as (...args: any[]) => unknown, call.slice(1)];
+  const options = checkOptions(method, call[0]);
+  checkFunction("fn", call[1]);
+  return [options.name !== undefined ? String(options.name) : call[1], call[1], call.slice(2)];
 }
 
 function isOnlyCancellation(error: unknown): boolean {

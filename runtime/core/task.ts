@@ -35,8 +35,8 @@ export type TaskHandleStatus = "pending" | "cancelling" | "finished" | "cancelle
 export class TaskHandle<T> {
   /** Unique among all tasks of the process. */
   readonly id: number;
-  /** The task's name: the one given to `startSoon`/`start`, else the function's name. */
-  readonly name: string;
+  /** @internal A name, or the function to take it from when first asked (reading `fn.name` is slow). */
+  _name: string | Function;
 
   /** @internal */ _runner: Runner;
   /** @internal The task that `TaskInfo.parentId` reports: the group's host, or start()'s caller until started. */
@@ -56,13 +56,19 @@ export class TaskHandle<T> {
   private cachedInfo: TaskInfo | undefined;
 
   /** @internal */
-  constructor(runner: Runner, name: string, parent: TaskHandle<unknown> | null) {
+  constructor(runner: Runner, name: string | Function, parent: TaskHandle<unknown> | null) {
     this.id = nextTaskId++;
-    this.name = name;
+    this._name = name;
     this._runner = runner;
     this._parent = parent;
     this._rootScope = new CancelScope();
-    this._rootScope._label = `task '${name}'`;
+    this._rootScope._label = "task";
+  }
+
+  /** The task's name: the one given to `startSoon`/`start`, else the function's name. */
+  get name(): string {
+    if (typeof this._name === "function") this._name = this._name.name || "<anonymous>";
+    return this._name;
   }
 
   /** Where the task stands now. */
@@ -235,7 +241,7 @@ const startQueue: unknown[] = [];
  */
 export function spawnTask<T>(
   runner: Runner,
-  name: string,
+  name: string | Function,
   parent: TaskHandle<unknown> | null,
   parentScope: CancelScope,
   fn: (...args: any[]) => T | Promise<T>,

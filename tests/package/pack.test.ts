@@ -1,0 +1,168 @@
+// Builds and packs anyio-ts as `npm publish` would, installs the tarball into a fresh project,
+// and uses it from plain Node: the test that the published package works for a user who has
+// never seen this repository.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const root = path.resolve(__dirname, "../..");
+const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
+  name: string;
+  exports: Record<string, string | Record<string, string>>;
+};
+
+/** Each subpath, and names its CommonJS module must export. */
+const SUBPATHS: Record<string, string[]> = {
+  "anyio-ts": ["run", "sleep", "createTaskGroup", "CancelScope", "moveOnAfter", "failAfter", "TimeoutError"],
+  "anyio-ts/rt": ["currentFrame", "enterFrame", "leaveFrame", "markStructured", "enterScope", "exitScope"],
+  "anyio-ts/transformer": ["STRUCTURED_DIRECTIVE", "UNSTRUCTURED_DIRECTIVE", "classifyDirective"],
+  "anyio-ts/babel": ["STRUCTURED_DIRECTIVE", "UNSTRUCTURED_DIRECTIVE", "classifyDirective"],
+  "anyio-ts/jest": ["structuredTest"],
+};
+
+const npmEnv = {
+  ...process.env,
+  npm_config_audit: "false",
+  npm_config_fund: "false",
+  npm_config_update_notifier: "false",
+  npm_config_loglevel: "error",
+};
+
+/** Runs a command and returns its stdout; on failure, throws with everything it printed. */
+function sh(command: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(command, args, {
+      cwd,
+      env: npmEnv,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (error) {
+    const { stdout, stderr, status } = error as { stdout?: string; stderr?: string; status?: number };
+    throw new Error(
+      `\`${[path.basename(command), ...args].join(" ")}\` exited with ${status} in ${cwd}\n` +
+        `${stdout ?? ""}${stderr ?? ""}`,
+    );
+  }
+}
+
+function node(cwd: string, args: string[]): string {
+  return sh(process.execPath, args, cwd).trim();
+}
+
+describe("the packed package", () => {
+  let workDir: string;
+  let consumer: string;
+  let installed: string;
+
+  beforeAll(() => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-pack-"));
+    sh("npm", ["run", "build"], root);
+    const [packed] = JSON.parse(
+      sh("npm", ["pack", "--json", "--pack-destination", workDir], root),
+    ) as { filename: string }[];
+    const tarball = path.join(workDir, path.basename(packed!.filename));
+
+    consumer = path.join(workDir, "consumer");
+    fs.mkdirSync(consumer);
+    fs.writeFileSync(
+      path.join(consumer, "package.json"),
+      JSON.stringify({ name: "consumer", version: "1.0.0", private: true }, null, 2),
+    );
+    const install = ["install", "--no-audit", "--no-fund", "--no-save", tarball];
+    try {
+      // The tarball has no dependencies, so nothing needs the network.
+      sh("npm", [...install, "--offline"], consumer);
+    } catch {
+      sh("npm", install, consumer);
+    }
+    installed = path.join(consumer, "node_modules", pkg.name);
+  }, 120_000);
+
+  afterAll(() => {
+    if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test("ships only dist/, the README and package.json", () => {
+    const top = fs.readdirSync(installed).sort();
+    expect(top.filter((name) => !["LICENSE", "CHANGELOG.md"].includes(name))).toEqual([
+      "README.md",
+      "dist",
+      "package.json",
+    ]);
+    expect(fs.existsSync(path.join(installed, "dist", "tests"))).toBe(false);
+  });
+
+  test("every file named in package.json exports is in the package", () => {
+    const targets = Object.values(pkg.exports).flatMap((target) =>
+      typeof target === "string" ? [target] : Object.values(target),
+    );
+    const missing = targets.filter((target) => !fs.existsSync(path.join(installed, target)));
+    expect(missing).toEqual([]);
+  });
+
+  test.each(Object.keys(SUBPATHS))("%s has type declarations", (subpath) => {
+    const entry = pkg.exports["." + subpath.slice(pkg.name.length)];
+    expect(entry).toBeDefined();
+    const types = typeof entry === "object" ? entry.types : undefined;
+    expect(types).toMatch(/\.d\.ts$/);
+    expect(fs.existsSync(path.join(installed, types!))).toBe(true);
+  });
+
+  test.each(Object.entries(SUBPATHS))("plain node can require %s", (subpath, names) => {
+    const script = `const m = require(${JSON.stringify(subpath)});
+      console.log(JSON.stringify(${JSON.stringify(names)}.filter((n) => m[n] === undefined)));`;
+    expect(JSON.parse(node(consumer, ["-e", script]))).toEqual([]);
+  });
+
+  test("plain node can import the runtime from an ES module", () => {
+    const script = `import { run, createTaskGroup } from "anyio-ts";
+      console.log(typeof run, typeof createTaskGroup);`;
+    expect(node(consumer, ["--input-type=module", "-e", script])).toBe("function function");
+  });
+
+  test("a program using run() and a task group runs with plain node", () => {
+    const script = `
+      const { run, createTaskGroup, sleep, moveOnAfter } = require("anyio-ts");
+      run(async () => {
+        const order = [];
+        await createTaskGroup().run((tg) => {
+          tg.startSoon(async () => { await sleep(20); order.push("slow"); });
+          tg.startSoon(async () => { await sleep(1); order.push("fast"); });
+          tg.startSoon(async () => {
+            await moveOnAfter(5).run(() => sleep(10000));
+            order.push("moved-on");
+          });
+        });
+        return order.join(",");
+      }).then((result) => console.log(result));`;
+    expect(node(consumer, ["-e", script])).toBe("fast,moved-on,slow");
+  });
+
+  test("TypeScript resolves every subpath's types with node16 resolution", () => {
+    const source = Object.keys(SUBPATHS)
+      .map((subpath, i) => `import * as m${i} from ${JSON.stringify(subpath)};\nvoid m${i};`)
+      .join("\n");
+    fs.writeFileSync(path.join(consumer, "index.ts"), source + "\n");
+    fs.writeFileSync(
+      path.join(consumer, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          module: "node16",
+          moduleResolution: "node16",
+          target: "ES2022",
+          lib: ["ES2022", "DOM", "ESNext.Disposable"],
+          types: [],
+          strict: true,
+          skipLibCheck: true,
+          noEmit: true,
+        },
+        files: ["index.ts"],
+      }),
+    );
+    const tsc = require.resolve("typescript/bin/tsc", { paths: [root] });
+    node(consumer, [tsc, "-p", "."]); // throws with tsc's diagnostics on failure
+  });
+});

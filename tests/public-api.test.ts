@@ -1,0 +1,137 @@
+// The runtime's public names from API.md sections 1-4 (shared/API.md, the contract tests outside
+// this repository are written against). The list is copied here so the test does not depend on
+// files beside the repository; keep it in step with API.md.
+import * as api from "anyio-ts";
+
+const FUNCTIONS = [
+  // 1. Running and time
+  "run",
+  "sleep",
+  "sleepForever",
+  "sleepUntil",
+  "currentTime",
+  "checkpoint",
+  "checkpointIfCancelled",
+  "cancelShieldedCheckpoint",
+  // 2. Cancellation
+  "getCancelledExcClass",
+  "isCancelled",
+  "moveOnAfter",
+  "moveOnAt",
+  "failAfter",
+  "failAt",
+  "currentEffectiveDeadline",
+  "currentCancelScope",
+  // 3. Tasks
+  "createTaskGroup",
+  "getCurrentTask",
+  "getRunningTasks",
+  "waitAllTasksBlocked",
+  // 4. Errors
+  "unwrapExceptionGroup",
+] as const;
+
+const CLASSES = ["CancelScope", "TaskHandle", "TaskInfo"] as const;
+
+const ERROR_CLASSES = [
+  "Cancelled",
+  "ExceptionGroup",
+  "TimeoutError",
+  "BrokenResourceError",
+  "BusyResourceError",
+  "ClosedResourceError",
+  "EndOfStream",
+  "WouldBlock",
+  "DelimiterNotFound",
+  "IncompleteRead",
+  "TypedAttributeLookupError",
+  "BrokenWorkerProcess",
+  "ConnectionFailed",
+  "TaskFailed",
+  "TaskCancelled",
+  "TaskNotFinished",
+  "NoCurrentTaskError",
+] as const;
+
+// The type-only names of sections 3-4; `npm run typecheck` fails if one is not exported.
+export type PublicTypes = [api.TaskGroup, api.TaskStatus<number>, api.ErrorClass];
+
+const exported = api as unknown as Record<string, unknown>;
+
+function isClass(value: unknown): value is abstract new (...args: never[]) => unknown {
+  return typeof value === "function" && /^class\b/.test(Function.prototype.toString.call(value));
+}
+
+/** Arguments that make a valid instance, for the error classes whose constructor needs some. */
+const ERROR_ARGS: Partial<Record<(typeof ERROR_CLASSES)[number], unknown[]>> = {
+  ExceptionGroup: ["message", [new Error("member")]],
+};
+
+describe("the public API (API.md sections 1-4)", () => {
+  test.each(FUNCTIONS)("exports the function %s", (name) => {
+    expect(typeof exported[name]).toBe("function");
+    expect(isClass(exported[name])).toBe(false);
+  });
+
+  test.each(CLASSES)("exports the class %s", (name) => {
+    expect(isClass(exported[name])).toBe(true);
+  });
+
+  test.each(ERROR_CLASSES)("exports the error class %s, extending Error", (name) => {
+    const cls = exported[name];
+    expect(isClass(cls)).toBe(true);
+    expect((cls as { prototype: unknown }).prototype).toBeInstanceOf(Error);
+  });
+
+  test("ExceptionGroup extends AggregateError", () => {
+    expect(api.ExceptionGroup.prototype).toBeInstanceOf(AggregateError);
+  });
+
+  test("exports TASK_STATUS_IGNORED, whose started() does nothing", () => {
+    expect(typeof api.TASK_STATUS_IGNORED.started).toBe("function");
+    expect(() => api.TASK_STATUS_IGNORED.started()).not.toThrow();
+  });
+
+  test("getCancelledExcClass() returns Cancelled", () => {
+    expect(api.getCancelledExcClass()).toBe(api.Cancelled);
+  });
+
+  test.each(ERROR_CLASSES.filter((name) => name !== "Cancelled"))(
+    "an instance of %s is named after its class",
+    (name) => {
+      const cls = exported[name] as new (...args: unknown[]) => Error;
+      const error = new cls(...(ERROR_ARGS[name] ?? []));
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe(name);
+    },
+  );
+
+  test("a real cancellation is named Cancelled", async () => {
+    let caught: unknown;
+    await api.run(() =>
+      new api.CancelScope().run(async (scope) => {
+        scope.cancel();
+        try {
+          await api.checkpoint();
+        } catch (error) {
+          caught = error;
+          throw error;
+        }
+      }),
+    );
+    expect(caught).toBeInstanceOf(api.Cancelled);
+    expect((caught as Error).name).toBe("Cancelled");
+    expect(api.isCancelled(caught)).toBe(true);
+  });
+
+  test("a real timeout is a TimeoutError named TimeoutError", async () => {
+    const outcome = await api
+      .run(() => api.failAfter(0).run(() => api.sleep(1000)))
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(outcome).toBeInstanceOf(api.TimeoutError);
+    expect((outcome as Error).name).toBe("TimeoutError");
+  });
+});

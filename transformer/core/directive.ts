@@ -1,0 +1,114 @@
+/**
+ * The directive rules both transformer front ends share: which string-literal directives mark
+ * code as structured or unstructured, and which ones look like a typo of either.
+ *
+ * A directive is the string value of a leading expression statement (`"use structured";`), the
+ * same position JavaScript gives `"use strict"`. The front ends find the directives; this module
+ * only decides what a directive's text means, so both report the same thing for the same text.
+ */
+
+/** The directive that marks an async function, or a whole file, as structured code. */
+export const STRUCTURED_DIRECTIVE = "use structured";
+
+/** The directive that opts an async function (and what it contains) out of structured code. */
+export const UNSTRUCTURED_DIRECTIVE = "use unstructured";
+
+/**
+ * What a directive's text means to the transformer.
+ *
+ * - `"structured"`: exactly {@link STRUCTURED_DIRECTIVE}.
+ * - `"unstructured"`: exactly {@link UNSTRUCTURED_DIRECTIVE}.
+ * - `"misspelled"`: a near miss of either, which the transformer reports as an error rather than
+ *   silently leaving the code unstructured.
+ * - `"other"`: any other directive (`"use strict"`, `"use client"`, ...), left alone.
+ */
+export type DirectiveKind = "structured" | "unstructured" | "misspelled" | "other";
+
+/** Directives within this Damerau-Levenshtein distance of a real one count as misspelled. */
+const MAX_TYPO_DISTANCE = 2;
+
+/**
+ * Classifies the text of a directive (its string value, without the quotes).
+ *
+ * Only the exact texts `"use structured"` and `"use unstructured"` take effect. A near miss is
+ * `"misspelled"`: after lowercasing, it is within Damerau-Levenshtein distance 2 of either
+ * directive (`"use structure"`, `"use strucutred"`, `"Use Structured"`, `"use structured "`), or
+ * it equals one once spaces, hyphens and underscores are dropped (`"use-structured"`,
+ * `"usestructured"`, `"USE_UNSTRUCTURED"`). Everything else is `"other"`.
+ *
+ * Never throws; pure and cheap enough to call on every directive of a file.
+ *
+ * @example
+ * ```ts
+ * classifyDirective("use structured");  // "structured"
+ * classifyDirective("use-structured");  // "misspelled"
+ * classifyDirective("use strict");      // "other"
+ * ```
+ */
+export function classifyDirective(text: string): DirectiveKind {
+  if (text === STRUCTURED_DIRECTIVE) return "structured";
+  if (text === UNSTRUCTURED_DIRECTIVE) return "unstructured";
+  return isNearMiss(text) ? "misspelled" : "other";
+}
+
+function isNearMiss(text: string): boolean {
+  const lower = text.toLowerCase();
+  const squashed = squash(lower);
+  for (const directive of [STRUCTURED_DIRECTIVE, UNSTRUCTURED_DIRECTIVE]) {
+    if (squashed === squash(directive)) return true;
+    if (damerauLevenshtein(lower, directive, MAX_TYPO_DISTANCE) <= MAX_TYPO_DISTANCE) return true;
+  }
+  return false;
+}
+
+function squash(text: string): string {
+  return text.replace(/[\s_-]+/g, "");
+}
+
+/**
+ * The Damerau-Levenshtein distance between `a` and `b` (insertions, deletions, substitutions and
+ * transpositions of adjacent characters, each costing 1; unrestricted, so a transposed pair may
+ * be edited further). Returns `limit + 1` early when the lengths alone rule out `<= limit`.
+ *
+ * @internal
+ */
+export function damerauLevenshtein(a: string, b: string, limit = Infinity): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  // Lowrance-Wagner: d has a border row and column of "infinity" (maxDist) around the usual table,
+  // so row/column i+1 holds the prefix a[0..i). lastRow maps a character to the last row of a
+  // in which it occurred.
+  const maxDist = a.length + b.length;
+  const width = b.length + 2;
+  const d = new Array<number>((a.length + 2) * width).fill(0);
+  const at = (i: number, j: number): number => i * width + j;
+  d[at(0, 0)] = maxDist;
+  for (let i = 0; i <= a.length; i++) {
+    d[at(i + 1, 0)] = maxDist;
+    d[at(i + 1, 1)] = i;
+  }
+  for (let j = 0; j <= b.length; j++) {
+    d[at(0, j + 1)] = maxDist;
+    d[at(1, j + 1)] = j;
+  }
+  const lastRow = new Map<string, number>();
+  for (let i = 1; i <= a.length; i++) {
+    let lastMatchCol = 0;
+    for (let j = 1; j <= b.length; j++) {
+      const k = lastRow.get(b[j - 1]!) ?? 0;
+      const l = lastMatchCol;
+      let cost = 1;
+      if (a[i - 1] === b[j - 1]) {
+        cost = 0;
+        lastMatchCol = j;
+      }
+      d[at(i + 1, j + 1)] = Math.min(
+        d[at(i, j)]! + cost, // substitution (or match)
+        d[at(i + 1, j)]! + 1, // insertion
+        d[at(i, j + 1)]! + 1, // deletion
+        d[at(k, l)]! + (i - k - 1) + 1 + (j - l - 1), // transposition
+      );
+    }
+    lastRow.set(a[i - 1]!, i);
+  }
+  return d[at(a.length + 1, b.length + 1)]!;
+}
