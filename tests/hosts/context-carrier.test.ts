@@ -1,0 +1,48 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { buildSync } from "esbuild";
+
+// The program is bundled once (as the Node entry point would be resolved by each host) and run
+// by each host's own binary, installed from npm.
+const root = path.resolve(__dirname, "../..");
+const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
+let bundle: string;
+let workDir: string;
+
+beforeAll(() => {
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-hosts-"));
+  bundle = path.join(workDir, "program.mjs");
+  buildSync({
+    entryPoints: [path.join(__dirname, "fixtures", "context-program.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "es2022",
+    outfile: bundle,
+    alias: { "anyio-ts": path.join(root, "runtime", "index.ts") },
+    logLevel: "silent",
+  });
+});
+
+afterAll(() => fs.rmSync(workDir, { recursive: true, force: true }));
+
+const expected = ["cancelledCaught:true", "fast:true", "fast:true", "slow:true", "slow:true"];
+const hosts: Array<[string, () => string[]]> = [
+  ["node", () => [process.execPath, bundle]],
+  ["bun", () => [bin("bun"), bundle]],
+  ["deno", () => [bin("deno"), "run", "--allow-all", "--quiet", bundle]],
+];
+
+describe.each(hosts)("on %s", (_host, command) => {
+  test("plain callbacks keep their task and cancel scope across foreign awaits", () => {
+    const [file, ...args] = command();
+    const output = execFileSync(file, args, {
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    });
+    expect(JSON.parse(output.trim().split("\n").pop()!)).toEqual(expected);
+  });
+});
