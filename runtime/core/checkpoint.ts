@@ -9,8 +9,6 @@ import { currentClock, requireFrame } from "./cancel-scope";
 import { realClock, yieldMacrotask } from "./clock";
 import { checkInstant } from "./validate";
 import { Waiter } from "./waiter";
-import type { Runner } from "./runner";
-import type { TaskHandle } from "./task";
 
 /**
  * Lets other tasks, I/O and timers run (one macrotask), raising `Cancelled` first if the
@@ -88,16 +86,10 @@ export async function waitAllTasksBlocked(): Promise<void> {
   for (;;) {
     await checkpoint();
     const activity = runner.activity;
-    if (!othersBlocked(runner, self)) seen = -1;
+    if (!runner.othersBlocked(self)) seen = -1;
     else if (seen !== -1 && activity === seen + 1) return;
     else seen = activity;
   }
-}
-
-function othersBlocked(runner: Runner, self: TaskHandle<unknown>): boolean {
-  if (runner.pendingStarts > 0) return false;
-  for (const task of runner.tasks) if (task !== self && task._blocked === 0) return false;
-  return true;
 }
 
 function sleepUntilTime(deadline: number): Promise<void> {

@@ -28,7 +28,7 @@ export async function run<T, A extends unknown[]>(fn: (...args: A) => T | Promis
   const runner = new Runner();
   const root = new TaskHandle<T>(runner, fn.name || "run", null);
   root._frame = root._rootScope._enter(root, null);
-  runner.tasks.add(root);
+  runner.addTask(root);
   try {
     const value = await callInFrame(root._frame, fn, args);
     root._finish(true, value);

@@ -15,8 +15,10 @@ import { Timers, type Clock } from "./clock";
 import type { TaskHandle } from "./task";
 
 export class Runner {
-  /** Tasks that have been spawned and not yet finished, the root task included. */
-  readonly tasks = new Set<TaskHandle<unknown>>();
+  // Tasks spawned and not yet finished, the root task included, oldest first: an intrusive list,
+  // since a Set would give every task an identity hash and a table entry.
+  private head: TaskHandle<unknown> | null = null;
+  private tail: TaskHandle<unknown> | null = null;
   readonly timers: Timers;
   /** Bumped on every task start, finish and wake-up. */
   activity = 0;
@@ -25,6 +27,39 @@ export class Runner {
 
   constructor(clock?: Clock) {
     this.timers = new Timers(clock);
+  }
+
+  addTask(task: TaskHandle<unknown>): void {
+    task._prevTask = this.tail;
+    if (this.tail !== null) this.tail._nextTask = task;
+    else this.head = task;
+    this.tail = task;
+  }
+
+  removeTask(task: TaskHandle<unknown>): void {
+    const { _prevTask: prev, _nextTask: next } = task;
+    if (prev !== null) prev._nextTask = next;
+    else if (this.head === task) this.head = next;
+    else return; // not in the list
+    if (next !== null) next._prevTask = prev;
+    else this.tail = prev;
+    task._prevTask = task._nextTask = null;
+  }
+
+  /** Every task that has not finished yet, oldest first. */
+  liveTasks(): TaskHandle<unknown>[] {
+    const tasks: TaskHandle<unknown>[] = [];
+    for (let task = this.head; task !== null; task = task._nextTask) tasks.push(task);
+    return tasks;
+  }
+
+  /** True when every live task except `self` is parked in a runtime operation. */
+  othersBlocked(self: TaskHandle<unknown>): boolean {
+    if (this.pendingStarts > 0) return false;
+    for (let task = this.head; task !== null; task = task._nextTask) {
+      if (task !== self && task._blocked === 0) return false;
+    }
+    return true;
   }
 
   close(): void {

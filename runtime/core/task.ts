@@ -47,6 +47,9 @@ export class TaskHandle<T> {
   _scope: CancelScope | null = null;
   /** @internal Number of runtime operations the task is parked in. */
   _blocked = 0;
+  /** @internal Neighbours in the runner's list of live tasks. */
+  _prevTask: TaskHandle<unknown> | null = null;
+  /** @internal */ _nextTask: TaskHandle<unknown> | null = null;
   /** @internal Called once when the task ends. */
   _onDone: ((task: TaskHandle<any>) => void) | undefined;
   private outcome = PENDING;
@@ -135,7 +138,7 @@ export class TaskHandle<T> {
   /** @internal Records how the task ended and tells whoever waits. */
   _finish(ok: boolean, result: unknown): void {
     this._rootScope._leave();
-    this._runner.tasks.delete(this);
+    this._runner.removeTask(this);
     this._runner.activity++;
     if (ok) {
       this.outcome = FINISHED;
@@ -226,7 +229,7 @@ export function getCurrentTask(): TaskInfo {
 
 /** Every task of the current run that has not finished yet, the root task included. */
 export function getRunningTasks(): TaskInfo[] {
-  return Array.from(requireFrame("getRunningTasks()").task._runner.tasks, (task) => task.info);
+  return requireFrame("getRunningTasks()").task._runner.liveTasks().map((task) => task.info);
 }
 
 // --- Starting tasks ---------------------------------------------------------------------------
@@ -249,7 +252,7 @@ export function spawnTask<T>(
 ): TaskHandle<T> {
   const task = new TaskHandle<T>(runner, name, parent);
   task._frame = task._rootScope._enter(task, parentScope);
-  runner.tasks.add(task);
+  runner.addTask(task);
   runner.pendingStarts++;
   if (startQueue.length === 0) queueMicrotask(flushStarts);
   startQueue.push(task, fn, args);
