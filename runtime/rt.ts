@@ -3,17 +3,22 @@
  * which the runtime's own rooms (sync, streams, net, ...) reach the core. Internal, but stable:
  * compiled code depends on these names.
  *
- * The contract with compiled code:
- * - `markStructured(fn)` tags a compiled function; the runtime then calls it without entering
- *   the context carrier.
- * - A compiled function captures `currentFrame()` when it is called, and runs each synchronous
- *   segment between `enterFrame(frame)` and `leaveFrame(previous)`.
- * - Scopes and task groups opened with `using` / `await using` are entered with `enterScope` /
- *   `enterTaskGroup` and exited with `exitScope` / `exitTaskGroup`, which see the block's
- *   exception and decide what propagates.
- * - Runtime operations park with a `Waiter` registered in the current frame's scope.
+ * The contract with compiled code (runtime/core/compiled.ts, docs/transformer.md):
+ * - `enter()` / `enterGenerator()` start an invocation and its first synchronous segment;
+ *   `exit($c)` ends it. `suspend` / `suspendCall` / `pre` / `resume` wrap every await, `reenter`
+ *   starts every `catch` and `finally` block, `leave` precedes every `yield`.
+ * - `block($c)` holds the resources of a block with `using` / `await using`: cancel scopes and
+ *   task groups are entered, and exited with the block's exception.
+ * - `forAwait($c, iterable)` wraps the iterable of a `for await` loop.
+ * - `markStructured(fn)` / `markMethods(target, ...names)` tag compiled functions; the runtime
+ *   then calls them without entering the context carrier.
+ * - Runtime operations park with a `Waiter` registered in the current frame's scope, and return
+ *   its promise (or one passed through `tagPrimitive`) so compiled code awaits it without a race.
+ * - The rooms above the core use `enterScope` / `exitScope` / `enterTaskGroup` / `exitTaskGroup`
+ *   for scopes and groups they open themselves.
  */
-import "./platform/node/context-carrier";
+// No context carrier here: `anyio-ts/rt` must load in browsers. The Node entry point
+// (`anyio-ts`) installs AsyncLocalStorage, and plain callbacks only exist where it is imported.
 import type { CancelScope } from "./core/cancel-scope";
 import type { Frame } from "./core/context";
 import type { TaskGroup } from "./core/task-group";
@@ -24,12 +29,29 @@ export {
   enterFrame,
   leaveFrame,
   callInFrame,
-  markStructured,
   isStructured,
+  tagPrimitive,
   installContextCarrier,
 } from "./core/context";
 export type { ContextCarrier } from "./core/context";
 export { Waiter } from "./core/waiter";
+// The hooks compiled code calls (see runtime/core/compiled.ts for the contract).
+export {
+  enter,
+  enterGenerator,
+  exit,
+  suspend,
+  suspendCall,
+  pre,
+  resume,
+  reenter,
+  leave,
+  forAwait,
+  block,
+  markStructured,
+  markMethods,
+} from "./core/compiled";
+export type { Ctx, Block } from "./core/compiled";
 export { requireFrame, currentClock } from "./core/cancel-scope";
 export { yieldMacrotask, Timers, realClock } from "./core/clock";
 export type { Clock, TimerEntry } from "./core/clock";

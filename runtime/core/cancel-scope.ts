@@ -12,11 +12,11 @@
  * subtree, stopping at shields, and every waiter parked in a newly cancelled scope is rejected
  * with a fresh `Cancelled`. Nothing polls.
  */
-import { currentFrame, callInFrame, Frame } from "./context";
+import { currentFrame, callInFrame, Frame, tagPrimitive } from "./context";
 import { realClock, type TimerEntry } from "./clock";
 import { Cancelled, NoCurrentTaskError, TimeoutError } from "./errors";
 import { ExceptionGroup } from "./exception-group";
-import { checkDelay, checkInstant } from "./validate";
+import { checkDelay, checkFunction, checkInstant } from "./validate";
 import type { TaskHandle } from "./task";
 import type { Waiter } from "./waiter";
 
@@ -168,7 +168,13 @@ export class CancelScope {
    * @throws Error if the scope was entered before (each scope is used for one block only).
    * @throws NoCurrentTaskError outside {@link run}.
    */
-  async run<T>(fn: (scope: this) => T | Promise<T>): Promise<T | undefined> {
+  run<T>(fn: (scope: this) => T | Promise<T>): Promise<T | undefined> {
+    // Tagged so that compiled code awaits it without a racing wrapper: the scope is structured.
+    return tagPrimitive(this.runBody(fn));
+  }
+
+  private async runBody<T>(fn: (scope: this) => T | Promise<T>): Promise<T | undefined> {
+    checkFunction("fn", fn);
     const outer = requireFrame("CancelScope.run()");
     const inner = this._enter(outer.task, outer.scope);
     let value: T;

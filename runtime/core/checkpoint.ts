@@ -4,7 +4,7 @@
  * Outside `run()` these behave like plain timers and yields (nothing can cancel them), so that
  * structured helpers called from plain code keep working.
  */
-import { currentFrame } from "./context";
+import { currentFrame, tagPrimitive, type Frame } from "./context";
 import { currentClock, requireFrame } from "./cancel-scope";
 import { realClock, yieldMacrotask } from "./clock";
 import { checkInstant } from "./validate";
@@ -17,6 +17,11 @@ import { Waiter } from "./waiter";
 export function checkpoint(): Promise<void> {
   const frame = currentFrame();
   if (frame === undefined) return new Promise((resolve) => yieldMacrotask(resolve));
+  return checkpointIn(frame);
+}
+
+/** A checkpoint of `frame`: for runtime code that kept its frame across its own awaits. */
+function checkpointIn(frame: Frame): Promise<void> {
   if (frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
   const waiter = new Waiter<void>(frame);
   yieldMacrotask(() => void waiter.wake());
@@ -27,12 +32,13 @@ export function checkpoint(): Promise<void> {
 export function checkpointIfCancelled(): Promise<void> {
   const frame = currentFrame();
   if (frame !== undefined && frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
-  return Promise.resolve();
+  return tagPrimitive(Promise.resolve());
 }
 
 /** Lets other tasks run (one macrotask) and never raises, even when cancelled. */
 export function cancelShieldedCheckpoint(): Promise<void> {
-  return new Promise((resolve) => yieldMacrotask(resolve));
+  // Tagged: compiled code must not race it against cancellation, it never raises.
+  return tagPrimitive(new Promise((resolve) => yieldMacrotask(resolve)));
 }
 
 /**
@@ -84,7 +90,7 @@ export async function waitAllTasksBlocked(): Promise<void> {
   // The activity count right after our previous wake-up; our own wake-up adds exactly one.
   let seen = -1;
   for (;;) {
-    await checkpoint();
+    await checkpointIn(frame);
     const activity = runner.activity;
     if (!runner.othersBlocked(self)) seen = -1;
     else if (seen !== -1 && activity === seen + 1) return;

@@ -37,6 +37,20 @@ let carrier: ContextCarrier | undefined;
 // Whether a plain callback ever ran under the carrier: until then, reading it is pointless.
 let carrierInUse = false;
 
+/**
+ * The promise a runtime primitive (a Waiter, a checkpoint, `scope.run`, `tg.run`, `tg.start`)
+ * returned last. Compiled code awaiting exactly this promise skips the racing wrapper that
+ * foreign promises get, because primitives register their own cancellation. Identity with the
+ * most recent one is enough: compiled code awaits a primitive's promise right after the call.
+ */
+export const primitiveTag: { last: unknown } = { last: undefined };
+
+/** Records `promise` as the latest runtime primitive's promise (see {@link primitiveTag}) and returns it. */
+export function tagPrimitive<P>(promise: P): P {
+  primitiveTag.last = promise;
+  return promise;
+}
+
 /** Marks functions emitted by the transformer; such callbacks never enter the carrier. */
 const STRUCTURED = Symbol.for("anyio-ts.structured");
 

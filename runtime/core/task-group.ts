@@ -3,7 +3,7 @@
  * does. A child's failure cancels the group; the group then raises every failure together in
  * an ExceptionGroup.
  */
-import { callInFrame, type Frame } from "./context";
+import { callInFrame, tagPrimitive, type Frame } from "./context";
 import { CancelScope, requireFrame } from "./cancel-scope";
 import { yieldMacrotask } from "./clock";
 import { Cancelled } from "./errors";
@@ -125,7 +125,8 @@ export class TaskGroup {
       return Promise.reject(error);
     }
     const [name, fn, args] = parsed;
-    return new Promise((resolve, reject) => {
+    // Tagged so that compiled code awaits it without a racing wrapper: start() is structured.
+    return tagPrimitive(new Promise((resolve, reject) => {
       let reported = false;
       const status: TaskStatus<unknown> = {
         started: (value?: unknown) => {
@@ -150,7 +151,7 @@ export class TaskGroup {
         else reject(new Error("child exited without calling task_status.started()"));
         this.childEnded();
       };
-    });
+    }));
   }
 
   /** Cancels the group: the host body and every child. Same as `cancelScope.cancel(reason)`. */
@@ -167,7 +168,12 @@ export class TaskGroup {
    * @throws ExceptionGroup of every error raised by the body or a child.
    * @throws Error if the group was entered before.
    */
-  async run<T>(fn: (tg: this) => Promise<T> | T): Promise<T> {
+  run<T>(fn: (tg: this) => Promise<T> | T): Promise<T> {
+    // Tagged so that compiled code awaits it without a racing wrapper: the group is structured.
+    return tagPrimitive(this.runBody(fn));
+  }
+
+  private async runBody<T>(fn: (tg: this) => Promise<T> | T): Promise<T> {
     checkFunction("fn", fn);
     const hostFrame = this._enter(requireFrame("TaskGroup.run()"));
     let value: T | undefined;

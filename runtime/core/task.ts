@@ -160,18 +160,8 @@ export class TaskHandle<T> {
   }
 
   /** @internal */
-  get _ended(): boolean {
-    return this.outcome !== PENDING;
-  }
-
-  /** @internal */
   get _succeeded(): boolean {
     return this.outcome === FINISHED;
-  }
-
-  /** @internal */
-  get _value(): T | undefined {
-    return this.value;
   }
 
   /** @internal The error the task ended with (a failure or a cancellation). */

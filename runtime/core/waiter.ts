@@ -7,6 +7,7 @@
  * delivery; it lands at the task's next checkpoint instead (no lost results).
  */
 import type { CancelScope } from "./cancel-scope";
+import { primitiveTag } from "./context";
 import type { Frame } from "./context";
 import type { Cancelled } from "./errors";
 import type { TaskHandle } from "./task";
@@ -35,6 +36,7 @@ export class Waiter<T = void> {
       this.resolveFn = resolve;
       this.rejectFn = reject;
     });
+    primitiveTag.last = this.promise;
     this.task = frame.task;
     this.onCancel = onCancel;
     frame.scope._addWaiter(this);

@@ -1,0 +1,597 @@
+/**
+ * The runtime side of code compiled by the transformer: the hooks that `"use structured"` code
+ * calls around its synchronous segments, its awaits, its `using` blocks and its `for await`
+ * loops. The transformer's output is the other half of this contract; docs/transformer.md shows
+ * both side by side.
+ *
+ * One {@link Ctx} per invocation of a compiled function:
+ *
+ *   const $c = __rt.enter();                       capture currentFrame(), start segment 1
+ *   try {
+ *     ... __rt.resume($c, await __rt.suspend($c, x)) ...   end segment, check, race; start next
+ *   } finally { __rt.exit($c); }                   end the last segment, leave the caller
+ *
+ * A *segment* is a run of synchronous code of one invocation. While it runs, the invocation's
+ * frame is the current frame and its ctx is {@link active}; when it ends, both go back to what
+ * they were when it started (the caller's for the first segment, nothing for later ones, which
+ * start from a microtask).
+ *
+ *   Invariant: `active === c` exactly while a segment of `c` runs.
+ *
+ * Every hook is a plain synchronous function: compiled functions stay native async functions,
+ * and outside `run()` (no frame) the hooks change nothing about timing or errors.
+ *
+ * Cancellation: every await raises `Cancelled` synchronously when the frame's scope is
+ * effectively cancelled (level cancellation). Promises made by runtime primitives and by
+ * directly awaited compiled callees are awaited as they are (they register their own
+ * cancellation); any other promise is raced against the scope with a {@link RaceWaiter}. A race
+ * whose scope is cancelled while compiled callees started by the same invocation are still
+ * unwinding inside that scope waits for them to leave before it rejects, so a caller never sees
+ * `Cancelled` before its callees' `finally` blocks ran.
+ */
+import { CancelScope } from "./cancel-scope";
+import { currentFrame, enterFrame, leaveFrame, markStructured as markCore, primitiveTag, type Frame } from "./context";
+import { NoCurrentTaskError, type Cancelled } from "./errors";
+import { TaskGroup } from "./task-group";
+import { Waiter } from "./waiter";
+
+// --- Invocation contexts ------------------------------------------------------------------------
+
+/** The ctx whose segment is running now, or undefined between segments. */
+let active: Ctx | undefined;
+
+/** @internal The state of one invocation of a compiled function. */
+export class Ctx {
+  /** The frame the invocation runs in; `using` blocks replace it while their scope is open. */
+  frame: Frame | undefined;
+  /** What to restore when the running segment ends. */
+  prevFrame: Frame | undefined = undefined;
+  prevActive: Ctx | undefined = undefined;
+  /** Set when a compiled function was entered since the last {@link pre}. */
+  lastCallee = false;
+  /** The invocation that called this one synchronously, while this one is live. */
+  parent: Ctx | undefined;
+  // Live callees, as an intrusive list (only cancellation walks it).
+  firstChild: Ctx | undefined = undefined;
+  prevSibling: Ctx | undefined = undefined;
+  nextSibling: Ctx | undefined = undefined;
+  /** A race whose cancellation waits for callees to leave. */
+  deferred: RaceWaiter | undefined = undefined;
+
+  constructor(frame: Frame | undefined, parent: Ctx | undefined) {
+    this.frame = frame;
+    this.parent = parent;
+  }
+}
+
+function startSegment(c: Ctx): void {
+  c.prevFrame = enterFrame(c.frame);
+  c.prevActive = active;
+  active = c;
+}
+
+function endSegment(c: Ctx): void {
+  if (active !== c) return;
+  leaveFrame(c.prevFrame);
+  active = c.prevActive;
+  c.prevFrame = undefined;
+  c.prevActive = undefined;
+}
+
+/**
+ * First statement of a compiled async function: captures the current frame and starts the
+ * first segment. The new invocation becomes a live callee of the compiled code that called it.
+ */
+export function enter(): Ctx {
+  const caller = active;
+  const c = new Ctx(currentFrame(), caller);
+  if (caller !== undefined) {
+    caller.lastCallee = true;
+    const first = caller.firstChild;
+    c.nextSibling = first;
+    if (first !== undefined) first.prevSibling = c;
+    caller.firstChild = c;
+  }
+  startSegment(c);
+  return c;
+}
+
+/**
+ * First statement of a compiled async generator (it runs on the first `next()`). A generator is
+ * never a live callee: a consumer may drop it without closing it.
+ */
+export function enterGenerator(): Ctx {
+  const caller = active;
+  const c = new Ctx(currentFrame(), undefined);
+  if (caller !== undefined) caller.lastCallee = true;
+  startSegment(c);
+  return c;
+}
+
+/** In the outermost `finally` of a compiled function: ends the last segment and leaves the caller. */
+export function exit(c: Ctx): void {
+  endSegment(c);
+  const parent = c.parent;
+  if (parent === undefined) return;
+  c.parent = undefined;
+  if (c.prevSibling !== undefined) c.prevSibling.nextSibling = c.nextSibling;
+  else parent.firstChild = c.nextSibling;
+  if (c.nextSibling !== undefined) c.nextSibling.prevSibling = c.prevSibling;
+  c.prevSibling = c.nextSibling = undefined;
+  if (parent.deferred !== undefined) settleDeferred(parent);
+}
+
+/** Starts a segment after an await completed normally (or after a `yield`), and passes the value on. */
+export function resume<T>(c: Ctx, value: T): T {
+  // A generator resumed by its consumer's next() runs inside the consumer's segment.
+  if (active !== undefined) active.lastCallee = true;
+  startSegment(c);
+  return value;
+}
+
+/** First statement of every `catch` and `finally` block: a rejected await skipped {@link resume}. */
+export function reenter(c: Ctx): void {
+  if (active !== c) startSegment(c);
+}
+
+/** Ends the segment and passes `value` on unchanged (before a `yield`, or an await that must not be raced). */
+export function leave<T>(c: Ctx, value?: T): T {
+  endSegment(c);
+  return value as T;
+}
+
+/**
+ * Wraps the operand of an `await`: ends the segment, raises `Cancelled` if the frame's scope is
+ * effectively cancelled, and races foreign promises against cancellation. Plain values,
+ * non-native thenables and runtime primitives' promises come back unchanged, so their timing
+ * is exactly that of a plain await.
+ */
+export function suspend<T>(c: Ctx, value: T): T | Promise<unknown> {
+  endSegment(c);
+  const frame = c.frame;
+  if (frame === undefined) return value;
+  if (frame.scope._eff) {
+    if (isPromise(value)) value.then(undefined, ignore);
+    throw frame.scope._cancelledError();
+  }
+  if (!isPromise(value)) return value;
+  if (value === primitiveTag.last) {
+    primitiveTag.last = undefined;
+    return value;
+  }
+  return race(c, frame, value);
+}
+
+/** Before a directly awaited call (`await g(a)`): forget earlier callees. */
+export function pre(c: Ctx): void {
+  c.lastCallee = false;
+}
+
+/**
+ * Wraps `await g(a)` when the call was direct: if `g` was compiled code, its promise is awaited
+ * as it is (the callee handles its own cancellation, and the caller must wait for its
+ * `finally` blocks); otherwise this is {@link suspend}.
+ */
+export function suspendCall<T>(c: Ctx, value: T): T | Promise<unknown> {
+  if (!c.lastCallee) return suspend(c, value);
+  c.lastCallee = false;
+  endSegment(c);
+  return value;
+}
+
+function ignore(): void {}
+
+/**
+ * A native promise, also from another realm (Jest runs tests in a vm context, where promises
+ * made by Node's own APIs, such as `fetch`, are not `instanceof Promise`). Other thenables are
+ * awaited as they are, so their timing stays exactly that of a plain await.
+ */
+function isPromise(value: unknown): value is Promise<unknown> {
+  if (value instanceof Promise) return true;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    Object.prototype.toString.call(value) === "[object Promise]" &&
+    typeof (value as Promise<unknown>).then === "function"
+  );
+}
+
+// --- Racing foreign promises --------------------------------------------------------------------
+
+/**
+ * A waiter that settles with a foreign promise, or with `Cancelled` when its scope is
+ * cancelled, whichever comes first. The foreign promise always gets a rejection handler, so
+ * abandoning it never reports an unhandled rejection.
+ */
+class RaceWaiter extends Waiter<unknown> {
+  private pending: Cancelled | undefined;
+
+  constructor(
+    private readonly ctx: Ctx,
+    frame: Frame,
+    /** The scope the waiter was parked in (the waiter forgets it when it is removed). */
+    readonly parkedIn: CancelScope,
+  ) {
+    super(frame);
+  }
+
+  override _cancel(error: Cancelled): void {
+    if (this.settled) return;
+    if (hasCalleeIn(this.ctx, this.parkedIn)) {
+      // Invariant: a caller never sees Cancelled while a callee it started is unwinding in the
+      // cancelled scope; the last such callee's exit() delivers it (see settleDeferred).
+      this.parkedIn._removeWaiter(this);
+      this.pending = error;
+      this.ctx.deferred = this;
+      return;
+    }
+    super._cancel(error);
+  }
+
+  /** @internal Delivers the deferred cancellation. */
+  _deliver(): void {
+    this.onCancel?.();
+    this.fail(this.pending);
+  }
+}
+
+function race(c: Ctx, frame: Frame, promise: Promise<unknown>, onCancel?: () => void): Promise<unknown> {
+  const waiter = new RaceWaiter(c, frame, frame.scope);
+  waiter.onCancel = onCancel;
+  promise.then(
+    (value) => void waiter.wake(value),
+    (error) => void waiter.fail(error),
+  );
+  return waiter.promise;
+}
+
+/** Whether a live callee of `c` runs inside `scope` (or in a scope nested in it). */
+function hasCalleeIn(c: Ctx, scope: CancelScope): boolean {
+  for (let child = c.firstChild; child !== undefined; child = child.nextSibling) {
+    for (let s: CancelScope | null = child.frame?.scope ?? null; s !== null; s = s._parent) {
+      if (s === scope) return true;
+    }
+  }
+  return false;
+}
+
+function settleDeferred(c: Ctx): void {
+  const waiter = c.deferred!;
+  if (waiter.settled) {
+    c.deferred = undefined;
+  } else if (!hasCalleeIn(c, waiter.parkedIn)) {
+    c.deferred = undefined;
+    waiter._deliver();
+  }
+}
+
+// --- for await ----------------------------------------------------------------------------------
+
+/**
+ * Wraps the iterable of a `for await` loop. The loop stays native (iterator closing, sync
+ * iterables, `break` and `return` keep their meaning); each step ends the segment before the
+ * loop's implicit await, and the body starts with {@link reenter}. A step is a checkpoint: when
+ * the scope is cancelled the iterator is closed and the loop raises `Cancelled`.
+ */
+export function forAwait(c: Ctx, iterable: unknown): AsyncIterable<unknown> | Iterable<unknown> {
+  const source = iterable as { [Symbol.asyncIterator]?: () => AsyncIterator<unknown>; [Symbol.iterator]?: () => Iterator<unknown> };
+  const asyncMethod = source == null ? undefined : source[Symbol.asyncIterator];
+  if (asyncMethod != null) {
+    return { [Symbol.asyncIterator]: () => new AsyncSteps(c, asyncMethod.call(source)) as AsyncIterator<unknown> };
+  }
+  const syncMethod = source == null ? undefined : source[Symbol.iterator];
+  if (typeof syncMethod !== "function") throw new TypeError(`${describe(iterable)} is not async iterable`);
+  // The engine wraps a sync iterator itself (and awaits each value); keep that, and only end
+  // the segment around each step.
+  return { [Symbol.iterator]: () => new SyncSteps(c, syncMethod.call(source)) as Iterator<unknown> };
+}
+
+function describe(value: unknown): string {
+  return value === null ? "null" : typeof value === "object" ? "object" : String(value);
+}
+
+class AsyncSteps {
+  private readonly nextMethod: (...args: unknown[]) => unknown;
+
+  constructor(
+    private readonly c: Ctx,
+    private readonly it: AsyncIterator<unknown>,
+  ) {
+    this.nextMethod = it.next as (...args: unknown[]) => unknown;
+  }
+
+  next(): unknown {
+    const c = this.c;
+    const frame = c.frame;
+    if (frame !== undefined && frame.scope._eff) {
+      endSegment(c);
+      return closeThenThrow(this.it, frame.scope._cancelledError());
+    }
+    c.lastCallee = false;
+    const result = this.nextMethod.call(this.it);
+    if (c.lastCallee) return leave(c, result); // a compiled generator: cancellable by itself
+    endSegment(c);
+    if (frame === undefined || !isPromise(result) || result === primitiveTag.last) return result;
+    return race(c, frame, result, () => closeQuietly(this.it));
+  }
+
+  get return(): ((value?: unknown) => unknown) | undefined {
+    const method = this.it.return;
+    if (method == null) return undefined;
+    return (...args: unknown[]) => {
+      const result = method.apply(this.it, args as [unknown?]);
+      endSegment(this.c);
+      return result;
+    };
+  }
+}
+
+class SyncSteps {
+  constructor(
+    private readonly c: Ctx,
+    private readonly it: Iterator<unknown>,
+  ) {}
+
+  next(): unknown {
+    const c = this.c;
+    const frame = c.frame;
+    if (frame !== undefined && frame.scope._eff) {
+      endSegment(c);
+      throw frame.scope._cancelledError();
+    }
+    const result = this.it.next();
+    endSegment(c);
+    return result;
+  }
+
+  get return(): ((value?: unknown) => unknown) | undefined {
+    const method = this.it.return;
+    if (method == null) return undefined;
+    return (...args: unknown[]) => {
+      const result = method.apply(this.it, args as [unknown?]);
+      endSegment(this.c);
+      return result;
+    };
+  }
+}
+
+function closeThenThrow(it: AsyncIterator<unknown>, error: Cancelled): Promise<never> {
+  const method = it.return;
+  if (method == null) return Promise.reject(error);
+  let result: unknown;
+  try {
+    result = method.call(it);
+  } catch {
+    return Promise.reject(error);
+  }
+  const fail = (): never => {
+    throw error;
+  };
+  return Promise.resolve(result).then(fail, fail);
+}
+
+function closeQuietly(it: AsyncIterator<unknown>): void {
+  try {
+    const result = it.return?.call(it);
+    if (isPromise(result)) result.then(undefined, ignore);
+  } catch {
+    // An iterator that fails to close while being abandoned has nobody to tell.
+  }
+}
+
+// --- using / await using ------------------------------------------------------------------------
+
+const SCOPE = 0;
+const GROUP = 1;
+const DISPOSE = 2;
+const ASYNC_DISPOSE = 3;
+
+/** `SuppressedError` where the host has it (Node 22+), a small stand-in elsewhere. */
+const SuppressedErrorClass: new (error: unknown, suppressed: unknown, message?: string) => Error =
+  (globalThis as { SuppressedError?: new (error: unknown, suppressed: unknown, message?: string) => Error })
+    .SuppressedError ??
+  class SuppressedError extends Error {
+    constructor(
+      readonly error: unknown,
+      readonly suppressed: unknown,
+      message = "An error was suppressed during disposal.",
+    ) {
+      super(message);
+      this.name = "SuppressedError";
+    }
+  };
+
+/**
+ * The resources of one block with `using` / `await using` declarations in compiled code: cancel
+ * scopes and task groups are entered (and exited with the block's exception), anything else is
+ * disposed with the standard semantics. Exits run in reverse order, each seeing the error left
+ * by the previous one.
+ */
+export class Block {
+  // Flat triples: kind, value (or dispose method target), frame to restore / method.
+  private readonly entries: unknown[] = [];
+  private hasError = false;
+  private error: unknown = undefined;
+
+  constructor(private readonly c: Ctx) {}
+
+  /** `using x = value`: enters a cancel scope, or records a disposable. Returns `value`. */
+  use<T>(value: T): T {
+    if (value instanceof TaskGroup) {
+      throw new TypeError(
+        "A TaskGroup must be entered with `await using tg = createTaskGroup()`: its exit waits for the children",
+      );
+    }
+    if (value instanceof CancelScope) return this.enterScope(value);
+    if (value == null) return value;
+    const method = disposeMethod(value, Symbol.dispose, "using");
+    this.entries.push(DISPOSE, value, method);
+    return value;
+  }
+
+  /** `await using x = value`: enters a cancel scope or a task group, or records an async disposable. */
+  useAsync<T>(value: T): T {
+    if (value instanceof CancelScope) return this.enterScope(value);
+    if (value instanceof TaskGroup) {
+      const c = this.c;
+      const frame = requireFrameFor(c, "await using tg = createTaskGroup()");
+      const inner = value._enter(frame);
+      this.entries.push(GROUP, value, frame);
+      setFrame(c, inner);
+      return value;
+    }
+    if (value == null) return value;
+    const method =
+      (value as { [Symbol.asyncDispose]?: unknown })[Symbol.asyncDispose] != null
+        ? disposeMethod(value, Symbol.asyncDispose, "await using")
+        : disposeMethod(value, Symbol.dispose, "await using");
+    this.entries.push(ASYNC_DISPOSE, value, method);
+    return value;
+  }
+
+  /** The block threw: remember the error for the exits (and stop propagating it for now). */
+  fail(error: unknown): void {
+    reenter(this.c);
+    this.hasError = true;
+    this.error = error;
+  }
+
+  /** End of a block without `await using`: exits in reverse order; throws what must propagate. */
+  close(): void {
+    const c = this.c;
+    reenter(c);
+    const entries = this.entries;
+    for (let i = entries.length - 3; i >= 0; i -= 3) {
+      if (entries[i] === SCOPE) this.exitScope(entries[i + 1] as CancelScope, entries[i + 2] as Frame);
+      else this.dispose(entries[i + 1], entries[i + 2] as () => unknown);
+    }
+    if (this.hasError) throw this.error;
+  }
+
+  /**
+   * End of a block with `await using`: like {@link close}, but waits for task groups and async
+   * disposers. Awaited without a race: an exit is never abandoned.
+   */
+  async closeAsync(): Promise<void> {
+    const c = this.c;
+    const entries = this.entries;
+    for (let i = entries.length - 3; i >= 0; i -= 3) {
+      const kind = entries[i];
+      if (kind === SCOPE) {
+        this.exitScope(entries[i + 1] as CancelScope, entries[i + 2] as Frame);
+      } else if (kind === GROUP) {
+        try {
+          await (entries[i + 1] as TaskGroup)._exit(this.hasError, this.error);
+          this.hasError = false;
+          this.error = undefined;
+        } catch (error) {
+          this.hasError = true;
+          this.error = error;
+        }
+        setFrame(c, entries[i + 2] as Frame);
+      } else {
+        let result: unknown;
+        const previous = enterFrame(c.frame);
+        try {
+          result = (entries[i + 2] as () => unknown).call(entries[i + 1]);
+        } catch (error) {
+          this.suppress(error);
+          continue;
+        } finally {
+          leaveFrame(previous);
+        }
+        if (kind === ASYNC_DISPOSE) {
+          try {
+            await result;
+          } catch (error) {
+            this.suppress(error);
+          }
+        }
+      }
+    }
+    if (this.hasError) throw this.error;
+  }
+
+  private enterScope<T>(scope: T & CancelScope): T {
+    const c = this.c;
+    const frame = requireFrameFor(c, "using scope = ...");
+    const inner = scope._enter(frame.task, frame.scope);
+    this.entries.push(SCOPE, scope, frame);
+    setFrame(c, inner);
+    return scope;
+  }
+
+  private exitScope(scope: CancelScope, outer: Frame): void {
+    try {
+      scope._exit(this.hasError, this.error);
+      this.hasError = false;
+      this.error = undefined;
+    } catch (error) {
+      this.hasError = true;
+      this.error = error;
+    }
+    setFrame(this.c, outer);
+  }
+
+  private dispose(value: unknown, method: () => unknown): void {
+    try {
+      method.call(value);
+    } catch (error) {
+      this.suppress(error);
+    }
+  }
+
+  private suppress(error: unknown): void {
+    this.error = this.hasError ? new SuppressedErrorClass(error, this.error) : error;
+    this.hasError = true;
+  }
+}
+
+/** Starts the resource bookkeeping of a block with `using` declarations. */
+export function block(c: Ctx): Block {
+  return new Block(c);
+}
+
+function setFrame(c: Ctx, frame: Frame | undefined): void {
+  c.frame = frame;
+  if (active === c) enterFrame(frame);
+}
+
+function requireFrameFor(c: Ctx, what: string): Frame {
+  if (c.frame === undefined) {
+    throw new NoCurrentTaskError(`\`${what}\` must run in a task: run your program with \`await run(main)\``);
+  }
+  return c.frame;
+}
+
+function disposeMethod(value: unknown, symbol: symbol, declaration: string): () => unknown {
+  const method =
+    typeof value === "object" || typeof value === "function" ? (value as Record<symbol, unknown>)[symbol] : undefined;
+  if (typeof method !== "function") {
+    throw new TypeError(
+      `The value of an \`${declaration}\` declaration must be null, undefined, or an object with a [${String(symbol)}]() method`,
+    );
+  }
+  return method as () => unknown;
+}
+
+// --- Marking compiled functions -----------------------------------------------------------------
+
+/**
+ * Marks `fn` as compiled structured code (the runtime then calls it without the context
+ * carrier) and returns it. `name` restores the name a wrapped anonymous function would have
+ * been given by its position (`const f = async () => {}` is named "f").
+ */
+export function markStructured<F extends Function>(fn: F, name?: string): F {
+  if (name !== undefined && fn.name === "") Object.defineProperty(fn, "name", { value: name, configurable: true });
+  return markCore(fn);
+}
+
+/** Marks the methods `names` of `target` (a prototype, a class or an object literal); returns `target`. */
+export function markMethods<T extends object>(target: T, ...names: PropertyKey[]): T {
+  for (const name of names) {
+    const descriptor = Object.getOwnPropertyDescriptor(target, name);
+    if (descriptor !== undefined && typeof descriptor.value === "function") markCore(descriptor.value);
+  }
+  return target;
+}
