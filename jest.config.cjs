@@ -4,7 +4,16 @@ module.exports = {
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   transform: {
-    "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json", diagnostics: false }],
+    // Every test file goes through the anyio-ts transformer: files that start with
+    // "use structured" are structured code, every other file is emitted unchanged.
+    "^.+\\.ts$": [
+      "ts-jest",
+      {
+        tsconfig: "<rootDir>/tsconfig.json",
+        diagnostics: false,
+        astTransformers: { before: [{ path: "<rootDir>/transformer/typescript/jest-ast-transformer.cjs" }] },
+      },
+    ],
   },
   moduleNameMapper: {
     "^anyio-ts$": "<rootDir>/runtime/index.ts",

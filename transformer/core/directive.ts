@@ -112,3 +112,30 @@ export function damerauLevenshtein(a: string, b: string, limit = Infinity): numb
   }
   return d[at(a.length + 1, b.length + 1)]!;
 }
+
+/**
+ * The directive a misspelled text was most likely meant to be: the one nearer by
+ * Damerau-Levenshtein distance after lowercasing (or equal once spaces, hyphens and underscores
+ * are dropped); `"use structured"` on a tie.
+ */
+export function suggestDirective(text: string): string {
+  const lower = text.toLowerCase();
+  const squashed = squash(lower);
+  if (squashed === squash(UNSTRUCTURED_DIRECTIVE)) return UNSTRUCTURED_DIRECTIVE;
+  if (squashed === squash(STRUCTURED_DIRECTIVE)) return STRUCTURED_DIRECTIVE;
+  return damerauLevenshtein(lower, UNSTRUCTURED_DIRECTIVE) < damerauLevenshtein(lower, STRUCTURED_DIRECTIVE)
+    ? UNSTRUCTURED_DIRECTIVE
+    : STRUCTURED_DIRECTIVE;
+}
+
+/**
+ * A cheap pre-check on a file's text: false when no string literal in it could be a directive
+ * or a near miss of one, so the file can be left untouched without walking its syntax tree.
+ */
+export function mayContainDirective(text: string): boolean {
+  const literal = /(["'])([^"'\\\n]{10,22})\1/g;
+  for (let match = literal.exec(text); match !== null; match = literal.exec(text)) {
+    if (classifyDirective(match[2]!) !== "other") return true;
+  }
+  return false;
+}

@@ -1,14 +1,103 @@
 /**
  * `anyio-ts/transformer`: the ts-patch plugin for `tsc`, `tspc` and ts-jest.
  *
- * The plugin itself arrives with the transformer work; for now this entry exposes the directive
- * rules it will apply, shared with the Babel plugin (`anyio-ts/babel`).
+ * Add it to a tsconfig and build with `tspc` (or `ts-patch install` and plain `tsc`):
+ *
+ * ```json
+ * { "compilerOptions": { "plugins": [{ "transform": "anyio-ts/transformer" }] } }
+ * ```
+ *
+ * Options sit beside `transform`: `include` (globs of files that are structured as a whole),
+ * `exclude`, `runtimeModule`, `warnings`; see {@link TransformerOptions}. Diagnostics are
+ * reported as TypeScript diagnostics (`tspc --pretty` shows them with a code frame). Under
+ * ts-jest, which has no way to add diagnostics, errors fail the file and warnings are printed.
  *
  * @packageDocumentation
  */
+import * as path from "node:path";
+import type * as TS from "typescript";
+import { resolveOptions } from "../core/options";
+import { createRewriter } from "./rewrite";
+
 export {
   STRUCTURED_DIRECTIVE,
   UNSTRUCTURED_DIRECTIVE,
   classifyDirective,
   type DirectiveKind,
 } from "../core/directive";
+export type { TransformerOptions } from "../core/options";
+export { createRewriter, type RewriteHost } from "./rewrite";
+
+/** What ts-patch passes as the third argument of a program-pattern plugin. */
+export interface TransformerExtras {
+  ts: typeof TS;
+  addDiagnostic?: (diagnostic: TS.Diagnostic) => number;
+}
+
+/**
+ * The ts-patch entry point (program pattern): `(program, config, extras) => TransformerFactory`.
+ *
+ * @param program - the program being emitted; its tsconfig's directory is the root for `include` globs.
+ * @param config - the plugin entry of tsconfig.json (`transform` and the options).
+ * @param extras - ts-patch's extras: the TypeScript instance and `addDiagnostic`.
+ * @throws TypeError for invalid options.
+ */
+export default function anyioTransformer(
+  program?: TS.Program,
+  config: Record<string, unknown> = {},
+  extras?: TransformerExtras,
+): TS.TransformerFactory<TS.SourceFile> {
+  const ts: typeof TS = extras?.ts ?? (require("typescript") as typeof TS);
+  const root = projectRoot(program);
+  const addDiagnostic = extras?.addDiagnostic;
+  return createRewriter({
+    ts,
+    options: resolveOptions(config),
+    relativePath: (fileName) => path.relative(root, fileName),
+    report: addDiagnostic !== undefined ? (diagnostics) => diagnostics.forEach((d) => addDiagnostic(d)) : throwOnErrors(ts),
+  });
+}
+
+/**
+ * The ts-jest `astTransformers` entry (through transformer/typescript/jest-ast-transformer.cjs):
+ * ts-jest calls `factory(tsCompiler, options)`.
+ */
+export function jestFactory(
+  tsCompiler: { configSet?: { compilerModule?: typeof TS; rootDir?: string }; program?: TS.Program } | undefined,
+  options: Record<string, unknown> = {},
+): TS.TransformerFactory<TS.SourceFile> {
+  const ts: typeof TS = tsCompiler?.configSet?.compilerModule ?? (require("typescript") as typeof TS);
+  const root = tsCompiler?.configSet?.rootDir ?? process.cwd();
+  return createRewriter({
+    ts,
+    options: resolveOptions(options),
+    relativePath: (fileName) => path.relative(root, fileName),
+    report: throwOnErrors(ts),
+  });
+}
+
+function projectRoot(program: TS.Program | undefined): string {
+  const configFile = program?.getCompilerOptions().configFilePath;
+  if (typeof configFile === "string") return path.dirname(configFile);
+  return program?.getCurrentDirectory() ?? process.cwd();
+}
+
+/** Without a diagnostics channel: errors fail the file (with code frames), warnings go to stderr. */
+function throwOnErrors(ts: typeof TS): (diagnostics: TS.Diagnostic[]) => void {
+  const host: TS.FormatDiagnosticsHost = {
+    getCanonicalFileName: (fileName) => fileName,
+    getCurrentDirectory: () => process.cwd(),
+    getNewLine: () => "\n",
+  };
+  // Code frames always; colours only on a terminal.
+  const format = (list: TS.Diagnostic[]): string => {
+    const text = ts.formatDiagnosticsWithColorAndContext(list, host);
+    return process.stderr.isTTY ? text : text.replace(/\x1b\[[0-9;]*m/g, "");
+  };
+  return (diagnostics) => {
+    const errors = diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error);
+    const warnings = diagnostics.filter((d) => d.category !== ts.DiagnosticCategory.Error);
+    if (warnings.length > 0) process.stderr.write(format(warnings));
+    if (errors.length > 0) throw new Error(`anyio-ts transformer:\n${format(errors)}`);
+  };
+}

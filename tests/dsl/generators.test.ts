@@ -1,0 +1,117 @@
+"use structured";
+// Async generators and `for await` in structured code: the generator keeps the frame it was
+// first pulled in, each loop step is a checkpoint, and cancellation closes the iterator.
+import { Cancelled, CancelScope, getCurrentTask, moveOnAfter, run, sleep } from "anyio-ts";
+import "./no-frame-leaks";
+
+function foreign<T>(value: T, ms: number): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
+}
+
+describe("async generators", () => {
+  test("yield and await inside a structured generator, consumed with for await", async () => {
+    async function* numbers(limit: number) {
+      for (let i = 0; i < limit; i++) {
+        await foreign(null, 1);
+        yield `${i}:${getCurrentTask().name}`;
+      }
+    }
+    const seen: string[] = [];
+    await run(async function consumer() {
+      for await (const value of numbers(3)) {
+        seen.push(value);
+        seen.push(getCurrentTask().name);
+      }
+      seen.push(`after:${getCurrentTask().name}`);
+    });
+    expect(seen).toEqual(["0:consumer", "consumer", "1:consumer", "consumer", "2:consumer", "consumer", "after:consumer"]);
+  });
+
+  test("values sent with next() and yield* delegation keep their meaning", async () => {
+    async function* inner(): AsyncGenerator<string, string, unknown> {
+      const got = yield "inner";
+      return `inner got ${String(got)}`;
+    }
+    async function* outer(): AsyncGenerator<string, void, unknown> {
+      const result = yield* inner();
+      yield result;
+    }
+    const log: unknown[] = [];
+    await run(async () => {
+      const it = outer();
+      log.push((await it.next()).value);
+      log.push((await it.next("x")).value);
+      log.push((await it.next()).done);
+    });
+    expect(log).toEqual(["inner", "inner got x", true]);
+  });
+
+  test("breaking out of for await closes the generator and runs its finally", async () => {
+    const log: string[] = [];
+    async function* endless() {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        log.push("generator closed");
+      }
+    }
+    await run(async () => {
+      for await (const i of endless()) {
+        if (i === 2) break;
+      }
+      log.push(`after loop in ${getCurrentTask().name}`);
+    });
+    expect(log).toEqual(["generator closed", "after loop in run"]);
+  });
+
+  test("a cancelled scope stops a for await loop over a foreign async iterable and closes it", async () => {
+    const log: string[] = [];
+    const source = {
+      [Symbol.asyncIterator]() {
+        return {
+          next: () => foreign({ value: 1, done: false }, 5_000),
+          return: async () => {
+            log.push("source closed");
+            return { value: undefined, done: true };
+          },
+        };
+      },
+    };
+    await run(async () => {
+      using _ = moveOnAfter(10);
+      try {
+        for await (const _value of source) log.push("item");
+      } catch (error) {
+        log.push(error instanceof Cancelled ? "loop cancelled" : "other");
+        throw error;
+      }
+    });
+    expect(log).toEqual(["source closed", "loop cancelled"]);
+  });
+
+  test("each loop step is a checkpoint: a cancelled scope raises at the next step", async () => {
+    const log: string[] = [];
+    await run(async () => {
+      using scope = new CancelScope();
+      try {
+        for await (const value of [1, 2, 3]) {
+          log.push(String(value));
+          if (value === 2) scope.cancel();
+        }
+      } catch (error) {
+        log.push(error instanceof Cancelled ? "cancelled" : "other");
+        throw error;
+      }
+    });
+    expect(log).toEqual(["1", "2", "cancelled"]);
+  });
+
+  test("for await over a sync iterable of promises awaits each value, like plain for await", async () => {
+    const values: number[] = [];
+    await run(async () => {
+      for await (const value of [Promise.resolve(1), 2, foreign(3, 1)]) values.push(value);
+      await sleep(0);
+    });
+    expect(values).toEqual([1, 2, 3]);
+  });
+});

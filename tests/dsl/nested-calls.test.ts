@@ -1,0 +1,138 @@
+"use structured";
+// Nested structured calls: the innermost waiter receives Cancelled, and a caller resumes only
+// after its callees' finally blocks ran, also when a callee was started but not awaited at once.
+import { Cancelled, CancelScope, moveOnAfter, run, sleep } from "anyio-ts";
+import "./no-frame-leaks";
+
+function foreign<T>(value: T, ms: number): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
+}
+
+describe("nested calls unwinding", () => {
+  test("the callee's finally runs before the caller sees Cancelled", async () => {
+    const log: string[] = [];
+    async function leaf() {
+      try {
+        await foreign(null, 5_000);
+      } catch (error) {
+        log.push(error instanceof Cancelled ? "leaf cancelled" : "leaf other");
+        throw error;
+      } finally {
+        try {
+          await foreign(null, 5);
+        } catch (error) {
+          // Level cancellation: every await in the cancelled scope raises, in finally blocks too.
+          log.push(error instanceof Cancelled ? "leaf finally cancelled again" : "other");
+        }
+        log.push("leaf finally");
+      }
+    }
+    async function middle() {
+      try {
+        await leaf();
+      } finally {
+        log.push("middle finally");
+      }
+    }
+    await run(async () => {
+      using _ = moveOnAfter(10);
+      try {
+        await middle();
+      } finally {
+        log.push("caller finally");
+      }
+    });
+    expect(log).toEqual([
+      "leaf cancelled",
+      "leaf finally cancelled again",
+      "leaf finally",
+      "middle finally",
+      "caller finally",
+    ]);
+  });
+
+  test("a callee's shielded cleanup completes before the caller continues", async () => {
+    const log: string[] = [];
+    async function worker() {
+      try {
+        await foreign(null, 5_000);
+      } finally {
+        using _ = new CancelScope({ shield: true });
+        await foreign(null, 20);
+        log.push("cleanup done");
+      }
+    }
+    await run(async () => {
+      using _ = moveOnAfter(10);
+      await worker();
+    });
+    log.push("caller after scope");
+    expect(log).toEqual(["cleanup done", "caller after scope"]);
+  });
+
+  test("const p = inner(); await foreign(); await p: the foreign await stays cancellable and waits for inner", async () => {
+    const log: string[] = [];
+    async function inner() {
+      try {
+        await foreign(null, 5_000);
+      } finally {
+        using _ = new CancelScope({ shield: true });
+        await foreign(null, 30);
+        log.push("inner finally");
+      }
+    }
+    const started = Date.now();
+    await run(async () => {
+      using _ = moveOnAfter(10);
+      const p = inner();
+      p.catch(() => {}); // it is cancelled with us; nobody awaits it after the cancel
+      try {
+        await foreign(null, 5_000);
+        await p;
+      } catch (error) {
+        log.push(error instanceof Cancelled ? "caller cancelled" : "caller other");
+        throw error;
+      }
+    });
+    expect(log).toEqual(["inner finally", "caller cancelled"]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  test("a callee started before an inner scope does not delay that scope's cancellation", async () => {
+    const log: string[] = [];
+    async function slow() {
+      await foreign(null, 100);
+      log.push("slow done");
+    }
+    await run(async () => {
+      const p = slow();
+      {
+        using _ = moveOnAfter(5);
+        await foreign(null, 5_000);
+      }
+      log.push("scope over");
+      await p;
+    });
+    expect(log).toEqual(["scope over", "slow done"]);
+  });
+
+  test("a direct await of a structured callee is not raced: its result arrives even when the scope is cancelled meanwhile", async () => {
+    const log: string[] = [];
+    async function producer(scope: CancelScope) {
+      scope.cancel();
+      return "produced";
+    }
+    await run(async () => {
+      using scope = new CancelScope();
+      const value = await producer(scope);
+      log.push(value);
+      try {
+        await sleep(0);
+      } catch (error) {
+        log.push(error instanceof Cancelled ? "next await cancelled" : "other");
+        throw error;
+      }
+    });
+    expect(log).toEqual(["produced", "next await cancelled"]);
+  });
+});

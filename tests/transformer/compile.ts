@@ -1,0 +1,72 @@
+// Compiles a fixture's input.ts with TypeScript and the anyio-ts plugin, the way `tsc` would
+// (transpileModule, target ES2022, CommonJS unless options.json says otherwise).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as ts from "typescript";
+import { resolveOptions } from "../../transformer/core/options";
+import { createRewriter } from "../../transformer/typescript/rewrite";
+
+/** options.json of a fixture. */
+export interface FixtureOptions {
+  /** The plugin's options (as in tsconfig's plugin entry). */
+  transformer?: Record<string, unknown>;
+  /** Compiler options in tsconfig.json form, over `{ target: "ES2022", module: "commonjs" }`. */
+  compilerOptions?: Record<string, unknown>;
+  /** The input's file name as the compiler sees it (for `include` globs). */
+  fileName?: string;
+  /** Also assert that the output equals TypeScript's own output without the plugin. */
+  unchanged?: boolean;
+}
+
+/** A diagnostic as diagnostics.json records it (1-based line and column). */
+export interface FixtureDiagnostic {
+  line: number;
+  column: number;
+  category: "error" | "warning";
+  code: number;
+  message: string;
+}
+
+export function readFixtureOptions(dir: string): FixtureOptions {
+  const file = path.join(dir, "options.json");
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as FixtureOptions) : {};
+}
+
+export function compileFixture(
+  dir: string,
+  { plugin = true }: { plugin?: boolean } = {},
+): { output: string; diagnostics: FixtureDiagnostic[] } {
+  const options = readFixtureOptions(dir);
+  const input = fs.readFileSync(path.join(dir, "input.ts"), "utf8");
+  const fileName = options.fileName ?? "input.ts";
+  const converted = ts.convertCompilerOptionsFromJson({ target: "ES2022", module: "commonjs", ...options.compilerOptions }, dir);
+  if (converted.errors.length > 0) throw new Error(ts.flattenDiagnosticMessageText(converted.errors[0]!.messageText, "\n"));
+  const collected: ts.Diagnostic[] = [];
+  const result = ts.transpileModule(input, {
+    fileName,
+    compilerOptions: converted.options,
+    transformers: plugin
+      ? {
+          before: [
+            createRewriter({
+              ts,
+              options: resolveOptions(options.transformer ?? {}),
+              relativePath: (name) => name,
+              report: (diagnostics) => collected.push(...diagnostics),
+            }),
+          ],
+        }
+      : undefined,
+  });
+  const diagnostics = collected.map((d): FixtureDiagnostic => {
+    const { line, character } = d.file!.getLineAndCharacterOfPosition(d.start!);
+    return {
+      line: line + 1,
+      column: character + 1,
+      category: d.category === ts.DiagnosticCategory.Error ? "error" : "warning",
+      code: d.code,
+      message: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
+    };
+  });
+  return { output: result.outputText, diagnostics };
+}

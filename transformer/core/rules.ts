@@ -1,0 +1,29 @@
+/**
+ * Syntactic rules both front ends share, beyond the directives: which calls open a cancel scope
+ * or a task group (for the `yield` diagnostic), and which promise combinators deserve a warning.
+ * They look at names only; the TypeScript front end may refine them with types later.
+ */
+
+/** Functions and classes whose result, held by `using` / `await using`, is a cancel scope or task group. */
+export const SCOPE_FACTORIES: ReadonlySet<string> = new Set([
+  "moveOnAfter",
+  "moveOnAt",
+  "failAfter",
+  "failAt",
+  "createTaskGroup",
+  "CancelScope",
+  "TaskGroup",
+]);
+
+/**
+ * A cheap pre-check on a file's text: whether it may hold a `using` declaration of a cancel
+ * scope or task group (which is an error outside structured code).
+ */
+export function mayUseScope(text: string): boolean {
+  return /\busing\s+[\w$]+\s*=\s*(?:new\s+)?(?:moveOnAfter|moveOnAt|failAfter|failAt|createTaskGroup|CancelScope|TaskGroup)\b/.test(
+    text,
+  );
+}
+
+/** `Promise` statics that run promises side by side without structure. */
+export const PROMISE_COMBINATORS: ReadonlySet<string> = new Set(["all", "race", "allSettled", "any"]);

@@ -1,0 +1,784 @@
+/**
+ * The rewrite of `"use structured"` code for the TypeScript front end: one visitor that switches
+ * on node kind, carries explicit function-boundary state, and gives every new node its
+ * original's text range so source maps stay exact. The contract it implements (what each hook
+ * does at run time) is in runtime/core/compiled.ts; the rules it shares with the Babel front
+ * end (directives, options, messages) are in transformer/core.
+ *
+ * Shape of a compiled async function:
+ *
+ *   async function f(a) {
+ *     "use structured";
+ *     const $c = __rt.enter();
+ *     try {
+ *       const x = __rt.resume($c, await __rt.suspend($c, foreign()));
+ *       const y = __rt.resume($c, await __rt.suspendCall($c, (__rt.pre($c), g(a))));
+ *     } finally {
+ *       __rt.exit($c);
+ *     }
+ *   }
+ *
+ * Code outside structured functions is returned as the very same nodes, so `tsc` prints it
+ * exactly as it would without the plugin; a file with nothing structured is returned as is.
+ */
+import type * as TS from "typescript";
+import { classifyDirective, mayContainDirective, suggestDirective } from "../core/directive";
+import { messages, type MessageKind } from "../core/messages";
+import { isIncluded, type ResolvedOptions } from "../core/options";
+import { PROMISE_COMBINATORS, SCOPE_FACTORIES, mayUseScope } from "../core/rules";
+
+/** What the rewrite needs from its front end. */
+export interface RewriteHost {
+  /** The TypeScript instance that compiles (ts-patch and ts-jest pass their own). */
+  readonly ts: typeof TS;
+  readonly options: ResolvedOptions;
+  /** The path of `fileName` relative to the project root, for the `include` globs. */
+  relativePath(fileName: string): string;
+  /** Receives the diagnostics of one file, once the file has been rewritten (none: not called). */
+  report(diagnostics: TS.Diagnostic[], file: TS.SourceFile): void;
+}
+
+/** Set on every source file this transformer produced, so a second application is a no-op. */
+const COMPILED = Symbol.for("anyio-ts.compiled");
+
+/** Creates the `before` transformer factory. */
+export function createRewriter(host: RewriteHost): TS.TransformerFactory<TS.SourceFile> {
+  return (context) => (file) => {
+    if (file.isDeclarationFile || (file as unknown as Record<symbol, unknown>)[COMPILED]) return file;
+    const included = isIncluded(host.options, host.relativePath(file.fileName));
+    if (!included && !mayContainDirective(file.text) && !mayUseScope(file.text)) return file;
+    const rewriter = new Rewriter(host, context, file, included);
+    const result = rewriter.run();
+    if (rewriter.diagnostics.length > 0) host.report(rewriter.diagnostics, file);
+    if (result !== file) (result as unknown as Record<symbol, unknown>)[COMPILED] = true;
+    return result;
+  };
+}
+
+type Mode = "structured" | "unstructured" | "none";
+
+/** The structured async function whose body is being visited (undefined across function boundaries). */
+interface FunctionState {
+  readonly generator: boolean;
+  /** How many cancel-scope / task-group `using` blocks enclose the visited node. */
+  scopeDepth: number;
+}
+
+type FunctionLike =
+  | TS.FunctionDeclaration
+  | TS.FunctionExpression
+  | TS.ArrowFunction
+  | TS.MethodDeclaration
+  | TS.GetAccessorDeclaration
+  | TS.SetAccessorDeclaration
+  | TS.ConstructorDeclaration;
+
+class Rewriter {
+  readonly diagnostics: TS.Diagnostic[] = [];
+  private readonly ts: typeof TS;
+  private readonly f: TS.NodeFactory;
+  private mode: Mode;
+  private fn: FunctionState | undefined;
+  private usedRuntime = false;
+  /** Structured async function declarations and methods (original nodes), for marking. */
+  private readonly structured = new Set<TS.Node>();
+  private readonly rtName: string;
+  private readonly ctxName: string;
+  private readonly blockName: string;
+  private readonly errorName: string;
+
+  constructor(
+    private readonly host: RewriteHost,
+    private readonly context: TS.TransformationContext,
+    private readonly file: TS.SourceFile,
+    included: boolean,
+  ) {
+    this.ts = host.ts;
+    this.f = context.factory;
+    this.mode = included ? "structured" : "none";
+    this.rtName = this.freeName("__rt");
+    this.ctxName = this.freeName("$c");
+    this.blockName = this.freeName("$u");
+    this.errorName = this.freeName("$e");
+  }
+
+  run(): TS.SourceFile {
+    const { ts, file } = this;
+    const prologue = this.prologueLength(file.statements);
+    const own = this.directivesOf(file.statements, prologue, true);
+    if (own !== undefined) this.mode = own;
+    const statements = this.visitStatements(file.statements, prologue);
+    if (!this.usedRuntime) return statements === file.statements ? file : this.f.updateSourceFile(file, statements);
+    const body = statements as readonly TS.Statement[];
+    const out = [...body.slice(0, prologue), this.runtimeImport(), ...body.slice(prologue)];
+    return this.f.updateSourceFile(file, ts.setTextRange(this.f.createNodeArray(out), file.statements));
+  }
+
+  // --- Names and helpers ------------------------------------------------------------------------
+
+  /** `base`, or `base_1`, `base_2`... whichever identifier the file does not mention. */
+  private freeName(base: string): string {
+    const escaped = base.replace(/\$/g, "\\$");
+    for (let i = 0; ; i++) {
+      const name = i === 0 ? base : `${base}_${i}`;
+      const pattern = new RegExp(`(?<![\\w$])${i === 0 ? escaped : `${escaped}_${i}`}(?![\\w$])`);
+      if (!pattern.test(this.file.text)) return name;
+    }
+  }
+
+  private rt(hook: string): TS.Expression {
+    this.usedRuntime = true;
+    return this.f.createPropertyAccessExpression(this.f.createIdentifier(this.rtName), hook);
+  }
+
+  private call(hook: string, args: TS.Expression[]): TS.CallExpression {
+    return this.f.createCallExpression(this.rt(hook), undefined, args);
+  }
+
+  private ctx(): TS.Identifier {
+    return this.f.createIdentifier(this.ctxName);
+  }
+
+  private hookStatement(hook: string): TS.Statement {
+    return this.f.createExpressionStatement(this.call(hook, [this.ctx()]));
+  }
+
+  private runtimeImport(): TS.Statement {
+    const { ts, f } = this;
+    const specifier = f.createStringLiteral(this.host.options.runtimeModule);
+    if (this.emitsCommonJs()) {
+      return f.createVariableStatement(
+        undefined,
+        f.createVariableDeclarationList(
+          [
+            f.createVariableDeclaration(
+              this.rtName,
+              undefined,
+              undefined,
+              f.createCallExpression(f.createIdentifier("require"), undefined, [specifier]),
+            ),
+          ],
+          ts.NodeFlags.Const,
+        ),
+      );
+    }
+    return f.createImportDeclaration(
+      undefined,
+      f.createImportClause(false, undefined, f.createNamespaceImport(f.createIdentifier(this.rtName))),
+      specifier,
+    );
+  }
+
+  private emitsCommonJs(): boolean {
+    const { ts } = this;
+    const options = this.context.getCompilerOptions();
+    const target = options.target ?? ts.ScriptTarget.ES5;
+    const kind = options.module ?? (target >= ts.ScriptTarget.ES2015 ? ts.ModuleKind.ES2015 : ts.ModuleKind.CommonJS);
+    if (kind === ts.ModuleKind.CommonJS) return true;
+    if (kind >= ts.ModuleKind.Node16 && kind <= ts.ModuleKind.NodeNext) {
+      const format = this.file.impliedNodeFormat;
+      if (format !== undefined) return format === ts.ModuleKind.CommonJS;
+      return !/\.m[tj]sx?$/.test(this.file.fileName);
+    }
+    return false;
+  }
+
+  private report<A extends unknown[]>(node: TS.Node, kind: MessageKind<A>, ...args: A): void {
+    if (kind.severity === "warning" && !this.host.options.warnings) return;
+    const start = node.getStart(this.file);
+    this.diagnostics.push({
+      file: this.file,
+      start,
+      length: node.getEnd() - start,
+      messageText: kind.format(...args),
+      category: kind.severity === "error" ? this.ts.DiagnosticCategory.Error : this.ts.DiagnosticCategory.Warning,
+      code: kind.code,
+      source: "anyio-ts",
+    });
+  }
+
+  // --- Directives -------------------------------------------------------------------------------
+
+  private prologueLength(statements: readonly TS.Statement[]): number {
+    let n = 0;
+    while (n < statements.length && this.isStringStatement(statements[n]!)) n++;
+    return n;
+  }
+
+  private isStringStatement(node: TS.Node): node is TS.ExpressionStatement & { expression: TS.StringLiteral } {
+    return this.ts.isExpressionStatement(node) && this.ts.isStringLiteral(node.expression);
+  }
+
+  /** Reads the directives of a prologue; reports misspellings and directives where they do not apply. */
+  private directivesOf(statements: readonly TS.Statement[], count: number, applies: boolean): Mode | undefined {
+    let mode: Mode | undefined;
+    for (let i = 0; i < count; i++) {
+      const statement = statements[i] as TS.ExpressionStatement & { expression: TS.StringLiteral };
+      const text = statement.expression.text;
+      const kind = classifyDirective(text);
+      if (kind === "misspelled") {
+        this.report(statement, messages.misspelledDirective, text, suggestDirective(text));
+      } else if (kind === "structured" || kind === "unstructured") {
+        if (!applies) this.report(statement, messages.directiveNotAsync, text);
+        mode = kind;
+      }
+    }
+    return mode;
+  }
+
+  /** A string statement outside a prologue: a directive there does nothing. */
+  private checkStray(statement: TS.Statement): void {
+    if (!this.isStringStatement(statement)) return;
+    const text = statement.expression.text;
+    const kind = classifyDirective(text);
+    if (kind === "misspelled") this.report(statement, messages.misspelledDirective, text, suggestDirective(text));
+    else if (kind !== "other") this.report(statement, messages.misplacedDirective, text);
+  }
+
+  // --- The visitor ------------------------------------------------------------------------------
+
+  private readonly visitor = (node: TS.Node): TS.VisitResult<TS.Node | undefined> => this.visit(node);
+
+  private visit(node: TS.Node): TS.VisitResult<TS.Node | undefined> {
+    const { ts } = this;
+    switch (node.kind) {
+      case ts.SyntaxKind.FunctionDeclaration:
+      case ts.SyntaxKind.FunctionExpression:
+      case ts.SyntaxKind.ArrowFunction:
+      case ts.SyntaxKind.MethodDeclaration:
+      case ts.SyntaxKind.GetAccessor:
+      case ts.SyntaxKind.SetAccessor:
+      case ts.SyntaxKind.Constructor:
+        return this.visitFunction(node as FunctionLike);
+      case ts.SyntaxKind.ClassStaticBlockDeclaration:
+      case ts.SyntaxKind.PropertyDeclaration:
+        return this.across(undefined, () => ts.visitEachChild(node, this.visitor, this.context));
+      case ts.SyntaxKind.Block:
+        return this.f.updateBlock(node as TS.Block, this.visitStatements((node as TS.Block).statements, 0));
+      case ts.SyntaxKind.ModuleBlock:
+        return this.f.updateModuleBlock(node as TS.ModuleBlock, this.visitStatements((node as TS.ModuleBlock).statements, 0));
+      case ts.SyntaxKind.CaseClause:
+      case ts.SyntaxKind.DefaultClause:
+        return this.visitClause(node as TS.CaseOrDefaultClause);
+      case ts.SyntaxKind.ObjectLiteralExpression:
+        return this.visitObjectLiteral(node as TS.ObjectLiteralExpression);
+    }
+    if (this.fn === undefined) return ts.visitEachChild(node, this.visitor, this.context);
+    switch (node.kind) {
+      case ts.SyntaxKind.AwaitExpression:
+        return this.visitAwait(node as TS.AwaitExpression);
+      case ts.SyntaxKind.YieldExpression:
+        return this.visitYield(node as TS.YieldExpression);
+      case ts.SyntaxKind.ForOfStatement:
+        if ((node as TS.ForOfStatement).awaitModifier !== undefined) return this.visitForAwait(node as TS.ForOfStatement);
+        break;
+      case ts.SyntaxKind.LabeledStatement:
+        return this.visitLabeled(node as TS.LabeledStatement);
+      case ts.SyntaxKind.TryStatement:
+        return this.visitTry(node as TS.TryStatement);
+      case ts.SyntaxKind.ReturnStatement:
+        if (this.fn.generator && (node as TS.ReturnStatement).expression !== undefined) {
+          return this.visitGeneratorReturn(node as TS.ReturnStatement);
+        }
+        break;
+      case ts.SyntaxKind.CallExpression:
+        this.checkCombinator(node as TS.CallExpression);
+        break;
+    }
+    return ts.visitEachChild(node, this.visitor, this.context);
+  }
+
+  private across<T>(fn: FunctionState | undefined, body: () => T, mode: Mode = this.mode): T {
+    const savedFn = this.fn;
+    const savedMode = this.mode;
+    this.fn = fn;
+    this.mode = mode;
+    try {
+      return body();
+    } finally {
+      this.fn = savedFn;
+      this.mode = savedMode;
+    }
+  }
+
+  private visitNode<T extends TS.Node>(node: T): T;
+  private visitNode<T extends TS.Node>(node: T | undefined): T | undefined;
+  private visitNode<T extends TS.Node>(node: T | undefined): T | undefined {
+    return node === undefined ? undefined : (this.ts.visitNode(node, this.visitor) as T);
+  }
+
+  private visitList<T extends TS.Node>(nodes: TS.NodeArray<T>): TS.NodeArray<T>;
+  private visitList<T extends TS.Node>(nodes: TS.NodeArray<T> | undefined): TS.NodeArray<T> | undefined;
+  private visitList<T extends TS.Node>(nodes: TS.NodeArray<T> | undefined): TS.NodeArray<T> | undefined {
+    return nodes === undefined ? undefined : (this.ts.visitNodes(nodes, this.visitor) as TS.NodeArray<T>);
+  }
+
+  // --- Statement lists: `using`, declaration markers, stray directives --------------------------
+
+  /**
+   * Visits a statement list whose first `prologue` statements are directives (kept as they are).
+   * Structured async function declarations are marked at the top; structured methods after
+   * their class. In a structured function, the statements from the first `using` declaration
+   * on become the body of a resource block.
+   */
+  private visitStatements(statements: TS.NodeArray<TS.Statement>, prologue: number): TS.NodeArray<TS.Statement> {
+    const { ts, f } = this;
+    const head: TS.Statement[] = []; // declaration markers
+    const before: TS.Statement[] = [];
+    let inner: TS.Statement[] | undefined; // statements of the resource block, once a `using` was seen
+    let awaitUsing = false;
+    let changed = false;
+    const depth = this.fn?.scopeDepth ?? 0;
+    for (let i = prologue; i < statements.length; i++) {
+      const statement = statements[i]!;
+      this.checkStray(statement);
+      const usingKind = this.usingKind(statement);
+      if (usingKind !== undefined && this.fn === undefined) this.checkScopeOutside(statement as TS.VariableStatement, usingKind);
+      else if (usingKind !== undefined) {
+        inner ??= [];
+        awaitUsing ||= usingKind === "await using";
+        inner.push(this.visitUsing(statement as TS.VariableStatement, usingKind));
+        changed = true;
+        continue;
+      }
+      const visited = this.visit(statement) as TS.Node | TS.Node[] | undefined;
+      const results = (visited === undefined ? [] : Array.isArray(visited) ? visited : [visited]) as TS.Statement[];
+      if (results.length !== 1 || results[0] !== statement) changed = true;
+      if (ts.isFunctionDeclaration(statement) && this.structured.has(statement) && statement.name !== undefined) {
+        head.push(f.createExpressionStatement(this.call("markStructured", [f.createIdentifier(statement.name.text)])));
+      }
+      // Function declarations are hoisted: keep them outside the resource block.
+      (inner === undefined || ts.isFunctionDeclaration(statement) ? before : inner).push(...results);
+      if (ts.isClassDeclaration(statement)) {
+        const marks = this.classMarkers(statement);
+        if (marks.length > 0) {
+          (inner ?? before).push(...marks);
+          changed = true;
+        }
+      }
+    }
+    if (this.fn !== undefined) this.fn.scopeDepth = depth;
+    if (!changed && head.length === 0) return statements;
+    const out = [...statements.slice(0, prologue), ...head, ...before];
+    if (inner !== undefined) out.push(...this.resourceBlock(inner, awaitUsing));
+    return ts.setTextRange(f.createNodeArray(out), statements);
+  }
+
+  private usingKind(statement: TS.Statement): "using" | "await using" | undefined {
+    const { ts } = this;
+    if (!ts.isVariableStatement(statement)) return undefined;
+    const flags = statement.declarationList.flags & ts.NodeFlags.BlockScoped;
+    if (flags === ts.NodeFlags.AwaitUsing) return "await using";
+    if (flags === ts.NodeFlags.Using) return "using";
+    return undefined;
+  }
+
+  /** `using x = e` becomes `const x = $u.use(e)` (`await using`: `$u.useAsync(e)`). */
+  private visitUsing(statement: TS.VariableStatement, kind: "using" | "await using"): TS.Statement {
+    const { ts, f } = this;
+    const method = kind === "using" ? "use" : "useAsync";
+    let opensScope = false;
+    const declarations = statement.declarationList.declarations.map((declaration) => {
+      if (declaration.initializer !== undefined && this.opensScope(declaration.initializer)) opensScope = true;
+      const initializer = this.visitNode(declaration.initializer);
+      const wrapped =
+        initializer === undefined
+          ? undefined
+          : ts.setTextRange(
+              f.createCallExpression(
+                f.createPropertyAccessExpression(f.createIdentifier(this.blockName), method),
+                undefined,
+                [initializer],
+              ),
+              declaration.initializer!,
+            );
+      return f.updateVariableDeclaration(declaration, declaration.name, declaration.exclamationToken, declaration.type, wrapped);
+    });
+    if (opensScope && this.fn!.generator) this.fn!.scopeDepth++;
+    const list = ts.setTextRange(f.createVariableDeclarationList(declarations, ts.NodeFlags.Const), statement.declarationList);
+    return f.updateVariableStatement(statement, statement.modifiers, ts.setOriginalNode(list, statement.declarationList));
+  }
+
+  /** `using scope = moveOnAfter(...)` in code that is not structured: the scope would never be entered. */
+  private checkScopeOutside(statement: TS.VariableStatement, kind: "using" | "await using"): void {
+    for (const declaration of statement.declarationList.declarations) {
+      if (declaration.initializer !== undefined && this.opensScope(declaration.initializer)) {
+        this.report(declaration, messages.scopeOutsideStructured, kind);
+      }
+    }
+  }
+
+  /** Whether `expression` (syntactically) makes a cancel scope or a task group. */
+  private opensScope(expression: TS.Expression): boolean {
+    const { ts } = this;
+    const inner = this.skipOuter(expression);
+    if (!ts.isCallExpression(inner) && !ts.isNewExpression(inner)) return false;
+    const callee = this.skipOuter(inner.expression);
+    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    return name !== undefined && SCOPE_FACTORIES.has(name);
+  }
+
+  /**
+   *   const $u = __rt.block($c);
+   *   try { ...inner } catch ($e) { $u.fail($e); } finally { $u.close(); }
+   * (with `await using`: `finally { __rt.resume($c, await __rt.leave($c, $u.closeAsync())); }`)
+   */
+  private resourceBlock(inner: TS.Statement[], awaitUsing: boolean): TS.Statement[] {
+    const { ts, f } = this;
+    const u = () => f.createIdentifier(this.blockName);
+    const declare = f.createVariableStatement(
+      undefined,
+      f.createVariableDeclarationList(
+        [f.createVariableDeclaration(this.blockName, undefined, undefined, this.call("block", [this.ctx()]))],
+        ts.NodeFlags.Const,
+      ),
+    );
+    const fail = f.createCatchClause(
+      f.createVariableDeclaration(this.errorName),
+      f.createBlock(
+        [
+          f.createExpressionStatement(
+            f.createCallExpression(f.createPropertyAccessExpression(u(), "fail"), undefined, [f.createIdentifier(this.errorName)]),
+          ),
+        ],
+        true,
+      ),
+    );
+    const close = awaitUsing
+      ? this.call("resume", [
+          this.ctx(),
+          f.createAwaitExpression(
+            this.call("leave", [
+              this.ctx(),
+              f.createCallExpression(f.createPropertyAccessExpression(u(), "closeAsync"), undefined, []),
+            ]),
+          ),
+        ])
+      : f.createCallExpression(f.createPropertyAccessExpression(u(), "close"), undefined, []);
+    const statement = f.createTryStatement(
+      f.createBlock(inner, true),
+      fail,
+      f.createBlock([f.createExpressionStatement(close)], true),
+    );
+    return [declare, statement];
+  }
+
+  private visitClause(node: TS.CaseOrDefaultClause): TS.CaseOrDefaultClause {
+    const { ts, f } = this;
+    if (this.fn !== undefined) {
+      const using = node.statements.find((statement) => this.usingKind(statement) !== undefined);
+      if (using !== undefined) {
+        this.report(using, messages.usingInCaseClause);
+        return this.across(undefined, () => ts.visitEachChild(node, this.visitor, this.context));
+      }
+    }
+    const statements = this.visitStatements(node.statements, 0);
+    return ts.isCaseClause(node)
+      ? f.updateCaseClause(node, this.visitNode(node.expression), statements)
+      : f.updateDefaultClause(node, statements);
+  }
+
+  // --- Functions --------------------------------------------------------------------------------
+
+  private visitFunction(node: FunctionLike): TS.VisitResult<TS.Node> {
+    const { ts, f } = this;
+    const isAsync = (ts.getCombinedModifierFlags(node) & ts.ModifierFlags.Async) !== 0;
+    const body = node.body;
+    let own: Mode | undefined;
+    let prologue = 0;
+    if (body !== undefined && ts.isBlock(body)) {
+      prologue = this.prologueLength(body.statements);
+      own = this.directivesOf(body.statements, prologue, isAsync);
+    }
+    const mode = own ?? this.mode;
+    const compiled = isAsync && mode === "structured" && body !== undefined;
+    // Decorators, computed names: evaluated outside the function.
+    const modifiers = this.visitList(node.modifiers);
+    const name = ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) ? node.name : this.visitNode(node.name);
+    const state: FunctionState | undefined = compiled ? { generator: node.asteriskToken !== undefined, scopeDepth: 0 } : undefined;
+    const [parameters, newBody] = this.across(
+      undefined,
+      () => {
+        const parameters = this.visitList(node.parameters);
+        if (body === undefined) return [parameters, undefined] as const;
+        if (!compiled) {
+          return [parameters, ts.isBlock(body) ? f.updateBlock(body, this.visitStatements(body.statements, prologue)) : this.visitNode(body)] as const;
+        }
+        return [parameters, this.across(state, () => this.compileBody(body, prologue, state!.generator))] as const;
+      },
+      mode,
+    );
+    let result: TS.Node;
+    switch (node.kind) {
+      case ts.SyntaxKind.FunctionDeclaration:
+        result = f.updateFunctionDeclaration(node, modifiers, node.asteriskToken, node.name, node.typeParameters, parameters, node.type, newBody as TS.Block | undefined);
+        break;
+      case ts.SyntaxKind.FunctionExpression:
+        result = f.updateFunctionExpression(node, modifiers as TS.NodeArray<TS.Modifier> | undefined, node.asteriskToken, node.name, node.typeParameters, parameters, node.type, newBody as TS.Block);
+        break;
+      case ts.SyntaxKind.ArrowFunction:
+        result = f.updateArrowFunction(node, modifiers as TS.NodeArray<TS.Modifier> | undefined, node.typeParameters, parameters, node.type, node.equalsGreaterThanToken, newBody as TS.ConciseBody);
+        break;
+      case ts.SyntaxKind.MethodDeclaration:
+        result = f.updateMethodDeclaration(node, modifiers, node.asteriskToken, name as TS.PropertyName, node.questionToken, node.typeParameters, parameters, node.type, newBody as TS.Block | undefined);
+        break;
+      case ts.SyntaxKind.GetAccessor:
+        result = f.updateGetAccessorDeclaration(node, modifiers, name as TS.PropertyName, parameters, node.type, newBody as TS.Block | undefined);
+        break;
+      case ts.SyntaxKind.SetAccessor:
+        result = f.updateSetAccessorDeclaration(node, modifiers, name as TS.PropertyName, parameters, newBody as TS.Block | undefined);
+        break;
+      default:
+        result = f.updateConstructorDeclaration(node as TS.ConstructorDeclaration, modifiers, parameters, newBody as TS.Block | undefined);
+    }
+    if (!compiled) return result;
+    if (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) {
+      this.structured.add(node);
+      return result;
+    }
+    // Function expressions and arrows: mark the value where it is made, keeping the name its
+    // position would have given it.
+    const inferred = node.name === undefined ? this.inferredName(node) : undefined;
+    const args: TS.Expression[] = [result as TS.Expression];
+    if (inferred !== undefined) args.push(f.createStringLiteral(inferred));
+    return ts.setOriginalNode(ts.setTextRange(this.call("markStructured", args), node), node);
+  }
+
+  /**
+   *   "directives"; const $c = __rt.enter(); try { body } finally { __rt.exit($c); }
+   */
+  private compileBody(body: TS.ConciseBody, prologue: number, generator: boolean): TS.Block {
+    const { ts, f } = this;
+    let statements: TS.Statement[];
+    let kept: TS.Statement[] = [];
+    if (ts.isBlock(body)) {
+      const visited = this.visitStatements(body.statements, prologue);
+      kept = visited.slice(0, prologue);
+      statements = visited.slice(prologue);
+    } else {
+      const expression = this.visitNode(body);
+      statements = [ts.setTextRange(f.createReturnStatement(expression), body)];
+    }
+    const enter = f.createVariableStatement(
+      undefined,
+      f.createVariableDeclarationList(
+        [f.createVariableDeclaration(this.ctxName, undefined, undefined, this.call(generator ? "enterGenerator" : "enter", []))],
+        ts.NodeFlags.Const,
+      ),
+    );
+    const guarded = f.createTryStatement(
+      f.createBlock(statements, true),
+      undefined,
+      f.createBlock([this.hookStatement("exit")], true),
+    );
+    const block = f.createBlock([...kept, enter, guarded], true);
+    return ts.isBlock(body) ? ts.setOriginalNode(ts.setTextRange(block, body), body) : ts.setTextRange(block, body);
+  }
+
+  /** The name a function value gets from where it is written (`const f = async () => {}`). */
+  private inferredName(node: TS.Node): string | undefined {
+    const { ts } = this;
+    let child: TS.Node = node;
+    let parent = node.parent;
+    while (parent !== undefined && (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isSatisfiesExpression(parent) || ts.isNonNullExpression(parent) || ts.isTypeAssertionExpression(parent))) {
+      child = parent;
+      parent = parent.parent;
+    }
+    if (parent === undefined) return undefined;
+    const nameOf = (name: TS.Node): string | undefined =>
+      ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isPrivateIdentifier(name) ? name.text : undefined;
+    if ((ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isBindingElement(parent)) && parent.initializer === child) {
+      return ts.isIdentifier(parent.name) ? parent.name.text : undefined;
+    }
+    if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && parent.initializer === child) return nameOf(parent.name);
+    if (ts.isBinaryExpression(parent) && parent.right === child && ts.isIdentifier(parent.left)) {
+      const op = parent.operatorToken.kind;
+      if (op === ts.SyntaxKind.EqualsToken || op === ts.SyntaxKind.QuestionQuestionEqualsToken || op === ts.SyntaxKind.BarBarEqualsToken || op === ts.SyntaxKind.AmpersandAmpersandEqualsToken) {
+        return parent.left.text;
+      }
+    }
+    if (ts.isExportAssignment(parent)) return "default";
+    return undefined;
+  }
+
+  /** `__rt.markMethods(C.prototype, "m")` / `__rt.markMethods(C, "s")` after a class declaration. */
+  private classMarkers(node: TS.ClassDeclaration): TS.Statement[] {
+    const { ts, f } = this;
+    if (node.name === undefined) return [];
+    const own: string[] = [];
+    const statics: string[] = [];
+    for (const member of node.members) {
+      if (!this.structured.has(member) || !ts.isMethodDeclaration(member)) continue;
+      const name = this.simpleName(member.name);
+      if (name === undefined) continue;
+      (ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Static ? statics : own).push(name);
+    }
+    const out: TS.Statement[] = [];
+    const mark = (target: TS.Expression, names: string[]) =>
+      out.push(f.createExpressionStatement(this.call("markMethods", [target, ...names.map((n) => f.createStringLiteral(n))])));
+    if (own.length > 0) mark(f.createPropertyAccessExpression(f.createIdentifier(node.name.text), "prototype"), own);
+    if (statics.length > 0) mark(f.createIdentifier(node.name.text), statics);
+    return out;
+  }
+
+  /** Skips parentheses and type-only wrappers (`as`, `satisfies`, `!`, `<T>x`). */
+  private skipOuter(node: TS.Expression): TS.Expression {
+    const { ts } = this;
+    while (
+      ts.isParenthesizedExpression(node) ||
+      ts.isAsExpression(node) ||
+      ts.isSatisfiesExpression(node) ||
+      ts.isNonNullExpression(node) ||
+      ts.isTypeAssertionExpression(node)
+    ) {
+      node = node.expression;
+    }
+    return node;
+  }
+
+  private simpleName(name: TS.PropertyName): string | undefined {
+    const { ts } = this;
+    return ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) ? name.text : undefined;
+  }
+
+  /** Object literals with structured async methods: `__rt.markMethods({ ... }, "m")`. */
+  private visitObjectLiteral(node: TS.ObjectLiteralExpression): TS.Expression {
+    const { ts, f } = this;
+    const visited = ts.visitEachChild(node, this.visitor, this.context);
+    const names: string[] = [];
+    for (const property of node.properties) {
+      if (!this.structured.has(property) || !ts.isMethodDeclaration(property)) continue;
+      const name = this.simpleName(property.name);
+      if (name !== undefined) names.push(name);
+    }
+    if (names.length === 0) return visited;
+    return ts.setTextRange(this.call("markMethods", [visited, ...names.map((n) => f.createStringLiteral(n))]), node);
+  }
+
+  // --- Inside structured functions ----------------------------------------------------------------
+
+  /**
+   *   await x        =>  __rt.resume($c, await __rt.suspend($c, x))
+   *   await g(a, b)  =>  __rt.resume($c, await __rt.suspendCall($c, (__rt.pre($c), g(a, b))))
+   */
+  private visitAwait(node: TS.AwaitExpression): TS.Expression {
+    const { ts, f } = this;
+    const operand = this.visitNode(node.expression);
+    const inner = this.isDirectCall(node.expression)
+      ? this.call("suspendCall", [this.ctx(), f.createComma(this.call("pre", [this.ctx()]), operand)])
+      : this.call("suspend", [this.ctx(), operand]);
+    const awaited = f.updateAwaitExpression(node, inner);
+    return ts.setOriginalNode(ts.setTextRange(this.call("resume", [this.ctx(), awaited]), node), node);
+  }
+
+  /**
+   * A call whose callee and arguments run no other code first (no calls, `new`, awaits, yields,
+   * tagged templates, spreads or class bodies): if a compiled function is entered during it,
+   * it is the callee.
+   */
+  private isDirectCall(expression: TS.Expression): boolean {
+    const { ts } = this;
+    const call = this.skipOuter(expression);
+    if (!ts.isCallExpression(call) || call.expression.kind === ts.SyntaxKind.ImportKeyword) return false;
+    const runsCode = (node: TS.Node): boolean => {
+      switch (node.kind) {
+        case ts.SyntaxKind.CallExpression:
+        case ts.SyntaxKind.NewExpression:
+        case ts.SyntaxKind.AwaitExpression:
+        case ts.SyntaxKind.YieldExpression:
+        case ts.SyntaxKind.TaggedTemplateExpression:
+        case ts.SyntaxKind.SpreadElement:
+        case ts.SyntaxKind.ClassExpression:
+          return true;
+        case ts.SyntaxKind.ArrowFunction:
+        case ts.SyntaxKind.FunctionExpression:
+          return false;
+      }
+      return ts.forEachChild(node, (child) => (runsCode(child) ? true : undefined)) === true;
+    };
+    return !runsCode(call.expression) && !call.arguments.some(runsCode);
+  }
+
+  /**
+   *   yield x   =>  __rt.resume($c, yield __rt.leave($c, x))
+   *   yield* g  =>  __rt.resume($c, yield* __rt.leave($c, g))
+   */
+  private visitYield(node: TS.YieldExpression): TS.Expression {
+    const { ts, f } = this;
+    if (!this.fn!.generator) return ts.visitEachChild(node, this.visitor, this.context);
+    if (this.fn!.scopeDepth > 0) this.report(node, messages.yieldInScope);
+    const operand = this.visitNode(node.expression);
+    const left = this.call("leave", operand === undefined ? [this.ctx()] : [this.ctx(), operand]);
+    const yielded = f.updateYieldExpression(node, node.asteriskToken, left);
+    return ts.setOriginalNode(ts.setTextRange(this.call("resume", [this.ctx(), yielded]), node), node);
+  }
+
+  /**
+   * `return x` in an async generator awaits `x` before the generator completes:
+   *   return x  =>  return __rt.leave($c, x)
+   */
+  private visitGeneratorReturn(node: TS.ReturnStatement): TS.Statement {
+    const { ts, f } = this;
+    const operand = this.visitNode(node.expression!);
+    const left = ts.setTextRange(this.call("leave", [this.ctx(), operand]), node.expression!);
+    return f.updateReturnStatement(node, left);
+  }
+
+  /**
+   *   for await (const x of xs) body
+   * =>
+   *   for await (const x of __rt.forAwait($c, xs)) { __rt.reenter($c); body }
+   *   __rt.reenter($c);
+   */
+  private visitForAwait(node: TS.ForOfStatement): TS.Statement[] {
+    const { ts, f } = this;
+    const initializer = this.visitNode(node.initializer);
+    const expression = this.visitNode(node.expression);
+    const body = this.visitNode(node.statement);
+    const reenter = this.hookStatement("reenter");
+    const newBody = ts.isBlock(body)
+      ? f.updateBlock(body, ts.setTextRange(f.createNodeArray([reenter, ...body.statements]), body.statements))
+      : f.createBlock([reenter, body], true);
+    const iterable = ts.setTextRange(this.call("forAwait", [this.ctx(), expression]), node.expression);
+    return [f.updateForOfStatement(node, node.awaitModifier, initializer, iterable, newBody), this.hookStatement("reenter")];
+  }
+
+  /** A label on a `for await` must stay on the loop (for `continue label`). */
+  private visitLabeled(node: TS.LabeledStatement): TS.VisitResult<TS.Node> {
+    const { ts, f } = this;
+    const visited = this.visit(node.statement) as TS.Node | TS.Node[];
+    if (!Array.isArray(visited)) return f.updateLabeledStatement(node, node.label, visited as TS.Statement);
+    const [loop, ...rest] = visited as TS.Statement[];
+    return [f.updateLabeledStatement(node, node.label, loop!), ...rest];
+  }
+
+  /** `catch` and `finally` blocks start with `__rt.reenter($c)`: a rejected await skipped resume. */
+  private visitTry(node: TS.TryStatement): TS.Statement {
+    const { ts, f } = this;
+    const withReenter = (block: TS.Block): TS.Block =>
+      f.updateBlock(block, ts.setTextRange(f.createNodeArray([this.hookStatement("reenter"), ...block.statements]), block.statements));
+    const tryBlock = this.visitNode(node.tryBlock);
+    const clause = node.catchClause;
+    const catchClause =
+      clause === undefined
+        ? undefined
+        : f.updateCatchClause(clause, this.visitNode(clause.variableDeclaration), withReenter(this.visitNode(clause.block)));
+    const finallyBlock = node.finallyBlock === undefined ? undefined : withReenter(this.visitNode(node.finallyBlock));
+    return f.updateTryStatement(node, tryBlock, catchClause, finallyBlock);
+  }
+
+  /** Warns about `Promise.all([f(), g()])` and friends in structured code. */
+  private checkCombinator(node: TS.CallExpression): void {
+    const { ts } = this;
+    const callee = node.expression;
+    if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression) || callee.expression.text !== "Promise") return;
+    if (!PROMISE_COMBINATORS.has(callee.name.text)) return;
+    const arg = node.arguments[0];
+    if (arg === undefined) return;
+    const inner = this.skipOuter(arg);
+    const overCalls = ts.isArrayLiteralExpression(inner)
+      ? inner.elements.some((element) => ts.isCallExpression(this.skipOuter(element)))
+      : ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && inner.expression.name.text === "map";
+    if (overCalls) this.report(callee, messages.promiseCombinator, callee.name.text);
+  }
+}
