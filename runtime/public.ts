@@ -29,6 +29,19 @@ export { createTaskGroup, TaskGroup, TASK_STATUS_IGNORED } from "./core/task-gro
 export type { TaskStatus, SpawnOptions } from "./core/task-group";
 export { TaskHandle, TaskInfo, getCurrentTask, getRunningTasks } from "./core/task";
 export type { TaskHandleStatus } from "./core/task";
+export { Event } from "./sync/event";
+export type { EventStatistics } from "./sync/event";
+export { Lock } from "./sync/lock";
+export type { LockOptions, LockStatistics } from "./sync/lock";
+export { Semaphore } from "./sync/semaphore";
+export type { SemaphoreOptions, SemaphoreStatistics } from "./sync/semaphore";
+export { Condition } from "./sync/condition";
+export type { ConditionStatistics } from "./sync/condition";
+export { CapacityLimiter } from "./sync/capacity-limiter";
+export type { CapacityLimiterStatistics } from "./sync/capacity-limiter";
+export { ResourceGuard } from "./sync/resource-guard";
+export { createMemoryObjectStream, MemoryObjectSendStream, MemoryObjectReceiveStream } from "./streams/memory";
+export type { MemoryObjectStreamStatistics } from "./streams/memory";
 export { ExceptionGroup, unwrapExceptionGroup } from "./core/exception-group";
 export type { ErrorClass } from "./core/exception-group";
 export {

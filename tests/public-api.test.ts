@@ -1,4 +1,4 @@
-// The runtime's public names from API.md sections 1-4 (shared/API.md, the contract tests outside
+// The runtime's public names from API.md sections 1-5 (shared/API.md, the contract tests outside
 // this repository are written against). The list is copied here so the test does not depend on
 // files beside the repository; keep it in step with API.md.
 import * as api from "anyio-ts";
@@ -29,9 +29,24 @@ const FUNCTIONS = [
   "waitAllTasksBlocked",
   // 4. Errors
   "unwrapExceptionGroup",
+  // 5. Memory object streams
+  "createMemoryObjectStream",
 ] as const;
 
-const CLASSES = ["CancelScope", "TaskHandle", "TaskInfo"] as const;
+const CLASSES = [
+  "CancelScope",
+  "TaskHandle",
+  "TaskInfo",
+  // 5. Synchronization and memory object streams
+  "Event",
+  "Lock",
+  "Semaphore",
+  "Condition",
+  "CapacityLimiter",
+  "ResourceGuard",
+  "MemoryObjectSendStream",
+  "MemoryObjectReceiveStream",
+] as const;
 
 const ERROR_CLASSES = [
   "Cancelled",
@@ -53,8 +68,8 @@ const ERROR_CLASSES = [
   "NoCurrentTaskError",
 ] as const;
 
-// The type-only names of sections 3-4; `npm run typecheck` fails if one is not exported.
-export type PublicTypes = [api.TaskGroup, api.TaskStatus<number>, api.ErrorClass];
+// The type-only names of sections 3-5; `npm run typecheck` fails if one is not exported.
+export type PublicTypes = [api.TaskGroup, api.TaskStatus<number>, api.ErrorClass, api.MemoryObjectStreamStatistics];
 
 const exported = api as unknown as Record<string, unknown>;
 

@@ -1,0 +1,52 @@
+/**
+ * Argument checks and small helpers shared by the sync primitives. Internal.
+ *
+ * Validation messages use the runtime's one template:
+ * "Expected `name` to be <what>, got `value` (type)".
+ */
+import { requireFrame } from "../core/cancel-scope";
+import type { Frame } from "../core/context";
+
+/**
+ * The rejection of an async method called outside `run()`: a `NoCurrentTaskError` naming the
+ * method, as a rejected promise so that it fails the way async methods do.
+ */
+export function outsideTask(what: string): Promise<never> {
+  try {
+    requireFrame(what);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  throw new Error(`${what}: outsideTask() called inside a task`);
+}
+
+/** A rejected promise carrying the cancellation a checkpoint in `frame` raises. */
+export function cancelled(frame: Frame): Promise<never> {
+  return Promise.reject(frame.scope._cancelledError());
+}
+
+function describe(value: unknown): string {
+  return `\`${typeof value === "string" ? JSON.stringify(value) : String(value)}\` (${typeof value})`;
+}
+
+/** An options argument: undefined or an object. */
+export function checkOptions(value: unknown): void {
+  if (value !== undefined && (typeof value !== "object" || value === null)) {
+    throw new TypeError(`Expected \`options\` to be an object, got ${describe(value)}`);
+  }
+}
+
+/** An optional boolean option. */
+export function checkBoolean(name: string, value: unknown): void {
+  if (typeof value !== "boolean") throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describe(value)}`);
+}
+
+/** A count: an integer >= 0, or also Infinity when `infinite` allows it. */
+export function checkCount(name: string, value: unknown, infinite: boolean): asserts value is number {
+  const integer = typeof value === "number" && Number.isInteger(value);
+  const unbounded = infinite && (value === Infinity || value === -Infinity);
+  if (!integer && !unbounded) {
+    throw new TypeError(`Expected \`${name}\` to be ${infinite ? "an integer or Infinity" : "an integer"}, got ${describe(value)}`);
+  }
+  if ((value as number) < 0) throw new RangeError(`Expected \`${name}\` to be >= 0, got ${describe(value)}`);
+}

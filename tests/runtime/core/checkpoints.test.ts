@@ -1,0 +1,360 @@
+/**
+ * Checkpoints, sleeping, waitAllTasksBlocked and the "no lost result" rule
+ * (reference B.1 rules 2-5).
+ */
+import {
+  CancelScope,
+  Cancelled,
+  Event,
+  cancelShieldedCheckpoint,
+  checkpoint,
+  checkpointIfCancelled,
+  createTaskGroup,
+  currentTime,
+  isCancelled,
+  moveOnAfter,
+  run,
+  sleep,
+  sleepForever,
+  sleepUntil,
+  waitAllTasksBlocked,
+} from "anyio-ts";
+import { LONG, stopwatch } from "../../helpers";
+
+describe("checkpoint()", () => {
+  test("lets tasks spawned earlier run", async () => {
+    const log: string[] = [];
+    await run(() =>
+      createTaskGroup().run(async (tg) => {
+        tg.startSoon(async () => void log.push("child"));
+        log.push("host before");
+        await checkpoint();
+        log.push("host after");
+      }),
+    );
+    expect(log).toEqual(["host before", "child", "host after"]);
+  });
+
+  test("yields to the event loop, so a macrotask queued before it runs first", async () => {
+    let immediateRan = false;
+    await run(async () => {
+      setImmediate(() => {
+        immediateRan = true;
+      });
+      await checkpoint();
+      expect(immediateRan).toBe(true);
+    });
+  });
+
+  test("raises Cancelled in a cancelled scope", async () => {
+    let raised: unknown;
+    await run(() =>
+      new CancelScope().run(async (scope) => {
+        scope.cancel();
+        try {
+          await checkpoint();
+        } catch (e) {
+          raised = e;
+          throw e;
+        }
+      }),
+    );
+    expect(raised).toBeInstanceOf(Cancelled);
+  });
+
+  test("two tasks taking turns at checkpoints both make progress", async () => {
+    const counts = { a: 0, b: 0 };
+    await run(() =>
+      createTaskGroup().run(async (tg) => {
+        for (const key of ["a", "b"] as const) {
+          tg.startSoon(async () => {
+            for (let i = 0; i < 5; i++) {
+              counts[key]++;
+              await checkpoint();
+            }
+          });
+        }
+        await checkpoint();
+        await checkpoint();
+        expect(counts.a).toBeGreaterThan(0);
+        expect(counts.b).toBeGreaterThan(0);
+      }),
+    );
+    expect(counts).toEqual({ a: 5, b: 5 });
+  });
+});
+
+describe("checkpointIfCancelled()", () => {
+  test("raises Cancelled in a cancelled scope", async () => {
+    const scope = new CancelScope();
+    await run(() =>
+      scope.run(async () => {
+        scope.cancel();
+        await checkpointIfCancelled();
+        throw new Error("unreachable");
+      }),
+    );
+    expect(scope.cancelledCaught).toBe(true);
+  });
+
+  // It does not yield to the event loop; an await still lets the microtask queue (where new
+  // tasks start) run, as any await does.
+  test("does not let timers or I/O callbacks run when not cancelled", async () => {
+    const log: string[] = [];
+    await run(async () => {
+      setImmediate(() => log.push("macrotask"));
+      await checkpointIfCancelled();
+      log.push("host");
+    });
+    expect(log[0]).toBe("host");
+  });
+});
+
+describe("cancelShieldedCheckpoint()", () => {
+  test("never raises, even in a cancelled scope", async () => {
+    const log: string[] = [];
+    const scope = new CancelScope();
+    await run(() =>
+      scope.run(async () => {
+        scope.cancel();
+        await cancelShieldedCheckpoint();
+        log.push("passed");
+        await cancelShieldedCheckpoint();
+        log.push("passed again");
+      }),
+    );
+    expect(log).toEqual(["passed", "passed again"]);
+    expect(scope.cancelledCaught).toBe(false);
+  });
+
+  test("lets tasks spawned earlier run", async () => {
+    const log: string[] = [];
+    await run(() =>
+      createTaskGroup().run(async (tg) => {
+        tg.startSoon(async () => void log.push("child"));
+        await cancelShieldedCheckpoint();
+        log.push("host");
+      }),
+    );
+    expect(log).toEqual(["child", "host"]);
+  });
+});
+
+describe("sleeping", () => {
+  test("sleep(ms) waits at least about ms on the runtime's clock", async () => {
+    await run(async () => {
+      const before = currentTime();
+      await sleep(50);
+      expect(currentTime() - before).toBeGreaterThanOrEqual(45);
+    });
+  });
+
+  test("currentTime() is a millisecond clock that never goes backwards", async () => {
+    await run(async () => {
+      const t0 = currentTime();
+      const wall = stopwatch();
+      await sleep(30);
+      const t1 = currentTime();
+      expect(t1).toBeGreaterThanOrEqual(t0);
+      // same unit as a millisecond wall clock, within generous bounds
+      expect(t1 - t0).toBeGreaterThan(wall() / 2);
+      expect(t1 - t0).toBeLessThan(wall() * 2 + 50);
+    });
+  });
+
+  test("sleep(0) is a checkpoint: it raises when cancelled and lets others run", async () => {
+    const log: string[] = [];
+    await run(async () => {
+      await createTaskGroup().run(async (tg) => {
+        tg.startSoon(async () => void log.push("child"));
+        await sleep(0);
+        log.push("host");
+      });
+      await new CancelScope().run(async (scope) => {
+        scope.cancel();
+        try {
+          await sleep(0);
+          log.push("unreachable");
+        } catch (e) {
+          log.push(isCancelled(e) ? "cancelled" : "other");
+          throw e;
+        }
+      });
+    });
+    expect(log).toEqual(["child", "host", "cancelled"]);
+  });
+
+  test("a sleep in an already cancelled scope raises at once", async () => {
+    const elapsed = stopwatch();
+    await run(() =>
+      new CancelScope().run(async (scope) => {
+        scope.cancel();
+        await sleep(LONG);
+      }),
+    );
+    expect(elapsed()).toBeLessThan(LONG / 2);
+  });
+
+  test("sleepUntil() waits until the given time", async () => {
+    await run(async () => {
+      const deadline = currentTime() + 40;
+      await sleepUntil(deadline);
+      expect(currentTime()).toBeGreaterThanOrEqual(deadline - 5);
+    });
+  });
+
+  test("sleepUntil() a time in the past returns, but is still a checkpoint", async () => {
+    const log: string[] = [];
+    await run(async () => {
+      await sleepUntil(currentTime() - 1000);
+      log.push("returned");
+      await new CancelScope().run(async (scope) => {
+        scope.cancel();
+        await sleepUntil(currentTime() - 1000);
+        log.push("unreachable");
+      });
+    });
+    expect(log).toEqual(["returned"]);
+  });
+
+  test("sleepForever() returns only by cancellation", async () => {
+    const log: string[] = [];
+    await run(async () => {
+      const scope = moveOnAfter(30);
+      await scope.run(async () => {
+        await sleepForever();
+        log.push("unreachable");
+      });
+      expect(scope.cancelledCaught).toBe(true);
+    });
+    expect(log).toEqual([]);
+  });
+});
+
+describe("waitAllTasksBlocked()", () => {
+  test("returns once every other task is blocked", async () => {
+    const counts = [0, 0, 0];
+    await run(() =>
+      createTaskGroup().run(async (tg) => {
+        for (let i = 0; i < 3; i++) {
+          tg.startSoon(async () => {
+            for (let j = 0; j < 10; j++) {
+              counts[i]++;
+              await checkpoint();
+            }
+            await sleepForever();
+          });
+        }
+        await waitAllTasksBlocked();
+        expect(counts).toEqual([10, 10, 10]);
+        tg.cancel();
+      }),
+    );
+  });
+
+  test("a task sleeping on a timer counts as blocked", async () => {
+    const log: string[] = [];
+    await run(() =>
+      createTaskGroup().run(async (tg) => {
+        tg.startSoon(async () => {
+          log.push("sleeping");
+          await sleep(LONG);
+          log.push("woke");
+        });
+        const elapsed = stopwatch();
+        await waitAllTasksBlocked();
+        expect(log).toEqual(["sleeping"]);
+        expect(elapsed()).toBeLessThan(LONG / 2);
+        tg.cancel();
+      }),
+    );
+  });
+
+  test("returns at once when there are no other tasks", async () => {
+    const elapsed = stopwatch();
+    await run(async () => {
+      await waitAllTasksBlocked();
+    });
+    expect(elapsed()).toBeLessThan(LONG / 2);
+  });
+});
+
+describe("no lost result", () => {
+  test("a task whose wait on a finished task was already woken completes it; cancel lands at the next checkpoint", async () => {
+    const log: string[] = [];
+    await run(() =>
+      createTaskGroup().run(async (tg) => {
+        const target = tg.startSoon(async () => {
+          await sleep(20);
+          return "target done";
+        });
+        // registered first, so it is woken first and cancels the waiter after the waiter's
+        // wake-up was already scheduled
+        let waiterCancel: () => void = () => {};
+        tg.startSoon(async () => {
+          await target.wait();
+          waiterCancel();
+        });
+        const waiter = tg.startSoon(async () => {
+          await target.wait();
+          log.push("waiter woke");
+          try {
+            await checkpoint();
+            log.push("not cancelled");
+          } catch (e) {
+            log.push(isCancelled(e) ? "cancelled at next checkpoint" : "other");
+            throw e;
+          }
+        });
+        waiterCancel = () => waiter.cancel();
+      }),
+    );
+    expect(log).toEqual(["waiter woke", "cancelled at next checkpoint"]);
+  });
+
+  test("an Event set and then a cancel in the same step: the wait returns, the next checkpoint raises", async () => {
+    const log: string[] = [];
+    await run(() =>
+      createTaskGroup().run(async (tg) => {
+        const event = new Event();
+        const waiter = tg.startSoon(async () => {
+          await event.wait();
+          log.push("woke");
+          try {
+            await checkpoint();
+            log.push("not cancelled");
+          } catch (e) {
+            log.push(isCancelled(e) ? "cancelled" : "other");
+            throw e;
+          }
+        });
+        await waitAllTasksBlocked();
+        event.set();
+        waiter.cancel();
+      }),
+    );
+    expect(log).toEqual(["woke", "cancelled"]);
+  });
+
+  test("a cancel before the wake-up was scheduled wins: the wait raises", async () => {
+    const log: string[] = [];
+    await run(() =>
+      createTaskGroup().run(async (tg) => {
+        const event = new Event();
+        const waiter = tg.startSoon(async () => {
+          try {
+            await event.wait();
+            log.push("woke");
+          } catch (e) {
+            log.push(isCancelled(e) ? "cancelled" : "other");
+            throw e;
+          }
+        });
+        await waitAllTasksBlocked();
+        waiter.cancel();
+        event.set();
+      }),
+    );
+    expect(log).toEqual(["cancelled"]);
+  });
+});
