@@ -6,7 +6,7 @@
  */
 import { currentFrame, tagPrimitive, type Frame } from "./context";
 import { currentClock, requireFrame } from "./cancel-scope";
-import { realClock, yieldMacrotask } from "./clock";
+import { realClock, yieldMacrotask, type TimerEntry, type Timers } from "./clock";
 import { checkInstant } from "./validate";
 import { Waiter } from "./waiter";
 
@@ -107,12 +107,31 @@ function sleepUntilTime(deadline: number): Promise<void> {
   }
   if (frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
   const timers = frame.task._runner.timers;
-  const waiter = new Waiter<void>(frame);
-  if (deadline <= timers.clock.now()) {
-    yieldMacrotask(() => void waiter.wake());
-  } else if (deadline !== Infinity) {
-    const entry = timers.add(deadline, () => void waiter.wake());
-    waiter.onCancel = () => timers.remove(entry);
+  if (deadline === Infinity) return new Waiter<void>(frame).promise;
+  const sleeper = new Sleeper(frame, timers);
+  if (deadline <= timers.clock.now()) yieldMacrotask(() => void sleeper.wake());
+  else timers.schedule(sleeper, deadline);
+  return sleeper.promise;
+}
+
+/** A sleeping task: its own timer entry, so a sleep costs no extra closures. */
+class Sleeper extends Waiter<void> implements TimerEntry {
+  deadline = 0;
+  seq = 0;
+  index = -1;
+
+  constructor(
+    frame: Frame,
+    private readonly timers: Timers,
+  ) {
+    super(frame);
   }
-  return waiter.promise;
+
+  fire(): void {
+    this.wake();
+  }
+
+  protected override _withdraw(): void {
+    this.timers.remove(this);
+  }
 }

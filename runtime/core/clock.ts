@@ -18,9 +18,9 @@ export const realClock: Clock = { now: () => performance.now() };
 /** A scheduled callback; `index` is its place in the heap, -1 once it has fired or been removed. */
 export interface TimerEntry {
   deadline: number;
-  readonly seq: number;
-  readonly fire: () => void;
+  seq: number;
   index: number;
+  fire(): void;
 }
 
 // setTimeout takes a signed 32-bit delay; longer ones fire at once.
@@ -47,7 +47,17 @@ export class Timers {
 
   /** Calls `fire` once the clock reaches `deadline`. */
   add(deadline: number, fire: () => void): TimerEntry {
-    const entry: TimerEntry = { deadline, seq: this.seq++, fire, index: this.heap.length };
+    return this.schedule({ deadline, seq: 0, fire, index: -1 }, deadline);
+  }
+
+  /**
+   * Schedules an entry the caller allocated (a sleeping waiter is its own entry, which saves a
+   * closure and an object per sleep); calls its `fire()` at `deadline`.
+   */
+  schedule<E extends TimerEntry>(entry: E, deadline: number): E {
+    entry.deadline = deadline;
+    entry.seq = this.seq++;
+    entry.index = this.heap.length;
     this.heap.push(entry);
     this.siftUp(entry.index);
     if (entry.index === 0 && !this.firing) this.arm();

@@ -63,8 +63,13 @@ export class Waiter<T = void> {
   _cancel(error: Cancelled): void {
     if (this.settled) return;
     this.end();
-    this.onCancel?.();
+    this._withdraw();
     this.rejectFn(error);
+  }
+
+  /** @internal Withdraws the request when cancellation ends the waiter; subclasses may override. */
+  protected _withdraw(): void {
+    this.onCancel?.();
   }
 
   private end(): void {
