@@ -237,6 +237,9 @@ export class CancelScope {
    * its own cancellation (B.2 rule 11); otherwise throws what must propagate.
    */
   _exit(hasError: boolean, error: unknown): void {
+    if (this._state !== ACTIVE) {
+      throw new Error("This cancel scope is not active: a scope is exited once, after it was entered");
+    }
     const parentVisiblyCancelled = !this._shield && this._parent !== null && this._parent._eff;
     this._leave();
     if (!hasError) return;

@@ -963,3 +963,16 @@ describe("signal", () => {
     expect(signal.aborted).toBe(true);
   });
 });
+
+describe("exiting through the runtime hooks", () => {
+  test("exiting a scope that is not active says so", async () => {
+    const { enterScope, exitScope, currentFrame } = await import("anyio-ts/rt");
+    await run(async () => {
+      const scope = new CancelScope();
+      expect(() => exitScope(scope, false)).toThrow(/not active/);
+      enterScope(currentFrame()!, scope);
+      exitScope(scope, false);
+      expect(() => exitScope(scope, false)).toThrow(/not active/);
+    });
+  });
+});
