@@ -1,5 +1,19 @@
+// Two projects run the behavioural suites: "tsc" compiles every test file with ts-jest and the
+// TypeScript transformer; "babel" compiles the DSL and runtime suites again with babel-jest and the
+// Babel plugin (babel.config.js), so both front ends are held to the same behaviour. Transformer,
+// package and host tests run in "tsc" only.
+
+const moduleNameMapper = {
+  "^anyio-ts$": "<rootDir>/runtime/index.ts",
+  "^anyio-ts/rt$": "<rootDir>/runtime/rt.ts",
+  "^anyio-ts/jest$": "<rootDir>/runtime/testing/jest.ts",
+  "^anyio-ts/transformer$": "<rootDir>/transformer/typescript/index.ts",
+  "^anyio-ts/babel$": "<rootDir>/transformer/babel/index.ts",
+};
+
 /** @type {import('jest').Config} */
-module.exports = {
+const tsProject = {
+  displayName: "tsc",
   testEnvironment: "node",
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
@@ -15,12 +29,22 @@ module.exports = {
       },
     ],
   },
-  moduleNameMapper: {
-    "^anyio-ts$": "<rootDir>/runtime/index.ts",
-    "^anyio-ts/rt$": "<rootDir>/runtime/rt.ts",
-    "^anyio-ts/jest$": "<rootDir>/runtime/testing/jest.ts",
-    "^anyio-ts/transformer$": "<rootDir>/transformer/typescript/index.ts",
-    "^anyio-ts/babel$": "<rootDir>/transformer/babel/index.ts",
-  },
+  moduleNameMapper,
+};
+
+/** @type {import('jest').Config} */
+const babelProject = {
+  displayName: "babel",
+  testEnvironment: "node",
+  roots: ["<rootDir>/tests"],
+  testMatch: ["<rootDir>/tests/dsl/**/*.test.ts", "<rootDir>/tests/runtime/**/*.test.ts"],
+  // babel.config.js: preset-typescript, the anyio-ts Babel plugin, CommonJS modules.
+  transform: { "^.+\\.ts$": "babel-jest" },
+  moduleNameMapper,
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [tsProject, babelProject],
   testTimeout: 20000,
 };

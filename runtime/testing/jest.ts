@@ -1,8 +1,13 @@
+"use structured";
 /**
  * `anyio-ts/jest`: helpers for testing structured code with Jest.
  *
  * This module never imports Jest: it takes `test` from the global scope when a helper is called,
  * so it loads anywhere and works with any runner that provides Jest's global `test`.
+ *
+ * Structured code (compiled by the anyio-ts transformer, like the runtime's other modules above
+ * the core). The user's body is called from an unstructured callback: `scope.run()` then runs it
+ * inside the context carrier when it is plain code, so it keeps its task after its awaits.
  *
  * @packageDocumentation
  */
@@ -84,6 +89,7 @@ export function structuredTest(
       failAfter(limited ? timeout : null, {
         reason: `test "${name}" exceeded its ${timeout} ms deadline`,
       }).run(async () => {
+        "use unstructured";
         await fn();
       }),
     );

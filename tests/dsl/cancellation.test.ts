@@ -37,7 +37,7 @@ describe("cancelling a foreign await", () => {
       await new Promise((resolve) => setTimeout(resolve, 10_000).unref());
       throw new Error("not reached");
     });
-    expect(elapsed()).toBeLessThan(1000);
+    expect(elapsed()).toBeLessThan(5000); // far below the 10 s the timer would take
     expect(scope).toBeUndefined();
   });
 
@@ -193,6 +193,6 @@ describe("promises from another realm", () => {
       using _ = moveOnAfter(10);
       await later(5_000, undefined, { ref: false });
     });
-    expect(elapsed()).toBeLessThan(1_000);
+    expect(elapsed()).toBeLessThan(2_500); // far below the 5 s the timer would take
   });
 });

@@ -19,7 +19,11 @@ const SUBPATHS: Record<string, string[]> = {
   "anyio-ts/transformer": ["STRUCTURED_DIRECTIVE", "UNSTRUCTURED_DIRECTIVE", "classifyDirective"],
   "anyio-ts/babel": ["STRUCTURED_DIRECTIVE", "UNSTRUCTURED_DIRECTIVE", "classifyDirective"],
   "anyio-ts/jest": ["structuredTest"],
+  "anyio-ts/transformer/jest": ["name", "version", "factory"],
 };
+
+/** Subpaths without type declarations (a ts-jest adapter named in a jest config). */
+const UNTYPED = new Set(["anyio-ts/transformer/jest"]);
 
 const npmEnv = {
   ...process.env,
@@ -79,6 +83,12 @@ describe("the packed package", () => {
       sh("npm", install, consumer);
     }
     installed = path.join(consumer, "node_modules", pkg.name);
+
+    // The user's compiler: the repository's own typescript and ts-patch, linked into the
+    // consumer (offline; node resolves their dependencies from their real paths in the repo).
+    for (const name of ["typescript", "ts-patch"]) {
+      fs.symlinkSync(path.join(root, "node_modules", name), path.join(consumer, "node_modules", name), "dir");
+    }
   }, 120_000);
 
   afterAll(() => {
@@ -103,7 +113,7 @@ describe("the packed package", () => {
     expect(missing).toEqual([]);
   });
 
-  test.each(Object.keys(SUBPATHS))("%s has type declarations", (subpath) => {
+  test.each(Object.keys(SUBPATHS).filter((subpath) => !UNTYPED.has(subpath)))("%s has type declarations", (subpath) => {
     const entry = pkg.exports["." + subpath.slice(pkg.name.length)];
     expect(entry).toBeDefined();
     const types = typeof entry === "object" ? entry.types : undefined;
@@ -143,6 +153,7 @@ describe("the packed package", () => {
 
   test("TypeScript resolves every subpath's types with node16 resolution", () => {
     const source = Object.keys(SUBPATHS)
+      .filter((subpath) => !UNTYPED.has(subpath))
       .map((subpath, i) => `import * as m${i} from ${JSON.stringify(subpath)};\nvoid m${i};`)
       .join("\n");
     fs.writeFileSync(path.join(consumer, "index.ts"), source + "\n");
@@ -164,5 +175,89 @@ describe("the packed package", () => {
     );
     const tsc = require.resolve("typescript/bin/tsc", { paths: [root] });
     node(consumer, [tsc, "-p", "."]); // throws with tsc's diagnostics on failure
+  });
+
+  test("dist's ts-patch entry and jest adapter load nothing from the repository", () => {
+    const script = `
+      const before = new Set(Object.keys(require.cache));
+      const plugin = require("anyio-ts/transformer");
+      const jest = require("anyio-ts/transformer/jest");
+      const ts = require("typescript");
+      const out = ts.transpileModule('"use structured";\\nexport async function f() { await g(); }\\n', {
+        fileName: "/p/a.ts",
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+        transformers: { before: [jest.factory({ configSet: { compilerModule: ts, rootDir: "/p" } }, {})] },
+      }).outputText;
+      const loaded = Object.keys(require.cache).filter((f) => !before.has(f));
+      console.log(JSON.stringify({
+        entry: typeof plugin.default,
+        jest: [jest.name, typeof jest.version, typeof jest.factory],
+        rewritten: out.includes("__rt.enter()") && out.includes('require("anyio-ts/rt")'),
+        outside: loaded.filter((f) => !f.startsWith(${JSON.stringify(installed)}) && !/[\\/]typescript[\\/]/.test(f)),
+      }));`;
+    expect(JSON.parse(node(consumer, ["-e", script]))).toEqual({
+      entry: "function",
+      jest: ["anyio-ts-transformer", "string", "function"],
+      rewritten: true,
+      outside: [],
+    });
+  });
+
+  test("tspc with the plugin in tsconfig.json builds structured code that plain node runs", () => {
+    fs.mkdirSync(path.join(consumer, "src"), { recursive: true });
+    fs.writeFileSync(
+      path.join(consumer, "src", "main.ts"),
+      `"use structured";
+import { createTaskGroup, getCurrentTask, moveOnAfter, run } from "anyio-ts";
+
+async function main(): Promise<string[]> {
+  const events: string[] = [];
+  {
+    using scope = moveOnAfter(30);
+    // A foreign promise that settles only after 10 s: the scope's deadline cancels the await.
+    await new Promise((resolve) => (setTimeout(resolve, 10_000) as unknown as { unref(): void }).unref());
+    events.push("not reached");
+  }
+  events.push("moved-on");
+  {
+    await using tg = createTaskGroup();
+    tg.startSoon({ name: "child" }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      events.push(getCurrentTask().name);
+    });
+  }
+  return events;
+}
+
+run(main).then((events) => console.log(JSON.stringify(events)));
+`,
+    );
+    fs.writeFileSync(
+      path.join(consumer, "tsconfig.json"),
+      JSON.stringify(
+        {
+          compilerOptions: {
+            target: "ES2022",
+            module: "node16", // CommonJS output: the consumer's package.json has no "type"
+            moduleResolution: "node16",
+            lib: ["ES2022", "ESNext.Disposable", "DOM"],
+            types: [],
+            strict: true,
+            skipLibCheck: true,
+            outDir: "out",
+            rootDir: "src",
+            plugins: [{ transform: "anyio-ts/transformer" }],
+          },
+          include: ["src"],
+        },
+        null,
+        2,
+      ),
+    );
+    node(consumer, [path.join(consumer, "node_modules", "ts-patch", "bin", "tspc.js"), "-p", "."]);
+    const compiled = fs.readFileSync(path.join(consumer, "out", "main.js"), "utf8");
+    expect(compiled).toContain('require("anyio-ts/rt")');
+    expect(compiled).toContain("await __rt.suspend(");
+    expect(JSON.parse(node(consumer, ["out/main.js"]))).toEqual(["moved-on", "child"]);
   });
 });

@@ -2,7 +2,7 @@
 // (transpileModule, target ES2022, CommonJS unless options.json says otherwise).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as ts from "typescript";
+import * as ts5 from "typescript";
 import { resolveOptions } from "../../transformer/core/options";
 import { createRewriter } from "../../transformer/typescript/rewrite";
 
@@ -32,16 +32,22 @@ export function readFixtureOptions(dir: string): FixtureOptions {
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as FixtureOptions) : {};
 }
 
+/** The TypeScript versions the fixtures run through: the project's 5.9 and 6.0 (the `typescript6` alias). */
+export const compilers: Record<"tsc" | "tsc6", typeof ts5> = {
+  tsc: ts5,
+  tsc6: require("typescript6") as typeof ts5,
+};
+
 export function compileFixture(
   dir: string,
-  { plugin = true }: { plugin?: boolean } = {},
+  { plugin = true, ts = ts5 }: { plugin?: boolean; ts?: typeof ts5 } = {},
 ): { output: string; diagnostics: FixtureDiagnostic[] } {
   const options = readFixtureOptions(dir);
   const input = fs.readFileSync(path.join(dir, "input.ts"), "utf8");
   const fileName = options.fileName ?? "input.ts";
   const converted = ts.convertCompilerOptionsFromJson({ target: "ES2022", module: "commonjs", ...options.compilerOptions }, dir);
   if (converted.errors.length > 0) throw new Error(ts.flattenDiagnosticMessageText(converted.errors[0]!.messageText, "\n"));
-  const collected: ts.Diagnostic[] = [];
+  const collected: ts5.Diagnostic[] = [];
   const result = ts.transpileModule(input, {
     fileName,
     compilerOptions: converted.options,

@@ -2,10 +2,16 @@
 // `input.ts`, the expected `output.tsc.js`, optional `options.json` and `diagnostics.json`.
 // `OVERWRITE=1 npx jest tests/transformer/fixtures` regenerates the golden files; a missing
 // golden file fails the case.
+//
+// Every case also runs through TypeScript 6.0 (the `typescript6` devDependency) with the same
+// plugin and the same expected diagnostics. Its expected output is `output.tsc6.js` where one
+// exists (cases where TypeScript 6's own emit differs: `esModuleInterop` and `alwaysStrict` are
+// always on, ...), otherwise `output.tsc.js` with one printer change applied: TypeScript 6 puts
+// `"use strict"` before the file's other directives, TypeScript 5 after them.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vm from "node:vm";
-import { compileFixture, readFixtureOptions, type FixtureDiagnostic } from "./compile";
+import { compileFixture, compilers, readFixtureOptions, type FixtureDiagnostic } from "./compile";
 
 const root = path.join(__dirname, "fixtures");
 const overwrite = process.env.OVERWRITE === "1" || process.env.OVERWRITE === "true";
@@ -64,4 +70,55 @@ describe.each(cases)("fixture %s", (name) => {
       expect(compileFixture(dir).output).toBe(compileFixture(dir, { plugin: false }).output);
     });
   }
+
+  describe(`with TypeScript ${compilers.tsc6.version}`, () => {
+    const ts = compilers.tsc6;
+
+    test("compiles to the same output with the same diagnostics", () => {
+      const { output, diagnostics } = compileFixture(dir, { ts });
+      const ownFile = path.join(dir, "output.tsc6.js");
+      if (overwrite) {
+        const shared = read(path.join(dir, "output.tsc.js"));
+        if (shared !== undefined && output === useStrictFirst(shared)) {
+          if (fs.existsSync(ownFile)) fs.unlinkSync(ownFile);
+        } else fs.writeFileSync(ownFile, output);
+      }
+      const own = read(ownFile);
+      const shared = read(path.join(dir, "output.tsc.js"));
+      if (own === undefined && shared === undefined) throw new Error(`${name}: output.tsc.js is missing`);
+      expect(output).toBe(own ?? useStrictFirst(shared!));
+      const expectedDiagnostics = JSON.parse(read(path.join(dir, "diagnostics.json")) ?? "[]") as FixtureDiagnostic[];
+      expect(diagnostics).toEqual(expectedDiagnostics);
+    });
+
+    // A case that fails to compile may emit anything: TypeScript 6 leaves `using` directly in a
+    // `case` clause (its own grammar error, beside the plugin's) as it is.
+    const failsToCompile = (JSON.parse(read(path.join(dir, "diagnostics.json")) ?? "[]") as FixtureDiagnostic[]).some(
+      (d) => d.category === "error",
+    );
+    if (/commonjs/i.test(module) && !/esnext/i.test(target) && !failsToCompile) {
+      test("the output is valid JavaScript", () => {
+        const { output } = compileFixture(dir, { ts });
+        expect(() => new vm.Script(`(function (exports, require, module) {\n${output}\n})`)).not.toThrow();
+      });
+    }
+
+    if (options.unchanged === true) {
+      test("the output is exactly what TypeScript emits without the plugin", () => {
+        expect(compileFixture(dir, { ts }).output).toBe(compileFixture(dir, { ts, plugin: false }).output);
+      });
+    }
+  });
 });
+
+/** TypeScript 6's prologue order: `"use strict"` first, then the file's own directives. */
+function useStrictFirst(output: string): string {
+  const lines = output.split("\n");
+  let end = 0;
+  while (end < lines.length && /^"[^"]*";$/.test(lines[end]!)) end++;
+  const prologue = lines.slice(0, end);
+  const strict = prologue.indexOf('"use strict";');
+  if (strict <= 0) return output;
+  prologue.splice(strict, 1);
+  return ['"use strict";', ...prologue, ...lines.slice(end)].join("\n");
+}

@@ -143,3 +143,69 @@ describe("directive helpers", () => {
     expect(mayContainDirective(`const x = "hello world, friends"; "use strict";`)).toBe(false);
   });
 });
+
+describe("with TypeScript 6 (the typescript6 devDependency)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts6 = require("typescript6") as typeof ts;
+  const emit6 = (source: string, before: ts.TransformerFactory<ts.SourceFile>[]) =>
+    ts6.transpileModule(source, {
+      fileName: "/project/src/a.ts",
+      compilerOptions: { target: ts6.ScriptTarget.ES2022, module: ts6.ModuleKind.CommonJS },
+      transformers: { before },
+    }).outputText;
+
+  test("is a different TypeScript than the project's", () => {
+    expect(ts6.version).toMatch(/^6\.0\./);
+    expect(ts.version).toMatch(/^5\./);
+  });
+
+  test("the ts-patch entry builds its nodes with the TypeScript instance it is given", () => {
+    const added: ts.Diagnostic[] = [];
+    const factory = anyioTransformer(undefined, {}, { ts: ts6, addDiagnostic: (d) => added.push(d) });
+    const output = emit6(`"use structured";\nexport async function f() {\n  using s = g();\n  await fetch("x");\n}\n`, [factory]);
+    expect(output).toContain("__rt.enter()");
+    expect(output).toContain("$u.use(g())");
+    emit6(`export async function f() {\n  "use structure";\n}\n`, [factory]);
+    expect(added.map((d) => [d.code, d.category])).toEqual([[messages.misspelledDirective.code, ts6.DiagnosticCategory.Error]]);
+  });
+
+  test("a TypeScript 6 program emits through the plugin, diagnostics and all", () => {
+    const files: Record<string, string> = {
+      "/project/src/a.ts": `"use structured";\nexport async function f(): Promise<void> {\n  await new Promise((r) => setTimeout(r, 1));\n}\n`,
+      "/project/src/b.ts": `export async function g(): Promise<void> {\n  "use-structured";\n}\n`,
+    };
+    const options: ts.CompilerOptions = {
+      target: ts6.ScriptTarget.ES2022,
+      module: ts6.ModuleKind.CommonJS,
+      types: [],
+      lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+      skipLibCheck: true,
+      outDir: "/project/out",
+    };
+    const host = ts6.createCompilerHost(options);
+    const written: Record<string, string> = {};
+    const readFile = host.readFile.bind(host);
+    host.readFile = (name) => files[name] ?? readFile(name);
+    host.fileExists = (name) => name in files || ts6.sys.fileExists(name);
+    host.getSourceFile = ((getSourceFile) => (name: string, ...rest: unknown[]) =>
+      name in files
+        ? ts6.createSourceFile(name, files[name]!, ts6.ScriptTarget.ES2022, true)
+        : (getSourceFile as (...args: unknown[]) => ts.SourceFile | undefined)(name, ...rest))(host.getSourceFile.bind(host));
+    host.writeFile = (name, text) => (written[name] = text);
+    const program = ts6.createProgram(Object.keys(files), options, host);
+    const added: ts.Diagnostic[] = [];
+    const factory = anyioTransformer(program, {}, { ts: ts6, addDiagnostic: (d) => added.push(d) });
+    program.emit(undefined, undefined, undefined, false, { before: [factory] });
+    expect(written["/project/out/a.js"]).toContain("await __rt.suspend($c, new Promise(");
+    expect(added.map((d) => [d.file?.fileName, d.code])).toEqual([["/project/src/b.ts", messages.misspelledDirective.code]]);
+  });
+
+  test("the ts-jest adapter uses ts-jest's compiler module", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const shim = require("../../transformer/typescript/jest-ast-transformer.cjs") as {
+      factory: (compiler: unknown, options?: unknown) => ts.TransformerFactory<ts.SourceFile>;
+    };
+    const factory = shim.factory({ configSet: { compilerModule: ts6, rootDir: "/project" } }, {});
+    expect(emit6(structured, [factory])).toContain("await __rt.suspend");
+  });
+});

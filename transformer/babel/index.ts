@@ -1,11 +1,25 @@
 /**
- * `anyio-ts/babel`: the Babel plugin (babel.config.js, babel-jest, bundlers).
+ * `anyio-ts/babel`: the Babel plugin (babel.config.js, babel-jest, bundlers), the twin of the
+ * TypeScript plugin (`anyio-ts/transformer`): the same input gives the same runtime calls, with
+ * the same options and the same diagnostics.
  *
- * The plugin itself arrives with the transformer work; for now this entry exposes the directive
- * rules it will apply, shared with the TypeScript plugin (`anyio-ts/transformer`).
+ * ```js
+ * // babel.config.js
+ * module.exports = {
+ *   presets: ["@babel/preset-typescript"],
+ *   plugins: [["anyio-ts/babel", { include: ["src/**\/*.ts"] }]],
+ * };
+ * ```
+ *
+ * Options: `include`, `exclude`, `runtimeModule`, `warnings` (see {@link TransformerOptions}),
+ * and `onWarning` to receive warnings instead of printing them. Errors fail the file with a
+ * code frame.
  *
  * @packageDocumentation
  */
+export { default } from "./plugin";
+export type { BabelPluginOptions, Diagnostic, AnyioBabelError } from "./plugin";
+export type { TransformerOptions } from "../core/options";
 export {
   STRUCTURED_DIRECTIVE,
   UNSTRUCTURED_DIRECTIVE,

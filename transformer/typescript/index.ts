@@ -8,7 +8,9 @@
  * ```
  *
  * Options sit beside `transform`: `include` (globs of files that are structured as a whole),
- * `exclude`, `runtimeModule`, `warnings`; see {@link TransformerOptions}. Diagnostics are
+ * `exclude`, `runtimeModule`, `warnings`; see {@link TransformerOptions}. A `runtimeModule` that
+ * starts with `./` or `../` names a file relative to the project root (like `include`), and each
+ * compiled file imports it by its path relative to that file. Diagnostics are
  * reported as TypeScript diagnostics (`tspc --pretty` shows them with a code frame). Under
  * ts-jest, which has no way to add diagnostics, errors fail the file and warnings are printed.
  *
@@ -50,10 +52,12 @@ export default function anyioTransformer(
   const ts: typeof TS = extras?.ts ?? (require("typescript") as typeof TS);
   const root = projectRoot(program);
   const addDiagnostic = extras?.addDiagnostic;
+  const options = resolveOptions(config);
   return createRewriter({
     ts,
-    options: resolveOptions(config),
+    options,
     relativePath: (fileName) => path.relative(root, fileName),
+    runtimeModuleFor: runtimeModuleFor(root, options.runtimeModule),
     report: addDiagnostic !== undefined ? (diagnostics) => diagnostics.forEach((d) => addDiagnostic(d)) : throwOnErrors(ts),
   });
 }
@@ -68,12 +72,27 @@ export function jestFactory(
 ): TS.TransformerFactory<TS.SourceFile> {
   const ts: typeof TS = tsCompiler?.configSet?.compilerModule ?? (require("typescript") as typeof TS);
   const root = tsCompiler?.configSet?.rootDir ?? process.cwd();
+  const resolved = resolveOptions(options);
   return createRewriter({
     ts,
-    options: resolveOptions(options),
+    options: resolved,
     relativePath: (fileName) => path.relative(root, fileName),
+    runtimeModuleFor: runtimeModuleFor(root, resolved.runtimeModule),
     report: throwOnErrors(ts),
   });
+}
+
+/**
+ * A `runtimeModule` relative to the project root (`./…`, `../…`) becomes, in each file, the path
+ * from that file's directory; any other specifier is used as it is.
+ */
+function runtimeModuleFor(root: string, runtimeModule: string): ((fileName: string) => string) | undefined {
+  if (!/^\.\.?\//.test(runtimeModule)) return undefined;
+  const target = path.resolve(root, runtimeModule);
+  return (fileName) => {
+    const relative = path.relative(path.dirname(path.resolve(root, fileName)), target).replace(/\\/g, "/");
+    return /^\.\.?\//.test(relative) ? relative : `./${relative}`;
+  };
 }
 
 function projectRoot(program: TS.Program | undefined): string {

@@ -6,8 +6,10 @@
  *     { path: "anyio-ts/transformer/jest", options: { include: ["src/**\/*.ts"] } },
  *   ] } }] }
  *
- * Loads the compiled plugin (index.js beside this file, as published) or, in the anyio-ts
- * repository itself, the TypeScript sources, compiled in memory with `transpileModule`.
+ * Loads the compiled plugin (index.js beside this file, as published in
+ * dist/transformer/typescript/) or, in the anyio-ts repository itself, the TypeScript sources,
+ * compiled in memory with `transpileModule` (the repository's own `npm run build` loads the
+ * plugin this way, since dist does not exist yet).
  * `version` is a hash of the plugin's sources, so ts-jest's cache is dropped whenever the
  * transformer changes.
  */
@@ -70,8 +72,10 @@ function requireTypeScript(file, cache = new Map()) {
 let plugin;
 function load() {
   if (plugin === undefined) {
-    const compiled = path.join(__dirname, "index.js");
-    plugin = fs.existsSync(compiled) ? require(compiled) : requireTypeScript(path.join(__dirname, "index.ts"));
+    // The repository: the TypeScript sources. The package (dist/transformer/typescript/): the
+    // built index.js beside this file.
+    const source = path.join(__dirname, "index.ts");
+    plugin = fs.existsSync(source) ? requireTypeScript(source) : require(path.join(__dirname, "index.js"));
   }
   return plugin;
 }

@@ -34,6 +34,8 @@ export interface RewriteHost {
   readonly options: ResolvedOptions;
   /** The path of `fileName` relative to the project root, for the `include` globs. */
   relativePath(fileName: string): string;
+  /** The specifier compiled code in `fileName` imports the hooks from (default: `options.runtimeModule`). */
+  runtimeModuleFor?(fileName: string): string;
   /** Receives the diagnostics of one file, once the file has been rewritten (none: not called). */
   report(diagnostics: TS.Diagnostic[], file: TS.SourceFile): void;
 }
@@ -145,7 +147,9 @@ class Rewriter {
 
   private runtimeImport(): TS.Statement {
     const { ts, f } = this;
-    const specifier = f.createStringLiteral(this.host.options.runtimeModule);
+    const specifier = f.createStringLiteral(
+      this.host.runtimeModuleFor?.(this.file.fileName) ?? this.host.options.runtimeModule,
+    );
     if (this.emitsCommonJs()) {
       return f.createVariableStatement(
         undefined,

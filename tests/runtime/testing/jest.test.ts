@@ -3,6 +3,17 @@ import { structuredTest } from "anyio-ts/jest";
 
 const order: string[] = [];
 
+// First in the file on purpose: anyio-ts/jest is structured code (compiled here by jest's
+// transformer, like in the build), and a plain body it calls must still keep its task after its
+// awaits, before anything else in this file has used the context carrier.
+structuredTest("a plain body keeps its task after awaiting a foreign promise", async () => {
+  const before = getCurrentTask();
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  expect(getCurrentTask()).toBe(before);
+  await sleep(1);
+  expect(getCurrentTask()).toBe(before);
+});
+
 structuredTest("runs the body inside run(), as a task", async () => {
   expect(getCurrentTask().name).toBeTruthy();
   await createTaskGroup().run(async (tg) => {

@@ -1,0 +1,114 @@
+/**
+ * The Babel plugin: options, the per-file entry and diagnostics. The rewrite itself is in
+ * ./rewrite.ts; options, directive rules and message texts are shared with the TypeScript front
+ * end (transformer/core).
+ *
+ * The rewrite runs when Babel enters a file's `Program`, before the visitors of any later
+ * plugin or of any preset (preset-typescript included) touch the tree, so it sees the file as
+ * written. Afterwards the program's scope is crawled again, so later plugins (TypeScript's import
+ * elision, the CommonJS transform) see the runtime import and the moved references.
+ */
+import * as path from "node:path";
+import type { NodePath, PluginObj, PluginPass, types as BabelTypes } from "@babel/core";
+import { resolveOptions, type TransformerOptions } from "../core/options";
+import { rewriteProgram, type BabelDiagnostic } from "./rewrite";
+
+/** A diagnostic as the Babel plugin reports it: 1-based line and column of the input file. */
+export interface Diagnostic {
+  readonly line: number;
+  readonly column: number;
+  readonly category: "error" | "warning";
+  readonly code: number;
+  readonly message: string;
+  /** The file's name, when Babel knows it. */
+  readonly fileName?: string;
+  /** The message with a code frame of the input. */
+  readonly frame: string;
+}
+
+/** Options of the Babel plugin: the transformer's options, plus how warnings are reported. */
+export interface BabelPluginOptions extends TransformerOptions {
+  /**
+   * Receives each warning (errors always fail the file). By default warnings are printed to
+   * stderr with a code frame.
+   */
+  onWarning?: (warning: Diagnostic) => void;
+  /**
+   * Ignored by the plugin. Tools that cache Babel's output by its options (babel-jest) can put a
+   * hash of the transformer's sources here, so their cache is dropped when the plugin changes.
+   */
+  cacheKey?: string;
+}
+
+/** The error a file with errors fails with: Babel's code-frame error, with every diagnostic. */
+export interface AnyioBabelError extends Error {
+  /** All diagnostics of the file, errors and warnings, in source order of discovery. */
+  diagnostics: Diagnostic[];
+}
+
+/** What Babel passes to a plugin (the part this plugin uses). */
+interface PluginApi {
+  types: typeof BabelTypes;
+  assertVersion?(range: number | string): void;
+}
+
+interface CodeFrameFile {
+  buildCodeFrameError(node: BabelTypes.Node | null | undefined, message: string, error?: new (message: string) => Error): Error;
+}
+
+/**
+ * The Babel plugin (`plugins: ["anyio-ts/babel"]`, or `[["anyio-ts/babel", { include: [...] }]]`).
+ *
+ * @throws TypeError for invalid options; a code-frame error for a file with errors.
+ */
+export default function anyioBabelPlugin(api: PluginApi, rawOptions: BabelPluginOptions = {}): PluginObj {
+  api.assertVersion?.("^7.0.0-0 || ^8.0.0-0");
+  const { onWarning, cacheKey: _cacheKey, ...transformerOptions } = rawOptions ?? {};
+  if (onWarning !== undefined && typeof onWarning !== "function") {
+    throw new TypeError(`Expected \`onWarning\` to be a function, got \`${String(onWarning)}\` (${typeof onWarning})`);
+  }
+  const options = resolveOptions(transformerOptions);
+  const report = onWarning ?? printWarning;
+  return {
+    name: "anyio-ts",
+    visitor: {
+      Program: {
+        enter(programPath: NodePath<BabelTypes.Program>, state: PluginPass) {
+          const file = state.file;
+          const fileName = file.opts.filename ?? undefined;
+          const cwd = file.opts.cwd ?? process.cwd();
+          const root = path.resolve(cwd, file.opts.root ?? cwd);
+          const { changed, diagnostics } = rewriteProgram(programPath.node, {
+            types: api.types,
+            options,
+            code: file.code,
+            relativePath: fileName === undefined ? undefined : path.relative(root, path.resolve(cwd, fileName)),
+            commonJs: programPath.node.sourceType === "script",
+          });
+          if (changed) programPath.scope.crawl();
+          if (diagnostics.length === 0) return;
+          const framer = file as unknown as CodeFrameFile;
+          const all = diagnostics.map((d) => toDiagnostic(framer, d, fileName));
+          for (const warning of all) if (warning.category === "warning") report(warning);
+          const errors = diagnostics.filter((d) => d.category === "error");
+          if (errors.length === 0) return;
+          const error = framer.buildCodeFrameError(errors[0]!.node, errors[0]!.message, SyntaxError) as AnyioBabelError;
+          const rest = all.filter((d) => d.category === "error").slice(1);
+          if (rest.length > 0) error.message += rest.map((d) => `\n\n${d.line}:${d.column}: ${d.frame}`).join("");
+          error.diagnostics = all;
+          throw error;
+        },
+      },
+    },
+  };
+}
+
+function toDiagnostic(file: CodeFrameFile, d: BabelDiagnostic, fileName: string | undefined): Diagnostic {
+  const frame = file.buildCodeFrameError(d.node, d.message).message;
+  return { line: d.line, column: d.column, category: d.category, code: d.code, message: d.message, fileName, frame };
+}
+
+function printWarning(warning: Diagnostic): void {
+  const where = `${warning.fileName ?? "unknown file"}:${warning.line}:${warning.column}`;
+  process.stderr.write(`${where} - warning anyio-ts(${warning.code}): ${warning.frame}\n`);
+}

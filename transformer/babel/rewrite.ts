@@ -1,0 +1,845 @@
+/**
+ * The rewrite of `"use structured"` code for the Babel front end: the twin of
+ * transformer/typescript/rewrite.ts, over Babel's AST. One recursive visitor that switches on
+ * node type, carries explicit function-boundary state, and rewrites a file's tree in place before
+ * any other plugin's visitors (preset-typescript included) see it: it runs from the plugin's
+ * `Program` enter, so TypeScript syntax is still present and type-only nodes are skipped.
+ *
+ * The same input gives the same runtime calls as the TypeScript front end (same hooks, same
+ * helper names and collision rule, same markers); directive rules, options, syntactic rules and
+ * every diagnostic text come from transformer/core. Wrappers take their original's `loc`, so
+ * source maps point at the rewritten code's origin.
+ *
+ * Shape of a compiled async function:
+ *
+ *   async function f(a) {
+ *     "use structured";
+ *     const $c = __rt.enter();
+ *     try {
+ *       const x = __rt.resume($c, await __rt.suspend($c, foreign()));
+ *       const y = __rt.resume($c, await __rt.suspendCall($c, (__rt.pre($c), g(a))));
+ *     } finally {
+ *       __rt.exit($c);
+ *     }
+ *   }
+ *
+ * Code outside structured functions keeps its very nodes; a file with nothing structured is not
+ * touched at all.
+ */
+import type { types as BabelTypes } from "@babel/core";
+import { classifyDirective, mayContainDirective, suggestDirective } from "../core/directive";
+import { messages, type MessageKind, type Severity } from "../core/messages";
+import { isIncluded, type ResolvedOptions } from "../core/options";
+import { PROMISE_COMBINATORS, SCOPE_FACTORIES, mayUseScope } from "../core/rules";
+
+type T = typeof BabelTypes;
+type Node = BabelTypes.Node;
+type Statement = BabelTypes.Statement;
+type Expression = BabelTypes.Expression;
+/** Generic access to a node's children by visitor key. */
+type Open = Node & Record<string, unknown>;
+
+/** One diagnostic of a file, in the form both front ends' fixture runners record (1-based). */
+export interface BabelDiagnostic {
+  readonly line: number;
+  readonly column: number;
+  readonly category: Severity;
+  readonly code: number;
+  readonly message: string;
+  /** The node the diagnostic points at (for code frames). */
+  readonly node: Node;
+}
+
+/** What the rewrite needs from its front end. */
+export interface RewriteHost {
+  /** `@babel/types` of the Babel that runs the plugin (`api.types`). */
+  readonly types: T;
+  readonly options: ResolvedOptions;
+  /** The file's source text (names are chosen so they never collide with it). */
+  readonly code: string;
+  /** The file's path relative to the project root (for `include` globs), if it has one. */
+  readonly relativePath: string | undefined;
+  /** Whether the runtime import must be a `require` call (the file is a script, not a module). */
+  readonly commonJs: boolean;
+}
+
+/** What one file's rewrite produced. */
+export interface RewriteResult {
+  /** Whether the tree was changed (the runtime import was added). */
+  readonly changed: boolean;
+  readonly diagnostics: BabelDiagnostic[];
+}
+
+/** Set on every program this rewrite produced, so a second application is a no-op. */
+const COMPILED = Symbol.for("anyio-ts.compiled");
+
+/** Rewrites `program` in place. */
+export function rewriteProgram(program: BabelTypes.Program, host: RewriteHost): RewriteResult {
+  const marked = program as unknown as Record<symbol, unknown>;
+  if (marked[COMPILED]) return { changed: false, diagnostics: [] };
+  const included = host.relativePath !== undefined && isIncluded(host.options, host.relativePath);
+  if (!included && !mayContainDirective(host.code) && !mayUseScope(host.code)) return { changed: false, diagnostics: [] };
+  const rewriter = new Rewriter(host, included);
+  const changed = rewriter.run(program);
+  if (changed) marked[COMPILED] = true;
+  return { changed, diagnostics: rewriter.diagnostics };
+}
+
+type Mode = "structured" | "unstructured" | "none";
+
+/** The structured async function whose body is being visited (undefined across function boundaries). */
+interface FunctionState {
+  readonly generator: boolean;
+  /** How many cancel-scope / task-group `using` blocks enclose the visited node. */
+  scopeDepth: number;
+}
+
+type FunctionLike =
+  | BabelTypes.FunctionDeclaration
+  | BabelTypes.FunctionExpression
+  | BabelTypes.ArrowFunctionExpression
+  | BabelTypes.ObjectMethod
+  | BabelTypes.ClassMethod
+  | BabelTypes.ClassPrivateMethod;
+
+/** Type-only nodes: nothing in them runs, nothing in them is rewritten. */
+const TYPE_ONLY: ReadonlySet<string> = new Set([
+  "TSTypeAnnotation",
+  "TSTypeParameterDeclaration",
+  "TSTypeParameterInstantiation",
+  "TSInterfaceDeclaration",
+  "TSTypeAliasDeclaration",
+  "TSDeclareFunction",
+  "TSDeclareMethod",
+  "TSIndexSignature",
+  "TypeAnnotation",
+  "TypeParameterDeclaration",
+  "TypeParameterInstantiation",
+]);
+
+/** Child keys that only hold types. */
+const TYPE_KEYS: ReadonlySet<string> = new Set([
+  "typeAnnotation",
+  "returnType",
+  "typeParameters",
+  "superTypeParameters",
+  "superTypeArguments",
+  "typeArguments",
+  "implements",
+  "predicate",
+]);
+
+/** Wrappers that do not change a value: parentheses and TypeScript's `as`, `satisfies`, `!`, `<T>x`. */
+const OUTER: ReadonlySet<string> = new Set([
+  "ParenthesizedExpression",
+  "TSAsExpression",
+  "TSSatisfiesExpression",
+  "TSNonNullExpression",
+  "TSTypeAssertion",
+]);
+
+class Rewriter {
+  readonly diagnostics: BabelDiagnostic[] = [];
+  private readonly t: T;
+  private mode: Mode;
+  private fn: FunctionState | undefined;
+  private usedRuntime = false;
+  /** Structured async function declarations and methods (original nodes), for marking. */
+  private readonly structured = new Set<Node>();
+  /** The nodes being visited, outermost first (the visited node last). */
+  private readonly ancestors: Node[] = [];
+  private readonly rtName: string;
+  private readonly ctxName: string;
+  private readonly blockName: string;
+  private readonly errorName: string;
+
+  constructor(
+    private readonly host: RewriteHost,
+    included: boolean,
+  ) {
+    this.t = host.types;
+    this.mode = included ? "structured" : "none";
+    this.rtName = this.freeName("__rt");
+    this.ctxName = this.freeName("$c");
+    this.blockName = this.freeName("$u");
+    this.errorName = this.freeName("$e");
+  }
+
+  run(program: BabelTypes.Program): boolean {
+    const own = this.directivesOf(program.directives, true);
+    if (own !== undefined) this.mode = own;
+    this.ancestors.push(program);
+    program.body = this.visitStatements(program.body);
+    this.ancestors.pop();
+    if (!this.usedRuntime) return false;
+    program.body.unshift(this.runtimeImport());
+    return true;
+  }
+
+  // --- Names and helpers ------------------------------------------------------------------------
+
+  /** `base`, or `base_1`, `base_2`... whichever identifier the file does not mention. */
+  private freeName(base: string): string {
+    const escaped = base.replace(/\$/g, "\\$");
+    for (let i = 0; ; i++) {
+      const name = i === 0 ? base : `${base}_${i}`;
+      const pattern = new RegExp(`(?<![\\w$])${i === 0 ? escaped : `${escaped}_${i}`}(?![\\w$])`);
+      if (!pattern.test(this.host.code)) return name;
+    }
+  }
+
+  private rt(hook: string): BabelTypes.MemberExpression {
+    this.usedRuntime = true;
+    return this.t.memberExpression(this.t.identifier(this.rtName), this.t.identifier(hook));
+  }
+
+  private call(hook: string, args: Expression[]): BabelTypes.CallExpression {
+    return this.t.callExpression(this.rt(hook), args);
+  }
+
+  private ctx(): BabelTypes.Identifier {
+    return this.t.identifier(this.ctxName);
+  }
+
+  private hookStatement(hook: string): Statement {
+    return this.t.expressionStatement(this.call(hook, [this.ctx()]));
+  }
+
+  private runtimeImport(): Statement {
+    const { t } = this;
+    const specifier = t.stringLiteral(this.host.options.runtimeModule);
+    if (this.host.commonJs) {
+      return t.variableDeclaration("const", [
+        t.variableDeclarator(t.identifier(this.rtName), t.callExpression(t.identifier("require"), [specifier])),
+      ]);
+    }
+    return t.importDeclaration([t.importNamespaceSpecifier(t.identifier(this.rtName))], specifier);
+  }
+
+  /** Gives `node` the source position of `original` (source maps, `retainLines`). */
+  private at<N extends Node>(node: N, original: Node): N {
+    if (original.loc != null) node.loc = original.loc;
+    return node;
+  }
+
+  private report<A extends unknown[]>(node: Node, kind: MessageKind<A>, ...args: A): void {
+    if (kind.severity === "warning" && !this.host.options.warnings) return;
+    const start = node.loc?.start;
+    this.diagnostics.push({
+      line: start?.line ?? 0,
+      column: (start?.column ?? 0) + 1,
+      category: kind.severity,
+      code: kind.code,
+      message: kind.format(...args),
+      node,
+    });
+  }
+
+  // --- Directives -------------------------------------------------------------------------------
+
+  /** Reads the directives of a prologue; reports misspellings and directives where they do not apply. */
+  private directivesOf(directives: readonly BabelTypes.Directive[] | undefined, applies: boolean): Mode | undefined {
+    let mode: Mode | undefined;
+    for (const directive of directives ?? []) {
+      const text = directive.value.value;
+      const kind = classifyDirective(text);
+      if (kind === "misspelled") {
+        this.report(directive, messages.misspelledDirective, text, suggestDirective(text));
+      } else if (kind === "structured" || kind === "unstructured") {
+        if (!applies) this.report(directive, messages.directiveNotAsync, text);
+        mode = kind;
+      }
+    }
+    return mode;
+  }
+
+  /** A string statement outside a prologue: a directive there does nothing. */
+  private checkStray(statement: Statement): void {
+    if (statement.type !== "ExpressionStatement" || statement.expression.type !== "StringLiteral") return;
+    if ((statement.expression.extra as { parenthesized?: boolean } | undefined)?.parenthesized) return;
+    const text = statement.expression.value;
+    const kind = classifyDirective(text);
+    if (kind === "misspelled") this.report(statement, messages.misspelledDirective, text, suggestDirective(text));
+    else if (kind !== "other") this.report(statement, messages.misplacedDirective, text);
+  }
+
+  // --- The visitor ------------------------------------------------------------------------------
+
+  /** Visits `node`; returns what replaces it (itself when only its children changed). */
+  private visit(node: Node): Node | Node[] {
+    this.ancestors.push(node);
+    try {
+      return this.dispatch(node);
+    } finally {
+      this.ancestors.pop();
+    }
+  }
+
+  private dispatch(node: Node): Node | Node[] {
+    switch (node.type) {
+      case "FunctionDeclaration":
+      case "FunctionExpression":
+      case "ArrowFunctionExpression":
+      case "ObjectMethod":
+      case "ClassMethod":
+      case "ClassPrivateMethod":
+        return this.visitFunction(node);
+      case "StaticBlock":
+        return this.across(undefined, () => {
+          node.body = this.visitStatements(node.body);
+          return node;
+        });
+      case "ClassProperty":
+      case "ClassPrivateProperty":
+      case "ClassAccessorProperty":
+        return this.across(undefined, () => this.visitChildren(node));
+      case "BlockStatement":
+      case "TSModuleBlock":
+        node.body = this.visitStatements(node.body);
+        return node;
+      case "SwitchCase":
+        return this.visitClause(node);
+      case "ObjectExpression":
+        return this.visitObjectLiteral(node);
+    }
+    if (TYPE_ONLY.has(node.type)) return node;
+    if (this.fn === undefined) return this.visitChildren(node);
+    switch (node.type) {
+      case "AwaitExpression":
+        return this.visitAwait(node);
+      case "YieldExpression":
+        return this.visitYield(node);
+      case "ForOfStatement":
+        if (node.await) return this.visitForAwait(node);
+        break;
+      case "LabeledStatement":
+        return this.visitLabeled(node);
+      case "TryStatement":
+        return this.visitTry(node);
+      case "ReturnStatement":
+        if (this.fn.generator && node.argument != null) return this.visitGeneratorReturn(node);
+        break;
+      case "CallExpression":
+      case "OptionalCallExpression":
+        this.checkCombinator(node);
+        break;
+    }
+    return this.visitChildren(node);
+  }
+
+  /** Visits every child (type-only children excepted) and puts what they become in their place. */
+  private visitChildren<N extends Node>(node: N): N {
+    const open = node as Open;
+    for (const key of this.t.VISITOR_KEYS[node.type] ?? []) {
+      if (TYPE_KEYS.has(key)) continue;
+      const child = open[key];
+      if (Array.isArray(child)) open[key] = this.visitList(child as (Node | null)[]);
+      else if (child != null && typeof child === "object") open[key] = this.visitNode(child as Node);
+    }
+    return node;
+  }
+
+  private across<R>(fn: FunctionState | undefined, body: () => R, mode: Mode = this.mode): R {
+    const savedFn = this.fn;
+    const savedMode = this.mode;
+    this.fn = fn;
+    this.mode = mode;
+    try {
+      return body();
+    } finally {
+      this.fn = savedFn;
+      this.mode = savedMode;
+    }
+  }
+
+  /** Visits a node in a single-node slot: several statements become a block. */
+  private visitNode<N extends Node>(node: N): N {
+    const visited = this.visit(node);
+    if (!Array.isArray(visited)) return visited as N;
+    if (visited.length === 1) return visited[0] as N;
+    return this.t.blockStatement(visited as Statement[]) as unknown as N;
+  }
+
+  private visitList<N extends Node | null>(nodes: N[]): N[] {
+    const out: N[] = [];
+    for (const node of nodes) {
+      if (node === null) out.push(node);
+      else {
+        const visited = this.visit(node);
+        if (Array.isArray(visited)) out.push(...(visited as N[]));
+        else out.push(visited as N);
+      }
+    }
+    return out;
+  }
+
+  // --- Statement lists: `using`, declaration markers, stray directives --------------------------
+
+  /**
+   * Visits a statement list (directives are not in it: Babel keeps them apart). Structured async
+   * function declarations are marked at the top; structured methods after their class. In a
+   * structured function, the statements from the first `using` declaration on become the body of
+   * a resource block.
+   */
+  private visitStatements(statements: Statement[]): Statement[] {
+    const { t } = this;
+    const head: Statement[] = []; // declaration markers
+    const before: Statement[] = [];
+    let inner: Statement[] | undefined; // statements of the resource block, once a `using` was seen
+    let awaitUsing = false;
+    const depth = this.fn?.scopeDepth ?? 0;
+    for (const statement of statements) {
+      this.checkStray(statement);
+      const usingKind = this.usingKind(statement);
+      if (usingKind !== undefined && this.fn === undefined) this.checkScopeOutside(statement as BabelTypes.VariableDeclaration, usingKind);
+      else if (usingKind !== undefined) {
+        inner ??= [];
+        awaitUsing ||= usingKind === "await using";
+        inner.push(this.visitUsing(statement as BabelTypes.VariableDeclaration, usingKind));
+        continue;
+      }
+      const visited = this.visit(statement);
+      const results = (Array.isArray(visited) ? visited : [visited]) as Statement[];
+      const declaration = this.declarationOf(statement);
+      if (declaration.type === "FunctionDeclaration" && this.structured.has(declaration) && declaration.id != null) {
+        head.push(t.expressionStatement(this.call("markStructured", [t.identifier(declaration.id.name)])));
+      }
+      // Function declarations are hoisted: keep them outside the resource block.
+      (inner === undefined || declaration.type === "FunctionDeclaration" ? before : inner).push(...results);
+      if (declaration.type === "ClassDeclaration") (inner ?? before).push(...this.classMarkers(declaration));
+    }
+    if (this.fn !== undefined) this.fn.scopeDepth = depth;
+    const out = [...head, ...before];
+    if (inner !== undefined) out.push(...this.resourceBlock(inner, awaitUsing));
+    return out;
+  }
+
+  /** The declaration an `export` statement carries (TypeScript sees it as the statement itself). */
+  private declarationOf(statement: Statement): Node {
+    if ((statement.type === "ExportNamedDeclaration" || statement.type === "ExportDefaultDeclaration") && statement.declaration != null) {
+      return statement.declaration;
+    }
+    return statement;
+  }
+
+  private usingKind(statement: Statement): "using" | "await using" | undefined {
+    if (statement.type !== "VariableDeclaration") return undefined;
+    const kind = statement.kind as string;
+    return kind === "using" || kind === "await using" ? kind : undefined;
+  }
+
+  /** `using x = e` becomes `const x = $u.use(e)` (`await using`: `$u.useAsync(e)`). */
+  private visitUsing(statement: BabelTypes.VariableDeclaration, kind: "using" | "await using"): Statement {
+    const { t } = this;
+    const method = kind === "using" ? "use" : "useAsync";
+    let opensScope = false;
+    this.ancestors.push(statement);
+    try {
+      for (const declaration of statement.declarations) {
+        const initializer = declaration.init;
+        if (initializer != null && this.opensScope(initializer)) opensScope = true;
+        this.ancestors.push(declaration);
+        try {
+          declaration.id = this.visitNode(declaration.id);
+          if (initializer != null) {
+            const visited = this.visitNode(initializer);
+            declaration.init = this.at(t.callExpression(t.memberExpression(t.identifier(this.blockName), t.identifier(method)), [visited]), initializer);
+          }
+        } finally {
+          this.ancestors.pop();
+        }
+      }
+    } finally {
+      this.ancestors.pop();
+    }
+    if (opensScope && this.fn!.generator) this.fn!.scopeDepth++;
+    statement.kind = "const";
+    return statement;
+  }
+
+  /** `using scope = moveOnAfter(...)` in code that is not structured: the scope would never be entered. */
+  private checkScopeOutside(statement: BabelTypes.VariableDeclaration, kind: "using" | "await using"): void {
+    for (const declaration of statement.declarations) {
+      if (declaration.init != null && this.opensScope(declaration.init)) {
+        this.report(declaration, messages.scopeOutsideStructured, kind);
+      }
+    }
+  }
+
+  /** Whether `expression` (syntactically) makes a cancel scope or a task group. */
+  private opensScope(expression: Expression): boolean {
+    const inner = this.skipOuter(expression);
+    if (inner.type !== "CallExpression" && inner.type !== "NewExpression" && inner.type !== "OptionalCallExpression") return false;
+    const callee = this.skipOuter(inner.callee as Expression);
+    const name =
+      callee.type === "Identifier"
+        ? callee.name
+        : (callee.type === "MemberExpression" || callee.type === "OptionalMemberExpression") && !callee.computed && callee.property.type === "Identifier"
+          ? callee.property.name
+          : undefined;
+    return name !== undefined && SCOPE_FACTORIES.has(name);
+  }
+
+  /**
+   *   const $u = __rt.block($c);
+   *   try { ...inner } catch ($e) { $u.fail($e); } finally { $u.close(); }
+   * (with `await using`: `finally { __rt.resume($c, await __rt.leave($c, $u.closeAsync())); }`)
+   */
+  private resourceBlock(inner: Statement[], awaitUsing: boolean): Statement[] {
+    const { t } = this;
+    const u = () => t.identifier(this.blockName);
+    const declare = t.variableDeclaration("const", [t.variableDeclarator(u(), this.call("block", [this.ctx()]))]);
+    const fail = t.catchClause(
+      t.identifier(this.errorName),
+      t.blockStatement([t.expressionStatement(t.callExpression(t.memberExpression(u(), t.identifier("fail")), [t.identifier(this.errorName)]))]),
+    );
+    const close = awaitUsing
+      ? this.call("resume", [
+          this.ctx(),
+          t.awaitExpression(this.call("leave", [this.ctx(), t.callExpression(t.memberExpression(u(), t.identifier("closeAsync")), [])])),
+        ])
+      : t.callExpression(t.memberExpression(u(), t.identifier("close")), []);
+    return [declare, t.tryStatement(t.blockStatement(inner), fail, t.blockStatement([t.expressionStatement(close)]))];
+  }
+
+  private visitClause(node: BabelTypes.SwitchCase): Node {
+    if (this.fn !== undefined) {
+      const using = node.consequent.find((statement) => this.usingKind(statement) !== undefined);
+      if (using !== undefined) {
+        this.report(using, messages.usingInCaseClause);
+        return this.across(undefined, () => this.visitChildren(node));
+      }
+    }
+    if (node.test != null) node.test = this.visitNode(node.test);
+    node.consequent = this.visitStatements(node.consequent);
+    return node;
+  }
+
+  // --- Functions --------------------------------------------------------------------------------
+
+  private visitFunction(node: FunctionLike): Node {
+    const { t } = this;
+    const isAsync = node.async === true;
+    const body = node.body;
+    const own = body.type === "BlockStatement" ? this.directivesOf(body.directives, isAsync) : undefined;
+    const mode = own ?? this.mode;
+    const compiled = isAsync && mode === "structured";
+    // Decorators, computed names: evaluated outside the function.
+    if (node.type === "ClassMethod" || node.type === "ClassPrivateMethod" || node.type === "ObjectMethod") {
+      if (node.decorators != null) node.decorators = this.visitList(node.decorators);
+      if (node.type !== "ClassPrivateMethod" && node.computed) node.key = this.visitNode(node.key);
+    }
+    const state: FunctionState | undefined = compiled ? { generator: node.generator === true, scopeDepth: 0 } : undefined;
+    this.across(
+      undefined,
+      () => {
+        node.params = this.visitList(node.params as Node[]) as typeof node.params;
+        if (!compiled) {
+          if (body.type === "BlockStatement") body.body = this.visitStatements(body.body);
+          else (node as BabelTypes.ArrowFunctionExpression).body = this.visitNode(body);
+          return;
+        }
+        this.across(state, () => this.compileBody(node, state!.generator));
+      },
+      mode,
+    );
+    if (!compiled) return node;
+    if (node.type === "FunctionDeclaration" || node.type === "ClassMethod" || node.type === "ClassPrivateMethod" || node.type === "ObjectMethod") {
+      this.structured.add(node);
+      return node;
+    }
+    // Function expressions and arrows: mark the value where it is made, keeping the name its
+    // position would have given it.
+    const inferred = node.type === "ArrowFunctionExpression" || node.id == null ? this.inferredName() : undefined;
+    const args: Expression[] = [node];
+    if (inferred !== undefined) args.push(t.stringLiteral(inferred));
+    return this.at(this.call("markStructured", args), node);
+  }
+
+  /**
+   *   "directives"; const $c = __rt.enter(); try { body } finally { __rt.exit($c); }
+   */
+  private compileBody(node: FunctionLike, generator: boolean): void {
+    const { t } = this;
+    const body = node.body;
+    let statements: Statement[];
+    let directives: BabelTypes.Directive[] = [];
+    if (body.type === "BlockStatement") {
+      statements = this.visitStatements(body.body);
+      directives = body.directives;
+    } else {
+      const expression = this.visitNode(body);
+      statements = [this.at(t.returnStatement(expression), body)];
+    }
+    const enter = t.variableDeclaration("const", [
+      t.variableDeclarator(this.ctx(), this.call(generator ? "enterGenerator" : "enter", [])),
+    ]);
+    const guarded = t.tryStatement(t.blockStatement(statements), null, t.blockStatement([this.hookStatement("exit")]));
+    if (body.type === "BlockStatement") {
+      body.body = [enter, guarded];
+      body.directives = directives;
+    } else {
+      const arrow = node as BabelTypes.ArrowFunctionExpression;
+      arrow.body = this.at(t.blockStatement([enter, guarded]), body);
+      arrow.expression = false;
+    }
+  }
+
+  /** The name a function value gets from where it is written (`const f = async () => {}`). */
+  private inferredName(): string | undefined {
+    const stack = this.ancestors;
+    let i = stack.length - 1;
+    let child = stack[i]!;
+    let parent = stack[i - 1];
+    while (parent !== undefined && OUTER.has(parent.type)) {
+      child = parent;
+      i--;
+      parent = stack[i - 1];
+    }
+    if (parent === undefined) return undefined;
+    const keyName = (key: Node, computed: boolean): string | undefined => {
+      if (computed) return undefined;
+      switch (key.type) {
+        case "Identifier":
+          return key.name;
+        case "StringLiteral":
+          return key.value;
+        case "NumericLiteral":
+          return String(key.value);
+        case "PrivateName":
+          return `#${key.id.name}`;
+      }
+      return undefined;
+    };
+    switch (parent.type) {
+      case "VariableDeclarator":
+        return parent.init === child && parent.id.type === "Identifier" ? parent.id.name : undefined;
+      case "AssignmentPattern":
+        // A parameter's or binding element's default value.
+        return parent.right === child && parent.left.type === "Identifier" ? parent.left.name : undefined;
+      case "ObjectProperty":
+        return parent.value === child ? keyName(parent.key, parent.computed) : undefined;
+      case "ClassProperty":
+      case "ClassPrivateProperty":
+      case "ClassAccessorProperty":
+        return parent.value === child ? keyName(parent.key, "computed" in parent && parent.computed === true) : undefined;
+      case "AssignmentExpression":
+        if (parent.right === child && parent.left.type === "Identifier" && ["=", "??=", "||=", "&&="].includes(parent.operator)) {
+          return parent.left.name;
+        }
+        return undefined;
+      case "ExportDefaultDeclaration":
+      case "TSExportAssignment":
+        return "default";
+    }
+    return undefined;
+  }
+
+  /** `__rt.markMethods(C.prototype, "m")` / `__rt.markMethods(C, "s")` after a class declaration. */
+  private classMarkers(node: BabelTypes.ClassDeclaration): Statement[] {
+    const { t } = this;
+    if (node.id == null) return [];
+    const own: string[] = [];
+    const statics: string[] = [];
+    for (const member of node.body.body) {
+      if (!this.structured.has(member) || member.type !== "ClassMethod" || member.kind !== "method") continue;
+      const name = this.simpleName(member.key, member.computed);
+      if (name === undefined) continue;
+      (member.static ? statics : own).push(name);
+    }
+    const out: Statement[] = [];
+    const className = node.id.name;
+    const mark = (target: Expression, names: string[]) =>
+      out.push(t.expressionStatement(this.call("markMethods", [target, ...names.map((n) => t.stringLiteral(n))])));
+    if (own.length > 0) mark(t.memberExpression(t.identifier(className), t.identifier("prototype")), own);
+    if (statics.length > 0) mark(t.identifier(className), statics);
+    return out;
+  }
+
+  /** Skips parentheses and type-only wrappers (`as`, `satisfies`, `!`, `<T>x`). */
+  private skipOuter(node: Node): Node {
+    while (OUTER.has(node.type)) node = (node as BabelTypes.TSAsExpression).expression;
+    return node;
+  }
+
+  private simpleName(key: Node, computed: boolean): string | undefined {
+    if (computed) return undefined;
+    if (key.type === "Identifier") return key.name;
+    if (key.type === "StringLiteral") return key.value;
+    if (key.type === "NumericLiteral") return String(key.value);
+    return undefined;
+  }
+
+  /** Object literals with structured async methods: `__rt.markMethods({ ... }, "m")`. */
+  private visitObjectLiteral(node: BabelTypes.ObjectExpression): Node {
+    const { t } = this;
+    const visited = this.visitChildren(node);
+    const names: string[] = [];
+    for (const property of node.properties) {
+      if (!this.structured.has(property) || property.type !== "ObjectMethod" || property.kind !== "method") continue;
+      const name = this.simpleName(property.key, property.computed);
+      if (name !== undefined) names.push(name);
+    }
+    if (names.length === 0) return visited;
+    return this.at(this.call("markMethods", [visited, ...names.map((n) => t.stringLiteral(n))]), node);
+  }
+
+  // --- Inside structured functions ----------------------------------------------------------------
+
+  /**
+   *   await x        =>  __rt.resume($c, await __rt.suspend($c, x))
+   *   await g(a, b)  =>  __rt.resume($c, await __rt.suspendCall($c, (__rt.pre($c), g(a, b))))
+   */
+  private visitAwait(node: BabelTypes.AwaitExpression): Node {
+    const { t } = this;
+    // Decided on the original operand, before visiting adds hook calls to it.
+    const direct = this.isDirectCall(node.argument);
+    const operand = this.visitNode(node.argument);
+    node.argument = direct
+      ? this.call("suspendCall", [this.ctx(), t.sequenceExpression([this.call("pre", [this.ctx()]), operand])])
+      : this.call("suspend", [this.ctx(), operand]);
+    return this.at(this.call("resume", [this.ctx(), node]), node);
+  }
+
+  /**
+   * A call whose callee and arguments run no other code first (no calls, `new`, awaits, yields,
+   * tagged templates, spreads or class bodies): if a compiled function is entered during it,
+   * it is the callee.
+   */
+  private isDirectCall(expression: Node): boolean {
+    const call = this.skipOuter(expression);
+    if (call.type !== "CallExpression" && call.type !== "OptionalCallExpression") return false;
+    if (call.callee.type === "Import") return false;
+    const keys = this.t.VISITOR_KEYS;
+    const runsCode = (node: Node, parent: Node | undefined): boolean => {
+      switch (node.type) {
+        case "CallExpression":
+        case "OptionalCallExpression":
+        case "NewExpression":
+        case "AwaitExpression":
+        case "YieldExpression":
+        case "TaggedTemplateExpression":
+        case "ClassExpression":
+        case "ImportExpression":
+          return true;
+        case "SpreadElement":
+          // TypeScript's object spread is a different node that it does not count.
+          return parent?.type !== "ObjectExpression";
+        case "ArrowFunctionExpression":
+        case "FunctionExpression":
+          return false;
+      }
+      for (const key of keys[node.type] ?? []) {
+        const child = (node as Open)[key];
+        if (Array.isArray(child)) {
+          for (const item of child) if (item != null && runsCode(item as Node, node)) return true;
+        } else if (child != null && typeof child === "object" && runsCode(child as Node, node)) {
+          return true;
+        }
+      }
+      return false;
+    };
+    return !runsCode(call.callee, call) && !call.arguments.some((argument) => runsCode(argument, call));
+  }
+
+  /**
+   *   yield x   =>  __rt.resume($c, yield __rt.leave($c, x))
+   *   yield* g  =>  __rt.resume($c, yield* __rt.leave($c, g))
+   */
+  private visitYield(node: BabelTypes.YieldExpression): Node {
+    if (!this.fn!.generator) return this.visitChildren(node);
+    if (this.fn!.scopeDepth > 0) this.report(node, messages.yieldInScope);
+    const operand = node.argument == null ? undefined : this.visitNode(node.argument);
+    node.argument = this.call("leave", operand === undefined ? [this.ctx()] : [this.ctx(), operand]);
+    return this.at(this.call("resume", [this.ctx(), node]), node);
+  }
+
+  /**
+   * `return x` in an async generator awaits `x` before the generator completes:
+   *   return x  =>  return __rt.leave($c, x)
+   */
+  private visitGeneratorReturn(node: BabelTypes.ReturnStatement): Node {
+    const argument = node.argument!;
+    const operand = this.visitNode(argument);
+    node.argument = this.at(this.call("leave", [this.ctx(), operand]), argument);
+    return node;
+  }
+
+  /**
+   *   for await (const x of xs) body
+   * =>
+   *   for await (const x of __rt.forAwait($c, xs)) { __rt.reenter($c); body }
+   *   __rt.reenter($c);
+   */
+  private visitForAwait(node: BabelTypes.ForOfStatement): Node[] {
+    const { t } = this;
+    node.left = this.visitNode(node.left);
+    const right = node.right;
+    const expression = this.visitNode(right);
+    const body = this.visitNode(node.body);
+    const reenter = this.hookStatement("reenter");
+    if (body.type === "BlockStatement") {
+      body.body.unshift(reenter);
+      node.body = body;
+    } else {
+      node.body = t.blockStatement([reenter, body]);
+    }
+    node.right = this.at(this.call("forAwait", [this.ctx(), expression]), right);
+    return [node, this.hookStatement("reenter")];
+  }
+
+  /** A label on a `for await` must stay on the loop (for `continue label`). */
+  private visitLabeled(node: BabelTypes.LabeledStatement): Node | Node[] {
+    const visited = this.visit(node.body);
+    if (!Array.isArray(visited)) {
+      node.body = visited as Statement;
+      return node;
+    }
+    const [loop, ...rest] = visited as Statement[];
+    node.body = loop!;
+    return [node, ...rest];
+  }
+
+  /** `catch` and `finally` blocks start with `__rt.reenter($c)`: a rejected await skipped resume. */
+  private visitTry(node: BabelTypes.TryStatement): Node {
+    node.block = this.visitNode(node.block);
+    const clause = node.handler;
+    if (clause != null) {
+      this.ancestors.push(clause);
+      try {
+        if (clause.param != null) clause.param = this.visitNode(clause.param);
+        clause.body = this.visitNode(clause.body);
+        clause.body.body.unshift(this.hookStatement("reenter"));
+      } finally {
+        this.ancestors.pop();
+      }
+    }
+    if (node.finalizer != null) {
+      node.finalizer = this.visitNode(node.finalizer);
+      node.finalizer.body.unshift(this.hookStatement("reenter"));
+    }
+    return node;
+  }
+
+  /** Warns about `Promise.all([f(), g()])` and friends in structured code. */
+  private checkCombinator(node: BabelTypes.CallExpression | BabelTypes.OptionalCallExpression): void {
+    const callee = node.callee;
+    if (callee.type !== "MemberExpression" && callee.type !== "OptionalMemberExpression") return;
+    if (callee.computed || callee.object.type !== "Identifier" || callee.object.name !== "Promise") return;
+    if (callee.property.type !== "Identifier" || !PROMISE_COMBINATORS.has(callee.property.name)) return;
+    const arg = node.arguments[0];
+    if (arg === undefined) return;
+    const isCall = (n: Node) => n.type === "CallExpression" || n.type === "OptionalCallExpression";
+    const inner = this.skipOuter(arg);
+    const overCalls =
+      inner.type === "ArrayExpression"
+        ? inner.elements.some((element) => element != null && isCall(this.skipOuter(element)))
+        : isCall(inner) &&
+          ((inner as BabelTypes.CallExpression).callee.type === "MemberExpression" ||
+            (inner as BabelTypes.CallExpression).callee.type === "OptionalMemberExpression") &&
+          !((inner as BabelTypes.CallExpression).callee as BabelTypes.MemberExpression).computed &&
+          ((inner as BabelTypes.CallExpression).callee as BabelTypes.MemberExpression).property.type === "Identifier" &&
+          (((inner as BabelTypes.CallExpression).callee as BabelTypes.MemberExpression).property as BabelTypes.Identifier).name === "map";
+    if (overCalls) this.report(callee, messages.promiseCombinator, callee.property.name);
+  }
+}
