@@ -6,3 +6,15 @@
 import "./platform/node/context-carrier";
 
 export * from "./public";
+export {
+  toNodeReadable,
+  toNodeWritable,
+  toNodeDuplex,
+  fromNodeReadable,
+  fromNodeWritable,
+  fromNodeDuplex,
+  NodeReadableReceiveStream,
+  NodeWritableSendStream,
+  NodeDuplexByteStream,
+} from "./platform/node/streams";
+export type { NodeStreamAdapterOptions, FromNodeReadableOptions } from "./platform/node/streams";

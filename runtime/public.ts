@@ -42,6 +42,52 @@ export type { CapacityLimiterStatistics } from "./sync/capacity-limiter";
 export { ResourceGuard } from "./sync/resource-guard";
 export { createMemoryObjectStream, MemoryObjectSendStream, MemoryObjectReceiveStream } from "./streams/memory";
 export type { MemoryObjectStreamStatistics } from "./streams/memory";
+export type {
+  AsyncResource,
+  UnreliableObjectReceiveStream,
+  UnreliableObjectSendStream,
+  UnreliableObjectStream,
+  ObjectReceiveStream,
+  ObjectSendStream,
+  ObjectStream,
+  ByteReceiveStream,
+  ByteSendStream,
+  ByteStream,
+  AnyByteReceiveStream,
+  AnyByteSendStream,
+  AnyByteStream,
+  AnyUnreliableByteReceiveStream,
+  AnyUnreliableByteSendStream,
+  AnyUnreliableByteStream,
+  Listener,
+  ListenerHandler,
+  ObjectStreamConnectable,
+  ByteStreamConnectable,
+} from "./streams/types";
+export {
+  typedAttribute,
+  TypedAttributeSet,
+  TypedAttributeProvider,
+  SocketAttribute,
+  TLSAttribute,
+} from "./streams/typed-attributes";
+export type { TypedAttribute, TypedAttributeValue, TypedAttributeMap, SocketAddress } from "./streams/typed-attributes";
+export { BufferedByteReceiveStream, BufferedByteStream, BufferedConnectable } from "./streams/buffered";
+export { TextReceiveStream, TextSendStream, TextStream, TextConnectable } from "./streams/text";
+export type { TextErrors, TextReceiveStreamOptions, TextSendStreamOptions, TextStreamOptions } from "./streams/text";
+export { StapledByteStream, StapledObjectStream } from "./streams/stapled";
+export { MultiListener } from "./streams/multi-listener";
+export {
+  toReadableStream,
+  toWritableStream,
+  fromReadableStream,
+  fromReadableByteStream,
+  fromWritableStream,
+  ReadableStreamReceiveStream,
+  ReadableStreamByteReceiveStream,
+  WritableStreamSendStream,
+} from "./streams/web-streams";
+export type { WebStreamAdapterOptions } from "./streams/web-streams";
 export { ExceptionGroup, unwrapExceptionGroup } from "./core/exception-group";
 export type { ErrorClass } from "./core/exception-group";
 export {

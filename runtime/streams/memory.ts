@@ -28,6 +28,8 @@ import {
   endOfStream,
   type MemoryObjectStreamStatistics,
 } from "./memory-state";
+import { TypedAttributeProvider } from "./typed-attributes";
+import type { ObjectReceiveStream, ObjectSendStream } from "./types";
 
 export type { MemoryObjectStreamStatistics } from "./memory-state";
 
@@ -93,12 +95,16 @@ function closedEnd(kind: "send" | "receive"): ClosedResourceError {
  * receive.close();
  * ```
  */
-export class MemoryObjectSendStream<in T> implements Disposable, AsyncDisposable {
+export class MemoryObjectSendStream<in T>
+  extends TypedAttributeProvider
+  implements ObjectSendStream<T>, Disposable, AsyncDisposable
+{
   private closed = false;
   private readonly id = nextEndId++;
 
   /** @internal Use {@link createMemoryObjectStream} (or {@link MemoryObjectSendStream.clone}). */
   constructor(private readonly state: MemoryStreamState) {
+    super();
     state.openSendStreams++;
     unclosedEnds?.register(this, `MemoryObjectSendStream #${this.id}`, this);
   }
@@ -225,7 +231,7 @@ export class MemoryObjectSendStream<in T> implements Disposable, AsyncDisposable
     return this.state.statistics();
   }
 
-  toString(): string {
+  override toString(): string {
     return describeEnd("MemoryObjectSendStream", this.id, this.closed, this.state);
   }
 
@@ -266,12 +272,16 @@ export class MemoryObjectSendStream<in T> implements Disposable, AsyncDisposable
  * }
  * ```
  */
-export class MemoryObjectReceiveStream<out T> implements AsyncIterable<T>, Disposable, AsyncDisposable {
+export class MemoryObjectReceiveStream<out T>
+  extends TypedAttributeProvider
+  implements ObjectReceiveStream<T>, AsyncIterable<T>, Disposable, AsyncDisposable
+{
   private closed = false;
   private readonly id = nextEndId++;
 
   /** @internal Use {@link createMemoryObjectStream} (or {@link MemoryObjectReceiveStream.clone}). */
   constructor(private readonly state: MemoryStreamState) {
+    super();
     state.openReceiveStreams++;
     unclosedEnds?.register(this, `MemoryObjectReceiveStream #${this.id}`, this);
   }
@@ -421,7 +431,7 @@ export class MemoryObjectReceiveStream<out T> implements AsyncIterable<T>, Dispo
     return iterator;
   }
 
-  toString(): string {
+  override toString(): string {
     return describeEnd("MemoryObjectReceiveStream", this.id, this.closed, this.state);
   }
 

@@ -1,0 +1,680 @@
+/**
+ * Adapters between our streams and Node streams (`Readable`, `Writable`, `Duplex`), both ways,
+ * with backpressure kept: our `receive()` takes only what the `Readable` has buffered up to its
+ * `highWaterMark` (`read()`), our `send()` waits for `'drain'` once `write()` returned false,
+ * and the Node streams we build call our stream only when Node asks (`_read`, `_write`).
+ *
+ * Errors of the Node stream become `BrokenResourceError` (with the Node error as `cause`) on our
+ * side; closing our side destroys (or ends) the Node stream, and destroying the Node stream we
+ * built closes our stream. Only the Node entry point exports this file: it imports `node:stream`.
+ */
+import { Duplex, Readable, Writable } from "node:stream";
+import type { Waiter } from "../../rt";
+import {
+  DONE,
+  asBytes,
+  broken,
+  busy,
+  callIn,
+  captureFrame,
+  checkMaxBytes,
+  closedAdapter,
+  endOfForeignStream,
+  iteratorOf,
+  startOperation,
+  type ReceiveSide,
+  type SendSide,
+} from "../../streams/adapter-support";
+import { EndOfStream } from "../../core/errors";
+import { TypedAttributeProvider } from "../../streams/typed-attributes";
+import type { ByteStream, ObjectReceiveStream, ObjectSendStream } from "../../streams/types";
+
+// --- Node → ours ----------------------------------------------------------------------------------
+
+/** Reading side of a Node stream: paused mode, `read()` only inside a receive. */
+class NodeReader {
+  current: Waiter<any> | undefined;
+  private retry: (() => void) | undefined;
+  ended = false;
+  failure: Error | undefined;
+  closed = false;
+
+  constructor(
+    readonly readable: Readable,
+    private readonly kind: string,
+  ) {
+    // Permanent listeners: 'readable' keeps the stream in paused mode (data waits in its buffer,
+    // up to its highWaterMark, until a receive reads it); 'error' never goes unhandled.
+    readable.on("readable", () => this.retry?.());
+    readable.on("end", () => {
+      this.ended = true;
+      this.retry?.();
+    });
+    readable.on("error", (error) => {
+      this.failure ??= broken(`Node ${kind.startsWith("NodeDuplex") ? "Duplex" : "Readable"}`, error);
+      this.retry?.();
+    });
+    readable.on("close", () => this.retry?.());
+  }
+
+  receive(iterating: boolean, maxBytes: number | undefined): Promise<any> {
+    if (this.current !== undefined) return Promise.reject(busy("receiving from"));
+    return startOperation<any>(
+      `${this.kind}.receive()`,
+      (waiter) => {
+        this.current = waiter;
+      },
+      (waiter) => this.step(waiter, iterating, maxBytes),
+      () => {
+        this.current = undefined;
+        this.retry = undefined;
+      },
+    );
+  }
+
+  close(error: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    const waiting = this.current;
+    this.current = undefined;
+    this.retry = undefined;
+    waiting?.fail(error);
+  }
+
+  private finish(waiter: Waiter<any>, value: unknown, error?: Error): void {
+    this.current = undefined;
+    this.retry = undefined;
+    if (error !== undefined) waiter.fail(error);
+    else waiter.wake(value);
+  }
+
+  private step(waiter: Waiter<any>, iterating: boolean, maxBytes: number | undefined): void {
+    if (waiter.settled) return;
+    if (this.closed) return this.finish(waiter, undefined, closedAdapter(this.kind));
+    const readable = this.readable;
+    // Invariant: read() runs only in the step that ends the waiter, so a cancelled receive has
+    // taken nothing out of the Node stream.
+    const chunk: unknown = readable.destroyed ? null : readable.read();
+    if (chunk !== null) {
+      let value = chunk;
+      if (maxBytes !== undefined) {
+        let bytes = asBytes(chunk);
+        if (bytes.length === 0) return this.step(waiter, iterating, maxBytes);
+        if (bytes.length > maxBytes) {
+          readable.unshift(Buffer.from(bytes.buffer, bytes.byteOffset + maxBytes, bytes.length - maxBytes));
+          bytes = bytes.subarray(0, maxBytes);
+        }
+        value = bytes;
+      }
+      return this.finish(waiter, iterating ? { value, done: false } : value);
+    }
+    if (this.failure !== undefined) return this.finish(waiter, undefined, this.failure);
+    if (this.ended || readable.readableEnded) {
+      if (iterating) return this.finish(waiter, DONE);
+      return this.finish(waiter, undefined, endOfForeignStream(`Node ${this.kind}`));
+    }
+    if (readable.destroyed) {
+      const cause = readable.errored ?? new Error("the stream was destroyed before it ended");
+      this.failure = broken("Node Readable", cause);
+      return this.finish(waiter, undefined, this.failure);
+    }
+    this.retry = () => {
+      this.retry = undefined;
+      this.step(waiter, iterating, maxBytes);
+    };
+  }
+}
+
+/** Writing side of a Node stream: `write()` only when it has room, `'drain'` otherwise. */
+class NodeWriter {
+  current: Waiter<void> | undefined;
+  private retry: (() => void) | undefined;
+  failure: Error | undefined;
+  closed = false;
+  private ending: Promise<void> | undefined;
+
+  constructor(
+    readonly writable: Writable,
+    private readonly kind: string,
+  ) {
+    writable.on("drain", () => this.retry?.());
+    writable.on("error", (error) => {
+      this.failure ??= broken(`Node ${kind.startsWith("NodeDuplex") ? "Duplex" : "Writable"}`, error);
+      this.retry?.();
+    });
+    writable.on("close", () => this.retry?.());
+  }
+
+  send(item: unknown): Promise<void> {
+    if (this.current !== undefined) return Promise.reject(busy("sending to"));
+    return startOperation<void>(
+      `${this.kind}.send()`,
+      (waiter) => {
+        this.current = waiter;
+      },
+      (waiter) => this.step(waiter, item),
+      () => {
+        this.current = undefined;
+        this.retry = undefined;
+      },
+    );
+  }
+
+  /** Ends the writable side (`end()`), waiting for `'finish'` (or a failure, or destruction). */
+  end(): Promise<void> {
+    if (this.ending !== undefined) return this.ending;
+    this.close(closedAdapter(this.kind));
+    const writable = this.writable;
+    this.ending = new Promise<void>((resolve) => {
+      if (writable.writableFinished || writable.destroyed) return resolve();
+      const done = () => {
+        writable.off("finish", done);
+        writable.off("close", done);
+        writable.off("error", done);
+        resolve();
+      };
+      writable.on("finish", done);
+      writable.on("close", done);
+      writable.on("error", done);
+      writable.end();
+    });
+    return this.ending;
+  }
+
+  close(error: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    const waiting = this.current;
+    this.current = undefined;
+    this.retry = undefined;
+    waiting?.fail(error);
+  }
+
+  private finish(waiter: Waiter<void>, error?: Error): void {
+    this.current = undefined;
+    this.retry = undefined;
+    if (error === undefined) waiter.wake();
+    else waiter.fail(error);
+  }
+
+  private step(waiter: Waiter<void>, item: unknown): void {
+    if (waiter.settled) return;
+    if (this.closed) return this.finish(waiter, closedAdapter(this.kind));
+    const writable = this.writable;
+    if (this.failure !== undefined) return this.finish(waiter, this.failure);
+    if (writable.destroyed || writable.writableEnded) {
+      const cause = writable.errored ?? new Error("the stream was destroyed or ended");
+      this.failure = broken("Node Writable", cause);
+      return this.finish(waiter, this.failure);
+    }
+    if (writable.writableNeedDrain) {
+      this.retry = () => {
+        this.retry = undefined;
+        this.step(waiter, item);
+      };
+      return;
+    }
+    // Invariant: the item is handed over in the same step that ends the waiter; a send
+    // cancelled while waiting for 'drain' wrote nothing.
+    writable.write(item);
+    this.finish(waiter);
+  }
+}
+
+/**
+ * An object or byte receive stream reading from a Node `Readable` (see {@link fromNodeReadable}).
+ */
+export class NodeReadableReceiveStream<out T = Uint8Array> extends TypedAttributeProvider implements ObjectReceiveStream<T> {
+  private readonly reader: NodeReader;
+
+  /** @internal Use {@link fromNodeReadable}. */
+  constructor(
+    readonly readable: Readable,
+    private readonly bytes: boolean,
+  ) {
+    super();
+    this.reader = new NodeReader(readable, "NodeReadableReceiveStream");
+  }
+
+  /**
+   * The next chunk the `Readable` has buffered, waiting for one if needed; in byte mode at most
+   * `maxBytes` bytes (the surplus goes back with `unshift()`). The `Readable` is read only here,
+   * so it fills its buffer up to its `highWaterMark` and then stops its source (backpressure).
+   *
+   * This is a checkpoint, and the checkpoint comes first. A cancelled receive has read nothing.
+   *
+   * @param maxBytes - in byte mode, the largest chunk to return, a positive integer.
+   * @default maxBytes 65536
+   * @example
+   * ```ts
+   * const input = fromNodeReadable(fs.createReadStream("data.bin"));
+   * const chunk = await input.receive(1024);
+   * ```
+   * @throws EndOfStream once the `Readable` ended and is drained.
+   * @throws BrokenResourceError if it emitted `'error'` (the error is its `cause`) or was destroyed before its end.
+   * @throws ClosedResourceError if this stream was closed (also while waiting).
+   * @throws BusyResourceError if another task is already receiving.
+   * @throws RangeError if `maxBytes` is not a positive integer.
+   * @throws Cancelled if the task is cancelled before a chunk is returned.
+   */
+  receive(maxBytes = 65536): Promise<T> {
+    if (!this.bytes) return this.reader.receive(false, undefined);
+    const invalid = checkMaxBytes(maxBytes);
+    if (invalid !== undefined) return Promise.reject(invalid);
+    return this.reader.receive(false, maxBytes);
+  }
+
+  /**
+   * Iterates over the chunks (in byte mode, of at most 65536 bytes); the loop ends at the end of
+   * the `Readable`. Each step is a checkpoint. Leaving the loop early does not close the stream.
+   *
+   * @example
+   * ```ts
+   * for await (const chunk of fromNodeReadable(process.stdin)) handle(chunk);
+   * ```
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return iteratorOf<T>(() => this.reader.receive(true, this.bytes ? 65536 : undefined));
+  }
+
+  /**
+   * Closes this stream and destroys the `Readable`; a task waiting in `receive()` gets
+   * `ClosedResourceError`. Closing again does nothing. Never a checkpoint.
+   *
+   * @example
+   * ```ts
+   * await using input = fromNodeReadable(socket);
+   * ```
+   */
+  aclose(): Promise<void> {
+    this.reader.close(closedAdapter("NodeReadableReceiveStream"));
+    if (!this.readable.destroyed) this.readable.destroy();
+    return Promise.resolve();
+  }
+
+  /** Closes this stream at the end of an `await using` block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.aclose();
+  }
+}
+
+/**
+ * An object or byte send stream writing to a Node `Writable` (see {@link fromNodeWritable}).
+ */
+export class NodeWritableSendStream<in T = Uint8Array> extends TypedAttributeProvider implements ObjectSendStream<T> {
+  private readonly writer: NodeWriter;
+
+  /** @internal Use {@link fromNodeWritable}. */
+  constructor(readonly writable: Writable) {
+    super();
+    this.writer = new NodeWriter(writable, "NodeWritableSendStream");
+  }
+
+  /**
+   * Writes `item` with `write()`, first waiting for `'drain'` if an earlier `write()` returned
+   * false (backpressure). A failure of that write surfaces on the next `send()`.
+   *
+   * This is a checkpoint, and the checkpoint comes first. A send cancelled while waiting for
+   * `'drain'` wrote nothing; one that returned handed its item to the `Writable`.
+   *
+   * @example
+   * ```ts
+   * const out = fromNodeWritable(fs.createWriteStream("out.bin"));
+   * await out.send(new Uint8Array([1, 2, 3]));
+   * await out.aclose();
+   * ```
+   * @throws BrokenResourceError if the `Writable` emitted `'error'` (the error is its `cause`), or was destroyed or ended by someone else.
+   * @throws ClosedResourceError if this stream was closed (also while waiting).
+   * @throws BusyResourceError if another task is already sending.
+   * @throws Cancelled if the task is cancelled before the item is handed over.
+   */
+  send(item: T): Promise<void> {
+    return this.writer.send(item);
+  }
+
+  /**
+   * Ends the `Writable` (`end()`: buffered data is flushed) and waits for `'finish'`, `'close'`
+   * or `'error'`; a task waiting in `send()` gets `ClosedResourceError`. Closing again waits for
+   * the same end. Never a checkpoint: it ends the stream even when the task is cancelled.
+   *
+   * @example
+   * ```ts
+   * await using out = fromNodeWritable(socket);
+   * ```
+   */
+  aclose(): Promise<void> {
+    return this.writer.end();
+  }
+
+  /** Closes this stream at the end of an `await using` block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.aclose();
+  }
+}
+
+/**
+ * A byte stream over a Node `Duplex` such as a `net.Socket` (see {@link fromNodeDuplex}):
+ * receiving reads its readable side, sending writes its writable side, `sendEof()` ends the
+ * writable side only (half-close).
+ */
+export class NodeDuplexByteStream extends TypedAttributeProvider implements ByteStream {
+  private readonly reader: NodeReader;
+  private readonly writer: NodeWriter;
+
+  /** @internal Use {@link fromNodeDuplex}. */
+  constructor(readonly duplex: Duplex) {
+    super();
+    this.reader = new NodeReader(duplex, "NodeDuplexByteStream");
+    this.writer = new NodeWriter(duplex, "NodeDuplexByteStream");
+  }
+
+  /**
+   * At most `maxBytes` bytes from the readable side, as {@link NodeReadableReceiveStream.receive}.
+   * This is a checkpoint.
+   *
+   * @default maxBytes 65536
+   * @example
+   * ```ts
+   * const reply = await stream.receive();
+   * ```
+   * @throws EndOfStream once the readable side ended.
+   * @throws BrokenResourceError if the `Duplex` failed (the error is its `cause`).
+   * @throws ClosedResourceError if this stream was closed.
+   * @throws BusyResourceError if another task is already receiving.
+   * @throws RangeError if `maxBytes` is not a positive integer.
+   */
+  receive(maxBytes = 65536): Promise<Uint8Array> {
+    const invalid = checkMaxBytes(maxBytes);
+    if (invalid !== undefined) return Promise.reject(invalid);
+    return this.reader.receive(false, maxBytes);
+  }
+
+  /**
+   * Writes `data` to the writable side, as {@link NodeWritableSendStream.send}. This is a
+   * checkpoint.
+   *
+   * @example
+   * ```ts
+   * await stream.send(new TextEncoder().encode("ping"));
+   * ```
+   * @throws BrokenResourceError if the `Duplex` failed (the error is its `cause`).
+   * @throws ClosedResourceError if this stream was closed or its sending side finished.
+   * @throws BusyResourceError if another task is already sending.
+   */
+  send(data: Uint8Array): Promise<void> {
+    return this.writer.send(data);
+  }
+
+  /**
+   * Ends the writable side (`end()`) and waits for `'finish'`; the readable side stays open.
+   * Calling it again does nothing. Never a checkpoint.
+   *
+   * @example
+   * ```ts
+   * await stream.send(request);
+   * await stream.sendEof(); // the peer sees the end; we can still receive its reply
+   * ```
+   */
+  sendEof(): Promise<void> {
+    return this.writer.end();
+  }
+
+  /**
+   * Iterates over chunks of at most 65536 bytes until the readable side ends. Each step is a
+   * checkpoint.
+   *
+   * @example
+   * ```ts
+   * for await (const chunk of fromNodeDuplex(socket)) handle(chunk);
+   * ```
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return iteratorOf<Uint8Array>(() => this.reader.receive(true, 65536));
+  }
+
+  /**
+   * Closes both directions and destroys the `Duplex`; tasks waiting in `receive()` or `send()`
+   * get `ClosedResourceError`. Closing again does nothing. Never a checkpoint. Use
+   * {@link sendEof} first for a graceful end.
+   *
+   * @example
+   * ```ts
+   * await using stream = fromNodeDuplex(socket);
+   * ```
+   */
+  aclose(): Promise<void> {
+    this.reader.close(closedAdapter("NodeDuplexByteStream"));
+    this.writer.close(closedAdapter("NodeDuplexByteStream"));
+    if (!this.duplex.destroyed) this.duplex.destroy();
+    return Promise.resolve();
+  }
+
+  /** Closes this stream at the end of an `await using` block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.aclose();
+  }
+}
+
+/** Options of {@link fromNodeReadable}. */
+export interface FromNodeReadableOptions {
+  /**
+   * Whether chunks are bytes: then `receive(maxBytes)` returns `Uint8Array`s of at most
+   * `maxBytes` bytes. Otherwise each `receive()` returns what one `read()` returns.
+   * @default !readable.readableObjectMode
+   */
+  bytes?: boolean;
+}
+
+/**
+ * Wraps a Node `Readable` as our receive stream: a byte stream for a byte `Readable`, an object
+ * stream for one in object mode. The adapter puts the `Readable` in paused mode and reads it
+ * only inside `receive()`, so a slow receiver stops the source once the `Readable`'s buffer
+ * reaches its `highWaterMark`. Never a checkpoint.
+ *
+ * @example
+ * ```ts
+ * await using input = fromNodeReadable(fs.createReadStream("big.log"));
+ * for await (const chunk of input) await process(chunk);
+ * ```
+ */
+export function fromNodeReadable<T = Uint8Array>(
+  readable: Readable,
+  options: FromNodeReadableOptions = {},
+): NodeReadableReceiveStream<T> {
+  return new NodeReadableReceiveStream<T>(readable, options.bytes ?? !readable.readableObjectMode);
+}
+
+/**
+ * Wraps a Node `Writable` as our send stream (bytes, or objects for a `Writable` in object
+ * mode): `send()` waits for `'drain'` whenever the `Writable` is over its `highWaterMark`.
+ * Never a checkpoint.
+ *
+ * @example
+ * ```ts
+ * await using out = fromNodeWritable(fs.createWriteStream("copy.log"));
+ * for await (const chunk of input) await out.send(chunk);
+ * ```
+ */
+export function fromNodeWritable<T = Uint8Array>(writable: Writable): NodeWritableSendStream<T> {
+  return new NodeWritableSendStream<T>(writable);
+}
+
+/**
+ * Wraps a Node `Duplex` (a `net.Socket`, a `stream.PassThrough`...) as our byte stream, with
+ * the backpressure of {@link fromNodeReadable} and {@link fromNodeWritable}. Never a checkpoint.
+ *
+ * @example
+ * ```ts
+ * await using stream = fromNodeDuplex(net.connect(7, "localhost"));
+ * await stream.send(new TextEncoder().encode("echo"));
+ * console.log(await stream.receive());
+ * ```
+ */
+export function fromNodeDuplex(duplex: Duplex): NodeDuplexByteStream {
+  return new NodeDuplexByteStream(duplex);
+}
+
+// --- Ours → Node ----------------------------------------------------------------------------------
+
+/** Options of {@link toNodeReadable}, {@link toNodeWritable} and {@link toNodeDuplex}. */
+export interface NodeStreamAdapterOptions {
+  /**
+   * Whether the Node stream carries objects rather than bytes (Node's `objectMode`).
+   * @default false
+   */
+  objectMode?: boolean;
+  /**
+   * The Node stream's `highWaterMark`: how much it buffers ahead of its consumer (in bytes, or
+   * in objects in object mode).
+   * @default Node's default
+   */
+  highWaterMark?: number;
+}
+
+function nodeOptions(options: NodeStreamAdapterOptions): { objectMode: boolean; highWaterMark?: number } {
+  const result: { objectMode: boolean; highWaterMark?: number } = { objectMode: options.objectMode ?? false };
+  if (options.highWaterMark !== undefined) result.highWaterMark = options.highWaterMark;
+  return result;
+}
+
+/** `_read` for a Node stream over our receive stream: one receive per call, pushed when it arrives. */
+function reading<T>(receiveStream: ReceiveSide<T>, frame: ReturnType<typeof captureFrame>, objectMode: boolean) {
+  let busyReading = false;
+  return function (this: Readable): void {
+    if (busyReading) return;
+    busyReading = true;
+    callIn(frame, () => receiveStream.receive()).then(
+      (chunk) => {
+        busyReading = false;
+        if (!this.destroyed) this.push(objectMode ? chunk : asBytes(chunk));
+      },
+      (error) => {
+        busyReading = false;
+        if (this.destroyed) return;
+        if (error instanceof EndOfStream) this.push(null);
+        else this.destroy(error as Error);
+      },
+    );
+  };
+}
+
+/**
+ * A Node `Readable` over our receive stream (object or byte): Node calls `_read` when its
+ * buffer is below its `highWaterMark`, and each call makes one `receive()` (backpressure kept).
+ * `EndOfStream` ends the `Readable`; another error destroys it with that error. Destroying the
+ * `Readable` closes our stream with `aclose()`.
+ *
+ * Call it inside a task: our stream's operations run in that task and cancel scope, so
+ * cancelling the scope destroys the `Readable` with `Cancelled`. Never a checkpoint.
+ *
+ * @example
+ * ```ts
+ * const [send, receive] = createMemoryObjectStream<Uint8Array>(4);
+ * toNodeReadable(receive).pipe(fs.createWriteStream("out.bin"));
+ * ```
+ * @throws NoCurrentTaskError outside {@link run}.
+ */
+export function toNodeReadable<T>(receiveStream: ReceiveSide<T>, options: NodeStreamAdapterOptions = {}): Readable {
+  const frame = captureFrame("toNodeReadable()");
+  const settings = nodeOptions(options);
+  return new Readable({
+    ...settings,
+    read: reading(receiveStream, frame, settings.objectMode),
+    destroy(error, callback) {
+      receiveStream.aclose().then(
+        () => callback(error),
+        () => callback(error),
+      );
+    },
+  });
+}
+
+/** `_write` for a Node stream over our send stream: one send per chunk, acknowledged when it returns. */
+function writing<T>(sendStream: SendSide<T>, frame: ReturnType<typeof captureFrame>, objectMode: boolean) {
+  return (chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void => {
+    const item = (objectMode ? chunk : asBytes(chunk)) as T;
+    callIn(frame, () => sendStream.send(item)).then(
+      () => callback(),
+      (error) => callback(error as Error),
+    );
+  };
+}
+
+/**
+ * A Node `Writable` over our send stream (object or byte): each chunk written is one `send()`,
+ * and Node holds later chunks (and `write()` returns false past the `highWaterMark`) until it
+ * returns, so backpressure reaches the Node producer. `end()` closes our stream with `aclose()`
+ * once every chunk was sent; an error from our stream destroys the `Writable` with it;
+ * destroying the `Writable` closes our stream.
+ *
+ * Call it inside a task: our stream's operations run in that task and cancel scope. Never a
+ * checkpoint.
+ *
+ * @example
+ * ```ts
+ * const [send, receive] = createMemoryObjectStream<Uint8Array>();
+ * fs.createReadStream("in.bin").pipe(toNodeWritable(send));
+ * ```
+ * @throws NoCurrentTaskError outside {@link run}.
+ */
+export function toNodeWritable<T>(sendStream: SendSide<T>, options: NodeStreamAdapterOptions = {}): Writable {
+  const frame = captureFrame("toNodeWritable()");
+  const settings = nodeOptions(options);
+  return new Writable({
+    ...settings,
+    write: writing(sendStream, frame, settings.objectMode),
+    final(callback) {
+      callIn(frame, () => sendStream.aclose()).then(
+        () => callback(),
+        (error) => callback(error as Error),
+      );
+    },
+    destroy(error, callback) {
+      sendStream.aclose().then(
+        () => callback(error),
+        () => callback(error),
+      );
+    },
+  });
+}
+
+/**
+ * A Node `Duplex` over our byte stream: reading receives (as {@link toNodeReadable}), writing
+ * sends (as {@link toNodeWritable}), `end()` calls our `sendEof()` (half-close; the readable
+ * side stays open), and destroying the `Duplex` closes our stream with `aclose()`.
+ *
+ * Call it inside a task: our stream's operations run in that task and cancel scope. Never a
+ * checkpoint.
+ *
+ * @example
+ * ```ts
+ * const duplex = toNodeDuplex(tcpStream);
+ * duplex.pipe(parser).pipe(duplex); // hand our stream to a Node library
+ * ```
+ * @throws NoCurrentTaskError outside {@link run}.
+ */
+export function toNodeDuplex(
+  byteStream: ReceiveSide<Uint8Array> & SendSide<Uint8Array> & { sendEof(): Promise<void> },
+  options: NodeStreamAdapterOptions = {},
+): Duplex {
+  const frame = captureFrame("toNodeDuplex()");
+  const settings = nodeOptions(options);
+  return new Duplex({
+    ...settings,
+    allowHalfOpen: true,
+    read: reading(byteStream, frame, settings.objectMode),
+    write: writing(byteStream, frame, settings.objectMode),
+    final(callback) {
+      callIn(frame, () => byteStream.sendEof()).then(
+        () => callback(),
+        (error) => callback(error as Error),
+      );
+    },
+    destroy(error, callback) {
+      byteStream.aclose().then(
+        () => callback(error),
+        () => callback(error),
+      );
+    },
+  });
+}

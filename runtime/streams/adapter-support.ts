@@ -1,0 +1,126 @@
+/**
+ * What the Web and Node stream adapters share: starting an operation as a checkpoint with one
+ * waiter for the whole call (the shape memory.ts uses), running our streams' operations from
+ * foreign callbacks, and the error and argument rules. Internal; no `node:` import here, so the
+ * browser bundle can load it.
+ *
+ * Invariant: an adapter moves data between the two sides only in the synchronous step that
+ * wakes the operation's waiter. A cancelled operation has therefore moved nothing, and one that
+ * moved something returns it (reference B.1 rule 5: no lost results).
+ */
+import { callInFrame, currentFrame, requireFrame, Waiter, yieldMacrotask, type Frame } from "../rt";
+import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors";
+
+/** What a `for await` step resolves to at the end of the stream. */
+export const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * Starts an operation that is a checkpoint: rejects at once when the task is already
+ * cancelled, otherwise parks a waiter and runs `body(waiter)` one macrotask later, unless the
+ * waiter was cancelled meanwhile. `park(waiter)` runs at once (the adapter records its one
+ * operation in progress); `onCancel` withdraws the operation (clears a busy flag,
+ * removes listeners). Returns the waiter's own promise, so compiled code awaits it as a runtime
+ * primitive, without a racing wrapper.
+ */
+export function startOperation<T>(
+  what: string,
+  park: (waiter: Waiter<T>) => void,
+  body: (waiter: Waiter<T>) => void,
+  onCancel?: () => void,
+): Promise<T> {
+  const frame = currentFrame();
+  if (frame === undefined) {
+    try {
+      requireFrame(what);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  const scope = frame!.scope;
+  if (scope._eff) return Promise.reject(scope._cancelledError());
+  const waiter = new Waiter<T>(frame!, onCancel);
+  park(waiter);
+  yieldMacrotask(() => {
+    if (!waiter.settled) body(waiter);
+  });
+  return waiter.promise;
+}
+
+/** The frame an adapter created by foreign-facing code runs our stream's operations in. */
+export function captureFrame(what: string): Frame {
+  return requireFrame(what);
+}
+
+/**
+ * Calls `fn` (an operation on one of our streams) from a foreign callback, with `frame` current
+ * so that it checkpoints and parks in that task and scope. A synchronous throw becomes a
+ * rejection.
+ */
+export function callIn<T>(frame: Frame, fn: () => Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(callInFrame(frame, fn, []));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** `BrokenResourceError` for a failure of the foreign side, with the original as `cause`. */
+export function broken(side: string, cause: unknown): BrokenResourceError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new BrokenResourceError(`The ${side} failed: ${detail}`, { cause });
+}
+
+/** The error of an operation on an adapter that was closed locally. */
+export function closedAdapter(kind: string): ClosedResourceError {
+  return new ClosedResourceError(`This ${kind} was closed and can no longer be used`);
+}
+
+/** The error of a receive once the foreign side has ended. */
+export function endOfForeignStream(side: string): EndOfStream {
+  return new EndOfStream(`The ${side} has ended`);
+}
+
+/** The error of a second task receiving (or sending) while one already is. */
+export function busy(action: string): BusyResourceError {
+  return new BusyResourceError(action);
+}
+
+/** Checks `maxBytes` for a byte stream's `receive()`; returns an error, or undefined if fine. */
+export function checkMaxBytes(maxBytes: unknown): RangeError | undefined {
+  if (typeof maxBytes === "number" && Number.isInteger(maxBytes) && maxBytes >= 1) return undefined;
+  const shown = typeof maxBytes === "string" ? JSON.stringify(maxBytes) : String(maxBytes);
+  return new RangeError(`Expected \`maxBytes\` to be a positive integer, got \`${shown}\` (${typeof maxBytes})`);
+}
+
+/** `chunk` as a plain `Uint8Array` view (a Node `Buffer` becomes a view on the same memory). */
+export function asBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) {
+    return chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
+  if (typeof chunk === "string") return new TextEncoder().encode(chunk);
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw new TypeError(`Expected a chunk of bytes (Uint8Array), got \`${String(chunk)}\` (${typeof chunk})`);
+}
+
+/** An async iterator whose steps are `step()` calls resolving to iterator results. */
+export function iteratorOf<T>(step: () => Promise<IteratorResult<T>>): AsyncIterableIterator<T> {
+  const iterator: AsyncIterableIterator<T> = {
+    next: step,
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+/** The minimal receive side the `to*` adapters need: what every object or byte receive stream has. */
+export interface ReceiveSide<T> {
+  receive(): Promise<T>;
+  aclose(): Promise<void>;
+}
+
+/** The minimal send side the `to*` adapters need: what every object or byte send stream has. */
+export interface SendSide<T> {
+  send(item: T): Promise<void>;
+  aclose(): Promise<void>;
+  sendEof?(): Promise<void>;
+}

@@ -1,0 +1,78 @@
+/**
+ * Small pieces shared by the stream wrappers (buffered, text, stapled): argument checks and the
+ * async iterator over `receive()`. Internal.
+ */
+import { currentFrame, enterFrame, leaveFrame, tagPrimitive } from "../core/context";
+import { EndOfStream } from "../core/errors";
+
+/** The p-queue style rendering of an invalid argument: `` `x` (type) ``. */
+export function describeValue(value: unknown): string {
+  return `\`${typeof value === "string" ? JSON.stringify(value) : String(value)}\` (${typeof value})`;
+}
+
+/**
+ * Throws unless `value` is a positive integer (AnyIO's "max_bytes must be a positive integer").
+ * @throws TypeError if `value` is not a number; RangeError if it is not a positive integer.
+ */
+export function checkPositiveInteger(value: unknown, name: string): void {
+  if (typeof value !== "number") {
+    throw new TypeError(`Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`);
+  }
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`);
+  }
+}
+
+/** Runs `fn` synchronously with the caller's frame current (see {@link primitive}). */
+export type InFrame = <R>(fn: () => R) => R;
+
+/**
+ * Runs the stream operation `operation`, turning a synchronous throw into a rejection, and tags
+ * its promise as a runtime primitive's: compiled callers then await it without a race, so a
+ * cancelled caller never abandons an operation that already took data (cancellation arrives
+ * through the primitives the operation awaits instead).
+ *
+ * Plain async code keeps the caller's frame across its own awaits only where a context carrier
+ * exists (not in browsers, and not under compiled callers), so the frame is captured here and
+ * `inFrame` restores it around each call that needs it (checkpoints, the wrapped stream's
+ * methods).
+ */
+export function primitive<T>(operation: (inFrame: InFrame) => Promise<T>): Promise<T> {
+  const frame = currentFrame();
+  const inFrame: InFrame = (fn) => {
+    const previous = enterFrame(frame);
+    try {
+      return fn();
+    } finally {
+      leaveFrame(previous);
+    }
+  };
+  let promise: Promise<T>;
+  try {
+    promise = operation(inFrame);
+  } catch (error) {
+    promise = Promise.reject(error);
+  }
+  return tagPrimitive(promise);
+}
+
+/**
+ * An async iterator whose steps call `receive` and which ends (normally) where `receive` raises
+ * `EndOfStream`. Leaving the loop early does not close the stream. Each step's promise is
+ * tagged, so structured code awaits it without racing (an item is never lost to a race).
+ */
+export function iterateReceive<T>(receive: () => Promise<T>): AsyncIterableIterator<T> {
+  const step = async (inFrame: InFrame): Promise<IteratorResult<T>> => {
+    try {
+      return { done: false, value: await inFrame(receive) };
+    } catch (error) {
+      if (error instanceof EndOfStream) return { done: true, value: undefined };
+      throw error;
+    }
+  };
+  const iterator: AsyncIterableIterator<T> = {
+    next: () => primitive(step),
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}

@@ -1,0 +1,116 @@
+"use structured";
+// The stream wrappers (buffered, text, stapled) in code compiled by the transformer: there
+// every await of a foreign promise is raced against cancellation, so a wrapper's receive must
+// be awaited as a runtime primitive. Otherwise a receive that already took bytes could be
+// abandoned by a cancelled caller, and the bytes lost (reference B.1 rule 5).
+import {
+  BufferedByteReceiveStream,
+  CancelScope,
+  StapledObjectStream,
+  TextReceiveStream,
+  checkpoint,
+  createMemoryObjectStream,
+  createTaskGroup,
+  run,
+  type MemoryObjectStreamStatistics,
+  type TaskStatus,
+} from "anyio-ts";
+import { isStructured } from "anyio-ts/rt";
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+/** Checkpoints until the stream's statistics match `expected`. */
+async function until(end: { statistics(): MemoryObjectStreamStatistics }, expected: Partial<MemoryObjectStreamStatistics>) {
+  const matches = () =>
+    Object.entries(expected).every(([key, value]) => end.statistics()[key as keyof MemoryObjectStreamStatistics] === value);
+  while (!matches()) await checkpoint();
+}
+
+describe("stream wrappers in structured code", () => {
+  test("this file is compiled as structured code", () => {
+    const local = async () => {};
+    expect(isStructured(local)).toBe(true);
+  });
+
+  test("a receiveExactly() that got its bytes returns them even when its scope is cancelled before it resumes", async () => {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(0);
+    const buffered = new BufferedByteReceiveStream(receive);
+    const received: string[] = [];
+    await run(async () => {
+      await using tg = createTaskGroup();
+      const scope = await tg.start(async (status: TaskStatus<CancelScope>) => {
+        using inner = new CancelScope();
+        status.started(inner);
+        received.push(text(await buffered.receiveExactly(4)));
+      });
+      await until(receive, { tasksWaitingReceive: 1 });
+      send.sendNowait(utf8("abcd"));
+      scope.cancel();
+    });
+    expect(received).toEqual(["abcd"]);
+    send.close();
+    receive.close();
+  });
+
+  test("a cancelled receiveUntil() leaves every byte for the next read", async () => {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(0);
+    const buffered = new BufferedByteReceiveStream(receive);
+    await run(async () => {
+      await using tg = createTaskGroup();
+      const scope = await tg.start(async (status: TaskStatus<CancelScope>) => {
+        using inner = new CancelScope();
+        status.started(inner);
+        await buffered.receiveUntil(utf8("\n"), 100);
+      });
+      await until(receive, { tasksWaitingReceive: 1 });
+      await send.send(utf8("half "));
+      await until(receive, { tasksWaitingReceive: 1 });
+      scope.cancel();
+      tg.startSoon(() => send.send(utf8("line\n")));
+      expect(text(await buffered.receiveUntil(utf8("\n"), 100))).toBe("half line");
+    });
+    send.close();
+    receive.close();
+  });
+
+  test("a text receive that decoded characters returns them even when cancelled before it resumes", async () => {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(0);
+    const decoded = new TextReceiveStream(receive);
+    const received: string[] = [];
+    await run(async () => {
+      await using tg = createTaskGroup();
+      const scope = await tg.start(async (status: TaskStatus<CancelScope>) => {
+        using inner = new CancelScope();
+        status.started(inner);
+        for await (const piece of decoded) received.push(piece);
+      });
+      await until(receive, { tasksWaitingReceive: 1 });
+      send.sendNowait(utf8("€"));
+      scope.cancel();
+    });
+    expect(received).toEqual(["€"]);
+    send.close();
+    receive.close();
+  });
+
+  test("a stapled receive that got an item returns it even when cancelled before it resumes", async () => {
+    const [toPeer, fromUs] = createMemoryObjectStream<string>(0);
+    const [toUs, fromPeer] = createMemoryObjectStream<string>(0);
+    const stapled = new StapledObjectStream(toPeer, fromPeer);
+    const received: string[] = [];
+    await run(async () => {
+      await using tg = createTaskGroup();
+      const scope = await tg.start(async (status: TaskStatus<CancelScope>) => {
+        using inner = new CancelScope();
+        status.started(inner);
+        received.push(await stapled.receive());
+      });
+      await until(fromPeer, { tasksWaitingReceive: 1 });
+      toUs.sendNowait("hello");
+      scope.cancel();
+    });
+    expect(received).toEqual(["hello"]);
+    for (const end of [toPeer, fromUs, toUs, fromPeer]) end.close();
+  });
+});
