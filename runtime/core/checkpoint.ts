@@ -4,7 +4,7 @@
  * Outside `run()` these behave like plain timers and yields (nothing can cancel them), so that
  * structured helpers called from plain code keep working.
  */
-import { currentFrame, tagPrimitive, type Frame } from "./context";
+import { currentFrame, markStructured, tagPrimitive, type Frame } from "./context";
 import { currentClock, requireFrame } from "./cancel-scope";
 import { realClock, yieldMacrotask, type TimerEntry, type Timers } from "./clock";
 import { checkInstant } from "./validate";
@@ -134,4 +134,10 @@ class Sleeper extends Waiter<void> implements TimerEntry {
   protected override _withdraw(): void {
     this.timers.remove(this);
   }
+}
+
+// These never read the current frame after an await of their own, so they need no context
+// carrier: `tg.startSoon(sleep, 1000)` must not switch AsyncLocalStorage on for the process.
+for (const fn of [checkpoint, checkpointIfCancelled, cancelShieldedCheckpoint, sleep, sleepUntil, sleepForever, waitAllTasksBlocked]) {
+  markStructured(fn);
 }
