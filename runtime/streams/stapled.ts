@@ -194,17 +194,15 @@ export class StapledObjectStream<T> extends TypedAttributeProvider implements Ob
    * ```ts
    * stream.sendNowait(event); // from a callback, with a buffered memory object stream
    * ```
-   * @throws Error (`name` "NotImplementedError") if the send stream has no `sendNowait()`.
+   * @throws TypeError if the send stream has no `sendNowait()`.
    * @throws WouldBlock, ClosedResourceError, BrokenResourceError as the send stream's `sendNowait()` does.
    */
   sendNowait(item: T): void {
     const target = this.sendStream as ObjectSendStream<T> & { sendNowait?: unknown };
     if (typeof target.sendNowait !== "function") {
-      const error = new Error(
-        `'sendNowait' method not implemented in ${target.constructor?.name ?? typeof target}; use send() instead`,
+      throw new TypeError(
+        `The send stream (${target.constructor?.name ?? typeof target}) has no sendNowait() method; use send() instead`,
       );
-      error.name = "NotImplementedError";
-      throw error;
     }
     (target.sendNowait as (item: T) => void)(item);
   }
