@@ -76,6 +76,81 @@ function closedEnd(kind: "send" | "receive"): ClosedResourceError {
 // --- The ends -----------------------------------------------------------------------------------
 
 /**
+ * What both ends share: the open-end count they hold in the shared state, closing (once, and
+ * through `using` / `await using`), the unclosed-end warning and statistics.
+ */
+export abstract class MemoryObjectStreamEnd extends TypedAttributeProvider implements Disposable, AsyncDisposable {
+  protected closed = false;
+  protected readonly id = nextEndId++;
+
+  protected constructor(
+    protected readonly state: MemoryStreamState,
+    kind: string,
+  ) {
+    super();
+    unclosedEnds?.register(this, `${kind} #${this.id}`, this);
+  }
+
+  /**
+   * Closes this end; closing it again does nothing. Once every send end is closed, receivers
+   * waiting for an item get `EndOfStream` (buffered items can still be received); once every
+   * receive end is closed, waiting and later senders get `BrokenResourceError` (their item is not
+   * delivered). Never a checkpoint.
+   *
+   * @example
+   * ```ts
+   * for (const job of jobs) await send.send(job);
+   * send.close(); // the consumer's `for await` loop ends once it has taken every job
+   * ```
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    unclosedEnds?.unregister(this);
+    this.endClosed();
+  }
+
+  /**
+   * Same as {@link close}, for `await using` and code written against async resources. Never a
+   * checkpoint: it closes at once and never raises `Cancelled`.
+   *
+   * @example
+   * ```ts
+   * await using end = stream; // aclose() runs at the end of the block
+   * ```
+   */
+  aclose(): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  /** Closes this end at the end of a `using` block. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Closes this end at the end of an `await using` block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.aclose();
+  }
+
+  /**
+   * The stream's statistics, the same from either end and every clone. Never a checkpoint.
+   *
+   * @example
+   * ```ts
+   * const { currentBufferUsed, tasksWaitingSend } = stream.statistics();
+   * ```
+   */
+  statistics(): MemoryObjectStreamStatistics {
+    return this.state.statistics();
+  }
+
+  /** Tells the shared state that one end of this kind is gone. */
+  protected abstract endClosed(): void;
+}
+
+/**
  * The sending end of a memory object stream (see {@link createMemoryObjectStream}).
  *
  * Sending waits for buffer space (or, with the default buffer of 0, for a receiver to take the
@@ -95,18 +170,15 @@ function closedEnd(kind: "send" | "receive"): ClosedResourceError {
  * receive.close();
  * ```
  */
-export class MemoryObjectSendStream<in T>
-  extends TypedAttributeProvider
-  implements ObjectSendStream<T>, Disposable, AsyncDisposable
-{
-  private closed = false;
-  private readonly id = nextEndId++;
-
+export class MemoryObjectSendStream<in T> extends MemoryObjectStreamEnd implements ObjectSendStream<T> {
   /** @internal Use {@link createMemoryObjectStream} (or {@link MemoryObjectSendStream.clone}). */
-  constructor(private readonly state: MemoryStreamState) {
-    super();
+  constructor(state: MemoryStreamState) {
     state.openSendStreams++;
-    unclosedEnds?.register(this, `MemoryObjectSendStream #${this.id}`, this);
+    super(state, "MemoryObjectSendStream");
+  }
+
+  protected endClosed(): void {
+    this.state.sendEndClosed();
   }
 
   /**
@@ -177,59 +249,6 @@ export class MemoryObjectSendStream<in T>
     return new MemoryObjectSendStream<T>(this.state);
   }
 
-  /**
-   * Closes this end; closing it again does nothing. Once every send end is closed, receivers
-   * waiting for an item get `EndOfStream` (items already in the buffer can still be received).
-   * Never a checkpoint.
-   *
-   * @example
-   * ```ts
-   * for (const job of jobs) await send.send(job);
-   * send.close(); // the consumer's `for await` loop ends once it has taken every job
-   * ```
-   */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    unclosedEnds?.unregister(this);
-    this.state.sendEndClosed();
-  }
-
-  /**
-   * Same as {@link close}, for `await using` and code written against async resources. Never a
-   * checkpoint: it closes at once and never raises `Cancelled`.
-   *
-   * @example
-   * ```ts
-   * await using end = stream; // aclose() runs at the end of the block
-   * ```
-   */
-  aclose(): Promise<void> {
-    this.close();
-    return Promise.resolve();
-  }
-
-  /** Closes this end at the end of a `using` block. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** Closes this end at the end of an `await using` block. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.aclose();
-  }
-
-  /**
-   * The stream's statistics, the same from either end and every clone. Never a checkpoint.
-   *
-   * @example
-   * ```ts
-   * const { currentBufferUsed, tasksWaitingSend } = stream.statistics();
-   * ```
-   */
-  statistics(): MemoryObjectStreamStatistics {
-    return this.state.statistics();
-  }
 
   override toString(): string {
     return describeEnd("MemoryObjectSendStream", this.id, this.closed, this.state);
@@ -273,17 +292,17 @@ export class MemoryObjectSendStream<in T>
  * ```
  */
 export class MemoryObjectReceiveStream<out T>
-  extends TypedAttributeProvider
-  implements ObjectReceiveStream<T>, AsyncIterable<T>, Disposable, AsyncDisposable
+  extends MemoryObjectStreamEnd
+  implements ObjectReceiveStream<T>, AsyncIterable<T>
 {
-  private closed = false;
-  private readonly id = nextEndId++;
-
   /** @internal Use {@link createMemoryObjectStream} (or {@link MemoryObjectReceiveStream.clone}). */
-  constructor(private readonly state: MemoryStreamState) {
-    super();
+  constructor(state: MemoryStreamState) {
     state.openReceiveStreams++;
-    unclosedEnds?.register(this, `MemoryObjectReceiveStream #${this.id}`, this);
+    super(state, "MemoryObjectReceiveStream");
+  }
+
+  protected endClosed(): void {
+    this.state.receiveEndClosed();
   }
 
   /**
@@ -355,59 +374,6 @@ export class MemoryObjectReceiveStream<out T>
     return new MemoryObjectReceiveStream<T>(this.state);
   }
 
-  /**
-   * Closes this end; closing it again does nothing. Once every receive end is closed, senders
-   * waiting to deliver an item get `BrokenResourceError` (the item is not delivered), and so
-   * does every later send. Never a checkpoint.
-   *
-   * @example
-   * ```ts
-   * const first = await receive.receive();
-   * receive.close(); // producers still sending get BrokenResourceError
-   * ```
-   */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    unclosedEnds?.unregister(this);
-    this.state.receiveEndClosed();
-  }
-
-  /**
-   * Same as {@link close}, for `await using` and code written against async resources. Never a
-   * checkpoint: it closes at once and never raises `Cancelled`.
-   *
-   * @example
-   * ```ts
-   * await using end = stream; // aclose() runs at the end of the block
-   * ```
-   */
-  aclose(): Promise<void> {
-    this.close();
-    return Promise.resolve();
-  }
-
-  /** Closes this end at the end of a `using` block. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** Closes this end at the end of an `await using` block. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.aclose();
-  }
-
-  /**
-   * The stream's statistics, the same from either end and every clone. Never a checkpoint.
-   *
-   * @example
-   * ```ts
-   * const { currentBufferUsed, tasksWaitingSend } = stream.statistics();
-   * ```
-   */
-  statistics(): MemoryObjectStreamStatistics {
-    return this.state.statistics();
-  }
 
   /**
    * Iterates over the items: each step is a {@link receive}, and the loop ends (normally) when
