@@ -316,13 +316,7 @@ class AsyncSteps {
   }
 
   get return(): ((value?: unknown) => unknown) | undefined {
-    const method = this.it.return;
-    if (method == null) return undefined;
-    return (...args: unknown[]) => {
-      const result = method.apply(this.it, args as [unknown?]);
-      endSegment(this.c);
-      return result;
-    };
+    return returnEndingSegment(this.c, this.it);
   }
 }
 
@@ -345,14 +339,22 @@ class SyncSteps {
   }
 
   get return(): ((value?: unknown) => unknown) | undefined {
-    const method = this.it.return;
-    if (method == null) return undefined;
-    return (...args: unknown[]) => {
-      const result = method.apply(this.it, args as [unknown?]);
-      endSegment(this.c);
-      return result;
-    };
+    return returnEndingSegment(this.c, this.it);
   }
+}
+
+/** The iterator's `return`, ending the loop's segment after it (a `break` leaves the loop). */
+function returnEndingSegment(
+  c: Ctx,
+  it: Iterator<unknown> | AsyncIterator<unknown>,
+): ((value?: unknown) => unknown) | undefined {
+  const method = it.return as ((this: unknown, value?: unknown) => unknown) | undefined;
+  if (method == null) return undefined;
+  return (...args: unknown[]) => {
+    const result = method.apply(it, args as [unknown?]);
+    endSegment(c);
+    return result;
+  };
 }
 
 function closeThenThrow(it: AsyncIterator<unknown>, error: Cancelled): Promise<never> {
