@@ -48,7 +48,8 @@ const WARMUP = QUICK ? 1 : 2;
 const ROOT = path.resolve(__dirname, "..");
 /** Where the runtime comes from: runtime/*.ts through tsx, or with --dist the tsc build in dist/runtime. */
 const DIST = args.has("--dist");
-const RUNTIME_DIR = path.join(ROOT, DIST ? "dist/runtime" : "runtime");
+// AWAIT_RUNTIME=<dir> points at another build (e.g. a stash of main built elsewhere) to compare.
+const RUNTIME_DIR = process.env.AWAIT_RUNTIME ?? path.join(ROOT, DIST ? "dist/runtime" : "runtime");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const anyio = require(path.join(RUNTIME_DIR, "index")) as typeof import("../runtime/index");
 const SOURCE = path.join(__dirname, "await-bodies.ts");

@@ -18,7 +18,7 @@ import { Cancelled, NoCurrentTaskError, TimeoutError } from "./errors";
 import { ExceptionGroup } from "./exception-group";
 import { checkDelay, checkFunction, checkInstant } from "./validate";
 import type { TaskHandle } from "./task";
-import type { Waiter } from "./waiter";
+import type { Parked } from "./waiter";
 
 const NEW = 0;
 const ACTIVE = 1;
@@ -77,7 +77,7 @@ export class CancelScope {
   private firstChild: CancelScope | null = null;
   private prevSibling: CancelScope | null = null;
   private nextSibling: CancelScope | null = null;
-  private firstWaiter: Waiter<any> | null = null;
+  private firstWaiter: Parked | null = null;
 
   constructor(options?: CancelScopeOptions) {
     this._deadline = Infinity;
@@ -291,7 +291,7 @@ export class CancelScope {
   }
 
   /** @internal */
-  _addWaiter(waiter: Waiter<any>): void {
+  _addWaiter(waiter: Parked): void {
     waiter._scope = this;
     waiter._next = this.firstWaiter;
     if (this.firstWaiter !== null) this.firstWaiter._prev = waiter;
@@ -299,7 +299,7 @@ export class CancelScope {
   }
 
   /** @internal */
-  _removeWaiter(waiter: Waiter<any>): void {
+  _removeWaiter(waiter: Parked): void {
     if (waiter._prev !== null) waiter._prev._next = waiter._next;
     else this.firstWaiter = waiter._next;
     if (waiter._next !== null) waiter._next._prev = waiter._prev;
@@ -379,7 +379,7 @@ export class CancelScope {
     this._eff = true;
     if (this.controller !== undefined) signals.push(this);
     for (let waiter = this.firstWaiter; waiter !== null; ) {
-      const next: Waiter<any> | null = waiter._next;
+      const next: Parked | null = waiter._next;
       waiter._cancel(Cancelled._create(message));
       waiter = next;
     }

@@ -24,7 +24,7 @@
  * Cancellation: every await raises `Cancelled` synchronously when the frame's scope is
  * effectively cancelled (level cancellation). Promises made by runtime primitives and by
  * directly awaited compiled callees are awaited as they are (they register their own
- * cancellation); any other promise is raced against the scope with a {@link RaceWaiter}. A race
+ * cancellation); any other promise is raced against the scope with a {@link Race}. A race
  * whose scope is cancelled while compiled callees started by the same invocation are still
  * unwinding inside that scope waits for them to leave before it rejects, so a caller never sees
  * `Cancelled` before its callees' `finally` blocks ran.
@@ -33,7 +33,8 @@ import { CancelScope } from "./cancel-scope";
 import { currentFrame, enterFrame, leaveFrame, markStructured as markCore, primitiveTag, type Frame } from "./context";
 import { NoCurrentTaskError, type Cancelled } from "./errors";
 import { TaskGroup } from "./task-group";
-import { Waiter } from "./waiter";
+import type { TaskHandle } from "./task";
+import type { Parked } from "./waiter";
 
 // --- Invocation contexts ------------------------------------------------------------------------
 
@@ -55,8 +56,8 @@ export class Ctx {
   firstChild: Ctx | undefined = undefined;
   prevSibling: Ctx | undefined = undefined;
   nextSibling: Ctx | undefined = undefined;
-  /** A race whose cancellation waits for callees to leave. */
-  deferred: RaceWaiter | undefined = undefined;
+  /** The invocation's foreign-promise race, made at its first foreign await and reused. */
+  race: Race | undefined = undefined;
 
   constructor(frame: Frame | undefined, parent: Ctx | undefined) {
     this.frame = frame;
@@ -65,6 +66,8 @@ export class Ctx {
 }
 
 function startSegment(c: Ctx): void {
+  const race = c.race;
+  if (race !== undefined && race.parked) race.unpark();
   c.prevFrame = enterFrame(c.frame);
   c.prevActive = active;
   active = c;
@@ -97,6 +100,16 @@ export function enter(): Ctx {
 }
 
 /**
+ * First statement of a compiled async function that never suspends (its body has no `await`,
+ * `for await` or `using`): it runs entirely inside its caller's segment, so it needs no ctx of
+ * its own. It only tells a compiled caller that the promise it is about to await came from
+ * compiled code (see {@link suspendCall}).
+ */
+export function enterLeaf(): void {
+  if (active !== undefined) active.lastCallee = true;
+}
+
+/**
  * First statement of a compiled async generator (it runs on the first `next()`). A generator is
  * never a live callee: a consumer may drop it without closing it.
  */
@@ -110,6 +123,9 @@ export function enterGenerator(): Ctx {
 
 /** In the outermost `finally` of a compiled function: ends the last segment and leaves the caller. */
 export function exit(c: Ctx): void {
+  // A rejected await can reach the outermost `finally` without a reenter().
+  const race = c.race;
+  if (race !== undefined && race.parked) race.unpark();
   endSegment(c);
   const parent = c.parent;
   if (parent === undefined) return;
@@ -118,7 +134,8 @@ export function exit(c: Ctx): void {
   else parent.firstChild = c.nextSibling;
   if (c.nextSibling !== undefined) c.nextSibling.prevSibling = c.prevSibling;
   c.prevSibling = c.nextSibling = undefined;
-  if (parent.deferred !== undefined) settleDeferred(parent);
+  const parentRace = parent.race;
+  if (parentRace !== undefined && parentRace.pending !== undefined) parentRace.deliverIfFree();
 }
 
 /** Starts a segment after an await completed normally (or after a `yield`), and passes the value on. */
@@ -198,51 +215,124 @@ function isPromise(value: unknown): value is Promise<unknown> {
 
 // --- Racing foreign promises --------------------------------------------------------------------
 
-/**
- * A waiter that settles with a foreign promise, or with `Cancelled` when its scope is
- * cancelled, whichever comes first. The foreign promise always gets a rejection handler, so
- * abandoning it never reports an unhandled rejection.
- */
-class RaceWaiter extends Waiter<unknown> {
-  private pending: Cancelled | undefined;
+// The executor of every race promise parks its resolving functions here, so that a race needs
+// no closure of its own: the foreign promise calls them directly.
+let capturedResolve: (value: unknown) => void = ignore;
+let capturedReject: (error: unknown) => void = ignore;
+function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
 
-  constructor(
-    private readonly ctx: Ctx,
-    frame: Frame,
-    /** The scope the waiter was parked in (the waiter forgets it when it is removed). */
-    readonly parkedIn: CancelScope,
-  ) {
-    super(frame);
+/**
+ * The race of one invocation's foreign await against its scope: parked in the scope like a
+ * {@link Waiter}, it rejects the awaited promise with `Cancelled` if the scope is cancelled
+ * first. One per ctx, reused by each of its foreign awaits (a ctx awaits one thing at a time).
+ *
+ * The foreign promise settles the awaited promise directly (its resolving functions are the
+ * reactions), so the race does not learn when that happens: it stays parked until the
+ * invocation's next segment starts ({@link unpark} from startSegment or exit). A cancellation
+ * in between rejects an already-settled promise, which does nothing: the delivered value wins
+ * and the cancellation lands at the next checkpoint. Every foreign promise gets a rejection
+ * reaction this way, so abandoning one never reports an unhandled rejection.
+ *
+ * `for await` steps also need to close their iterator when cancellation abandons a step, but
+ * not once the step was delivered; they pass the iterator and get reactions that tell.
+ */
+class Race implements Parked {
+  /** @internal */ _prev: Parked | null = null;
+  /** @internal */ _next: Parked | null = null;
+  /** @internal */ _scope: CancelScope | null = null;
+  /** Between the park and the start of the invocation's next segment. */
+  parked = false;
+  /** A cancellation held back while callees started by this invocation unwind in its scope. */
+  pending: Cancelled | undefined = undefined;
+  private reject: (error: unknown) => void = ignore;
+  private parkedIn: CancelScope | undefined = undefined;
+  private task: TaskHandle<unknown> | undefined = undefined;
+  /** The `for await` iterator to close if cancellation abandons the current step. */
+  private iterator: AsyncIterator<unknown> | undefined = undefined;
+  /** Tells a step's reactions from those of earlier, abandoned steps. */
+  private step = 0;
+
+  constructor(private readonly ctx: Ctx) {}
+
+  park(frame: Frame, promise: Promise<unknown>, iterator?: AsyncIterator<unknown>): Promise<unknown> {
+    const raced = new Promise(capture);
+    const resolve = capturedResolve;
+    const reject = capturedReject;
+    this.reject = reject;
+    if (iterator === undefined) {
+      promise.then(resolve, reject);
+    } else {
+      const step = ++this.step;
+      this.iterator = iterator;
+      promise.then(
+        (value) => {
+          if (this.step === step) this.iterator = undefined;
+          resolve(value);
+        },
+        (error) => {
+          if (this.step === step) this.iterator = undefined;
+          reject(error);
+        },
+      );
+    }
+    this.parked = true;
+    this.parkedIn = frame.scope;
+    const task = frame.task;
+    this.task = task;
+    task._blocked++;
+    frame.scope._addWaiter(this);
+    return raced;
   }
 
-  override _cancel(error: Cancelled): void {
-    if (this.settled) return;
-    if (hasCalleeIn(this.ctx, this.parkedIn)) {
+  /** @internal Called by the scope when it becomes effectively cancelled. */
+  _cancel(error: Cancelled): void {
+    this._scope?._removeWaiter(this);
+    if (hasCalleeIn(this.ctx, this.parkedIn!)) {
       // Invariant: a caller never sees Cancelled while a callee it started is unwinding in the
-      // cancelled scope; the last such callee's exit() delivers it (see settleDeferred).
-      this.parkedIn._removeWaiter(this);
+      // cancelled scope; the last such callee's exit() delivers it (deliverIfFree).
       this.pending = error;
-      this.ctx.deferred = this;
       return;
     }
-    super._cancel(error);
+    this.deliver(error);
   }
 
-  /** @internal Delivers the deferred cancellation. */
-  _deliver(): void {
-    this.onCancel?.();
-    this.fail(this.pending);
+  /** Delivers a held-back cancellation once no callee is left in the cancelled scope. */
+  deliverIfFree(): void {
+    if (!this.parked || hasCalleeIn(this.ctx, this.parkedIn!)) return;
+    const error = this.pending!;
+    this.pending = undefined;
+    this.deliver(error);
+  }
+
+  private deliver(error: Cancelled): void {
+    const iterator = this.iterator;
+    if (iterator !== undefined) {
+      this.iterator = undefined;
+      closeQuietly(iterator);
+    }
+    this.reject(error);
+  }
+
+  /** The invocation runs again: its await is over, whichever way it ended. */
+  unpark(): void {
+    this._scope?._removeWaiter(this);
+    this.parked = false;
+    this.pending = undefined;
+    this.iterator = undefined;
+    this.reject = ignore;
+    this.parkedIn = undefined;
+    const task = this.task!;
+    this.task = undefined;
+    task._blocked--;
+    task._runner.activity++;
   }
 }
 
-function race(c: Ctx, frame: Frame, promise: Promise<unknown>, onCancel?: () => void): Promise<unknown> {
-  const waiter = new RaceWaiter(c, frame, frame.scope);
-  waiter.onCancel = onCancel;
-  promise.then(
-    (value) => void waiter.wake(value),
-    (error) => void waiter.fail(error),
-  );
-  return waiter.promise;
+function race(c: Ctx, frame: Frame, promise: Promise<unknown>, iterator?: AsyncIterator<unknown>): Promise<unknown> {
+  return (c.race ??= new Race(c)).park(frame, promise, iterator);
 }
 
 /** Whether a live callee of `c` runs inside `scope` (or in a scope nested in it). */
@@ -253,16 +343,6 @@ function hasCalleeIn(c: Ctx, scope: CancelScope): boolean {
     }
   }
   return false;
-}
-
-function settleDeferred(c: Ctx): void {
-  const waiter = c.deferred!;
-  if (waiter.settled) {
-    c.deferred = undefined;
-  } else if (!hasCalleeIn(c, waiter.parkedIn)) {
-    c.deferred = undefined;
-    waiter._deliver();
-  }
 }
 
 // --- for await ----------------------------------------------------------------------------------
@@ -312,7 +392,7 @@ class AsyncSteps {
     if (c.lastCallee) return leave(c, result); // a compiled generator: cancellable by itself
     endSegment(c);
     if (frame === undefined || !isPromise(result) || result === primitiveTag.last) return result;
-    return race(c, frame, result, () => closeQuietly(this.it));
+    return race(c, frame, result, this.it);
   }
 
   get return(): ((value?: unknown) => unknown) | undefined {

@@ -12,7 +12,18 @@ import type { Frame } from "./context";
 import type { Cancelled } from "./errors";
 import type { TaskHandle } from "./task";
 
-export class Waiter<T = void> {
+/**
+ * What a scope keeps in its list of parked operations: cancellation calls `_cancel`, which
+ * must take the entry out of the list.
+ */
+export interface Parked {
+  /** @internal */ _prev: Parked | null;
+  /** @internal */ _next: Parked | null;
+  /** @internal */ _scope: CancelScope | null;
+  /** @internal */ _cancel(error: Cancelled): void;
+}
+
+export class Waiter<T = void> implements Parked {
   /** Settles when the waiter is woken, failed or cancelled. */
   readonly promise: Promise<T>;
   /** The task that parked. */
@@ -25,8 +36,8 @@ export class Waiter<T = void> {
    */
   onCancel: (() => void) | undefined;
 
-  /** @internal */ _prev: Waiter<any> | null = null;
-  /** @internal */ _next: Waiter<any> | null = null;
+  /** @internal */ _prev: Parked | null = null;
+  /** @internal */ _next: Parked | null = null;
   /** @internal */ _scope: CancelScope | null = null;
   private resolveFn!: (value: T) => void;
   private rejectFn!: (error: unknown) => void;

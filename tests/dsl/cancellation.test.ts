@@ -5,6 +5,7 @@ import {
   CancelScope,
   Cancelled,
   TimeoutError,
+  createTaskGroup,
   failAfter,
   moveOnAfter,
   run,
@@ -86,6 +87,51 @@ describe("cancelling a foreign await", () => {
       }
     });
     expect(log).toEqual(["value", "cancelled"]);
+  });
+});
+
+describe("one function's successive foreign awaits", () => {
+  test("a promise abandoned by a cancelled await that settles later does not reach the next await", async () => {
+    const log: string[] = [];
+    await run(async () => {
+      let settleFirst!: (value: string) => void;
+      const first = new Promise<string>((resolve) => (settleFirst = resolve));
+      {
+        using _ = moveOnAfter(5);
+        log.push(await first);
+      }
+      const second = foreign("second", 20);
+      settleFirst("first"); // while the next await is parked
+      log.push(await second);
+      log.push(await foreign("third", 1));
+    });
+    expect(log).toEqual(["second", "third"]);
+  });
+
+  test("a cancel between delivery and resumption keeps the value; the next await raises", async () => {
+    const log: string[] = [];
+    await run(async () => {
+      using scope = new CancelScope();
+      await createTaskGroup().run((tg) => {
+        tg.startSoon(async () => {
+          // Parked on an already-resolved promise: the race is settled one microtask later and
+          // the task resumes one microtask after that.
+          log.push(await Promise.resolve("delivered"));
+          try {
+            await foreign("later", 1);
+          } catch (error) {
+            log.push(error instanceof Cancelled ? "next await cancelled" : "other");
+            throw error;
+          }
+        });
+        tg.startSoon(async () => {
+          await null; // runs after the race was settled, before the first task resumes
+          scope.cancel();
+          log.push("cancelled");
+        });
+      });
+    });
+    expect(log).toEqual(["cancelled", "delivered", "next await cancelled"]);
   });
 });
 

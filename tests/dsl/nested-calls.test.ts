@@ -135,4 +135,67 @@ describe("nested calls unwinding", () => {
     });
     expect(log).toEqual(["produced", "next await cancelled"]);
   });
+
+  test("awaiting a structured function that never awaits is not a checkpoint, like awaiting such a coroutine in Python", async () => {
+    const log: string[] = [];
+    async function leaf(value: string) {
+      return value;
+    }
+    await run(async () => {
+      using scope = new CancelScope();
+      scope.cancel();
+      log.push(await leaf("returned"));
+      try {
+        await sleep(0);
+      } catch (error) {
+        log.push(error instanceof Cancelled ? "the next checkpoint raised" : "other");
+        throw error;
+      }
+    });
+    expect(log).toEqual(["returned", "the next checkpoint raised"]);
+  });
+
+  test("a function that never awaits keeps its try/catch/finally and its errors", async () => {
+    const log: string[] = [];
+    async function fails(): Promise<never> {
+      try {
+        throw new Error("inner");
+      } catch (error) {
+        log.push(`caught ${(error as Error).message}`);
+        throw new Error("outer");
+      } finally {
+        log.push("finally");
+      }
+    }
+    const arrow = async (x: number) => x * 2;
+    await run(async () => {
+      await expect(fails()).rejects.toThrow("outer");
+      log.push(String(await arrow(21)));
+    });
+    expect(log).toEqual(["caught inner", "finally", "42"]);
+  });
+
+  test("a function that never awaits but returns a structured call's promise: the caller waits for that callee, which gets the cancellation", async () => {
+    const log: string[] = [];
+    async function slow() {
+      try {
+        await sleep(10_000);
+      } finally {
+        log.push("slow finally");
+      }
+    }
+    async function passOn() {
+      return slow();
+    }
+    await run(async () => {
+      using _ = moveOnAfter(10);
+      try {
+        await passOn();
+      } catch (error) {
+        log.push(error instanceof Cancelled ? "caller cancelled" : "other");
+        throw error;
+      }
+    });
+    expect(log).toEqual(["slow finally", "caller cancelled"]);
+  });
 });

@@ -90,6 +90,8 @@ type Mode = "structured" | "unstructured" | "none";
 /** The structured async function whose body is being visited (undefined across function boundaries). */
 interface FunctionState {
   readonly generator: boolean;
+  /** Never suspends (no `await`, `for await` or `using`): compiled without an invocation ctx. */
+  readonly leaf: boolean;
   /** How many cancel-scope / task-group `using` blocks enclose the visited node. */
   scopeDepth: number;
 }
@@ -529,7 +531,10 @@ class Rewriter {
       if (node.decorators != null) node.decorators = this.visitList(node.decorators);
       if (node.type !== "ClassPrivateMethod" && node.computed) node.key = this.visitNode(node.key);
     }
-    const state: FunctionState | undefined = compiled ? { generator: node.generator === true, scopeDepth: 0 } : undefined;
+    const generator = node.generator === true;
+    const state: FunctionState | undefined = compiled
+      ? { generator, leaf: !generator && !this.suspends(body), scopeDepth: 0 }
+      : undefined;
     this.across(
       undefined,
       () => {
@@ -539,7 +544,7 @@ class Rewriter {
           else (node as BabelTypes.ArrowFunctionExpression).body = this.visitNode(body);
           return;
         }
-        this.across(state, () => this.compileBody(node, state!.generator));
+        this.across(state, () => this.compileBody(node, state!));
       },
       mode,
     );
@@ -557,9 +562,53 @@ class Rewriter {
   }
 
   /**
-   *   "directives"; const $c = __rt.enter(); try { body } finally { __rt.exit($c); }
+   * Whether a function body can suspend: an `await`, a `for await` or a `using` declaration
+   * that belongs to it (not to a nested function; a nested function's computed key and
+   * decorators do belong to it).
    */
-  private compileBody(node: FunctionLike, generator: boolean): void {
+  private suspends(body: Node): boolean {
+    const keys = this.t.VISITOR_KEYS;
+    const visit = (node: Node): boolean => {
+      switch (node.type) {
+        case "AwaitExpression":
+          return true;
+        case "ForOfStatement":
+          if (node.await) return true;
+          break;
+        case "VariableDeclaration":
+          if (node.kind === "using" || node.kind === "await using") return true;
+          break;
+        case "FunctionDeclaration":
+        case "FunctionExpression":
+        case "ArrowFunctionExpression":
+          return false;
+        case "ObjectMethod":
+        case "ClassMethod":
+        case "ClassPrivateMethod": {
+          const computed = node.type !== "ClassPrivateMethod" && node.computed && visit(node.key);
+          return computed || (node.type !== "ObjectMethod" && (node.decorators ?? []).some(visit));
+        }
+      }
+      for (const key of keys[node.type] ?? []) {
+        if (TYPE_KEYS.has(key)) continue;
+        const child = (node as Open)[key];
+        if (Array.isArray(child)) {
+          for (const item of child) if (item != null && typeof item === "object" && visit(item as Node)) return true;
+        } else if (child != null && typeof child === "object" && visit(child as Node)) {
+          return true;
+        }
+      }
+      return false;
+    };
+    return visit(body);
+  }
+
+  /**
+   *   "directives"; const $c = __rt.enter(); try { body } finally { __rt.exit($c); }
+   * or, for a function that never suspends:
+   *   "directives"; __rt.enterLeaf(); body
+   */
+  private compileBody(node: FunctionLike, state: FunctionState): void {
     const { t } = this;
     const body = node.body;
     let statements: Statement[];
@@ -570,6 +619,19 @@ class Rewriter {
     } else {
       const expression = this.visitNode(body);
       statements = [this.at(t.returnStatement(expression), body)];
+    }
+    const generator = state.generator;
+    if (state.leaf) {
+      const leaf = [t.expressionStatement(this.call("enterLeaf", [])), ...statements];
+      if (body.type === "BlockStatement") {
+        body.body = leaf;
+        body.directives = directives;
+      } else {
+        const arrow = node as BabelTypes.ArrowFunctionExpression;
+        arrow.body = this.at(t.blockStatement(leaf), body);
+        arrow.expression = false;
+      }
+      return;
     }
     const enter = t.variableDeclaration("const", [
       t.variableDeclarator(this.ctx(), this.call(generator ? "enterGenerator" : "enter", [])),
@@ -802,6 +864,8 @@ class Rewriter {
 
   /** `catch` and `finally` blocks start with `__rt.reenter($c)`: a rejected await skipped resume. */
   private visitTry(node: BabelTypes.TryStatement): Node {
+    // A function that never suspends runs its handlers in the segment that threw.
+    if (this.fn!.leaf) return this.visitChildren(node);
     node.block = this.visitNode(node.block);
     const clause = node.handler;
     if (clause != null) {

@@ -62,6 +62,8 @@ type Mode = "structured" | "unstructured" | "none";
 /** The structured async function whose body is being visited (undefined across function boundaries). */
 interface FunctionState {
   readonly generator: boolean;
+  /** Never suspends (no `await`, `for await` or `using`): compiled without an invocation ctx. */
+  readonly leaf: boolean;
   /** How many cancel-scope / task-group `using` blocks enclose the visited node. */
   scopeDepth: number;
 }
@@ -499,7 +501,10 @@ class Rewriter {
     // Decorators, computed names: evaluated outside the function.
     const modifiers = this.visitList(node.modifiers);
     const name = ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) ? node.name : this.visitNode(node.name);
-    const state: FunctionState | undefined = compiled ? { generator: node.asteriskToken !== undefined, scopeDepth: 0 } : undefined;
+    const generator = node.asteriskToken !== undefined;
+    const state: FunctionState | undefined = compiled
+      ? { generator, leaf: !generator && !this.suspends(body!), scopeDepth: 0 }
+      : undefined;
     const [parameters, newBody] = this.across(
       undefined,
       () => {
@@ -508,7 +513,7 @@ class Rewriter {
         if (!compiled) {
           return [parameters, ts.isBlock(body) ? f.updateBlock(body, this.visitStatements(body.statements, prologue)) : this.visitNode(body)] as const;
         }
-        return [parameters, this.across(state, () => this.compileBody(body, prologue, state!.generator))] as const;
+        return [parameters, this.across(state, () => this.compileBody(body, prologue, state!))] as const;
       },
       mode,
     );
@@ -549,9 +554,45 @@ class Rewriter {
   }
 
   /**
-   *   "directives"; const $c = __rt.enter(); try { body } finally { __rt.exit($c); }
+   * Whether a function body can suspend: an `await`, a `for await` or a `using` declaration
+   * that belongs to it (not to a nested function; a nested function's computed name and
+   * decorators do belong to it).
    */
-  private compileBody(body: TS.ConciseBody, prologue: number, generator: boolean): TS.Block {
+  private suspends(body: TS.ConciseBody): boolean {
+    const { ts } = this;
+    const visit = (node: TS.Node): boolean => {
+      switch (node.kind) {
+        case ts.SyntaxKind.AwaitExpression:
+          return true;
+        case ts.SyntaxKind.ForOfStatement:
+          if ((node as TS.ForOfStatement).awaitModifier !== undefined) return true;
+          break;
+        case ts.SyntaxKind.VariableDeclarationList:
+          if (((node as TS.VariableDeclarationList).flags & ts.NodeFlags.Using) !== 0) return true;
+          break;
+        case ts.SyntaxKind.FunctionDeclaration:
+        case ts.SyntaxKind.FunctionExpression:
+        case ts.SyntaxKind.ArrowFunction:
+        case ts.SyntaxKind.MethodDeclaration:
+        case ts.SyntaxKind.GetAccessor:
+        case ts.SyntaxKind.SetAccessor:
+        case ts.SyntaxKind.Constructor: {
+          const fn = node as FunctionLike;
+          const name = (fn as { name?: TS.Node }).name;
+          return (name !== undefined && ts.isComputedPropertyName(name) && visit(name)) || (fn.modifiers?.some(visit) ?? false);
+        }
+      }
+      return ts.forEachChild(node, (child) => (visit(child) ? true : undefined)) === true;
+    };
+    return visit(body);
+  }
+
+  /**
+   *   "directives"; const $c = __rt.enter(); try { body } finally { __rt.exit($c); }
+   * or, for a function that never suspends:
+   *   "directives"; __rt.enterLeaf(); body
+   */
+  private compileBody(body: TS.ConciseBody, prologue: number, state: FunctionState): TS.Block {
     const { ts, f } = this;
     let statements: TS.Statement[];
     let kept: TS.Statement[] = [];
@@ -563,6 +604,11 @@ class Rewriter {
       const expression = this.visitNode(body);
       statements = [ts.setTextRange(f.createReturnStatement(expression), body)];
     }
+    if (state.leaf) {
+      const block = f.createBlock([...kept, f.createExpressionStatement(this.call("enterLeaf", [])), ...statements], true);
+      return ts.isBlock(body) ? ts.setOriginalNode(ts.setTextRange(block, body), body) : ts.setTextRange(block, body);
+    }
+    const generator = state.generator;
     const enter = f.createVariableStatement(
       undefined,
       f.createVariableDeclarationList(
@@ -759,6 +805,8 @@ class Rewriter {
   /** `catch` and `finally` blocks start with `__rt.reenter($c)`: a rejected await skipped resume. */
   private visitTry(node: TS.TryStatement): TS.Statement {
     const { ts, f } = this;
+    // A function that never suspends runs its handlers in the segment that threw.
+    if (this.fn!.leaf) return ts.visitEachChild(node, this.visitor, this.context);
     const withReenter = (block: TS.Block): TS.Block =>
       f.updateBlock(block, ts.setTextRange(f.createNodeArray([this.hookStatement("reenter"), ...block.statements]), block.statements));
     const tryBlock = this.visitNode(node.tryBlock);
