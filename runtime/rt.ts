@@ -6,7 +6,9 @@
  * The contract with compiled code (runtime/core/compiled.ts, docs/transformer.md):
  * - `enter()` / `enterGenerator()` start an invocation and its first synchronous segment;
  *   `exit($c)` ends it. `enterLeaf()` starts a compiled function that never suspends (no
- *   `await`, `for await` or `using` in its body): it needs no invocation state. `suspend` / `suspendCall` / `pre` / `resume` wrap every await, `reenter`
+ *   `await`, `for await` or `using` in its body): it needs no invocation state.
+ * - `ret` / `retCall` (`retLeaf` in a leaf) wrap `return value` where the value may be a
+ *   promise, so a returned foreign promise stays cancellable. `suspend` / `suspendCall` / `pre` / `resume` wrap every await, `reenter`
  *   starts every `catch` and `finally` block, `leave` precedes every `yield`.
  * - `block($c)` holds the resources of a block with `using` / `await using`: cancel scopes and
  *   task groups are entered, and exited with the block's exception.
@@ -51,6 +53,9 @@ export const pre = compiled.pre;
 export const resume = compiled.resume;
 export const reenter = compiled.reenter;
 export const leave = compiled.leave;
+export const ret = compiled.ret;
+export const retCall = compiled.retCall;
+export const retLeaf = compiled.retLeaf;
 export const forAwait = compiled.forAwait;
 export const block = compiled.block;
 export const markStructured = compiled.markStructured;

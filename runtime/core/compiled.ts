@@ -34,7 +34,7 @@ import { currentFrame, enterFrame, leaveFrame, markStructured as markCore, primi
 import { NoCurrentTaskError, type Cancelled } from "./errors";
 import { TaskGroup } from "./task-group";
 import type { TaskHandle } from "./task";
-import type { Parked } from "./waiter";
+import { Waiter, type Parked } from "./waiter";
 
 // --- Invocation contexts ------------------------------------------------------------------------
 
@@ -45,6 +45,8 @@ let active: Ctx | undefined;
 export class Ctx {
   /** The frame the invocation runs in; `using` blocks replace it while their scope is open. */
   frame: Frame | undefined;
+  /** The frame it was called in (its `using` blocks' scopes are gone once it returns). */
+  readonly base: Frame | undefined;
   /** What to restore when the running segment ends. */
   prevFrame: Frame | undefined = undefined;
   prevActive: Ctx | undefined = undefined;
@@ -61,6 +63,7 @@ export class Ctx {
 
   constructor(frame: Frame | undefined, parent: Ctx | undefined) {
     this.frame = frame;
+    this.base = frame;
     this.parent = parent;
   }
 }
@@ -177,6 +180,45 @@ export function suspend<T>(c: Ctx, value: T): T | Promise<unknown> {
     return value;
   }
   return race(c, frame, value);
+}
+
+/**
+ * Wraps `return value` when the value may be a promise. The function's promise adopts it once
+ * the function has returned, long after its caller chose not to race that promise (it came
+ * from compiled code), so a foreign promise is raced here, in the frame the function was called
+ * in. A runtime primitive's promise registers its own cancellation and passes as it is.
+ */
+export function ret<T>(c: Ctx, value: T): T | Promise<unknown> {
+  const frame = c.base;
+  if (frame === undefined || !isPromise(value) || value === primitiveTag.last) return value;
+  const scope = frame.scope;
+  if (scope._eff) {
+    value.then(undefined, ignore);
+    return Promise.reject(scope._cancelledError());
+  }
+  const waiter = new Waiter<unknown>(frame);
+  value.then(
+    (result) => void waiter.wake(result),
+    (error) => void waiter.fail(error),
+  );
+  return waiter.promise;
+}
+
+/** `return g(a)` when the call was direct: a compiled callee's promise is returned as it is. */
+export function retCall<T>(c: Ctx, value: T): T | Promise<unknown> {
+  if (!c.lastCallee) return ret(c, value);
+  c.lastCallee = false;
+  return value;
+}
+
+/**
+ * `return value` in a function compiled with {@link enterLeaf}: it runs in its caller's
+ * segment, so when it returns a foreign promise it simply tells a compiled caller to race the
+ * function's promise, as it would race any foreign one.
+ */
+export function retLeaf<T>(value: T): T {
+  if (active !== undefined && isPromise(value) && value !== primitiveTag.last) active.lastCallee = false;
+  return value;
 }
 
 /** Before a directly awaited call (`await g(a)`): forget earlier callees. */

@@ -199,3 +199,96 @@ describe("nested calls unwinding", () => {
     expect(log).toEqual(["slow finally", "caller cancelled"]);
   });
 });
+
+describe("returning a promise without awaiting it", () => {
+  // Not compiled (not async): its promise is foreign to structured code.
+  function pending<T>(): Promise<T> {
+    return new Promise<T>(() => {});
+  }
+  function later<T>(value: T, ms: number): Promise<T> {
+    return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
+  }
+
+  test("a function that never awaits and returns a foreign promise: the caller's await stays cancellable", async () => {
+    async function get() {
+      return pending<string>();
+    }
+    const scope = moveOnAfter(10);
+    await run(async () => {
+      using _ = scope;
+      await get();
+      throw new Error("not reached");
+    });
+    expect(scope.cancelledCaught).toBe(true);
+  });
+
+  test("a function that returns a foreign promise after its own awaits: the caller's await stays cancellable", async () => {
+    async function get() {
+      await sleep(1);
+      return pending<string>();
+    }
+    const scope = moveOnAfter(10);
+    await run(async () => {
+      using _ = scope;
+      await get();
+      throw new Error("not reached");
+    });
+    expect(scope.cancelledCaught).toBe(true);
+  });
+
+  test("the returned promise's value arrives when nothing is cancelled, in both forms", async () => {
+    async function leafForm() {
+      return later("leaf", 1);
+    }
+    async function fullForm() {
+      await sleep(0);
+      return later("full", 1);
+    }
+    const values = await run(async () => [await leafForm(), await fullForm()]);
+    expect(values).toEqual(["leaf", "full"]);
+  });
+
+  test("a returned foreign promise abandoned by cancellation that rejects later is not an unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      async function fails() {
+        await sleep(0);
+        return new Promise((_, reject) => setTimeout(() => reject(new Error("late failure")), 20));
+      }
+      await run(async () => {
+        using _ = moveOnAfter(5);
+        await fails();
+      });
+      await later(null, 40);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
+  test("a function that never awaits and returns a structured call's promise indirectly: the callee unwinds first", async () => {
+    const log: string[] = [];
+    async function slow() {
+      try {
+        await sleep(10_000);
+      } finally {
+        log.push("slow finally");
+      }
+    }
+    async function passOn(flag: boolean) {
+      return flag ? slow() : slow();
+    }
+    await run(async () => {
+      using _ = moveOnAfter(10);
+      try {
+        await passOn(true);
+      } catch (error) {
+        log.push(error instanceof Cancelled ? "caller cancelled" : "other");
+        throw error;
+      }
+    });
+    expect(log).toEqual(["slow finally", "caller cancelled"]);
+  });
+});

@@ -319,8 +319,10 @@ class Rewriter {
       case "TryStatement":
         return this.visitTry(node);
       case "ReturnStatement":
-        if (this.fn.generator && node.argument != null) return this.visitGeneratorReturn(node);
-        break;
+        if (node.argument == null) break;
+        if (this.fn.generator) return this.visitGeneratorReturn(node);
+        node.argument = this.returned(node.argument);
+        return node;
       case "CallExpression":
       case "OptionalCallExpression":
         this.checkCombinator(node);
@@ -533,7 +535,7 @@ class Rewriter {
     }
     const generator = node.generator === true;
     const state: FunctionState | undefined = compiled
-      ? { generator, leaf: !generator && !this.suspends(body), scopeDepth: 0 }
+      ? { generator, leaf: !generator && !this.suspends(body) && !this.returnsDirectCall(body), scopeDepth: 0 }
       : undefined;
     this.across(
       undefined,
@@ -603,6 +605,80 @@ class Rewriter {
     return visit(body);
   }
 
+  /** Whether a function body returns a direct call (`return g(a)`; its callee may be compiled). */
+  private returnsDirectCall(body: Node): boolean {
+    if (body.type !== "BlockStatement") return this.isDirectCall(body);
+    const keys = this.t.VISITOR_KEYS;
+    const visit = (node: Node): boolean => {
+      if (node.type === "ReturnStatement") return node.argument != null && this.isDirectCall(node.argument);
+      if (this.t.isFunction(node) || this.t.isClass(node)) return false;
+      for (const key of keys[node.type] ?? []) {
+        if (TYPE_KEYS.has(key)) continue;
+        const child = (node as Open)[key];
+        if (Array.isArray(child)) {
+          for (const item of child) if (item != null && typeof item === "object" && visit(item as Node)) return true;
+        } else if (child != null && typeof child === "object" && visit(child as Node)) {
+          return true;
+        }
+      }
+      return false;
+    };
+    return visit(body);
+  }
+
+  /**
+   * The operand of a `return` in a compiled async function:
+   *   return g(a)  =>  return __rt.retCall($c, (__rt.pre($c), g(a)))
+   *   return x     =>  return __rt.ret($c, x)      (in a leaf: __rt.retLeaf(x))
+   * unless `x` cannot be a promise (a literal, arithmetic, an await...).
+   */
+  private returned(expression: Expression): Expression {
+    const { t } = this;
+    const direct = this.isDirectCall(expression);
+    const possible = this.mayBePromise(expression);
+    const operand = this.visitNode(expression);
+    if (!possible) return operand;
+    let wrapped: Expression;
+    if (this.fn!.leaf) wrapped = this.call("retLeaf", [operand]);
+    else if (direct) wrapped = this.call("retCall", [this.ctx(), t.sequenceExpression([this.call("pre", [this.ctx()]), operand])]);
+    else wrapped = this.call("ret", [this.ctx(), operand]);
+    return this.at(wrapped, expression);
+  }
+
+  /** False for expressions whose value is never a promise; true when it might be one. */
+  private mayBePromise(expression: Node): boolean {
+    const node = this.skipOuter(expression);
+    switch (node.type) {
+      case "NumericLiteral":
+      case "BigIntLiteral":
+      case "StringLiteral":
+      case "TemplateLiteral":
+      case "RegExpLiteral":
+      case "BooleanLiteral":
+      case "NullLiteral":
+      case "ObjectExpression":
+      case "ArrayExpression":
+      case "ArrowFunctionExpression":
+      case "FunctionExpression":
+      case "ClassExpression":
+      case "AwaitExpression":
+      case "UnaryExpression":
+      case "UpdateExpression":
+        return false;
+      case "Identifier":
+        return node.name !== "undefined";
+      case "ConditionalExpression":
+        return this.mayBePromise(node.consequent) || this.mayBePromise(node.alternate);
+      case "BinaryExpression":
+        return false;
+      case "LogicalExpression":
+      case "AssignmentExpression":
+      case "SequenceExpression":
+        return true;
+    }
+    return true;
+  }
+
   /**
    *   "directives"; const $c = __rt.enter(); try { body } finally { __rt.exit($c); }
    * or, for a function that never suspends:
@@ -617,8 +693,7 @@ class Rewriter {
       statements = this.visitStatements(body.body);
       directives = body.directives;
     } else {
-      const expression = this.visitNode(body);
-      statements = [this.at(t.returnStatement(expression), body)];
+      statements = [this.at(t.returnStatement(this.returned(body as Expression)), body)];
     }
     const generator = state.generator;
     if (state.leaf) {

@@ -282,11 +282,12 @@ class Rewriter {
         return this.visitLabeled(node as TS.LabeledStatement);
       case ts.SyntaxKind.TryStatement:
         return this.visitTry(node as TS.TryStatement);
-      case ts.SyntaxKind.ReturnStatement:
-        if (this.fn.generator && (node as TS.ReturnStatement).expression !== undefined) {
-          return this.visitGeneratorReturn(node as TS.ReturnStatement);
-        }
-        break;
+      case ts.SyntaxKind.ReturnStatement: {
+        const expression = (node as TS.ReturnStatement).expression;
+        if (expression === undefined) break;
+        if (this.fn.generator) return this.visitGeneratorReturn(node as TS.ReturnStatement);
+        return this.f.updateReturnStatement(node as TS.ReturnStatement, this.returned(expression));
+      }
       case ts.SyntaxKind.CallExpression:
         this.checkCombinator(node as TS.CallExpression);
         break;
@@ -503,7 +504,7 @@ class Rewriter {
     const name = ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) ? node.name : this.visitNode(node.name);
     const generator = node.asteriskToken !== undefined;
     const state: FunctionState | undefined = compiled
-      ? { generator, leaf: !generator && !this.suspends(body!), scopeDepth: 0 }
+      ? { generator, leaf: !generator && !this.suspends(body!) && !this.returnsDirectCall(body!), scopeDepth: 0 }
       : undefined;
     const [parameters, newBody] = this.across(
       undefined,
@@ -587,6 +588,78 @@ class Rewriter {
     return visit(body);
   }
 
+  /** Whether a function body returns a direct call (`return g(a)`; its callee may be compiled). */
+  private returnsDirectCall(body: TS.ConciseBody): boolean {
+    const { ts } = this;
+    if (!ts.isBlock(body)) return this.isDirectCall(body);
+    const visit = (node: TS.Node): boolean => {
+      if (ts.isReturnStatement(node)) return node.expression !== undefined && this.isDirectCall(node.expression);
+      if (ts.isFunctionLike(node) || ts.isClassLike(node)) return false;
+      return ts.forEachChild(node, (child) => (visit(child) ? true : undefined)) === true;
+    };
+    return visit(body);
+  }
+
+  /**
+   * The operand of a `return` in a compiled async function (`expression` is the original):
+   *   return g(a)  =>  return __rt.retCall($c, (__rt.pre($c), g(a)))
+   *   return x     =>  return __rt.ret($c, x)      (in a leaf: __rt.retLeaf(x))
+   * unless `x` cannot be a promise (a literal, arithmetic, an await...).
+   */
+  private returned(expression: TS.Expression): TS.Expression {
+    const { ts, f } = this;
+    const operand = this.visitNode(expression);
+    if (!this.mayBePromise(expression)) return operand;
+    let wrapped: TS.Expression;
+    if (this.fn!.leaf) wrapped = this.call("retLeaf", [operand]);
+    else if (this.isDirectCall(expression)) wrapped = this.call("retCall", [this.ctx(), f.createComma(this.call("pre", [this.ctx()]), operand)]);
+    else wrapped = this.call("ret", [this.ctx(), operand]);
+    return ts.setTextRange(wrapped, expression);
+  }
+
+  /** False for expressions whose value is never a promise; true when it might be one. */
+  private mayBePromise(expression: TS.Expression): boolean {
+    const { ts } = this;
+    const node = this.skipOuter(expression);
+    switch (node.kind) {
+      case ts.SyntaxKind.NumericLiteral:
+      case ts.SyntaxKind.BigIntLiteral:
+      case ts.SyntaxKind.StringLiteral:
+      case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
+      case ts.SyntaxKind.TemplateExpression:
+      case ts.SyntaxKind.RegularExpressionLiteral:
+      case ts.SyntaxKind.TrueKeyword:
+      case ts.SyntaxKind.FalseKeyword:
+      case ts.SyntaxKind.NullKeyword:
+      case ts.SyntaxKind.ObjectLiteralExpression:
+      case ts.SyntaxKind.ArrayLiteralExpression:
+      case ts.SyntaxKind.ArrowFunction:
+      case ts.SyntaxKind.FunctionExpression:
+      case ts.SyntaxKind.ClassExpression:
+      case ts.SyntaxKind.AwaitExpression:
+      case ts.SyntaxKind.PrefixUnaryExpression:
+      case ts.SyntaxKind.PostfixUnaryExpression:
+      case ts.SyntaxKind.TypeOfExpression:
+      case ts.SyntaxKind.VoidExpression:
+      case ts.SyntaxKind.DeleteExpression:
+        return false;
+      case ts.SyntaxKind.Identifier:
+        return (node as TS.Identifier).text !== "undefined";
+      case ts.SyntaxKind.ConditionalExpression:
+        return this.mayBePromise((node as TS.ConditionalExpression).whenTrue) || this.mayBePromise((node as TS.ConditionalExpression).whenFalse);
+      case ts.SyntaxKind.BinaryExpression: {
+        const op = (node as TS.BinaryExpression).operatorToken.kind;
+        // Assignments, `,`, `&&`, `||` and `??` yield an operand; every other operator a primitive.
+        return (op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment) ||
+          op === ts.SyntaxKind.CommaToken ||
+          op === ts.SyntaxKind.AmpersandAmpersandToken ||
+          op === ts.SyntaxKind.BarBarToken ||
+          op === ts.SyntaxKind.QuestionQuestionToken;
+      }
+    }
+    return true;
+  }
+
   /**
    *   "directives"; const $c = __rt.enter(); try { body } finally { __rt.exit($c); }
    * or, for a function that never suspends:
@@ -601,8 +674,7 @@ class Rewriter {
       kept = visited.slice(0, prologue);
       statements = visited.slice(prologue);
     } else {
-      const expression = this.visitNode(body);
-      statements = [ts.setTextRange(f.createReturnStatement(expression), body)];
+      statements = [ts.setTextRange(f.createReturnStatement(this.returned(body)), body)];
     }
     if (state.leaf) {
       const block = f.createBlock([...kept, f.createExpressionStatement(this.call("enterLeaf", [])), ...statements], true);
