@@ -9,6 +9,8 @@ const moduleNameMapper = {
   "^anyio-ts/jest$": "<rootDir>/runtime/testing/jest.ts",
   "^anyio-ts/transformer$": "<rootDir>/transformer/typescript/index.ts",
   "^anyio-ts/babel$": "<rootDir>/transformer/babel/index.ts",
+  "^anyio-ts/vite$": "<rootDir>/transformer/vite/index.ts",
+  "^anyio-ts/esbuild$": "<rootDir>/transformer/esbuild/index.ts",
 };
 
 /** @type {import('jest').Config} */

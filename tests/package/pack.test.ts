@@ -18,6 +18,8 @@ const SUBPATHS: Record<string, string[]> = {
   "anyio-ts/rt": ["currentFrame", "enterFrame", "leaveFrame", "markStructured", "enterScope", "exitScope"],
   "anyio-ts/transformer": ["STRUCTURED_DIRECTIVE", "UNSTRUCTURED_DIRECTIVE", "classifyDirective"],
   "anyio-ts/babel": ["STRUCTURED_DIRECTIVE", "UNSTRUCTURED_DIRECTIVE", "classifyDirective"],
+  "anyio-ts/vite": ["anyio", "default"],
+  "anyio-ts/esbuild": ["anyio", "default"],
   "anyio-ts/jest": ["structuredTest"],
   "anyio-ts/transformer/jest": ["name", "version", "factory"],
 };

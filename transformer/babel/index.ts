@@ -18,7 +18,7 @@
  * @packageDocumentation
  */
 export { default } from "./plugin";
-export type { BabelPluginOptions, Diagnostic, AnyioBabelError } from "./plugin";
+export type { AnyioBabelError, AnyioFileMetadata, BabelPluginOptions, Diagnostic } from "./plugin";
 export type { TransformerOptions } from "../core/options";
 export {
   STRUCTURED_DIRECTIVE,

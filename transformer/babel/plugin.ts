@@ -11,6 +11,7 @@
 import * as path from "node:path";
 import type { NodePath, PluginObj, PluginPass, types as BabelTypes } from "@babel/core";
 import { resolveOptions, type TransformerOptions } from "../core/options";
+import { runtimeModuleSpecifier } from "../core/runtime-module";
 import { rewriteProgram, type BabelDiagnostic } from "./rewrite";
 
 /** A diagnostic as the Babel plugin reports it: 1-based line and column of the input file. */
@@ -43,6 +44,22 @@ export interface BabelPluginOptions extends TransformerOptions {
 /** The error a file with errors fails with: Babel's code-frame error, with every diagnostic. */
 export interface AnyioBabelError extends Error {
   /** All diagnostics of the file, errors and warnings, in source order of discovery. */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * What the plugin records about each file in Babel's result (`result.metadata.anyioTs`), for
+ * tools that drive Babel themselves (the Vite and esbuild plugins keep a file's original text
+ * when nothing in it was structured).
+ *
+ * @example
+ * const result = babel.transformSync(code, { filename, plugins: ["anyio-ts/babel"] });
+ * const { structured, diagnostics } = (result.metadata as { anyioTs: AnyioFileMetadata }).anyioTs;
+ */
+export interface AnyioFileMetadata {
+  /** Whether the file had structured code (and was rewritten). */
+  structured: boolean;
+  /** Every diagnostic of the file, errors and warnings (a file with errors also fails). */
   diagnostics: Diagnostic[];
 }
 
@@ -80,15 +97,25 @@ export default function anyioBabelPlugin(api: PluginApi, rawOptions: BabelPlugin
           const root = path.resolve(cwd, file.opts.root ?? cwd);
           const { changed, diagnostics } = rewriteProgram(programPath.node, {
             types: api.types,
-            options,
+            // A root-relative `runtimeModule` is imported by its path from this file, as the
+            // TypeScript front end does (a file without a name keeps the option as written).
+            options:
+              fileName === undefined
+                ? options
+                : { ...options, runtimeModule: runtimeModuleSpecifier(root, options.runtimeModule, path.resolve(cwd, fileName)) },
             code: file.code,
             relativePath: fileName === undefined ? undefined : path.relative(root, path.resolve(cwd, fileName)),
             commonJs: programPath.node.sourceType === "script",
           });
           if (changed) programPath.scope.crawl();
-          if (diagnostics.length === 0) return;
           const framer = file as unknown as CodeFrameFile;
           const all = diagnostics.map((d) => toDiagnostic(framer, d, fileName));
+          // The plugin may be listed twice; the second application rewrites nothing.
+          const metadata = file.metadata as { anyioTs?: AnyioFileMetadata };
+          metadata.anyioTs ??= { structured: false, diagnostics: [] };
+          metadata.anyioTs.structured ||= changed;
+          metadata.anyioTs.diagnostics.push(...all);
+          if (diagnostics.length === 0) return;
           for (const warning of all) if (warning.category === "warning") report(warning);
           const errors = diagnostics.filter((d) => d.category === "error");
           if (errors.length === 0) return;

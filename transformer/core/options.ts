@@ -22,8 +22,12 @@ export interface TransformerOptions {
    */
   exclude?: string[];
   /**
-   * The module compiled code imports its hooks from.
+   * The module compiled code imports its hooks from. A package specifier is used as it is; a
+   * path that starts with `./` or `../` names a file relative to the project root (the directory
+   * of tsconfig.json, or Babel's `root`), and each compiled file imports it by its own relative
+   * path to that file, the same in both front ends.
    * @default "anyio-ts/rt"
+   * @example "./src/vendor/anyio-rt"
    */
   runtimeModule?: string;
   /**
