@@ -7,6 +7,7 @@ const moduleNameMapper = {
   "^anyio-ts$": "<rootDir>/runtime/index.ts",
   "^anyio-ts/rt$": "<rootDir>/runtime/rt.ts",
   "^anyio-ts/jest$": "<rootDir>/runtime/testing/jest.ts",
+  "^anyio-ts/fast-check$": "<rootDir>/runtime/testing/fast-check.ts",
   "^anyio-ts/transformer$": "<rootDir>/transformer/typescript/index.ts",
   "^anyio-ts/babel$": "<rootDir>/transformer/babel/index.ts",
   "^anyio-ts/vite$": "<rootDir>/transformer/vite/index.ts",

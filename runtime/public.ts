@@ -5,6 +5,9 @@
  * imports nothing from the rooms above it. Other rooms reach the core only through `rt.ts`.
  */
 export { run } from "./core/run";
+export { runWith } from "./core/run";
+export type { RunOptions } from "./core/run";
+export type { Clock, ClockRun, ClockDriver } from "./core/clock";
 export {
   sleep,
   sleepForever,

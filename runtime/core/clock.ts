@@ -4,12 +4,56 @@
  *
  * All sleeps and scope deadlines of a run share one heap and at most one host timer, armed for
  * the earliest deadline. That keeps cancelling many sleepers cheap (a heap removal each) and
- * gives a single place for a mock clock to take over.
+ * gives a single place for a mock clock to take over: a clock with an `attach` method replaces
+ * the host timer with its own {@link ClockDriver}, and fires the run's timers when its own
+ * notion of time reaches them (see runtime/testing/mock-clock.ts).
  */
 
-/** A source of monotonic time in milliseconds. */
+/**
+ * A source of monotonic time in milliseconds: what `currentTime()`, `sleep()` and every
+ * deadline of a run measure against. `runWith({ clock }, fn)` starts a run on a given clock;
+ * `run()` uses the real one.
+ *
+ * A clock that only has `now()` is read, and the run waits for its deadlines with a host timer
+ * (`setTimeout`), so `now()` must advance at the pace of real time. A clock that does not (a
+ * mock clock) implements `attach()` and wakes the run itself.
+ *
+ * @example
+ * ```ts
+ * // Real time, counted from the start of the run.
+ * const start = performance.now();
+ * const fromZero: Clock = { now: () => performance.now() - start };
+ * await runWith({ clock: fromZero }, async () => { await sleep(10); currentTime(); // about 10 });
+ * ```
+ */
 export interface Clock {
+  /** The current time in milliseconds; never decreases. */
   now(): number;
+  /**
+   * Called once when a run starts on this clock, before its first task runs: the clock takes
+   * over waking the run's timers, and returns the driver the run reports to. Optional.
+   */
+  attach?(run: ClockRun): ClockDriver;
+}
+
+/** What a run offers the clock that drives it (see {@link Clock.attach}). */
+export interface ClockRun {
+  /** Bumped on every task start, finish and wake-up: unchanged across a turn means nothing ran. */
+  readonly activity: number;
+  /** True when every task of the run is parked in a runtime operation and none is about to start. */
+  allBlocked(): boolean;
+  /** The earliest pending deadline, or `Infinity`. */
+  nextDeadline(): number;
+  /** Fires every timer whose deadline the clock has reached. Harmless to call at any time. */
+  fireDue(): void;
+}
+
+/** A clock's handle on one run it drives (see {@link Clock.attach}). */
+export interface ClockDriver {
+  /** The run's earliest deadline is now `deadline` (`Infinity`: none); call `fireDue()` once it is reached. */
+  arm(deadline: number): void;
+  /** The run has ended: forget it and stop any host timer kept for it. */
+  detach(): void;
 }
 
 /** The real monotonic clock (`performance.now()`). */
@@ -33,8 +77,17 @@ export class Timers {
   private host: ReturnType<typeof setTimeout> | undefined;
   private hostDeadline = Infinity;
   private firing = false;
+  /** Set when the clock drives the timers itself; then there is no host timer of ours. */
+  private driver: ClockDriver | undefined;
 
   constructor(readonly clock: Clock = realClock) {}
+
+  /** Hands the waking of these timers to `driver` (a clock that {@link Clock.attach attached}). */
+  drive(driver: ClockDriver): void {
+    this.dispose();
+    this.driver = driver;
+    this.arm();
+  }
 
   get size(): number {
     return this.heap.length;
@@ -79,12 +132,18 @@ export class Timers {
     if (i === 0 && !this.firing) this.arm();
   }
 
-  /** Fires every entry whose deadline has been reached, in deadline order. */
+  /**
+   * Fires every entry whose deadline has been reached, in deadline order. A call made while
+   * entries are firing (a mock clock advanced by a timer's callback) returns at once: the loop
+   * in progress reads the clock again before it stops, and picks up what became due.
+   */
   fireDue(): void {
-    const now = this.clock.now();
+    if (this.firing) return;
     this.firing = true;
     try {
-      while (this.heap.length > 0 && this.heap[0].deadline <= now) {
+      let now = this.clock.now();
+      while (this.heap.length > 0) {
+        if (this.heap[0].deadline > now && this.heap[0].deadline > (now = this.clock.now())) break;
         const entry = this.heap[0];
         this.remove(entry);
         entry.fire();
@@ -95,16 +154,24 @@ export class Timers {
     }
   }
 
-  /** Cancels the host timer; the heap must be empty by then for nothing to be lost. */
+  /** Cancels the host timer, or detaches the driving clock; entries left in the heap never fire. */
   dispose(): void {
     if (this.host !== undefined) clearTimeout(this.host);
     this.host = undefined;
     this.hostDeadline = Infinity;
+    const driver = this.driver;
+    this.driver = undefined;
+    driver?.detach();
   }
 
   private arm(): void {
     const deadline = this.nextDeadline();
     if (deadline === this.hostDeadline) return;
+    if (this.driver !== undefined) {
+      this.hostDeadline = deadline;
+      this.driver.arm(deadline);
+      return;
+    }
     if (this.host !== undefined) clearTimeout(this.host);
     this.host = undefined;
     this.hostDeadline = deadline;

@@ -1,16 +1,32 @@
 /**
- * `run()`: the entry point that turns an async function into the root task of a run.
+ * `run()`: the entry point that turns an async function into the root task of a run, and
+ * `runWith()`, the same with options (the clock the run measures time with).
  */
+import type { Clock } from "./clock";
 import { callInFrame, currentFrame } from "./context";
 import { Runner } from "./runner";
 import { TaskHandle } from "./task";
 import { checkFunction } from "./validate";
 
+/** Options of {@link runWith}. */
+export interface RunOptions {
+  /**
+   * The clock the run measures time with: `currentTime()`, `sleep()`, `sleepUntil()` and every
+   * deadline and timeout inside the run follow it. Pass a `MockClock` (from `anyio-ts/jest`) to
+   * control time in tests. A clock drives one run at a time.
+   *
+   * @default the real monotonic clock (`performance.now()`)
+   */
+  clock?: Clock;
+}
+
 /**
  * Runs `fn(...args)` as the root task of a new run and resolves to its value.
  *
  * Everything structured (task groups, cancel scopes, timeouts, sync primitives) must happen
- * inside a run. Runs do not nest: inside one, start concurrent work with a task group.
+ * inside a run. Runs do not nest: inside one, start concurrent work with a task group. Not a
+ * checkpoint: it is called from outside any run. Time is measured on the real clock; see
+ * {@link runWith} for another one.
  *
  * @example
  * ```ts
@@ -20,12 +36,63 @@ import { checkFunction } from "./validate";
  * ```
  * @throws Error when called from inside a running task.
  */
-export async function run<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, ...args: A): Promise<T> {
+export function run<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, ...args: A): Promise<T> {
+  return startRun(undefined, fn, args);
+}
+
+/**
+ * Like {@link run}, with options: runs `fn(...args)` as the root task of a new run and
+ * resolves to its value. `run(fn, ...args)` keeps AnyIO's shape; this is the variant that takes
+ * what Trio's `trio.run()` takes as keyword arguments, such as the clock. Not a checkpoint: it
+ * is called from outside any run.
+ *
+ * @param options - see {@link RunOptions}.
+ * @example
+ * ```ts
+ * import { runWith, sleep, currentTime } from "anyio-ts";
+ * import { MockClock } from "anyio-ts/jest";
+ *
+ * // An hour of sleeping, done as soon as every task is blocked.
+ * const clock = new MockClock({ autojumpThreshold: 0 });
+ * const elapsed = await runWith({ clock }, async () => {
+ *   await sleep(3_600_000);
+ *   return currentTime(); // 3600000
+ * });
+ * ```
+ * @throws TypeError when `options` is not an object or `options.clock` is not a clock.
+ * @throws Error when called from inside a running task, or when the clock already drives another run.
+ */
+export function runWith<T, A extends unknown[]>(
+  options: RunOptions,
+  fn: (...args: A) => T | Promise<T>,
+  ...args: A
+): Promise<T> {
+  if (typeof options !== "object" || options === null) {
+    return Promise.reject(
+      new TypeError(`Expected \`options\` to be an object, got \`${String(options)}\` (${typeof options})`),
+    );
+  }
+  const { clock } = options;
+  if (clock !== undefined && (typeof clock !== "object" || clock === null || typeof clock.now !== "function")) {
+    return Promise.reject(
+      new TypeError(
+        `Expected \`options.clock\` to be a clock (an object with a now() method) or undefined, got \`${String(clock)}\` (${typeof clock})`,
+      ),
+    );
+  }
+  return startRun(clock, fn, args);
+}
+
+async function startRun<T, A extends unknown[]>(
+  clock: Clock | undefined,
+  fn: (...args: A) => T | Promise<T>,
+  args: A,
+): Promise<T> {
   checkFunction("fn", fn);
   if (currentFrame() !== undefined) {
     throw new Error("run() cannot be called inside a running task; start concurrent work with a task group instead");
   }
-  const runner = new Runner();
+  const runner = new Runner(clock);
   const root = new TaskHandle<T>(runner, fn.name || "run", null);
   root._frame = root._rootScope._enter(root, null);
   runner.addTask(root);

@@ -11,10 +11,10 @@
  * `activity` counts every wake-up, start and finish, so `waitAllTasksBlocked()` can tell a
  * quiet run from a busy one.
  */
-import { Timers, type Clock } from "./clock";
+import { Timers, type Clock, type ClockRun } from "./clock";
 import type { TaskHandle } from "./task";
 
-export class Runner {
+export class Runner implements ClockRun {
   // Tasks spawned and not yet finished, the root task included, oldest first: an intrusive list,
   // since a Set would give every task an identity hash and a table entry.
   private head: TaskHandle<unknown> | null = null;
@@ -27,6 +27,8 @@ export class Runner {
 
   constructor(clock?: Clock) {
     this.timers = new Timers(clock);
+    // After the timers exist: the clock may ask for the next deadline as soon as it attaches.
+    if (clock?.attach !== undefined) this.timers.drive(clock.attach(this));
   }
 
   addTask(task: TaskHandle<unknown>): void {
@@ -54,12 +56,25 @@ export class Runner {
   }
 
   /** True when every live task except `self` is parked in a runtime operation. */
-  othersBlocked(self: TaskHandle<unknown>): boolean {
+  othersBlocked(self: TaskHandle<unknown> | null): boolean {
     if (this.pendingStarts > 0) return false;
     for (let task = this.head; task !== null; task = task._nextTask) {
       if (task !== self && task._blocked === 0) return false;
     }
     return true;
+  }
+
+  /** True when every live task is parked in a runtime operation and none is waiting to start. */
+  allBlocked(): boolean {
+    return this.othersBlocked(null);
+  }
+
+  nextDeadline(): number {
+    return this.timers.nextDeadline();
+  }
+
+  fireDue(): void {
+    this.timers.fireDue();
   }
 
   close(): void {

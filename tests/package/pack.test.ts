@@ -20,7 +20,8 @@ const SUBPATHS: Record<string, string[]> = {
   "anyio-ts/babel": ["STRUCTURED_DIRECTIVE", "UNSTRUCTURED_DIRECTIVE", "classifyDirective"],
   "anyio-ts/vite": ["anyio", "default"],
   "anyio-ts/esbuild": ["anyio", "default"],
-  "anyio-ts/jest": ["structuredTest"],
+  "anyio-ts/jest": ["structuredTest", "structuredDescribe", "MockClock", "currentMockClock", "freeTcpPort", "freeUdpPort"],
+  "anyio-ts/fast-check": ["structuredProperty"],
   "anyio-ts/transformer/jest": ["name", "version", "factory"],
 };
 
@@ -87,8 +88,9 @@ describe("the packed package", () => {
     installed = path.join(consumer, "node_modules", pkg.name);
 
     // The user's compiler: the repository's own typescript and ts-patch, linked into the
-    // consumer (offline; node resolves their dependencies from their real paths in the repo).
-    for (const name of ["typescript", "ts-patch"]) {
+    // consumer (offline; node resolves their dependencies from their real paths in the repo),
+    // and fast-check, the optional peer dependency that anyio-ts/fast-check needs.
+    for (const name of ["typescript", "ts-patch", "fast-check"]) {
       fs.symlinkSync(path.join(root, "node_modules", name), path.join(consumer, "node_modules", name), "dir");
     }
   }, 120_000);

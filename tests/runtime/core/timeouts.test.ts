@@ -1,6 +1,9 @@
 /**
  * moveOnAfter / moveOnAt / failAfter / failAt (reference B.2 rules 15-16): when a timeout swallows
  * the cancellation, when it raises TimeoutError, and when the cancellation belongs to someone else.
+ *
+ * Tests about *when* a deadline fires run on an autojump MockClock (structuredTest's
+ * `clock: "autojump"`): they take no real time and can check the exact moment.
  */
 import {
   CancelScope,
@@ -19,27 +22,29 @@ import {
   sleepForever,
   waitAllTasksBlocked,
 } from "anyio-ts";
-import { LONG, caught, stopwatch } from "../../helpers";
+import { structuredTest } from "anyio-ts/jest";
+import { LONG, caught } from "../../helpers";
+
+/** Each structured test in this file runs on its own autojump clock, starting at 0. */
+const autojump = { clock: "autojump" } as const;
 
 describe("moveOnAfter", () => {
-  test.each([0, 30])("moveOnAfter(%d) leaves the block at the deadline", async (delay) => {
-    let result = false;
-    const elapsed = stopwatch();
-    const scope = await run(async () => {
-      const s = moveOnAfter(delay);
-      const value = await s.run(async () => {
+  for (const delay of [0, 30]) {
+    structuredTest(`moveOnAfter(${delay}) leaves the block at exactly the deadline`, async () => {
+      let result = false;
+      const scope = moveOnAfter(delay);
+      const value = await scope.run(async () => {
         await sleep(LONG);
         result = true;
         return "value";
       });
       expect(value).toBeUndefined();
-      return s;
-    });
-    expect(result).toBe(false);
-    expect(scope.cancelCalled).toBe(true);
-    expect(scope.cancelledCaught).toBe(true);
-    expect(elapsed()).toBeLessThan(LONG / 2);
-  });
+      expect(result).toBe(false);
+      expect(scope.cancelCalled).toBe(true);
+      expect(scope.cancelledCaught).toBe(true);
+      expect(currentTime()).toBe(delay);
+    }, autojump);
+  }
 
   test("a negative delay cancels at the first checkpoint", async () => {
     const log: string[] = [];
@@ -66,17 +71,13 @@ describe("moveOnAfter", () => {
     });
   });
 
-  test("the deadline is fixed when moveOnAfter is called, not when the scope is entered", async () => {
-    await run(async () => {
-      const before = currentTime();
-      const scope = moveOnAfter(1000);
-      expect(scope.deadline).toBeGreaterThanOrEqual(before + 1000);
-      expect(scope.deadline).toBeLessThanOrEqual(currentTime() + 1000);
-      const deadline = scope.deadline;
-      await sleep(30);
-      await scope.run(() => expect(scope.deadline).toBe(deadline));
-    });
-  });
+  structuredTest("the deadline is fixed when moveOnAfter is called, not when the scope is entered", async () => {
+    const scope = moveOnAfter(1000);
+    expect(scope.deadline).toBe(1000);
+    await sleep(30);
+    await scope.run(() => expect(scope.deadline).toBe(1000));
+    expect(currentTime()).toBe(30);
+  }, autojump);
 
   test("the shield option shields the scope from outer cancellation", async () => {
     const log: string[] = [];
@@ -96,31 +97,29 @@ describe("moveOnAfter", () => {
     expect(log).toEqual(["slept while shielded"]);
   });
 
-  test("nested timeouts: the outer deadline fires and only the outer scope catches", async () => {
+  structuredTest("nested timeouts: the outer deadline fires and only the outer scope catches", async () => {
     let sleepCompleted = false;
     let innerCompleted = false;
-    let outer!: CancelScope;
+    const outer = moveOnAfter(30);
     let inner!: CancelScope;
-    await run(async () => {
-      outer = moveOnAfter(30);
-      await outer.run(async () => {
-        expect(currentEffectiveDeadline()).toBe(outer.deadline);
-        inner = moveOnAfter(LONG);
-        await inner.run(async () => {
-          expect(currentEffectiveDeadline()).toBe(outer.deadline);
-          await sleep(LONG);
-          sleepCompleted = true;
-        });
-        innerCompleted = true;
+    await outer.run(async () => {
+      expect(currentEffectiveDeadline()).toBe(30);
+      inner = moveOnAfter(LONG);
+      await inner.run(async () => {
+        expect(currentEffectiveDeadline()).toBe(30);
+        await sleep(LONG);
+        sleepCompleted = true;
       });
+      innerCompleted = true;
     });
+    expect(currentTime()).toBe(30);
     expect(sleepCompleted).toBe(false);
     expect(innerCompleted).toBe(false);
     expect(outer.cancelCalled).toBe(true);
     expect(outer.cancelledCaught).toBe(true);
     expect(inner.cancelCalled).toBe(false);
     expect(inner.cancelledCaught).toBe(false);
-  });
+  }, autojump);
 
   test("after an expired timeout, the next checkpoint outside does not raise", async () => {
     const log: string[] = [];
@@ -151,20 +150,21 @@ describe("moveOnAfter", () => {
 });
 
 describe("moveOnAt", () => {
-  test.each([0, 30])("moveOnAt(now + %d) leaves the block at the deadline", async (delay) => {
-    let result = false;
-    const scope = await run(async () => {
-      const s = moveOnAt(currentTime() + delay);
-      await s.run(async () => {
+  for (const delay of [0, 30]) {
+    structuredTest(`moveOnAt(now + ${delay}) leaves the block at exactly the deadline`, async () => {
+      let result = false;
+      await sleep(1000);
+      const scope = moveOnAt(currentTime() + delay);
+      await scope.run(async () => {
         await sleep(LONG);
         result = true;
       });
-      return s;
-    });
-    expect(result).toBe(false);
-    expect(scope.cancelCalled).toBe(true);
-    expect(scope.cancelledCaught).toBe(true);
-  });
+      expect(result).toBe(false);
+      expect(scope.cancelCalled).toBe(true);
+      expect(scope.cancelledCaught).toBe(true);
+      expect(currentTime()).toBe(1000 + delay);
+    }, autojump);
+  }
 
   test("moveOnAt uses the given absolute deadline", async () => {
     await run(async () => {
@@ -195,13 +195,12 @@ describe("moveOnAt", () => {
 });
 
 describe("failAfter", () => {
-  test.each([0, 30])("failAfter(%d) raises TimeoutError; the inner Cancelled mentions the deadline", async (delay) => {
-    let innerMessage = "";
-    let scope!: CancelScope;
-    const err = await caught(
-      run(async () => {
-        scope = failAfter(delay);
-        await scope.run(async () => {
+  for (const delay of [0, 30]) {
+    structuredTest(`failAfter(${delay}) raises TimeoutError at the deadline; the inner Cancelled mentions it`, async () => {
+      let innerMessage = "";
+      const scope = failAfter(delay);
+      const err = await caught(
+        scope.run(async () => {
           try {
             await sleep(LONG);
           } catch (e) {
@@ -209,16 +208,17 @@ describe("failAfter", () => {
             innerMessage = (e as Error).message;
             throw e;
           }
-        });
-      }),
-    );
-    expect(err).toBeInstanceOf(TimeoutError);
-    expect(err).toBeInstanceOf(Error);
-    expect((err as Error).name).toBe("TimeoutError");
-    expect(innerMessage).toMatch(/deadline/);
-    expect(scope.cancelCalled).toBe(true);
-    expect(scope.cancelledCaught).toBe(true);
-  });
+        }),
+      );
+      expect(currentTime()).toBe(delay);
+      expect(err).toBeInstanceOf(TimeoutError);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).name).toBe("TimeoutError");
+      expect(innerMessage).toMatch(/deadline/);
+      expect(scope.cancelCalled).toBe(true);
+      expect(scope.cancelledCaught).toBe(true);
+    }, autojump);
+  }
 
   test("failAfter(null) never times out", async () => {
     let scope!: CancelScope;
@@ -268,55 +268,50 @@ describe("failAfter", () => {
     expect(scope.cancelledCaught).toBe(true);
   });
 
-  test("an ordinary error from the body propagates instead of a TimeoutError", async () => {
+  structuredTest("an ordinary error from the body propagates instead of a TimeoutError", async () => {
     const boom = new RangeError("body failed");
     const err = await caught(
-      run(() =>
-        failAfter(10).run(async () => {
-          await new CancelScope({ shield: true }).run(() => sleep(30));
-          throw boom;
+      failAfter(10).run(async () => {
+        await new CancelScope({ shield: true }).run(() => sleep(30));
+        throw boom;
+      }),
+    );
+    expect(err).toBe(boom);
+    expect(currentTime()).toBe(30);
+  }, autojump);
+
+  structuredTest("the deadline is set on entry", async () => {
+    const scope = failAfter(200);
+    await sleep(100);
+    await scope.run(() => {
+      expect(scope.deadline).toBe(300);
+    });
+  }, autojump);
+
+  structuredTest("extending the deadline while active avoids the timeout", async () => {
+    const scope = failAfter(30);
+    const value = await scope.run(async () => {
+      scope.deadline += 300;
+      await sleep(100);
+      return "done";
+    });
+    expect(value).toBe("done");
+    expect(scope.cancelCalled).toBe(false);
+    expect(currentTime()).toBe(100);
+  }, autojump);
+
+  structuredTest("a timeout that cancels a task group comes out as one TimeoutError", async () => {
+    const err = await caught(
+      failAfter(30).run(() =>
+        createTaskGroup().run(async (tg) => {
+          tg.startSoon(sleep, LONG);
+          await sleep(LONG);
         }),
       ),
     );
-    expect(err).toBe(boom);
-  });
-
-  test("the deadline is set on entry", async () => {
-    await run(async () => {
-      const scope = failAfter(200);
-      await sleep(100);
-      await scope.run(() => {
-        expect(scope.deadline - currentTime()).toBeGreaterThan(150);
-      });
-    });
-  });
-
-  test("extending the deadline while active avoids the timeout", async () => {
-    const log: string[] = [];
-    await run(async () => {
-      const scope = failAfter(30);
-      await scope.run(async () => {
-        scope.deadline += 300;
-        await sleep(100);
-        log.push("done");
-      });
-    });
-    expect(log).toEqual(["done"]);
-  });
-
-  test("a timeout that cancels a task group comes out as one TimeoutError", async () => {
-    const err = await caught(
-      run(() =>
-        failAfter(30).run(() =>
-          createTaskGroup().run(async (tg) => {
-            tg.startSoon(sleep, LONG);
-            await sleep(LONG);
-          }),
-        ),
-      ),
-    );
     expect(err).toBeInstanceOf(TimeoutError);
-  });
+    expect(currentTime()).toBe(30);
+  }, autojump);
 
   test("an outer cancellation propagates as Cancelled, never as TimeoutError", async () => {
     const log: string[] = [];
@@ -354,23 +349,22 @@ describe("failAfter", () => {
     expect(scope.cancelledCaught).toBe(true);
   });
 
-  test("a timeout still fires in a task that was cancelled in an earlier, exited group", async () => {
+  structuredTest("a timeout still fires in a task that was cancelled in an earlier, exited group", async () => {
     let blockComplete = false;
+    await createTaskGroup().run(async (tg) => {
+      tg.cancelScope.cancel();
+      await sleepForever();
+    });
     const err = await caught(
-      run(async () => {
-        await createTaskGroup().run(async (tg) => {
-          tg.cancelScope.cancel();
-          await sleepForever();
-        });
-        await failAfter(30).run(async () => {
-          await sleep(LONG);
-          blockComplete = true;
-        });
+      failAfter(30).run(async () => {
+        await sleep(LONG);
+        blockComplete = true;
       }),
     );
     expect(err).toBeInstanceOf(TimeoutError);
     expect(blockComplete).toBe(false);
-  });
+    expect(currentTime()).toBe(30);
+  }, autojump);
 
   test("the shield option keeps an outer cancellation out", async () => {
     const log: string[] = [];
@@ -390,27 +384,28 @@ describe("failAfter", () => {
 });
 
 describe("failAt", () => {
-  test.each([0, 30])("failAt(now + %d) raises TimeoutError", async (delay) => {
-    let innerMessage = "";
-    let scope!: CancelScope;
-    const err = await caught(
-      run(async () => {
-        scope = failAt(currentTime() + delay);
-        await scope.run(async () => {
+  for (const delay of [0, 30]) {
+    structuredTest(`failAt(now + ${delay}) raises TimeoutError at exactly the deadline`, async () => {
+      let innerMessage = "";
+      await sleep(500);
+      const scope = failAt(currentTime() + delay);
+      const err = await caught(
+        scope.run(async () => {
           try {
             await sleep(LONG);
           } catch (e) {
             innerMessage = (e as Error).message;
             throw e;
           }
-        });
-      }),
-    );
-    expect(err).toBeInstanceOf(TimeoutError);
-    expect(innerMessage).toMatch(/deadline/);
-    expect(scope.cancelCalled).toBe(true);
-    expect(scope.cancelledCaught).toBe(true);
-  });
+        }),
+      );
+      expect(err).toBeInstanceOf(TimeoutError);
+      expect(innerMessage).toMatch(/deadline/);
+      expect(scope.cancelCalled).toBe(true);
+      expect(scope.cancelledCaught).toBe(true);
+      expect(currentTime()).toBe(500 + delay);
+    }, autojump);
+  }
 
   test("failAt(null) never times out", async () => {
     let scope!: CancelScope;
