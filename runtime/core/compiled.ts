@@ -170,15 +170,17 @@ export function suspend<T>(c: Ctx, value: T): T | Promise<unknown> {
   endSegment(c);
   const frame = c.frame;
   if (frame === undefined) return value;
+  // A runtime operation checked the scope itself when it was called, in the scope it runs in:
+  // the body of a shielded `scope.run()` must run even when the awaiting scope is cancelled.
+  if (value === primitiveTag.last && value !== undefined) {
+    primitiveTag.last = undefined;
+    return value;
+  }
   if (frame.scope._eff) {
     if (isPromise(value)) value.then(undefined, ignore);
     throw frame.scope._cancelledError();
   }
   if (!isPromise(value)) return value;
-  if (value === primitiveTag.last) {
-    primitiveTag.last = undefined;
-    return value;
-  }
   return race(c, frame, value);
 }
 

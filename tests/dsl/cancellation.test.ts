@@ -178,6 +178,44 @@ describe("level cancellation", () => {
     });
     expect(log).toEqual(["shielded ran", "cancelled outside"]);
   });
+
+  test("awaiting a shielded scope's run() in a cancelled scope waits for its body, whose awaits are not cancelled", async () => {
+    const log: string[] = [];
+    await run(async () => {
+      using outer = new CancelScope();
+      outer.cancel();
+      const value = await new CancelScope({ shield: true }).run(async () => {
+        await sleep(1);
+        log.push("shielded body ran");
+        return "result";
+      });
+      log.push(value);
+      await sleep(1); // the next checkpoint outside the shield raises
+      log.push("not reached");
+    });
+    expect(log).toEqual(["shielded body ran", "result"]);
+  });
+
+  test("awaiting a runtime operation in a cancelled scope raises, whatever its kind", async () => {
+    const raised: string[] = [];
+    await run(async () => {
+      using outer = new CancelScope();
+      outer.cancel();
+      for (const [name, op] of [
+        ["sleep", () => sleep(0)],
+        ["sleepForever", () => sleepForever()],
+        ["a scope's run()", () => new CancelScope().run(() => sleepForever())],
+      ] as const) {
+        try {
+          await op();
+          raised.push(`${name}: no`);
+        } catch (error) {
+          raised.push(`${name}: ${error instanceof Cancelled ? "Cancelled" : String(error)}`);
+        }
+      }
+    });
+    expect(raised).toEqual(["sleep: Cancelled", "sleepForever: Cancelled", "a scope's run(): Cancelled"]);
+  });
 });
 
 describe("scopes opened with using", () => {
