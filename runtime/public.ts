@@ -32,6 +32,9 @@ export { createTaskGroup, TaskGroup, TASK_STATUS_IGNORED } from "./core/task-gro
 export type { TaskStatus, SpawnOptions } from "./core/task-group";
 export { TaskHandle, TaskInfo, getCurrentTask, getRunningTasks } from "./core/task";
 export type { TaskHandleStatus } from "./core/task";
+// Introspection, Trio's `add_instrument`: what the playground's task view is built on.
+export { addInstrument, removeInstrument } from "./core/instruments";
+export type { Instrument, TaskOutcome, CancelCause } from "./core/instruments";
 export { Event } from "./sync/event";
 export type { EventStatistics } from "./sync/event";
 export { Lock } from "./sync/lock";

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// `npm start`: builds the package when dist/ is missing or older than its sources, then runs an
-// example against the built package, the way a user's code would import it. The playground takes
-// over `npm start` once it exists.
+// `npm start`: builds the playground (playground/, with Vite) when its build is missing or older
+// than its sources, serves it on localhost and prints the URL. Ctrl+C stops the server.
 //
-//   npm start                      runs examples/task-group-timeout.ts
-//   npm start -- examples/x.ts     runs another example
+//   npm start                        serves the playground on port 5173 (or the next free one)
+//   npm start -- --port 8080         on another port (or PORT=8080 npm start)
+//   npm run example                  runs examples/task-group-timeout.ts in Node instead
+//   npm run example -- examples/x.ts runs another example (so does `npm start -- examples/x.ts`)
 //
 // Examples import "anyio-ts" by name. Node resolves that name from inside this repository to
 // dist/ through the package's own "exports" (package self-reference), so no link or install is
@@ -17,6 +18,47 @@ const fs = require("node:fs");
 const path = require("node:path");
 
 const root = path.resolve(__dirname, "..");
+
+// --- The playground --------------------------------------------------------------------------------
+
+const DEFAULT_PORT = 5173;
+/** How many ports after the asked-for one to try when it is taken. */
+const PORT_TRIES = 10;
+
+async function startPlayground(port, portGiven) {
+  const { buildPlayground, isBuildStale } = require("../playground/build.cjs");
+  const { serve } = require("../playground/serve.cjs");
+  const dist = path.join(root, "playground", "dist");
+  if (isBuildStale(dist)) {
+    console.log("> building the playground (vite build, playground/vite.config.mts)");
+    try {
+      buildPlayground(dist, { stdio: "inherit" });
+    } catch (error) {
+      console.error(error.message);
+      process.exit(1);
+    }
+  }
+  let served;
+  for (let attempt = 0; served === undefined; attempt++) {
+    try {
+      served = await serve(dist, { port: port + attempt });
+    } catch (error) {
+      // A port given explicitly is a wish: report it taken rather than pick another.
+      if (error.code !== "EADDRINUSE" || portGiven || attempt + 1 >= PORT_TRIES) {
+        console.error(`Cannot serve the playground on port ${port + attempt}: ${error.message}`);
+        process.exit(1);
+      }
+    }
+  }
+  console.log(`\n  anyio-ts playground: ${served.url}\n`);
+  console.log("  Open it in a browser; it keeps working offline once loaded. Ctrl+C stops the server.");
+  const stop = () => served.close().then(() => process.exit(0));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+// --- The example runner (Node) ---------------------------------------------------------------------
+
 const builtEntry = path.join(root, "dist", "runtime", "index.js");
 const sourceDirs = ["runtime", "transformer"];
 const configFiles = ["tsconfig.json", "tsconfig.build.json"];
@@ -36,7 +78,7 @@ function newestMtime(target) {
   return newest;
 }
 
-function isBuildStale() {
+function isPackageBuildStale() {
   if (!fs.existsSync(builtEntry)) return true;
   const built = fs.statSync(builtEntry).mtimeMs;
   const inputs = [...sourceDirs, ...configFiles].map((name) => newestMtime(path.join(root, name)));
@@ -54,18 +96,36 @@ function runOrExit(command, args, options = {}) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-const example = process.argv[2] ?? path.join("examples", "task-group-timeout.ts");
-if (!fs.existsSync(path.resolve(root, example))) {
-  console.error(`No such example: ${example}`);
-  process.exit(1);
+function runExample(example = path.join("examples", "task-group-timeout.ts")) {
+  if (!fs.existsSync(path.resolve(root, example))) {
+    console.error(`No such example: ${example}`);
+    process.exit(1);
+  }
+  if (isPackageBuildStale()) {
+    console.log("> building anyio-ts (dist/ is missing or older than its sources)");
+    runOrExit("npm", ["run", "build"]);
+  }
+  console.log(`> running ${example}\n`);
+  runOrExit(process.execPath, ["--import", "tsx", example], {
+    env: { ...process.env, TSX_TSCONFIG_PATH: path.join(root, "tsconfig.build.json") },
+  });
 }
 
-if (isBuildStale()) {
-  console.log("> building anyio-ts (dist/ is missing or older than its sources)");
-  runOrExit("npm", ["run", "build"]);
+// --- Command line ------------------------------------------------------------------------------------
+
+function main(args) {
+  const exampleFlag = args.indexOf("--example");
+  if (exampleFlag >= 0) return runExample(args[exampleFlag + 1]);
+  const file = args.find((arg) => /\.[cm]?tsx?$/.test(arg));
+  if (file !== undefined) return runExample(file); // `npm start -- examples/x.ts`, as before the playground
+  const portFlag = args.indexOf("--port");
+  const given = portFlag >= 0 ? args[portFlag + 1] : process.env.PORT;
+  const port = given === undefined ? DEFAULT_PORT : Number(given);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`Expected \`--port\` to be an integer from 0 to 65535, got \`${given}\``);
+    process.exit(1);
+  }
+  return startPlayground(port, given !== undefined);
 }
 
-console.log(`> running ${example}\n`);
-runOrExit(process.execPath, ["--import", "tsx", example], {
-  env: { ...process.env, TSX_TSCONFIG_PATH: path.join(root, "tsconfig.build.json") },
-});
+main(process.argv.slice(2));

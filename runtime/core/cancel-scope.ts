@@ -17,6 +17,7 @@ import { realClock, type TimerEntry } from "./clock";
 import { Cancelled, NoCurrentTaskError, TimeoutError } from "./errors";
 import { ExceptionGroup } from "./exception-group";
 import { checkDelay, checkFunction, checkInstant } from "./validate";
+import { installed, scopeCancelled } from "./instruments";
 import type { TaskHandle } from "./task";
 import type { Parked } from "./waiter";
 
@@ -308,13 +309,14 @@ export class CancelScope {
 
   // --- Cancellation propagation ---
 
-  private cancelWith(reason: string): void {
+  private cancelWith(reason: string, byDeadline = false): void {
     if (this._cancelCalled) return;
     this._cancelCalled = true;
     this.reasonText = reason;
     this.disarmDeadline();
     if (this._state === ACTIVE) this.propagate();
     else if (this.controller !== undefined && this._state === NEW) this.abortSignal();
+    if (installed.list.length !== 0) scopeCancelled(this, byDeadline ? "deadline" : "cancel");
   }
 
   /** Recomputes `_eff` from the invariant and pushes a change down the subtree. */
@@ -347,8 +349,8 @@ export class CancelScope {
     this.disarmDeadline();
     if (this._cancelCalled || this._deadline === Infinity) return;
     const timers = this._task!._runner.timers;
-    if (this._deadline <= timers.clock.now()) this.cancelWith("deadline exceeded");
-    else this.timer = timers.add(this._deadline, () => this.cancelWith("deadline exceeded"));
+    if (this._deadline <= timers.clock.now()) this.cancelWith("deadline exceeded", true);
+    else this.timer = timers.add(this._deadline, () => this.cancelWith("deadline exceeded", true));
   }
 
   private disarmDeadline(): void {
@@ -424,7 +426,9 @@ export function requireFrame(what: string): Frame {
  */
 export function moveOnAfter(ms: number | null, options: { shield?: boolean } = {}): CancelScope {
   checkDelay("ms", ms);
-  return moveOnAt(ms === null ? null : currentClock().now() + ms, options);
+  const scope = moveOnAt(ms === null ? null : currentClock().now() + ms, options);
+  scope._label = "moveOnAfter"; // shown by toString() and the playground's task view
+  return scope;
 }
 
 /**
@@ -432,7 +436,9 @@ export function moveOnAfter(ms: number | null, options: { shield?: boolean } = {
  * @param deadline - on the {@link currentTime} clock; `null` or `Infinity` for none.
  */
 export function moveOnAt(deadline: number | null, options: { shield?: boolean } = {}): CancelScope {
-  return new CancelScope({ deadline: deadline ?? Infinity, shield: options.shield ?? false });
+  const scope = new CancelScope({ deadline: deadline ?? Infinity, shield: options.shield ?? false });
+  scope._label = "moveOnAt";
+  return scope;
 }
 
 /**
@@ -453,6 +459,7 @@ export function failAfter(ms: number | null, options: { shield?: boolean; reason
   const scope = new CancelScope({ shield: options.shield ?? false });
   if (ms !== null && ms !== Infinity) scope._relativeDeadline = ms;
   scope._timeout = { reason: options.reason };
+  scope._label = "failAfter";
   return scope;
 }
 
@@ -460,6 +467,7 @@ export function failAfter(ms: number | null, options: { shield?: boolean; reason
 export function failAt(deadline: number | null, options: { shield?: boolean; reason?: string } = {}): CancelScope {
   const scope = new CancelScope({ deadline: deadline ?? Infinity, shield: options.shield ?? false });
   scope._timeout = { reason: options.reason };
+  scope._label = "failAt";
   return scope;
 }
 

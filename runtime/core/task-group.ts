@@ -8,6 +8,7 @@ import { CancelScope, requireFrame } from "./cancel-scope";
 import { yieldMacrotask } from "./clock";
 import { Cancelled } from "./errors";
 import { ExceptionGroup } from "./exception-group";
+import { installed, taskGroupError } from "./instruments";
 import { spawnTask, type TaskHandle } from "./task";
 import { checkFunction } from "./validate";
 
@@ -240,6 +241,7 @@ export class TaskGroup {
 
   private record(error: unknown): void {
     this.errors.push(error);
+    if (installed.list.length !== 0) taskGroupError(this, error, this.host!);
     this.cancelScope.cancel("a task in the group failed");
   }
 

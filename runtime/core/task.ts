@@ -6,6 +6,7 @@ import { callInFrame, currentFrame, Frame } from "./context";
 import { CancelScope, requireFrame } from "./cancel-scope";
 import { Cancelled, TaskCancelled, TaskFailed } from "./errors";
 import { ExceptionGroup } from "./exception-group";
+import { installed, taskFinished, taskSpawned, taskStarted } from "./instruments";
 import { Waiter } from "./waiter";
 import type { Runner } from "./runner";
 
@@ -66,6 +67,11 @@ export class TaskHandle<T> {
     this._parent = parent;
     this._rootScope = new CancelScope();
     this._rootScope._label = "task";
+    // A task without a parent is a run's root task, whose body runs as soon as it exists.
+    if (installed.list.length !== 0) {
+      taskSpawned(this);
+      if (parent === null) taskStarted(this);
+    }
   }
 
   /** The task's name: the one given to `startSoon`/`start`, else the function's name. */
@@ -148,6 +154,7 @@ export class TaskHandle<T> {
       this.outcome = failure === undefined ? CANCELLED : FAILED;
       this.error = failure ?? result;
     }
+    if (installed.list.length !== 0) taskFinished(this);
     const watchers = this.watchers;
     this.watchers = undefined;
     if (watchers !== undefined) for (const wake of watchers) wake();
@@ -266,6 +273,7 @@ function flushStarts(): void {
 /** @internal Runs the body of `task` in its frame and finishes the task when it settles. */
 export function runTaskBody(task: TaskHandle<unknown>, fn: (...args: any[]) => unknown, args: readonly unknown[]): void {
   let result: unknown;
+  if (installed.list.length !== 0) taskStarted(task);
   try {
     result = callInFrame(task._frame, fn, args);
   } catch (error) {

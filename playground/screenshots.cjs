@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+/**
+ * Takes the screenshots of docs/playground.md (docs/images/playground-*.png): builds the
+ * playground into a temporary directory, serves it, and drives Debian's Chromium through a few
+ * programs with playwright-core.
+ *
+ *   npm run playground:screenshots
+ */
+"use strict";
+
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { buildPlayground } = require("./build.cjs");
+const { launchChromium } = require("./browser.cjs");
+const { serve } = require("./serve.cjs");
+
+const images = path.resolve(__dirname, "..", "docs", "images");
+const WAIT = { timeout: 30_000 };
+
+const MISSPELLED = `"use structured";
+import { createTaskGroup, run, sleep } from "anyio-ts";
+
+async function worker(ms: number) {
+  "use structure";
+  await sleep(ms);
+}
+
+async function main() {
+  await using tg = createTaskGroup();
+  tg.startSoon(worker, 10);
+  await Promise.all([worker(1), worker(2)]);
+}
+
+run(main);
+`;
+
+async function main() {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-playground-shots-"));
+  fs.mkdirSync(images, { recursive: true });
+  buildPlayground(outDir);
+  const server = await serve(outDir);
+  const browser = await launchChromium({ viewport: { width: 1440, height: 900 } });
+  try {
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    const compiled = () =>
+      page.waitForFunction(() => ["ok", "errors"].includes(document.body.dataset.compiled ?? ""), null, WAIT);
+    const runExample = async (id) => {
+      await page.selectOption("#examples", id);
+      await compiled();
+      await page.click("#run");
+      await page.waitForFunction(() => document.body.dataset.run === "done", null, WAIT);
+      await page.waitForTimeout(100); // one more animation frame for the timeline
+    };
+    const shot = async (name, locator) => {
+      const file = path.join(images, `playground-${name}.png`);
+      await (locator ?? page).screenshot({ path: file });
+      console.log(`wrote ${path.relative(process.cwd(), file)}`);
+    };
+
+    await page.goto(server.url);
+    await compiled();
+
+    await runExample("task-group");
+    await shot("overview");
+
+    await runExample("error-grouping");
+    await shot("error-timeline", page.locator(".pane.tasks"));
+
+    await runExample("timeouts");
+    await shot("deadlines", page.locator(".panes"));
+
+    await page.click("#editor .cm-content");
+    await page.keyboard.press("ControlOrMeta+A");
+    await page.keyboard.insertText(MISSPELLED);
+    await page.waitForFunction(() => document.body.dataset.compiled === "errors", null, WAIT);
+    await page.waitForSelector("#editor .cm-lintRange-error", WAIT);
+    await page.hover("#editor .cm-lintRange-error");
+    await page.waitForTimeout(600); // the diagnostic's tooltip
+    await shot("diagnostics", page.locator(".pane.source"));
+  } finally {
+    await browser.close();
+    await server.close();
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,99 @@
+/**
+ * The two code panes: the source editor (CodeMirror 6 with TypeScript highlighting, the
+ * transformer's diagnostics underlined and in the gutter) and the read-only rewritten output.
+ */
+import { basicSetup, minimalSetup } from "codemirror";
+import { javascript } from "@codemirror/lang-javascript";
+import { lintGutter, setDiagnostics, type Diagnostic } from "@codemirror/lint";
+import { EditorState } from "@codemirror/state";
+import { EditorView, lineNumbers } from "@codemirror/view";
+import type { PlaygroundDiagnostic } from "./protocol";
+
+/** The source editor. */
+export class SourceEditor {
+  readonly view: EditorView;
+
+  /** `onChange` is called with the whole text after every edit. */
+  constructor(parent: HTMLElement, text: string, onChange: (text: string) => void) {
+    this.view = new EditorView({
+      parent,
+      state: EditorState.create({
+        doc: text,
+        extensions: [
+          basicSetup,
+          javascript({ typescript: true }),
+          lintGutter(),
+          EditorView.contentAttributes.of({ "aria-label": "Program source (TypeScript)" }),
+          EditorView.updateListener.of((update) => {
+            if (update.docChanged) onChange(update.state.doc.toString());
+          }),
+        ],
+      }),
+    });
+  }
+
+  get text(): string {
+    return this.view.state.doc.toString();
+  }
+
+  /** Replaces the whole program (an example, a share link). */
+  set text(text: string) {
+    this.view.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: text } });
+  }
+
+  /** Shows `diagnostics` (offsets into the current text) as underlines and gutter markers. */
+  showDiagnostics(diagnostics: readonly PlaygroundDiagnostic[]): void {
+    const length = this.view.state.doc.length;
+    const list: Diagnostic[] = diagnostics.map((d) => ({
+      from: Math.min(d.from, length),
+      to: Math.min(Math.max(d.to, d.from), length),
+      severity: d.severity,
+      source: d.code !== 0 ? codeLabel(d.code) : undefined,
+      message: d.message,
+    }));
+    this.view.dispatch(setDiagnostics(this.view.state, list));
+  }
+
+  /** Puts the cursor at `offset` and scrolls it into view. */
+  reveal(offset: number): void {
+    const at = Math.min(offset, this.view.state.doc.length);
+    this.view.dispatch({ selection: { anchor: at }, effects: EditorView.scrollIntoView(at, { y: "center" }) });
+    this.view.focus();
+  }
+}
+
+/** How a diagnostic's code is shown: the transformer's as `anyio-ts(99102)`, TypeScript's as `TS1005`. */
+export function codeLabel(code: number): string {
+  return code >= 99100 && code < 99200 ? `anyio-ts(${code})` : `TS${code}`;
+}
+
+/** The read-only pane with the rewritten program. */
+export class OutputView {
+  readonly view: EditorView;
+
+  constructor(parent: HTMLElement) {
+    this.view = new EditorView({
+      parent,
+      state: EditorState.create({
+        doc: "",
+        extensions: [
+          minimalSetup,
+          lineNumbers(),
+          javascript(),
+          EditorState.readOnly.of(true),
+          EditorView.editable.of(false),
+          EditorView.contentAttributes.of({ "aria-label": "Rewritten output (JavaScript)" }),
+        ],
+      }),
+    });
+  }
+
+  get text(): string {
+    return this.view.state.doc.toString();
+  }
+
+  set text(text: string) {
+    if (text === this.text) return;
+    this.view.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: text } });
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * What a front end returns, and the position helpers both front ends share.
+ */
+import type { PlaygroundDiagnostic } from "../protocol";
+
+/** The file name the playground's program compiles as (diagnostics and `include` globs see it). */
+export const PROGRAM_FILE = "playground.ts";
+
+/** One compile of the program: the rewritten ES module, its CommonJS twin, and the diagnostics. */
+export interface CompileResult {
+  readonly output: string;
+  /** null when a diagnostic is an error: such a program is not run. */
+  readonly runnable: string | null;
+  readonly diagnostics: PlaygroundDiagnostic[];
+}
+
+/** A compile function: one per front end, loaded on first use. */
+export type Compile = (source: string) => CompileResult;
+
+/** The 1-based line and column of `offset` in `text`. */
+export function positionOf(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/** The offset of a 1-based line and column in `text` (clamped to the text). */
+export function offsetOf(text: string, line: number, column: number): number {
+  let offset = 0;
+  for (let l = 1; l < line; l++) {
+    const next = text.indexOf("\n", offset);
+    if (next === -1) return text.length;
+    offset = next + 1;
+  }
+  return Math.min(offset + Math.max(column - 1, 0), text.length);
+}
+
+/** Diagnostics in source order, errors before warnings at the same place. */
+export function sortDiagnostics(list: PlaygroundDiagnostic[]): PlaygroundDiagnostic[] {
+  return list.sort((a, b) => a.from - b.from || (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));
+}

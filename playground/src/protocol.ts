@@ -1,0 +1,80 @@
+/**
+ * The messages between the page and its two workers. The compile worker turns the editor's
+ * TypeScript into the rewritten output (shown beside the source) and a CommonJS form of the same
+ * code (what a run executes); the run worker executes that code against the browser build of
+ * the runtime and streams back console output and the runtime's instrument events.
+ */
+
+/** The transformer front ends the playground can run. */
+export type FrontEnd = "typescript" | "babel";
+
+/** Page → compile worker. Requests are answered in order; the page keeps only the latest. */
+export interface CompileRequest {
+  readonly id: number;
+  readonly source: string;
+  readonly frontEnd: FrontEnd;
+}
+
+/** A diagnostic of the source, with offsets for underlining and a 1-based position for listing. */
+export interface PlaygroundDiagnostic {
+  readonly from: number;
+  readonly to: number;
+  readonly line: number;
+  readonly column: number;
+  readonly severity: "error" | "warning";
+  /** The transformer's code (99101...) or TypeScript's syntax error code; 0 when there is none. */
+  readonly code: number;
+  readonly message: string;
+}
+
+/** Compile worker → page. */
+export interface CompileResponse {
+  readonly id: number;
+  readonly frontEnd: FrontEnd;
+  /** The rewritten program as an ES module, as the front end emits it. */
+  readonly output: string;
+  /** The same code as CommonJS, for the run worker; null when the source has errors. */
+  readonly runnable: string | null;
+  readonly diagnostics: readonly PlaygroundDiagnostic[];
+  /** Milliseconds the compile took, the front end's first load included. */
+  readonly elapsed: number;
+}
+
+/** Page → run worker: the one message a run worker receives. */
+export interface RunRequest {
+  readonly code: string;
+}
+
+/** Where console output came from: the program, or the playground reporting on the run. */
+export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug" | "system";
+
+/**
+ * One event of a run, in the order they happened. `time` is milliseconds since the run worker
+ * started executing the program (`performance.now()` in the worker).
+ */
+export type RunEvent =
+  | { readonly type: "console"; readonly time: number; readonly level: ConsoleLevel; readonly text: string }
+  | { readonly type: "spawned"; readonly time: number; readonly task: number; readonly name: string; readonly parent: number | null }
+  | { readonly type: "started"; readonly time: number; readonly task: number }
+  | {
+      readonly type: "finished";
+      readonly time: number;
+      readonly task: number;
+      readonly outcome: "returned" | "failed" | "cancelled";
+      readonly error: string | null;
+    }
+  | {
+      readonly type: "scope-cancelled";
+      readonly time: number;
+      readonly task: number | null;
+      readonly cause: "cancel" | "deadline";
+      readonly scope: string;
+    }
+  | { readonly type: "group-error"; readonly time: number; readonly task: number; readonly group: string; readonly error: string }
+  /** The program ended: every run() settled and the module finished evaluating. */
+  | { readonly type: "done"; readonly time: number; readonly ok: boolean };
+
+/** Run worker → page: events are batched, one message per animation-frame-sized slice of time. */
+export interface RunMessage {
+  readonly events: readonly RunEvent[];
+}

@@ -1,0 +1,120 @@
+/**
+ * The playground task view's model (playground/src/timeline-model.ts): run events folded into
+ * one row per task, in tree order, with marks and a log in words; and its time axis.
+ */
+import type { RunEvent } from "../../playground/src/protocol";
+import { formatMs, niceSpan } from "../../playground/src/task-view";
+import { TimelineModel, scopeLabel } from "../../playground/src/timeline-model";
+
+function fold(events: RunEvent[]): TimelineModel {
+  const model = new TimelineModel();
+  for (const event of events) model.apply(event);
+  return model;
+}
+
+const spawn = (time: number, task: number, name: string, parent: number | null): RunEvent => ({ type: "spawned", time, task, name, parent });
+const start = (time: number, task: number): RunEvent => ({ type: "started", time, task });
+
+describe("TimelineModel", () => {
+  test("rows come in tree order, children in spawn order, with their depth and tree guides", () => {
+    const model = fold([
+      spawn(0, 1, "main", null),
+      start(0, 1),
+      spawn(1, 2, "a", 1),
+      spawn(1, 3, "b", 1),
+      spawn(2, 4, "a.1", 2),
+      spawn(2, 5, "a.2", 2),
+      spawn(3, 6, "b.1", 3),
+    ]);
+    expect(model.placed().map((p) => [p.row.name, p.depth, p.guides, p.last])).toEqual([
+      ["main", 0, [], true],
+      ["a", 1, [], false],
+      ["a.1", 2, [true], false], // "a" has a sibling below: its line continues
+      ["a.2", 2, [true], true],
+      ["b", 1, [], true],
+      ["b.1", 2, [false], true],
+    ]);
+  });
+
+  test("a task's bar runs from its start to its end, and its outcome and error are kept", () => {
+    const model = fold([
+      spawn(0, 1, "main", null),
+      start(0, 1),
+      spawn(5, 2, "child", 1),
+      start(6, 2),
+      { type: "finished", time: 20, task: 2, outcome: "failed", error: "Error: boom\n  1. detail" },
+    ]);
+    const child = model.tasks.get(2)!;
+    expect(child).toMatchObject({ spawned: 5, started: 6, ended: 20, outcome: "failed", error: "Error: boom\n  1. detail" });
+    expect(child.marks).toEqual([{ time: 20, kind: "error", text: "child raised Error: boom" }]);
+    expect(model.tasks.get(1)!.ended).toBeUndefined();
+    expect(model.lastTime).toBe(20);
+  });
+
+  test("cancellations and deadlines are marked on the scope's task and explained in the log", () => {
+    const model = fold([
+      spawn(0, 1, "main", null),
+      spawn(1, 2, "worker", 1),
+      { type: "scope-cancelled", time: 50, task: 1, cause: "deadline", scope: "<moveOnAfter#4 active cancelled deadline=50.0>" },
+      { type: "scope-cancelled", time: 60, task: 2, cause: "cancel", scope: "<task#7 active cancelled>" },
+      { type: "scope-cancelled", time: 70, task: 1, cause: "cancel", scope: "<CancelScope#9 active cancelled>" },
+      { type: "scope-cancelled", time: 80, task: null, cause: "cancel", scope: "<CancelScope#10 new cancelled>" },
+      { type: "finished", time: 61, task: 2, outcome: "cancelled", error: "Cancelled: Cancelled by cancel scope 7: cancelled" },
+    ]);
+    expect(model.tasks.get(1)!.marks.map((m) => m.kind)).toEqual(["deadline", "cancel"]);
+    expect(model.tasks.get(2)!.marks.map((m) => m.kind)).toEqual(["cancel"]);
+    expect(model.log.map((entry) => entry.text)).toEqual([
+      "the deadline of moveOnAfter#4 in task main passed: every checkpoint inside it now raises Cancelled",
+      "task worker was cancelled through its handle",
+      "CancelScope#9 in task main was cancelled: every checkpoint inside it now raises Cancelled",
+      "CancelScope#10 was cancelled: every checkpoint inside it now raises Cancelled",
+      "worker ended by cancellation (Cancelled: Cancelled by cancel scope 7: cancelled)",
+    ]);
+  });
+
+  test("a group's first error says it cancels the group; later ones join the same ExceptionGroup", () => {
+    const model = fold([
+      spawn(0, 1, "main", null),
+      { type: "group-error", time: 10, task: 1, group: "<TaskGroup#3 active>", error: "Error: one" },
+      { type: "group-error", time: 11, task: 1, group: "<TaskGroup#3 active cancelled>", error: "Error: two" },
+    ]);
+    expect(model.log.map((entry) => entry.text)).toEqual([
+      "TaskGroup#3 in task main recorded Error: one: it cancels its other tasks and will raise an ExceptionGroup",
+      "TaskGroup#3 in task main recorded Error: two (into the same ExceptionGroup)",
+    ]);
+    expect(model.tasks.get(1)!.marks.map((m) => m.kind)).toEqual(["error", "error"]);
+  });
+
+  test("stopping ends the timeline at the stop time, once", () => {
+    const model = fold([spawn(0, 1, "spinner", null), start(0, 1)]);
+    model.stop(120);
+    model.stop(500);
+    expect(model).toMatchObject({ stopped: true, endTime: 120 });
+    expect(model.log.at(-1)).toEqual({ time: 120, kind: "end", text: "stopped: the run's worker was terminated" });
+  });
+
+  test("the end of a run is logged, with or without an uncaught error", () => {
+    expect(fold([{ type: "done", time: 9, ok: true }]).log).toEqual([{ time: 9, kind: "end", text: "the program ended" }]);
+    expect(fold([{ type: "done", time: 9, ok: false }]).log[0]!.text).toBe("the program ended with an uncaught error");
+  });
+});
+
+describe("scopeLabel", () => {
+  test("takes the name and id from a scope's toString()", () => {
+    expect(scopeLabel("<moveOnAfter#4 active cancelled deadline=152.3>")).toBe("moveOnAfter#4");
+    expect(scopeLabel("<TaskGroup#2 active>")).toBe("TaskGroup#2");
+    expect(scopeLabel("something else")).toBe("something else");
+  });
+});
+
+describe("the time axis", () => {
+  test("spans a round length at or above the run's length, with round quarters", () => {
+    expect([0, 9, 10, 11, 209, 250, 309, 413, 999, 1001].map(niceSpan)).toEqual([10, 10, 10, 12, 240, 300, 400, 500, 1000, 1200]);
+    for (const ms of [7, 55, 130, 2600, 47_000]) {
+      const quarter = niceSpan(ms) / 4;
+      expect(quarter).toBeGreaterThanOrEqual(ms / 4);
+      expect(Number.isInteger(quarter * 10)).toBe(true);
+    }
+    expect([0, 2.5, 12.4, 999.6, 1250, 12_500].map(formatMs)).toEqual(["0 ms", "2.5 ms", "12 ms", "1000 ms", "1.25 s", "12.5 s"]);
+  });
+});
