@@ -1,5 +1,5 @@
 // A tour of anyio-ts's structured concurrency, in the callback form (no transformer needed).
-// Run it with `npm start`.
+// Run it with `npm run example`.
 import {
   TimeoutError,
   createTaskGroup,
