@@ -24,7 +24,9 @@
  * native build gets a pending 1e9 ms timer there instead (an inert disposable otherwise).
  *
  * Figures: each round times every (row, build) pair once (GC before each sample when run with
- * --expose-gc), alternating which build goes first, after WARMUP untimed rounds. The table gives
+ * --expose-gc), alternating which build goes first, after WARMUP untimed rounds. Meanwhile one
+ * task of each build stays suspended in the background (`background` in await-bodies.ts), as in
+ * any program with other tasks alive. The table gives
  * the median ns per await over ROUNDS rounds, the ratio of the medians, and the median of the
  * per-round ratios.
  */
@@ -39,6 +41,7 @@ import { createRewriter } from "../transformer/typescript/rewrite";
 type Open = () => Disposable;
 type Body = (n: number, open: Open) => Promise<void>;
 type Bodies = Record<"primitive" | "nested" | "nested10" | "foreignResolved" | "foreignImmediate", Body>;
+type BodiesModule = Bodies & { background(open: Open, until: Promise<void>): Promise<void> };
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -91,10 +94,10 @@ function compile(structured: boolean): string {
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-await-bench-"));
-function load(name: string, code: string): Bodies {
+function load(name: string, code: string): BodiesModule {
   const file = path.join(tmp, `${name}.js`);
   fs.writeFileSync(file, code);
-  return require(file) as Bodies;
+  return require(file) as BodiesModule;
 }
 const structuredBodies = load("structured", compile(true));
 const nativeBodies = load("native", compile(false));
@@ -165,6 +168,19 @@ async function sampleStructured(row: Row): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  // Other tasks alive during the samples, in both builds (see `background` in await-bodies.ts).
+  let release!: () => void;
+  const until = new Promise<void>((resolve) => (release = resolve));
+  const backgrounds = [anyio.run(structuredBodies.background, openDeadline, until), nativeBodies.background(openTimer, until)];
+  try {
+    await measure();
+  } finally {
+    release();
+    await Promise.all(backgrounds);
+  }
+}
+
+async function measure(): Promise<void> {
   const only = process.env.AWAIT_ONLY;
   if (only !== undefined) {
     // Profiling aid: run one body only (structured, or native with AWAIT_NATIVE=1), AWAIT_SAMPLES

@@ -6,15 +6,8 @@
 import "./platform/node/context-carrier";
 
 export * from "./public";
-export {
-  toNodeReadable,
-  toNodeWritable,
-  toNodeDuplex,
-  fromNodeReadable,
-  fromNodeWritable,
-  fromNodeDuplex,
-  NodeReadableReceiveStream,
-  NodeWritableSendStream,
-  NodeDuplexByteStream,
-} from "./platform/node/streams";
+// `export *`, not a list of names: CommonJS output would precede a named re-export with
+// `exports.x = void 0` and then redefine it as an accessor, which turns the exports object every
+// user imports into a slow dictionary (platform/node/streams.ts exports just these public names).
+export * from "./platform/node/streams";
 export type { NodeStreamAdapterOptions, FromNodeReadableOptions } from "./platform/node/streams";

@@ -23,26 +23,32 @@
 // No context carrier here: `anyio-ts/rt` must load in browsers. The Node entry point
 // (`anyio-ts`) installs AsyncLocalStorage, and plain callbacks only exist where it is imported.
 import type { CancelScope } from "./core/cancel-scope";
-import type { Frame } from "./core/context";
-import type { TaskGroup } from "./core/task-group";
+import * as cancelScope from "./core/cancel-scope";
+import * as clock from "./core/clock";
 import * as compiled from "./core/compiled";
+import * as context from "./core/context";
+import type { TaskGroup } from "./core/task-group";
+import * as validate from "./core/validate";
+import * as waiter from "./core/waiter";
 
-export {
-  Frame,
-  currentFrame,
-  enterFrame,
-  leaveFrame,
-  callInFrame,
-  isStructured,
-  tagPrimitive,
-  installContextCarrier,
-} from "./core/context";
+// Every name is exported as a constant, never re-exported: CommonJS output turns
+// `export { x } from` into an accessor per name, which (after the `exports.x = void 0` that
+// precedes it) turns this module's exports object into a slow dictionary. Compiled code reads
+// `__rt.<hook>` several times per await; measured, the dictionary and the accessors cost more
+// than half of the overhead of a nested structured call.
+export const Frame = context.Frame;
+export type Frame = context.Frame;
 export type { ContextCarrier } from "./core/context";
-export { Waiter } from "./core/waiter";
-// The hooks compiled code calls (see runtime/core/compiled.ts for the contract). They are
-// exported as constants, not re-exported: CommonJS output turns `export { x } from` into a getter
-// per name, and compiled code reads `__rt.<hook>` several times per await (measured: about a
-// third of the overhead of a nested structured call).
+export const currentFrame = context.currentFrame;
+export const enterFrame = context.enterFrame;
+export const leaveFrame = context.leaveFrame;
+export const callInFrame = context.callInFrame;
+export const isStructured = context.isStructured;
+export const tagPrimitive = context.tagPrimitive;
+export const installContextCarrier = context.installContextCarrier;
+export const Waiter = waiter.Waiter;
+export type Waiter<T = void> = waiter.Waiter<T>;
+// The hooks compiled code calls (see runtime/core/compiled.ts for the contract).
 export const enter = compiled.enter;
 export const enterLeaf = compiled.enterLeaf;
 export const enterGenerator = compiled.enterGenerator;
@@ -61,10 +67,16 @@ export const block = compiled.block;
 export const markStructured = compiled.markStructured;
 export const markMethods = compiled.markMethods;
 export type { Ctx, Block } from "./core/compiled";
-export { requireFrame, currentClock } from "./core/cancel-scope";
-export { yieldMacrotask, Timers, realClock } from "./core/clock";
+export const requireFrame = cancelScope.requireFrame;
+export const currentClock = cancelScope.currentClock;
+export const yieldMacrotask = clock.yieldMacrotask;
+export const Timers = clock.Timers;
+export type Timers = clock.Timers;
+export const realClock = clock.realClock;
 export type { Clock, TimerEntry } from "./core/clock";
-export { checkDelay, checkInstant, checkFunction } from "./core/validate";
+export const checkDelay = validate.checkDelay;
+export const checkInstant = validate.checkInstant;
+export const checkFunction = validate.checkFunction;
 
 /** Enters `scope` in `frame`'s task; returns the frame of the scope's block. */
 export function enterScope(frame: Frame, scope: CancelScope): Frame {
