@@ -54,4 +54,4 @@ function buildPlayground(outDir, { stdio = "pipe" } = {}) {
   }
 }
 
-module.exports = { buildPlayground, isBuildStale };
+module.exports = { buildPlayground, isBuildStale, newestMtime };

@@ -63,20 +63,8 @@ const builtEntry = path.join(root, "dist", "runtime", "index.js");
 const sourceDirs = ["runtime", "transformer"];
 const configFiles = ["tsconfig.json", "tsconfig.build.json"];
 
-function newestMtime(target) {
-  let stat;
-  try {
-    stat = fs.statSync(target);
-  } catch {
-    return 0;
-  }
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs; // a deleted file changes its directory's mtime
-  for (const entry of fs.readdirSync(target)) {
-    newest = Math.max(newest, newestMtime(path.join(target, entry)));
-  }
-  return newest;
-}
+// The newest modification time below a path (the playground's build uses the same test).
+const { newestMtime } = require("../playground/build.cjs");
 
 function isPackageBuildStale() {
   if (!fs.existsSync(builtEntry)) return true;

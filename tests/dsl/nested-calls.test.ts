@@ -209,24 +209,17 @@ describe("returning a promise without awaiting it", () => {
     return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
   }
 
-  test("a function that never awaits and returns a foreign promise: the caller's await stays cancellable", async () => {
-    async function get() {
-      return pending<string>();
-    }
-    const scope = moveOnAfter(10);
-    await run(async () => {
-      using _ = scope;
-      await get();
-      throw new Error("not reached");
-    });
-    expect(scope.cancelledCaught).toBe(true);
-  });
-
-  test("a function that returns a foreign promise after its own awaits: the caller's await stays cancellable", async () => {
-    async function get() {
-      await sleep(1);
-      return pending<string>();
-    }
+  async function returnsAtOnce() {
+    return pending<string>();
+  }
+  async function returnsAfterAwaiting() {
+    await sleep(1);
+    return pending<string>();
+  }
+  test.each([
+    ["never awaits", returnsAtOnce],
+    ["returns after its own awaits", returnsAfterAwaiting],
+  ])("a function that %s and returns a foreign promise: the caller's await stays cancellable", async (_, get) => {
     const scope = moveOnAfter(10);
     await run(async () => {
       using _ = scope;

@@ -569,7 +569,6 @@ class Rewriter {
    * decorators do belong to it).
    */
   private suspends(body: Node): boolean {
-    const keys = this.t.VISITOR_KEYS;
     const visit = (node: Node): boolean => {
       switch (node.type) {
         case "AwaitExpression":
@@ -591,16 +590,7 @@ class Rewriter {
           return computed || (node.type !== "ObjectMethod" && (node.decorators ?? []).some(visit));
         }
       }
-      for (const key of keys[node.type] ?? []) {
-        if (TYPE_KEYS.has(key)) continue;
-        const child = (node as Open)[key];
-        if (Array.isArray(child)) {
-          for (const item of child) if (item != null && typeof item === "object" && visit(item as Node)) return true;
-        } else if (child != null && typeof child === "object" && visit(child as Node)) {
-          return true;
-        }
-      }
-      return false;
+      return this.someChild(node, visit);
     };
     return visit(body);
   }
@@ -608,20 +598,10 @@ class Rewriter {
   /** Whether a function body returns a direct call (`return g(a)`; its callee may be compiled). */
   private returnsDirectCall(body: Node): boolean {
     if (body.type !== "BlockStatement") return this.isDirectCall(body);
-    const keys = this.t.VISITOR_KEYS;
     const visit = (node: Node): boolean => {
       if (node.type === "ReturnStatement") return node.argument != null && this.isDirectCall(node.argument);
       if (this.t.isFunction(node) || this.t.isClass(node)) return false;
-      for (const key of keys[node.type] ?? []) {
-        if (TYPE_KEYS.has(key)) continue;
-        const child = (node as Open)[key];
-        if (Array.isArray(child)) {
-          for (const item of child) if (item != null && typeof item === "object" && visit(item as Node)) return true;
-        } else if (child != null && typeof child === "object" && visit(child as Node)) {
-          return true;
-        }
-      }
-      return false;
+      return this.someChild(node, visit);
     };
     return visit(body);
   }
@@ -793,6 +773,20 @@ class Rewriter {
     return out;
   }
 
+  /** Whether `test` holds for a child of `node` (type-only children are skipped). */
+  private someChild(node: Node, test: (child: Node) => boolean): boolean {
+    for (const key of this.t.VISITOR_KEYS[node.type] ?? []) {
+      if (TYPE_KEYS.has(key)) continue;
+      const child = (node as Open)[key];
+      if (Array.isArray(child)) {
+        for (const item of child) if (item != null && typeof item === "object" && test(item as Node)) return true;
+      } else if (child != null && typeof child === "object" && test(child as Node)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Skips parentheses and type-only wrappers (`as`, `satisfies`, `!`, `<T>x`). */
   private skipOuter(node: Node): Node {
     while (OUTER.has(node.type)) node = (node as BabelTypes.TSAsExpression).expression;
@@ -847,7 +841,6 @@ class Rewriter {
     const call = this.skipOuter(expression);
     if (call.type !== "CallExpression" && call.type !== "OptionalCallExpression") return false;
     if (call.callee.type === "Import") return false;
-    const keys = this.t.VISITOR_KEYS;
     const runsCode = (node: Node, parent: Node | undefined): boolean => {
       switch (node.type) {
         case "CallExpression":
@@ -866,15 +859,7 @@ class Rewriter {
         case "FunctionExpression":
           return false;
       }
-      for (const key of keys[node.type] ?? []) {
-        const child = (node as Open)[key];
-        if (Array.isArray(child)) {
-          for (const item of child) if (item != null && runsCode(item as Node, node)) return true;
-        } else if (child != null && typeof child === "object" && runsCode(child as Node, node)) {
-          return true;
-        }
-      }
-      return false;
+      return this.someChild(node, (child) => runsCode(child, node));
     };
     return !runsCode(call.callee, call) && !call.arguments.some((argument) => runsCode(argument, call));
   }

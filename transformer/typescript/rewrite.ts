@@ -247,15 +247,8 @@ class Rewriter {
 
   private visit(node: TS.Node): TS.VisitResult<TS.Node | undefined> {
     const { ts } = this;
+    if (this.isFunctionLike(node)) return this.visitFunction(node);
     switch (node.kind) {
-      case ts.SyntaxKind.FunctionDeclaration:
-      case ts.SyntaxKind.FunctionExpression:
-      case ts.SyntaxKind.ArrowFunction:
-      case ts.SyntaxKind.MethodDeclaration:
-      case ts.SyntaxKind.GetAccessor:
-      case ts.SyntaxKind.SetAccessor:
-      case ts.SyntaxKind.Constructor:
-        return this.visitFunction(node as FunctionLike);
       case ts.SyntaxKind.ClassStaticBlockDeclaration:
       case ts.SyntaxKind.PropertyDeclaration:
         return this.across(undefined, () => ts.visitEachChild(node, this.visitor, this.context));
@@ -293,6 +286,22 @@ class Rewriter {
         break;
     }
     return ts.visitEachChild(node, this.visitor, this.context);
+  }
+
+  /** Functions, methods, accessors and constructors: the boundaries the rewrite stops at. */
+  private isFunctionLike(node: TS.Node): node is FunctionLike {
+    const { ts } = this;
+    switch (node.kind) {
+      case ts.SyntaxKind.FunctionDeclaration:
+      case ts.SyntaxKind.FunctionExpression:
+      case ts.SyntaxKind.ArrowFunction:
+      case ts.SyntaxKind.MethodDeclaration:
+      case ts.SyntaxKind.GetAccessor:
+      case ts.SyntaxKind.SetAccessor:
+      case ts.SyntaxKind.Constructor:
+        return true;
+    }
+    return false;
   }
 
   private across<T>(fn: FunctionState | undefined, body: () => T, mode: Mode = this.mode): T {
@@ -562,6 +571,10 @@ class Rewriter {
   private suspends(body: TS.ConciseBody): boolean {
     const { ts } = this;
     const visit = (node: TS.Node): boolean => {
+      if (this.isFunctionLike(node)) {
+        const name = (node as { name?: TS.Node }).name;
+        return (name !== undefined && ts.isComputedPropertyName(name) && visit(name)) || (node.modifiers?.some(visit) ?? false);
+      }
       switch (node.kind) {
         case ts.SyntaxKind.AwaitExpression:
           return true;
@@ -571,17 +584,6 @@ class Rewriter {
         case ts.SyntaxKind.VariableDeclarationList:
           if (((node as TS.VariableDeclarationList).flags & ts.NodeFlags.Using) !== 0) return true;
           break;
-        case ts.SyntaxKind.FunctionDeclaration:
-        case ts.SyntaxKind.FunctionExpression:
-        case ts.SyntaxKind.ArrowFunction:
-        case ts.SyntaxKind.MethodDeclaration:
-        case ts.SyntaxKind.GetAccessor:
-        case ts.SyntaxKind.SetAccessor:
-        case ts.SyntaxKind.Constructor: {
-          const fn = node as FunctionLike;
-          const name = (fn as { name?: TS.Node }).name;
-          return (name !== undefined && ts.isComputedPropertyName(name) && visit(name)) || (fn.modifiers?.some(visit) ?? false);
-        }
       }
       return ts.forEachChild(node, (child) => (visit(child) ? true : undefined)) === true;
     };
