@@ -19,6 +19,7 @@
 import * as path from "node:path";
 import type * as TS from "typescript";
 import { resolveOptions } from "../core/options";
+import { runtimeModuleSpecifier } from "../core/runtime-module";
 import { createRewriter } from "./rewrite";
 
 export {
@@ -82,17 +83,9 @@ export function jestFactory(
   });
 }
 
-/**
- * A `runtimeModule` relative to the project root (`./…`, `../…`) becomes, in each file, the path
- * from that file's directory; any other specifier is used as it is.
- */
-function runtimeModuleFor(root: string, runtimeModule: string): ((fileName: string) => string) | undefined {
-  if (!/^\.\.?\//.test(runtimeModule)) return undefined;
-  const target = path.resolve(root, runtimeModule);
-  return (fileName) => {
-    const relative = path.relative(path.dirname(path.resolve(root, fileName)), target).replace(/\\/g, "/");
-    return /^\.\.?\//.test(relative) ? relative : `./${relative}`;
-  };
+/** The specifier each compiled file imports the hooks from (see core/runtime-module.ts). */
+function runtimeModuleFor(root: string, runtimeModule: string): (fileName: string) => string {
+  return (fileName) => runtimeModuleSpecifier(root, runtimeModule, fileName);
 }
 
 function projectRoot(program: TS.Program | undefined): string {
