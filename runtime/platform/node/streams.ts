@@ -580,13 +580,28 @@ export function toNodeReadable<T>(receiveStream: ReceiveSide<T>, options: NodeSt
   return new Readable({
     ...settings,
     read: reading(receiveStream, frame, settings.objectMode),
-    destroy(error, callback) {
-      receiveStream.aclose().then(
-        () => callback(error),
-        () => callback(error),
-      );
-    },
+    destroy: closingOnDestroy(receiveStream),
   });
+}
+
+/** `final` for a Node stream over ours: runs `finish` in the adapter's task, then tells Node how it went. */
+function finishingWith(frame: ReturnType<typeof captureFrame>, finish: () => Promise<void>) {
+  return (callback: (error?: Error | null) => void): void => {
+    callIn(frame, finish).then(
+      () => callback(),
+      (error) => callback(error as Error),
+    );
+  };
+}
+
+/** `destroy` for a Node stream over ours: closes our stream, and passes Node's error on whatever the close did. */
+function closingOnDestroy(stream: { aclose(): Promise<void> }) {
+  return (error: Error | null, callback: (error?: Error | null) => void): void => {
+    stream.aclose().then(
+      () => callback(error),
+      () => callback(error),
+    );
+  };
 }
 
 /** `_write` for a Node stream over our send stream: one send per chunk, acknowledged when it returns. */
@@ -623,18 +638,8 @@ export function toNodeWritable<T>(sendStream: SendSide<T>, options: NodeStreamAd
   return new Writable({
     ...settings,
     write: writing(sendStream, frame, settings.objectMode),
-    final(callback) {
-      callIn(frame, () => sendStream.aclose()).then(
-        () => callback(),
-        (error) => callback(error as Error),
-      );
-    },
-    destroy(error, callback) {
-      sendStream.aclose().then(
-        () => callback(error),
-        () => callback(error),
-      );
-    },
+    final: finishingWith(frame, () => sendStream.aclose()),
+    destroy: closingOnDestroy(sendStream),
   });
 }
 
@@ -664,17 +669,7 @@ export function toNodeDuplex(
     allowHalfOpen: true,
     read: reading(byteStream, frame, settings.objectMode),
     write: writing(byteStream, frame, settings.objectMode),
-    final(callback) {
-      callIn(frame, () => byteStream.sendEof()).then(
-        () => callback(),
-        (error) => callback(error as Error),
-      );
-    },
-    destroy(error, callback) {
-      byteStream.aclose().then(
-        () => callback(error),
-        () => callback(error),
-      );
-    },
+    final: finishingWith(frame, () => byteStream.sendEof()),
+    destroy: closingOnDestroy(byteStream),
   });
 }
