@@ -28,6 +28,7 @@
  */
 import type { types as BabelTypes } from "@babel/core";
 import { classifyDirective, mayContainDirective, suggestDirective } from "../core/directive";
+import { RewriteState, type FunctionState, type Mode } from "../core/rewrite-state";
 import { messages, type MessageKind, type Severity } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
 import { PROMISE_COMBINATORS, SCOPE_FACTORIES, mayUseScope } from "../core/rules";
@@ -85,17 +86,6 @@ export function rewriteProgram(program: BabelTypes.Program, host: RewriteHost): 
   return { changed, diagnostics: rewriter.diagnostics };
 }
 
-type Mode = "structured" | "unstructured" | "none";
-
-/** The structured async function whose body is being visited (undefined across function boundaries). */
-interface FunctionState {
-  readonly generator: boolean;
-  /** Never suspends (no `await`, `for await` or `using`): compiled without an invocation ctx. */
-  readonly leaf: boolean;
-  /** How many cancel-scope / task-group `using` blocks enclose the visited node. */
-  scopeDepth: number;
-}
-
 type FunctionLike =
   | BabelTypes.FunctionDeclaration
   | BabelTypes.FunctionExpression
@@ -140,31 +130,21 @@ const OUTER: ReadonlySet<string> = new Set([
   "TSTypeAssertion",
 ]);
 
-class Rewriter {
+class Rewriter extends RewriteState {
   readonly diagnostics: BabelDiagnostic[] = [];
   private readonly t: T;
-  private mode: Mode;
-  private fn: FunctionState | undefined;
   private usedRuntime = false;
   /** Structured async function declarations and methods (original nodes), for marking. */
   private readonly structured = new Set<Node>();
   /** The nodes being visited, outermost first (the visited node last). */
   private readonly ancestors: Node[] = [];
-  private readonly rtName: string;
-  private readonly ctxName: string;
-  private readonly blockName: string;
-  private readonly errorName: string;
 
   constructor(
     private readonly host: RewriteHost,
     included: boolean,
   ) {
+    super(host.code, included);
     this.t = host.types;
-    this.mode = included ? "structured" : "none";
-    this.rtName = this.freeName("__rt");
-    this.ctxName = this.freeName("$c");
-    this.blockName = this.freeName("$u");
-    this.errorName = this.freeName("$e");
   }
 
   run(program: BabelTypes.Program): boolean {
@@ -179,16 +159,6 @@ class Rewriter {
   }
 
   // --- Names and helpers ------------------------------------------------------------------------
-
-  /** `base`, or `base_1`, `base_2`... whichever identifier the file does not mention. */
-  private freeName(base: string): string {
-    const escaped = base.replace(/\$/g, "\\$");
-    for (let i = 0; ; i++) {
-      const name = i === 0 ? base : `${base}_${i}`;
-      const pattern = new RegExp(`(?<![\\w$])${i === 0 ? escaped : `${escaped}_${i}`}(?![\\w$])`);
-      if (!pattern.test(this.host.code)) return name;
-    }
-  }
 
   private rt(hook: string): BabelTypes.MemberExpression {
     this.usedRuntime = true;
@@ -341,19 +311,6 @@ class Rewriter {
       else if (child != null && typeof child === "object") open[key] = this.visitNode(child as Node);
     }
     return node;
-  }
-
-  private across<R>(fn: FunctionState | undefined, body: () => R, mode: Mode = this.mode): R {
-    const savedFn = this.fn;
-    const savedMode = this.mode;
-    this.fn = fn;
-    this.mode = mode;
-    try {
-      return body();
-    } finally {
-      this.fn = savedFn;
-      this.mode = savedMode;
-    }
   }
 
   /** Visits a node in a single-node slot: several statements become a block. */

@@ -23,6 +23,7 @@
  */
 import type * as TS from "typescript";
 import { classifyDirective, mayContainDirective, suggestDirective } from "../core/directive";
+import { RewriteState, type FunctionState, type Mode } from "../core/rewrite-state";
 import { messages, type MessageKind } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
 import { PROMISE_COMBINATORS, SCOPE_FACTORIES, mayUseScope } from "../core/rules";
@@ -57,17 +58,6 @@ export function createRewriter(host: RewriteHost): TS.TransformerFactory<TS.Sour
   };
 }
 
-type Mode = "structured" | "unstructured" | "none";
-
-/** The structured async function whose body is being visited (undefined across function boundaries). */
-interface FunctionState {
-  readonly generator: boolean;
-  /** Never suspends (no `await`, `for await` or `using`): compiled without an invocation ctx. */
-  readonly leaf: boolean;
-  /** How many cancel-scope / task-group `using` blocks enclose the visited node. */
-  scopeDepth: number;
-}
-
 type FunctionLike =
   | TS.FunctionDeclaration
   | TS.FunctionExpression
@@ -77,19 +67,13 @@ type FunctionLike =
   | TS.SetAccessorDeclaration
   | TS.ConstructorDeclaration;
 
-class Rewriter {
+class Rewriter extends RewriteState {
   readonly diagnostics: TS.Diagnostic[] = [];
   private readonly ts: typeof TS;
   private readonly f: TS.NodeFactory;
-  private mode: Mode;
-  private fn: FunctionState | undefined;
   private usedRuntime = false;
   /** Structured async function declarations and methods (original nodes), for marking. */
   private readonly structured = new Set<TS.Node>();
-  private readonly rtName: string;
-  private readonly ctxName: string;
-  private readonly blockName: string;
-  private readonly errorName: string;
 
   constructor(
     private readonly host: RewriteHost,
@@ -97,13 +81,9 @@ class Rewriter {
     private readonly file: TS.SourceFile,
     included: boolean,
   ) {
+    super(file.text, included);
     this.ts = host.ts;
     this.f = context.factory;
-    this.mode = included ? "structured" : "none";
-    this.rtName = this.freeName("__rt");
-    this.ctxName = this.freeName("$c");
-    this.blockName = this.freeName("$u");
-    this.errorName = this.freeName("$e");
   }
 
   run(): TS.SourceFile {
@@ -119,16 +99,6 @@ class Rewriter {
   }
 
   // --- Names and helpers ------------------------------------------------------------------------
-
-  /** `base`, or `base_1`, `base_2`... whichever identifier the file does not mention. */
-  private freeName(base: string): string {
-    const escaped = base.replace(/\$/g, "\\$");
-    for (let i = 0; ; i++) {
-      const name = i === 0 ? base : `${base}_${i}`;
-      const pattern = new RegExp(`(?<![\\w$])${i === 0 ? escaped : `${escaped}_${i}`}(?![\\w$])`);
-      if (!pattern.test(this.file.text)) return name;
-    }
-  }
 
   private rt(hook: string): TS.Expression {
     this.usedRuntime = true;
@@ -302,19 +272,6 @@ class Rewriter {
         return true;
     }
     return false;
-  }
-
-  private across<T>(fn: FunctionState | undefined, body: () => T, mode: Mode = this.mode): T {
-    const savedFn = this.fn;
-    const savedMode = this.mode;
-    this.fn = fn;
-    this.mode = mode;
-    try {
-      return body();
-    } finally {
-      this.fn = savedFn;
-      this.mode = savedMode;
-    }
   }
 
   private visitNode<T extends TS.Node>(node: T): T;
