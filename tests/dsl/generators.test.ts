@@ -2,6 +2,7 @@
 // Async generators and `for await` in structured code: the generator keeps the frame it was
 // first pulled in, each loop step is a checkpoint, and cancellation closes the iterator.
 import { Cancelled, CancelScope, getCurrentTask, moveOnAfter, run, sleep } from "anyio-ts";
+import { currentFrame } from "anyio-ts/rt";
 import "./no-frame-leaks";
 
 function foreign<T>(value: T, ms: number): Promise<T> {
@@ -44,6 +45,36 @@ describe("async generators", () => {
       log.push((await it.next()).done);
     });
     expect(log).toEqual(["inner", "inner got x", true]);
+  });
+
+  test("break and continue with a label out of for await keep the task where they land", async () => {
+    async function* numbers(values: number[]) {
+      for (const value of values) {
+        await foreign(null, 1);
+        yield value;
+      }
+    }
+    // Reads the frame directly: getCurrentTask() could also find it through AsyncLocalStorage.
+    const task = () => currentFrame()?.task.name ?? "no frame";
+    const seen: string[] = [];
+    await run(async function scanner() {
+      outer: for (const source of [[1, 0, 2], [3, -1, 4], [5]]) {
+        seen.push(`start ${task()}`);
+        for await (const value of numbers(source)) {
+          if (value === 0) continue outer;
+          if (value < 0) break outer;
+          seen.push(String(value));
+        }
+      }
+      seen.push(`after ${task()}`);
+      block: {
+        for await (const value of numbers([7, 8])) {
+          if (value === 7) break block;
+        }
+      }
+      seen.push(`after block ${task()}`);
+    });
+    expect(seen).toEqual(["start scanner", "1", "start scanner", "3", "after scanner", "after block scanner"]);
   });
 
   test("breaking out of for await closes the generator and runs its finally", async () => {

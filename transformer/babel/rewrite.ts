@@ -868,15 +868,37 @@ class Rewriter extends RewriteState {
   }
 
   /** A label on a `for await` must stay on the loop (for `continue label`). */
+  /**
+   * A label on a `for await` must stay on the loop (for `continue label`). A labelled statement
+   * that contains a `for await` can be left from inside it (`break label`, `continue label`)
+   * after the loop's `return()` ended the segment:
+   *   label: for (...) { __rt.reenter($c); body }  __rt.reenter($c);
+   */
   private visitLabeled(node: BabelTypes.LabeledStatement): Node | Node[] {
+    const { t } = this;
+    const isForAwait = node.body.type === "ForOfStatement" && node.body.await;
+    const leftFromInside = !this.fn!.leaf && !isForAwait && this.containsForAwait(node.body);
     const visited = this.visit(node.body);
-    if (!Array.isArray(visited)) {
-      node.body = visited as Statement;
-      return node;
+    if (Array.isArray(visited)) {
+      const [loop, ...rest] = visited as Statement[];
+      node.body = loop!;
+      return [node, ...rest];
     }
-    const [loop, ...rest] = visited as Statement[];
-    node.body = loop!;
-    return [node, ...rest];
+    node.body = visited as Statement;
+    if (!leftFromInside) return node;
+    if (t.isLoop(node.body)) {
+      const loop = node.body;
+      if (loop.body.type === "BlockStatement") loop.body.body.unshift(this.hookStatement("reenter"));
+      else loop.body = t.blockStatement([this.hookStatement("reenter"), loop.body]);
+    }
+    return [node, this.hookStatement("reenter")];
+  }
+
+  /** Whether a `for await` of this function is inside `node`. */
+  private containsForAwait(node: Node): boolean {
+    if (this.t.isFunction(node) || this.t.isClass(node)) return false;
+    if (node.type === "ForOfStatement" && node.await) return true;
+    return this.someChild(node, (child) => this.containsForAwait(child));
   }
 
   /** `catch` and `finally` blocks start with `__rt.reenter($c)`: a rejected await skipped resume. */

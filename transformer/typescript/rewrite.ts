@@ -824,13 +824,49 @@ class Rewriter extends RewriteState {
     return [f.updateForOfStatement(node, node.awaitModifier, initializer, iterable, newBody), this.hookStatement("reenter")];
   }
 
-  /** A label on a `for await` must stay on the loop (for `continue label`). */
+  /**
+   * A label on a `for await` must stay on the loop (for `continue label`). A labelled statement
+   * that contains a `for await` can be left from inside it (`break label`, `continue label`)
+   * after the loop's `return()` ended the segment:
+   *   label: for (...) { __rt.reenter($c); body }  __rt.reenter($c);
+   */
   private visitLabeled(node: TS.LabeledStatement): TS.VisitResult<TS.Node> {
     const { ts, f } = this;
     const visited = this.visit(node.statement) as TS.Node | TS.Node[];
-    if (!Array.isArray(visited)) return f.updateLabeledStatement(node, node.label, visited as TS.Statement);
-    const [loop, ...rest] = visited as TS.Statement[];
-    return [f.updateLabeledStatement(node, node.label, loop!), ...rest];
+    if (Array.isArray(visited)) {
+      const [loop, ...rest] = visited as TS.Statement[];
+      return [f.updateLabeledStatement(node, node.label, loop!), ...rest];
+    }
+    let statement = visited as TS.Statement;
+    if (this.fn!.leaf || !this.containsForAwait(node.statement)) return f.updateLabeledStatement(node, node.label, statement);
+    if (ts.isIterationStatement(statement, false)) statement = this.withReenterInBody(statement);
+    return [f.updateLabeledStatement(node, node.label, statement), this.hookStatement("reenter")];
+  }
+
+  /** Whether a `for await` of this function is inside `node`. */
+  private containsForAwait(node: TS.Node): boolean {
+    const { ts } = this;
+    const visit = (child: TS.Node): boolean => {
+      if (this.isFunctionLike(child) || ts.isClassLike(child)) return false;
+      if (ts.isForOfStatement(child) && child.awaitModifier !== undefined) return true;
+      return ts.forEachChild(child, (grandchild) => (visit(grandchild) ? true : undefined)) === true;
+    };
+    return visit(node);
+  }
+
+  /** The loop with `__rt.reenter($c)` first in its body (where `continue label` lands). */
+  private withReenterInBody(loop: TS.IterationStatement): TS.IterationStatement {
+    const { ts, f } = this;
+    const body = loop.statement;
+    const reenter = this.hookStatement("reenter");
+    const newBody = ts.isBlock(body)
+      ? f.updateBlock(body, ts.setTextRange(f.createNodeArray([reenter, ...body.statements]), body.statements))
+      : f.createBlock([reenter, body], true);
+    if (ts.isForStatement(loop)) return f.updateForStatement(loop, loop.initializer, loop.condition, loop.incrementor, newBody);
+    if (ts.isForOfStatement(loop)) return f.updateForOfStatement(loop, loop.awaitModifier, loop.initializer, loop.expression, newBody);
+    if (ts.isForInStatement(loop)) return f.updateForInStatement(loop, loop.initializer, loop.expression, newBody);
+    if (ts.isWhileStatement(loop)) return f.updateWhileStatement(loop, loop.expression, newBody);
+    return f.updateDoStatement(loop as TS.DoStatement, newBody, (loop as TS.DoStatement).expression);
   }
 
   /** `catch` and `finally` blocks start with `__rt.reenter($c)`: a rejected await skipped resume. */
