@@ -8,7 +8,8 @@
  *   `exit($c)` ends it. `enterLeaf()` starts a compiled function that never suspends (no
  *   `await`, `for await` or `using` in its body): it needs no invocation state.
  * - `ret` / `retCall` (`retLeaf` in a leaf) wrap `return value` where the value may be a
- *   promise, so a returned foreign promise stays cancellable. `suspend` / `suspendCall` / `pre` / `resume` wrap every await, `reenter`
+ *   promise, so a returned foreign promise stays cancellable; `yielded` / `yieldedCall` do the
+ *   same for `yield value` and an async generator's `return value`. `suspend` / `suspendCall` / `pre` / `resume` wrap every await, `reenter`
  *   starts every `catch` and `finally` block, `leave` precedes every `yield`.
  * - `block($c)` holds the resources of a block with `using` / `await using`: cancel scopes and
  *   task groups are entered, and exited with the block's exception.
@@ -62,6 +63,8 @@ export const leave = compiled.leave;
 export const ret = compiled.ret;
 export const retCall = compiled.retCall;
 export const retLeaf = compiled.retLeaf;
+export const yielded = compiled.yielded;
+export const yieldedCall = compiled.yieldedCall;
 export const forAwait = compiled.forAwait;
 export const block = compiled.block;
 export const markStructured = compiled.markStructured;

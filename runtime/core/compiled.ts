@@ -214,6 +214,16 @@ export function retCall<T>(c: Ctx, value: T): T | Promise<unknown> {
 }
 
 /**
+ * Wraps the operand of `yield` (and of `return` in an async generator) when it may be a promise:
+ * the engine awaits it before the consumer sees the value, so a foreign promise is raced there,
+ * as a returned one is ({@link ret}).
+ */
+export const yielded: typeof ret = ret;
+
+/** `yield g(a)` when the call was direct: a compiled callee's promise is yielded as it is. */
+export const yieldedCall: typeof retCall = retCall;
+
+/**
  * `return value` in a function compiled with {@link enterLeaf}: it runs in its caller's
  * segment, so when it returns a foreign promise it simply tells a compiled caller to race the
  * function's promise, as it would race any foreign one.

@@ -47,6 +47,47 @@ describe("async generators", () => {
     expect(log).toEqual(["inner", "inner got x", true]);
   });
 
+  test("yielding or returning a foreign promise that never settles stays cancellable", async () => {
+    function pending<T>(): Promise<T> {
+      return new Promise<T>(() => {});
+    }
+    async function* yields() {
+      yield 1;
+      yield pending<number>();
+    }
+    async function* returns() {
+      yield 1;
+      return pending<number>();
+    }
+    const log: string[] = [];
+    await run(async () => {
+      for (const [name, make] of [["yield", yields], ["return", returns]] as const) {
+        const scope = moveOnAfter(10);
+        {
+          using _ = scope;
+          for await (const value of make()) log.push(`${name} ${value}`);
+        }
+        log.push(`${name}: ${scope.cancelledCaught ? "cancelled" : "not cancelled"}`);
+      }
+    });
+    expect(log).toEqual(["yield 1", "yield: cancelled", "return 1", "return: cancelled"]);
+  });
+
+  test("a yielded or returned promise's value reaches the consumer when nothing is cancelled", async () => {
+    async function* values() {
+      yield foreign("yielded", 1);
+      return foreign("returned", 1);
+    }
+    const results = await run(async () => {
+      const generator = values();
+      return [await generator.next(), await generator.next()];
+    });
+    expect(results).toEqual([
+      { value: "yielded", done: false },
+      { value: "returned", done: true },
+    ]);
+  });
+
   test("break and continue with a label out of for await keep the task where they land", async () => {
     async function* numbers(values: number[]) {
       for (const value of values) {

@@ -570,15 +570,24 @@ class Rewriter extends RewriteState {
    * unless `x` cannot be a promise (a literal, arithmetic, an await...).
    */
   private returned(expression: Expression): Expression {
+    return this.handedOut(expression, this.fn!.leaf ? ["retLeaf"] : ["ret", "retCall"]);
+  }
+
+  /**
+   * An operand the function hands out unawaited (`return x`, `yield x`), when it may be a
+   * promise: `[hook]($c, x)`, or `[callHook]($c, (__rt.pre($c), g(a)))` for a direct call; a
+   * leaf has no `$c` and one hook for both.
+   */
+  private handedOut(expression: Expression, [hook, callHook]: [string, string?]): Expression {
     const { t } = this;
     const direct = this.isDirectCall(expression);
     const possible = this.mayBePromise(expression);
     const operand = this.visitNode(expression);
     if (!possible) return operand;
     let wrapped: Expression;
-    if (this.fn!.leaf) wrapped = this.call("retLeaf", [operand]);
-    else if (direct) wrapped = this.call("retCall", [this.ctx(), t.sequenceExpression([this.call("pre", [this.ctx()]), operand])]);
-    else wrapped = this.call("ret", [this.ctx(), operand]);
+    if (callHook === undefined) wrapped = this.call(hook, [operand]);
+    else if (direct) wrapped = this.call(callHook, [this.ctx(), t.sequenceExpression([this.call("pre", [this.ctx()]), operand])]);
+    else wrapped = this.call(hook, [this.ctx(), operand]);
     return this.at(wrapped, expression);
   }
 
@@ -828,7 +837,13 @@ class Rewriter extends RewriteState {
   private visitYield(node: BabelTypes.YieldExpression): Node {
     if (!this.fn!.generator) return this.visitChildren(node);
     if (this.fn!.scopeDepth > 0) this.report(node, messages.yieldInScope);
-    const operand = node.argument == null ? undefined : this.visitNode(node.argument);
+    // `yield*` delegates to an iterable; `yield x` awaits x first, so x is handed out.
+    const operand =
+      node.argument == null
+        ? undefined
+        : node.delegate
+          ? this.visitNode(node.argument)
+          : this.handedOut(node.argument, ["yielded", "yieldedCall"]);
     node.argument = this.call("leave", operand === undefined ? [this.ctx()] : [this.ctx(), operand]);
     return this.at(this.call("resume", [this.ctx(), node]), node);
   }
@@ -839,7 +854,7 @@ class Rewriter extends RewriteState {
    */
   private visitGeneratorReturn(node: BabelTypes.ReturnStatement): Node {
     const argument = node.argument!;
-    const operand = this.visitNode(argument);
+    const operand = this.handedOut(argument, ["yielded", "yieldedCall"]);
     node.argument = this.at(this.call("leave", [this.ctx(), operand]), argument);
     return node;
   }

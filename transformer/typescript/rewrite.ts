@@ -566,13 +566,22 @@ class Rewriter extends RewriteState {
    * unless `x` cannot be a promise (a literal, arithmetic, an await...).
    */
   private returned(expression: TS.Expression): TS.Expression {
+    return this.handedOut(expression, this.fn!.leaf ? ["retLeaf"] : ["ret", "retCall"]);
+  }
+
+  /**
+   * An operand the function hands out unawaited (`return x`, `yield x`), when it may be a
+   * promise: `[hook]($c, x)`, or `[callHook]($c, (__rt.pre($c), g(a)))` for a direct call; a
+   * leaf has no `$c` and one hook for both.
+   */
+  private handedOut(expression: TS.Expression, [hook, callHook]: [string, string?]): TS.Expression {
     const { ts, f } = this;
     const operand = this.visitNode(expression);
     if (!this.mayBePromise(expression)) return operand;
     let wrapped: TS.Expression;
-    if (this.fn!.leaf) wrapped = this.call("retLeaf", [operand]);
-    else if (this.isDirectCall(expression)) wrapped = this.call("retCall", [this.ctx(), f.createComma(this.call("pre", [this.ctx()]), operand)]);
-    else wrapped = this.call("ret", [this.ctx(), operand]);
+    if (callHook === undefined) wrapped = this.call(hook, [operand]);
+    else if (this.isDirectCall(expression)) wrapped = this.call(callHook, [this.ctx(), f.createComma(this.call("pre", [this.ctx()]), operand)]);
+    else wrapped = this.call(hook, [this.ctx(), operand]);
     return ts.setTextRange(wrapped, expression);
   }
 
@@ -788,7 +797,13 @@ class Rewriter extends RewriteState {
     const { ts, f } = this;
     if (!this.fn!.generator) return ts.visitEachChild(node, this.visitor, this.context);
     if (this.fn!.scopeDepth > 0) this.report(node, messages.yieldInScope);
-    const operand = this.visitNode(node.expression);
+    // `yield*` delegates to an iterable; `yield x` awaits x first, so x is handed out.
+    const operand =
+      node.expression === undefined
+        ? undefined
+        : node.asteriskToken !== undefined
+          ? this.visitNode(node.expression)
+          : this.handedOut(node.expression, ["yielded", "yieldedCall"]);
     const left = this.call("leave", operand === undefined ? [this.ctx()] : [this.ctx(), operand]);
     const yielded = f.updateYieldExpression(node, node.asteriskToken, left);
     return ts.setOriginalNode(ts.setTextRange(this.call("resume", [this.ctx(), yielded]), node), node);
@@ -800,7 +815,7 @@ class Rewriter extends RewriteState {
    */
   private visitGeneratorReturn(node: TS.ReturnStatement): TS.Statement {
     const { ts, f } = this;
-    const operand = this.visitNode(node.expression!);
+    const operand = this.handedOut(node.expression!, ["yielded", "yieldedCall"]);
     const left = ts.setTextRange(this.call("leave", [this.ctx(), operand]), node.expression!);
     return f.updateReturnStatement(node, left);
   }
