@@ -28,6 +28,22 @@ describe("compiled code", () => {
     expect(isStructured(arrow)).toBe(true);
     expect(arrow.name).toBe("arrow");
   });
+
+  test("the methods of a class expression are marked, and the class keeps its name", () => {
+    const Service = class {
+      async work() {
+        await sleep(0);
+      }
+      static async create() {
+        await sleep(0);
+      }
+      plain() {}
+    };
+    expect(Service.name).toBe("Service");
+    expect(isStructured(Service.prototype.work)).toBe(true);
+    expect(isStructured(Service.create)).toBe(true);
+    expect(isStructured(Service.prototype.plain)).toBe(false);
+  });
 });
 
 describe("cancelling a foreign await", () => {

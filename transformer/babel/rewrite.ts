@@ -273,6 +273,8 @@ class Rewriter extends RewriteState {
         return this.visitClause(node);
       case "ObjectExpression":
         return this.visitObjectLiteral(node);
+      case "ClassExpression":
+        return this.visitClassExpression(node);
     }
     if (TYPE_ONLY.has(node.type)) return node;
     if (this.fn === undefined) return this.visitChildren(node);
@@ -720,8 +722,27 @@ class Rewriter extends RewriteState {
 
   /** `__rt.markMethods(C.prototype, "m")` / `__rt.markMethods(C, "s")` after a class declaration. */
   private classMarkers(node: BabelTypes.ClassDeclaration): Statement[] {
-    const { t } = this;
     if (node.id == null) return [];
+    const className = node.id.name;
+    return this.methodMarkers(node, () => this.t.identifier(className));
+  }
+
+  /**
+   * A class expression has no name to mark it by afterwards: a static block at the end of its
+   * body marks its methods (`static { __rt.markMethods(this.prototype, "m"); }`), which also
+   * keeps the name the class gets from its position.
+   */
+  private visitClassExpression(node: BabelTypes.ClassExpression): Node {
+    const { t } = this;
+    const visited = this.visitChildren(node);
+    const marks = this.methodMarkers(node, () => t.thisExpression());
+    if (marks.length > 0) visited.body.body.push(t.staticBlock(marks));
+    return visited;
+  }
+
+  /** The `markMethods` calls for a class's structured methods with plain names; `ref` names the class. */
+  private methodMarkers(node: BabelTypes.Class, ref: () => Expression): Statement[] {
+    const { t } = this;
     const own: string[] = [];
     const statics: string[] = [];
     for (const member of node.body.body) {
@@ -731,11 +752,10 @@ class Rewriter extends RewriteState {
       (member.static ? statics : own).push(name);
     }
     const out: Statement[] = [];
-    const className = node.id.name;
     const mark = (target: Expression, names: string[]) =>
       out.push(t.expressionStatement(this.call("markMethods", [target, ...names.map((n) => t.stringLiteral(n))])));
-    if (own.length > 0) mark(t.memberExpression(t.identifier(className), t.identifier("prototype")), own);
-    if (statics.length > 0) mark(t.identifier(className), statics);
+    if (own.length > 0) mark(t.memberExpression(ref(), t.identifier("prototype")), own);
+    if (statics.length > 0) mark(ref(), statics);
     return out;
   }
 

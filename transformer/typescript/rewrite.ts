@@ -231,6 +231,8 @@ class Rewriter extends RewriteState {
         return this.visitClause(node as TS.CaseOrDefaultClause);
       case ts.SyntaxKind.ObjectLiteralExpression:
         return this.visitObjectLiteral(node as TS.ObjectLiteralExpression);
+      case ts.SyntaxKind.ClassExpression:
+        return this.visitClassExpression(node as TS.ClassExpression);
     }
     if (this.fn === undefined) return ts.visitEachChild(node, this.visitor, this.context);
     switch (node.kind) {
@@ -693,8 +695,27 @@ class Rewriter extends RewriteState {
 
   /** `__rt.markMethods(C.prototype, "m")` / `__rt.markMethods(C, "s")` after a class declaration. */
   private classMarkers(node: TS.ClassDeclaration): TS.Statement[] {
-    const { ts, f } = this;
     if (node.name === undefined) return [];
+    return this.methodMarkers(node, () => this.f.createIdentifier(node.name!.text));
+  }
+
+  /**
+   * A class expression has no name to mark it by afterwards: a static block at the end of its
+   * body marks its methods (`static { __rt.markMethods(this.prototype, "m"); }`), which also
+   * keeps the name the class gets from its position.
+   */
+  private visitClassExpression(node: TS.ClassExpression): TS.ClassExpression {
+    const { ts, f } = this;
+    const visited = ts.visitEachChild(node, this.visitor, this.context);
+    const marks = this.methodMarkers(node, () => f.createThis());
+    if (marks.length === 0) return visited;
+    const block = f.createClassStaticBlockDeclaration(f.createBlock(marks, true));
+    return f.updateClassExpression(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, [...visited.members, block]);
+  }
+
+  /** The `markMethods` calls for a class's structured methods with plain names; `ref` names the class. */
+  private methodMarkers(node: TS.ClassLikeDeclaration, ref: () => TS.Expression): TS.Statement[] {
+    const { ts, f } = this;
     const own: string[] = [];
     const statics: string[] = [];
     for (const member of node.members) {
@@ -706,8 +727,8 @@ class Rewriter extends RewriteState {
     const out: TS.Statement[] = [];
     const mark = (target: TS.Expression, names: string[]) =>
       out.push(f.createExpressionStatement(this.call("markMethods", [target, ...names.map((n) => f.createStringLiteral(n))])));
-    if (own.length > 0) mark(f.createPropertyAccessExpression(f.createIdentifier(node.name.text), "prototype"), own);
-    if (statics.length > 0) mark(f.createIdentifier(node.name.text), statics);
+    if (own.length > 0) mark(f.createPropertyAccessExpression(ref(), "prototype"), own);
+    if (statics.length > 0) mark(ref(), statics);
     return out;
   }
 
