@@ -31,6 +31,7 @@ import * as context from "./core/context";
 import type { TaskGroup } from "./core/task-group";
 import * as validate from "./core/validate";
 import * as waiter from "./core/waiter";
+import * as warnings from "./core/warnings";
 
 // Every name is exported as a constant, never re-exported: CommonJS output turns
 // `export { x } from` into an accessor per name, which (after the `exports.x = void 0` that
@@ -80,6 +81,8 @@ export type { Clock, TimerEntry } from "./core/clock";
 export const checkDelay = validate.checkDelay;
 export const checkInstant = validate.checkInstant;
 export const checkFunction = validate.checkFunction;
+export const describeValue = validate.describeValue;
+export const emitWarning = warnings.emitWarning;
 
 /** Enters `scope` in `frame`'s task; returns the frame of the scope's block. */
 export function enterScope(frame: Frame, scope: CancelScope): Frame {

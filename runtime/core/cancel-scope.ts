@@ -16,7 +16,7 @@ import { currentFrame, callInFrame, Frame, tagPrimitive } from "./context";
 import { realClock, type TimerEntry } from "./clock";
 import { Cancelled, NoCurrentTaskError, TimeoutError } from "./errors";
 import { ExceptionGroup } from "./exception-group";
-import { checkDelay, checkFunction, checkInstant } from "./validate";
+import { checkDelay, checkFunction, checkInstant, describeValue } from "./validate";
 import { installed, scopeCancelled } from "./instruments";
 import type { TaskHandle } from "./task";
 import type { Parked } from "./waiter";
@@ -85,7 +85,7 @@ export class CancelScope {
     this._shield = false;
     if (options === undefined) return;
     if (typeof options !== "object" || options === null) {
-      throw new TypeError(`Expected \`options\` to be an object, got \`${String(options)}\` (${typeof options})`);
+      throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`);
     }
     const { deadline = Infinity, shield = false } = options;
     checkInstant("deadline", deadline);

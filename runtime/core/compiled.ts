@@ -68,9 +68,14 @@ export class Ctx {
   }
 }
 
-function startSegment(c: Ctx): void {
+/** The invocation runs again after a foreign await, whichever way that await ended. */
+function endRace(c: Ctx): void {
   const race = c.race;
   if (race !== undefined && race.parked) race.unpark();
+}
+
+function startSegment(c: Ctx): void {
+  endRace(c);
   c.prevFrame = enterFrame(c.frame);
   c.prevActive = active;
   active = c;
@@ -126,9 +131,7 @@ export function enterGenerator(): Ctx {
 
 /** In the outermost `finally` of a compiled function: ends the last segment and leaves the caller. */
 export function exit(c: Ctx): void {
-  // A rejected await can reach the outermost `finally` without a reenter().
-  const race = c.race;
-  if (race !== undefined && race.parked) race.unpark();
+  endRace(c); // a rejected await can reach the outermost `finally` without a reenter()
   endSegment(c);
   const parent = c.parent;
   if (parent === undefined) return;
@@ -192,7 +195,7 @@ export function suspend<T>(c: Ctx, value: T): T | Promise<unknown> {
  */
 export function ret<T>(c: Ctx, value: T): T | Promise<unknown> {
   const frame = c.base;
-  if (frame === undefined || !isPromise(value) || value === primitiveTag.last) return value;
+  if (frame === undefined || !isForeignPromise(value)) return value;
   const scope = frame.scope;
   if (scope._eff) {
     value.then(undefined, ignore);
@@ -229,7 +232,7 @@ export const yieldedCall: typeof retCall = retCall;
  * function's promise, as it would race any foreign one.
  */
 export function retLeaf<T>(value: T): T {
-  if (active !== undefined && isPromise(value) && value !== primitiveTag.last) active.lastCallee = false;
+  if (active !== undefined && isForeignPromise(value)) active.lastCallee = false;
   return value;
 }
 
@@ -251,6 +254,11 @@ export function suspendCall<T>(c: Ctx, value: T): T | Promise<unknown> {
 }
 
 function ignore(): void {}
+
+/** A promise a runtime operation did not just return: awaiting it needs a race against cancellation. */
+function isForeignPromise(value: unknown): value is Promise<unknown> {
+  return value !== primitiveTag.last && isPromise(value);
+}
 
 /**
  * A native promise, also from another realm (Jest runs tests in a vm context, where promises
@@ -445,7 +453,7 @@ class AsyncSteps {
     const result = this.nextMethod.call(this.it);
     if (c.lastCallee) return leave(c, result); // a compiled generator: cancellable by itself
     endSegment(c);
-    if (frame === undefined || !isPromise(result) || result === primitiveTag.last) return result;
+    if (frame === undefined || !isForeignPromise(result)) return result;
     return race(c, frame, result, this.it);
   }
 

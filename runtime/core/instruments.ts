@@ -18,6 +18,8 @@
 import type { CancelScope } from "./cancel-scope";
 import type { TaskHandle, TaskInfo } from "./task";
 import type { TaskGroup } from "./task-group";
+import { describeValue } from "./validate";
+import { emitWarning } from "./warnings";
 
 /** How a task ended: its function returned, raised an error, or ended by cancellation only. */
 export type TaskOutcome = "returned" | "failed" | "cancelled";
@@ -86,7 +88,7 @@ export const installed: { list: readonly Instrument[] } = { list: NONE };
  */
 export function addInstrument(instrument: Instrument): void {
   if (typeof instrument !== "object" || instrument === null) {
-    throw new TypeError(`Expected \`instrument\` to be an object, got \`${String(instrument)}\` (${typeof instrument})`);
+    throw new TypeError(`Expected \`instrument\` to be an object, got ${describeValue(instrument)}`);
   }
   if (installed.list.includes(instrument)) return;
   installed.list = Object.freeze([...installed.list, instrument]);
@@ -118,7 +120,7 @@ function dispatch<K extends HookName>(hook: K, args: Parameters<NonNullable<Inst
       fn.apply(instrument, args);
     } catch (error) {
       removeInstrument(instrument);
-      warn(`an instrument's ${hook} hook raised and the instrument was removed: ${describe(error)}`);
+      emitWarning("RuntimeWarning", `an instrument's ${hook} hook raised and the instrument was removed: ${describe(error)}`);
     }
   }
 }
@@ -154,8 +156,3 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-function warn(message: string): void {
-  const host = (globalThis as { process?: { emitWarning?: (message: string, options: object) => void } }).process;
-  if (typeof host?.emitWarning === "function") host.emitWarning(message, { type: "RuntimeWarning" });
-  else console.warn(`RuntimeWarning: ${message}`);
-}

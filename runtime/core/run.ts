@@ -6,7 +6,7 @@ import type { Clock } from "./clock";
 import { callInFrame, currentFrame } from "./context";
 import { Runner } from "./runner";
 import { TaskHandle } from "./task";
-import { checkFunction } from "./validate";
+import { checkFunction, describeValue } from "./validate";
 
 /** Options of {@link runWith}. */
 export interface RunOptions {
@@ -69,14 +69,14 @@ export function runWith<T, A extends unknown[]>(
 ): Promise<T> {
   if (typeof options !== "object" || options === null) {
     return Promise.reject(
-      new TypeError(`Expected \`options\` to be an object, got \`${String(options)}\` (${typeof options})`),
+      new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`),
     );
   }
   const { clock } = options;
   if (clock !== undefined && (typeof clock !== "object" || clock === null || typeof clock.now !== "function")) {
     return Promise.reject(
       new TypeError(
-        `Expected \`options.clock\` to be a clock (an object with a now() method) or undefined, got \`${String(clock)}\` (${typeof clock})`,
+        `Expected \`options.clock\` to be a clock (an object with a now() method) or undefined, got ${describeValue(clock)}`,
       ),
     );
   }

@@ -10,7 +10,7 @@ import { Cancelled } from "./errors";
 import { ExceptionGroup } from "./exception-group";
 import { installed, taskGroupError } from "./instruments";
 import { spawnTask, type TaskHandle } from "./task";
-import { checkFunction } from "./validate";
+import { checkFunction, describeValue } from "./validate";
 
 const NEW = 0;
 const ACTIVE = 1;
@@ -274,7 +274,7 @@ export function createTaskGroup(): TaskGroup {
 function checkOptions(method: string, options: unknown): SpawnOptions {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
-      `Expected the first argument of ${method}() to be a function or an options object, got \`${String(options)}\` (${typeof options})`,
+      `Expected the first argument of ${method}() to be a function or an options object, got ${describeValue(options)}`,
     );
   }
   return options as SpawnOptions;

@@ -3,7 +3,8 @@
  * "Expected `name` to be <what>, got `value` (type)".
  */
 
-function describe(value: unknown): string {
+/** A value as validation messages quote it: `` `"text"` (string) ``, `` `NaN` (number) ``. */
+export function describeValue(value: unknown): string {
   return `\`${typeof value === "string" ? JSON.stringify(value) : String(value)}\` (${typeof value})`;
 }
 
@@ -11,20 +12,20 @@ function describe(value: unknown): string {
 export function checkDelay(name: string, value: unknown): asserts value is number | null {
   if (value === null) return;
   if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(`Expected \`${name}\` to be a number of milliseconds or null, got ${describe(value)}`);
+    throw new TypeError(`Expected \`${name}\` to be a number of milliseconds or null, got ${describeValue(value)}`);
   }
 }
 
 /** A point in time on the run's clock: a number that is not NaN (±Infinity allowed). */
 export function checkInstant(name: string, value: unknown): asserts value is number {
   if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(`Expected \`${name}\` to be a number (milliseconds on the currentTime() clock), got ${describe(value)}`);
+    throw new TypeError(`Expected \`${name}\` to be a number (milliseconds on the currentTime() clock), got ${describeValue(value)}`);
   }
 }
 
 /** A function argument. */
 export function checkFunction(name: string, value: unknown): asserts value is (...args: any[]) => unknown {
   if (typeof value !== "function") {
-    throw new TypeError(`Expected \`${name}\` to be a function, got ${describe(value)}`);
+    throw new TypeError(`Expected \`${name}\` to be a function, got ${describeValue(value)}`);
   }
 }
