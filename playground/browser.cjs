@@ -80,4 +80,4 @@ async function launchChromium(options = {}) {
   };
 }
 
-module.exports = { ensureChromium, launchChromium, CHROMIUM_ARGS, HOW_TO_INSTALL };
+module.exports = { ensureChromium, launchChromium };

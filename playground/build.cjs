@@ -27,12 +27,16 @@ function newestMtime(target) {
   return newest;
 }
 
+/** Whether `builtFile` is missing or older than any of `inputs` (paths relative to the repository). */
+function isOlderThanInputs(builtFile, inputs) {
+  if (!fs.existsSync(builtFile)) return true;
+  const built = fs.statSync(builtFile).mtimeMs;
+  return Math.max(...inputs.map((input) => newestMtime(path.join(repo, input)))) > built;
+}
+
 /** Whether `outDir` holds no build, or one older than any of its inputs. */
 function isBuildStale(outDir) {
-  const index = path.join(outDir, "index.html");
-  if (!fs.existsSync(index)) return true;
-  const built = fs.statSync(index).mtimeMs;
-  return Math.max(...INPUTS.map((input) => newestMtime(path.join(repo, input)))) > built;
+  return isOlderThanInputs(path.join(outDir, "index.html"), INPUTS);
 }
 
 /**
@@ -54,4 +58,4 @@ function buildPlayground(outDir, { stdio = "pipe" } = {}) {
   }
 }
 
-module.exports = { buildPlayground, isBuildStale, newestMtime };
+module.exports = { buildPlayground, isBuildStale, isOlderThanInputs };

@@ -60,17 +60,13 @@ async function startPlayground(port, portGiven) {
 // --- The example runner (Node) ---------------------------------------------------------------------
 
 const builtEntry = path.join(root, "dist", "runtime", "index.js");
-const sourceDirs = ["runtime", "transformer"];
-const configFiles = ["tsconfig.json", "tsconfig.build.json"];
-
-// The newest modification time below a path (the playground's build uses the same test).
-const { newestMtime } = require("../playground/build.cjs");
+/** What dist/ is built from, relative to the repository. */
+const PACKAGE_INPUTS = ["runtime", "transformer", "tsconfig.json", "tsconfig.build.json"];
 
 function isPackageBuildStale() {
-  if (!fs.existsSync(builtEntry)) return true;
-  const built = fs.statSync(builtEntry).mtimeMs;
-  const inputs = [...sourceDirs, ...configFiles].map((name) => newestMtime(path.join(root, name)));
-  return Math.max(...inputs) > built;
+  // The same test as the playground's build: the built file against the newest of its inputs.
+  const { isOlderThanInputs } = require("../playground/build.cjs");
+  return isOlderThanInputs(builtEntry, PACKAGE_INPUTS);
 }
 
 function runOrExit(command, args, options = {}) {

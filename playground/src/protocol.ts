@@ -74,7 +74,7 @@ export type RunEvent =
   /** The program ended: every run() settled and the module finished evaluating. */
   | { readonly type: "done"; readonly time: number; readonly ok: boolean };
 
-/** Run worker → page: events are batched, one message per animation-frame-sized slice of time. */
+/** Run worker → page: the run worker posts each event as it happens, one per message (see run-worker.ts). */
 export interface RunMessage {
   readonly events: readonly RunEvent[];
 }

@@ -13,6 +13,7 @@
  * @packageDocumentation
  */
 import fc from "fast-check";
+import { describeValue } from "../rt";
 import {
   DEFAULT_TEST_SETTINGS,
   resolveTestSettings,
@@ -84,7 +85,7 @@ export function structuredProperty(...args: unknown[]): fc.IAsyncPropertyWithHoo
   const predicate = rest.at(-1);
   if (typeof predicate !== "function") {
     throw new TypeError(
-      `Expected the last argument of structuredProperty() to be the predicate (a function), got \`${String(predicate)}\` (${typeof predicate})`,
+      `Expected the last argument of structuredProperty() to be the predicate (a function), got ${describeValue(predicate)}`,
     );
   }
   const arbitraries = rest.slice(0, -1) as fc.Arbitrary<unknown>[];

@@ -13,7 +13,14 @@
  *
  * @packageDocumentation
  */
-import { DEFAULT_TEST_SETTINGS, resolveTestSettings, runTestBody, type StructuredRunOptions, type TestSettings } from "./test-run";
+import { checkFunction, describeValue } from "../core/validate";
+import {
+  DEFAULT_TEST_SETTINGS,
+  resolveTestSettings,
+  runTestBody,
+  type StructuredRunOptions,
+  type TestSettings,
+} from "./test-run";
 
 export { MockClock, currentMockClock } from "./mock-clock";
 export type { MockClockOptions } from "./mock-clock";
@@ -80,25 +87,17 @@ const describeDefaults: TestSettings[] = [];
  */
 export function structuredTest(name: string, fn: () => unknown, options?: StructuredTestOptions): void {
   if (typeof name !== "string") {
-    throw new TypeError(`Expected \`name\` to be a string, got \`${String(name)}\` (${typeof name})`);
+    throw new TypeError(`Expected \`name\` to be a string, got ${describeValue(name)}`);
   }
-  if (typeof fn !== "function") {
-    throw new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
-  }
-  const settings = resolveTestSettings(options, describeDefaults.at(-1) ?? DEFAULT_TEST_SETTINGS);
-  const test = (globalThis as { test?: unknown }).test;
-  if (typeof test !== "function") {
-    throw new Error(
-      "structuredTest() registers a Jest test, but there is no global `test` function: " +
-        "call it from a test file run by Jest",
-    );
-  }
+  checkFunction("fn", fn);
+  const settings = resolveTestSettings(options, innermostDefaults());
+  const test = jestGlobal<GlobalTest>("test", "structuredTest() registers a Jest test");
   const { timeout } = settings;
   const limited = timeout !== null && timeout !== Infinity;
   const body = async (): Promise<void> => {
     await runTestBody(`test "${name}"`, fn, settings);
   };
-  (test as GlobalTest)(name, body, limited ? timeout + JEST_GRACE_MS : undefined);
+  test(name, body, limited ? timeout + JEST_GRACE_MS : undefined);
 }
 
 /**
@@ -121,18 +120,10 @@ export function structuredTest(name: string, fn: () => unknown, options?: Struct
  * ```
  */
 export function structuredDescribe(name: string, fn: () => void, options?: StructuredTestOptions): void {
-  if (typeof fn !== "function") {
-    throw new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
-  }
-  const settings = resolveTestSettings(options, describeDefaults.at(-1) ?? DEFAULT_TEST_SETTINGS);
-  const describe = (globalThis as { describe?: unknown }).describe;
-  if (typeof describe !== "function") {
-    throw new Error(
-      "structuredDescribe() registers a Jest describe block, but there is no global `describe` function: " +
-        "call it from a test file run by Jest",
-    );
-  }
-  (describe as GlobalDescribe)(name, () => {
+  checkFunction("fn", fn);
+  const settings = resolveTestSettings(options, innermostDefaults());
+  const describe = jestGlobal<GlobalDescribe>("describe", "structuredDescribe() registers a Jest describe block");
+  describe(name, () => {
     describeDefaults.push(settings);
     try {
       fn();
@@ -140,4 +131,22 @@ export function structuredDescribe(name: string, fn: () => void, options?: Struc
       describeDefaults.pop();
     }
   });
+}
+
+/** The defaults of the innermost `structuredDescribe` being collected, or the global ones. */
+function innermostDefaults(): TestSettings {
+  return describeDefaults.at(-1) ?? DEFAULT_TEST_SETTINGS;
+}
+
+/**
+ * Jest's global `name` function, looked up when a helper is called (this module never imports
+ * Jest). `purpose` starts the message when there is none.
+ * @throws Error when no such global function exists (not running under Jest).
+ */
+function jestGlobal<F>(name: "test" | "describe", purpose: string): F {
+  const found = (globalThis as Record<string, unknown>)[name];
+  if (typeof found !== "function") {
+    throw new Error(`${purpose}, but there is no global \`${name}\` function: call it from a test file run by Jest`);
+  }
+  return found as F;
 }

@@ -18,7 +18,7 @@
  * (Trio's rule: `waitAllTasksBlocked` takes priority over autojump).
  */
 import type { Clock, ClockDriver, ClockRun } from "../core/clock";
-import { currentClock, requireFrame, yieldMacrotask } from "../rt";
+import { currentClock, describeValue, requireFrame, yieldMacrotask } from "../rt";
 
 /** Options of {@link MockClock}. */
 export interface MockClockOptions {
@@ -82,7 +82,7 @@ export class MockClock implements Clock {
 
   constructor(options: MockClockOptions = {}) {
     if (typeof options !== "object" || options === null) {
-      throw new TypeError(`Expected \`options\` to be an object, got \`${String(options)}\` (${typeof options})`);
+      throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`);
     }
     this.realBase = performance.now();
     const { rate = 0, autojumpThreshold = Infinity } = options;
@@ -324,7 +324,6 @@ class MockClockDriver implements ClockDriver {
 function checkNonNegative(name: string, value: unknown, allowInfinity: boolean): asserts value is number {
   if (typeof value !== "number" || !(value >= 0) || (!allowInfinity && value === Infinity)) {
     const what = allowInfinity ? "a number >= 0" : "a finite number >= 0";
-    const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-    throw new TypeError(`Expected \`${name}\` to be ${what}, got \`${shown}\` (${typeof value})`);
+    throw new TypeError(`Expected \`${name}\` to be ${what}, got ${describeValue(value)}`);
   }
 }

@@ -9,6 +9,7 @@
  */
 import * as dgram from "node:dgram";
 import * as net from "node:net";
+import { describeValue } from "../rt";
 
 /** An IP version: `4` (127.0.0.1) or `6` (::1). */
 export type IpFamily = 4 | 6;
@@ -63,8 +64,7 @@ export function freeUdpPort(family?: IpFamily): Promise<number> {
 
 async function freePort(kind: Kind, family: unknown): Promise<number> {
   if (family !== undefined && family !== 4 && family !== 6) {
-    const shown = typeof family === "string" ? JSON.stringify(family) : String(family);
-    throw new TypeError(`Expected \`family\` to be 4, 6 or undefined, got \`${shown}\` (${typeof family})`);
+    throw new TypeError(`Expected \`family\` to be 4, 6 or undefined, got ${describeValue(family)}`);
   }
   let families: IpFamily[];
   if (family !== undefined) {

@@ -24,7 +24,7 @@ import {
   type Clock,
   type TaskInfo,
 } from "../index";
-import { callInFrame, requireFrame } from "../rt";
+import { callInFrame, describeValue, requireFrame } from "../rt";
 import { readableFailure } from "./failure";
 import { ResourceLeakError, trackResources, type LeakedResource, type TrackedLeak } from "./leaks";
 import { MockClock } from "./mock-clock";
@@ -233,8 +233,4 @@ function clockFor(option: TestClock): Clock | undefined {
 function isTestClock(value: unknown): value is TestClock {
   if (value === "real" || value === "autojump" || value === "manual") return true;
   return typeof value === "object" && value !== null && typeof (value as Clock).now === "function";
-}
-
-function describeValue(value: unknown): string {
-  return `\`${typeof value === "string" ? JSON.stringify(value) : String(value)}\` (${typeof value})`;
 }

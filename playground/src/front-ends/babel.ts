@@ -14,7 +14,7 @@ import presetTypeScript from "@babel/preset-typescript";
 import { resolveOptions } from "../../../transformer/core/options";
 import { rewriteProgram, type BabelDiagnostic } from "../../../transformer/babel/rewrite";
 import type { PlaygroundDiagnostic } from "../protocol";
-import { PROGRAM_FILE, offsetOf, positionOf, sortDiagnostics, type CompileResult } from "./result";
+import { OUTPUT_FILE, PROGRAM_FILE, compileResult, offsetOf, positionOf, type CompileResult } from "./result";
 
 const options = resolveOptions({});
 
@@ -53,15 +53,13 @@ export function compile(source: string): CompileResult {
   } catch (error) {
     return { output: "", runnable: null, diagnostics: [syntaxError(source, error)] };
   }
-  const diagnostics = sortDiagnostics(found.map((d) => toDiagnostic(source, d)));
-  const hasErrors = diagnostics.some((d) => d.severity === "error");
-  return { output, runnable: hasErrors ? null : toCommonJs(output), diagnostics };
+  return compileResult(output, found.map((d) => toDiagnostic(source, d)), toCommonJs);
 }
 
 function toCommonJs(code: string): string {
   return (
     transformSync(code, {
-      filename: PROGRAM_FILE.replace(/\.ts$/, ".js"),
+      filename: OUTPUT_FILE,
       babelrc: false,
       configFile: false,
       sourceType: "module",

@@ -39,7 +39,24 @@ export function offsetOf(text: string, line: number, column: number): number {
   return Math.min(offset + Math.max(column - 1, 0), text.length);
 }
 
+/** The name the ES module output is compiled to CommonJS as (it has no types left). */
+export const OUTPUT_FILE = PROGRAM_FILE.replace(/\.ts$/, ".js");
+
+/**
+ * A front end's result for `output` and its diagnostics: those sorted, and the CommonJS form
+ * (made by `toCommonJs`) only when no diagnostic is an error, since such a program is not run.
+ */
+export function compileResult(
+  output: string,
+  diagnostics: PlaygroundDiagnostic[],
+  toCommonJs: (output: string) => string,
+): CompileResult {
+  const sorted = sortDiagnostics(diagnostics);
+  const hasErrors = sorted.some((d) => d.severity === "error");
+  return { output, runnable: hasErrors ? null : toCommonJs(output), diagnostics: sorted };
+}
+
 /** Diagnostics in source order, errors before warnings at the same place. */
-export function sortDiagnostics(list: PlaygroundDiagnostic[]): PlaygroundDiagnostic[] {
+function sortDiagnostics(list: PlaygroundDiagnostic[]): PlaygroundDiagnostic[] {
   return list.sort((a, b) => a.from - b.from || (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));
 }

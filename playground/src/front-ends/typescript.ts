@@ -11,7 +11,7 @@ import ts from "typescript";
 import { resolveOptions } from "../../../transformer/core/options";
 import { createRewriter } from "../../../transformer/typescript/rewrite";
 import type { PlaygroundDiagnostic } from "../protocol";
-import { PROGRAM_FILE, positionOf, sortDiagnostics, type CompileResult } from "./result";
+import { OUTPUT_FILE, PROGRAM_FILE, compileResult, positionOf, type CompileResult } from "./result";
 
 const options = resolveOptions({});
 
@@ -36,15 +36,14 @@ export function compile(source: string): CompileResult {
     },
     transformers: { before: [rewriter] },
   });
-  const diagnostics = sortDiagnostics([...(esm.diagnostics ?? []), ...reported].map((d) => toDiagnostic(source, d)));
-  const hasErrors = diagnostics.some((d) => d.severity === "error");
-  return { output: esm.outputText, runnable: hasErrors ? null : toCommonJs(esm.outputText), diagnostics };
+  const diagnostics = [...(esm.diagnostics ?? []), ...reported].map((d) => toDiagnostic(source, d));
+  return compileResult(esm.outputText, diagnostics, toCommonJs);
 }
 
 /** The ES module output as CommonJS: only the imports and exports change. */
 function toCommonJs(code: string): string {
   return ts.transpileModule(code, {
-    fileName: PROGRAM_FILE.replace(/\.ts$/, ".js"),
+    fileName: OUTPUT_FILE,
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, allowJs: true },
   }).outputText;
 }
