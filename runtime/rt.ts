@@ -78,9 +78,10 @@ export const Timers = clock.Timers;
 export type Timers = clock.Timers;
 export const realClock = clock.realClock;
 export type { Clock, TimerEntry } from "./core/clock";
-export const checkDelay = validate.checkDelay;
-export const checkInstant = validate.checkInstant;
-export const checkFunction = validate.checkFunction;
+// Assertion functions keep their narrowing only through an explicitly typed binding.
+export const checkDelay: typeof validate.checkDelay = validate.checkDelay;
+export const checkInstant: typeof validate.checkInstant = validate.checkInstant;
+export const checkFunction: typeof validate.checkFunction = validate.checkFunction;
 export const describeValue = validate.describeValue;
 export const emitWarning = warnings.emitWarning;
 

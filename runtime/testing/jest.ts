@@ -13,7 +13,7 @@
  *
  * @packageDocumentation
  */
-import { checkFunction, describeValue } from "../core/validate";
+import { checkFunction, describeValue } from "../rt";
 import {
   DEFAULT_TEST_SETTINGS,
   resolveTestSettings,

@@ -143,6 +143,9 @@ export function createBundlerTransform(options: BundlerPluginOptions = {}): Bund
   // One options object for every file, so Babel instantiates the plugin once. Warnings come back
   // through the result's metadata, so each file's warnings reach the right bundler call.
   const pluginOptions: BabelPluginOptions = { ...transformerOptions, onWarning: onWarning ?? (() => {}) };
+  // The user's `onWarning` already took the warnings; otherwise the bundler reports them.
+  const warningsOf = (diagnostics: readonly Diagnostic[]): Diagnostic[] =>
+    onWarning === undefined ? diagnostics.filter((d) => d.category === "warning") : [];
 
   return {
     filter,
@@ -178,12 +181,12 @@ export function createBundlerTransform(options: BundlerPluginOptions = {}): Bund
         const diagnostics = (error as Partial<AnyioBabelError>).diagnostics;
         if (diagnostics === undefined) throw error;
         return {
-          warnings: onWarning === undefined ? diagnostics.filter((d) => d.category === "warning") : [],
+          warnings: warningsOf(diagnostics),
           errors: diagnostics.filter((d) => d.category === "error"),
         };
       }
       const metadata = (result?.metadata as { anyioTs?: AnyioFileMetadata } | undefined)?.anyioTs;
-      const warnings = onWarning === undefined ? (metadata?.diagnostics ?? []).filter((d) => d.category === "warning") : [];
+      const warnings = warningsOf(metadata?.diagnostics ?? []);
       if (result?.code == null || metadata?.structured !== true) return { warnings, errors: [] };
       return { code: result.code, map: result.map as SourceMapObject, warnings, errors: [] };
     },

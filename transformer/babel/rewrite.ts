@@ -27,7 +27,7 @@
  * touched at all.
  */
 import type { types as BabelTypes } from "@babel/core";
-import { classifyDirective, mayContainDirective, suggestDirective } from "../core/directive";
+import { mayContainDirective } from "../core/directive";
 import { RewriteState, type FunctionState, type Mode } from "../core/rewrite-state";
 import { messages, type MessageKind, type Severity } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
@@ -130,7 +130,7 @@ const OUTER: ReadonlySet<string> = new Set([
   "TSTypeAssertion",
 ]);
 
-class Rewriter extends RewriteState {
+class Rewriter extends RewriteState<Node> {
   readonly diagnostics: BabelDiagnostic[] = [];
   private readonly t: T;
   private usedRuntime = false;
@@ -194,7 +194,7 @@ class Rewriter extends RewriteState {
     return node;
   }
 
-  private report<A extends unknown[]>(node: Node, kind: MessageKind<A>, ...args: A): void {
+  protected report<A extends unknown[]>(node: Node, kind: MessageKind<A>, ...args: A): void {
     if (kind.severity === "warning" && !this.host.options.warnings) return;
     const start = node.loc?.start;
     this.diagnostics.push({
@@ -212,16 +212,7 @@ class Rewriter extends RewriteState {
   /** Reads the directives of a prologue; reports misspellings and directives where they do not apply. */
   private directivesOf(directives: readonly BabelTypes.Directive[] | undefined, applies: boolean): Mode | undefined {
     let mode: Mode | undefined;
-    for (const directive of directives ?? []) {
-      const text = directive.value.value;
-      const kind = classifyDirective(text);
-      if (kind === "misspelled") {
-        this.report(directive, messages.misspelledDirective, text, suggestDirective(text));
-      } else if (kind === "structured" || kind === "unstructured") {
-        if (!applies) this.report(directive, messages.directiveNotAsync, text);
-        mode = kind;
-      }
-    }
+    for (const directive of directives ?? []) mode = this.directiveMode(directive, directive.value.value, applies) ?? mode;
     return mode;
   }
 
@@ -229,10 +220,7 @@ class Rewriter extends RewriteState {
   private checkStray(statement: Statement): void {
     if (statement.type !== "ExpressionStatement" || statement.expression.type !== "StringLiteral") return;
     if ((statement.expression.extra as { parenthesized?: boolean } | undefined)?.parenthesized) return;
-    const text = statement.expression.value;
-    const kind = classifyDirective(text);
-    if (kind === "misspelled") this.report(statement, messages.misspelledDirective, text, suggestDirective(text));
-    else if (kind !== "other") this.report(statement, messages.misplacedDirective, text);
+    this.checkStrayDirective(statement, statement.expression.value);
   }
 
   // --- The visitor ------------------------------------------------------------------------------
@@ -434,12 +422,7 @@ class Rewriter extends RewriteState {
     const inner = this.skipOuter(expression);
     if (inner.type !== "CallExpression" && inner.type !== "NewExpression" && inner.type !== "OptionalCallExpression") return false;
     const callee = this.skipOuter(inner.callee as Expression);
-    const name =
-      callee.type === "Identifier"
-        ? callee.name
-        : (callee.type === "MemberExpression" || callee.type === "OptionalMemberExpression") && !callee.computed && callee.property.type === "Identifier"
-          ? callee.property.name
-          : undefined;
+    const name = callee.type === "Identifier" ? callee.name : this.propertyName(callee);
     return name !== undefined && SCOPE_FACTORIES.has(name);
   }
 
@@ -635,39 +618,30 @@ class Rewriter extends RewriteState {
   private compileBody(node: FunctionLike, state: FunctionState): void {
     const { t } = this;
     const body = node.body;
-    let statements: Statement[];
-    let directives: BabelTypes.Directive[] = [];
+    // A block body keeps its directives, which Babel holds apart from its statements.
+    const statements =
+      body.type === "BlockStatement"
+        ? this.visitStatements(body.body)
+        : [this.at(t.returnStatement(this.returned(body as Expression)), body)];
+    const compiled = state.leaf
+      ? [t.expressionStatement(this.call("enterLeaf", [])), ...statements]
+      : this.guarded(statements, state.generator);
     if (body.type === "BlockStatement") {
-      statements = this.visitStatements(body.body);
-      directives = body.directives;
+      body.body = compiled;
     } else {
-      statements = [this.at(t.returnStatement(this.returned(body as Expression)), body)];
+      const arrow = node as BabelTypes.ArrowFunctionExpression;
+      arrow.body = this.at(t.blockStatement(compiled), body);
+      arrow.expression = false;
     }
-    const generator = state.generator;
-    if (state.leaf) {
-      const leaf = [t.expressionStatement(this.call("enterLeaf", [])), ...statements];
-      if (body.type === "BlockStatement") {
-        body.body = leaf;
-        body.directives = directives;
-      } else {
-        const arrow = node as BabelTypes.ArrowFunctionExpression;
-        arrow.body = this.at(t.blockStatement(leaf), body);
-        arrow.expression = false;
-      }
-      return;
-    }
+  }
+
+  /** `const $c = __rt.enter(); try { statements } finally { __rt.exit($c); }` */
+  private guarded(statements: Statement[], generator: boolean): Statement[] {
+    const { t } = this;
     const enter = t.variableDeclaration("const", [
       t.variableDeclarator(this.ctx(), this.call(generator ? "enterGenerator" : "enter", [])),
     ]);
-    const guarded = t.tryStatement(t.blockStatement(statements), null, t.blockStatement([this.hookStatement("exit")]));
-    if (body.type === "BlockStatement") {
-      body.body = [enter, guarded];
-      body.directives = directives;
-    } else {
-      const arrow = node as BabelTypes.ArrowFunctionExpression;
-      arrow.body = this.at(t.blockStatement([enter, guarded]), body);
-      arrow.expression = false;
-    }
+    return [enter, t.tryStatement(t.blockStatement(statements), null, t.blockStatement([this.hookStatement("exit")]))];
   }
 
   /** The name a function value gets from where it is written (`const f = async () => {}`). */
@@ -682,20 +656,8 @@ class Rewriter extends RewriteState {
       parent = stack[i - 1];
     }
     if (parent === undefined) return undefined;
-    const keyName = (key: Node, computed: boolean): string | undefined => {
-      if (computed) return undefined;
-      switch (key.type) {
-        case "Identifier":
-          return key.name;
-        case "StringLiteral":
-          return key.value;
-        case "NumericLiteral":
-          return String(key.value);
-        case "PrivateName":
-          return `#${key.id.name}`;
-      }
-      return undefined;
-    };
+    const keyName = (key: Node, computed: boolean): string | undefined =>
+      !computed && key.type === "PrivateName" ? `#${key.id.name}` : this.simpleName(key, computed);
     switch (parent.type) {
       case "VariableDeclarator":
         return parent.init === child && parent.id.type === "Identifier" ? parent.id.name : undefined;
@@ -777,6 +739,12 @@ class Rewriter extends RewriteState {
   private skipOuter(node: Node): Node {
     while (OUTER.has(node.type)) node = (node as BabelTypes.TSAsExpression).expression;
     return node;
+  }
+
+  /** `p` of `o.p` / `o?.p`; undefined for any other node, computed access included. */
+  private propertyName(node: Node): string | undefined {
+    if (node.type !== "MemberExpression" && node.type !== "OptionalMemberExpression") return undefined;
+    return !node.computed && node.property.type === "Identifier" ? node.property.name : undefined;
   }
 
   private simpleName(key: Node, computed: boolean): string | undefined {
@@ -890,19 +858,11 @@ class Rewriter extends RewriteState {
     node.left = this.visitNode(node.left);
     const right = node.right;
     const expression = this.visitNode(right);
-    const body = this.visitNode(node.body);
-    const reenter = this.hookStatement("reenter");
-    if (body.type === "BlockStatement") {
-      body.body.unshift(reenter);
-      node.body = body;
-    } else {
-      node.body = t.blockStatement([reenter, body]);
-    }
+    node.body = this.withReenter(this.visitNode(node.body));
     node.right = this.at(this.call("forAwait", [this.ctx(), expression]), right);
     return [node, this.hookStatement("reenter")];
   }
 
-  /** A label on a `for await` must stay on the loop (for `continue label`). */
   /**
    * A label on a `for await` must stay on the loop (for `continue label`). A labelled statement
    * that contains a `for await` can be left from inside it (`break label`, `continue label`)
@@ -921,12 +881,16 @@ class Rewriter extends RewriteState {
     }
     node.body = visited as Statement;
     if (!leftFromInside) return node;
-    if (t.isLoop(node.body)) {
-      const loop = node.body;
-      if (loop.body.type === "BlockStatement") loop.body.body.unshift(this.hookStatement("reenter"));
-      else loop.body = t.blockStatement([this.hookStatement("reenter"), loop.body]);
-    }
+    if (t.isLoop(node.body)) node.body.body = this.withReenter(node.body.body);
     return [node, this.hookStatement("reenter")];
+  }
+
+  /** `body` as a block that starts with `__rt.reenter($c)` (a block gets it in place). */
+  private withReenter(body: Statement): BabelTypes.BlockStatement {
+    const reenter = this.hookStatement("reenter");
+    if (body.type !== "BlockStatement") return this.t.blockStatement([reenter, body]);
+    body.body.unshift(reenter);
+    return body;
   }
 
   /** Whether a `for await` of this function is inside `node`. */
@@ -946,15 +910,13 @@ class Rewriter extends RewriteState {
       this.ancestors.push(clause);
       try {
         if (clause.param != null) clause.param = this.visitNode(clause.param);
-        clause.body = this.visitNode(clause.body);
-        clause.body.body.unshift(this.hookStatement("reenter"));
+        clause.body = this.withReenter(this.visitNode(clause.body));
       } finally {
         this.ancestors.pop();
       }
     }
     if (node.finalizer != null) {
-      node.finalizer = this.visitNode(node.finalizer);
-      node.finalizer.body.unshift(this.hookStatement("reenter"));
+      node.finalizer = this.withReenter(this.visitNode(node.finalizer));
     }
     return node;
   }
@@ -972,12 +934,7 @@ class Rewriter extends RewriteState {
     const overCalls =
       inner.type === "ArrayExpression"
         ? inner.elements.some((element) => element != null && isCall(this.skipOuter(element)))
-        : isCall(inner) &&
-          ((inner as BabelTypes.CallExpression).callee.type === "MemberExpression" ||
-            (inner as BabelTypes.CallExpression).callee.type === "OptionalMemberExpression") &&
-          !((inner as BabelTypes.CallExpression).callee as BabelTypes.MemberExpression).computed &&
-          ((inner as BabelTypes.CallExpression).callee as BabelTypes.MemberExpression).property.type === "Identifier" &&
-          (((inner as BabelTypes.CallExpression).callee as BabelTypes.MemberExpression).property as BabelTypes.Identifier).name === "map";
+        : isCall(inner) && this.propertyName((inner as BabelTypes.CallExpression).callee) === "map";
     if (overCalls) this.report(callee, messages.promiseCombinator, callee.property.name);
   }
 }

@@ -3,6 +3,8 @@
  * visited is structured, and which structured async function (if any) owns it. The AST work
  * differs per front end; these rules do not.
  */
+import { classifyDirective, suggestDirective } from "./directive";
+import { messages, type MessageKind } from "./messages";
 
 /** What the visited code is: structured, opted out with "use unstructured", or neither. */
 export type Mode = "structured" | "unstructured" | "none";
@@ -16,8 +18,11 @@ export interface FunctionState {
   scopeDepth: number;
 }
 
-/** The visitor's position: the current mode and function, saved and restored at each boundary. */
-export abstract class RewriteState {
+/**
+ * The visitor's position: the current mode and function, saved and restored at each boundary.
+ * `N` is the front end's syntax node type, which diagnostics point at.
+ */
+export abstract class RewriteState<N> {
   protected mode: Mode;
   protected fn: FunctionState | undefined;
   // The names the rewrite introduces, chosen so they collide with nothing the file mentions.
@@ -51,10 +56,31 @@ export abstract class RewriteState {
       this.mode = savedMode;
     }
   }
+
+  /** Records a diagnostic at `node` (a warning only when the `warnings` option is on). */
+  protected abstract report<A extends unknown[]>(node: N, kind: MessageKind<A>, ...args: A): void;
+
+  /**
+   * The mode one directive of a prologue sets, if any; reports a misspelling, and a real
+   * directive where it does not apply (`applies`: the prologue is a file's or an async function's).
+   */
+  protected directiveMode(node: N, text: string, applies: boolean): Mode | undefined {
+    const kind = classifyDirective(text);
+    if (kind === "misspelled") this.report(node, messages.misspelledDirective, text, suggestDirective(text));
+    else if (kind !== "other" && !applies) this.report(node, messages.directiveNotAsync, text);
+    return kind === "structured" || kind === "unstructured" ? kind : undefined;
+  }
+
+  /** Reports a directive, or a near miss of one, written as a string statement outside a prologue, where it does nothing. */
+  protected checkStrayDirective(node: N, text: string): void {
+    const kind = classifyDirective(text);
+    if (kind === "misspelled") this.report(node, messages.misspelledDirective, text, suggestDirective(text));
+    else if (kind !== "other") this.report(node, messages.misplacedDirective, text);
+  }
 }
 
 /** `base`, or `base_1`, `base_2`... whichever identifier `text` does not mention. */
-export function freeName(text: string, base: string): string {
+function freeName(text: string, base: string): string {
   const escaped = base.replace(/\$/g, "\\$");
   for (let i = 0; ; i++) {
     const name = i === 0 ? base : `${base}_${i}`;

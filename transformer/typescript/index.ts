@@ -18,9 +18,9 @@
  */
 import * as path from "node:path";
 import type * as TS from "typescript";
-import { resolveOptions } from "../core/options";
+import { resolveOptions, type ResolvedOptions } from "../core/options";
 import { runtimeModuleSpecifier } from "../core/runtime-module";
-import { createRewriter } from "./rewrite";
+import { createRewriter, type RewriteHost } from "./rewrite";
 
 export {
   STRUCTURED_DIRECTIVE,
@@ -53,14 +53,8 @@ export default function anyioTransformer(
   const ts: typeof TS = extras?.ts ?? (require("typescript") as typeof TS);
   const root = projectRoot(program);
   const addDiagnostic = extras?.addDiagnostic;
-  const options = resolveOptions(config);
-  return createRewriter({
-    ts,
-    options,
-    relativePath: (fileName) => path.relative(root, fileName),
-    runtimeModuleFor: runtimeModuleFor(root, options.runtimeModule),
-    report: addDiagnostic !== undefined ? (diagnostics) => diagnostics.forEach((d) => addDiagnostic(d)) : throwOnErrors(ts),
-  });
+  const report = addDiagnostic !== undefined ? (diagnostics: TS.Diagnostic[]) => diagnostics.forEach((d) => addDiagnostic(d)) : throwOnErrors(ts);
+  return rewriterAt(ts, root, resolveOptions(config), report);
 }
 
 /**
@@ -73,19 +67,23 @@ export function jestFactory(
 ): TS.TransformerFactory<TS.SourceFile> {
   const ts: typeof TS = tsCompiler?.configSet?.compilerModule ?? (require("typescript") as typeof TS);
   const root = tsCompiler?.configSet?.rootDir ?? process.cwd();
-  const resolved = resolveOptions(options);
-  return createRewriter({
-    ts,
-    options: resolved,
-    relativePath: (fileName) => path.relative(root, fileName),
-    runtimeModuleFor: runtimeModuleFor(root, resolved.runtimeModule),
-    report: throwOnErrors(ts),
-  });
+  return rewriterAt(ts, root, resolveOptions(options), throwOnErrors(ts));
 }
 
-/** The specifier each compiled file imports the hooks from (see core/runtime-module.ts). */
-function runtimeModuleFor(root: string, runtimeModule: string): (fileName: string) => string {
-  return (fileName) => runtimeModuleSpecifier(root, runtimeModule, fileName);
+/** The rewriter for a project rooted at `root`: `include` globs and a relative `runtimeModule` resolve from it. */
+function rewriterAt(
+  ts: typeof TS,
+  root: string,
+  options: ResolvedOptions,
+  report: RewriteHost["report"],
+): TS.TransformerFactory<TS.SourceFile> {
+  return createRewriter({
+    ts,
+    options,
+    relativePath: (fileName) => path.relative(root, fileName),
+    runtimeModuleFor: (fileName) => runtimeModuleSpecifier(root, options.runtimeModule, fileName),
+    report,
+  });
 }
 
 function projectRoot(program: TS.Program | undefined): string {

@@ -22,7 +22,7 @@
  * exactly as it would without the plugin; a file with nothing structured is returned as is.
  */
 import type * as TS from "typescript";
-import { classifyDirective, mayContainDirective, suggestDirective } from "../core/directive";
+import { mayContainDirective } from "../core/directive";
 import { RewriteState, type FunctionState, type Mode } from "../core/rewrite-state";
 import { messages, type MessageKind } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
@@ -67,7 +67,7 @@ type FunctionLike =
   | TS.SetAccessorDeclaration
   | TS.ConstructorDeclaration;
 
-class Rewriter extends RewriteState {
+class Rewriter extends RewriteState<TS.Node> {
   readonly diagnostics: TS.Diagnostic[] = [];
   private readonly ts: typeof TS;
   private readonly f: TS.NodeFactory;
@@ -159,7 +159,7 @@ class Rewriter extends RewriteState {
     return false;
   }
 
-  private report<A extends unknown[]>(node: TS.Node, kind: MessageKind<A>, ...args: A): void {
+  protected report<A extends unknown[]>(node: TS.Node, kind: MessageKind<A>, ...args: A): void {
     if (kind.severity === "warning" && !this.host.options.warnings) return;
     const start = node.getStart(this.file);
     this.diagnostics.push({
@@ -190,25 +190,14 @@ class Rewriter extends RewriteState {
     let mode: Mode | undefined;
     for (let i = 0; i < count; i++) {
       const statement = statements[i] as TS.ExpressionStatement & { expression: TS.StringLiteral };
-      const text = statement.expression.text;
-      const kind = classifyDirective(text);
-      if (kind === "misspelled") {
-        this.report(statement, messages.misspelledDirective, text, suggestDirective(text));
-      } else if (kind === "structured" || kind === "unstructured") {
-        if (!applies) this.report(statement, messages.directiveNotAsync, text);
-        mode = kind;
-      }
+      mode = this.directiveMode(statement, statement.expression.text, applies) ?? mode;
     }
     return mode;
   }
 
   /** A string statement outside a prologue: a directive there does nothing. */
   private checkStray(statement: TS.Statement): void {
-    if (!this.isStringStatement(statement)) return;
-    const text = statement.expression.text;
-    const kind = classifyDirective(text);
-    if (kind === "misspelled") this.report(statement, messages.misspelledDirective, text, suggestDirective(text));
-    else if (kind !== "other") this.report(statement, messages.misplacedDirective, text);
+    if (this.isStringStatement(statement)) this.checkStrayDirective(statement, statement.expression.text);
   }
 
   // --- The visitor ------------------------------------------------------------------------------
@@ -544,7 +533,7 @@ class Rewriter extends RewriteState {
           if (((node as TS.VariableDeclarationList).flags & ts.NodeFlags.Using) !== 0) return true;
           break;
       }
-      return ts.forEachChild(node, (child) => (visit(child) ? true : undefined)) === true;
+      return this.someChild(node, visit);
     };
     return visit(body);
   }
@@ -556,7 +545,7 @@ class Rewriter extends RewriteState {
     const visit = (node: TS.Node): boolean => {
       if (ts.isReturnStatement(node)) return node.expression !== undefined && this.isDirectCall(node.expression);
       if (ts.isFunctionLike(node) || ts.isClassLike(node)) return false;
-      return ts.forEachChild(node, (child) => (visit(child) ? true : undefined)) === true;
+      return this.someChild(node, visit);
     };
     return visit(body);
   }
@@ -646,11 +635,16 @@ class Rewriter extends RewriteState {
     } else {
       statements = [ts.setTextRange(f.createReturnStatement(this.returned(body)), body)];
     }
-    if (state.leaf) {
-      const block = f.createBlock([...kept, f.createExpressionStatement(this.call("enterLeaf", [])), ...statements], true);
-      return ts.isBlock(body) ? ts.setOriginalNode(ts.setTextRange(block, body), body) : ts.setTextRange(block, body);
-    }
-    const generator = state.generator;
+    const compiled = state.leaf
+      ? [f.createExpressionStatement(this.call("enterLeaf", [])), ...statements]
+      : this.guarded(statements, state.generator);
+    const block = f.createBlock([...kept, ...compiled], true);
+    return ts.isBlock(body) ? ts.setOriginalNode(ts.setTextRange(block, body), body) : ts.setTextRange(block, body);
+  }
+
+  /** `const $c = __rt.enter(); try { statements } finally { __rt.exit($c); }` */
+  private guarded(statements: TS.Statement[], generator: boolean): TS.Statement[] {
+    const { ts, f } = this;
     const enter = f.createVariableStatement(
       undefined,
       f.createVariableDeclarationList(
@@ -663,8 +657,7 @@ class Rewriter extends RewriteState {
       undefined,
       f.createBlock([this.hookStatement("exit")], true),
     );
-    const block = f.createBlock([...kept, enter, guarded], true);
-    return ts.isBlock(body) ? ts.setOriginalNode(ts.setTextRange(block, body), body) : ts.setTextRange(block, body);
+    return [enter, guarded];
   }
 
   /** The name a function value gets from where it is written (`const f = async () => {}`). */
@@ -672,7 +665,7 @@ class Rewriter extends RewriteState {
     const { ts } = this;
     let child: TS.Node = node;
     let parent = node.parent;
-    while (parent !== undefined && (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isSatisfiesExpression(parent) || ts.isNonNullExpression(parent) || ts.isTypeAssertionExpression(parent))) {
+    while (parent !== undefined && this.isOuter(parent)) {
       child = parent;
       parent = parent.parent;
     }
@@ -734,17 +727,25 @@ class Rewriter extends RewriteState {
 
   /** Skips parentheses and type-only wrappers (`as`, `satisfies`, `!`, `<T>x`). */
   private skipOuter(node: TS.Expression): TS.Expression {
+    while (this.isOuter(node)) node = node.expression;
+    return node;
+  }
+
+  /** Whether `test` holds for a child of `node`. */
+  private someChild(node: TS.Node, test: (child: TS.Node) => boolean): boolean {
+    return this.ts.forEachChild(node, (child) => (test(child) ? true : undefined)) === true;
+  }
+
+  /** Parentheses and type-only wrappers: they do not change the value they wrap. */
+  private isOuter(node: TS.Node): node is TS.ParenthesizedExpression | TS.AssertionExpression | TS.SatisfiesExpression | TS.NonNullExpression {
     const { ts } = this;
-    while (
+    return (
       ts.isParenthesizedExpression(node) ||
       ts.isAsExpression(node) ||
       ts.isSatisfiesExpression(node) ||
       ts.isNonNullExpression(node) ||
       ts.isTypeAssertionExpression(node)
-    ) {
-      node = node.expression;
-    }
-    return node;
+    );
   }
 
   private simpleName(name: TS.PropertyName): string | undefined {
@@ -805,7 +806,7 @@ class Rewriter extends RewriteState {
         case ts.SyntaxKind.FunctionExpression:
           return false;
       }
-      return ts.forEachChild(node, (child) => (runsCode(child) ? true : undefined)) === true;
+      return this.someChild(node, runsCode);
     };
     return !runsCode(call.expression) && !call.arguments.some(runsCode);
   }
@@ -851,13 +852,18 @@ class Rewriter extends RewriteState {
     const { ts, f } = this;
     const initializer = this.visitNode(node.initializer);
     const expression = this.visitNode(node.expression);
-    const body = this.visitNode(node.statement);
+    const body = this.withReenter(this.visitNode(node.statement));
+    const iterable = ts.setTextRange(this.call("forAwait", [this.ctx(), expression]), node.expression);
+    return [f.updateForOfStatement(node, node.awaitModifier, initializer, iterable, body), this.hookStatement("reenter")];
+  }
+
+  /** `body` as a block that starts with `__rt.reenter($c)`. */
+  private withReenter(body: TS.Statement): TS.Block {
+    const { ts, f } = this;
     const reenter = this.hookStatement("reenter");
-    const newBody = ts.isBlock(body)
+    return ts.isBlock(body)
       ? f.updateBlock(body, ts.setTextRange(f.createNodeArray([reenter, ...body.statements]), body.statements))
       : f.createBlock([reenter, body], true);
-    const iterable = ts.setTextRange(this.call("forAwait", [this.ctx(), expression]), node.expression);
-    return [f.updateForOfStatement(node, node.awaitModifier, initializer, iterable, newBody), this.hookStatement("reenter")];
   }
 
   /**
@@ -885,7 +891,7 @@ class Rewriter extends RewriteState {
     const visit = (child: TS.Node): boolean => {
       if (this.isFunctionLike(child) || ts.isClassLike(child)) return false;
       if (ts.isForOfStatement(child) && child.awaitModifier !== undefined) return true;
-      return ts.forEachChild(child, (grandchild) => (visit(grandchild) ? true : undefined)) === true;
+      return this.someChild(child, visit);
     };
     return visit(node);
   }
@@ -893,11 +899,7 @@ class Rewriter extends RewriteState {
   /** The loop with `__rt.reenter($c)` first in its body (where `continue label` lands). */
   private withReenterInBody(loop: TS.IterationStatement): TS.IterationStatement {
     const { ts, f } = this;
-    const body = loop.statement;
-    const reenter = this.hookStatement("reenter");
-    const newBody = ts.isBlock(body)
-      ? f.updateBlock(body, ts.setTextRange(f.createNodeArray([reenter, ...body.statements]), body.statements))
-      : f.createBlock([reenter, body], true);
+    const newBody = this.withReenter(loop.statement);
     if (ts.isForStatement(loop)) return f.updateForStatement(loop, loop.initializer, loop.condition, loop.incrementor, newBody);
     if (ts.isForOfStatement(loop)) return f.updateForOfStatement(loop, loop.awaitModifier, loop.initializer, loop.expression, newBody);
     if (ts.isForInStatement(loop)) return f.updateForInStatement(loop, loop.initializer, loop.expression, newBody);
@@ -910,15 +912,13 @@ class Rewriter extends RewriteState {
     const { ts, f } = this;
     // A function that never suspends runs its handlers in the segment that threw.
     if (this.fn!.leaf) return ts.visitEachChild(node, this.visitor, this.context);
-    const withReenter = (block: TS.Block): TS.Block =>
-      f.updateBlock(block, ts.setTextRange(f.createNodeArray([this.hookStatement("reenter"), ...block.statements]), block.statements));
     const tryBlock = this.visitNode(node.tryBlock);
     const clause = node.catchClause;
     const catchClause =
       clause === undefined
         ? undefined
-        : f.updateCatchClause(clause, this.visitNode(clause.variableDeclaration), withReenter(this.visitNode(clause.block)));
-    const finallyBlock = node.finallyBlock === undefined ? undefined : withReenter(this.visitNode(node.finallyBlock));
+        : f.updateCatchClause(clause, this.visitNode(clause.variableDeclaration), this.withReenter(this.visitNode(clause.block)));
+    const finallyBlock = node.finallyBlock === undefined ? undefined : this.withReenter(this.visitNode(node.finallyBlock));
     return f.updateTryStatement(node, tryBlock, catchClause, finallyBlock);
   }
 
