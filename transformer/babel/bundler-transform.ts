@@ -8,9 +8,9 @@
  * bundler lowers `async` functions: the rewrite works on `async`/`await` as written.
  */
 import * as path from "node:path";
-import { classifyDirective, mayContainDirective } from "../core/directive";
+import { classifyDirective } from "../core/directive";
 import { isIncluded, resolveOptions } from "../core/options";
-import { mayUseScope } from "../core/rules";
+import { mayNeedRewrite } from "../core/rules";
 import anyioBabelPlugin, { type AnyioBabelError, type AnyioFileMetadata, type BabelPluginOptions, type Diagnostic } from "./plugin";
 
 /**
@@ -154,7 +154,7 @@ export function createBundlerTransform(options: BundlerPluginOptions = {}): Bund
     },
     async transform(code, fileName, root) {
       const relative = path.relative(root, fileName);
-      if (!mayContainDirective(code) && !mayUseScope(code) && !isIncluded(resolved, relative)) return undefined;
+      if (!mayNeedRewrite(isIncluded(resolved, relative), code)) return undefined;
       const compile = (decorators: string) =>
         loadBabel().transformAsync(code, {
           filename: fileName,

@@ -27,11 +27,10 @@
  * touched at all.
  */
 import type { types as BabelTypes } from "@babel/core";
-import { mayContainDirective } from "../core/directive";
 import { RewriteState, type FunctionState, type Mode } from "../core/rewrite-state";
 import { messages, type MessageKind, type Severity } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
-import { PROMISE_COMBINATORS, SCOPE_FACTORIES, mayUseScope } from "../core/rules";
+import { PROMISE_COMBINATORS, SCOPE_FACTORIES, mayNeedRewrite } from "../core/rules";
 
 type T = typeof BabelTypes;
 type Node = BabelTypes.Node;
@@ -79,7 +78,7 @@ export function rewriteProgram(program: BabelTypes.Program, host: RewriteHost): 
   const marked = program as unknown as Record<symbol, unknown>;
   if (marked[COMPILED]) return { changed: false, diagnostics: [] };
   const included = host.relativePath !== undefined && isIncluded(host.options, host.relativePath);
-  if (!included && !mayContainDirective(host.code) && !mayUseScope(host.code)) return { changed: false, diagnostics: [] };
+  if (!mayNeedRewrite(included, host.code)) return { changed: false, diagnostics: [] };
   const rewriter = new Rewriter(host, included);
   const changed = rewriter.run(program);
   if (changed) marked[COMPILED] = true;

@@ -64,5 +64,3 @@ export const messages = {
   ),
 } as const;
 
-/** The name of a message kind, e.g. `"misplacedDirective"`. */
-export type MessageId = keyof typeof messages;

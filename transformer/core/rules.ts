@@ -3,6 +3,7 @@
  * or a task group (for the `yield` diagnostic), and which promise combinators deserve a warning.
  * They look at names only; the TypeScript front end may refine them with types later.
  */
+import { mayContainDirective } from "./directive";
 
 /** Functions and classes whose result, held by `using` / `await using`, is a cancel scope or task group. */
 export const SCOPE_FACTORIES: ReadonlySet<string> = new Set([
@@ -20,9 +21,18 @@ export const SCOPE_FACTORIES: ReadonlySet<string> = new Set([
  * scope or task group (which is an error outside structured code).
  */
 export function mayUseScope(text: string): boolean {
-  return /\busing\s+[\w$]+\s*=\s*(?:new\s+)?(?:moveOnAfter|moveOnAt|failAfter|failAt|createTaskGroup|CancelScope|TaskGroup)\b/.test(
-    text,
-  );
+  return USING_SCOPE.test(text);
+}
+
+// Built from SCOPE_FACTORIES so that the pre-check and the rule cannot drift apart.
+const USING_SCOPE = new RegExp(`\\busing\\s+[\\w$]+\\s*=\\s*(?:new\\s+)?(?:${[...SCOPE_FACTORIES].join("|")})\\b`);
+
+/**
+ * Whether a file may need the rewrite at all: it is structured as a whole (`included`), or its
+ * text may hold a directive or a `using` of a scope. Everything else is returned untouched.
+ */
+export function mayNeedRewrite(included: boolean, text: string): boolean {
+  return included || mayContainDirective(text) || mayUseScope(text);
 }
 
 /** `Promise` statics that run promises side by side without structure. */

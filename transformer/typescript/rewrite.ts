@@ -22,11 +22,10 @@
  * exactly as it would without the plugin; a file with nothing structured is returned as is.
  */
 import type * as TS from "typescript";
-import { mayContainDirective } from "../core/directive";
 import { RewriteState, type FunctionState, type Mode } from "../core/rewrite-state";
 import { messages, type MessageKind } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
-import { PROMISE_COMBINATORS, SCOPE_FACTORIES, mayUseScope } from "../core/rules";
+import { PROMISE_COMBINATORS, SCOPE_FACTORIES, mayNeedRewrite } from "../core/rules";
 
 /** What the rewrite needs from its front end. */
 export interface RewriteHost {
@@ -49,7 +48,7 @@ export function createRewriter(host: RewriteHost): TS.TransformerFactory<TS.Sour
   return (context) => (file) => {
     if (file.isDeclarationFile || (file as unknown as Record<symbol, unknown>)[COMPILED]) return file;
     const included = isIncluded(host.options, host.relativePath(file.fileName));
-    if (!included && !mayContainDirective(file.text) && !mayUseScope(file.text)) return file;
+    if (!mayNeedRewrite(included, file.text)) return file;
     const rewriter = new Rewriter(host, context, file, included);
     const result = rewriter.run();
     if (rewriter.diagnostics.length > 0) host.report(rewriter.diagnostics, file);
