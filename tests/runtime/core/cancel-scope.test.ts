@@ -22,6 +22,7 @@ import {
 } from "anyio-ts";
 import { structuredDescribe, structuredTest } from "anyio-ts/jest";
 import { LONG, caught, escapeRegExp, within } from "../../helpers";
+import { inTaskGroup } from "../helpers";
 
 /** Inside run(): a genuine Cancelled, obtained from a checkpoint in a cancelled scope. */
 async function aCancelled(): Promise<unknown> {
@@ -83,11 +84,9 @@ describe("entering and exiting", () => {
   });
 
   test("a task group's host body runs inside the group's scope", async () => {
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        expect(currentCancelScope()).toBe(tg.cancelScope);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      expect(currentCancelScope()).toBe(tg.cancelScope);
+    });
   });
 
   test("entering a scope a second time after it exited is an Error", async () => {
@@ -188,19 +187,17 @@ describe("level cancellation", () => {
   test("cancel() from another task interrupts the scope's sleep", async () => {
     let result = false;
     let localScope: CancelScope | undefined;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          await new CancelScope().run(async (scope) => {
-            localScope = scope;
-            await sleep(LONG);
-            result = true;
-          });
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        await new CancelScope().run(async (scope) => {
+          localScope = scope;
+          await sleep(LONG);
+          result = true;
         });
-        while (localScope === undefined) await checkpoint();
-        localScope.cancel();
-      }),
-    );
+      });
+      while (localScope === undefined) await checkpoint();
+      localScope.cancel();
+    });
     expect(result).toBe(false);
     expect(localScope!.cancelledCaught).toBe(true);
   });
@@ -391,44 +388,40 @@ describe("nested scopes", () => {
 
   test("a cancelled outer scope with an uncancelled shielded middle scope: the checkpoint after the shield raises", async () => {
     let gotPastCheckpoint = false;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          await new CancelScope().run(async (scope1) => {
-            await new CancelScope().run(async () => {
-              await new CancelScope({ shield: true }).run(async () => {
-                scope1.cancel();
-                await checkpoint();
-              });
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        await new CancelScope().run(async (scope1) => {
+          await new CancelScope().run(async () => {
+            await new CancelScope({ shield: true }).run(async () => {
+              scope1.cancel();
               await checkpoint();
-              gotPastCheckpoint = true;
-            });
-          });
-        });
-      }),
-    );
-    expect(gotPastCheckpoint).toBe(false);
-  });
-
-  test("two cancelled outer scopes around a shield: the checkpoint after the middle scope raises", async () => {
-    let gotPastCheckpoint = false;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          await new CancelScope().run(async (scope1) => {
-            await new CancelScope().run(async (scope2) => {
-              await new CancelScope({ shield: true }).run(async () => {
-                scope1.cancel();
-                scope2.cancel();
-                await checkpoint();
-              });
             });
             await checkpoint();
             gotPastCheckpoint = true;
           });
         });
-      }),
-    );
+      });
+    });
+    expect(gotPastCheckpoint).toBe(false);
+  });
+
+  test("two cancelled outer scopes around a shield: the checkpoint after the middle scope raises", async () => {
+    let gotPastCheckpoint = false;
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        await new CancelScope().run(async (scope1) => {
+          await new CancelScope().run(async (scope2) => {
+            await new CancelScope({ shield: true }).run(async () => {
+              scope1.cancel();
+              scope2.cancel();
+              await checkpoint();
+            });
+          });
+          await checkpoint();
+          gotPastCheckpoint = true;
+        });
+      });
+    });
     expect(gotPastCheckpoint).toBe(false);
   });
 });
@@ -439,23 +432,21 @@ describe("shielding", () => {
     let outerSleepCompleted = false;
     let inner!: CancelScope;
     let groupScope!: CancelScope;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        groupScope = tg.cancelScope;
-        tg.startSoon(async () => {
-          await waitAllTasksBlocked();
-          tg.cancelScope.cancel();
-        });
-        inner = moveOnAfter(10_000, { shield: true });
-        await inner.run(async () => {
-          expect(inner.shield).toBe(true);
-          await sleep(50);
-          innerSleepCompleted = true;
-        });
-        await sleep(LONG);
-        outerSleepCompleted = true;
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      groupScope = tg.cancelScope;
+      tg.startSoon(async () => {
+        await waitAllTasksBlocked();
+        tg.cancelScope.cancel();
+      });
+      inner = moveOnAfter(10_000, { shield: true });
+      await inner.run(async () => {
+        expect(inner.shield).toBe(true);
+        await sleep(50);
+        innerSleepCompleted = true;
+      });
+      await sleep(LONG);
+      outerSleepCompleted = true;
+    });
     expect(innerSleepCompleted).toBe(true);
     expect(outerSleepCompleted).toBe(false);
     expect(groupScope.cancelCalled).toBe(true);
@@ -484,44 +475,40 @@ describe("shielding", () => {
 
   test("a shielded scope cancelled by another task exits early", async () => {
     let sleepCompleted = false;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        await new CancelScope({ shield: true }).run(async (scope) => {
-          tg.startSoon(async () => {
-            await waitAllTasksBlocked();
-            scope.cancel();
-          });
-          await sleep(LONG);
-          sleepCompleted = true;
+    await inTaskGroup(async (tg) => {
+      await new CancelScope({ shield: true }).run(async (scope) => {
+        tg.startSoon(async () => {
+          await waitAllTasksBlocked();
+          scope.cancel();
         });
-      }),
-    );
+        await sleep(LONG);
+        sleepCompleted = true;
+      });
+    });
     expect(sleepCompleted).toBe(false);
   });
 
   test("cancelling the group from inside a shield: hidden inside, pending again outside, level after", async () => {
     const log: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        await new CancelScope({ shield: true }).run(async () => {
-          tg.cancelScope.cancel();
-          expect(currentEffectiveDeadline()).toBe(Infinity);
-          expect(getCurrentTask().hasPendingCancellation()).toBe(false);
-          await checkpoint();
-          log.push("shielded checkpoint passed");
-        });
-        expect(currentEffectiveDeadline()).toBe(-Infinity);
-        expect(getCurrentTask().hasPendingCancellation()).toBe(true);
-        for (let i = 0; i < 2; i++) {
-          try {
-            await sleep(10);
-            log.push("sleep passed");
-          } catch (e) {
-            log.push(e instanceof Cancelled ? "cancelled" : "other");
-          }
+    await inTaskGroup(async (tg) => {
+      await new CancelScope({ shield: true }).run(async () => {
+        tg.cancelScope.cancel();
+        expect(currentEffectiveDeadline()).toBe(Infinity);
+        expect(getCurrentTask().hasPendingCancellation()).toBe(false);
+        await checkpoint();
+        log.push("shielded checkpoint passed");
+      });
+      expect(currentEffectiveDeadline()).toBe(-Infinity);
+      expect(getCurrentTask().hasPendingCancellation()).toBe(true);
+      for (let i = 0; i < 2; i++) {
+        try {
+          await sleep(10);
+          log.push("sleep passed");
+        } catch (e) {
+          log.push(e instanceof Cancelled ? "cancelled" : "other");
         }
-      }),
-    );
+      }
+    });
     expect(log).toEqual(["shielded checkpoint passed", "cancelled", "cancelled"]);
   });
 
@@ -765,12 +752,7 @@ describe("what a scope swallows", () => {
       run(async () => {
         await new CancelScope().run(async (scope) => {
           scope.cancel();
-          let cancelled: unknown;
-          try {
-            await checkpoint();
-          } catch (e) {
-            cancelled = e;
-          }
+          const cancelled = await caught(checkpoint());
           expect(cancelled).toBeInstanceOf(Cancelled);
           throw new ExceptionGroup("mixed", [bodyError, cancelled]);
         });
@@ -788,12 +770,7 @@ describe("what a scope swallows", () => {
       run(async () => {
         await new CancelScope().run(async (scope) => {
           scope.cancel();
-          let cancelled: unknown;
-          try {
-            await checkpoint();
-          } catch (e) {
-            cancelled = e;
-          }
+          const cancelled = await caught(checkpoint());
           throw new ExceptionGroup("outer", [new ExceptionGroup("inner", [bodyError, cancelled])]);
         });
       }),
@@ -903,20 +880,18 @@ describe("signal", () => {
 
   test("a child's scope signal aborts when the child's task group is cancelled", async () => {
     let childSignal: AbortSignal | undefined;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          await new CancelScope().run(async (scope) => {
-            childSignal = scope.signal;
-            await sleepForever();
-          });
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        await new CancelScope().run(async (scope) => {
+          childSignal = scope.signal;
+          await sleepForever();
         });
-        await waitAllTasksBlocked();
-        expect(childSignal!.aborted).toBe(false);
-        tg.cancel();
-        expect(childSignal!.aborted).toBe(true);
-      }),
-    );
+      });
+      await waitAllTasksBlocked();
+      expect(childSignal!.aborted).toBe(false);
+      tg.cancel();
+      expect(childSignal!.aborted).toBe(true);
+    });
   });
 
   test("a scope that was never cancelled keeps an unaborted signal after it exits", async () => {
@@ -944,15 +919,13 @@ describe("signal", () => {
   test("the task group's scope signal aborts when a child fails", async () => {
     let signal!: AbortSignal;
     await caught(
-      run(() =>
-        createTaskGroup().run(async (tg) => {
-          signal = tg.cancelScope.signal;
-          tg.startSoon(async () => {
-            throw new Error("child failed");
-          });
-          await sleep(LONG);
-        }),
-      ),
+      inTaskGroup(async (tg) => {
+        signal = tg.cancelScope.signal;
+        tg.startSoon(async () => {
+          throw new Error("child failed");
+        });
+        await sleep(LONG);
+      }),
     );
     expect(signal.aborted).toBe(true);
   });

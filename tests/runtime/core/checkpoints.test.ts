@@ -20,18 +20,17 @@ import {
   waitAllTasksBlocked,
 } from "anyio-ts";
 import { LONG, stopwatch } from "../../helpers";
+import { inTaskGroup } from "../helpers";
 
 describe("checkpoint()", () => {
   test("lets tasks spawned earlier run", async () => {
     const log: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => void log.push("child"));
-        log.push("host before");
-        await checkpoint();
-        log.push("host after");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => void log.push("child"));
+      log.push("host before");
+      await checkpoint();
+      log.push("host after");
+    });
     expect(log).toEqual(["host before", "child", "host after"]);
   });
 
@@ -64,22 +63,20 @@ describe("checkpoint()", () => {
 
   test("two tasks taking turns at checkpoints both make progress", async () => {
     const counts = { a: 0, b: 0 };
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        for (const key of ["a", "b"] as const) {
-          tg.startSoon(async () => {
-            for (let i = 0; i < 5; i++) {
-              counts[key]++;
-              await checkpoint();
-            }
-          });
-        }
-        await checkpoint();
-        await checkpoint();
-        expect(counts.a).toBeGreaterThan(0);
-        expect(counts.b).toBeGreaterThan(0);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      for (const key of ["a", "b"] as const) {
+        tg.startSoon(async () => {
+          for (let i = 0; i < 5; i++) {
+            counts[key]++;
+            await checkpoint();
+          }
+        });
+      }
+      await checkpoint();
+      await checkpoint();
+      expect(counts.a).toBeGreaterThan(0);
+      expect(counts.b).toBeGreaterThan(0);
+    });
     expect(counts).toEqual({ a: 5, b: 5 });
   });
 });
@@ -129,13 +126,11 @@ describe("cancelShieldedCheckpoint()", () => {
 
   test("lets tasks spawned earlier run", async () => {
     const log: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => void log.push("child"));
-        await cancelShieldedCheckpoint();
-        log.push("host");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => void log.push("child"));
+      await cancelShieldedCheckpoint();
+      log.push("host");
+    });
     expect(log).toEqual(["child", "host"]);
   });
 });
@@ -234,40 +229,36 @@ describe("sleeping", () => {
 describe("waitAllTasksBlocked()", () => {
   test("returns once every other task is blocked", async () => {
     const counts = [0, 0, 0];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        for (let i = 0; i < 3; i++) {
-          tg.startSoon(async () => {
-            for (let j = 0; j < 10; j++) {
-              counts[i]++;
-              await checkpoint();
-            }
-            await sleepForever();
-          });
-        }
-        await waitAllTasksBlocked();
-        expect(counts).toEqual([10, 10, 10]);
-        tg.cancel();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      for (let i = 0; i < 3; i++) {
+        tg.startSoon(async () => {
+          for (let j = 0; j < 10; j++) {
+            counts[i]++;
+            await checkpoint();
+          }
+          await sleepForever();
+        });
+      }
+      await waitAllTasksBlocked();
+      expect(counts).toEqual([10, 10, 10]);
+      tg.cancel();
+    });
   });
 
   test("a task sleeping on a timer counts as blocked", async () => {
     const log: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          log.push("sleeping");
-          await sleep(LONG);
-          log.push("woke");
-        });
-        const elapsed = stopwatch();
-        await waitAllTasksBlocked();
-        expect(log).toEqual(["sleeping"]);
-        expect(elapsed()).toBeLessThan(LONG / 2);
-        tg.cancel();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        log.push("sleeping");
+        await sleep(LONG);
+        log.push("woke");
+      });
+      const elapsed = stopwatch();
+      await waitAllTasksBlocked();
+      expect(log).toEqual(["sleeping"]);
+      expect(elapsed()).toBeLessThan(LONG / 2);
+      tg.cancel();
+    });
   });
 
   test("returns at once when there are no other tasks", async () => {
@@ -282,79 +273,73 @@ describe("waitAllTasksBlocked()", () => {
 describe("no lost result", () => {
   test("a task whose wait on a finished task was already woken completes it; cancel lands at the next checkpoint", async () => {
     const log: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const target = tg.startSoon(async () => {
-          await sleep(20);
-          return "target done";
-        });
-        // registered first, so it is woken first and cancels the waiter after the waiter's
-        // wake-up was already scheduled
-        let waiterCancel: () => void = () => {};
-        tg.startSoon(async () => {
-          await target.wait();
-          waiterCancel();
-        });
-        const waiter = tg.startSoon(async () => {
-          await target.wait();
-          log.push("waiter woke");
-          try {
-            await checkpoint();
-            log.push("not cancelled");
-          } catch (e) {
-            log.push(isCancelled(e) ? "cancelled at next checkpoint" : "other");
-            throw e;
-          }
-        });
-        waiterCancel = () => waiter.cancel();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const target = tg.startSoon(async () => {
+        await sleep(20);
+        return "target done";
+      });
+      // registered first, so it is woken first and cancels the waiter after the waiter's
+      // wake-up was already scheduled
+      let waiterCancel: () => void = () => {};
+      tg.startSoon(async () => {
+        await target.wait();
+        waiterCancel();
+      });
+      const waiter = tg.startSoon(async () => {
+        await target.wait();
+        log.push("waiter woke");
+        try {
+          await checkpoint();
+          log.push("not cancelled");
+        } catch (e) {
+          log.push(isCancelled(e) ? "cancelled at next checkpoint" : "other");
+          throw e;
+        }
+      });
+      waiterCancel = () => waiter.cancel();
+    });
     expect(log).toEqual(["waiter woke", "cancelled at next checkpoint"]);
   });
 
   test("an Event set and then a cancel in the same step: the wait returns, the next checkpoint raises", async () => {
     const log: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const event = new Event();
-        const waiter = tg.startSoon(async () => {
-          await event.wait();
-          log.push("woke");
-          try {
-            await checkpoint();
-            log.push("not cancelled");
-          } catch (e) {
-            log.push(isCancelled(e) ? "cancelled" : "other");
-            throw e;
-          }
-        });
-        await waitAllTasksBlocked();
-        event.set();
-        waiter.cancel();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const event = new Event();
+      const waiter = tg.startSoon(async () => {
+        await event.wait();
+        log.push("woke");
+        try {
+          await checkpoint();
+          log.push("not cancelled");
+        } catch (e) {
+          log.push(isCancelled(e) ? "cancelled" : "other");
+          throw e;
+        }
+      });
+      await waitAllTasksBlocked();
+      event.set();
+      waiter.cancel();
+    });
     expect(log).toEqual(["woke", "cancelled"]);
   });
 
   test("a cancel before the wake-up was scheduled wins: the wait raises", async () => {
     const log: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const event = new Event();
-        const waiter = tg.startSoon(async () => {
-          try {
-            await event.wait();
-            log.push("woke");
-          } catch (e) {
-            log.push(isCancelled(e) ? "cancelled" : "other");
-            throw e;
-          }
-        });
-        await waitAllTasksBlocked();
-        waiter.cancel();
-        event.set();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const event = new Event();
+      const waiter = tg.startSoon(async () => {
+        try {
+          await event.wait();
+          log.push("woke");
+        } catch (e) {
+          log.push(isCancelled(e) ? "cancelled" : "other");
+          throw e;
+        }
+      });
+      await waitAllTasksBlocked();
+      waiter.cancel();
+      event.set();
+    });
     expect(log).toEqual(["cancelled"]);
   });
 });

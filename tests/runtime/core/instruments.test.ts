@@ -24,6 +24,7 @@ import {
   type TaskStatus,
 } from "anyio-ts";
 import { LONG, caught } from "../../helpers";
+import { inTaskGroup } from "../helpers";
 
 type Recorded =
   | { kind: "spawned"; id: number; name: string; parentId: number | null }
@@ -113,15 +114,13 @@ describe("task events", () => {
     const { events } = recorder();
     const boom = new Error("boom");
     const error = await caught(
-      run(() =>
-        createTaskGroup().run(async (tg) => {
-          tg.startSoon({ name: "sleeper" }, () => sleep(LONG));
-          tg.startSoon({ name: "failer" }, async () => {
-            await sleep(1);
-            throw boom;
-          });
-        }),
-      ),
+      inTaskGroup(async (tg) => {
+        tg.startSoon({ name: "sleeper" }, () => sleep(LONG));
+        tg.startSoon({ name: "failer" }, async () => {
+          await sleep(1);
+          throw boom;
+        });
+      }),
     );
     expect(error).toBeInstanceOf(ExceptionGroup);
     const finished = events.filter((e): e is Extract<Recorded, { kind: "finished" }> => e.kind === "finished");
@@ -137,15 +136,13 @@ describe("task events", () => {
   test("a task started with start() names its caller as parent until it is started", async () => {
     const { events } = recorder();
     const parents: Array<number | null> = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        await tg.start({ name: "server" }, async (status: TaskStatus<void>) => {
-          parents.push(getCurrentTask().parentId);
-          status.started();
-          await sleep(1);
-        });
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      await tg.start({ name: "server" }, async (status: TaskStatus<void>) => {
+        parents.push(getCurrentTask().parentId);
+        status.started();
+        await sleep(1);
+      });
+    });
     expect(short(events)).toContain("started server");
     expect(events.find((e) => e.kind === "spawned" && e.name === "server")).toMatchObject({ parentId: parents[0] });
   });
@@ -195,14 +192,12 @@ describe("scope cancellation events", () => {
   test("cancelling a task handle cancels that task's own scope, reported with the task", async () => {
     const { events } = recorder();
     let victim = 0;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const handle = tg.startSoon({ name: "victim" }, sleepForever);
-        victim = handle.id;
-        await sleep(1);
-        handle.cancel();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const handle = tg.startSoon({ name: "victim" }, sleepForever);
+      victim = handle.id;
+      await sleep(1);
+      handle.cancel();
+    });
     expect(events.filter((e) => e.kind === "cancelled")).toMatchObject([{ cause: "cancel", taskId: victim, scope: expect.stringContaining("<task#") }]);
     expect(events.find((e) => e.kind === "finished" && e.name === "victim")).toMatchObject({ outcome: "cancelled" });
   });

@@ -14,6 +14,7 @@ import {
   sleepForever,
   waitAllTasksBlocked,
 } from "anyio-ts";
+import { inTaskGroup } from "../helpers";
 
 describe("getCurrentTask()", () => {
   test("the root task is named after the function given to run() and has no parent", async () => {
@@ -46,17 +47,15 @@ describe("getCurrentTask()", () => {
 
   test("a child is a new task whose parent is the task hosting the group", async () => {
     const ids: Record<string, number | null> = {};
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        ids.host = getCurrentTask().id;
-        tg.startSoon(async () => {
-          ids.child = getCurrentTask().id;
-          await sleep(5);
-          ids.childAfterAwait = getCurrentTask().id;
-          ids.parent = getCurrentTask().parentId;
-        });
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      ids.host = getCurrentTask().id;
+      tg.startSoon(async () => {
+        ids.child = getCurrentTask().id;
+        await sleep(5);
+        ids.childAfterAwait = getCurrentTask().id;
+        ids.parent = getCurrentTask().parentId;
+      });
+    });
     expect(ids.child).not.toBe(ids.host);
     expect(ids.childAfterAwait).toBe(ids.child);
     expect(ids.parent).toBe(ids.host);
@@ -66,17 +65,15 @@ describe("getCurrentTask()", () => {
     let rootId = -1;
     let starterId = -1;
     let parentId: number | null = -1;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        rootId = getCurrentTask().id;
+    await inTaskGroup(async (tg) => {
+      rootId = getCurrentTask().id;
+      tg.startSoon(async () => {
+        starterId = getCurrentTask().id;
         tg.startSoon(async () => {
-          starterId = getCurrentTask().id;
-          tg.startSoon(async () => {
-            parentId = getCurrentTask().parentId;
-          });
+          parentId = getCurrentTask().parentId;
         });
-      }),
-    );
+      });
+    });
     expect(parentId).toBe(rootId);
     expect(parentId).not.toBe(starterId);
   });
@@ -84,29 +81,25 @@ describe("getCurrentTask()", () => {
   test("a task of a group opened inside a child has that child as parent", async () => {
     let childId = -1;
     let grandchildParent: number | null = -1;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          childId = getCurrentTask().id;
-          await createTaskGroup().run(async (inner) => {
-            inner.startSoon(async () => {
-              grandchildParent = getCurrentTask().parentId;
-            });
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        childId = getCurrentTask().id;
+        await createTaskGroup().run(async (inner) => {
+          inner.startSoon(async () => {
+            grandchildParent = getCurrentTask().parentId;
           });
         });
-      }),
-    );
+      });
+    });
     expect(grandchildParent).toBe(childId);
   });
 
   test("every task gets its own id", async () => {
     const ids: number[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        ids.push(getCurrentTask().id);
-        for (let i = 0; i < 5; i++) tg.startSoon(async () => void ids.push(getCurrentTask().id));
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      ids.push(getCurrentTask().id);
+      for (let i = 0; i < 5; i++) tg.startSoon(async () => void ids.push(getCurrentTask().id));
+    });
     expect(ids).toHaveLength(6);
     expect(new Set(ids).size).toBe(6);
   });
@@ -116,12 +109,10 @@ describe("getCurrentTask()", () => {
     async function reportName(): Promise<void> {
       names.push(getCurrentTask().name);
     }
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon({ name: "custom name" }, reportName);
-        tg.startSoon(reportName);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon({ name: "custom name" }, reportName);
+      tg.startSoon(reportName);
+    });
     expect(names[0]).toBe("custom name");
     expect(names[1]).toMatch(/reportName/);
   });
@@ -133,23 +124,21 @@ describe("getCurrentTask()", () => {
 
 describe("getRunningTasks()", () => {
   test("lists the root, the host and the children that are still running", async () => {
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const me = getCurrentTask();
-        const sleeper = tg.startSoon({ name: "sleeper" }, () => sleepForever());
-        const quick = tg.startSoon({ name: "quick" }, async () => {});
-        await waitAllTasksBlocked();
-        const running = getRunningTasks();
-        expect(running.every((t) => t instanceof TaskInfo)).toBe(true);
-        const ids = running.map((t) => t.id);
-        expect(ids).toContain(me.id);
-        expect(ids).toContain(sleeper.id);
-        expect(ids).not.toContain(quick.id);
-        expect(running.find((t) => t.id === sleeper.id)!.name).toBe("sleeper");
-        expect(running.find((t) => t.id === sleeper.id)!.parentId).toBe(me.id);
-        tg.cancel();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const me = getCurrentTask();
+      const sleeper = tg.startSoon({ name: "sleeper" }, () => sleepForever());
+      const quick = tg.startSoon({ name: "quick" }, async () => {});
+      await waitAllTasksBlocked();
+      const running = getRunningTasks();
+      expect(running.every((t) => t instanceof TaskInfo)).toBe(true);
+      const ids = running.map((t) => t.id);
+      expect(ids).toContain(me.id);
+      expect(ids).toContain(sleeper.id);
+      expect(ids).not.toContain(quick.id);
+      expect(running.find((t) => t.id === sleeper.id)!.name).toBe("sleeper");
+      expect(running.find((t) => t.id === sleeper.id)!.parentId).toBe(me.id);
+      tg.cancel();
+    });
   });
 
   test("tasks disappear from the list once they finish", async () => {
@@ -177,37 +166,33 @@ describe("hasPendingCancellation()", () => {
   });
 
   test("describes the task it was taken from, not the caller", async () => {
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        let childInfo: TaskInfo | undefined;
-        let childScope: CancelScope | undefined;
-        tg.startSoon(async () => {
-          await new CancelScope().run(async (scope) => {
-            childScope = scope;
-            childInfo = getCurrentTask();
-            await sleepForever();
-          });
+    await inTaskGroup(async (tg) => {
+      let childInfo: TaskInfo | undefined;
+      let childScope: CancelScope | undefined;
+      tg.startSoon(async () => {
+        await new CancelScope().run(async (scope) => {
+          childScope = scope;
+          childInfo = getCurrentTask();
+          await sleepForever();
         });
-        await waitAllTasksBlocked();
-        expect(childInfo!.hasPendingCancellation()).toBe(false);
-        childScope!.cancel();
-        expect(childInfo!.hasPendingCancellation()).toBe(true);
-        expect(getCurrentTask().hasPendingCancellation()).toBe(false);
-      }),
-    );
+      });
+      await waitAllTasksBlocked();
+      expect(childInfo!.hasPendingCancellation()).toBe(false);
+      childScope!.cancel();
+      expect(childInfo!.hasPendingCancellation()).toBe(true);
+      expect(getCurrentTask().hasPendingCancellation()).toBe(false);
+    });
   });
 
   test("is true for a child whose group was cancelled", async () => {
     const seen: boolean[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          seen.push(getCurrentTask().hasPendingCancellation());
-          await sleepForever();
-        });
-        tg.cancel();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        seen.push(getCurrentTask().hasPendingCancellation());
+        await sleepForever();
+      });
+      tg.cancel();
+    });
     expect(seen).toEqual([true]);
   });
 });

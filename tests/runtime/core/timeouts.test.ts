@@ -24,6 +24,7 @@ import {
 } from "anyio-ts";
 import { structuredTest } from "anyio-ts/jest";
 import { LONG, caught } from "../../helpers";
+import { inTaskGroup } from "../helpers";
 
 /** Each structured test in this file runs on its own autojump clock, starting at 0. */
 const autojump = { clock: "autojump" } as const;
@@ -317,31 +318,29 @@ describe("failAfter", () => {
     const log: string[] = [];
     let scope!: CancelScope;
     let escaping: unknown;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        scope = new CancelScope();
-        await scope.run(async () => {
-          await new CancelScope().run(async () => {
-            tg.startSoon(async () => {
-              await waitAllTasksBlocked();
-              scope.cancel();
-            });
-            try {
-              await failAfter(1000).run(async () => {
-                await sleep(LONG);
-                log.push("unreachable in failAfter");
-              });
-            } catch (e) {
-              escaping = e;
-              throw e;
-            }
-            log.push("unreachable after failAfter");
+    await inTaskGroup(async (tg) => {
+      scope = new CancelScope();
+      await scope.run(async () => {
+        await new CancelScope().run(async () => {
+          tg.startSoon(async () => {
+            await waitAllTasksBlocked();
+            scope.cancel();
           });
-          log.push("unreachable after the middle scope");
+          try {
+            await failAfter(1000).run(async () => {
+              await sleep(LONG);
+              log.push("unreachable in failAfter");
+            });
+          } catch (e) {
+            escaping = e;
+            throw e;
+          }
+          log.push("unreachable after failAfter");
         });
-        log.push("after the cancelled scope");
-      }),
-    );
+        log.push("unreachable after the middle scope");
+      });
+      log.push("after the cancelled scope");
+    });
     expect(log).toEqual(["after the cancelled scope"]);
     expect(escaping).toBeInstanceOf(Cancelled);
     expect(escaping).not.toBeInstanceOf(TimeoutError);

@@ -16,20 +16,12 @@ import {
   fromNodeReadable,
   fromNodeWritable,
   run,
-  sleep,
   toNodeDuplex,
   toNodeReadable,
   toNodeWritable,
 } from "anyio-ts";
 import { caught } from "../../helpers";
-
-/** Lets foreign callbacks and macrotasks run (not a timing assertion). */
-const settle = () => sleep(5);
-
-async function settleUntil(condition: () => boolean, rounds = 100): Promise<void> {
-  for (let i = 0; i < rounds && !condition(); i++) await settle();
-  await settle();
-}
+import { inTaskGroup, settle, settleUntil } from "../helpers";
 
 /** A Writable whose writes complete only when the test releases them. */
 function gatedWritable(options: { objectMode?: boolean; highWaterMark?: number } = {}) {
@@ -130,39 +122,35 @@ describe("fromNodeReadable()", () => {
   test("an 'error' becomes BrokenResourceError with the cause", async () => {
     const source = new PassThrough();
     const boom = new Error("boom");
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const stream = fromNodeReadable(source);
-        let error: unknown;
-        tg.startSoon(async () => {
-          error = await caught(stream.receive());
-        });
-        await settle();
-        source.destroy(boom);
-        await settleUntil(() => error !== undefined);
-        expect(error).toBeInstanceOf(BrokenResourceError);
-        expect((error as Error).cause).toBe(boom);
-        await stream.aclose();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const stream = fromNodeReadable(source);
+      let error: unknown;
+      tg.startSoon(async () => {
+        error = await caught(stream.receive());
+      });
+      await settle();
+      source.destroy(boom);
+      await settleUntil(() => error !== undefined);
+      expect(error).toBeInstanceOf(BrokenResourceError);
+      expect((error as Error).cause).toBe(boom);
+      await stream.aclose();
+    });
   });
 
   test("aclose() destroys the Readable and fails a waiting receive with ClosedResourceError", async () => {
     const source = new PassThrough();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const stream = fromNodeReadable(source);
-        let error: unknown;
-        tg.startSoon(async () => {
-          error = await caught(stream.receive());
-        });
-        await settle();
-        await stream.aclose();
-        await settleUntil(() => error !== undefined);
-        expect(error).toBeInstanceOf(ClosedResourceError);
-        expect(source.destroyed).toBe(true);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const stream = fromNodeReadable(source);
+      let error: unknown;
+      tg.startSoon(async () => {
+        error = await caught(stream.receive());
+      });
+      await settle();
+      await stream.aclose();
+      await settleUntil(() => error !== undefined);
+      expect(error).toBeInstanceOf(ClosedResourceError);
+      expect(source.destroyed).toBe(true);
+    });
   });
 });
 
@@ -170,24 +158,22 @@ describe("fromNodeWritable()", () => {
   test("send() waits for 'drain' once write() returned false (backpressure)", async () => {
     const { writable, written, releaseAll } = gatedWritable({ objectMode: true, highWaterMark: 2 });
     let sent = 0;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const stream = fromNodeWritable<number>(writable);
-        tg.startSoon(async () => {
-          for (let i = 0; i < 20; i++) {
-            await stream.send(i);
-            sent++;
-          }
-          await stream.aclose();
-        });
-        await settleUntil(() => sent >= 2);
-        expect(sent).toBeLessThanOrEqual(3);
-        while (written.length < 20) {
-          releaseAll();
-          await settle();
+    await inTaskGroup(async (tg) => {
+      const stream = fromNodeWritable<number>(writable);
+      tg.startSoon(async () => {
+        for (let i = 0; i < 20; i++) {
+          await stream.send(i);
+          sent++;
         }
-      }),
-    );
+        await stream.aclose();
+      });
+      await settleUntil(() => sent >= 2);
+      expect(sent).toBeLessThanOrEqual(3);
+      while (written.length < 20) {
+        releaseAll();
+        await settle();
+      }
+    });
     expect(sent).toBe(20);
     expect(written).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(writable.writableFinished).toBe(true);
@@ -282,16 +268,14 @@ describe("toNodeWritable()", () => {
   test("a Node producer piping into a memory object stream, with end() closing it", async () => {
     const [send, receive] = createMemoryObjectStream<string>();
     const seen: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          for await (const item of receive) seen.push(item);
-        });
-        const writable = toNodeWritable(send, { objectMode: true });
-        Readable.from(["x", "y", "z"]).pipe(writable);
-        await settleUntil(() => writable.writableFinished);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        for await (const item of receive) seen.push(item);
+      });
+      const writable = toNodeWritable(send, { objectMode: true });
+      Readable.from(["x", "y", "z"]).pipe(writable);
+      await settleUntil(() => writable.writableFinished);
+    });
     expect(seen).toEqual(["x", "y", "z"]);
     receive.close();
   });

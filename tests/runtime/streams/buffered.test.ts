@@ -16,7 +16,6 @@ import {
   StapledObjectStream,
   TypedAttributeProvider,
   createMemoryObjectStream,
-  createTaskGroup,
   run,
   typedAttribute,
   waitAllTasksBlocked,
@@ -25,6 +24,7 @@ import {
   type TypedAttributeMap,
 } from "anyio-ts";
 import { caught } from "../../helpers";
+import { inTaskGroup } from "../helpers";
 
 const encoder = new TextEncoder();
 const b = (text: string): Uint8Array => encoder.encode(text);
@@ -136,21 +136,19 @@ describe("BufferedByteReceiveStream.receiveExactly()", () => {
   test("a cancelled receiveExactly() keeps the bytes it already read", async () => {
     const [send, receive] = createMemoryObjectStream<Uint8Array>(0);
     const buffered = new BufferedByteReceiveStream(receive);
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const scope = new CancelScope();
-        tg.startSoon(() => scope.run(() => buffered.receiveExactly(6)));
-        await send.send(b("ab"));
-        await send.send(b("cd"));
-        await waitAllTasksBlocked();
-        scope.cancel();
-        await waitAllTasksBlocked();
-        expect(s(buffered.buffer)).toBe("abcd");
-        tg.startSoon(() => send.send(b("efgh")));
-        expect(s(await buffered.receiveExactly(6))).toBe("abcdef");
-        expect(s(await buffered.receive())).toBe("gh");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const scope = new CancelScope();
+      tg.startSoon(() => scope.run(() => buffered.receiveExactly(6)));
+      await send.send(b("ab"));
+      await send.send(b("cd"));
+      await waitAllTasksBlocked();
+      scope.cancel();
+      await waitAllTasksBlocked();
+      expect(s(buffered.buffer)).toBe("abcd");
+      tg.startSoon(() => send.send(b("efgh")));
+      expect(s(await buffered.receiveExactly(6))).toBe("abcdef");
+      expect(s(await buffered.receive())).toBe("gh");
+    });
     send.close();
     receive.close();
   });
@@ -265,20 +263,18 @@ describe("BufferedByteReceiveStream.receiveUntil()", () => {
   test("a cancelled receiveUntil() keeps the bytes it already read", async () => {
     const [send, receive] = createMemoryObjectStream<Uint8Array>(0);
     const buffered = new BufferedByteReceiveStream(receive);
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const scope = new CancelScope();
-        tg.startSoon(() => scope.run(() => buffered.receiveUntil(b("\n"), 100)));
-        await send.send(b("partial "));
-        await waitAllTasksBlocked();
-        scope.cancel();
-        await waitAllTasksBlocked();
-        expect(scope.cancelledCaught).toBe(true);
-        tg.startSoon(() => send.send(b("line\nnext")));
-        expect(s(await buffered.receiveUntil(b("\n"), 100))).toBe("partial line");
-        expect(s(buffered.buffer)).toBe("next");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const scope = new CancelScope();
+      tg.startSoon(() => scope.run(() => buffered.receiveUntil(b("\n"), 100)));
+      await send.send(b("partial "));
+      await waitAllTasksBlocked();
+      scope.cancel();
+      await waitAllTasksBlocked();
+      expect(scope.cancelledCaught).toBe(true);
+      tg.startSoon(() => send.send(b("line\nnext")));
+      expect(s(await buffered.receiveUntil(b("\n"), 100))).toBe("partial line");
+      expect(s(buffered.buffer)).toBe("next");
+    });
     send.close();
     receive.close();
   });

@@ -8,22 +8,12 @@ import {
   Cancelled,
   ClosedResourceError,
   createMemoryObjectStream,
-  checkpoint,
   createTaskGroup,
   run,
-  type MemoryObjectStreamStatistics,
   type TaskStatus,
 } from "anyio-ts";
 import { isStructured } from "anyio-ts/rt";
-
-/**
- * Checkpoints until the stream's statistics match `expected`. (waitAllTasksBlocked() would be
- * the natural tool, but it does not return when awaited from structured code yet.)
- */
-async function until(end: { statistics(): MemoryObjectStreamStatistics }, expected: Partial<MemoryObjectStreamStatistics>) {
-  const matches = () => Object.entries(expected).every(([key, value]) => end.statistics()[key as keyof MemoryObjectStreamStatistics] === value);
-  while (!matches()) await checkpoint();
-}
+import { until } from "../helpers";
 
 describe("memory object streams in structured code", () => {
   test("this file is compiled as structured code", () => {

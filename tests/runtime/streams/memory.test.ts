@@ -27,6 +27,7 @@ import {
   type TaskStatus,
 } from "anyio-ts";
 import { caught } from "../../helpers";
+import { inTaskGroup } from "../helpers";
 
 /** The only member of the ExceptionGroup that `action` raised. */
 async function onlyErrorOf(action: Promise<unknown>): Promise<unknown> {
@@ -100,17 +101,15 @@ describe("sending and receiving", () => {
   test("a receiver that waits first gets the items in order", async () => {
     const [send, receive] = createMemoryObjectStream<string>(0);
     const received: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          received.push(await receive.receive());
-          received.push(await receive.receive());
-        });
-        await waitAllTasksBlocked();
-        await send.send("hello");
-        await send.send("anyio");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        received.push(await receive.receive());
+        received.push(await receive.receive());
+      });
+      await waitAllTasksBlocked();
+      await send.send("hello");
+      await send.send("anyio");
+    });
     expect(received).toEqual(["hello", "anyio"]);
     send.close();
     receive.close();
@@ -119,19 +118,17 @@ describe("sending and receiving", () => {
   test("sendNowait() hands items to waiting receivers, in the order they started waiting", async () => {
     const [send, receive] = createMemoryObjectStream<string>(0);
     const received: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        for (const name of ["first", "second"]) {
-          tg.startSoon(async () => {
-            received.push(`${name}: ${await receive.receive()}`);
-          });
-        }
-        await waitAllTasksBlocked();
-        send.sendNowait("hello");
-        send.sendNowait("anyio");
-        expect(send.statistics().tasksWaitingReceive).toBe(0);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      for (const name of ["first", "second"]) {
+        tg.startSoon(async () => {
+          received.push(`${name}: ${await receive.receive()}`);
+        });
+      }
+      await waitAllTasksBlocked();
+      send.sendNowait("hello");
+      send.sendNowait("anyio");
+      expect(send.statistics().tasksWaitingReceive).toBe(0);
+    });
     expect(received).toEqual(["first: hello", "second: anyio"]);
     send.close();
     receive.close();
@@ -140,17 +137,15 @@ describe("sending and receiving", () => {
   test("receiveNowait() takes the item of a waiting sender, whose send() then returns", async () => {
     const [send, receive] = createMemoryObjectStream<string>(0);
     let sent = false;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          await send.send("hello");
-          sent = true;
-        });
-        await waitAllTasksBlocked();
-        expect(sent).toBe(false);
-        expect(receive.receiveNowait()).toBe("hello");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        await send.send("hello");
+        sent = true;
+      });
+      await waitAllTasksBlocked();
+      expect(sent).toBe(false);
+      expect(receive.receiveNowait()).toBe("hello");
+    });
     expect(sent).toBe(true);
     send.close();
     receive.close();
@@ -159,20 +154,18 @@ describe("sending and receiving", () => {
   test("waiting senders deliver in the order they started waiting", async () => {
     const [send, receive] = createMemoryObjectStream<string>(0);
     const received: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        for (const name of ["first", "second", "third"]) {
-          tg.startSoon(() => send.send(name));
-          await waitAllTasksBlocked();
-        }
-        expect(send.statistics().tasksWaitingSend).toBe(3);
-        received.push(receive.receiveNowait(), await receive.receive());
-        for await (const item of receive) {
-          received.push(item);
-          break;
-        }
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      for (const name of ["first", "second", "third"]) {
+        tg.startSoon(() => send.send(name));
+        await waitAllTasksBlocked();
+      }
+      expect(send.statistics().tasksWaitingSend).toBe(3);
+      received.push(receive.receiveNowait(), await receive.receive());
+      for await (const item of receive) {
+        received.push(item);
+        break;
+      }
+    });
     expect(received).toEqual(["first", "second", "third"]);
     send.close();
     receive.close();
@@ -212,17 +205,15 @@ describe("sending and receiving", () => {
   test("with a buffer of 0, send() returns only once a receiver has taken the item", async () => {
     const [send, receive] = createMemoryObjectStream<string>(0);
     const log: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          await send.send("item");
-          log.push("sent");
-        });
-        await waitAllTasksBlocked();
-        log.push("nobody received yet");
-        log.push(`received ${await receive.receive()}`);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        await send.send("item");
+        log.push("sent");
+      });
+      await waitAllTasksBlocked();
+      log.push("nobody received yet");
+      log.push(`received ${await receive.receive()}`);
+    });
     expect(log).toEqual(["nobody received yet", "received item", "sent"]);
     send.close();
     receive.close();
@@ -230,18 +221,16 @@ describe("sending and receiving", () => {
 
   test("a rendezvous send() succeeds even when the receiver closes its end right after (#186)", async () => {
     const [send, receive] = createMemoryObjectStream<string>(0);
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          using sender = send;
-          await sender.send("test");
-        });
-        tg.startSoon(async () => {
-          using receiver = receive;
-          expect(await receiver.receive()).toBe("test");
-        });
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        using sender = send;
+        await sender.send("test");
+      });
+      tg.startSoon(async () => {
+        using receiver = receive;
+        expect(await receiver.receive()).toBe("test");
+      });
+    });
     expect(send.statistics()).toMatchObject({ openSendStreams: 0, openReceiveStreams: 0 });
   });
 
@@ -261,18 +250,16 @@ describe("sending and receiving", () => {
   test("several receivers on one end share the items: each item goes to exactly one of them", async () => {
     const [send, receive] = createMemoryObjectStream<number>(0);
     const received = new Map<string, number[]>();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        for (const name of ["a", "b", "c"]) {
-          received.set(name, []);
-          tg.startSoon(async () => {
-            for await (const n of receive) received.get(name)!.push(n);
-          });
-        }
-        for (let n = 0; n < 30; n++) await send.send(n);
-        send.close();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      for (const name of ["a", "b", "c"]) {
+        received.set(name, []);
+        tg.startSoon(async () => {
+          for await (const n of receive) received.get(name)!.push(n);
+        });
+      }
+      for (let n = 0; n < 30; n++) await send.send(n);
+      send.close();
+    });
     const all = [...received.values()].flat().sort((x, y) => x - y);
     expect(all).toEqual(Array.from({ length: 30 }, (_, n) => n));
     for (const items of received.values()) expect(items.length).toBeGreaterThan(0);
@@ -284,20 +271,18 @@ describe("checkpoints", () => {
   test("send() and receive() let other tasks run even when they complete at once", async () => {
     const [send, receive] = createMemoryObjectStream<string>(1);
     const log: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          log.push("other task ran");
-        });
-        await send.send("x");
-        log.push("sent");
-        tg.startSoon(async () => {
-          log.push("other task ran again");
-        });
-        expect(await receive.receive()).toBe("x");
-        log.push("received");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        log.push("other task ran");
+      });
+      await send.send("x");
+      log.push("sent");
+      tg.startSoon(async () => {
+        log.push("other task ran again");
+      });
+      expect(await receive.receive()).toBe("x");
+      log.push("received");
+    });
     expect(log).toEqual(["other task ran", "sent", "other task ran again", "received"]);
     send.close();
     receive.close();
@@ -305,25 +290,23 @@ describe("checkpoints", () => {
 
   test("receive() in a cancelled scope raises Cancelled and takes nothing, even with items waiting", async () => {
     const [send, receive] = createMemoryObjectStream<string>(0);
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(() => send.send("hello"));
-        await waitAllTasksBlocked();
-        tg.startSoon(() => send.send("world"));
-        await waitAllTasksBlocked();
-        let reached = false;
-        const scope = new CancelScope();
-        await scope.run(async () => {
-          scope.cancel();
-          await receive.receive();
-          reached = true;
-        });
-        expect(reached).toBe(false);
-        expect(scope.cancelledCaught).toBe(true);
-        expect(await receive.receive()).toBe("hello");
-        expect(await receive.receive()).toBe("world");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(() => send.send("hello"));
+      await waitAllTasksBlocked();
+      tg.startSoon(() => send.send("world"));
+      await waitAllTasksBlocked();
+      let reached = false;
+      const scope = new CancelScope();
+      await scope.run(async () => {
+        scope.cancel();
+        await receive.receive();
+        reached = true;
+      });
+      expect(reached).toBe(false);
+      expect(scope.cancelledCaught).toBe(true);
+      expect(await receive.receive()).toBe("hello");
+      expect(await receive.receive()).toBe("world");
+    });
     send.close();
     receive.close();
   });
@@ -331,20 +314,18 @@ describe("checkpoints", () => {
   test("send() in a cancelled scope raises Cancelled and sends nothing, even to a waiting receiver", async () => {
     const [send, receive] = createMemoryObjectStream<string>(0);
     const received: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          received.push(await receive.receive());
-        });
-        const scope = new CancelScope();
-        await scope.run(async () => {
-          scope.cancel();
-          await send.send("hello");
-        });
-        expect(scope.cancelledCaught).toBe(true);
-        await send.send("world");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        received.push(await receive.receive());
+      });
+      const scope = new CancelScope();
+      await scope.run(async () => {
+        scope.cancel();
+        await send.send("hello");
+      });
+      expect(scope.cancelledCaught).toBe(true);
+      await send.send("world");
+    });
     expect(received).toEqual(["world"]);
     send.close();
     receive.close();
@@ -398,14 +379,12 @@ describe("checkpoints", () => {
 describe("cancellation never loses an item", () => {
   test("a cancelled waiting receiver leaves the queue: a later sendNowait() raises WouldBlock", async () => {
     const [send, receive] = createMemoryObjectStream<string>(0);
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(() => receive.receive());
-        await waitAllTasksBlocked();
-        expect(send.statistics().tasksWaitingReceive).toBe(1);
-        tg.cancel();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(() => receive.receive());
+      await waitAllTasksBlocked();
+      expect(send.statistics().tasksWaitingReceive).toBe(1);
+      tg.cancel();
+    });
     expect(send.statistics().tasksWaitingReceive).toBe(0);
     expect(() => send.sendNowait("hello")).toThrow(WouldBlock);
     send.close();
@@ -414,14 +393,12 @@ describe("cancellation never loses an item", () => {
 
   test("a cancelled waiting sender withdraws its item: a later receiveNowait() raises WouldBlock", async () => {
     const [send, receive] = createMemoryObjectStream<string>(0);
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(() => send.send("hello"));
-        await waitAllTasksBlocked();
-        expect(send.statistics().tasksWaitingSend).toBe(1);
-        tg.cancel();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(() => send.send("hello"));
+      await waitAllTasksBlocked();
+      expect(send.statistics().tasksWaitingSend).toBe(1);
+      tg.cancel();
+    });
     expect(send.statistics().tasksWaitingSend).toBe(0);
     expect(() => receive.receiveNowait()).toThrow(WouldBlock);
     send.close();
@@ -433,21 +410,19 @@ describe("cancellation never loses an item", () => {
     const received: string[] = [];
     using _send = send;
     using _receive = receive;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const receiverScope = await tg.start(async (status: TaskStatus<CancelScope>) => {
-          const scope = new CancelScope();
-          await scope.run(async () => {
-            status.started(scope);
-            received.push(await receive.receive());
-          });
-          expect(scope.cancelCalled).toBe(true);
+    await inTaskGroup(async (tg) => {
+      const receiverScope = await tg.start(async (status: TaskStatus<CancelScope>) => {
+        const scope = new CancelScope();
+        await scope.run(async () => {
+          status.started(scope);
+          received.push(await receive.receive());
         });
-        await waitAllTasksBlocked();
-        send.sendNowait("hello");
-        receiverScope.cancel();
-      }),
-    );
+        expect(scope.cancelCalled).toBe(true);
+      });
+      await waitAllTasksBlocked();
+      send.sendNowait("hello");
+      receiverScope.cancel();
+    });
     expect(received).toEqual(["hello"]);
   });
 
@@ -455,20 +430,18 @@ describe("cancellation never loses an item", () => {
     const [send, receive] = createMemoryObjectStream<string>(1);
     using _send = send;
     using _receive = receive;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const receiverScope = await tg.start(async (status: TaskStatus<CancelScope>) => {
-          const scope = new CancelScope();
-          await scope.run(async () => {
-            status.started(scope);
-            await receive.receive();
-          });
+    await inTaskGroup(async (tg) => {
+      const receiverScope = await tg.start(async (status: TaskStatus<CancelScope>) => {
+        const scope = new CancelScope();
+        await scope.run(async () => {
+          status.started(scope);
+          await receive.receive();
         });
-        await waitAllTasksBlocked();
-        receiverScope.cancel();
-        send.sendNowait("item");
-      }),
-    );
+      });
+      await waitAllTasksBlocked();
+      receiverScope.cancel();
+      send.sendNowait("item");
+    });
     expect(receive.receiveNowait()).toBe("item");
   });
 
@@ -476,16 +449,14 @@ describe("cancellation never loses an item", () => {
     const [send, receive] = createMemoryObjectStream<string>(1);
     using _send = send;
     using _receive = receive;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const handle = tg.startSoon(() => receive.receive());
-        await waitAllTasksBlocked();
-        handle.cancel();
-        send.sendNowait("hello");
-        await handle.wait();
-        expect(handle.status).toBe("cancelled");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const handle = tg.startSoon(() => receive.receive());
+      await waitAllTasksBlocked();
+      handle.cancel();
+      send.sendNowait("hello");
+      await handle.wait();
+      expect(handle.status).toBe("cancelled");
+    });
     expect(receive.receiveNowait()).toBe("hello");
   });
 
@@ -494,19 +465,17 @@ describe("cancellation never loses an item", () => {
     const received: string[] = [];
     using _send = send;
     using _receive = receive;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const first = tg.startSoon(async () => {
-          received.push(`first: ${await receive.receive()}`);
-        });
-        tg.startSoon(async () => {
-          received.push(`second: ${await receive.receive()}`);
-        });
-        await waitAllTasksBlocked();
-        first.cancel();
-        send.sendNowait("hello");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const first = tg.startSoon(async () => {
+        received.push(`first: ${await receive.receive()}`);
+      });
+      tg.startSoon(async () => {
+        received.push(`second: ${await receive.receive()}`);
+      });
+      await waitAllTasksBlocked();
+      first.cancel();
+      send.sendNowait("hello");
+    });
     expect(received).toEqual(["second: hello"]);
   });
 
@@ -515,23 +484,21 @@ describe("cancellation never loses an item", () => {
     const log: string[] = [];
     using _send = send;
     using _receive = receive;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const senderScope = await tg.start(async (status: TaskStatus<CancelScope>) => {
-          const scope = new CancelScope();
-          await scope.run(async () => {
-            status.started(scope);
-            await send.send("hello");
-            log.push("send returned");
-            await checkpoint();
-            log.push("not reached");
-          });
+    await inTaskGroup(async (tg) => {
+      const senderScope = await tg.start(async (status: TaskStatus<CancelScope>) => {
+        const scope = new CancelScope();
+        await scope.run(async () => {
+          status.started(scope);
+          await send.send("hello");
+          log.push("send returned");
+          await checkpoint();
+          log.push("not reached");
         });
-        await waitAllTasksBlocked();
-        expect(receive.receiveNowait()).toBe("hello");
-        senderScope.cancel();
-      }),
-    );
+      });
+      await waitAllTasksBlocked();
+      expect(receive.receiveNowait()).toBe("hello");
+      senderScope.cancel();
+    });
     expect(log).toEqual(["send returned"]);
   });
 });
@@ -575,13 +542,11 @@ describe("closing", () => {
   test("closing the send end wakes a waiting receiver with EndOfStream", async () => {
     const [send, receive] = createMemoryObjectStream<string>(1);
     const error = await onlyErrorOf(
-      run(() =>
-        createTaskGroup().run(async (tg) => {
-          tg.startSoon(() => receive.receive());
-          await waitAllTasksBlocked();
-          await send.aclose();
-        }),
-      ),
+      inTaskGroup(async (tg) => {
+        tg.startSoon(() => receive.receive());
+        await waitAllTasksBlocked();
+        await send.aclose();
+      }),
     );
     expect(error).toBeInstanceOf(EndOfStream);
     receive.close();
@@ -591,14 +556,12 @@ describe("closing", () => {
     for (const item of [undefined, null, 0, false]) {
       const [send, receive] = createMemoryObjectStream<unknown>(0);
       const error = await onlyErrorOf(
-        run(() =>
-          createTaskGroup().run(async (tg) => {
-            tg.startSoon(() => send.send(item));
-            await waitAllTasksBlocked();
-            await receive.aclose();
-            expect(send.statistics().tasksWaitingSend).toBe(0);
-          }),
-        ),
+        inTaskGroup(async (tg) => {
+          tg.startSoon(() => send.send(item));
+          await waitAllTasksBlocked();
+          await receive.aclose();
+          expect(send.statistics().tasksWaitingSend).toBe(0);
+        }),
       );
       expect(error).toBeInstanceOf(BrokenResourceError);
       send.close();
@@ -687,18 +650,16 @@ describe("clones", () => {
   test("one clone per producer: the consumer's loop ends when the last producer closes its clone", async () => {
     const [send, receive] = createMemoryObjectStream<string>(0);
     const received: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        for (const name of ["a", "b", "c"]) {
-          tg.startSoon(async (producer: MemoryObjectSendStream<string>) => {
-            using _ = producer;
-            for (let i = 0; i < 3; i++) await producer.send(`${name}${i}`);
-          }, send.clone());
-        }
-        send.close();
-        for await (const item of receive) received.push(item);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      for (const name of ["a", "b", "c"]) {
+        tg.startSoon(async (producer: MemoryObjectSendStream<string>) => {
+          using _ = producer;
+          for (let i = 0; i < 3; i++) await producer.send(`${name}${i}`);
+        }, send.clone());
+      }
+      send.close();
+      for await (const item of receive) received.push(item);
+    });
     expect(received.sort()).toEqual(["a0", "a1", "a2", "b0", "b1", "b2", "c0", "c1", "c2"]);
     receive.close();
   });
@@ -708,16 +669,14 @@ describe("iteration", () => {
   test("for await yields every item and ends when the send end closes", async () => {
     const [send, receive] = createMemoryObjectStream<string>();
     const received: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          for await (const item of receive) received.push(item);
-        });
-        await send.send("hello");
-        await send.send("anyio");
-        await send.aclose();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        for await (const item of receive) received.push(item);
+      });
+      await send.send("hello");
+      await send.send("anyio");
+      await send.aclose();
+    });
     expect(received).toEqual(["hello", "anyio"]);
     receive.close();
   });

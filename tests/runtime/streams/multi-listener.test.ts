@@ -21,6 +21,7 @@ import {
   type TypedAttributeMap,
 } from "anyio-ts";
 import { caught } from "../../helpers";
+import { inTaskGroup } from "../helpers";
 
 const label = typedAttribute<string>("label");
 const first = typedAttribute<boolean>("first");
@@ -72,16 +73,14 @@ describe("MultiListener", () => {
     const b = new QueueListener("b");
     const listener = new MultiListener([a, b]);
     const handled: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(() => listener.serve(async (connection) => void handled.push(connection)));
-        a.queue.sendNowait("1");
-        b.queue.sendNowait("2");
-        a.queue.sendNowait("3");
-        await waitAllTasksBlocked();
-        tg.cancelScope.cancel();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(() => listener.serve(async (connection) => void handled.push(connection)));
+      a.queue.sendNowait("1");
+      b.queue.sendNowait("2");
+      a.queue.sendNowait("3");
+      await waitAllTasksBlocked();
+      tg.cancelScope.cancel();
+    });
     expect(handled.sort()).toEqual(["a:1", "a:3", "b:2"]);
     await run(() => listener.aclose());
   });
@@ -90,24 +89,22 @@ describe("MultiListener", () => {
     const a = new QueueListener("a");
     const listener = new MultiListener([a]);
     let handlerGroup: TaskGroup | undefined;
-    await run(() =>
-      createTaskGroup().run(async (handlers) => {
-        handlerGroup = handlers;
-        const spawned: unknown[] = [];
-        const original = handlers.startSoon.bind(handlers);
-        handlers.startSoon = ((...args: Parameters<typeof original>) => {
-          spawned.push(args);
-          return original(...args);
-        }) as typeof handlers.startSoon;
-        await createTaskGroup().run(async (tg) => {
-          tg.startSoon(() => listener.serve(() => {}, handlers));
-          a.queue.sendNowait("1");
-          await waitAllTasksBlocked();
-          tg.cancelScope.cancel();
-        });
-        expect(spawned).toHaveLength(1);
-      }),
-    );
+    await inTaskGroup(async (handlers) => {
+      handlerGroup = handlers;
+      const spawned: unknown[] = [];
+      const original = handlers.startSoon.bind(handlers);
+      handlers.startSoon = ((...args: Parameters<typeof original>) => {
+        spawned.push(args);
+        return original(...args);
+      }) as typeof handlers.startSoon;
+      await createTaskGroup().run(async (tg) => {
+        tg.startSoon(() => listener.serve(() => {}, handlers));
+        a.queue.sendNowait("1");
+        await waitAllTasksBlocked();
+        tg.cancelScope.cancel();
+      });
+      expect(spawned).toHaveLength(1);
+    });
     expect(handlerGroup).toBeDefined();
     await run(() => listener.aclose());
   });

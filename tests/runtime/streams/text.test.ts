@@ -13,7 +13,6 @@ import {
   TextConnectable,
   TextStream,
   createMemoryObjectStream,
-  createTaskGroup,
   run,
   typedAttribute,
   waitAllTasksBlocked,
@@ -21,6 +20,7 @@ import {
   type TypedAttributeMap,
 } from "anyio-ts";
 import { caught } from "../../helpers";
+import { inTaskGroup } from "../helpers";
 
 const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -158,19 +158,17 @@ describe("TextReceiveStream", () => {
   test("a cancelled receive keeps the half character it already read", async () => {
     const [send, receive] = createMemoryObjectStream<Uint8Array>(0);
     const text = new TextReceiveStream(receive);
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const scope = new CancelScope();
-        tg.startSoon(() => scope.run(() => text.receive()));
-        await send.send(bytes(0xe2)); // the first byte of "€"
-        await waitAllTasksBlocked();
-        scope.cancel();
-        await waitAllTasksBlocked();
-        expect(scope.cancelledCaught).toBe(true);
-        tg.startSoon(() => send.send(bytes(0x82, 0xac)));
-        expect(await text.receive()).toBe("€");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const scope = new CancelScope();
+      tg.startSoon(() => scope.run(() => text.receive()));
+      await send.send(bytes(0xe2)); // the first byte of "€"
+      await waitAllTasksBlocked();
+      scope.cancel();
+      await waitAllTasksBlocked();
+      expect(scope.cancelledCaught).toBe(true);
+      tg.startSoon(() => send.send(bytes(0x82, 0xac)));
+      expect(await text.receive()).toBe("€");
+    });
     send.close();
     receive.close();
   });

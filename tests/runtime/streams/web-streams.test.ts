@@ -16,12 +16,12 @@ import {
   fromReadableStream,
   fromWritableStream,
   run,
-  sleep,
   toReadableStream,
   toWritableStream,
   waitAllTasksBlocked,
 } from "anyio-ts";
 import { caught } from "../../helpers";
+import { inTaskGroup, settle, settleUntil } from "../helpers";
 
 /** A ReadableStream whose chunks the test enqueues by hand, counting the pulls. */
 function manualReadable<T>() {
@@ -61,15 +61,6 @@ function gatedWritable<T>() {
     while (gates.length > 0) gates.shift()!();
   };
   return { writable, written, gates, releaseAll };
-}
-
-/** Lets foreign promise chains and macrotasks run (not a timing assertion). */
-const settle = () => sleep(5);
-
-/** Settles repeatedly until `condition` holds (at most `rounds` times), so counts are read once quiet. */
-async function settleUntil(condition: () => boolean, rounds = 100): Promise<void> {
-  for (let i = 0; i < rounds && !condition(); i++) await settle();
-  await settle();
 }
 
 describe("toReadableStream()", () => {
@@ -139,18 +130,16 @@ describe("fromReadableStream()", () => {
   test("round trip: memory stream → ReadableStream → receive stream", async () => {
     const [send, receive] = createMemoryObjectStream<string>();
     const seen: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          for (const word of ["a", "b", "c"]) await send.send(word);
-          send.close();
-        });
-        const stream = fromReadableStream(toReadableStream(receive));
-        for await (const word of stream) seen.push(word);
-        expect(await caught(stream.receive())).toBeInstanceOf(EndOfStream);
-        await stream.aclose();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        for (const word of ["a", "b", "c"]) await send.send(word);
+        send.close();
+      });
+      const stream = fromReadableStream(toReadableStream(receive));
+      for await (const word of stream) seen.push(word);
+      expect(await caught(stream.receive())).toBeInstanceOf(EndOfStream);
+      await stream.aclose();
+    });
     receive.close();
     expect(seen).toEqual(["a", "b", "c"]);
   });
@@ -226,40 +215,36 @@ describe("fromReadableStream()", () => {
 
   test("aclose() cancels the ReadableStream and fails a waiting receive with ClosedResourceError", async () => {
     const { readable, log } = manualReadable<string>();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const stream = fromReadableStream(readable);
-        let error: unknown;
-        tg.startSoon(async () => {
-          error = await caught(stream.receive());
-        });
-        await settle();
-        await stream.aclose();
-        await waitAllTasksBlocked();
-        expect(error).toBeInstanceOf(ClosedResourceError);
-        expect(log.cancelled).toHaveLength(1);
-        expect(await caught(stream.receive())).toBeInstanceOf(ClosedResourceError);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const stream = fromReadableStream(readable);
+      let error: unknown;
+      tg.startSoon(async () => {
+        error = await caught(stream.receive());
+      });
+      await settle();
+      await stream.aclose();
+      await waitAllTasksBlocked();
+      expect(error).toBeInstanceOf(ClosedResourceError);
+      expect(log.cancelled).toHaveLength(1);
+      expect(await caught(stream.receive())).toBeInstanceOf(ClosedResourceError);
+    });
   });
 
   test("a second concurrent receive raises BusyResourceError", async () => {
     const { readable, controller } = manualReadable<string>();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const stream = fromReadableStream(readable);
-        let first: unknown;
-        tg.startSoon(async () => {
-          first = await stream.receive();
-        });
-        await settle();
-        expect(await caught(stream.receive())).toBeInstanceOf(BusyResourceError);
-        controller.enqueue("one");
-        await settle();
-        expect(first).toBe("one");
-        await stream.aclose();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const stream = fromReadableStream(readable);
+      let first: unknown;
+      tg.startSoon(async () => {
+        first = await stream.receive();
+      });
+      await settle();
+      expect(await caught(stream.receive())).toBeInstanceOf(BusyResourceError);
+      controller.enqueue("one");
+      await settle();
+      expect(first).toBe("one");
+      await stream.aclose();
+    });
   });
 });
 
@@ -324,27 +309,25 @@ describe("toWritableStream()", () => {
   test("a full memory stream holds the writer back (backpressure)", async () => {
     const [send, receive] = createMemoryObjectStream<number>(2);
     let written = 0;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const writable = toWritableStream(send);
-        tg.startSoon(async () => {
-          const writer = writable.getWriter();
-          for (let i = 0; i < 10; i++) {
-            await writer.ready;
-            void writer.write(i);
-            written++;
-          }
-          await writer.close();
-        });
-        await settleUntil(() => receive.statistics().currentBufferUsed === 2);
-        // 2 in the buffer, 1 blocked in send(), 1 queued in the WritableStream.
-        expect(written).toBeLessThanOrEqual(4);
-        expect(receive.statistics().currentBufferUsed).toBe(2);
-        const seen: number[] = [];
-        for await (const item of receive) seen.push(item);
-        expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const writable = toWritableStream(send);
+      tg.startSoon(async () => {
+        const writer = writable.getWriter();
+        for (let i = 0; i < 10; i++) {
+          await writer.ready;
+          void writer.write(i);
+          written++;
+        }
+        await writer.close();
+      });
+      await settleUntil(() => receive.statistics().currentBufferUsed === 2);
+      // 2 in the buffer, 1 blocked in send(), 1 queued in the WritableStream.
+      expect(written).toBeLessThanOrEqual(4);
+      expect(receive.statistics().currentBufferUsed).toBe(2);
+      const seen: number[] = [];
+      for await (const item of receive) seen.push(item);
+      expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    });
     receive.close();
   });
 
@@ -361,20 +344,18 @@ describe("toWritableStream()", () => {
   test("pipeTo() from a ReadableStream into a memory stream", async () => {
     const [send, receive] = createMemoryObjectStream<string>();
     const seen: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          for await (const item of receive) seen.push(item);
-        });
-        const source = new ReadableStream<string>({
-          start: (c) => {
-            for (const s of ["x", "y", "z"]) c.enqueue(s);
-            c.close();
-          },
-        });
-        await source.pipeTo(toWritableStream(send));
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        for await (const item of receive) seen.push(item);
+      });
+      const source = new ReadableStream<string>({
+        start: (c) => {
+          for (const s of ["x", "y", "z"]) c.enqueue(s);
+          c.close();
+        },
+      });
+      await source.pipeTo(toWritableStream(send));
+    });
     expect(seen).toEqual(["x", "y", "z"]);
     receive.close();
   });
@@ -384,25 +365,23 @@ describe("fromWritableStream()", () => {
   test("sends wait for the sink (backpressure) and arrive in order", async () => {
     const { writable, written, gates, releaseAll } = gatedWritable<number>();
     let sent = 0;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const stream = fromWritableStream(writable);
-        tg.startSoon(async () => {
-          for (let i = 0; i < 10; i++) {
-            await stream.send(i);
-            sent++;
-          }
-          await stream.aclose();
-        });
-        await settleUntil(() => sent >= 2);
-        expect(sent).toBeLessThanOrEqual(2);
-        expect(gates).toHaveLength(1);
-        while (written.length < 10) {
-          releaseAll();
-          await settle();
+    await inTaskGroup(async (tg) => {
+      const stream = fromWritableStream(writable);
+      tg.startSoon(async () => {
+        for (let i = 0; i < 10; i++) {
+          await stream.send(i);
+          sent++;
         }
-      }),
-    );
+        await stream.aclose();
+      });
+      await settleUntil(() => sent >= 2);
+      expect(sent).toBeLessThanOrEqual(2);
+      expect(gates).toHaveLength(1);
+      while (written.length < 10) {
+        releaseAll();
+        await settle();
+      }
+    });
     expect(sent).toBe(10);
     expect(written).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });

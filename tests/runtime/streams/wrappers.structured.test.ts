@@ -8,24 +8,16 @@ import {
   CancelScope,
   StapledObjectStream,
   TextReceiveStream,
-  checkpoint,
   createMemoryObjectStream,
   createTaskGroup,
   run,
-  type MemoryObjectStreamStatistics,
   type TaskStatus,
 } from "anyio-ts";
 import { isStructured } from "anyio-ts/rt";
+import { until } from "../helpers";
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
-
-/** Checkpoints until the stream's statistics match `expected`. */
-async function until(end: { statistics(): MemoryObjectStreamStatistics }, expected: Partial<MemoryObjectStreamStatistics>) {
-  const matches = () =>
-    Object.entries(expected).every(([key, value]) => end.statistics()[key as keyof MemoryObjectStreamStatistics] === value);
-  while (!matches()) await checkpoint();
-}
 
 describe("stream wrappers in structured code", () => {
   test("this file is compiled as structured code", () => {

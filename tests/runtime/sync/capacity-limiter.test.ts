@@ -21,6 +21,7 @@ import {
   waitAllTasksBlocked,
 } from "anyio-ts";
 import { caught } from "../../helpers";
+import { caughtInCancelledScope, inTaskGroup } from "../helpers";
 
 const ALREADY_HOLDING = /^this borrower is already holding one of this CapacityLimiter's tokens/;
 const NOT_HOLDING = /^this borrower isn't holding any of this CapacityLimiter's tokens/;
@@ -62,24 +63,22 @@ describe("totalTokens", () => {
     const limiter = new CapacityLimiter(1);
     const inside = new Event();
     const otherGotIn = new Event();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          await inside.wait();
-          using _ = await limiter.acquire();
-          otherGotIn.set();
-        });
-        tg.startSoon(async () => {
-          using _ = await limiter.acquire();
-          inside.set();
-          await otherGotIn.wait();
-        });
-        await waitAllTasksBlocked();
-        expect(inside.isSet()).toBe(true);
-        expect(otherGotIn.isSet()).toBe(false);
-        limiter.totalTokens = 2;
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        await inside.wait();
+        using _ = await limiter.acquire();
+        otherGotIn.set();
+      });
+      tg.startSoon(async () => {
+        using _ = await limiter.acquire();
+        inside.set();
+        await otherGotIn.wait();
+      });
+      await waitAllTasksBlocked();
+      expect(inside.isSet()).toBe(true);
+      expect(otherGotIn.isSet()).toBe(false);
+      limiter.totalTokens = 2;
+    });
     expect(otherGotIn.isSet()).toBe(true);
   });
 
@@ -92,20 +91,18 @@ describe("totalTokens", () => {
       event.set();
       await proceed.wait();
     };
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(worker, entered[0]);
-        tg.startSoon(worker, entered[1]);
-        await waitAllTasksBlocked();
-        expect(entered.filter((e) => e.isSet())).toHaveLength(1);
-        limiter.totalTokens = 3;
-        tg.startSoon(worker, entered[2]);
-        await failAfter(1000).run(async () => {
-          for (const event of entered) await event.wait();
-        });
-        proceed.set();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(worker, entered[0]);
+      tg.startSoon(worker, entered[1]);
+      await waitAllTasksBlocked();
+      expect(entered.filter((e) => e.isSet())).toHaveLength(1);
+      limiter.totalTokens = 3;
+      tg.startSoon(worker, entered[2]);
+      await failAfter(1000).run(async () => {
+        for (const event of entered) await event.wait();
+      });
+      proceed.set();
+    });
   });
 
   test("lowering it below the borrowed count takes nothing back but grants nothing until enough are released", async () => {
@@ -151,21 +148,19 @@ describe("borrowing", () => {
   test("never more borrowers than tokens", async () => {
     const limiter = new CapacityLimiter(1);
     let inside = 0;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        for (let t = 0; t < 3; t++) {
-          tg.startSoon(async () => {
-            for (let i = 0; i < 5; i++) {
-              using _ = await limiter.acquire();
-              expect(inside).toBe(0);
-              inside = 1;
-              await waitAllTasksBlocked();
-              inside = 0;
-            }
-          });
-        }
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      for (let t = 0; t < 3; t++) {
+        tg.startSoon(async () => {
+          for (let i = 0; i < 5; i++) {
+            using _ = await limiter.acquire();
+            expect(inside).toBe(0);
+            inside = 1;
+            await waitAllTasksBlocked();
+            inside = 0;
+          }
+        });
+      }
+    });
   });
 
   test("a borrower may hold only one token", async () => {
@@ -185,15 +180,13 @@ describe("borrowing", () => {
   test("a borrower may not wait twice", async () => {
     const limiter = new CapacityLimiter(0);
     const borrower = {};
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(() => limiter.acquireOnBehalfOf(borrower));
-        await waitAllTasksBlocked();
-        const error = await caught(limiter.acquireOnBehalfOf(borrower));
-        expect((error as Error).message).toMatch(/^this borrower is already waiting/);
-        tg.cancel();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(() => limiter.acquireOnBehalfOf(borrower));
+      await waitAllTasksBlocked();
+      const error = await caught(limiter.acquireOnBehalfOf(borrower));
+      expect((error as Error).message).toMatch(/^this borrower is already waiting/);
+      tg.cancel();
+    });
   });
 
   test("releasing a token the borrower does not hold throws", async () => {
@@ -206,31 +199,27 @@ describe("borrowing", () => {
 
   test("a token borrowed by the current task cannot be released by another task", async () => {
     const limiter = new CapacityLimiter(1);
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const acquisition = await limiter.acquire();
-        tg.startSoon(async () => {
-          expect(() => acquisition[Symbol.dispose]()).toThrow(NOT_HOLDING);
-          expect(() => limiter.release()).toThrow(NOT_HOLDING);
-        });
-        await waitAllTasksBlocked();
-        expect(limiter.borrowedTokens).toBe(1);
-        acquisition[Symbol.dispose]();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const acquisition = await limiter.acquire();
+      tg.startSoon(async () => {
+        expect(() => acquisition[Symbol.dispose]()).toThrow(NOT_HOLDING);
+        expect(() => limiter.release()).toThrow(NOT_HOLDING);
+      });
+      await waitAllTasksBlocked();
+      expect(limiter.borrowedTokens).toBe(1);
+      acquisition[Symbol.dispose]();
+    });
     expect(limiter.borrowedTokens).toBe(0);
   });
 
   test("on behalf of an object: any task (or code outside run()) may release it", async () => {
     const limiter = new CapacityLimiter(1);
     const job = { id: 7 };
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        await limiter.acquireOnBehalfOf(job);
-        expect(limiter.statistics().borrowers).toEqual([job]);
-        tg.startSoon(async () => limiter.releaseOnBehalfOf(job));
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      await limiter.acquireOnBehalfOf(job);
+      expect(limiter.statistics().borrowers).toEqual([job]);
+      tg.startSoon(async () => limiter.releaseOnBehalfOf(job));
+    });
     expect(limiter.borrowedTokens).toBe(0);
     using _ = limiter.acquireOnBehalfOfNowait(job);
     expect(limiter.borrowedTokens).toBe(1);
@@ -260,19 +249,17 @@ describe("fairness and no queue jumping", () => {
     const limiter = new CapacityLimiter(1);
     const results: number[] = [];
     const go = new Event();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        for (const i of [0, 1, 2]) {
-          await tg.start(async (x: number, status: TaskStatus) => {
-            status.started();
-            using _ = await limiter.acquire();
-            await go.wait();
-            results.push(x);
-          }, i);
-        }
-        go.set();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      for (const i of [0, 1, 2]) {
+        await tg.start(async (x: number, status: TaskStatus) => {
+          status.started();
+          using _ = await limiter.acquire();
+          await go.wait();
+          results.push(x);
+        }, i);
+      }
+      go.set();
+    });
     expect(results).toEqual([0, 1, 2]);
   });
 
@@ -302,16 +289,14 @@ describe("fairness and no queue jumping", () => {
     const limiter = new CapacityLimiter(1);
     const A = { name: "A" };
     const B = { name: "B" };
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        limiter.acquireOnBehalfOfNowait(A);
-        tg.startSoon(() => limiter.acquireOnBehalfOf(B));
-        await waitAllTasksBlocked();
-        expect(limiter.statistics().tasksWaiting).toBe(1);
-        limiter.releaseOnBehalfOf(A);
-        expect(() => limiter.acquireOnBehalfOfNowait({ name: "X" })).toThrow(WouldBlock);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      limiter.acquireOnBehalfOfNowait(A);
+      tg.startSoon(() => limiter.acquireOnBehalfOf(B));
+      await waitAllTasksBlocked();
+      expect(limiter.statistics().tasksWaiting).toBe(1);
+      limiter.releaseOnBehalfOf(A);
+      expect(() => limiter.acquireOnBehalfOfNowait({ name: "X" })).toThrow(WouldBlock);
+    });
     expect(limiter.borrowedTokens).toBeLessThanOrEqual(limiter.totalTokens);
     expect(limiter.availableTokens).toBeGreaterThanOrEqual(0);
     expect(limiter.statistics().borrowers).toEqual([B]);
@@ -322,14 +307,7 @@ describe("fairness and no queue jumping", () => {
 describe("cancellation", () => {
   test("acquire() in a cancelled scope raises and borrows nothing, even with a free token", async () => {
     const limiter = new CapacityLimiter(1);
-    let error: unknown;
-    await run(() =>
-      new CancelScope().run(async (scope) => {
-        scope.cancel();
-        error = await caught(limiter.acquire());
-        throw error;
-      }),
-    );
+    const error = await caughtInCancelledScope(() => limiter.acquire());
     expect(error).toBeInstanceOf(Cancelled);
     expect(limiter.borrowedTokens).toBe(0);
   });
@@ -347,75 +325,69 @@ describe("cancellation", () => {
   test("a waiter cancelled before its turn gives way to the next waiter", async () => {
     const limiter = new CapacityLimiter(1);
     let secondGotIn = false;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const borrower = async (event: Event, status: TaskStatus<CancelScope>) => {
-          const scope = new CancelScope();
-          await scope.run(async () => {
-            status.started(scope);
-            using _ = await limiter.acquire();
-            event.set();
-            await checkpoint();
-          });
-        };
-        const event2 = new Event();
-        {
+    await inTaskGroup(async (tg) => {
+      const borrower = async (event: Event, status: TaskStatus<CancelScope>) => {
+        const scope = new CancelScope();
+        await scope.run(async () => {
+          status.started(scope);
           using _ = await limiter.acquire();
-          const scope1 = await tg.start(borrower, new Event());
-          await tg.start(borrower, event2);
-          scope1.cancel();
-        }
-        await moveOnAfter(1000).run(async () => {
-          await event2.wait();
-          secondGotIn = true;
+          event.set();
+          await checkpoint();
         });
-      }),
-    );
+      };
+      const event2 = new Event();
+      {
+        using _ = await limiter.acquire();
+        const scope1 = await tg.start(borrower, new Event());
+        await tg.start(borrower, event2);
+        scope1.cancel();
+      }
+      await moveOnAfter(1000).run(async () => {
+        await event2.wait();
+        secondGotIn = true;
+      });
+    });
     expect(secondGotIn).toBe(true);
   });
 
   test("a waiter cancelled after it was handed a token keeps it until its block ends (no lost token)", async () => {
     const limiter = new CapacityLimiter(1);
     const log: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        limiter.acquireOnBehalfOfNowait(limiter);
-        const waiter = tg.startSoon(async () => {
-          using _ = await limiter.acquire();
-          log.push(`borrowed ${limiter.borrowedTokens}`);
-          const error = await caught(checkpoint());
-          log.push(error instanceof Cancelled ? "cancelled at the next checkpoint" : "not cancelled");
-          throw error;
-        });
-        await waitAllTasksBlocked();
-        limiter.releaseOnBehalfOf(limiter);
-        waiter.cancel();
-        await waiter.wait();
-        expect(limiter.borrowedTokens).toBe(0);
-        expect(limiter.statistics().tasksWaiting).toBe(0);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      limiter.acquireOnBehalfOfNowait(limiter);
+      const waiter = tg.startSoon(async () => {
+        using _ = await limiter.acquire();
+        log.push(`borrowed ${limiter.borrowedTokens}`);
+        const error = await caught(checkpoint());
+        log.push(error instanceof Cancelled ? "cancelled at the next checkpoint" : "not cancelled");
+        throw error;
+      });
+      await waitAllTasksBlocked();
+      limiter.releaseOnBehalfOf(limiter);
+      waiter.cancel();
+      await waiter.wait();
+      expect(limiter.borrowedTokens).toBe(0);
+      expect(limiter.statistics().tasksWaiting).toBe(0);
+    });
     expect(log).toEqual(["borrowed 1", "cancelled at the next checkpoint"]);
   });
 
   test("two tasks, the first cancelled while both wait: the second still gets in", async () => {
     const limiter = new CapacityLimiter(1);
     let done = false;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const hold = async () => {
-          using _ = await limiter.acquire();
-          await checkpoint();
-        };
-        const first = tg.startSoon(hold);
-        tg.startSoon(async () => {
-          await hold();
-          done = true;
-        });
+    await inTaskGroup(async (tg) => {
+      const hold = async () => {
+        using _ = await limiter.acquire();
         await checkpoint();
-        first.cancel();
-      }),
-    );
+      };
+      const first = tg.startSoon(hold);
+      tg.startSoon(async () => {
+        await hold();
+        done = true;
+      });
+      await checkpoint();
+      first.cancel();
+    });
     expect(done).toBe(true);
   });
 });

@@ -18,48 +18,45 @@ import {
   waitAllTasksBlocked,
 } from "anyio-ts";
 import { caught } from "../../helpers";
+import { inTaskGroup } from "../helpers";
 
 const NOT_HOLDING = /^The current task is not holding the underlying lock/;
 
 describe("acquiring and waiting", () => {
   test("`using` holds the lock; wait() releases it for the notifier and takes it back", async () => {
     const condition = new Condition();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        using _ = await condition.acquire();
-        expect(condition.locked()).toBe(true);
-        tg.startSoon(async () => {
-          using _inner = await condition.acquire();
-          condition.notifyAll();
-        });
-        await condition.wait();
-        expect(condition.statistics().lockStatistics.owner).toBe(getCurrentTask());
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      using _ = await condition.acquire();
+      expect(condition.locked()).toBe(true);
+      tg.startSoon(async () => {
+        using _inner = await condition.acquire();
+        condition.notifyAll();
+      });
+      await condition.wait();
+      expect(condition.statistics().lockStatistics.owner).toBe(getCurrentTask());
+    });
     expect(condition.locked()).toBe(false);
   });
 
   test("acquire() and release() by hand", async () => {
     const condition = new Condition();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        await condition.acquire();
-        try {
-          expect(condition.locked()).toBe(true);
-          tg.startSoon(async () => {
-            await condition.acquire();
-            try {
-              condition.notifyAll();
-            } finally {
-              condition.release();
-            }
-          });
-          await condition.wait();
-        } finally {
-          condition.release();
-        }
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      await condition.acquire();
+      try {
+        expect(condition.locked()).toBe(true);
+        tg.startSoon(async () => {
+          await condition.acquire();
+          try {
+            condition.notifyAll();
+          } finally {
+            condition.release();
+          }
+        });
+        await condition.wait();
+      } finally {
+        condition.release();
+      }
+    });
     expect(condition.locked()).toBe(false);
   });
 
@@ -98,34 +95,32 @@ describe("acquiring and waiting", () => {
   test("notify(n) wakes the n tasks that waited longest", async () => {
     const condition = new Condition();
     const woken: number[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        for (let i = 0; i < 5; i++) {
-          tg.startSoon(async () => {
-            using _ = await condition.acquire();
-            await condition.wait();
-            woken.push(i);
-          });
-        }
-        await waitAllTasksBlocked();
-        {
+    await inTaskGroup(async (tg) => {
+      for (let i = 0; i < 5; i++) {
+        tg.startSoon(async () => {
           using _ = await condition.acquire();
-          condition.notify(2);
-        }
-        await waitAllTasksBlocked();
-        expect(woken).toEqual([0, 1]);
-        {
-          using _ = await condition.acquire();
-          condition.notify();
-        }
-        await waitAllTasksBlocked();
-        expect(woken).toEqual([0, 1, 2]);
-        {
-          using _ = await condition.acquire();
-          condition.notify(Infinity);
-        }
-      }),
-    );
+          await condition.wait();
+          woken.push(i);
+        });
+      }
+      await waitAllTasksBlocked();
+      {
+        using _ = await condition.acquire();
+        condition.notify(2);
+      }
+      await waitAllTasksBlocked();
+      expect(woken).toEqual([0, 1]);
+      {
+        using _ = await condition.acquire();
+        condition.notify();
+      }
+      await waitAllTasksBlocked();
+      expect(woken).toEqual([0, 1, 2]);
+      {
+        using _ = await condition.acquire();
+        condition.notify(Infinity);
+      }
+    });
     expect(woken).toEqual([0, 1, 2, 3, 4]);
   });
 
@@ -133,26 +128,24 @@ describe("acquiring and waiting", () => {
     const condition = new Condition();
     let value: string | null = null;
     let result: string | null = null;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          using _ = await condition.acquire();
-          result = await condition.waitFor(() => value);
-        });
-        await waitAllTasksBlocked();
-        {
-          using _ = await condition.acquire();
-          condition.notifyAll();
-        }
-        await waitAllTasksBlocked();
-        expect(result).toBeNull();
-        value = "foo";
-        {
-          using _ = await condition.acquire();
-          condition.notifyAll();
-        }
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        using _ = await condition.acquire();
+        result = await condition.waitFor(() => value);
+      });
+      await waitAllTasksBlocked();
+      {
+        using _ = await condition.acquire();
+        condition.notifyAll();
+      }
+      await waitAllTasksBlocked();
+      expect(result).toBeNull();
+      value = "foo";
+      {
+        using _ = await condition.acquire();
+        condition.notifyAll();
+      }
+    });
     expect(result).toBe("foo");
   });
 
@@ -232,25 +225,23 @@ describe("cancellation", () => {
     let started = false;
     let notified = false;
     let heldWhenCancelled = false;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          started = true;
-          using _ = await condition.acquire();
-          entered.set();
-          try {
-            await condition.wait();
-            notified = true;
-          } catch (error) {
-            heldWhenCancelled = condition.statistics().lockStatistics.owner === getCurrentTask();
-            throw error;
-          }
-        });
-        await entered.wait();
-        await waitAllTasksBlocked();
-        tg.cancel();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        started = true;
+        using _ = await condition.acquire();
+        entered.set();
+        try {
+          await condition.wait();
+          notified = true;
+        } catch (error) {
+          heldWhenCancelled = condition.statistics().lockStatistics.owner === getCurrentTask();
+          throw error;
+        }
+      });
+      await entered.wait();
+      await waitAllTasksBlocked();
+      tg.cancel();
+    });
     expect(started).toBe(true);
     expect(notified).toBe(false);
     expect(heldWhenCancelled).toBe(true);
@@ -260,47 +251,43 @@ describe("cancellation", () => {
   test("a cancelled waiter re-acquires the lock behind its current holder before raising", async () => {
     const condition = new Condition();
     const log: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const waiter = tg.startSoon(async () => {
-          using _ = await condition.acquire();
-          const error = await caught(condition.wait());
-          log.push(`waiter raised ${(error as Error).name} holding the lock`);
-          throw error;
-        });
-        await waitAllTasksBlocked();
-        {
-          using _ = await condition.acquire();
-          waiter.cancel();
-          await new CancelScope({ shield: true }).run(() => waitAllTasksBlocked());
-          log.push("holder releases");
-        }
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const waiter = tg.startSoon(async () => {
+        using _ = await condition.acquire();
+        const error = await caught(condition.wait());
+        log.push(`waiter raised ${(error as Error).name} holding the lock`);
+        throw error;
+      });
+      await waitAllTasksBlocked();
+      {
+        using _ = await condition.acquire();
+        waiter.cancel();
+        await new CancelScope({ shield: true }).run(() => waitAllTasksBlocked());
+        log.push("holder releases");
+      }
+    });
     expect(log).toEqual(["holder releases", "waiter raised Cancelled holding the lock"]);
   });
 
   test("a notification goes to the next waiter when the first was cancelled before it was notified", async () => {
     const condition = new Condition();
     const woken: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const scope1 = new CancelScope();
-        const waiter = (name: string, scope: CancelScope) => async () => {
-          await scope.run(async () => {
-            using _ = await condition.acquire();
-            await condition.wait();
-            woken.push(name);
-          });
-        };
-        tg.startSoon(waiter("first", scope1));
-        tg.startSoon(waiter("second", failAfter(3000)));
-        await waitAllTasksBlocked();
-        using _ = await condition.acquire();
-        scope1.cancel();
-        condition.notify(1);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const scope1 = new CancelScope();
+      const waiter = (name: string, scope: CancelScope) => async () => {
+        await scope.run(async () => {
+          using _ = await condition.acquire();
+          await condition.wait();
+          woken.push(name);
+        });
+      };
+      tg.startSoon(waiter("first", scope1));
+      tg.startSoon(waiter("second", failAfter(3000)));
+      await waitAllTasksBlocked();
+      using _ = await condition.acquire();
+      scope1.cancel();
+      condition.notify(1);
+    });
     expect(woken).toEqual(["second"]);
   });
 
@@ -308,26 +295,24 @@ describe("cancellation", () => {
     const condition = new Condition();
     const log: string[] = [];
     let items = 0;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const consumer = tg.startSoon(async () => {
-          using _ = await condition.acquire();
-          await condition.waitFor(() => items > 0);
-          items--;
-          log.push("consumed");
-          const error = await caught(checkpoint());
-          log.push(error instanceof Cancelled ? "cancelled at the next checkpoint" : "not cancelled");
-          throw error;
-        });
-        await waitAllTasksBlocked();
-        {
-          using _ = await condition.acquire();
-          items++;
-          condition.notify();
-          consumer.cancel();
-        }
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const consumer = tg.startSoon(async () => {
+        using _ = await condition.acquire();
+        await condition.waitFor(() => items > 0);
+        items--;
+        log.push("consumed");
+        const error = await caught(checkpoint());
+        log.push(error instanceof Cancelled ? "cancelled at the next checkpoint" : "not cancelled");
+        throw error;
+      });
+      await waitAllTasksBlocked();
+      {
+        using _ = await condition.acquire();
+        items++;
+        condition.notify();
+        consumer.cancel();
+      }
+    });
     expect(items).toBe(0);
     expect(log).toEqual(["consumed", "cancelled at the next checkpoint"]);
   });
@@ -366,33 +351,31 @@ describe("cancellation", () => {
 describe("statistics and use outside run()", () => {
   test("tasksWaiting counts the waiters not yet notified; lockStatistics is the lock's", async () => {
     const condition = new Condition();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        expect(condition.statistics().lockStatistics.locked).toBe(false);
+    await inTaskGroup(async (tg) => {
+      expect(condition.statistics().lockStatistics.locked).toBe(false);
+      expect(condition.statistics().tasksWaiting).toBe(0);
+      {
+        using _ = await condition.acquire();
+        expect(condition.statistics().lockStatistics.locked).toBe(true);
         expect(condition.statistics().tasksWaiting).toBe(0);
+      }
+      for (let i = 1; i <= 2; i++) {
+        tg.startSoon(async () => {
+          using _ = await condition.acquire();
+          await condition.wait();
+        });
+        await waitAllTasksBlocked();
+        expect(condition.statistics().tasksWaiting).toBe(i);
+      }
+      for (let i = 1; i >= 0; i--) {
         {
           using _ = await condition.acquire();
-          expect(condition.statistics().lockStatistics.locked).toBe(true);
-          expect(condition.statistics().tasksWaiting).toBe(0);
+          condition.notify(1);
         }
-        for (let i = 1; i <= 2; i++) {
-          tg.startSoon(async () => {
-            using _ = await condition.acquire();
-            await condition.wait();
-          });
-          await waitAllTasksBlocked();
-          expect(condition.statistics().tasksWaiting).toBe(i);
-        }
-        for (let i = 1; i >= 0; i--) {
-          {
-            using _ = await condition.acquire();
-            condition.notify(1);
-          }
-          await waitAllTasksBlocked();
-          expect(condition.statistics().tasksWaiting).toBe(i);
-        }
-      }),
-    );
+        await waitAllTasksBlocked();
+        expect(condition.statistics().tasksWaiting).toBe(i);
+      }
+    });
     expect(condition.statistics()).toEqual({
       tasksWaiting: 0,
       lockStatistics: { locked: false, owner: null, tasksWaiting: 0 },

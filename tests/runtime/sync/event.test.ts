@@ -2,30 +2,20 @@
  * Event: a one-shot flag (reference B.4 rules 29, 35, 36; B.1 rules 2 and 5), re-expressed from
  * AnyIO's tests/test_synchronization.py (TestEvent).
  */
-import {
-  CancelScope,
-  Cancelled,
-  Event,
-  NoCurrentTaskError,
-  checkpoint,
-  createTaskGroup,
-  run,
-  waitAllTasksBlocked,
-} from "anyio-ts";
+import { CancelScope, Cancelled, Event, NoCurrentTaskError, checkpoint, run, waitAllTasksBlocked } from "anyio-ts";
 import { caught } from "../../helpers";
+import { caughtInCancelledScope, inTaskGroup } from "../helpers";
 
 describe("Event", () => {
   test("set() wakes a task waiting on the event", async () => {
     const event = new Event();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          expect(event.isSet()).toBe(false);
-          event.set();
-        });
-        await event.wait();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        expect(event.isSet()).toBe(false);
+        event.set();
+      });
+      await event.wait();
+    });
     expect(event.isSet()).toBe(true);
   });
 
@@ -33,17 +23,15 @@ describe("Event", () => {
     const event = new Event();
     let started = false;
     let returned = false;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          started = true;
-          await event.wait();
-          returned = true;
-        });
-        tg.cancel();
-        event.set();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        started = true;
+        await event.wait();
+        returned = true;
+      });
+      tg.cancel();
+      event.set();
+    });
     expect(started).toBe(true);
     expect(returned).toBe(false);
   });
@@ -52,18 +40,16 @@ describe("Event", () => {
     const event = new Event();
     let woke = false;
     let setterStarted = false;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          setterStarted = true;
-          expect(event.isSet()).toBe(false);
-          event.set();
-          tg.cancel();
-        });
-        await event.wait();
-        woke = true;
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        setterStarted = true;
+        expect(event.isSet()).toBe(false);
+        event.set();
+        tg.cancel();
+      });
+      await event.wait();
+      woke = true;
+    });
     expect(setterStarted).toBe(true);
     expect(woke).toBe(true);
   });
@@ -71,68 +57,60 @@ describe("Event", () => {
   test("the cancellation of a woken waiter arrives at its next checkpoint", async () => {
     const event = new Event();
     const log: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          event.set();
-          tg.cancel();
-        });
-        await event.wait();
-        log.push("woke");
-        const error = await caught(checkpoint());
-        log.push(error instanceof Cancelled ? "cancelled at next checkpoint" : "not cancelled");
-        throw error;
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        event.set();
+        tg.cancel();
+      });
+      await event.wait();
+      log.push("woke");
+      const error = await caught(checkpoint());
+      log.push(error instanceof Cancelled ? "cancelled at next checkpoint" : "not cancelled");
+      throw error;
+    });
     expect(log).toEqual(["woke", "cancelled at next checkpoint"]);
   });
 
   test("set() wakes the waiters in the order they started waiting", async () => {
     const event = new Event();
     const order: number[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        for (let i = 0; i < 5; i++) {
-          tg.startSoon(async () => {
-            await event.wait();
-            order.push(i);
-          });
-        }
-        await waitAllTasksBlocked();
-        event.set();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      for (let i = 0; i < 5; i++) {
+        tg.startSoon(async () => {
+          await event.wait();
+          order.push(i);
+        });
+      }
+      await waitAllTasksBlocked();
+      event.set();
+    });
     expect(order).toEqual([0, 1, 2, 3, 4]);
   });
 
   test("statistics() counts the waiting tasks", async () => {
     const event = new Event();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        expect(event.statistics().tasksWaiting).toBe(0);
-        for (let i = 1; i <= 2; i++) {
-          tg.startSoon(() => event.wait());
-          await waitAllTasksBlocked();
-          expect(event.statistics().tasksWaiting).toBe(i);
-        }
-        event.set();
-        expect(event.statistics().tasksWaiting).toBe(0);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      expect(event.statistics().tasksWaiting).toBe(0);
+      for (let i = 1; i <= 2; i++) {
+        tg.startSoon(() => event.wait());
+        await waitAllTasksBlocked();
+        expect(event.statistics().tasksWaiting).toBe(i);
+      }
+      event.set();
+      expect(event.statistics().tasksWaiting).toBe(0);
+    });
     expect(event.statistics()).toEqual({ tasksWaiting: 0 });
   });
 
   test("a cancelled waiter stops being counted at once", async () => {
     const event = new Event();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const handle = tg.startSoon(() => event.wait());
-        await waitAllTasksBlocked();
-        expect(event.statistics().tasksWaiting).toBe(1);
-        handle.cancel();
-        expect(event.statistics().tasksWaiting).toBe(0);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const handle = tg.startSoon(() => event.wait());
+      await waitAllTasksBlocked();
+      expect(event.statistics().tasksWaiting).toBe(1);
+      handle.cancel();
+      expect(event.statistics().tasksWaiting).toBe(0);
+    });
   });
 
   test("it cannot be reset: set() again does nothing and there is no clear()", async () => {
@@ -149,14 +127,7 @@ describe("Event.wait() is a checkpoint", () => {
   test("waiting on a set event raises in a cancelled scope", async () => {
     const event = new Event();
     event.set();
-    let error: unknown;
-    await run(() =>
-      new CancelScope().run(async (scope) => {
-        scope.cancel();
-        error = await caught(event.wait());
-        throw error;
-      }),
-    );
+    const error = await caughtInCancelledScope(() => event.wait());
     expect(error).toBeInstanceOf(Cancelled);
   });
 

@@ -18,6 +18,7 @@ import {
   waitAllTasksBlocked,
 } from "anyio-ts";
 import { caught } from "../../helpers";
+import { caughtInCancelledScope, inTaskGroup } from "../helpers";
 
 const REACQUIRE = /^Attempted to acquire an already held Lock/;
 const NOT_OWNER = /^The current task is not holding this lock/;
@@ -26,18 +27,16 @@ describe("acquiring and releasing", () => {
   test("`using` holds the lock until the end of the block; a waiter gets it after", async () => {
     const lock = new Lock();
     const results: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        using _ = await lock.acquire();
-        tg.startSoon(async () => {
-          expect(lock.locked()).toBe(true);
-          using _inner = await lock.acquire();
-          results.push("2");
-        });
-        await waitAllTasksBlocked();
-        results.push("1");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      using _ = await lock.acquire();
+      tg.startSoon(async () => {
+        expect(lock.locked()).toBe(true);
+        using _inner = await lock.acquire();
+        results.push("2");
+      });
+      await waitAllTasksBlocked();
+      results.push("1");
+    });
     expect(lock.locked()).toBe(false);
     expect(results).toEqual(["1", "2"]);
   });
@@ -45,26 +44,24 @@ describe("acquiring and releasing", () => {
   test("acquire() and release() by hand", async () => {
     const lock = new Lock();
     const results: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        await lock.acquire();
-        try {
-          tg.startSoon(async () => {
-            expect(lock.locked()).toBe(true);
-            await lock.acquire();
-            try {
-              results.push("2");
-            } finally {
-              lock.release();
-            }
-          });
-          await waitAllTasksBlocked();
-          results.push("1");
-        } finally {
-          lock.release();
-        }
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      await lock.acquire();
+      try {
+        tg.startSoon(async () => {
+          expect(lock.locked()).toBe(true);
+          await lock.acquire();
+          try {
+            results.push("2");
+          } finally {
+            lock.release();
+          }
+        });
+        await waitAllTasksBlocked();
+        results.push("1");
+      } finally {
+        lock.release();
+      }
+    });
     expect(lock.locked()).toBe(false);
     expect(results).toEqual(["1", "2"]);
   });
@@ -97,43 +94,39 @@ describe("acquiring and releasing", () => {
   test("waiters get the lock in the order they asked for it", async () => {
     const lock = new Lock();
     const order: number[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const held = await lock.acquire();
-        for (let i = 0; i < 5; i++) {
-          tg.startSoon(async () => {
-            using _ = await lock.acquire();
-            order.push(i);
-            await checkpoint();
-          });
-        }
-        await waitAllTasksBlocked();
-        held[Symbol.dispose]();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const held = await lock.acquire();
+      for (let i = 0; i < 5; i++) {
+        tg.startSoon(async () => {
+          using _ = await lock.acquire();
+          order.push(i);
+          await checkpoint();
+        });
+      }
+      await waitAllTasksBlocked();
+      held[Symbol.dispose]();
+    });
     expect(order).toEqual([0, 1, 2, 3, 4]);
   });
 
   test("a waiter that was cancelled is skipped; the next one gets the lock", async () => {
     const lock = new Lock();
     const got: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const held = await lock.acquire();
-        const names = ["a", "b", "c"];
-        const handles = names.map((name) =>
-          tg.startSoon({ name }, async () => {
-            using _ = await lock.acquire();
-            got.push(name);
-          }),
-        );
-        await waitAllTasksBlocked();
-        handles[0].cancel();
-        expect(lock.statistics().tasksWaiting).toBe(2);
-        held[Symbol.dispose]();
-        expect(lock.statistics().owner?.name).toBe("b");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const held = await lock.acquire();
+      const names = ["a", "b", "c"];
+      const handles = names.map((name) =>
+        tg.startSoon({ name }, async () => {
+          using _ = await lock.acquire();
+          got.push(name);
+        }),
+      );
+      await waitAllTasksBlocked();
+      handles[0].cancel();
+      expect(lock.statistics().tasksWaiting).toBe(2);
+      held[Symbol.dispose]();
+      expect(lock.statistics().owner?.name).toBe("b");
+    });
     expect(got).toEqual(["b", "c"]);
   });
 });
@@ -164,41 +157,37 @@ describe("no queue jumping", () => {
 
   test("release() hands the lock to the waiter at once: acquireNowait() from a third task raises WouldBlock", async () => {
     const lock = new Lock();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const held = await lock.acquire();
-        tg.startSoon({ name: "waiter" }, async () => {
-          using _ = await lock.acquire();
-          await checkpoint();
-        });
-        await waitAllTasksBlocked();
-        held[Symbol.dispose]();
-        expect(lock.statistics().owner?.name).toBe("waiter");
-        tg.startSoon(async () => {
-          expect(() => lock.acquireNowait()).toThrow(WouldBlock);
-        });
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const held = await lock.acquire();
+      tg.startSoon({ name: "waiter" }, async () => {
+        using _ = await lock.acquire();
+        await checkpoint();
+      });
+      await waitAllTasksBlocked();
+      held[Symbol.dispose]();
+      expect(lock.statistics().owner?.name).toBe("waiter");
+      tg.startSoon(async () => {
+        expect(() => lock.acquireNowait()).toThrow(WouldBlock);
+      });
+    });
   });
 
   test("a newcomer's acquire() waits behind the task the lock was handed to", async () => {
     const lock = new Lock();
     const order: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const held = await lock.acquire();
-        tg.startSoon(async () => {
-          using _ = await lock.acquire();
-          order.push("waiter");
-        });
-        await waitAllTasksBlocked();
-        held[Symbol.dispose]();
-        tg.startSoon(async () => {
-          using _ = await lock.acquire();
-          order.push("newcomer");
-        });
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const held = await lock.acquire();
+      tg.startSoon(async () => {
+        using _ = await lock.acquire();
+        order.push("waiter");
+      });
+      await waitAllTasksBlocked();
+      held[Symbol.dispose]();
+      tg.startSoon(async () => {
+        using _ = await lock.acquire();
+        order.push("newcomer");
+      });
+    });
     expect(order).toEqual(["waiter", "newcomer"]);
   });
 });
@@ -225,32 +214,28 @@ describe("ownership", () => {
 
   test("release() by a task that does not hold the lock throws, and the owner keeps it", async () => {
     const lock = new Lock();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        using _ = await lock.acquire();
-        const owner = getCurrentTask();
-        tg.startSoon(async () => {
-          expect(() => lock.release()).toThrow(NOT_OWNER);
-        });
-        await waitAllTasksBlocked();
-        expect(lock.statistics().owner).toBe(owner);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      using _ = await lock.acquire();
+      const owner = getCurrentTask();
+      tg.startSoon(async () => {
+        expect(() => lock.release()).toThrow(NOT_OWNER);
+      });
+      await waitAllTasksBlocked();
+      expect(lock.statistics().owner).toBe(owner);
+    });
   });
 
   test("disposing the acquisition from another task throws", async () => {
     const lock = new Lock();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const acquisition = await lock.acquire();
-        tg.startSoon(async () => {
-          expect(() => acquisition[Symbol.dispose]()).toThrow(NOT_OWNER);
-        });
-        await waitAllTasksBlocked();
-        expect(lock.locked()).toBe(true);
-        acquisition[Symbol.dispose]();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const acquisition = await lock.acquire();
+      tg.startSoon(async () => {
+        expect(() => acquisition[Symbol.dispose]()).toThrow(NOT_OWNER);
+      });
+      await waitAllTasksBlocked();
+      expect(lock.locked()).toBe(true);
+      acquisition[Symbol.dispose]();
+    });
     expect(lock.locked()).toBe(false);
   });
 
@@ -266,14 +251,7 @@ describe("ownership", () => {
 describe("acquire() is a checkpoint", () => {
   test.each([false, true])("in a cancelled scope it raises and takes nothing, even when free (fastAcquire: %s)", async (fastAcquire) => {
     const lock = new Lock({ fastAcquire });
-    let error: unknown;
-    await run(() =>
-      new CancelScope().run(async (scope) => {
-        scope.cancel();
-        error = await caught(lock.acquire());
-        throw error;
-      }),
-    );
+    const error = await caughtInCancelledScope(() => lock.acquire());
     expect(error).toBeInstanceOf(Cancelled);
     expect(lock.locked()).toBe(false);
   });
@@ -313,18 +291,16 @@ describe("acquire() is a checkpoint", () => {
   test("with fastAcquire a contended acquire() still waits its turn", async () => {
     const lock = new Lock({ fastAcquire: true });
     const order: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const held = await lock.acquire();
-        tg.startSoon(async () => {
-          using _ = await lock.acquire();
-          order.push("waiter");
-        });
-        await waitAllTasksBlocked();
-        order.push("holder");
-        held[Symbol.dispose]();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const held = await lock.acquire();
+      tg.startSoon(async () => {
+        using _ = await lock.acquire();
+        order.push("waiter");
+      });
+      await waitAllTasksBlocked();
+      order.push("holder");
+      held[Symbol.dispose]();
+    });
     expect(order).toEqual(["holder", "waiter"]);
   });
 });
@@ -336,93 +312,85 @@ describe("cancellation", () => {
   ])("a waiter cancelled in its acquire() never gets the lock (%s)", async (_name, releaseFirst) => {
     const lock = new Lock();
     let acquired = false;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        await lock.acquire();
-        await tg.start(async (status: TaskStatus) => {
-          status.started();
-          using _ = await lock.acquire();
-          acquired = true;
-        });
-        tg.cancel();
-        await new CancelScope({ shield: true }).run(async () => {
-          if (releaseFirst) {
-            lock.release();
-            await waitAllTasksBlocked();
-          } else {
-            await waitAllTasksBlocked();
-            lock.release();
-          }
-        });
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      await lock.acquire();
+      await tg.start(async (status: TaskStatus) => {
+        status.started();
+        using _ = await lock.acquire();
+        acquired = true;
+      });
+      tg.cancel();
+      await new CancelScope({ shield: true }).run(async () => {
+        if (releaseFirst) {
+          lock.release();
+          await waitAllTasksBlocked();
+        } else {
+          await waitAllTasksBlocked();
+          lock.release();
+        }
+      });
+    });
     expect(acquired).toBe(false);
     expect(lock.locked()).toBe(false);
   });
 
   test("cancelled before the release: the waiter leaves the queue and the lock is free again", async () => {
     const lock = new Lock();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        lock.acquireNowait();
-        const task1 = tg.startSoon(() => lock.acquire());
-        await waitAllTasksBlocked();
-        task1.cancel();
-        lock.release();
-        expect(lock.statistics().tasksWaiting).toBe(0);
-        expect(lock.locked()).toBe(false);
-        await failAfter(3000).run(async () => {
-          using _ = await lock.acquire();
-        });
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      lock.acquireNowait();
+      const task1 = tg.startSoon(() => lock.acquire());
+      await waitAllTasksBlocked();
+      task1.cancel();
+      lock.release();
+      expect(lock.statistics().tasksWaiting).toBe(0);
+      expect(lock.locked()).toBe(false);
+      await failAfter(3000).run(async () => {
+        using _ = await lock.acquire();
+      });
+    });
   });
 
   test("cancelled after the release handed it the lock: the waiter keeps the lock and the cancellation comes at its next checkpoint", async () => {
     const lock = new Lock();
     const log: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        lock.acquireNowait();
-        const task1 = tg.startSoon({ name: "task1" }, async () => {
-          using _ = await lock.acquire();
-          log.push(`acquired by ${lock.statistics().owner?.name}`);
-          const error = await caught(checkpoint());
-          log.push(error instanceof Cancelled ? "cancelled at the next checkpoint" : "not cancelled");
-          throw error;
-        });
-        await waitAllTasksBlocked();
-        lock.release();
-        task1.cancel();
-        expect(lock.statistics().owner?.name).toBe("task1");
-        await task1.wait();
-        expect(lock.statistics()).toEqual({ locked: false, owner: null, tasksWaiting: 0 });
-        lock.acquireNowait();
-        lock.release();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      lock.acquireNowait();
+      const task1 = tg.startSoon({ name: "task1" }, async () => {
+        using _ = await lock.acquire();
+        log.push(`acquired by ${lock.statistics().owner?.name}`);
+        const error = await caught(checkpoint());
+        log.push(error instanceof Cancelled ? "cancelled at the next checkpoint" : "not cancelled");
+        throw error;
+      });
+      await waitAllTasksBlocked();
+      lock.release();
+      task1.cancel();
+      expect(lock.statistics().owner?.name).toBe("task1");
+      await task1.wait();
+      expect(lock.statistics()).toEqual({ locked: false, owner: null, tasksWaiting: 0 });
+      lock.acquireNowait();
+      lock.release();
+    });
     expect(log).toEqual(["acquired by task1", "cancelled at the next checkpoint"]);
   });
 
   test("a cancelled waiter's task ending does not leave the lock owned", async () => {
     const lock = new Lock();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          using _ = await lock.acquire();
-          await checkpoint();
-        });
-        const second = tg.startSoon(async () => {
-          using _ = await lock.acquire();
-          await checkpoint();
-        });
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        using _ = await lock.acquire();
         await checkpoint();
-        second.cancel();
-        await failAfter(3000).run(async () => {
-          using _ = await lock.acquire();
-        });
-      }),
-    );
+      });
+      const second = tg.startSoon(async () => {
+        using _ = await lock.acquire();
+        await checkpoint();
+      });
+      await checkpoint();
+      second.cancel();
+      await failAfter(3000).run(async () => {
+        using _ = await lock.acquire();
+      });
+    });
     expect(lock.locked()).toBe(false);
   });
 });
@@ -430,47 +398,43 @@ describe("cancellation", () => {
 describe("statistics", () => {
   test("locked, owner and tasksWaiting follow the lock", async () => {
     const lock = new Lock();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        expect(lock.statistics()).toEqual({ locked: false, owner: null, tasksWaiting: 0 });
-        {
-          using _ = await lock.acquire();
-          expect(lock.statistics().locked).toBe(true);
-          expect(lock.statistics().owner).toBe(getCurrentTask());
-          expect(lock.statistics().tasksWaiting).toBe(0);
-          for (let i = 1; i <= 2; i++) {
-            tg.startSoon(async () => {
-              using _inner = await lock.acquire();
-            });
-            await waitAllTasksBlocked();
-            expect(lock.statistics().tasksWaiting).toBe(i);
-          }
+    await inTaskGroup(async (tg) => {
+      expect(lock.statistics()).toEqual({ locked: false, owner: null, tasksWaiting: 0 });
+      {
+        using _ = await lock.acquire();
+        expect(lock.statistics().locked).toBe(true);
+        expect(lock.statistics().owner).toBe(getCurrentTask());
+        expect(lock.statistics().tasksWaiting).toBe(0);
+        for (let i = 1; i <= 2; i++) {
+          tg.startSoon(async () => {
+            using _inner = await lock.acquire();
+          });
+          await waitAllTasksBlocked();
+          expect(lock.statistics().tasksWaiting).toBe(i);
         }
-      }),
-    );
+      }
+    });
     expect(lock.statistics()).toEqual({ locked: false, owner: null, tasksWaiting: 0 });
   });
 
   test("after release() the owner is the waiter the lock was handed to", async () => {
     const lock = new Lock();
     const release = new Event();
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon({ name: "task1" }, async () => {
-          await lock.acquire();
-          expect(lock.statistics().owner?.name).toBe("task1");
-          await release.wait();
-          lock.release();
-          expect(lock.statistics().owner?.name).toBe("task2");
-        });
-        await waitAllTasksBlocked();
-        tg.startSoon({ name: "task2" }, async () => {
-          using _ = await lock.acquire();
-        });
-        await waitAllTasksBlocked();
-        release.set();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      tg.startSoon({ name: "task1" }, async () => {
+        await lock.acquire();
+        expect(lock.statistics().owner?.name).toBe("task1");
+        await release.wait();
+        lock.release();
+        expect(lock.statistics().owner?.name).toBe("task2");
+      });
+      await waitAllTasksBlocked();
+      tg.startSoon({ name: "task2" }, async () => {
+        using _ = await lock.acquire();
+      });
+      await waitAllTasksBlocked();
+      release.set();
+    });
   });
 });
 

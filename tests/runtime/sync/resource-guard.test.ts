@@ -1,7 +1,8 @@
 /**
  * ResourceGuard: concurrent use of a resource fails fast (reference B.4 rule 34).
  */
-import { BusyResourceError, ResourceGuard, checkpoint, createTaskGroup, run } from "anyio-ts";
+import { BusyResourceError, ResourceGuard, checkpoint } from "anyio-ts";
+import { inTaskGroup } from "../helpers";
 
 describe("ResourceGuard", () => {
   test("entering while entered throws BusyResourceError naming the action", () => {
@@ -48,21 +49,19 @@ describe("ResourceGuard", () => {
   test("two tasks using one resource at once: the second fails, the first is unaffected", async () => {
     const guard = new ResourceGuard("writing to");
     const log: string[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const use = async (name: string) => {
-          try {
-            using _ = guard.enter();
-            await checkpoint();
-            log.push(`${name} done`);
-          } catch (error) {
-            log.push(`${name}: ${(error as Error).message}`);
-          }
-        };
-        tg.startSoon(use, "first");
-        tg.startSoon(use, "second");
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const use = async (name: string) => {
+        try {
+          using _ = guard.enter();
+          await checkpoint();
+          log.push(`${name} done`);
+        } catch (error) {
+          log.push(`${name}: ${(error as Error).message}`);
+        }
+      };
+      tg.startSoon(use, "first");
+      tg.startSoon(use, "second");
+    });
     expect(log).toEqual(["second: Another task is already writing to this resource", "first done"]);
   });
 

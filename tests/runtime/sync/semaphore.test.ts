@@ -11,45 +11,41 @@ import {
   TaskStatus,
   WouldBlock,
   checkpoint,
-  createTaskGroup,
   failAfter,
   run,
   waitAllTasksBlocked,
 } from "anyio-ts";
 import { caught } from "../../helpers";
+import { caughtInCancelledScope, inTaskGroup } from "../helpers";
 
 describe("acquiring and releasing", () => {
   test("`using` takes a slot for the block; two tasks share a semaphore of 2", async () => {
     const semaphore = new Semaphore(2);
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        for (const name of ["task 1", "task 2"]) {
-          tg.startSoon({ name }, async () => {
-            using _ = await semaphore.acquire();
-            expect([0, 1]).toContain(semaphore.value);
-          });
-        }
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      for (const name of ["task 1", "task 2"]) {
+        tg.startSoon({ name }, async () => {
+          using _ = await semaphore.acquire();
+          expect([0, 1]).toContain(semaphore.value);
+        });
+      }
+    });
     expect(semaphore.value).toBe(2);
   });
 
   test("acquire() and release() by hand", async () => {
     const semaphore = new Semaphore(2);
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        for (const name of ["task 1", "task 2"]) {
-          tg.startSoon({ name }, async () => {
-            await semaphore.acquire();
-            try {
-              expect([0, 1]).toContain(semaphore.value);
-            } finally {
-              semaphore.release();
-            }
-          });
-        }
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      for (const name of ["task 1", "task 2"]) {
+        tg.startSoon({ name }, async () => {
+          await semaphore.acquire();
+          try {
+            expect([0, 1]).toContain(semaphore.value);
+          } finally {
+            semaphore.release();
+          }
+        });
+      }
+    });
     expect(semaphore.value).toBe(2);
   });
 
@@ -58,19 +54,17 @@ describe("acquiring and releasing", () => {
     let holders = 0;
     let most = 0;
     const order: number[] = [];
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        for (let i = 0; i < 6; i++) {
-          tg.startSoon(async () => {
-            using _ = await semaphore.acquire();
-            order.push(i);
-            most = Math.max(most, ++holders);
-            await checkpoint();
-            holders--;
-          });
-        }
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      for (let i = 0; i < 6; i++) {
+        tg.startSoon(async () => {
+          using _ = await semaphore.acquire();
+          order.push(i);
+          most = Math.max(most, ++holders);
+          await checkpoint();
+          holders--;
+        });
+      }
+    });
     expect(most).toBe(2);
     expect(order).toEqual([0, 1, 2, 3, 4, 5]);
   });
@@ -87,12 +81,10 @@ describe("acquiring and releasing", () => {
 
   test("a slot may be released by another task, or outside run()", async () => {
     const semaphore = new Semaphore(1);
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        await semaphore.acquire();
-        tg.startSoon(async () => semaphore.release());
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      await semaphore.acquire();
+      tg.startSoon(async () => semaphore.release());
+    });
     expect(semaphore.value).toBe(1);
     semaphore.acquireNowait();
     semaphore.release();
@@ -110,30 +102,21 @@ describe("no queue jumping", () => {
 
   test("release() hands the slot to the waiter at once: the value stays 0 and acquireNowait() raises WouldBlock", async () => {
     const semaphore = new Semaphore(1);
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        semaphore.acquireNowait();
-        tg.startSoon(() => semaphore.acquire());
-        await waitAllTasksBlocked();
-        semaphore.release();
-        expect(semaphore.value).toBe(0);
-        expect(() => semaphore.acquireNowait()).toThrow(WouldBlock);
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      semaphore.acquireNowait();
+      tg.startSoon(() => semaphore.acquire());
+      await waitAllTasksBlocked();
+      semaphore.release();
+      expect(semaphore.value).toBe(0);
+      expect(() => semaphore.acquireNowait()).toThrow(WouldBlock);
+    });
   });
 });
 
 describe("acquire() is a checkpoint", () => {
   test.each([false, true])("in a cancelled scope it raises and takes nothing, even with a free slot (fastAcquire: %s)", async (fastAcquire) => {
     const semaphore = new Semaphore(1, { fastAcquire });
-    let error: unknown;
-    await run(() =>
-      new CancelScope().run(async (scope) => {
-        scope.cancel();
-        error = await caught(semaphore.acquire());
-        throw error;
-      }),
-    );
+    const error = await caughtInCancelledScope(() => semaphore.acquire());
     expect(error).toBeInstanceOf(Cancelled);
     expect(semaphore.value).toBe(1);
   });
@@ -166,67 +149,61 @@ describe("cancellation", () => {
   ])("a waiter cancelled in its acquire() never gets the slot (%s)", async (_name, releaseFirst) => {
     const semaphore = new Semaphore(1);
     let acquired = false;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        await semaphore.acquire();
-        await tg.start(async (status: TaskStatus) => {
-          status.started();
-          using _ = await semaphore.acquire();
-          acquired = true;
-        });
-        tg.cancel();
-        await new CancelScope({ shield: true }).run(async () => {
-          if (releaseFirst) {
-            semaphore.release();
-            await waitAllTasksBlocked();
-          } else {
-            await waitAllTasksBlocked();
-            semaphore.release();
-          }
-        });
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      await semaphore.acquire();
+      await tg.start(async (status: TaskStatus) => {
+        status.started();
+        using _ = await semaphore.acquire();
+        acquired = true;
+      });
+      tg.cancel();
+      await new CancelScope({ shield: true }).run(async () => {
+        if (releaseFirst) {
+          semaphore.release();
+          await waitAllTasksBlocked();
+        } else {
+          await waitAllTasksBlocked();
+          semaphore.release();
+        }
+      });
+    });
     expect(acquired).toBe(false);
     expect(semaphore.value).toBe(1);
   });
 
   test("cancelled before the release: the waiter leaves the queue and the slot is free again", async () => {
     const semaphore = new Semaphore(1, { maxValue: 1 });
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        semaphore.acquireNowait();
-        const task1 = tg.startSoon(() => semaphore.acquire());
-        await waitAllTasksBlocked();
-        task1.cancel();
-        semaphore.release();
-        expect(semaphore.statistics().tasksWaiting).toBe(0);
-        await failAfter(3000).run(async () => {
-          using _ = await semaphore.acquire();
-        });
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      semaphore.acquireNowait();
+      const task1 = tg.startSoon(() => semaphore.acquire());
+      await waitAllTasksBlocked();
+      task1.cancel();
+      semaphore.release();
+      expect(semaphore.statistics().tasksWaiting).toBe(0);
+      await failAfter(3000).run(async () => {
+        using _ = await semaphore.acquire();
+      });
+    });
   });
 
   test("cancelled after the release handed it the slot: the waiter keeps the slot (no lost slot)", async () => {
     const semaphore = new Semaphore(0, { maxValue: 1 });
     let acquired = false;
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
-        const task1 = tg.startSoon(async () => {
-          using _ = await semaphore.acquire();
-          acquired = true;
-          await checkpoint(); // raises the cancellation; `using` gives the slot back
-        });
-        await waitAllTasksBlocked();
-        semaphore.release();
-        task1.cancel();
-        expect(semaphore.value).toBe(0);
-        await task1.wait();
-        expect(semaphore.value).toBe(1);
-        expect(semaphore.statistics().tasksWaiting).toBe(0);
-        semaphore.acquireNowait();
-      }),
-    );
+    await inTaskGroup(async (tg) => {
+      const task1 = tg.startSoon(async () => {
+        using _ = await semaphore.acquire();
+        acquired = true;
+        await checkpoint(); // raises the cancellation; `using` gives the slot back
+      });
+      await waitAllTasksBlocked();
+      semaphore.release();
+      task1.cancel();
+      expect(semaphore.value).toBe(0);
+      await task1.wait();
+      expect(semaphore.value).toBe(1);
+      expect(semaphore.statistics().tasksWaiting).toBe(0);
+      semaphore.acquireNowait();
+    });
     expect(acquired).toBe(true);
   });
 });
@@ -269,22 +246,20 @@ describe("limits and validation", () => {
 describe("statistics and use outside run()", () => {
   test("tasksWaiting counts the waiting tasks", async () => {
     const semaphore = new Semaphore(1);
-    await run(() =>
-      createTaskGroup().run(async (tg) => {
+    await inTaskGroup(async (tg) => {
+      expect(semaphore.statistics().tasksWaiting).toBe(0);
+      {
+        using _ = await semaphore.acquire();
         expect(semaphore.statistics().tasksWaiting).toBe(0);
-        {
-          using _ = await semaphore.acquire();
-          expect(semaphore.statistics().tasksWaiting).toBe(0);
-          for (let i = 1; i <= 2; i++) {
-            tg.startSoon(async () => {
-              using _inner = await semaphore.acquire();
-            });
-            await waitAllTasksBlocked();
-            expect(semaphore.statistics().tasksWaiting).toBe(i);
-          }
+        for (let i = 1; i <= 2; i++) {
+          tg.startSoon(async () => {
+            using _inner = await semaphore.acquire();
+          });
+          await waitAllTasksBlocked();
+          expect(semaphore.statistics().tasksWaiting).toBe(i);
         }
-      }),
-    );
+      }
+    });
     expect(semaphore.statistics()).toEqual({ tasksWaiting: 0 });
   });
 
