@@ -2,10 +2,10 @@
  * The public names of `anyio-ts`, shared by the Node and browser entry points.
  *
  * Layering: `core/` (tasks, frames, cancel scopes, task groups, clock, errors) stands alone and
- * imports nothing from the rooms above it. Other rooms reach the core only through `rt.ts`.
+ * imports nothing from the rooms above it. The rooms import core modules for what they build on;
+ * structured modules reach the hooks through `rt.ts`, as users' compiled code does.
  */
-export { run } from "./core/run";
-export { runWith } from "./core/run";
+export { run, runWith } from "./core/run";
 export type { RunOptions } from "./core/run";
 export type { Clock, ClockRun, ClockDriver } from "./core/clock";
 export {

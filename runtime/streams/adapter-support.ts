@@ -1,49 +1,78 @@
 /**
- * What the Web and Node stream adapters share: starting an operation as a checkpoint with one
- * waiter for the whole call (the shape memory.ts uses), running our streams' operations from
- * foreign callbacks, and the error and argument rules. Internal; no `node:` import here, so the
- * browser bundle can load it.
+ * What the Web and Node stream adapters share: one operation at a time, started as a checkpoint
+ * with one waiter for the whole call (the shape memory.ts uses), running our streams' operations
+ * from foreign callbacks, and the error and argument rules. Internal; no `node:` import here, so
+ * the browser bundle can load it.
  *
  * Invariant: an adapter moves data between the two sides only in the synchronous step that
  * wakes the operation's waiter. A cancelled operation has therefore moved nothing, and one that
  * moved something returns it (reference B.1 rule 5: no lost results).
  */
-import { callInFrame, currentFrame, requireFrame, Waiter, yieldMacrotask, type Frame } from "../rt";
+import { callInFrame, currentFrame, describeValue, requireFrame, Waiter, yieldMacrotask, type Frame } from "../rt";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors";
+import { outsideTask } from "../sync/checks";
 
 /** What a `for await` step resolves to at the end of the stream. */
 export const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
 /**
- * Starts an operation that is a checkpoint: rejects at once when the task is already
- * cancelled, otherwise parks a waiter and runs `body(waiter)` one macrotask later, unless the
- * waiter was cancelled meanwhile. `park(waiter)` runs at once (the adapter records its one
- * operation in progress); `onCancel` withdraws the operation (clears a busy flag,
- * removes listeners). Returns the waiter's own promise, so compiled code awaits it as a runtime
- * primitive, without a racing wrapper.
+ * The one operation in progress on one side of an adapter (a receive, or a send); a second one
+ * is refused with `BusyResourceError`.
  */
-export function startOperation<T>(
-  what: string,
-  park: (waiter: Waiter<T>) => void,
-  body: (waiter: Waiter<T>) => void,
-  onCancel?: () => void,
-): Promise<T> {
-  const frame = currentFrame();
-  if (frame === undefined) {
-    try {
-      requireFrame(what);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+export class OperationSlot<T> {
+  /** The waiter of the operation in progress. */
+  private current: Waiter<T> | undefined = undefined;
+  /** Built once rather than per operation: it runs when an operation is cancelled. */
+  private readonly withdraw: () => void;
+
+  /**
+   * @param action - what a busy error says the other task is doing ("receiving from").
+   * @param onCancel - withdraws the rest of a cancelled operation (removes listeners).
+   */
+  constructor(
+    private readonly action: string,
+    onCancel?: () => void,
+  ) {
+    this.withdraw = () => {
+      this.current = undefined;
+      onCancel?.();
+    };
   }
-  const scope = frame!.scope;
-  if (scope._eff) return Promise.reject(scope._cancelledError());
-  const waiter = new Waiter<T>(frame!, onCancel);
-  park(waiter);
-  yieldMacrotask(() => {
-    if (!waiter.settled) body(waiter);
-  });
-  return waiter.promise;
+
+  /**
+   * Starts an operation that is a checkpoint: rejects with `BusyResourceError` while another
+   * one is in progress, and at once when the task is already cancelled; otherwise records a
+   * waiter as the operation in progress and runs `body(waiter)` one macrotask later, unless the
+   * waiter was cancelled meanwhile. Returns the waiter's own promise, so compiled code awaits it
+   * as a runtime primitive, without a racing wrapper.
+   */
+  start(what: string, body: (waiter: Waiter<T>) => void): Promise<T> {
+    if (this.current !== undefined) return Promise.reject(new BusyResourceError(this.action));
+    const frame = currentFrame();
+    if (frame === undefined) return outsideTask(what);
+    const scope = frame.scope;
+    if (scope._eff) return Promise.reject(scope._cancelledError());
+    const waiter = new Waiter<T>(frame, this.withdraw);
+    this.current = waiter;
+    yieldMacrotask(() => {
+      if (!waiter.settled) body(waiter);
+    });
+    return waiter.promise;
+  }
+
+  /** Ends the operation in progress (`waiter`): with `error` if given, otherwise with `value`. */
+  settle(waiter: Waiter<T>, value: T, error?: Error): void {
+    this.current = undefined;
+    if (error !== undefined) waiter.fail(error);
+    else waiter.wake(value);
+  }
+
+  /** Forgets the operation in progress and returns its waiter (to fail it on close), if any. */
+  take(): Waiter<T> | undefined {
+    const waiting = this.current;
+    this.current = undefined;
+    return waiting;
+  }
 }
 
 /** The frame an adapter created by foreign-facing code runs our stream's operations in. */
@@ -80,16 +109,10 @@ export function endOfForeignStream(side: string): EndOfStream {
   return new EndOfStream(`The ${side} has ended`);
 }
 
-/** The error of a second task receiving (or sending) while one already is. */
-export function busy(action: string): BusyResourceError {
-  return new BusyResourceError(action);
-}
-
 /** Checks `maxBytes` for a byte stream's `receive()`; returns an error, or undefined if fine. */
 export function checkMaxBytes(maxBytes: unknown): RangeError | undefined {
   if (typeof maxBytes === "number" && Number.isInteger(maxBytes) && maxBytes >= 1) return undefined;
-  const shown = typeof maxBytes === "string" ? JSON.stringify(maxBytes) : String(maxBytes);
-  return new RangeError(`Expected \`maxBytes\` to be a positive integer, got \`${shown}\` (${typeof maxBytes})`);
+  return new RangeError(`Expected \`maxBytes\` to be a positive integer, got ${describeValue(maxBytes)}`);
 }
 
 /** `chunk` as a plain `Uint8Array` view (a Node `Buffer` becomes a view on the same memory). */

@@ -9,7 +9,8 @@
  */
 import { checkpoint } from "../core/checkpoint";
 import { ClosedResourceError, DelimiterNotFound, EndOfStream, IncompleteRead } from "../core/errors";
-import { checkPositiveInteger, describeValue, iterateReceive, primitive, type InFrame } from "./stream-helpers";
+import { describeValue } from "../core/validate";
+import { checkPositiveInteger, iterateReceive, primitive, type InFrame } from "./stream-helpers";
 import { TypedAttributeProvider, type TypedAttributeMap } from "./typed-attributes";
 import type {
   AnyByteReceiveStream,

@@ -3,10 +3,6 @@
  * counts, and the tasks parked in `send()` and `receive()` (reference B.5 rules 37-42).
  * Internal; `memory.ts` holds the public ends.
  *
- * Like the sync primitives, this imports the core modules directly rather than through `rt.ts`:
- * `rt.ts` loads the Node context carrier for its side effect, and the browser entry point, which
- * exports memory streams too, must not pull that in.
- *
  * Invariants (between synchronous segments):
  * - Every node in `senders` / `receivers` holds a waiter that has not ended: a parked task that
  *   is cancelled leaves its queue in `onCancel`, before the cancellation is delivered, and
@@ -21,6 +17,7 @@
 import type { CancelScope } from "../core/cancel-scope";
 import { BrokenResourceError, EndOfStream } from "../core/errors";
 import type { Waiter } from "../core/waiter";
+import { LinkedQueue, type Linked } from "../sync/wait-queue";
 
 /** What {@link MemoryStreamState.take} returns when the buffer is empty but senders remain. */
 export const BLOCKED: unique symbol = Symbol("blocked");
@@ -50,7 +47,7 @@ export interface MemoryObjectStreamStatistics {
 }
 
 /** A task parked in `send()`, with the item it offers. */
-class SenderNode {
+class SenderNode implements Linked<SenderNode> {
   prev: SenderNode | null = null;
   next: SenderNode | null = null;
   queued = true;
@@ -65,7 +62,7 @@ class SenderNode {
  * A task parked in `receive()`. `iterating` receivers (a `for await` step) are woken with an
  * iterator result instead of the bare item, so that iteration costs no extra promise per item.
  */
-class ReceiverNode {
+class ReceiverNode implements Linked<ReceiverNode> {
   prev: ReceiverNode | null = null;
   next: ReceiverNode | null = null;
   queued = true;
@@ -76,41 +73,6 @@ class ReceiverNode {
     readonly scope: CancelScope,
     readonly iterating: boolean,
   ) {}
-}
-
-type Node = SenderNode | ReceiverNode;
-
-/** A FIFO of parked tasks with O(1) removal from anywhere (a cancelled task leaves at once). */
-class ParkedQueue<N extends Node> {
-  private head: N | null = null;
-  private tail: N | null = null;
-  length = 0;
-
-  push(node: N): void {
-    node.prev = this.tail;
-    if (this.tail !== null) this.tail.next = node;
-    else this.head = node;
-    this.tail = node;
-    this.length++;
-  }
-
-  shift(): N | null {
-    const node = this.head;
-    if (node !== null) this.remove(node);
-    return node;
-  }
-
-  /** Takes `node` out; harmless if it already left. */
-  remove(node: N): void {
-    if (!node.queued) return;
-    node.queued = false;
-    if (node.prev !== null) node.prev.next = node.next;
-    else this.head = node.next as N | null;
-    if (node.next !== null) node.next.prev = node.prev;
-    else this.tail = node.prev as N | null;
-    node.prev = node.next = null;
-    this.length--;
-  }
 }
 
 /**
@@ -154,8 +116,8 @@ class ItemDeque {
 /** @internal The state behind one memory object stream (every end and clone shares it). */
 export class MemoryStreamState {
   private readonly buffer = new ItemDeque();
-  private readonly senders = new ParkedQueue<SenderNode>();
-  private readonly receivers = new ParkedQueue<ReceiverNode>();
+  private readonly senders = new LinkedQueue<SenderNode>();
+  private readonly receivers = new LinkedQueue<ReceiverNode>();
   openSendStreams = 0;
   openReceiveStreams = 0;
 
@@ -218,7 +180,7 @@ export class MemoryStreamState {
       waiter.wake();
     } else {
       const node = new SenderNode(waiter, item);
-      this.senders.push(node);
+      this.senders.append(node);
       waiter.onCancel = () => this.senders.remove(node);
     }
   }
@@ -253,7 +215,7 @@ export class MemoryStreamState {
       sender?.waiter.wake();
     } else if (this.openSendStreams > 0) {
       const node = new ReceiverNode(waiter, scope, iterating);
-      this.receivers.push(node);
+      this.receivers.append(node);
       waiter.onCancel = () => this.receivers.remove(node);
     } else if (iterating) {
       waiter.wake(DONE);

@@ -15,11 +15,13 @@
  * so the item changes hands in the same synchronous step that ends the waiter: there is no
  * window where the item has moved but the call can still fail, or the reverse.
  */
+import { emitWarning } from "../core/warnings";
 import { currentFrame, type Frame } from "../core/context";
-import { requireFrame } from "../core/cancel-scope";
 import { yieldMacrotask } from "../core/clock";
 import { ClosedResourceError, WouldBlock } from "../core/errors";
+import { describeValue } from "../core/validate";
 import { Waiter } from "../core/waiter";
+import { outsideTask } from "../sync/checks";
 import {
   BLOCKED,
   ENDED,
@@ -49,25 +51,10 @@ function warnUnclosed(description: string): void {
   const message =
     `Unclosed <${description}> was garbage-collected: close every end of a memory object stream, ` +
     "and every clone, with close(), aclose() or a `using` declaration once you are done with it";
-  const host = (globalThis as { process?: { emitWarning?: (message: string, options: object) => void } }).process;
-  if (typeof host?.emitWarning === "function") host.emitWarning(message, { type: "ResourceWarning" });
-  else console.warn(`ResourceWarning: ${message}`);
+  emitWarning("ResourceWarning", message);
 }
 
 // --- Shared helpers -----------------------------------------------------------------------------
-
-function describe(value: unknown): string {
-  return `\`${typeof value === "string" ? JSON.stringify(value) : String(value)}\` (${typeof value})`;
-}
-
-function rejectOutsideTask(what: string): Promise<never> {
-  try {
-    requireFrame(what);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return Promise.reject(new Error(`${what}: expected to be outside a task`));
-}
 
 function closedEnd(kind: "send" | "receive"): ClosedResourceError {
   return new ClosedResourceError(`This ${kind} end of the memory object stream was closed and can no longer be used`);
@@ -202,7 +189,7 @@ export class MemoryObjectSendStream<in T> extends MemoryObjectStreamEnd implemen
    */
   send(item: T): Promise<void> {
     const frame = currentFrame();
-    if (frame === undefined) return rejectOutsideTask("MemoryObjectSendStream.send()");
+    if (frame === undefined) return outsideTask("MemoryObjectSendStream.send()");
     if (frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
     const waiter = new Waiter<void>(frame);
     yieldMacrotask(() => this.sendAfterCheckpoint(waiter, item));
@@ -409,7 +396,7 @@ export class MemoryObjectReceiveStream<out T>
    */
   private receiveWith(iterating: boolean): Promise<any> {
     const frame = currentFrame();
-    if (frame === undefined) return rejectOutsideTask("MemoryObjectReceiveStream.receive()");
+    if (frame === undefined) return outsideTask("MemoryObjectReceiveStream.receive()");
     if (frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
     const waiter = new Waiter<any>(frame);
     yieldMacrotask(() => this.receiveAfterCheckpoint(waiter, frame, iterating));
@@ -463,9 +450,9 @@ export function createMemoryObjectStream<T>(
   maxBufferSize = 0,
 ): [MemoryObjectSendStream<T>, MemoryObjectReceiveStream<T>] {
   if (typeof maxBufferSize !== "number" || !(Number.isInteger(maxBufferSize) || maxBufferSize === Infinity)) {
-    throw new TypeError(`Expected \`maxBufferSize\` to be an integer or Infinity, got ${describe(maxBufferSize)}`);
+    throw new TypeError(`Expected \`maxBufferSize\` to be an integer or Infinity, got ${describeValue(maxBufferSize)}`);
   }
-  if (maxBufferSize < 0) throw new RangeError(`Expected \`maxBufferSize\` to be >= 0, got ${describe(maxBufferSize)}`);
+  if (maxBufferSize < 0) throw new RangeError(`Expected \`maxBufferSize\` to be >= 0, got ${describeValue(maxBufferSize)}`);
   const state = new MemoryStreamState(maxBufferSize);
   return [new MemoryObjectSendStream<T>(state), new MemoryObjectReceiveStream<T>(state)];
 }

@@ -4,11 +4,7 @@
  */
 import { currentFrame, enterFrame, leaveFrame, tagPrimitive } from "../core/context";
 import { EndOfStream } from "../core/errors";
-
-/** The p-queue style rendering of an invalid argument: `` `x` (type) ``. */
-export function describeValue(value: unknown): string {
-  return `\`${typeof value === "string" ? JSON.stringify(value) : String(value)}\` (${typeof value})`;
-}
+import { describeValue } from "../core/validate";
 
 /**
  * Throws unless `value` is a positive integer (AnyIO's "max_bytes must be a positive integer").

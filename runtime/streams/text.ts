@@ -9,7 +9,8 @@
  */
 import { TypedAttributeProvider, type TypedAttributeMap } from "./typed-attributes";
 import { EndOfStream } from "../core/errors";
-import { describeValue, iterateReceive, primitive } from "./stream-helpers";
+import { describeValue } from "../core/validate";
+import { iterateReceive, primitive } from "./stream-helpers";
 import type {
   AnyByteReceiveStream,
   AnyByteSendStream,
@@ -69,6 +70,20 @@ function checkErrors(errors: unknown): TextErrors {
   return errors;
 }
 
+/**
+ * A `TextDecoder` for `encoding`.
+ * @throws RangeError naming the `encoding` option if `TextDecoder` does not support it.
+ */
+function decoderFor(encoding: string, fatal: boolean): TextDecoder {
+  try {
+    return new TextDecoder(encoding, { fatal });
+  } catch (error) {
+    throw new RangeError(`Expected \`encoding\` to be an encoding TextDecoder supports, got ${describeValue(encoding)}`, {
+      cause: error,
+    });
+  }
+}
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UTF8_LABELS = new Set(["utf-8", "utf8", "unicode-1-1-utf-8"]);
 
@@ -102,14 +117,7 @@ export class TextReceiveStream extends TypedAttributeProvider implements ObjectR
   ) {
     super();
     this.errors = checkErrors(options.errors ?? "strict");
-    const encoding = options.encoding ?? "utf-8";
-    try {
-      this.decoder = new TextDecoder(encoding, { fatal: this.errors === "strict" });
-    } catch (error) {
-      throw new RangeError(`Expected \`encoding\` to be an encoding TextDecoder supports, got ${describeValue(encoding)}`, {
-        cause: error,
-      });
-    }
+    this.decoder = decoderFor(options.encoding ?? "utf-8", this.errors === "strict");
     this.encoding = this.decoder.encoding;
   }
 
@@ -427,14 +435,7 @@ export class TextConnectable implements ObjectStreamConnectable<string> {
   ) {
     // Fail at construction rather than at the first connect().
     checkErrors(options.errors ?? "strict");
-    const encoding = options.encoding ?? "utf-8";
-    try {
-      new TextDecoder(encoding);
-    } catch (error) {
-      throw new RangeError(`Expected \`encoding\` to be an encoding TextDecoder supports, got ${describeValue(encoding)}`, {
-        cause: error,
-      });
-    }
+    decoderFor(options.encoding ?? "utf-8", false);
   }
 
   /**

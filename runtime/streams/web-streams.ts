@@ -19,14 +19,13 @@ import {
   DONE,
   asBytes,
   broken,
-  busy,
   callIn,
   captureFrame,
   checkMaxBytes,
   closedAdapter,
   endOfForeignStream,
   iteratorOf,
-  startOperation,
+  OperationSlot,
   type ReceiveSide,
   type SendSide,
 } from "./adapter-support";
@@ -45,7 +44,7 @@ abstract class ReaderAdapter extends TypedAttributeProvider implements AsyncDisp
   private pending: Promise<ReadOutcome> | undefined;
   /** Bytes read but not yet returned (a chunk larger than `maxBytes`). */
   private surplus: Uint8Array | undefined;
-  private current: Waiter<any> | undefined;
+  private readonly operation = new OperationSlot<any>("receiving from");
   private ended = false;
   private failure: Error | undefined;
   private closed = false;
@@ -69,9 +68,7 @@ abstract class ReaderAdapter extends TypedAttributeProvider implements AsyncDisp
     if (this.closed) return Promise.resolve();
     this.closed = true;
     this.surplus = undefined;
-    const waiting = this.current;
-    this.current = undefined;
-    waiting?.fail(closedAdapter(this.kind));
+    this.operation.take()?.fail(closedAdapter(this.kind));
     return this.reader.cancel().then(
       () => this.reader.releaseLock(),
       () => undefined,
@@ -85,23 +82,11 @@ abstract class ReaderAdapter extends TypedAttributeProvider implements AsyncDisp
 
   /** @internal A receive (or, when `iterating`, a `for await` step) of at most `maxBytes` bytes. */
   protected receiveWith(iterating: boolean, maxBytes: number): Promise<any> {
-    if (this.current !== undefined) return Promise.reject(busy("receiving from"));
-    return startOperation<any>(
-      `${this.kind}.receive()`,
-      (waiter) => {
-        this.current = waiter;
-      },
-      (waiter) => this.step(waiter, iterating, maxBytes),
-      () => {
-        this.current = undefined;
-      },
-    );
+    return this.operation.start(`${this.kind}.receive()`, (waiter) => this.step(waiter, iterating, maxBytes));
   }
 
   private finish(waiter: Waiter<any>, value: unknown, error?: Error): void {
-    this.current = undefined;
-    if (error !== undefined) waiter.fail(error);
-    else waiter.wake(value);
+    this.operation.settle(waiter, value, error);
   }
 
   private step(waiter: Waiter<any>, iterating: boolean, maxBytes: number): void {
@@ -293,7 +278,7 @@ export function fromReadableByteStream(readable: ReadableStream<Uint8Array>): Re
  */
 export class WritableStreamSendStream<in T> extends TypedAttributeProvider implements ObjectSendStream<T> {
   private readonly writer: WritableStreamDefaultWriter<T>;
-  private current: Waiter<void> | undefined;
+  private readonly operation = new OperationSlot<void>("sending to");
   private failure: Error | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -327,17 +312,7 @@ export class WritableStreamSendStream<in T> extends TypedAttributeProvider imple
    * @throws Cancelled if the task is cancelled before the item is handed over.
    */
   send(item: T): Promise<void> {
-    if (this.current !== undefined) return Promise.reject(busy("sending to"));
-    return startOperation<void>(
-      "WritableStreamSendStream.send()",
-      (waiter) => {
-        this.current = waiter;
-      },
-      (waiter) => this.sendAfterCheckpoint(waiter, item),
-      () => {
-        this.current = undefined;
-      },
-    );
+    return this.operation.start("WritableStreamSendStream.send()", (waiter) => this.sendAfterCheckpoint(waiter, item));
   }
 
   /**
@@ -354,9 +329,7 @@ export class WritableStreamSendStream<in T> extends TypedAttributeProvider imple
   aclose(): Promise<void> {
     if (this.closing !== undefined) return this.closing;
     this.closed = true;
-    const waiting = this.current;
-    this.current = undefined;
-    waiting?.fail(closedAdapter("WritableStreamSendStream"));
+    this.operation.take()?.fail(closedAdapter("WritableStreamSendStream"));
     const close = this.failure === undefined ? this.writer.close() : this.writer.abort(this.failure);
     this.closing = close.then(
       () => this.writer.releaseLock(),
@@ -371,9 +344,7 @@ export class WritableStreamSendStream<in T> extends TypedAttributeProvider imple
   }
 
   private finish(waiter: Waiter<void>, error?: Error): void {
-    this.current = undefined;
-    if (error === undefined) waiter.wake();
-    else waiter.fail(error);
+    this.operation.settle(waiter, undefined, error);
   }
 
   private sendAfterCheckpoint(waiter: Waiter<void>, item: T): void {

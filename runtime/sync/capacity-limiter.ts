@@ -2,7 +2,7 @@
  * `CapacityLimiter`: a pool of tokens, at most one per borrower (reference B.4 rule 33).
  */
 import { requireFrame } from "../core/cancel-scope";
-import { currentFrame, tagPrimitive, type Frame } from "../core/context";
+import { currentFrame, type Frame } from "../core/context";
 import { WouldBlock } from "../core/errors";
 import { Waiter } from "../core/waiter";
 import { Acquisition, shieldedYield } from "./acquisition";
@@ -226,7 +226,7 @@ export class CapacityLimiter {
     const waiter = new Waiter<Disposable>(frame);
     const node = this.waiters.push(waiter, explicit, () => this.waiting.delete(borrower));
     this.waiting.set(borrower, node);
-    return tagPrimitive(waiter.promise);
+    return waiter.promise;
   }
 
   /**

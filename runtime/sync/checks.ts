@@ -6,6 +6,7 @@
  */
 import { requireFrame } from "../core/cancel-scope";
 import type { Frame } from "../core/context";
+import { describeValue } from "../core/validate";
 
 /**
  * The rejection of an async method called outside `run()`: a `NoCurrentTaskError` naming the
@@ -25,20 +26,16 @@ export function cancelled(frame: Frame): Promise<never> {
   return Promise.reject(frame.scope._cancelledError());
 }
 
-function describe(value: unknown): string {
-  return `\`${typeof value === "string" ? JSON.stringify(value) : String(value)}\` (${typeof value})`;
-}
-
 /** An options argument: undefined or an object. */
 export function checkOptions(value: unknown): void {
   if (value !== undefined && (typeof value !== "object" || value === null)) {
-    throw new TypeError(`Expected \`options\` to be an object, got ${describe(value)}`);
+    throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(value)}`);
   }
 }
 
 /** An optional boolean option. */
 export function checkBoolean(name: string, value: unknown): void {
-  if (typeof value !== "boolean") throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describe(value)}`);
+  if (typeof value !== "boolean") throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describeValue(value)}`);
 }
 
 /** A count: an integer >= 0, or also Infinity when `infinite` allows it. */
@@ -46,7 +43,7 @@ export function checkCount(name: string, value: unknown, infinite: boolean): ass
   const integer = typeof value === "number" && Number.isInteger(value);
   const unbounded = infinite && (value === Infinity || value === -Infinity);
   if (!integer && !unbounded) {
-    throw new TypeError(`Expected \`${name}\` to be ${infinite ? "an integer or Infinity" : "an integer"}, got ${describe(value)}`);
+    throw new TypeError(`Expected \`${name}\` to be ${infinite ? "an integer or Infinity" : "an integer"}, got ${describeValue(value)}`);
   }
-  if ((value as number) < 0) throw new RangeError(`Expected \`${name}\` to be >= 0, got ${describe(value)}`);
+  if ((value as number) < 0) throw new RangeError(`Expected \`${name}\` to be >= 0, got ${describeValue(value)}`);
 }

@@ -2,7 +2,7 @@
  * `Event`: a one-shot flag that tasks can wait for (reference B.4 rule 29).
  */
 import { checkpoint } from "../core/checkpoint";
-import { currentFrame, tagPrimitive } from "../core/context";
+import { currentFrame } from "../core/context";
 import { Waiter } from "../core/waiter";
 import { cancelled, outsideTask } from "./checks";
 import { WaitQueue } from "./wait-queue";
@@ -74,7 +74,7 @@ export class Event {
     if (frame.scope._eff) return cancelled(frame);
     const waiter = new Waiter<void>(frame);
     this.waiters.push(waiter);
-    return tagPrimitive(waiter.promise);
+    return waiter.promise;
   }
 
   /** How many tasks are waiting. Never a checkpoint. */

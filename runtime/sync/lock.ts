@@ -2,7 +2,7 @@
  * `Lock`: a mutual-exclusion lock owned by a task (reference B.4 rule 30).
  */
 import { CancelScope, requireFrame } from "../core/cancel-scope";
-import { currentFrame, tagPrimitive, type Frame } from "../core/context";
+import { currentFrame, type Frame } from "../core/context";
 import { WouldBlock } from "../core/errors";
 import type { TaskHandle, TaskInfo } from "../core/task";
 import { Waiter } from "../core/waiter";
@@ -98,7 +98,7 @@ export class Lock {
     if (this._owner === frame.task) return Promise.reject(new Error(REACQUIRE));
     const waiter = new Waiter<Disposable>(frame);
     this.waiters.push(waiter);
-    return tagPrimitive(waiter.promise);
+    return waiter.promise;
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * `Semaphore`: a counter of free slots that tasks take and give back (reference B.4 rule 32).
  */
-import { currentFrame, tagPrimitive } from "../core/context";
+import { currentFrame } from "../core/context";
 import { WouldBlock } from "../core/errors";
 import { Waiter } from "../core/waiter";
 import { Acquisition, immediate, shieldedYield } from "./acquisition";
@@ -106,7 +106,7 @@ export class Semaphore {
     }
     const waiter = new Waiter<Disposable>(frame);
     this.waiters.push(waiter);
-    return tagPrimitive(waiter.promise);
+    return waiter.promise;
   }
 
   /**

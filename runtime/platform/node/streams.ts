@@ -9,19 +9,18 @@
  * built closes our stream. Only the Node entry point exports this file: it imports `node:stream`.
  */
 import { Duplex, Readable, Writable } from "node:stream";
-import type { Waiter } from "../../rt";
+import type { Frame, Waiter } from "../../rt";
 import {
   DONE,
   asBytes,
   broken,
-  busy,
   callIn,
   captureFrame,
   checkMaxBytes,
   closedAdapter,
   endOfForeignStream,
   iteratorOf,
-  startOperation,
+  OperationSlot,
   type ReceiveSide,
   type SendSide,
 } from "../../streams/adapter-support";
@@ -31,61 +30,82 @@ import type { ByteStream, ObjectReceiveStream, ObjectSendStream } from "../../st
 
 // --- Node → ours ----------------------------------------------------------------------------------
 
-/** Reading side of a Node stream: paused mode, `read()` only inside a receive. */
-class NodeReader {
-  current: Waiter<any> | undefined;
+/**
+ * What the reading and the writing side of a Node stream share: one operation at a time, whose
+ * step runs after the checkpoint and again at each Node event until it settles.
+ */
+abstract class NodeSide<T> {
+  /** Re-runs the step of the operation in progress; set while it waits for a Node event. */
   private retry: (() => void) | undefined;
-  ended = false;
-  failure: Error | undefined;
-  closed = false;
+  private readonly operation: OperationSlot<T>;
+  protected failure: Error | undefined;
+  protected closed = false;
 
   constructor(
-    readonly readable: Readable,
-    private readonly kind: string,
+    protected readonly kind: string,
+    action: string,
   ) {
-    // Permanent listeners: 'readable' keeps the stream in paused mode (data waits in its buffer,
-    // up to its highWaterMark, until a receive reads it); 'error' never goes unhandled.
-    readable.on("readable", () => this.retry?.());
-    readable.on("end", () => {
-      this.ended = true;
-      this.retry?.();
+    this.operation = new OperationSlot<T>(action, () => {
+      this.retry = undefined;
     });
-    readable.on("error", (error) => {
-      this.failure ??= broken(`Node ${kind.startsWith("NodeDuplex") ? "Duplex" : "Readable"}`, error);
-      this.retry?.();
-    });
-    readable.on("close", () => this.retry?.());
   }
 
-  receive(iterating: boolean, maxBytes: number | undefined): Promise<any> {
-    if (this.current !== undefined) return Promise.reject(busy("receiving from"));
-    return startOperation<any>(
-      `${this.kind}.receive()`,
-      (waiter) => {
-        this.current = waiter;
-      },
-      (waiter) => this.step(waiter, iterating, maxBytes),
-      () => {
-        this.current = undefined;
-        this.retry = undefined;
-      },
-    );
-  }
+  /** What the Node stream's events call: the waiting operation looks again. */
+  protected readonly poke = (): void => this.retry?.();
 
+  /** Fails the operation in progress with `error`; later operations fail as closed. */
   close(error: Error): void {
     if (this.closed) return;
     this.closed = true;
-    const waiting = this.current;
-    this.current = undefined;
     this.retry = undefined;
-    waiting?.fail(error);
+    this.operation.take()?.fail(error);
   }
 
-  private finish(waiter: Waiter<any>, value: unknown, error?: Error): void {
-    this.current = undefined;
+  /** Starts the one operation allowed at a time (see {@link OperationSlot.start}). */
+  protected start(what: string, step: (waiter: Waiter<T>) => void): Promise<T> {
+    return this.operation.start(what, step);
+  }
+
+  /** Ends the operation in progress: with `error` if given, otherwise with `value`. */
+  protected finish(waiter: Waiter<T>, value: T, error?: Error): void {
     this.retry = undefined;
-    if (error !== undefined) waiter.fail(error);
-    else waiter.wake(value);
+    this.operation.settle(waiter, value, error);
+  }
+
+  /** Runs `step` again at the next event of the Node stream. */
+  protected retryOnEvent(step: () => void): void {
+    this.retry = () => {
+      this.retry = undefined;
+      step();
+    };
+  }
+}
+
+/** Reading side of a Node stream: paused mode, `read()` only inside a receive. */
+class NodeReader extends NodeSide<any> {
+  private ended = false;
+
+  constructor(
+    readonly readable: Readable,
+    kind: string,
+  ) {
+    super(kind, "receiving from");
+    // Permanent listeners: 'readable' keeps the stream in paused mode (data waits in its buffer,
+    // up to its highWaterMark, until a receive reads it); 'error' never goes unhandled.
+    readable.on("readable", this.poke);
+    readable.on("end", () => {
+      this.ended = true;
+      this.poke();
+    });
+    readable.on("error", (error) => {
+      this.failure ??= broken(`Node ${kind.startsWith("NodeDuplex") ? "Duplex" : "Readable"}`, error);
+      this.poke();
+    });
+    readable.on("close", this.poke);
+  }
+
+  receive(iterating: boolean, maxBytes: number | undefined): Promise<any> {
+    return this.start(`${this.kind}.receive()`, (waiter) => this.step(waiter, iterating, maxBytes));
   }
 
   private step(waiter: Waiter<any>, iterating: boolean, maxBytes: number | undefined): void {
@@ -118,46 +138,29 @@ class NodeReader {
       this.failure = broken("Node Readable", cause);
       return this.finish(waiter, undefined, this.failure);
     }
-    this.retry = () => {
-      this.retry = undefined;
-      this.step(waiter, iterating, maxBytes);
-    };
+    this.retryOnEvent(() => this.step(waiter, iterating, maxBytes));
   }
 }
 
 /** Writing side of a Node stream: `write()` only when it has room, `'drain'` otherwise. */
-class NodeWriter {
-  current: Waiter<void> | undefined;
-  private retry: (() => void) | undefined;
-  failure: Error | undefined;
-  closed = false;
+class NodeWriter extends NodeSide<void> {
   private ending: Promise<void> | undefined;
 
   constructor(
     readonly writable: Writable,
-    private readonly kind: string,
+    kind: string,
   ) {
-    writable.on("drain", () => this.retry?.());
+    super(kind, "sending to");
+    writable.on("drain", this.poke);
     writable.on("error", (error) => {
       this.failure ??= broken(`Node ${kind.startsWith("NodeDuplex") ? "Duplex" : "Writable"}`, error);
-      this.retry?.();
+      this.poke();
     });
-    writable.on("close", () => this.retry?.());
+    writable.on("close", this.poke);
   }
 
   send(item: unknown): Promise<void> {
-    if (this.current !== undefined) return Promise.reject(busy("sending to"));
-    return startOperation<void>(
-      `${this.kind}.send()`,
-      (waiter) => {
-        this.current = waiter;
-      },
-      (waiter) => this.step(waiter, item),
-      () => {
-        this.current = undefined;
-        this.retry = undefined;
-      },
-    );
+    return this.start(`${this.kind}.send()`, (waiter) => this.step(waiter, item));
   }
 
   /** Ends the writable side (`end()`), waiting for `'finish'` (or a failure, or destruction). */
@@ -181,43 +184,21 @@ class NodeWriter {
     return this.ending;
   }
 
-  close(error: Error): void {
-    if (this.closed) return;
-    this.closed = true;
-    const waiting = this.current;
-    this.current = undefined;
-    this.retry = undefined;
-    waiting?.fail(error);
-  }
-
-  private finish(waiter: Waiter<void>, error?: Error): void {
-    this.current = undefined;
-    this.retry = undefined;
-    if (error === undefined) waiter.wake();
-    else waiter.fail(error);
-  }
-
   private step(waiter: Waiter<void>, item: unknown): void {
     if (waiter.settled) return;
-    if (this.closed) return this.finish(waiter, closedAdapter(this.kind));
+    if (this.closed) return this.finish(waiter, undefined, closedAdapter(this.kind));
     const writable = this.writable;
-    if (this.failure !== undefined) return this.finish(waiter, this.failure);
+    if (this.failure !== undefined) return this.finish(waiter, undefined, this.failure);
     if (writable.destroyed || writable.writableEnded) {
       const cause = writable.errored ?? new Error("the stream was destroyed or ended");
       this.failure = broken("Node Writable", cause);
-      return this.finish(waiter, this.failure);
+      return this.finish(waiter, undefined, this.failure);
     }
-    if (writable.writableNeedDrain) {
-      this.retry = () => {
-        this.retry = undefined;
-        this.step(waiter, item);
-      };
-      return;
-    }
+    if (writable.writableNeedDrain) return this.retryOnEvent(() => this.step(waiter, item));
     // Invariant: the item is handed over in the same step that ends the waiter; a send
     // cancelled while waiting for 'drain' wrote nothing.
     writable.write(item);
-    this.finish(waiter);
+    this.finish(waiter, undefined);
   }
 }
 
@@ -538,7 +519,7 @@ function nodeOptions(options: NodeStreamAdapterOptions): { objectMode: boolean; 
 }
 
 /** `_read` for a Node stream over our receive stream: one receive per call, pushed when it arrives. */
-function reading<T>(receiveStream: ReceiveSide<T>, frame: ReturnType<typeof captureFrame>, objectMode: boolean) {
+function reading<T>(receiveStream: ReceiveSide<T>, frame: Frame, objectMode: boolean) {
   let busyReading = false;
   return function (this: Readable): void {
     if (busyReading) return;
@@ -585,7 +566,7 @@ export function toNodeReadable<T>(receiveStream: ReceiveSide<T>, options: NodeSt
 }
 
 /** `final` for a Node stream over ours: runs `finish` in the adapter's task, then tells Node how it went. */
-function finishingWith(frame: ReturnType<typeof captureFrame>, finish: () => Promise<void>) {
+function finishingWith(frame: Frame, finish: () => Promise<void>) {
   return (callback: (error?: Error | null) => void): void => {
     callIn(frame, finish).then(
       () => callback(),
@@ -605,7 +586,7 @@ function closingOnDestroy(stream: { aclose(): Promise<void> }) {
 }
 
 /** `_write` for a Node stream over our send stream: one send per chunk, acknowledged when it returns. */
-function writing<T>(sendStream: SendSide<T>, frame: ReturnType<typeof captureFrame>, objectMode: boolean) {
+function writing<T>(sendStream: SendSide<T>, frame: Frame, objectMode: boolean) {
   return (chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void => {
     const item = (objectMode ? chunk : asBytes(chunk)) as T;
     callIn(frame, () => sendStream.send(item)).then(
