@@ -112,6 +112,8 @@ describe("the Vite plugin's transform hook", () => {
     expect(error!.message).toMatch(/^Unknown directive "use structure".*\(anyio-ts 99102\)\n5:3: The directive "use structured" only applies/);
     expect(error!.loc).toEqual({ file: "/app/src/bad.ts", line: 2, column: 2 });
     expect(error!.frame).toContain('> 2 |   "use structure";');
+    // Plain text even where colour is on (CI, FORCE_COLOR): the overlay shows escapes verbatim.
+    expect(error!.frame).not.toContain("\u001b[");
   });
 
   test("sends warnings to Vite's log, or to onWarning when given", async () => {

@@ -162,6 +162,8 @@ export function createBundlerTransform(options: BundlerPluginOptions = {}): Bund
           root,
           babelrc: false,
           configFile: false,
+          // Bundlers print frames in overlays and logs that show ANSI escapes as text.
+          highlightCode: false,
           sourceType: /\.c[jt]s$/.test(fileName) ? "script" : "module",
           parserOpts: { plugins: [...syntaxPlugins(fileName), decorators] },
           plugins: [[anyioBabelPlugin, pluginOptions], dropFileDirectives],
