@@ -313,13 +313,13 @@ class Race implements Parked {
   private parkedIn: CancelScope | undefined = undefined;
   private task: TaskHandle<unknown> | undefined = undefined;
   /** The `for await` iterator to close if cancellation abandons the current step. */
-  private iterator: AsyncIterator<unknown> | undefined = undefined;
+  private iterator: AsyncIterator<unknown> | Iterator<unknown> | undefined = undefined;
   /** Tells a step's reactions from those of earlier, abandoned steps. */
   private step = 0;
 
   constructor(private readonly ctx: Ctx) {}
 
-  park(frame: Frame, promise: Promise<unknown>, iterator?: AsyncIterator<unknown>): Promise<unknown> {
+  park(frame: Frame, promise: Promise<unknown>, iterator?: AsyncIterator<unknown> | Iterator<unknown>): Promise<unknown> {
     const raced = new Promise(capture);
     const resolve = capturedResolve;
     const reject = capturedReject;
@@ -393,7 +393,12 @@ class Race implements Parked {
   }
 }
 
-function race(c: Ctx, frame: Frame, promise: Promise<unknown>, iterator?: AsyncIterator<unknown>): Promise<unknown> {
+function race(
+  c: Ctx,
+  frame: Frame,
+  promise: Promise<unknown>,
+  iterator?: AsyncIterator<unknown> | Iterator<unknown>,
+): Promise<unknown> {
   return (c.race ??= new Race(c)).park(frame, promise, iterator);
 }
 
@@ -410,12 +415,12 @@ function hasCalleeIn(c: Ctx, scope: CancelScope): boolean {
 // --- for await ----------------------------------------------------------------------------------
 
 /**
- * Wraps the iterable of a `for await` loop. The loop stays native (iterator closing, sync
- * iterables, `break` and `return` keep their meaning); each step ends the segment before the
- * loop's implicit await, and the body starts with {@link reenter}. A step is a checkpoint: when
- * the scope is cancelled the iterator is closed and the loop raises `Cancelled`.
+ * Wraps the iterable of a `for await` loop. The loop stays native (iterator closing, `break` and
+ * `return` keep their meaning); each step ends the segment before the loop's implicit await, and
+ * the body starts with {@link reenter}. A step is a checkpoint: when the scope is cancelled the
+ * iterator is closed and the loop raises `Cancelled`.
  */
-export function forAwait(c: Ctx, iterable: unknown): AsyncIterable<unknown> | Iterable<unknown> {
+export function forAwait(c: Ctx, iterable: unknown): AsyncIterable<unknown> {
   const source = iterable as { [Symbol.asyncIterator]?: () => AsyncIterator<unknown>; [Symbol.iterator]?: () => Iterator<unknown> };
   const asyncMethod = source == null ? undefined : source[Symbol.asyncIterator];
   if (asyncMethod != null) {
@@ -423,9 +428,7 @@ export function forAwait(c: Ctx, iterable: unknown): AsyncIterable<unknown> | It
   }
   const syncMethod = source == null ? undefined : source[Symbol.iterator];
   if (typeof syncMethod !== "function") throw new TypeError(`${describe(iterable)} is not async iterable`);
-  // The engine wraps a sync iterator itself (and awaits each value); keep that, and only end
-  // the segment around each step.
-  return { [Symbol.iterator]: () => new SyncSteps(c, syncMethod.call(source)) as Iterator<unknown> };
+  return { [Symbol.asyncIterator]: () => new SyncSteps(c, syncMethod.call(source)) as AsyncIterator<unknown> };
 }
 
 function describe(value: unknown): string {
@@ -462,6 +465,11 @@ class AsyncSteps {
   }
 }
 
+/**
+ * A sync iterable in `for await`, stepped the way the engine's async-from-sync iterator does
+ * (each value is awaited; a rejected value closes the iterator), except that a value that is a
+ * promise is raced against cancellation like any other await.
+ */
 class SyncSteps {
   constructor(
     private readonly c: Ctx,
@@ -470,19 +478,44 @@ class SyncSteps {
 
   next(): unknown {
     const c = this.c;
+    const it = this.it;
     const frame = c.frame;
     if (frame !== undefined && frame.scope._eff) {
       endSegment(c);
+      closeQuietly(it);
       throw frame.scope._cancelledError();
     }
-    const result = this.it.next();
+    const result = it.next();
     endSegment(c);
-    return result;
+    if (Object(result) !== result) throw new TypeError(`Iterator result ${describe(result)} is not an object`);
+    if (result.done) return { value: result.value, done: true };
+    const value = result.value;
+    if (isPromise(value)) {
+      const step = value.then(toStep, (error: unknown) => {
+        closeQuietly(it);
+        throw error;
+      });
+      return frame === undefined ? step : race(c, frame, step, it);
+    }
+    if (isThenable(value)) return Promise.resolve(value).then(toStep);
+    return { value, done: false };
   }
 
   get return(): ((value?: unknown) => unknown) | undefined {
     return returnEndingSegment(this.c, this.it);
   }
+}
+
+function toStep(value: unknown): IteratorResult<unknown> {
+  return { value, done: false };
+}
+
+function isThenable(value: unknown): boolean {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 /** The iterator's `return`, ending the loop's segment after it (a `break` leaves the loop). */
@@ -514,9 +547,10 @@ function closeThenThrow(it: AsyncIterator<unknown>, error: Cancelled): Promise<n
   return Promise.resolve(result).then(fail, fail);
 }
 
-function closeQuietly(it: AsyncIterator<unknown>): void {
+function closeQuietly(it: AsyncIterator<unknown> | Iterator<unknown>): void {
   try {
-    const result = it.return?.call(it);
+    const method = it.return as ((this: unknown) => unknown) | undefined;
+    const result = method?.call(it);
     if (isPromise(result)) result.then(undefined, ignore);
   } catch {
     // An iterator that fails to close while being abandoned has nobody to tell.

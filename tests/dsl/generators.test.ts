@@ -186,4 +186,82 @@ describe("async generators", () => {
     });
     expect(values).toEqual([1, 2, 3]);
   });
+
+  test("a promise from a sync iterable is raced: cancellation ends the wait and closes the iterator", async () => {
+    const log: string[] = [];
+    function* pending() {
+      try {
+        yield Promise.resolve("first");
+        yield new Promise<string>(() => {}); // never settles
+        log.push("resumed after the pending value");
+      } finally {
+        log.push("iterator closed");
+      }
+    }
+    await run(async () => {
+      using _ = moveOnAfter(20);
+      try {
+        for await (const value of pending()) log.push(value);
+      } catch (error) {
+        log.push(error instanceof Cancelled ? "loop cancelled" : "other");
+        throw error;
+      }
+    });
+    expect(log).toEqual(["first", "iterator closed", "loop cancelled"]);
+  });
+
+  test("a cancelled scope closes a sync iterator at the next step", async () => {
+    const log: string[] = [];
+    function* counting() {
+      try {
+        for (let i = 1; ; i++) yield i;
+      } finally {
+        log.push("iterator closed");
+      }
+    }
+    await run(async () => {
+      using scope = new CancelScope();
+      for await (const value of counting()) {
+        log.push(String(value));
+        if (value === 2) scope.cancel();
+      }
+    });
+    expect(log).toEqual(["1", "2", "iterator closed"]);
+  });
+
+  test("a rejected value from a sync iterable closes the iterator and raises its error", async () => {
+    const log: string[] = [];
+    function* failing() {
+      try {
+        yield 1;
+        yield Promise.reject(new Error("bad value"));
+        yield 3;
+      } finally {
+        log.push("iterator closed");
+      }
+    }
+    await run(async () => {
+      await expect(
+        (async () => {
+          for await (const value of failing()) log.push(String(value));
+        })(),
+      ).rejects.toThrow("bad value");
+    });
+    expect(log).toEqual(["1", "iterator closed"]);
+  });
+
+  test("thenables from a sync iterable are resolved, and a non-object step result is a TypeError", async () => {
+    const values: unknown[] = [];
+    const thenable = { then: (resolve: (value: string) => void) => resolve("from thenable") };
+    const broken = { [Symbol.iterator]: () => ({ next: () => 42 }) };
+    await run(async () => {
+      for await (const value of [thenable, "plain"]) values.push(value);
+      await expect(
+        (async () => {
+          for await (const _value of broken as unknown as Iterable<unknown>) values.push("unreachable");
+        })(),
+      ).rejects.toThrow(new TypeError("Iterator result 42 is not an object"));
+    });
+    expect(values).toEqual(["from thenable", "plain"]);
+  });
 });
