@@ -6,6 +6,7 @@
  *   node --expose-gc --import tsx bench/await.ts --quick   # smoke run
  *   node --expose-gc --import tsx bench/await.ts --dist    # runtime from dist/ (`npm run build` first)
  *   node --expose-gc --import tsx bench/await.ts --json    # also print the medians as JSON
+ *   node --expose-gc --import tsx bench/await.ts --only=nested10   # one body's rows
  *
  * The bodies live in bench/await-bodies.ts (file-level "use structured"). At start-up this
  * script compiles that file twice with `ts.transpileModule` (module CommonJS, target ES2022):
@@ -132,7 +133,11 @@ const baseRows: Omit<Row, "deadline">[] = [
   { title: "(c) foreign resolved promise: await p", body: "foreignResolved", n: 500_000 * scale, awaitsPer: 1, budget: 2 },
   { title: "(c) foreign I/O-paced: await setImmediate promise", body: "foreignImmediate", n: 50_000 * scale, awaitsPer: 1, budget: 1.15 },
 ];
-const rows: Row[] = baseRows.flatMap((row) => [
+const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
+if (only !== undefined && !baseRows.some((row) => row.body === only)) {
+  throw new Error(`--only=${only}: expected one of ${baseRows.map((row) => row.body).join(", ")}`);
+}
+const rows: Row[] = baseRows.filter((row) => only === undefined || row.body === only).flatMap((row) => [
   { ...row, deadline: false },
   { ...row, deadline: true },
 ]);

@@ -1,7 +1,7 @@
 "use structured";
 // Nested structured calls: the innermost waiter receives Cancelled, and a caller resumes only
 // after its callees' finally blocks ran, also when a callee was started but not awaited at once.
-import { Cancelled, CancelScope, moveOnAfter, run, sleep } from "anyio-ts";
+import { Cancelled, CancelScope, getCurrentTask, moveOnAfter, run, sleep } from "anyio-ts";
 import "./no-frame-leaks";
 
 function foreign<T>(value: T, ms: number): Promise<T> {
@@ -283,5 +283,79 @@ describe("returning a promise without awaiting it", () => {
       }
     });
     expect(log).toEqual(["slow finally", "caller cancelled"]);
+  });
+});
+
+// `return await x` as a function's last step is compiled without a segment after the await;
+// the function's exit ends the await instead. These check nothing of that shows.
+describe("return await as the last step", () => {
+  test("values pass through a chain of tail returns, and each level's caller keeps its task", async () => {
+    const seen: string[] = [];
+    async function level(depth: number): Promise<number> {
+      if (depth === 0) return await foreign(1, 1);
+      return await level(depth - 1);
+    }
+    const result = await run(async function outer() {
+      const value = await level(10);
+      seen.push(getCurrentTask().name);
+      const arrow = async () => await level(3);
+      const again = await arrow();
+      seen.push(getCurrentTask().name);
+      return value + again;
+    });
+    expect(result).toBe(2);
+    expect(seen).toEqual(["outer", "outer"]);
+  });
+
+  test("a tail-returned foreign promise is raced: cancellation reaches the innermost await", async () => {
+    const log: string[] = [];
+    async function inner(): Promise<string> {
+      return await foreign("late", 5_000);
+    }
+    async function middle(): Promise<string> {
+      return await inner();
+    }
+    await run(async () => {
+      using _ = moveOnAfter(10);
+      try {
+        log.push(await middle());
+      } catch (error) {
+        log.push(error instanceof Cancelled ? "cancelled" : "other");
+        throw error;
+      }
+    });
+    expect(log).toEqual(["cancelled"]);
+  });
+
+  test("a return inside try, a using block or a for...of loop still runs its cleanup in the task's frame", async () => {
+    const log: string[] = [];
+    function* names() {
+      try {
+        yield "a";
+      } finally {
+        log.push(`iterator closed in ${getCurrentTask().name}`);
+      }
+    }
+    async function fromTry(): Promise<string> {
+      try {
+        return await foreign("try", 1);
+      } finally {
+        log.push(`finally in ${getCurrentTask().name}`);
+      }
+    }
+    async function fromLoop(): Promise<string> {
+      for (const name of names()) return await foreign(name, 1);
+      return "none";
+    }
+    async function fromScope(): Promise<string> {
+      using scope = new CancelScope();
+      const value = await foreign("scope", 1);
+      log.push(`scope open: ${String(!scope.cancelCalled)}`);
+      return await foreign(value, 1);
+    }
+    await run(async function main() {
+      log.push(await fromTry(), await fromLoop(), await fromScope());
+    });
+    expect(log).toEqual(["finally in main", "iterator closed in main", "scope open: true", "try", "a", "scope"]);
   });
 });

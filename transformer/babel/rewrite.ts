@@ -271,17 +271,24 @@ class Rewriter extends RewriteState<Node> {
       case "YieldExpression":
         return this.visitYield(node);
       case "ForOfStatement":
-        if (node.await) return this.visitForAwait(node);
+        return this.runningAfterReturn(() => (node.await ? this.visitForAwait(node) : this.visitChildren(node)));
+      case "ForStatement":
+        if (node.init?.type === "VariableDeclaration" && this.usingKind(node.init) !== undefined) {
+          return this.runningAfterReturn(() => this.visitChildren(node));
+        }
         break;
       case "LabeledStatement":
         return this.visitLabeled(node);
       case "TryStatement":
-        return this.visitTry(node);
-      case "ReturnStatement":
+        return this.runningAfterReturn(() => this.visitTry(node));
+      case "ReturnStatement": {
         if (node.argument == null) break;
         if (this.fn.generator) return this.visitGeneratorReturn(node);
-        node.argument = this.returned(node.argument);
+        const awaited = this.skipOuter(node.argument);
+        node.argument =
+          awaited.type === "AwaitExpression" && this.endsInvocation() ? this.visitTailAwait(awaited) : this.returned(node.argument);
         return node;
+      }
       case "CallExpression":
       case "OptionalCallExpression":
         this.checkCombinator(node);
@@ -338,12 +345,16 @@ class Rewriter extends RewriteState<Node> {
     let inner: Statement[] | undefined; // statements of the resource block, once a `using` was seen
     let awaitUsing = false;
     const depth = this.fn?.scopeDepth ?? 0;
+    const afterReturn = this.fn?.runsAfterReturn ?? 0;
     for (const statement of statements) {
       this.checkStray(statement);
       const usingKind = this.usingKind(statement);
       if (usingKind !== undefined && this.fn === undefined) this.checkScopeOutside(statement as BabelTypes.VariableDeclaration, usingKind);
       else if (usingKind !== undefined) {
-        inner ??= [];
+        if (inner === undefined) {
+          inner = [];
+          this.fn!.runsAfterReturn++; // the resource block's exit
+        }
         awaitUsing ||= usingKind === "await using";
         inner.push(this.visitUsing(statement as BabelTypes.VariableDeclaration, usingKind));
         continue;
@@ -358,7 +369,10 @@ class Rewriter extends RewriteState<Node> {
       (inner === undefined || declaration.type === "FunctionDeclaration" ? before : inner).push(...results);
       if (declaration.type === "ClassDeclaration") (inner ?? before).push(...this.classMarkers(declaration));
     }
-    if (this.fn !== undefined) this.fn.scopeDepth = depth;
+    if (this.fn !== undefined) {
+      this.fn.scopeDepth = depth;
+      this.fn.runsAfterReturn = afterReturn;
+    }
     const out = [...head, ...before];
     if (inner !== undefined) out.push(...this.resourceBlock(inner, awaitUsing));
     return out;
@@ -476,7 +490,7 @@ class Rewriter extends RewriteState<Node> {
     }
     const generator = node.generator === true;
     const state: FunctionState | undefined = compiled
-      ? { generator, leaf: !generator && !this.suspends(body) && !this.returnsDirectCall(body), scopeDepth: 0 }
+      ? { generator, leaf: !generator && !this.suspends(body) && !this.returnsDirectCall(body), scopeDepth: 0, runsAfterReturn: 0 }
       : undefined;
     this.across(
       undefined,
@@ -621,7 +635,7 @@ class Rewriter extends RewriteState<Node> {
     const statements =
       body.type === "BlockStatement"
         ? this.visitStatements(body.body)
-        : [this.at(t.returnStatement(this.returned(body as Expression)), body)];
+        : [this.at(t.returnStatement(this.returnedBody(body as Expression)), body)];
     const compiled = state.leaf
       ? [t.expressionStatement(this.call("enterLeaf", [])), ...statements]
       : this.guarded(statements, state.generator);
@@ -773,8 +787,11 @@ class Rewriter extends RewriteState<Node> {
   /**
    *   await x        =>  __rt.resume($c, await __rt.suspend($c, x))
    *   await g(a, b)  =>  __rt.resume($c, await __rt.suspendCall($c, (__rt.pre($c), g(a, b))))
+   *
+   * Without `resume` (`resumed` false) for `return await x` where it is the invocation's last
+   * step (see `endsInvocation`): the segment after it would be empty, and `exit` ends the await.
    */
-  private visitAwait(node: BabelTypes.AwaitExpression): Node {
+  private visitAwait(node: BabelTypes.AwaitExpression, resumed = true): Expression {
     const { t } = this;
     // Decided on the original operand, before visiting adds hook calls to it.
     const direct = this.isDirectCall(node.argument);
@@ -782,7 +799,24 @@ class Rewriter extends RewriteState<Node> {
     node.argument = direct
       ? this.call("suspendCall", [this.ctx(), t.sequenceExpression([this.call("pre", [this.ctx()]), operand])])
       : this.call("suspend", [this.ctx(), operand]);
+    if (!resumed) return node;
     return this.at(this.call("resume", [this.ctx(), node]), node);
+  }
+
+  /** The expression body of an async arrow: `async () => await x` needs no segment after its await. */
+  private returnedBody(body: Expression): Expression {
+    const awaited = this.skipOuter(body);
+    return awaited.type === "AwaitExpression" ? this.visitTailAwait(awaited) : this.returned(body);
+  }
+
+  /** An await whose value the invocation returns as its last step: no `resume` after it. */
+  private visitTailAwait(node: BabelTypes.AwaitExpression): Expression {
+    this.ancestors.push(node);
+    try {
+      return this.visitAwait(node, false);
+    } finally {
+      this.ancestors.pop();
+    }
   }
 
   /**

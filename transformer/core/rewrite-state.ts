@@ -16,6 +16,13 @@ export interface FunctionState {
   readonly leaf: boolean;
   /** How many cancel-scope / task-group `using` blocks enclose the visited node. */
   scopeDepth: number;
+  /**
+   * How many constructs around the visited node run code of the function after a `return`: `try`
+   * statements, resource blocks (the statements after a `using`), `for...of` and `for await`
+   * loops (their iterator is closed). While none does, a `return await x` ends the invocation at
+   * its await, so it needs no segment after it.
+   */
+  runsAfterReturn: number;
 }
 
 /**
@@ -55,6 +62,23 @@ export abstract class RewriteState<N> {
       this.fn = savedFn;
       this.mode = savedMode;
     }
+  }
+
+  /** Visits `body` as code after which the function still runs code when it returns (see {@link FunctionState.runsAfterReturn}). */
+  protected runningAfterReturn<R>(body: () => R): R {
+    const fn = this.fn;
+    if (fn === undefined) return body();
+    fn.runsAfterReturn++;
+    try {
+      return body();
+    } finally {
+      fn.runsAfterReturn--;
+    }
+  }
+
+  /** Whether a `return await x` at the visited node is the invocation's last step (not in a generator). */
+  protected endsInvocation(): boolean {
+    return this.fn !== undefined && !this.fn.generator && this.fn.runsAfterReturn === 0;
   }
 
   /** Records a diagnostic at `node` (a warning only when the `warnings` option is on). */

@@ -229,16 +229,30 @@ class Rewriter extends RewriteState<TS.Node> {
       case ts.SyntaxKind.YieldExpression:
         return this.visitYield(node as TS.YieldExpression);
       case ts.SyntaxKind.ForOfStatement:
-        if ((node as TS.ForOfStatement).awaitModifier !== undefined) return this.visitForAwait(node as TS.ForOfStatement);
+        return this.runningAfterReturn(() =>
+          (node as TS.ForOfStatement).awaitModifier !== undefined
+            ? this.visitForAwait(node as TS.ForOfStatement)
+            : ts.visitEachChild(node, this.visitor, this.context),
+        );
+      case ts.SyntaxKind.ForStatement: {
+        const initializer = (node as TS.ForStatement).initializer;
+        if (initializer !== undefined && ts.isVariableDeclarationList(initializer) && (initializer.flags & ts.NodeFlags.Using) !== 0) {
+          return this.runningAfterReturn(() => ts.visitEachChild(node, this.visitor, this.context));
+        }
         break;
+      }
       case ts.SyntaxKind.LabeledStatement:
         return this.visitLabeled(node as TS.LabeledStatement);
       case ts.SyntaxKind.TryStatement:
-        return this.visitTry(node as TS.TryStatement);
+        return this.runningAfterReturn(() => this.visitTry(node as TS.TryStatement));
       case ts.SyntaxKind.ReturnStatement: {
         const expression = (node as TS.ReturnStatement).expression;
         if (expression === undefined) break;
         if (this.fn.generator) return this.visitGeneratorReturn(node as TS.ReturnStatement);
+        const awaited = this.skipOuter(expression);
+        if (ts.isAwaitExpression(awaited) && this.endsInvocation()) {
+          return this.f.updateReturnStatement(node as TS.ReturnStatement, this.visitAwait(awaited, false));
+        }
         return this.f.updateReturnStatement(node as TS.ReturnStatement, this.returned(expression));
       }
       case ts.SyntaxKind.CallExpression:
@@ -292,13 +306,17 @@ class Rewriter extends RewriteState<TS.Node> {
     let awaitUsing = false;
     let changed = false;
     const depth = this.fn?.scopeDepth ?? 0;
+    const afterReturn = this.fn?.runsAfterReturn ?? 0;
     for (let i = prologue; i < statements.length; i++) {
       const statement = statements[i]!;
       this.checkStray(statement);
       const usingKind = this.usingKind(statement);
       if (usingKind !== undefined && this.fn === undefined) this.checkScopeOutside(statement as TS.VariableStatement, usingKind);
       else if (usingKind !== undefined) {
-        inner ??= [];
+        if (inner === undefined) {
+          inner = [];
+          this.fn!.runsAfterReturn++; // the resource block's exit
+        }
         awaitUsing ||= usingKind === "await using";
         inner.push(this.visitUsing(statement as TS.VariableStatement, usingKind));
         changed = true;
@@ -320,7 +338,10 @@ class Rewriter extends RewriteState<TS.Node> {
         }
       }
     }
-    if (this.fn !== undefined) this.fn.scopeDepth = depth;
+    if (this.fn !== undefined) {
+      this.fn.scopeDepth = depth;
+      this.fn.runsAfterReturn = afterReturn;
+    }
     if (!changed && head.length === 0) return statements;
     const out = [...statements.slice(0, prologue), ...head, ...before];
     if (inner !== undefined) out.push(...this.resourceBlock(inner, awaitUsing));
@@ -460,7 +481,7 @@ class Rewriter extends RewriteState<TS.Node> {
     const name = ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) ? node.name : this.visitNode(node.name);
     const generator = node.asteriskToken !== undefined;
     const state: FunctionState | undefined = compiled
-      ? { generator, leaf: !generator && !this.suspends(body!) && !this.returnsDirectCall(body!), scopeDepth: 0 }
+      ? { generator, leaf: !generator && !this.suspends(body!) && !this.returnsDirectCall(body!), scopeDepth: 0, runsAfterReturn: 0 }
       : undefined;
     const [parameters, newBody] = this.across(
       undefined,
@@ -632,7 +653,9 @@ class Rewriter extends RewriteState<TS.Node> {
       kept = visited.slice(0, prologue);
       statements = visited.slice(prologue);
     } else {
-      statements = [ts.setTextRange(f.createReturnStatement(this.returned(body)), body)];
+      const awaited = this.skipOuter(body);
+      const value = ts.isAwaitExpression(awaited) ? this.visitAwait(awaited, false) : this.returned(body);
+      statements = [ts.setTextRange(f.createReturnStatement(value), body)];
     }
     const compiled = state.leaf
       ? [f.createExpressionStatement(this.call("enterLeaf", [])), ...statements]
@@ -771,14 +794,18 @@ class Rewriter extends RewriteState<TS.Node> {
   /**
    *   await x        =>  __rt.resume($c, await __rt.suspend($c, x))
    *   await g(a, b)  =>  __rt.resume($c, await __rt.suspendCall($c, (__rt.pre($c), g(a, b))))
+   *
+   * Without `resume` (`resumed` false) for `return await x` where it is the invocation's last
+   * step (see `endsInvocation`): the segment after it would be empty, and `exit` ends the await.
    */
-  private visitAwait(node: TS.AwaitExpression): TS.Expression {
+  private visitAwait(node: TS.AwaitExpression, resumed = true): TS.Expression {
     const { ts, f } = this;
     const operand = this.visitNode(node.expression);
     const inner = this.isDirectCall(node.expression)
       ? this.call("suspendCall", [this.ctx(), f.createComma(this.call("pre", [this.ctx()]), operand)])
       : this.call("suspend", [this.ctx(), operand]);
     const awaited = f.updateAwaitExpression(node, inner);
+    if (!resumed) return ts.setTextRange(awaited, node);
     return ts.setOriginalNode(ts.setTextRange(this.call("resume", [this.ctx(), awaited]), node), node);
   }
 
