@@ -8,9 +8,10 @@
  * wakes the operation's waiter. A cancelled operation has therefore moved nothing, and one that
  * moved something returns it (reference B.1 rule 5: no lost results).
  */
-import { callInFrame, currentFrame, describeValue, requireFrame, Waiter, yieldMacrotask, type Frame } from "../rt";
+import { callInFrame, currentFrame, requireFrame, Waiter, yieldMacrotask, type Frame } from "../rt";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors";
 import { outsideTask } from "../sync/checks";
+import { positiveIntegerError } from "./stream-helpers";
 
 /** What a `for await` step resolves to at the end of the stream. */
 export const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
@@ -109,10 +110,9 @@ export function endOfForeignStream(side: string): EndOfStream {
   return new EndOfStream(`The ${side} has ended`);
 }
 
-/** Checks `maxBytes` for a byte stream's `receive()`; returns an error, or undefined if fine. */
-export function checkMaxBytes(maxBytes: unknown): RangeError | undefined {
-  if (typeof maxBytes === "number" && Number.isInteger(maxBytes) && maxBytes >= 1) return undefined;
-  return new RangeError(`Expected \`maxBytes\` to be a positive integer, got ${describeValue(maxBytes)}`);
+/** Checks `maxBytes` for a byte stream's `receive()`; returns the error to reject with, or undefined if fine. */
+export function checkMaxBytes(maxBytes: unknown): TypeError | RangeError | undefined {
+  return positiveIntegerError(maxBytes, "maxBytes");
 }
 
 /** `chunk` as a plain `Uint8Array` view (a Node `Buffer` becomes a view on the same memory). */

@@ -152,7 +152,7 @@ export class BufferedByteReceiveStream extends TypedAttributeProvider implements
    * ```
    * @throws EndOfStream if the buffer is empty and the wrapped stream has ended.
    * @throws ClosedResourceError if this stream was closed.
-   * @throws RangeError if `maxBytes` is not a positive integer.
+   * @throws TypeError if `maxBytes` is not a number; RangeError if it is not a positive integer.
    */
   receive(maxBytes = 65536): Promise<Uint8Array> {
     return primitive(async (inFrame) => {

@@ -62,7 +62,7 @@ export class StapledByteStream extends TypedAttributeProvider implements ByteStr
    * const chunk = await stream.receive(1024);
    * ```
    * @throws EndOfStream if the receive stream has ended.
-   * @throws RangeError if `maxBytes` is not a positive integer.
+   * @throws TypeError if `maxBytes` is not a number; RangeError if it is not a positive integer.
    */
   receive(maxBytes = 65536): Promise<Uint8Array> {
     return primitive(() => {

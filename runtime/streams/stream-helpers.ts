@@ -7,16 +7,22 @@ import { EndOfStream } from "../core/errors";
 import { describeValue } from "../core/validate";
 
 /**
- * Throws unless `value` is a positive integer (AnyIO's "max_bytes must be a positive integer").
+ * The error for a `value` that is not a positive integer (AnyIO's "max_bytes must be a positive
+ * integer"), or undefined when it is one: a TypeError for a non-number, a RangeError otherwise.
+ */
+export function positiveIntegerError(value: unknown, name: string): TypeError | RangeError | undefined {
+  if (typeof value !== "number") return new TypeError(`Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`);
+  if (!Number.isInteger(value) || value < 1) return new RangeError(`Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`);
+  return undefined;
+}
+
+/**
+ * Throws unless `value` is a positive integer.
  * @throws TypeError if `value` is not a number; RangeError if it is not a positive integer.
  */
 export function checkPositiveInteger(value: unknown, name: string): void {
-  if (typeof value !== "number") {
-    throw new TypeError(`Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`);
-  }
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`);
-  }
+  const error = positiveIntegerError(value, name);
+  if (error !== undefined) throw error;
 }
 
 /** Runs `fn` synchronously with the caller's frame current (see {@link primitive}). */

@@ -147,7 +147,7 @@ export interface ByteReceiveStream extends AsyncResource, TypedAttributeProvider
    * @throws EndOfStream if the other side has finished sending.
    * @throws ClosedResourceError if this side was closed.
    * @throws BrokenResourceError if the stream broke.
-   * @throws RangeError if `maxBytes` is not a positive integer.
+   * @throws TypeError if `maxBytes` is not a number; RangeError if it is not a positive integer.
    */
   receive(maxBytes?: number): Promise<Uint8Array>;
 }

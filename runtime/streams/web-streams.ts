@@ -213,7 +213,7 @@ export class ReadableStreamByteReceiveStream extends ReaderAdapter implements By
    * @throws BrokenResourceError if the `ReadableStream` errored (the error is its `cause`).
    * @throws ClosedResourceError if this stream was closed (also while waiting).
    * @throws BusyResourceError if another task is already receiving.
-   * @throws RangeError if `maxBytes` is not a positive integer.
+   * @throws TypeError if `maxBytes` is not a number; RangeError if it is not a positive integer.
    * @throws Cancelled if the task is cancelled before bytes are returned.
    */
   receive(maxBytes = 65536): Promise<Uint8Array> {

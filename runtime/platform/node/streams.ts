@@ -50,6 +50,11 @@ abstract class NodeSide<T> {
     });
   }
 
+  /** How errors name the Node stream: a `Duplex` by its class, otherwise by this side's role. */
+  protected nodeName(role: "Readable" | "Writable"): string {
+    return `Node ${this.kind.startsWith("NodeDuplex") ? "Duplex" : role}`;
+  }
+
   /** What the Node stream's events call: the waiting operation looks again. */
   protected readonly poke = (): void => this.retry?.();
 
@@ -98,7 +103,7 @@ class NodeReader extends NodeSide<any> {
       this.poke();
     });
     readable.on("error", (error) => {
-      this.failure ??= broken(`Node ${kind.startsWith("NodeDuplex") ? "Duplex" : "Readable"}`, error);
+      this.failure ??= broken(this.nodeName("Readable"), error);
       this.poke();
     });
     readable.on("close", this.poke);
@@ -135,7 +140,7 @@ class NodeReader extends NodeSide<any> {
     }
     if (readable.destroyed) {
       const cause = readable.errored ?? new Error("the stream was destroyed before it ended");
-      this.failure = broken("Node Readable", cause);
+      this.failure = broken(this.nodeName("Readable"), cause);
       return this.finish(waiter, undefined, this.failure);
     }
     this.retryOnEvent(() => this.step(waiter, iterating, maxBytes));
@@ -153,7 +158,7 @@ class NodeWriter extends NodeSide<void> {
     super(kind, "sending to");
     writable.on("drain", this.poke);
     writable.on("error", (error) => {
-      this.failure ??= broken(`Node ${kind.startsWith("NodeDuplex") ? "Duplex" : "Writable"}`, error);
+      this.failure ??= broken(this.nodeName("Writable"), error);
       this.poke();
     });
     writable.on("close", this.poke);
@@ -191,7 +196,7 @@ class NodeWriter extends NodeSide<void> {
     if (this.failure !== undefined) return this.finish(waiter, undefined, this.failure);
     if (writable.destroyed || writable.writableEnded) {
       const cause = writable.errored ?? new Error("the stream was destroyed or ended");
-      this.failure = broken("Node Writable", cause);
+      this.failure = broken(this.nodeName("Writable"), cause);
       return this.finish(waiter, undefined, this.failure);
     }
     if (writable.writableNeedDrain) return this.retryOnEvent(() => this.step(waiter, item));
@@ -235,7 +240,7 @@ export class NodeReadableReceiveStream<out T = Uint8Array> extends TypedAttribut
    * @throws BrokenResourceError if it emitted `'error'` (the error is its `cause`) or was destroyed before its end.
    * @throws ClosedResourceError if this stream was closed (also while waiting).
    * @throws BusyResourceError if another task is already receiving.
-   * @throws RangeError if `maxBytes` is not a positive integer.
+   * @throws TypeError if `maxBytes` is not a number; RangeError if it is not a positive integer.
    * @throws Cancelled if the task is cancelled before a chunk is returned.
    */
   receive(maxBytes = 65536): Promise<T> {
@@ -362,7 +367,7 @@ export class NodeDuplexByteStream extends TypedAttributeProvider implements Byte
    * @throws BrokenResourceError if the `Duplex` failed (the error is its `cause`).
    * @throws ClosedResourceError if this stream was closed.
    * @throws BusyResourceError if another task is already receiving.
-   * @throws RangeError if `maxBytes` is not a positive integer.
+   * @throws TypeError if `maxBytes` is not a number; RangeError if it is not a positive integer.
    */
   receive(maxBytes = 65536): Promise<Uint8Array> {
     const invalid = checkMaxBytes(maxBytes);

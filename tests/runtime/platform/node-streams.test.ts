@@ -63,6 +63,7 @@ describe("fromNodeReadable()", () => {
       expect(await stream.receive(4)).toEqual(new Uint8Array([5, 6]));
       expect(await caught(stream.receive())).toBeInstanceOf(EndOfStream);
       expect(await caught(stream.receive(0))).toBeInstanceOf(RangeError);
+      expect(await caught(stream.receive(null as unknown as number))).toBeInstanceOf(TypeError);
       await stream.aclose();
     });
   });
@@ -319,6 +320,21 @@ describe("Duplex adapters", () => {
       expect(await stream.receive()).toEqual(new Uint8Array([9]));
       expect(await caught(stream.receive())).toBeInstanceOf(EndOfStream);
       expect(await caught(stream.send(new Uint8Array([1])))).toBeInstanceOf(ClosedResourceError);
+      await stream.aclose();
+    });
+  });
+
+  test("errors of a destroyed Duplex name it a Duplex on both sides", async () => {
+    await run(async () => {
+      const duplex = new PassThrough();
+      const stream = fromNodeDuplex(duplex);
+      duplex.destroy();
+      const receiveError = await caught(stream.receive());
+      const sendError = await caught(stream.send(new Uint8Array([1])));
+      expect(receiveError).toBeInstanceOf(BrokenResourceError);
+      expect(sendError).toBeInstanceOf(BrokenResourceError);
+      expect((receiveError as Error).message).toBe("The Node Duplex failed: the stream was destroyed before it ended");
+      expect((sendError as Error).message).toBe("The Node Duplex failed: the stream was destroyed or ended");
       await stream.aclose();
     });
   });

@@ -271,6 +271,10 @@ describe("fromReadableByteStream()", () => {
       for (const bad of [0, -1, 1.5, NaN]) {
         expect(await caught(stream.receive(bad))).toBeInstanceOf(RangeError);
       }
+      // The same rule as the buffered and stapled streams: a non-number is a TypeError.
+      const wrongType = await caught(stream.receive("4" as unknown as number));
+      expect(wrongType).toBeInstanceOf(TypeError);
+      expect((wrongType as Error).message).toBe('Expected `maxBytes` to be a positive integer, got `"4"` (string)');
       await stream.aclose();
     });
   });
