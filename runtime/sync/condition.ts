@@ -182,11 +182,8 @@ export class Condition {
   notify(n = 1): void {
     checkCount("n", n, true);
     this.checkHolding("notify()");
-    for (let woken = 0; woken < n; ) {
-      const node = this.waiters.shift();
-      if (node === null) break;
-      if (node.waiter.wake()) woken++;
-    }
+    let woken = 0;
+    while (woken < n && this.waiters.wakeFirst(undefined) !== null) woken++;
   }
 
   /**
@@ -196,7 +193,7 @@ export class Condition {
    */
   notifyAll(): void {
     this.checkHolding("notifyAll()");
-    for (let node = this.waiters.shift(); node !== null; node = this.waiters.shift()) node.waiter.wake();
+    this.waiters.wakeAll(undefined);
   }
 
   /** How many tasks wait, and the lock's statistics. Never a checkpoint. */

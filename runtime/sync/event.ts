@@ -48,7 +48,7 @@ export class Event {
   set(): void {
     if (this.flag) return;
     this.flag = true;
-    for (let node = this.waiters.shift(); node !== null; node = this.waiters.shift()) node.waiter.wake();
+    this.waiters.wakeAll(undefined);
   }
 
   /** Whether {@link set} has been called. */

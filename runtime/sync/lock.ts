@@ -150,13 +150,8 @@ export class Lock {
 
   /** @internal Gives the lock to the first waiter, or frees it. The caller checked ownership. */
   _handOff(): void {
-    for (let node = this.waiters.shift(); node !== null; node = this.waiters.shift()) {
-      if (node.waiter.wake(new Acquisition(this))) {
-        this._owner = node.waiter.task;
-        return;
-      }
-    }
-    this._owner = null;
+    const node = this.waiters.length === 0 ? null : this.waiters.wakeFirst(new Acquisition(this));
+    this._owner = node === null ? null : node.waiter.task;
   }
 
   /**

@@ -130,9 +130,7 @@ export class Semaphore {
     if (this.max !== null && this.count === this.max) {
       throw new RangeError(`Semaphore released too many times: its value would exceed maxValue (${this.max})`);
     }
-    for (let node = this.waiters.shift(); node !== null; node = this.waiters.shift()) {
-      if (node.waiter.wake(new Acquisition(this))) return;
-    }
+    if (this.waiters.length > 0 && this.waiters.wakeFirst(new Acquisition(this)) !== null) return;
     this.count++;
   }
 

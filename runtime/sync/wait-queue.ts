@@ -87,4 +87,18 @@ export class WaitQueue<T> extends LinkedQueue<WaitNode<T>> {
     };
     return node;
   }
+
+  /** Wakes the oldest waiter with `value` and returns its node, or null when nobody waits. */
+  wakeFirst(value: T): WaitNode<T> | null {
+    // Invariant (above): every queued waiter can still be woken; the loop only guards it.
+    for (let node = this.shift(); node !== null; node = this.shift()) {
+      if (node.waiter.wake(value)) return node;
+    }
+    return null;
+  }
+
+  /** Wakes every waiter with `value`, oldest first. */
+  wakeAll(value: T): void {
+    for (let node = this.shift(); node !== null; node = this.shift()) node.waiter.wake(value);
+  }
 }
