@@ -468,7 +468,7 @@ class AsyncSteps {
 /**
  * A sync iterable in `for await`, stepped the way the engine's async-from-sync iterator does
  * (each value is awaited; a rejected value closes the iterator), except that a value that is a
- * promise is raced against cancellation like any other await.
+ * promise or a thenable is raced against cancellation like any other await.
  */
 class SyncSteps {
   constructor(
@@ -490,15 +490,12 @@ class SyncSteps {
     if (Object(result) !== result) throw new TypeError(`Iterator result ${describe(result)} is not an object`);
     if (result.done) return { value: result.value, done: true };
     const value = result.value;
-    if (isPromise(value)) {
-      const step = value.then(toStep, (error: unknown) => {
-        closeQuietly(it);
-        throw error;
-      });
-      return frame === undefined ? step : race(c, frame, step, it);
-    }
-    if (isThenable(value)) return Promise.resolve(value).then(toStep);
-    return { value, done: false };
+    if (!isThenable(value)) return { value, done: false };
+    const step = (isPromise(value) ? value : Promise.resolve(value)).then(toStep, (error: unknown) => {
+      closeQuietly(it);
+      throw error;
+    });
+    return frame === undefined ? step : race(c, frame, step, it);
   }
 
   get return(): ((value?: unknown) => unknown) | undefined {
@@ -510,6 +507,7 @@ function toStep(value: unknown): IteratorResult<unknown> {
   return { value, done: false };
 }
 
+/** A native promise (of any realm) or any other object with a `then` method. */
 function isThenable(value: unknown): boolean {
   return (
     (typeof value === "object" || typeof value === "function") &&

@@ -250,6 +250,23 @@ describe("async generators", () => {
     expect(log).toEqual(["1", "iterator closed"]);
   });
 
+  test("a thenable from a sync iterable that never settles is raced too", async () => {
+    const log: string[] = [];
+    const stuck = { then() {} } as unknown as PromiseLike<string>; // never calls back
+    function* values() {
+      try {
+        yield stuck;
+      } finally {
+        log.push("iterator closed");
+      }
+    }
+    await run(async () => {
+      using _ = moveOnAfter(20);
+      for await (const _value of values()) log.push("unreachable");
+    });
+    expect(log).toEqual(["iterator closed"]);
+  });
+
   test("thenables from a sync iterable are resolved, and a non-object step result is a TypeError", async () => {
     const values: unknown[] = [];
     const thenable = { then: (resolve: (value: string) => void) => resolve("from thenable") };
