@@ -1,7 +1,7 @@
 "use structured";
 // Nested structured calls: the innermost waiter receives Cancelled, and a caller resumes only
 // after its callees' finally blocks ran, also when a callee was started but not awaited at once.
-import { Cancelled, CancelScope, getCurrentTask, moveOnAfter, run, sleep } from "anyio-ts";
+import { Cancelled, CancelScope, currentCancelScope, getCurrentTask, moveOnAfter, run, sleep } from "anyio-ts";
 import "./no-frame-leaks";
 
 function foreign<T>(value: T, ms: number): Promise<T> {
@@ -283,6 +283,44 @@ describe("returning a promise without awaiting it", () => {
       }
     });
     expect(log).toEqual(["slow finally", "caller cancelled"]);
+  });
+});
+
+describe("callees started by the runtime inside a segment", () => {
+  test("a compiled body that scope.run() starts is the caller's callee: the caller's Cancelled waits for its cleanup", async () => {
+    const log: string[] = [];
+    await run(async () => {
+      using _ = moveOnAfter(10);
+      const pending = new CancelScope().run(async () => {
+        try {
+          await foreign(null, 5_000);
+        } finally {
+          using _cleanup = new CancelScope({ shield: true });
+          await sleep(20);
+          log.push("body cleaned up");
+        }
+      });
+      try {
+        await foreign(null, 5_000);
+      } catch (error) {
+        log.push(error instanceof Cancelled ? "caller cancelled" : "other");
+      }
+      await pending;
+    });
+    expect(log).toEqual(["body cleaned up", "caller cancelled"]);
+  });
+
+  test("inside such a body, the task and scope are the body's, and the caller's come back after it", async () => {
+    const seen: string[] = [];
+    await run(async function main() {
+      using outer = new CancelScope();
+      const inner = new CancelScope();
+      await inner.run(async () => {
+        seen.push(`${getCurrentTask().name} in inner: ${String(currentCancelScope() === inner)}`);
+      });
+      seen.push(`${getCurrentTask().name} in outer: ${String(currentCancelScope() === outer)}`);
+    });
+    expect(seen).toEqual(["main in inner: true", "main in outer: true"]);
   });
 });
 
