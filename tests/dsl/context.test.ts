@@ -2,6 +2,7 @@
 // Context after awaits, written as structured code: every await of a foreign promise restores
 // the task that was running, so runtime calls made after it see the right task.
 import { createTaskGroup, getCurrentTask, run, sleep, currentCancelScope, moveOnAfter } from "anyio-ts";
+import { isStructured } from "anyio-ts/rt";
 import "./no-frame-leaks";
 
 function foreign<T>(value: T, ms = 0): Promise<T> {
@@ -71,5 +72,40 @@ describe("context after awaits", () => {
       await foreign(null, 5);
     });
     expect(outside).toBe("NoCurrentTaskError");
+  });
+});
+
+describe("callbacks handed to the runtime", () => {
+  test("a non-async arrow or function passed straight to startSoon is marked; other callbacks are not", async () => {
+    const marks: Array<[string, boolean]> = [];
+    const record = (name: string) => (fn: () => unknown) => void marks.push([name, isStructured(fn)]);
+    const recorder = { startSoon: record("startSoon"), start: record("start"), run: record("run"), later: record("later") };
+    recorder.startSoon(() => undefined);
+    recorder.startSoon(function named() {});
+    recorder.start(function named() {});
+    recorder.run((() => undefined) as () => unknown);
+    recorder.later(() => undefined);
+    // `start` and `run` are names too common to match: their callbacks keep AsyncLocalStorage.
+    expect(marks).toEqual([
+      ["startSoon", true],
+      ["startSoon", true],
+      ["start", false],
+      ["run", false],
+      ["later", false],
+    ]);
+  });
+
+  test("such an arrow starts its task in the task's frame, and the compiled call inside keeps it", async () => {
+    const seen: string[] = [];
+    async function child(label: string) {
+      await foreign(null, 1);
+      seen.push(`${label}:${getCurrentTask().name}`);
+    }
+    await run(async () => {
+      await using tg = createTaskGroup();
+      tg.startSoon({ name: "first" }, () => child("a"));
+      tg.startSoon({ name: "second" }, () => child("b"));
+    });
+    expect(seen.sort()).toEqual(["a:first", "b:second"]);
   });
 });

@@ -30,7 +30,7 @@ import type { types as BabelTypes } from "@babel/core";
 import { RewriteState, type FunctionState, type Mode } from "../core/rewrite-state";
 import { messages, type MessageKind, type Severity } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
-import { PROMISE_COMBINATORS, SCOPE_FACTORIES, mayNeedRewrite } from "../core/rules";
+import { CALLBACK_RUNNERS, PROMISE_COMBINATORS, SCOPE_FACTORIES, mayNeedRewrite } from "../core/rules";
 
 type T = typeof BabelTypes;
 type Node = BabelTypes.Node;
@@ -505,7 +505,10 @@ class Rewriter extends RewriteState<Node> {
       },
       mode,
     );
-    if (!compiled) return node;
+    if (!compiled) {
+      const callback = !isAsync && !generator && mode === "structured" && (node.type === "ArrowFunctionExpression" || node.type === "FunctionExpression");
+      return callback && this.isRunnerCallback() ? this.at(this.call("markStructured", [node]), node) : node;
+    }
     if (node.type === "FunctionDeclaration" || node.type === "ClassMethod" || node.type === "ClassPrivateMethod" || node.type === "ObjectMethod") {
       this.structured.add(node);
       return node;
@@ -655,6 +658,24 @@ class Rewriter extends RewriteState<Node> {
       t.variableDeclarator(this.ctx(), this.call(generator ? "enterGenerator" : "enter", [])),
     ]);
     return [enter, t.tryStatement(t.blockStatement(statements), null, t.blockStatement([this.hookStatement("exit")]))];
+  }
+
+  /** Whether the visited node is passed straight to one of the runtime's callback runners (`CALLBACK_RUNNERS`). */
+  private isRunnerCallback(): boolean {
+    const stack = this.ancestors;
+    let i = stack.length - 1;
+    let child = stack[i]!;
+    let parent = stack[i - 1];
+    while (parent !== undefined && OUTER.has(parent.type)) {
+      child = parent;
+      i--;
+      parent = stack[i - 1];
+    }
+    if (parent === undefined || (parent.type !== "CallExpression" && parent.type !== "OptionalCallExpression")) return false;
+    if (!parent.arguments.some((argument) => argument === child)) return false;
+    const callee = this.skipOuter(parent.callee);
+    const name = callee.type === "Identifier" ? callee.name : this.propertyName(callee);
+    return name !== undefined && CALLBACK_RUNNERS.has(name);
   }
 
   /** The name a function value gets from where it is written (`const f = async () => {}`). */

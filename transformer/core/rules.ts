@@ -28,6 +28,16 @@ export function mayUseScope(text: string): boolean {
 const USING_SCOPE = new RegExp(`\\busing\\s+[\\w$]+\\s*=\\s*(?:new\\s+)?(?:${[...SCOPE_FACTORIES].join("|")})\\b`);
 
 /**
+ * The runtime methods whose callbacks structured code marks when they are non-async functions
+ * or arrows passed straight to them (`tg.startSoon(() => worker(i))`): such a callback runs
+ * synchronously in the frame the runtime gives it, so it needs no AsyncLocalStorage, and left
+ * unmarked it would switch AsyncLocalStorage on for the whole process. Matched by name, so only
+ * a name no other library is likely to use: `run` and `start` are everywhere (a callback passed
+ * to the runtime's `run`, `start`, `scope.run` or `tg.run` keeps AsyncLocalStorage).
+ */
+export const CALLBACK_RUNNERS: ReadonlySet<string> = new Set(["startSoon"]);
+
+/**
  * Whether a file may need the rewrite at all: it is structured as a whole (`included`), or its
  * text may hold a directive or a `using` of a scope. Everything else is returned untouched.
  */

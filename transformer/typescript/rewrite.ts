@@ -25,7 +25,7 @@ import type * as TS from "typescript";
 import { RewriteState, type FunctionState, type Mode } from "../core/rewrite-state";
 import { messages, type MessageKind } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
-import { PROMISE_COMBINATORS, SCOPE_FACTORIES, mayNeedRewrite } from "../core/rules";
+import { CALLBACK_RUNNERS, PROMISE_COMBINATORS, SCOPE_FACTORIES, mayNeedRewrite } from "../core/rules";
 
 /** What the rewrite needs from its front end. */
 export interface RewriteHost {
@@ -518,7 +518,13 @@ class Rewriter extends RewriteState<TS.Node> {
       default:
         result = f.updateConstructorDeclaration(node as TS.ConstructorDeclaration, modifiers, parameters, newBody as TS.Block | undefined);
     }
-    if (!compiled) return result;
+    if (!compiled) {
+      const callback = !isAsync && !generator && mode === "structured" && (ts.isArrowFunction(node) || ts.isFunctionExpression(node));
+      if (callback && this.isRunnerCallback(node)) {
+        return ts.setOriginalNode(ts.setTextRange(this.call("markStructured", [result as TS.Expression]), node), node);
+      }
+      return result;
+    }
     if (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) {
       this.structured.add(node);
       return result;
@@ -706,6 +712,21 @@ class Rewriter extends RewriteState<TS.Node> {
     }
     if (ts.isExportAssignment(parent)) return "default";
     return undefined;
+  }
+
+  /** Whether `node` is passed straight to one of the runtime's callback runners (`CALLBACK_RUNNERS`). */
+  private isRunnerCallback(node: TS.Node): boolean {
+    const { ts } = this;
+    let child: TS.Node = node;
+    let parent = node.parent;
+    while (parent !== undefined && this.isOuter(parent)) {
+      child = parent;
+      parent = parent.parent;
+    }
+    if (parent === undefined || !ts.isCallExpression(parent) || !parent.arguments.some((argument) => argument === child)) return false;
+    const callee = this.skipOuter(parent.expression);
+    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    return name !== undefined && CALLBACK_RUNNERS.has(name);
   }
 
   /** `__rt.markMethods(C.prototype, "m")` / `__rt.markMethods(C, "s")` after a class declaration. */
