@@ -660,8 +660,11 @@ class Rewriter extends RewriteState<Node> {
     return [enter, t.tryStatement(t.blockStatement(statements), null, t.blockStatement([this.hookStatement("exit")]))];
   }
 
-  /** Whether the visited node is passed straight to one of the runtime's callback runners (`CALLBACK_RUNNERS`). */
-  private isRunnerCallback(): boolean {
+  /**
+   * Where the visited node stands: `parent` is its nearest ancestor that is not a parenthesis or
+   * type-only wrapper, `child` the node under it that holds the visited one (itself, or a wrapper).
+   */
+  private placeOfVisited(): { child: Node; parent: Node | undefined } {
     const stack = this.ancestors;
     let i = stack.length - 1;
     let child = stack[i]!;
@@ -671,6 +674,12 @@ class Rewriter extends RewriteState<Node> {
       i--;
       parent = stack[i - 1];
     }
+    return { child, parent };
+  }
+
+  /** Whether the visited node is passed straight to one of the runtime's callback runners (`CALLBACK_RUNNERS`). */
+  private isRunnerCallback(): boolean {
+    const { child, parent } = this.placeOfVisited();
     if (parent === undefined || (parent.type !== "CallExpression" && parent.type !== "OptionalCallExpression")) return false;
     if (!parent.arguments.some((argument) => argument === child)) return false;
     const callee = this.skipOuter(parent.callee);
@@ -680,15 +689,7 @@ class Rewriter extends RewriteState<Node> {
 
   /** The name a function value gets from where it is written (`const f = async () => {}`). */
   private inferredName(): string | undefined {
-    const stack = this.ancestors;
-    let i = stack.length - 1;
-    let child = stack[i]!;
-    let parent = stack[i - 1];
-    while (parent !== undefined && OUTER.has(parent.type)) {
-      child = parent;
-      i--;
-      parent = stack[i - 1];
-    }
+    const { child, parent } = this.placeOfVisited();
     if (parent === undefined) return undefined;
     const keyName = (key: Node, computed: boolean): string | undefined =>
       !computed && key.type === "PrivateName" ? `#${key.id.name}` : this.simpleName(key, computed);

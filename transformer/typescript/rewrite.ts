@@ -691,12 +691,7 @@ class Rewriter extends RewriteState<TS.Node> {
   /** The name a function value gets from where it is written (`const f = async () => {}`). */
   private inferredName(node: TS.Node): string | undefined {
     const { ts } = this;
-    let child: TS.Node = node;
-    let parent = node.parent;
-    while (parent !== undefined && this.isOuter(parent)) {
-      child = parent;
-      parent = parent.parent;
-    }
+    const { child, parent } = this.placeOf(node);
     if (parent === undefined) return undefined;
     const nameOf = (name: TS.Node): string | undefined =>
       ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isPrivateIdentifier(name) ? name.text : undefined;
@@ -714,15 +709,24 @@ class Rewriter extends RewriteState<TS.Node> {
     return undefined;
   }
 
-  /** Whether `node` is passed straight to one of the runtime's callback runners (`CALLBACK_RUNNERS`). */
-  private isRunnerCallback(node: TS.Node): boolean {
-    const { ts } = this;
+  /**
+   * Where `node` stands: `parent` is its nearest ancestor that is not a parenthesis or type-only
+   * wrapper, `child` the node under it that holds `node` (itself, or a wrapper).
+   */
+  private placeOf(node: TS.Node): { child: TS.Node; parent: TS.Node | undefined } {
     let child: TS.Node = node;
     let parent = node.parent;
     while (parent !== undefined && this.isOuter(parent)) {
       child = parent;
       parent = parent.parent;
     }
+    return { child, parent };
+  }
+
+  /** Whether `node` is passed straight to one of the runtime's callback runners (`CALLBACK_RUNNERS`). */
+  private isRunnerCallback(node: TS.Node): boolean {
+    const { ts } = this;
+    const { child, parent } = this.placeOf(node);
     if (parent === undefined || !ts.isCallExpression(parent) || !parent.arguments.some((argument) => argument === child)) return false;
     const callee = this.skipOuter(parent.expression);
     const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
