@@ -33,6 +33,7 @@ import { CancelScope } from "./cancel-scope";
 import { currentFrame, enterFrame, leaveFrame, markStructured as markCore, primitiveTag, type Frame } from "./context";
 import { NoCurrentTaskError, type Cancelled } from "./errors";
 import { TaskGroup } from "./task-group";
+import { isThenable } from "./validate";
 import type { TaskHandle } from "./task";
 import { Waiter, type Parked } from "./waiter";
 
@@ -74,11 +75,16 @@ function endRace(c: Ctx): void {
   if (race !== undefined && race.parked) race.unpark();
 }
 
-function startSegment(c: Ctx): void {
-  endRace(c);
+/** Makes `c`'s segment the running one (a fresh ctx has no race to end: {@link enter} comes here directly). */
+function switchTo(c: Ctx): void {
   c.prevFrame = enterFrame(c.frame);
   c.prevActive = active;
   active = c;
+}
+
+function startSegment(c: Ctx): void {
+  endRace(c);
+  switchTo(c);
 }
 
 function endSegment(c: Ctx): void {
@@ -103,7 +109,7 @@ export function enter(): Ctx {
     if (first !== undefined) first.prevSibling = c;
     caller.firstChild = c;
   }
-  startSegment(c);
+  switchTo(c);
   return c;
 }
 
@@ -125,7 +131,7 @@ export function enterGenerator(): Ctx {
   const caller = active;
   const c = new Ctx(currentFrame(), undefined);
   if (caller !== undefined) caller.lastCallee = true;
-  startSegment(c);
+  switchTo(c);
   return c;
 }
 
@@ -507,14 +513,6 @@ function toStep(value: unknown): IteratorResult<unknown> {
   return { value, done: false };
 }
 
-/** A native promise (of any realm) or any other object with a `then` method. */
-function isThenable(value: unknown): boolean {
-  return (
-    (typeof value === "object" || typeof value === "function") &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
-}
 
 /** The iterator's `return`, ending the loop's segment after it (a `break` leaves the loop). */
 function returnEndingSegment(

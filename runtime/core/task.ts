@@ -7,6 +7,7 @@ import { CancelScope, requireFrame } from "./cancel-scope";
 import { Cancelled, TaskCancelled, TaskFailed } from "./errors";
 import { ExceptionGroup } from "./exception-group";
 import { installed, taskFinished, taskSpawned, taskStarted } from "./instruments";
+import { isThenable } from "./validate";
 import { Waiter } from "./waiter";
 import type { Runner } from "./runner";
 
@@ -288,14 +289,6 @@ export function runTaskBody(task: TaskHandle<unknown>, fn: (...args: any[]) => u
   } else {
     task._finish(true, result);
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === "object" || typeof value === "function") &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === "function"
-  );
 }
 
 /** The error without its cancellations: undefined when it was only cancellation. */

@@ -1,6 +1,6 @@
 /**
  * Argument checks with one message template:
- * "Expected `name` to be <what>, got `value` (type)".
+ * "Expected `name` to be <what>, got `value` (type)", and the value tests the runtime shares.
  */
 
 /** A value as validation messages quote it: `` `"text"` (string) ``, `` `NaN` (number) ``. */
@@ -28,4 +28,13 @@ export function checkFunction(name: string, value: unknown): asserts value is (.
   if (typeof value !== "function") {
     throw new TypeError(`Expected \`${name}\` to be a function, got ${describeValue(value)}`);
   }
+}
+
+/** Whether `value` is a thenable: an object or function with a `then` method (promises included). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
 }
