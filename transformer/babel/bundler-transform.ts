@@ -216,10 +216,17 @@ const dropFileDirectives = {
 };
 
 /** Babel's parser plugins for a file, by extension: the syntax the bundler itself accepts there. */
-function syntaxPlugins(fileName: string): string[] {
+/** The syntax a file's extension says it is written in (also the esbuild loader of that name). */
+export function syntaxOf(fileName: string): "ts" | "tsx" | "jsx" | "js" {
   const extension = path.extname(fileName);
-  if (/^\.[cm]?ts$/.test(extension)) return ["typescript"];
-  if (extension === ".tsx") return ["typescript", "jsx"];
-  if (extension === ".jsx") return ["jsx"];
-  return [];
+  if (extension === ".tsx") return "tsx";
+  if (/^\.[cm]?ts$/.test(extension)) return "ts";
+  if (extension === ".jsx") return "jsx";
+  return "js";
+}
+
+const SYNTAX_PLUGINS = { ts: ["typescript"], tsx: ["typescript", "jsx"], jsx: ["jsx"], js: [] } as const;
+
+function syntaxPlugins(fileName: string): readonly string[] {
+  return SYNTAX_PLUGINS[syntaxOf(fileName)];
 }

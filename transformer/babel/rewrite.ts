@@ -284,9 +284,7 @@ class Rewriter extends RewriteState<Node> {
       case "ReturnStatement": {
         if (node.argument == null) break;
         if (this.fn.generator) return this.visitGeneratorReturn(node);
-        const awaited = this.skipOuter(node.argument);
-        node.argument =
-          awaited.type === "AwaitExpression" && this.endsInvocation() ? this.visitTailAwait(awaited) : this.returned(node.argument);
+        node.argument = this.returnValue(node.argument);
         return node;
       }
       case "CallExpression":
@@ -434,8 +432,7 @@ class Rewriter extends RewriteState<Node> {
   private opensScope(expression: Expression): boolean {
     const inner = this.skipOuter(expression);
     if (inner.type !== "CallExpression" && inner.type !== "NewExpression" && inner.type !== "OptionalCallExpression") return false;
-    const callee = this.skipOuter(inner.callee as Expression);
-    const name = callee.type === "Identifier" ? callee.name : this.propertyName(callee);
+    const name = this.calleeName(inner.callee);
     return name !== undefined && SCOPE_FACTORIES.has(name);
   }
 
@@ -638,7 +635,7 @@ class Rewriter extends RewriteState<Node> {
     const statements =
       body.type === "BlockStatement"
         ? this.visitStatements(body.body)
-        : [this.at(t.returnStatement(this.returnedBody(body as Expression)), body)];
+        : [this.at(t.returnStatement(this.returnValue(body as Expression)), body)];
     const compiled = state.leaf
       ? [t.expressionStatement(this.call("enterLeaf", [])), ...statements]
       : this.guarded(statements, state.generator);
@@ -682,9 +679,14 @@ class Rewriter extends RewriteState<Node> {
     const { child, parent } = this.placeOfVisited();
     if (parent === undefined || (parent.type !== "CallExpression" && parent.type !== "OptionalCallExpression")) return false;
     if (!parent.arguments.some((argument) => argument === child)) return false;
-    const callee = this.skipOuter(parent.callee);
-    const name = callee.type === "Identifier" ? callee.name : this.propertyName(callee);
+    const name = this.calleeName(parent.callee);
     return name !== undefined && CALLBACK_RUNNERS.has(name);
+  }
+
+  /** The name a call goes by: `f` of `f()` and of `a.f()`; undefined for any other callee. */
+  private calleeName(expression: Node): string | undefined {
+    const callee = this.skipOuter(expression);
+    return callee.type === "Identifier" ? callee.name : this.propertyName(callee);
   }
 
   /** The name a function value gets from where it is written (`const f = async () => {}`). */
@@ -825,17 +827,17 @@ class Rewriter extends RewriteState<Node> {
     return this.at(this.call("resume", [this.ctx(), node]), node);
   }
 
-  /** The expression body of an async arrow: `async () => await x` needs no segment after its await. */
-  private returnedBody(body: Expression): Expression {
-    const awaited = this.skipOuter(body);
-    return awaited.type === "AwaitExpression" ? this.visitTailAwait(awaited) : this.returned(body);
-  }
-
-  /** An await whose value the invocation returns as its last step: no `resume` after it. */
-  private visitTailAwait(node: BabelTypes.AwaitExpression): Expression {
-    this.ancestors.push(node);
+  /**
+   * The operand of `return` in an async function (or an async arrow's expression body): `await x`
+   * as the invocation's last step needs no segment after it (see `endsInvocation`); anything
+   * else is {@link returned}.
+   */
+  private returnValue(expression: Expression): Expression {
+    const awaited = this.skipOuter(expression);
+    if (awaited.type !== "AwaitExpression" || !this.endsInvocation()) return this.returned(expression);
+    this.ancestors.push(awaited);
     try {
-      return this.visitAwait(node, false);
+      return this.visitAwait(awaited, false);
     } finally {
       this.ancestors.pop();
     }

@@ -64,10 +64,12 @@ export abstract class RewriteState<N> {
     }
   }
 
-  /** Visits `body` as code after which the function still runs code when it returns (see {@link FunctionState.runsAfterReturn}). */
+  /**
+   * Visits `body` as code after which the function still runs code when it returns (see
+   * {@link FunctionState.runsAfterReturn}). Only inside a compiled function.
+   */
   protected runningAfterReturn<R>(body: () => R): R {
-    const fn = this.fn;
-    if (fn === undefined) return body();
+    const fn = this.fn!;
     fn.runsAfterReturn++;
     try {
       return body();
@@ -76,9 +78,9 @@ export abstract class RewriteState<N> {
     }
   }
 
-  /** Whether a `return await x` at the visited node is the invocation's last step (not in a generator). */
+  /** Whether a `return await x` at the visited node is the invocation's last step. Only inside a compiled function. */
   protected endsInvocation(): boolean {
-    return this.fn !== undefined && !this.fn.generator && this.fn.runsAfterReturn === 0;
+    return !this.fn!.generator && this.fn!.runsAfterReturn === 0;
   }
 
   /** Records a diagnostic at `node` (a warning only when the `warnings` option is on). */

@@ -16,14 +16,6 @@ export const SCOPE_FACTORIES: ReadonlySet<string> = new Set([
   "TaskGroup",
 ]);
 
-/**
- * A cheap pre-check on a file's text: whether it may hold a `using` declaration of a cancel
- * scope or task group (which is an error outside structured code).
- */
-export function mayUseScope(text: string): boolean {
-  return USING_SCOPE.test(text);
-}
-
 // Built from SCOPE_FACTORIES so that the pre-check and the rule cannot drift apart.
 const USING_SCOPE = new RegExp(`\\busing\\s+[\\w$]+\\s*=\\s*(?:new\\s+)?(?:${[...SCOPE_FACTORIES].join("|")})\\b`);
 
@@ -42,7 +34,8 @@ export const CALLBACK_RUNNERS: ReadonlySet<string> = new Set(["startSoon"]);
  * text may hold a directive or a `using` of a scope. Everything else is returned untouched.
  */
 export function mayNeedRewrite(included: boolean, text: string): boolean {
-  return included || mayContainDirective(text) || mayUseScope(text);
+  // A `using` of a scope is worth a look even without a directive: outside structured code it is an error.
+  return included || mayContainDirective(text) || USING_SCOPE.test(text);
 }
 
 /** `Promise` statics that run promises side by side without structure. */

@@ -20,8 +20,8 @@
  */
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import type { Loader, PartialMessage, Plugin } from "esbuild";
-import { createBundlerTransform, type BundlerPluginOptions } from "../babel/bundler-transform";
+import type { PartialMessage, Plugin } from "esbuild";
+import { createBundlerTransform, syntaxOf, type BundlerPluginOptions } from "../babel/bundler-transform";
 import type { Diagnostic } from "../babel/plugin";
 
 export type { BundlerPluginOptions } from "../babel/bundler-transform";
@@ -60,7 +60,7 @@ export function anyio(options: BundlerPluginOptions = {}): Plugin {
           result.code === undefined
             ? code
             : `${result.code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(result.map)).toString("base64")}\n`;
-        return { contents, loader: loaderFor(args.path), warnings, errors };
+        return { contents, loader: syntaxOf(args.path), warnings, errors };
       });
     },
   };
@@ -77,10 +77,3 @@ function toMessage(d: Diagnostic, file: string, lines: string[]): PartialMessage
   };
 }
 
-function loaderFor(fileName: string): Loader {
-  const extension = path.extname(fileName);
-  if (extension === ".tsx") return "tsx";
-  if (/^\.[cm]?ts$/.test(extension)) return "ts";
-  if (extension === ".jsx") return "jsx";
-  return "js";
-}

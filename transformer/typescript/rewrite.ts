@@ -249,11 +249,7 @@ class Rewriter extends RewriteState<TS.Node> {
         const expression = (node as TS.ReturnStatement).expression;
         if (expression === undefined) break;
         if (this.fn.generator) return this.visitGeneratorReturn(node as TS.ReturnStatement);
-        const awaited = this.skipOuter(expression);
-        if (ts.isAwaitExpression(awaited) && this.endsInvocation()) {
-          return this.f.updateReturnStatement(node as TS.ReturnStatement, this.visitAwait(awaited, false));
-        }
-        return this.f.updateReturnStatement(node as TS.ReturnStatement, this.returned(expression));
+        return this.f.updateReturnStatement(node as TS.ReturnStatement, this.returnValue(expression));
       }
       case ts.SyntaxKind.CallExpression:
         this.checkCombinator(node as TS.CallExpression);
@@ -397,8 +393,7 @@ class Rewriter extends RewriteState<TS.Node> {
     const { ts } = this;
     const inner = this.skipOuter(expression);
     if (!ts.isCallExpression(inner) && !ts.isNewExpression(inner)) return false;
-    const callee = this.skipOuter(inner.expression);
-    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    const name = this.calleeName(inner.expression);
     return name !== undefined && SCOPE_FACTORIES.has(name);
   }
 
@@ -582,6 +577,16 @@ class Rewriter extends RewriteState<TS.Node> {
    *   return x     =>  return __rt.ret($c, x)      (in a leaf: __rt.retLeaf(x))
    * unless `x` cannot be a promise (a literal, arithmetic, an await...).
    */
+  /**
+   * The operand of `return` in an async function (or an async arrow's expression body): `await x`
+   * as the invocation's last step needs no segment after it (see `endsInvocation`); anything
+   * else is {@link returned}.
+   */
+  private returnValue(expression: TS.Expression): TS.Expression {
+    const awaited = this.skipOuter(expression);
+    return this.ts.isAwaitExpression(awaited) && this.endsInvocation() ? this.visitAwait(awaited, false) : this.returned(expression);
+  }
+
   private returned(expression: TS.Expression): TS.Expression {
     return this.handedOut(expression, this.fn!.leaf ? ["retLeaf"] : ["ret", "retCall"]);
   }
@@ -659,9 +664,7 @@ class Rewriter extends RewriteState<TS.Node> {
       kept = visited.slice(0, prologue);
       statements = visited.slice(prologue);
     } else {
-      const awaited = this.skipOuter(body);
-      const value = ts.isAwaitExpression(awaited) ? this.visitAwait(awaited, false) : this.returned(body);
-      statements = [ts.setTextRange(f.createReturnStatement(value), body)];
+      statements = [ts.setTextRange(f.createReturnStatement(this.returnValue(body)), body)];
     }
     const compiled = state.leaf
       ? [f.createExpressionStatement(this.call("enterLeaf", [])), ...statements]
@@ -728,9 +731,15 @@ class Rewriter extends RewriteState<TS.Node> {
     const { ts } = this;
     const { child, parent } = this.placeOf(node);
     if (parent === undefined || !ts.isCallExpression(parent) || !parent.arguments.some((argument) => argument === child)) return false;
-    const callee = this.skipOuter(parent.expression);
-    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    const name = this.calleeName(parent.expression);
     return name !== undefined && CALLBACK_RUNNERS.has(name);
+  }
+
+  /** The name a call goes by: `f` of `f()` and of `a.f()`; undefined for any other callee. */
+  private calleeName(expression: TS.Expression): string | undefined {
+    const { ts } = this;
+    const callee = this.skipOuter(expression);
+    return ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
   }
 
   /** `__rt.markMethods(C.prototype, "m")` / `__rt.markMethods(C, "s")` after a class declaration. */
