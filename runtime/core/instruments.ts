@@ -18,7 +18,7 @@
 import type { CancelScope } from "./cancel-scope";
 import type { TaskHandle, TaskInfo } from "./task";
 import type { TaskGroup } from "./task-group";
-import { describeValue } from "./validate";
+import { describeError, describeValue } from "./validate";
 import { emitWarning } from "./warnings";
 
 /** How a task ended: its function returned, raised an error, or ended by cancellation only. */
@@ -119,8 +119,9 @@ function dispatch<K extends HookName>(hook: K, args: Parameters<NonNullable<Inst
     try {
       fn.apply(instrument, args);
     } catch (error) {
-      removeInstrument(instrument);
-      emitWarning("RuntimeWarning", `an instrument's ${hook} hook raised and the instrument was removed: ${describe(error)}`);
+      // The hook may have removed its own instrument before raising.
+      if (installed.list.includes(instrument)) removeInstrument(instrument);
+      emitWarning("RuntimeWarning", `an instrument's ${hook} hook raised and the instrument was removed: ${describeError(error)}`);
     }
   }
 }
@@ -150,9 +151,5 @@ export function scopeCancelled(scope: CancelScope, cause: CancelCause): void {
 /** @internal */
 export function taskGroupError(group: TaskGroup, error: unknown, host: TaskHandle<unknown>): void {
   dispatch("taskGroupError", [group, error, host.info]);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 

@@ -7,7 +7,7 @@ import { CancelScope, requireFrame } from "./cancel-scope";
 import { Cancelled, TaskCancelled, TaskFailed } from "./errors";
 import { ExceptionGroup } from "./exception-group";
 import { installed, taskFinished, taskSpawned, taskStarted } from "./instruments";
-import { isThenable } from "./validate";
+import { describeError, isThenable } from "./validate";
 import { Waiter } from "./waiter";
 import type { Runner } from "./runner";
 
@@ -296,8 +296,4 @@ function withoutCancellations(error: unknown): unknown {
   if (error instanceof Cancelled) return undefined;
   if (error instanceof ExceptionGroup) return error.split(Cancelled)[1];
   return error;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -8,6 +8,11 @@ export function describeValue(value: unknown): string {
   return `\`${typeof value === "string" ? JSON.stringify(value) : String(value)}\` (${typeof value})`;
 }
 
+/** An error as messages quote it: `Name: message`, or the value itself when it is not an Error. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
 /** A delay in milliseconds: a number that is not NaN, or null for "no delay limit". */
 export function checkDelay(name: string, value: unknown): asserts value is number | null {
   if (value === null) return;

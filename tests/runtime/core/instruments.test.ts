@@ -324,6 +324,25 @@ describe("installing and removing", () => {
     }
   });
 
+  test("a hook that removes its own instrument and then throws only warns", async () => {
+    const warn = jest.spyOn(process, "emitWarning").mockImplementation(() => {});
+    try {
+      const leaving: Instrument = {
+        taskSpawned: () => {
+          removeInstrument(leaving);
+          throw new Error("bye");
+        },
+      };
+      addInstrument(leaving);
+      expect(await run(async () => 3)).toBe(3);
+      expect(warn.mock.calls).toEqual([
+        [expect.stringContaining("taskSpawned hook raised and the instrument was removed: Error: bye"), { type: "RuntimeWarning" }],
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   test("an instrument removed by an earlier one during a dispatch is not called", async () => {
     const calls: string[] = [];
     const second: Instrument = { taskSpawned: () => void calls.push("second") };
