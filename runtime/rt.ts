@@ -31,7 +31,6 @@ import * as context from "./core/context";
 import type { TaskGroup } from "./core/task-group";
 import * as validate from "./core/validate";
 import * as waiter from "./core/waiter";
-import * as warnings from "./core/warnings";
 
 // Every name is exported as a constant, never re-exported: CommonJS output turns
 // `export { x } from` into an accessor per name, which (after the `exports.x = void 0` that
@@ -83,7 +82,6 @@ export const checkDelay: typeof validate.checkDelay = validate.checkDelay;
 export const checkInstant: typeof validate.checkInstant = validate.checkInstant;
 export const checkFunction: typeof validate.checkFunction = validate.checkFunction;
 export const describeValue = validate.describeValue;
-export const emitWarning = warnings.emitWarning;
 
 /** Enters `scope` in `frame`'s task; returns the frame of the scope's block. */
 export function enterScope(frame: Frame, scope: CancelScope): Frame {

@@ -72,7 +72,7 @@ export class Ctx {
 /** The invocation runs again after a foreign await, whichever way that await ended. */
 function endRace(c: Ctx): void {
   const race = c.race;
-  if (race !== undefined && race.parked) race.unpark();
+  if (race !== undefined && race.parkedIn !== undefined) race.unpark();
 }
 
 /** Makes `c`'s segment the running one (a fresh ctx has no race to end: {@link enter} comes here directly). */
@@ -311,12 +311,11 @@ class Race implements Parked {
   /** @internal */ _prev: Parked | null = null;
   /** @internal */ _next: Parked | null = null;
   /** @internal */ _scope: CancelScope | null = null;
-  /** Between the park and the start of the invocation's next segment. */
-  parked = false;
+  /** The scope it is parked in, between the park and the start of the invocation's next segment. */
+  parkedIn: CancelScope | undefined = undefined;
   /** A cancellation held back while callees started by this invocation unwind in its scope. */
   pending: Cancelled | undefined = undefined;
   private reject: (error: unknown) => void = ignore;
-  private parkedIn: CancelScope | undefined = undefined;
   private task: TaskHandle<unknown> | undefined = undefined;
   /** The `for await` iterator to close if cancellation abandons the current step. */
   private iterator: AsyncIterator<unknown> | Iterator<unknown> | undefined = undefined;
@@ -346,7 +345,6 @@ class Race implements Parked {
         },
       );
     }
-    this.parked = true;
     this.parkedIn = frame.scope;
     const task = frame.task;
     this.task = task;
@@ -367,9 +365,9 @@ class Race implements Parked {
     this.deliver(error);
   }
 
-  /** Delivers a held-back cancellation once no callee is left in the cancelled scope. */
+  /** Delivers a held-back cancellation once no callee is left in the cancelled scope (only while one is pending). */
   deliverIfFree(): void {
-    if (!this.parked || hasCalleeIn(this.ctx, this.parkedIn!)) return;
+    if (hasCalleeIn(this.ctx, this.parkedIn!)) return;
     const error = this.pending!;
     this.pending = undefined;
     this.deliver(error);
@@ -387,7 +385,6 @@ class Race implements Parked {
   /** The invocation runs again: its await is over, whichever way it ended. */
   unpark(): void {
     this._scope?._removeWaiter(this);
-    this.parked = false;
     this.pending = undefined;
     this.iterator = undefined;
     this.reject = ignore;
