@@ -81,6 +81,8 @@ export type { Clock, TimerEntry } from "./core/clock";
 export const checkDelay: typeof validate.checkDelay = validate.checkDelay;
 export const checkInstant: typeof validate.checkInstant = validate.checkInstant;
 export const checkFunction: typeof validate.checkFunction = validate.checkFunction;
+export const checkBoolean: typeof validate.checkBoolean = validate.checkBoolean;
+export const checkOptions = validate.checkOptions;
 export const describeValue = validate.describeValue;
 
 /** Enters `scope` in `frame`'s task; returns the frame of the scope's block. */

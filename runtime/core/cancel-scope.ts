@@ -16,7 +16,7 @@ import { currentFrame, callInFrame, Frame, tagPrimitive } from "./context";
 import { realClock, type TimerEntry } from "./clock";
 import { Cancelled, NoCurrentTaskError, TimeoutError } from "./errors";
 import { ExceptionGroup } from "./exception-group";
-import { checkDelay, checkFunction, checkInstant, describeValue } from "./validate";
+import { checkBoolean, checkDelay, checkFunction, checkInstant, checkOptions, describeValue } from "./validate";
 import { installed, scopeCancelled } from "./instruments";
 import type { TaskHandle } from "./task";
 import type { Parked } from "./waiter";
@@ -84,9 +84,7 @@ export class CancelScope {
     this._deadline = Infinity;
     this._shield = false;
     if (options === undefined) return;
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`);
-    }
+    checkOptions(options);
     const { deadline = Infinity, shield = false } = options;
     checkInstant("deadline", deadline);
     checkBoolean("shield", shield);
@@ -388,12 +386,6 @@ export class CancelScope {
     for (let child = this.firstChild; child !== null; child = child.nextSibling) {
       if (!child._eff && !child._shield) child.markCancelled(message, signals);
     }
-  }
-}
-
-function checkBoolean(name: string, value: unknown): void {
-  if (typeof value !== "boolean") {
-    throw new TypeError(`Expected \`${name}\` to be a boolean, got \`${String(value)}\` (${typeof value})`);
   }
 }
 

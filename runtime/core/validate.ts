@@ -13,6 +13,18 @@ export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** An options argument: undefined or an object. */
+export function checkOptions(value: unknown): void {
+  if (value !== undefined && (typeof value !== "object" || value === null)) {
+    throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(value)}`);
+  }
+}
+
+/** A boolean option. */
+export function checkBoolean(name: string, value: unknown): asserts value is boolean {
+  if (typeof value !== "boolean") throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describeValue(value)}`);
+}
+
 /** A delay in milliseconds: a number that is not NaN, or null for "no delay limit". */
 export function checkDelay(name: string, value: unknown): asserts value is number | null {
   if (value === null) return;

@@ -26,18 +26,6 @@ export function cancelled(frame: Frame): Promise<never> {
   return Promise.reject(frame.scope._cancelledError());
 }
 
-/** An options argument: undefined or an object. */
-export function checkOptions(value: unknown): void {
-  if (value !== undefined && (typeof value !== "object" || value === null)) {
-    throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(value)}`);
-  }
-}
-
-/** An optional boolean option. */
-export function checkBoolean(name: string, value: unknown): void {
-  if (typeof value !== "boolean") throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describeValue(value)}`);
-}
-
 /** A count: an integer >= 0, or also Infinity when `infinite` allows it. */
 export function checkCount(name: string, value: unknown, infinite: boolean): asserts value is number {
   const integer = typeof value === "number" && Number.isInteger(value);

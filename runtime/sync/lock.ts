@@ -7,7 +7,8 @@ import { WouldBlock } from "../core/errors";
 import type { TaskHandle, TaskInfo } from "../core/task";
 import { Waiter } from "../core/waiter";
 import { Acquisition, immediate, shieldedYield } from "./acquisition";
-import { cancelled, checkBoolean, checkOptions, outsideTask } from "./checks";
+import { checkBoolean, checkOptions } from "../core/validate";
+import { cancelled, outsideTask } from "./checks";
 import { WaitQueue } from "./wait-queue";
 
 /** Options of {@link Lock}. */

@@ -5,7 +5,8 @@ import { currentFrame } from "../core/context";
 import { WouldBlock } from "../core/errors";
 import { Waiter } from "../core/waiter";
 import { Acquisition, immediate, shieldedYield } from "./acquisition";
-import { cancelled, checkBoolean, checkCount, checkOptions, outsideTask } from "./checks";
+import { checkBoolean, checkOptions } from "../core/validate";
+import { cancelled, checkCount, outsideTask } from "./checks";
 import { WaitQueue } from "./wait-queue";
 
 /** Options of {@link Semaphore}. */

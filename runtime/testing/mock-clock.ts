@@ -18,7 +18,7 @@
  * (Trio's rule: `waitAllTasksBlocked` takes priority over autojump).
  */
 import type { Clock, ClockDriver, ClockRun } from "../core/clock";
-import { currentClock, describeValue, requireFrame, yieldMacrotask } from "../rt";
+import { checkOptions, currentClock, describeValue, requireFrame, yieldMacrotask } from "../rt";
 
 /** Options of {@link MockClock}. */
 export interface MockClockOptions {
@@ -81,9 +81,7 @@ export class MockClock implements Clock {
   private driver: MockClockDriver | undefined;
 
   constructor(options: MockClockOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`);
-    }
+    checkOptions(options);
     this.realBase = performance.now();
     const { rate = 0, autojumpThreshold = Infinity } = options;
     this.rate = rate;

@@ -24,7 +24,7 @@ import {
   type Clock,
   type TaskInfo,
 } from "../index";
-import { callInFrame, describeValue, requireFrame } from "../rt";
+import { callInFrame, checkBoolean, checkOptions, describeValue, requireFrame } from "../rt";
 import { readableFailure } from "./failure";
 import { ResourceLeakError, trackResources, type LeakedResource, type TrackedLeak } from "./leaks";
 import { MockClock } from "./mock-clock";
@@ -83,9 +83,7 @@ const DEFAULT_TIMEOUT_MS = 5000;
  */
 export function resolveTestSettings(options: unknown, defaults: TestSettings): TestSettings {
   if (options === undefined) return defaults;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`);
-  }
+  checkOptions(options);
   const { timeout = defaults.timeout, clock = defaults.clock, checkLeaks = defaults.checkLeaks } =
     options as StructuredRunOptions;
   if (timeout !== null && !(typeof timeout === "number" && timeout >= 0)) {
@@ -96,9 +94,7 @@ export function resolveTestSettings(options: unknown, defaults: TestSettings): T
       `Expected \`clock\` to be "real", "autojump", "manual" or a clock object (with a now() method), got ${describeValue(clock)}`,
     );
   }
-  if (typeof checkLeaks !== "boolean") {
-    throw new TypeError(`Expected \`checkLeaks\` to be a boolean, got ${describeValue(checkLeaks)}`);
-  }
+  checkBoolean("checkLeaks", checkLeaks);
   return { timeout, clock, checkLeaks };
 }
 
