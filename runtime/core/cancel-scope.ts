@@ -16,7 +16,7 @@ import { currentFrame, callInFrame, Frame, tagPrimitive } from "./context";
 import { realClock, type TimerEntry } from "./clock";
 import { Cancelled, NoCurrentTaskError, TimeoutError } from "./errors";
 import { ExceptionGroup } from "./exception-group";
-import { checkBoolean, checkDelay, checkFunction, checkInstant, checkOptions, describeValue } from "./validate";
+import { checkBoolean, checkDelay, checkFunction, checkInstant, checkOptions } from "./validate";
 import { installed, scopeCancelled } from "./instruments";
 import type { TaskHandle } from "./task";
 import type { Parked } from "./waiter";
