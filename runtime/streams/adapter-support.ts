@@ -10,7 +10,7 @@
  */
 import { callInFrame, currentFrame, requireFrame, Waiter, yieldMacrotask, type Frame } from "../rt";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors";
-import { outsideTask } from "../sync/checks";
+import { cancelled, outsideTask } from "../sync/checks";
 import { positiveIntegerError } from "./stream-helpers";
 
 /** What a `for await` step resolves to at the end of the stream. */
@@ -27,10 +27,12 @@ export class OperationSlot<T> {
   private readonly withdraw: () => void;
 
   /**
+   * @param operation - the call an error outside a task names ("ReadableStreamReceiveStream.receive()").
    * @param action - what a busy error says the other task is doing ("receiving from").
    * @param onCancel - withdraws the rest of a cancelled operation (removes listeners).
    */
   constructor(
+    private readonly operation: string,
     private readonly action: string,
     onCancel?: () => void,
   ) {
@@ -47,12 +49,11 @@ export class OperationSlot<T> {
    * waiter was cancelled meanwhile. Returns the waiter's own promise, so compiled code awaits it
    * as a runtime primitive, without a racing wrapper.
    */
-  start(what: string, body: (waiter: Waiter<T>) => void): Promise<T> {
+  start(body: (waiter: Waiter<T>) => void): Promise<T> {
     if (this.current !== undefined) return Promise.reject(new BusyResourceError(this.action));
     const frame = currentFrame();
-    if (frame === undefined) return outsideTask(what);
-    const scope = frame.scope;
-    if (scope._eff) return Promise.reject(scope._cancelledError());
+    if (frame === undefined) return outsideTask(this.operation);
+    if (frame.scope._eff) return cancelled(frame);
     const waiter = new Waiter<T>(frame, this.withdraw);
     this.current = waiter;
     yieldMacrotask(() => {
@@ -108,11 +109,6 @@ export function closedAdapter(kind: string): ClosedResourceError {
 /** The error of a receive once the foreign side has ended. */
 export function endOfForeignStream(side: string): EndOfStream {
   return new EndOfStream(`The ${side} has ended`);
-}
-
-/** Checks `maxBytes` for a byte stream's `receive()`; returns the error to reject with, or undefined if fine. */
-export function checkMaxBytes(maxBytes: unknown): TypeError | RangeError | undefined {
-  return positiveIntegerError(maxBytes, "maxBytes");
 }
 
 /** `chunk` as a plain `Uint8Array` view (a Node `Buffer` becomes a view on the same memory). */

@@ -21,7 +21,7 @@ import { yieldMacrotask } from "../core/clock";
 import { ClosedResourceError, WouldBlock } from "../core/errors";
 import { describeValue } from "../core/validate";
 import { Waiter } from "../core/waiter";
-import { outsideTask } from "../sync/checks";
+import { cancelled, outsideTask } from "../sync/checks";
 import {
   BLOCKED,
   ENDED,
@@ -72,10 +72,19 @@ export abstract class MemoryObjectStreamEnd extends TypedAttributeProvider imple
 
   protected constructor(
     protected readonly state: MemoryStreamState,
-    kind: string,
+    private readonly kind: string,
   ) {
     super();
     unclosedEnds?.register(this, `${kind} #${this.id}`, this);
+  }
+
+  override toString(): string {
+    const state = this.state;
+    const max = state.maxBufferSize === Infinity ? "Infinity" : String(state.maxBufferSize);
+    return (
+      `<${this.kind} #${this.id} ${this.closed ? "closed" : "open"} buffer=${state.bufferUsed}/${max}` +
+      ` waitingSend=${state.tasksWaitingSend} waitingReceive=${state.tasksWaitingReceive}>`
+    );
   }
 
   /**
@@ -190,7 +199,7 @@ export class MemoryObjectSendStream<in T> extends MemoryObjectStreamEnd implemen
   send(item: T): Promise<void> {
     const frame = currentFrame();
     if (frame === undefined) return outsideTask("MemoryObjectSendStream.send()");
-    if (frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
+    if (frame.scope._eff) return cancelled(frame);
     const waiter = new Waiter<void>(frame);
     yieldMacrotask(() => this.sendAfterCheckpoint(waiter, item));
     return waiter.promise;
@@ -236,10 +245,6 @@ export class MemoryObjectSendStream<in T> extends MemoryObjectStreamEnd implemen
     return new MemoryObjectSendStream<T>(this.state);
   }
 
-
-  override toString(): string {
-    return describeEnd("MemoryObjectSendStream", this.id, this.closed, this.state);
-  }
 
   private sendAfterCheckpoint(waiter: Waiter<void>, item: T): void {
     if (waiter.settled) return; // cancelled during the checkpoint: nothing was sent
@@ -384,10 +389,6 @@ export class MemoryObjectReceiveStream<out T>
     return iterator;
   }
 
-  override toString(): string {
-    return describeEnd("MemoryObjectReceiveStream", this.id, this.closed, this.state);
-  }
-
   /**
    * `receive()`, or a `for await` step when `iterating` (which resolves to an iterator result,
    * and to the end of iteration instead of raising EndOfStream). Returns the waiter's own
@@ -397,7 +398,7 @@ export class MemoryObjectReceiveStream<out T>
   private receiveWith(iterating: boolean): Promise<any> {
     const frame = currentFrame();
     if (frame === undefined) return outsideTask("MemoryObjectReceiveStream.receive()");
-    if (frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
+    if (frame.scope._eff) return cancelled(frame);
     const waiter = new Waiter<any>(frame);
     yieldMacrotask(() => this.receiveAfterCheckpoint(waiter, frame, iterating));
     return waiter.promise;
@@ -410,13 +411,6 @@ export class MemoryObjectReceiveStream<out T>
   }
 }
 
-function describeEnd(kind: string, id: number, closed: boolean, state: MemoryStreamState): string {
-  const max = state.maxBufferSize === Infinity ? "Infinity" : String(state.maxBufferSize);
-  return (
-    `<${kind} #${id} ${closed ? "closed" : "open"} buffer=${state.bufferUsed}/${max}` +
-    ` waitingSend=${state.tasksWaitingSend} waitingReceive=${state.tasksWaitingReceive}>`
-  );
-}
 
 /**
  * Creates an in-memory stream of objects between tasks and returns its two ends: AnyIO's

@@ -21,7 +21,6 @@ import {
   broken,
   callIn,
   captureFrame,
-  checkMaxBytes,
   closedAdapter,
   endOfForeignStream,
   iteratorOf,
@@ -30,6 +29,7 @@ import {
   type SendSide,
 } from "./adapter-support";
 import { EndOfStream } from "../core/errors";
+import { positiveIntegerError } from "./stream-helpers";
 import { TypedAttributeProvider } from "./typed-attributes";
 import type { ByteReceiveStream, ObjectReceiveStream, ObjectSendStream } from "./types";
 
@@ -44,7 +44,7 @@ abstract class ReaderAdapter extends TypedAttributeProvider implements AsyncDisp
   private pending: Promise<ReadOutcome> | undefined;
   /** Bytes read but not yet returned (a chunk larger than `maxBytes`). */
   private surplus: Uint8Array | undefined;
-  private readonly operation = new OperationSlot<any>("receiving from");
+  private readonly operation: OperationSlot<any>;
   private ended = false;
   private failure: Error | undefined;
   private closed = false;
@@ -52,6 +52,7 @@ abstract class ReaderAdapter extends TypedAttributeProvider implements AsyncDisp
   constructor(readable: ReadableStream<unknown>, private readonly kind: string) {
     super();
     this.reader = readable.getReader();
+    this.operation = new OperationSlot<any>(`${kind}.receive()`, "receiving from");
   }
 
   /**
@@ -82,7 +83,7 @@ abstract class ReaderAdapter extends TypedAttributeProvider implements AsyncDisp
 
   /** @internal A receive (or, when `iterating`, a `for await` step) of at most `maxBytes` bytes. */
   protected receiveWith(iterating: boolean, maxBytes: number): Promise<any> {
-    return this.operation.start(`${this.kind}.receive()`, (waiter) => this.step(waiter, iterating, maxBytes));
+    return this.operation.start((waiter) => this.step(waiter, iterating, maxBytes));
   }
 
   private finish(waiter: Waiter<any>, value: unknown, error?: Error): void {
@@ -217,7 +218,7 @@ export class ReadableStreamByteReceiveStream extends ReaderAdapter implements By
    * @throws Cancelled if the task is cancelled before bytes are returned.
    */
   receive(maxBytes = 65536): Promise<Uint8Array> {
-    const invalid = checkMaxBytes(maxBytes);
+    const invalid = positiveIntegerError(maxBytes, "maxBytes");
     if (invalid !== undefined) return Promise.reject(invalid);
     return this.receiveWith(false, maxBytes);
   }
@@ -278,7 +279,7 @@ export function fromReadableByteStream(readable: ReadableStream<Uint8Array>): Re
  */
 export class WritableStreamSendStream<in T> extends TypedAttributeProvider implements ObjectSendStream<T> {
   private readonly writer: WritableStreamDefaultWriter<T>;
-  private readonly operation = new OperationSlot<void>("sending to");
+  private readonly operation = new OperationSlot<void>("WritableStreamSendStream.send()", "sending to");
   private failure: Error | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -312,7 +313,7 @@ export class WritableStreamSendStream<in T> extends TypedAttributeProvider imple
    * @throws Cancelled if the task is cancelled before the item is handed over.
    */
   send(item: T): Promise<void> {
-    return this.operation.start("WritableStreamSendStream.send()", (waiter) => this.sendAfterCheckpoint(waiter, item));
+    return this.operation.start((waiter) => this.sendAfterCheckpoint(waiter, item));
   }
 
   /**

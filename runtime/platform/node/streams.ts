@@ -16,7 +16,6 @@ import {
   broken,
   callIn,
   captureFrame,
-  checkMaxBytes,
   closedAdapter,
   endOfForeignStream,
   iteratorOf,
@@ -25,6 +24,7 @@ import {
   type SendSide,
 } from "../../streams/adapter-support";
 import { EndOfStream } from "../../core/errors";
+import { positiveIntegerError } from "../../streams/stream-helpers";
 import { TypedAttributeProvider } from "../../streams/typed-attributes";
 import type { ByteStream, ObjectReceiveStream, ObjectSendStream } from "../../streams/types";
 
@@ -37,15 +37,16 @@ import type { ByteStream, ObjectReceiveStream, ObjectSendStream } from "../../st
 abstract class NodeSide<T> {
   /** Re-runs the step of the operation in progress; set while it waits for a Node event. */
   private retry: (() => void) | undefined;
-  private readonly operation: OperationSlot<T>;
+  protected readonly operation: OperationSlot<T>;
   protected failure: Error | undefined;
   protected closed = false;
 
   constructor(
     protected readonly kind: string,
+    operation: string,
     action: string,
   ) {
-    this.operation = new OperationSlot<T>(action, () => {
+    this.operation = new OperationSlot<T>(`${kind}.${operation}`, action, () => {
       this.retry = undefined;
     });
   }
@@ -55,8 +56,12 @@ abstract class NodeSide<T> {
     return `Node ${this.kind.startsWith("NodeDuplex") ? "Duplex" : role}`;
   }
 
-  /** What the Node stream's events call: the waiting operation looks again. */
-  protected readonly poke = (): void => this.retry?.();
+  /** What the Node stream's events call: the waiting operation looks again (once; it re-arms itself). */
+  protected readonly poke = (): void => {
+    const retry = this.retry;
+    this.retry = undefined;
+    retry?.();
+  };
 
   /** Fails the operation in progress with `error`; later operations fail as closed. */
   close(error: Error): void {
@@ -66,23 +71,14 @@ abstract class NodeSide<T> {
     this.operation.take()?.fail(error);
   }
 
-  /** Starts the one operation allowed at a time (see {@link OperationSlot.start}). */
-  protected start(what: string, step: (waiter: Waiter<T>) => void): Promise<T> {
-    return this.operation.start(what, step);
-  }
-
   /** Ends the operation in progress: with `error` if given, otherwise with `value`. */
   protected finish(waiter: Waiter<T>, value: T, error?: Error): void {
-    this.retry = undefined;
     this.operation.settle(waiter, value, error);
   }
 
   /** Runs `step` again at the next event of the Node stream. */
   protected retryOnEvent(step: () => void): void {
-    this.retry = () => {
-      this.retry = undefined;
-      step();
-    };
+    this.retry = step;
   }
 }
 
@@ -94,7 +90,7 @@ class NodeReader extends NodeSide<any> {
     readonly readable: Readable,
     kind: string,
   ) {
-    super(kind, "receiving from");
+    super(kind, "receive()", "receiving from");
     // Permanent listeners: 'readable' keeps the stream in paused mode (data waits in its buffer,
     // up to its highWaterMark, until a receive reads it); 'error' never goes unhandled.
     readable.on("readable", this.poke);
@@ -110,7 +106,7 @@ class NodeReader extends NodeSide<any> {
   }
 
   receive(iterating: boolean, maxBytes: number | undefined): Promise<any> {
-    return this.start(`${this.kind}.receive()`, (waiter) => this.step(waiter, iterating, maxBytes));
+    return this.operation.start((waiter) => this.step(waiter, iterating, maxBytes));
   }
 
   private step(waiter: Waiter<any>, iterating: boolean, maxBytes: number | undefined): void {
@@ -155,7 +151,7 @@ class NodeWriter extends NodeSide<void> {
     readonly writable: Writable,
     kind: string,
   ) {
-    super(kind, "sending to");
+    super(kind, "send()", "sending to");
     writable.on("drain", this.poke);
     writable.on("error", (error) => {
       this.failure ??= broken(this.nodeName("Writable"), error);
@@ -165,7 +161,7 @@ class NodeWriter extends NodeSide<void> {
   }
 
   send(item: unknown): Promise<void> {
-    return this.start(`${this.kind}.send()`, (waiter) => this.step(waiter, item));
+    return this.operation.start((waiter) => this.step(waiter, item));
   }
 
   /** Ends the writable side (`end()`), waiting for `'finish'` (or a failure, or destruction). */
@@ -245,7 +241,7 @@ export class NodeReadableReceiveStream<out T = Uint8Array> extends TypedAttribut
    */
   receive(maxBytes = 65536): Promise<T> {
     if (!this.bytes) return this.reader.receive(false, undefined);
-    const invalid = checkMaxBytes(maxBytes);
+    const invalid = positiveIntegerError(maxBytes, "maxBytes");
     if (invalid !== undefined) return Promise.reject(invalid);
     return this.reader.receive(false, maxBytes);
   }
@@ -370,7 +366,7 @@ export class NodeDuplexByteStream extends TypedAttributeProvider implements Byte
    * @throws TypeError if `maxBytes` is not a number; RangeError if it is not a positive integer.
    */
   receive(maxBytes = 65536): Promise<Uint8Array> {
-    const invalid = checkMaxBytes(maxBytes);
+    const invalid = positiveIntegerError(maxBytes, "maxBytes");
     if (invalid !== undefined) return Promise.reject(invalid);
     return this.reader.receive(false, maxBytes);
   }
