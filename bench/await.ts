@@ -186,12 +186,12 @@ async function main(): Promise<void> {
 }
 
 async function measure(): Promise<void> {
-  const only = process.env.AWAIT_ONLY;
-  if (only !== undefined) {
-    // Profiling aid: run one body only (structured, or native with AWAIT_NATIVE=1), AWAIT_SAMPLES
-    // times (default 10), no table; e.g. AWAIT_ONLY=nested AWAIT_SAMPLES=60 node --cpu-prof ...
-    const row = rows.find((r) => r.body === only && r.deadline === (process.env.AWAIT_DEADLINE === "1"))!;
-    for (let i = 0; i < Number(process.env.AWAIT_SAMPLES ?? 10); i++) {
+  if (process.env.AWAIT_SAMPLES !== undefined) {
+    // Profiling aid: run the --only body's structured rows (native with AWAIT_NATIVE=1)
+    // AWAIT_SAMPLES times, no table; e.g. AWAIT_SAMPLES=60 node --cpu-prof ... --only=nested
+    if (only === undefined) throw new Error("AWAIT_SAMPLES needs --only=<body>");
+    const row = rows.find((r) => r.deadline === (process.env.AWAIT_DEADLINE === "1"))!;
+    for (let i = 0; i < Number(process.env.AWAIT_SAMPLES); i++) {
       const ns = process.env.AWAIT_NATIVE === "1" ? await sampleNative(row) : await sampleStructured(row);
       console.log(`${only}: ${ns.toFixed(1)} ns/await`);
     }
@@ -226,7 +226,8 @@ async function measure(): Promise<void> {
     return { ...row, nativeNs: nat, structuredNs: str, ratio: str / nat, pairedRatio: paired };
   });
 
-  console.log(`runtime: ${DIST ? "dist/runtime (tsc CommonJS output)" : "runtime/*.ts through tsx (esbuild CommonJS)"}`);
+  const how = process.env.AWAIT_RUNTIME !== undefined ? "from AWAIT_RUNTIME" : DIST ? "tsc CommonJS output" : "through tsx (esbuild CommonJS)";
+  console.log(`runtime: ${path.relative(ROOT, RUNTIME_DIR) || "."} (${how})`);
   console.log(`node ${process.version}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? "?"}), ROUNDS=${ROUNDS}, load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   console.log("");
   console.log("| row | deadline | native ns/await | structured ns/await | ratio of medians | median paired ratio | budget | met |");

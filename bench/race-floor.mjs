@@ -11,6 +11,8 @@
 // - shared:   `new Promise(executor)` with one shared executor and the resolving functions passed
 //             to `p.then` directly (the shape of the runtime's reusable race)
 // - thenable: awaiting a reusable thenable whose `then` forwards to `p.then`
+import { median } from "./lib.mjs";
+
 const N = 500_000;
 const p = Promise.resolve(1);
 
@@ -86,7 +88,6 @@ for (let round = 0; round < 7; round++) {
     (samples[name] ??= []).push(((performance.now() - start) * 1e6) / N);
   }
 }
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const native = median(samples.native);
 for (const [name, values] of Object.entries(samples)) {
   console.log(`${name.padEnd(9)} ${median(values).toFixed(1).padStart(6)} ns  ${(median(values) / native).toFixed(2)}x`);

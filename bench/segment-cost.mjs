@@ -15,6 +15,7 @@
  * - callees: linking each callee into its caller's list and unlinking it at exit;
  * - resume: a segment started after every await, as before `return await` dropped it.
  */
+import { median } from "./lib.mjs";
 const rounds = 41;
 const iterations = 20_000;
 const depth = 10;
@@ -97,7 +98,6 @@ const names = Object.keys(variants);
 for (let round = 0; round < rounds; round++) {
   for (const name of round % 2 ? names : [...names].reverse()) samples[name].push(await time(variants[name]));
 }
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 console.log(`node ${process.version}, ${rounds} rounds of ${iterations} chains of depth ${depth}; ns per await, ratio to native (median of per-round ratios)`);
 for (const name of names) {
   const ratio = median(samples[name].map((value, i) => value / samples.native[i]));
