@@ -80,4 +80,4 @@ async function launchChromium(options = {}) {
   };
 }
 
-module.exports = { ensureChromium, launchChromium };
+module.exports = { launchChromium };

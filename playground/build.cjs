@@ -48,7 +48,7 @@ function buildPlayground(outDir, { stdio = "pipe" } = {}) {
   const vite = path.join(repo, "node_modules", "vite", "bin", "vite.js");
   const result = spawnSync(
     process.execPath,
-    [vite, "build", "--config", path.join(__dirname, "vite.config.mts"), "--outDir", path.resolve(outDir), "--emptyOutDir", "--logLevel", "warn"],
+    [vite, "build", "--config", path.join(__dirname, "vite.config.mts"), "--outDir", path.resolve(outDir), "--logLevel", "warn"],
     // NODE_ENV decides import.meta.env.PROD (which registers the service worker); jest sets it to "test".
     { cwd: repo, stdio, encoding: "utf8", env: { ...process.env, NODE_ENV: "production" } },
   );

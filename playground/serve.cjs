@@ -73,9 +73,7 @@ function serve(dir, { port = 0, host = "127.0.0.1" } = {}) {
       const shownHost = host === "127.0.0.1" || host === "::1" || host === "0.0.0.0" ? "localhost" : host;
       resolve({
         url: `http://${shownHost}:${address.port}/`,
-        port: address.port,
         close: () => new Promise((done) => server.close(() => done())),
-        server,
       });
     });
   });

@@ -33,9 +33,4 @@ export class ConsoleView {
     this.container.append(line);
     if (atBottom) this.container.scrollTop = this.container.scrollHeight;
   }
-
-  /** The text of every line, for tests and copying. */
-  text(): string {
-    return [...this.container.querySelectorAll(".console-text")].map((el) => el.textContent).join("\n");
-  }
 }

@@ -37,7 +37,7 @@ const consoleView = new ConsoleView($("console"));
 const taskView = new TaskView($("tasks"));
 const output = new OutputView($("output"));
 const compiler = new CompileClient(showCompiled);
-const runner = new RunClient({ events: showRunEvents, crashed: runCrashed });
+const runner = new RunClient({ event: showRunEvent, crashed: runCrashed });
 const editor = new SourceEditor($("editor"), "", scheduleCompile);
 
 function setStatus(text: string): void {
@@ -144,23 +144,21 @@ function stopProgram(): void {
   setStatus("Stopped");
 }
 
-function showRunEvents(events: readonly RunEvent[]): void {
-  for (const event of events) {
-    if (event.type === "console") {
-      consoleView.write(event.level, event.text, event.time);
-      continue;
-    }
-    taskView.current.apply(event);
-    if (event.type === "done") {
-      taskView.finish();
-      consoleView.write(
-        "system",
-        event.ok ? `The program ended after ${formatMs(event.time)}.` : `The program ended after ${formatMs(event.time)}, with an uncaught error.`,
-        event.time,
-      );
-      setRunState("done");
-      setStatus(event.ok ? `Finished in ${formatMs(event.time)}` : "Finished with an uncaught error");
-    }
+function showRunEvent(event: RunEvent): void {
+  if (event.type === "console") {
+    consoleView.write(event.level, event.text, event.time);
+    return;
+  }
+  taskView.current.apply(event);
+  if (event.type === "done") {
+    taskView.finish();
+    consoleView.write(
+      "system",
+      event.ok ? `The program ended after ${formatMs(event.time)}.` : `The program ended after ${formatMs(event.time)}, with an uncaught error.`,
+      event.time,
+    );
+    setRunState("done");
+    setStatus(event.ok ? `Finished in ${formatMs(event.time)}` : "Finished with an uncaught error");
   }
   taskView.update();
 }

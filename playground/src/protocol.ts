@@ -75,6 +75,4 @@ export type RunEvent =
   | { readonly type: "done"; readonly time: number; readonly ok: boolean };
 
 /** Run worker → page: the run worker posts each event as it happens, one per message (see run-worker.ts). */
-export interface RunMessage {
-  readonly events: readonly RunEvent[];
-}
+export type RunMessage = RunEvent;

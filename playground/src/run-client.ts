@@ -7,7 +7,7 @@ import type { RunEvent, RunMessage, RunRequest } from "./protocol";
 
 /** What a run reports to the page. */
 export interface RunObserver {
-  events(events: readonly RunEvent[]): void;
+  event(event: RunEvent): void;
   /** The worker could not start or crashed outside the program (not the program's own error). */
   crashed(message: string): void;
 }
@@ -35,9 +35,9 @@ export class RunClient {
     this.ended = false;
     worker.addEventListener("message", (event: MessageEvent<RunMessage>) => {
       if (this.worker !== worker) return;
-      const { events } = event.data;
-      if (events.some((e) => e.type === "done")) this.ended = true;
-      this.observer.events(events);
+      const runEvent = event.data;
+      if (runEvent.type === "done") this.ended = true;
+      this.observer.event(runEvent);
     });
     worker.addEventListener("error", (event) => {
       if (this.worker !== worker) return;

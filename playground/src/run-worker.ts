@@ -30,11 +30,11 @@ function post(event: RunEvent): void {
   if (posted === MAX_EVENTS) {
     posted++;
     const notice: RunEvent = { type: "console", time: event.time, level: "system", text: `(more than ${MAX_EVENTS} events: the rest of this run is not shown)` };
-    workerScope.postMessage({ events: [notice] } satisfies RunMessage);
+    workerScope.postMessage(notice satisfies RunMessage);
   }
   if (posted >= MAX_EVENTS && event.type !== "done") return;
   posted++;
-  workerScope.postMessage({ events: [event] } satisfies RunMessage);
+  workerScope.postMessage(event satisfies RunMessage);
 }
 
 const now = (): number => performance.now() - t0;

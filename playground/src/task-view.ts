@@ -72,7 +72,7 @@ export class TaskView {
   }
 
   /** Milliseconds since the run started, on the page's clock. */
-  elapsed(): number {
+  private elapsed(): number {
     return performance.now() - this.startedAt;
   }
 
