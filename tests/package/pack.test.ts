@@ -1,10 +1,10 @@
 // Builds and packs anyio-ts as `npm publish` would, installs the tarball into a fresh project,
 // and uses it from plain Node: the test that the published package works for a user who has
 // never seen this repository.
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { node as runNode, sh } from "../integrations/helpers";
 
 const root = path.resolve(__dirname, "../..");
 const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
@@ -28,35 +28,8 @@ const SUBPATHS: Record<string, string[]> = {
 /** Subpaths without type declarations (a ts-jest adapter named in a jest config). */
 const UNTYPED = new Set(["anyio-ts/transformer/jest"]);
 
-const npmEnv = {
-  ...process.env,
-  npm_config_audit: "false",
-  npm_config_fund: "false",
-  npm_config_update_notifier: "false",
-  npm_config_loglevel: "error",
-};
-
-/** Runs a command and returns its stdout; on failure, throws with everything it printed. */
-function sh(command: string, args: string[], cwd: string): string {
-  try {
-    return execFileSync(command, args, {
-      cwd,
-      env: npmEnv,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      maxBuffer: 64 * 1024 * 1024,
-    });
-  } catch (error) {
-    const { stdout, stderr, status } = error as { stdout?: string; stderr?: string; status?: number };
-    throw new Error(
-      `\`${[path.basename(command), ...args].join(" ")}\` exited with ${status} in ${cwd}\n` +
-        `${stdout ?? ""}${stderr ?? ""}`,
-    );
-  }
-}
-
 function node(cwd: string, args: string[]): string {
-  return sh(process.execPath, args, cwd).trim();
+  return runNode(args, cwd).trim();
 }
 
 describe("the packed package", () => {
