@@ -28,7 +28,7 @@ function read(file: string): string | undefined {
   return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
 }
 
-function fixture(name: string) {
+function readFixture(name: string) {
   const dir = path.join(fixtures, name);
   const options = JSON.parse(read(path.join(dir, "options.json")) ?? "{}") as FixtureOptions;
   const diagnostics = JSON.parse(read(path.join(dir, "diagnostics.json")) ?? "[]") as FixtureDiagnostic[];
@@ -42,6 +42,12 @@ function fixture(name: string) {
     fails: diagnostics.some((d) => d.category === "error") || read(path.join(dir, "output.babel.js"))?.startsWith("/* Babel fails with:"),
     commonJs: /commonjs/i.test(String(options.compilerOptions?.module ?? "commonjs")),
   };
+}
+
+const fixtureByName = new Map(cases.map((name) => [name, readFixture(name)]));
+
+function fixture(name: string): ReturnType<typeof readFixture> {
+  return fixtureByName.get(name)!;
 }
 
 /** A Babel 8 package, resolved from tests/integrations/babel8 (config files name them by path). */
@@ -101,6 +107,7 @@ describe("the fixture corpus through Babel 8's CLI", () => {
   /** Cases with their own run: files that fail (the CLI stops at the first), and `include` globs (relative to the root, the case folder). */
   const solo = new Map<string, Finished>();
   const soloCases = cases.filter((name) => fixture(name).fails || fixture(name).options.transformer?.include !== undefined);
+  const isSolo = new Set(soloCases);
 
   beforeAll(async () => {
     npmCi(babel8);
@@ -109,11 +116,11 @@ describe("the fixture corpus through Babel 8's CLI", () => {
     const overrides: Record<string, unknown>[] = [];
     for (const name of cases) {
       const { dir, options, fileName, commonJs } = fixture(name);
-      const caseDir = path.join(work, soloCases.includes(name) ? "solo" : "batch", name);
+      const caseDir = path.join(work, isSolo.has(name) ? "solo" : "batch", name);
       fs.mkdirSync(path.dirname(path.join(caseDir, fileName)), { recursive: true });
       fs.copyFileSync(path.join(dir, "input.ts"), path.join(caseDir, fileName));
       const plugins = pluginsOf(options, commonJs);
-      if (soloCases.includes(name)) fs.writeFileSync(path.join(work, "solo", `${name}.config.cjs`), configSource({ ...base, plugins }));
+      if (isSolo.has(name)) fs.writeFileSync(path.join(work, "solo", `${name}.config.cjs`), configSource({ ...base, plugins }));
       else overrides.push({ test: caseDir, plugins });
     }
     fs.writeFileSync(path.join(work, "batch.config.cjs"), configSource({ ...base, overrides }));
@@ -152,7 +159,7 @@ describe("the fixture corpus through Babel 8's CLI", () => {
 
   test("prints exactly the expected warnings, with file, line, column and code", () => {
     const expected = cases.flatMap((name) =>
-      soloCases.includes(name)
+      isSolo.has(name)
         ? []
         : fixture(name)
             .diagnostics.filter((d) => d.category === "warning")
