@@ -1,7 +1,7 @@
 // What the integration tests share: running commands with everything they printed in the error,
 // `npm ci` in a nested project (once per lock file, not once per run), and anyio-ts built as it
-// is published (scripts/build.cjs, what `npm run build` runs), linked into an example as its
-// node_modules/anyio-ts.
+// is published (`tspc -p tsconfig.build.json` and scripts/copy-shims.cjs, as `npm run build`),
+// linked into an example as its node_modules/anyio-ts.
 import { execFile, execFileSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -96,7 +96,7 @@ export function builtPackage(): string {
   const sources = [
     ...filesUnder(path.join(repo, "runtime")),
     ...filesUnder(path.join(repo, "transformer")),
-    ...["package.json", "tsconfig.json", "tsconfig.build.json", "scripts/build.cjs"].map((name) => path.join(repo, name)),
+    ...["package.json", "tsconfig.json", "tsconfig.build.json", "scripts/copy-shims.cjs"].map((name) => path.join(repo, name)),
   ];
   const key = hash(sources.flatMap((file) => [path.relative(repo, file), fs.readFileSync(file)]));
   const cache = path.join(repo, "node_modules", ".cache", "anyio-ts-integrations");
@@ -115,7 +115,8 @@ export function builtPackage(): string {
     if (built()) return target;
     const building = fs.mkdtempSync(path.join(cache, "building-"));
     try {
-      node([path.join(repo, "scripts", "build.cjs"), path.join(building, "dist")], repo);
+      node([path.join(repo, "node_modules", "ts-patch", "bin", "tspc.js"), "-p", "tsconfig.build.json", "--outDir", path.join(building, "dist")], repo);
+      node([path.join(repo, "scripts", "copy-shims.cjs"), path.join(building, "dist")], repo);
       fs.copyFileSync(path.join(repo, "package.json"), path.join(building, "package.json"));
       fs.renameSync(building, target);
     } finally {

@@ -1,0 +1,22 @@
+// Copies the CommonJS shims under transformer/ (they ship as they are, tsc does not emit them)
+// into a build's output folder. `npm run build` runs it after tspc; so does the integration
+// tests' cached build of the package.
+//
+//   node scripts/copy-shims.cjs [outDir]     (default: dist)
+const fs = require("node:fs");
+const path = require("node:path");
+
+const repo = path.resolve(__dirname, "..");
+const outDir = path.resolve(process.argv[2] ?? path.join(repo, "dist"));
+
+function shims(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) return shims(file);
+    return entry.name.endsWith(".cjs") ? [file] : [];
+  });
+}
+
+for (const file of shims(path.join(repo, "transformer"))) {
+  fs.copyFileSync(file, path.join(outDir, path.relative(repo, file)));
+}
