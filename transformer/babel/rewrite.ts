@@ -487,7 +487,7 @@ class Rewriter extends RewriteState<Node> {
     }
     const generator = node.generator === true;
     const state: FunctionState | undefined = compiled
-      ? { generator, leaf: !generator && !this.suspends(body) && !this.returnsDirectCall(body), scopeDepth: 0, runsAfterReturn: 0 }
+      ? { generator, leaf: !generator && this.isLeafBody(body), scopeDepth: 0, runsAfterReturn: 0 }
       : undefined;
     this.across(
       undefined,
@@ -519,15 +519,20 @@ class Rewriter extends RewriteState<Node> {
   }
 
   /**
-   * Whether a function body can suspend: an `await`, a `for await` or a `using` declaration
-   * that belongs to it (not to a nested function; a nested function's computed key and
-   * decorators do belong to it).
+   * Whether a function body never suspends and never returns a direct call: no `await`, `for
+   * await` or `using` declaration and no `return g(a)` (whose callee may be compiled) that belong
+   * to it (not to a nested function; a nested function's computed key and decorators do belong
+   * to it). Such a function runs inside its caller's segment and needs no ctx.
    */
-  private suspends(body: Node): boolean {
-    const visit = (node: Node): boolean => {
+  private isLeafBody(body: Node): boolean {
+    if (body.type !== "BlockStatement" && this.isDirectCall(body)) return false;
+    const needsCtx = (node: Node): boolean => {
       switch (node.type) {
         case "AwaitExpression":
           return true;
+        case "ReturnStatement":
+          if (node.argument != null && this.isDirectCall(node.argument)) return true;
+          break;
         case "ForOfStatement":
           if (node.await) return true;
           break;
@@ -541,24 +546,13 @@ class Rewriter extends RewriteState<Node> {
         case "ObjectMethod":
         case "ClassMethod":
         case "ClassPrivateMethod": {
-          const computed = node.type !== "ClassPrivateMethod" && node.computed && visit(node.key);
-          return computed || (node.type !== "ObjectMethod" && (node.decorators ?? []).some(visit));
+          const computed = node.type !== "ClassPrivateMethod" && node.computed && needsCtx(node.key);
+          return computed || (node.type !== "ObjectMethod" && (node.decorators ?? []).some(needsCtx));
         }
       }
-      return this.someChild(node, visit);
+      return this.someChild(node, needsCtx);
     };
-    return visit(body);
-  }
-
-  /** Whether a function body returns a direct call (`return g(a)`; its callee may be compiled). */
-  private returnsDirectCall(body: Node): boolean {
-    if (body.type !== "BlockStatement") return this.isDirectCall(body);
-    const visit = (node: Node): boolean => {
-      if (node.type === "ReturnStatement") return node.argument != null && this.isDirectCall(node.argument);
-      if (this.t.isFunction(node) || this.t.isClass(node)) return false;
-      return this.someChild(node, visit);
-    };
-    return visit(body);
+    return !needsCtx(body);
   }
 
   /**

@@ -476,7 +476,7 @@ class Rewriter extends RewriteState<TS.Node> {
     const name = ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) ? node.name : this.visitNode(node.name);
     const generator = node.asteriskToken !== undefined;
     const state: FunctionState | undefined = compiled
-      ? { generator, leaf: !generator && !this.suspends(body!) && !this.returnsDirectCall(body!), scopeDepth: 0, runsAfterReturn: 0 }
+      ? { generator, leaf: !generator && this.isLeafBody(body!), scopeDepth: 0, runsAfterReturn: 0 }
       : undefined;
     const [parameters, newBody] = this.across(
       undefined,
@@ -533,20 +533,27 @@ class Rewriter extends RewriteState<TS.Node> {
   }
 
   /**
-   * Whether a function body can suspend: an `await`, a `for await` or a `using` declaration
-   * that belongs to it (not to a nested function; a nested function's computed name and
-   * decorators do belong to it).
+   * Whether a function body never suspends and never returns a direct call: no `await`, `for
+   * await` or `using` declaration and no `return g(a)` (whose callee may be compiled) that belong
+   * to it (not to a nested function; a nested function's computed name and decorators do belong
+   * to it). Such a function runs inside its caller's segment and needs no ctx.
    */
-  private suspends(body: TS.ConciseBody): boolean {
+  private isLeafBody(body: TS.ConciseBody): boolean {
     const { ts } = this;
-    const visit = (node: TS.Node): boolean => {
+    if (!ts.isBlock(body) && this.isDirectCall(body)) return false;
+    const needsCtx = (node: TS.Node): boolean => {
       if (this.isFunctionLike(node)) {
         const name = (node as { name?: TS.Node }).name;
-        return (name !== undefined && ts.isComputedPropertyName(name) && visit(name)) || (node.modifiers?.some(visit) ?? false);
+        return (name !== undefined && ts.isComputedPropertyName(name) && needsCtx(name)) || (node.modifiers?.some(needsCtx) ?? false);
       }
       switch (node.kind) {
         case ts.SyntaxKind.AwaitExpression:
           return true;
+        case ts.SyntaxKind.ReturnStatement: {
+          const expression = (node as TS.ReturnStatement).expression;
+          if (expression !== undefined && this.isDirectCall(expression)) return true;
+          break;
+        }
         case ts.SyntaxKind.ForOfStatement:
           if ((node as TS.ForOfStatement).awaitModifier !== undefined) return true;
           break;
@@ -554,29 +561,11 @@ class Rewriter extends RewriteState<TS.Node> {
           if (((node as TS.VariableDeclarationList).flags & ts.NodeFlags.Using) !== 0) return true;
           break;
       }
-      return this.someChild(node, visit);
+      return this.someChild(node, needsCtx);
     };
-    return visit(body);
+    return !needsCtx(body);
   }
 
-  /** Whether a function body returns a direct call (`return g(a)`; its callee may be compiled). */
-  private returnsDirectCall(body: TS.ConciseBody): boolean {
-    const { ts } = this;
-    if (!ts.isBlock(body)) return this.isDirectCall(body);
-    const visit = (node: TS.Node): boolean => {
-      if (ts.isReturnStatement(node)) return node.expression !== undefined && this.isDirectCall(node.expression);
-      if (ts.isFunctionLike(node) || ts.isClassLike(node)) return false;
-      return this.someChild(node, visit);
-    };
-    return visit(body);
-  }
-
-  /**
-   * The operand of a `return` in a compiled async function (`expression` is the original):
-   *   return g(a)  =>  return __rt.retCall($c, (__rt.pre($c), g(a)))
-   *   return x     =>  return __rt.ret($c, x)      (in a leaf: __rt.retLeaf(x))
-   * unless `x` cannot be a promise (a literal, arithmetic, an await...).
-   */
   /**
    * The operand of `return` in an async function (or an async arrow's expression body): `await x`
    * as the invocation's last step needs no segment after it (see `endsInvocation`); anything
@@ -587,6 +576,12 @@ class Rewriter extends RewriteState<TS.Node> {
     return this.ts.isAwaitExpression(awaited) && this.endsInvocation() ? this.visitAwait(awaited, false) : this.returned(expression);
   }
 
+  /**
+   * The operand of a `return` in a compiled async function (`expression` is the original):
+   *   return g(a)  =>  return __rt.retCall($c, (__rt.pre($c), g(a)))
+   *   return x     =>  return __rt.ret($c, x)      (in a leaf: __rt.retLeaf(x))
+   * unless `x` cannot be a promise (a literal, arithmetic, an await...).
+   */
   private returned(expression: TS.Expression): TS.Expression {
     return this.handedOut(expression, this.fn!.leaf ? ["retLeaf"] : ["ret", "retCall"]);
   }
