@@ -17,7 +17,8 @@
  * - `markStructured(fn)` / `markMethods(target, ...names)` tag compiled functions; the runtime
  *   then calls them without entering the context carrier.
  * - Runtime operations park with a `Waiter` registered in the current frame's scope, and return
- *   its promise (or one passed through `tagPrimitive`) so compiled code awaits it without a race.
+ *   its promise (or one branded by `tagPrimitive`) so compiled code awaits it without a race;
+ *   runtime/core/primitive.ts has the rules such an operation must keep.
  * - The rooms above the core use `enterScope` / `exitScope` / `enterTaskGroup` / `exitTaskGroup`
  *   for scopes and groups they open themselves.
  */
@@ -28,6 +29,7 @@ import * as cancelScope from "./core/cancel-scope";
 import * as clock from "./core/clock";
 import * as compiled from "./core/compiled";
 import * as context from "./core/context";
+import * as primitive from "./core/primitive";
 import type { TaskGroup } from "./core/task-group";
 import * as validate from "./core/validate";
 import * as waiter from "./core/waiter";
@@ -45,7 +47,7 @@ export const enterFrame = context.enterFrame;
 export const leaveFrame = context.leaveFrame;
 export const callInFrame = context.callInFrame;
 export const isStructured = context.isStructured;
-export const tagPrimitive = context.tagPrimitive;
+export const tagPrimitive = primitive.tagPrimitive;
 export const installContextCarrier = context.installContextCarrier;
 export const Waiter = waiter.Waiter;
 export type Waiter<T = void> = waiter.Waiter<T>;
@@ -69,6 +71,8 @@ export const forAwait = compiled.forAwait;
 export const block = compiled.block;
 export const markStructured = compiled.markStructured;
 export const markMethods = compiled.markMethods;
+export const key = compiled.key;
+export const runningCalls = compiled.runningCalls;
 export type { Ctx, Block } from "./core/compiled";
 export const requireFrame = cancelScope.requireFrame;
 export const currentClock = cancelScope.currentClock;

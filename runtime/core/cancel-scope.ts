@@ -12,11 +12,12 @@
  * subtree, stopping at shields, and every waiter parked in a newly cancelled scope is rejected
  * with a fresh `Cancelled`. Nothing polls.
  */
-import { currentFrame, callInFrame, Frame, tagPrimitive } from "./context";
+import { currentFrame, callInFrame, Frame } from "./context";
+import { tagPrimitive } from "./primitive";
 import { realClock, type TimerEntry } from "./clock";
 import { Cancelled, NoCurrentTaskError, TimeoutError } from "./errors";
 import { ExceptionGroup } from "./exception-group";
-import { checkBoolean, checkDelay, checkFunction, checkInstant, checkOptions } from "./validate";
+import { checkBoolean, checkDelay, checkFunction, checkInstant, checkOptions, describeValue } from "./validate";
 import { installed, scopeCancelled } from "./instruments";
 import type { TaskHandle } from "./task";
 import type { Parked } from "./waiter";
@@ -26,6 +27,11 @@ const ACTIVE = 1;
 const EXITED = 2;
 
 let nextScopeId = 1;
+
+// The option keys each function accepts: checkOptions rejects any other (a misspelt option).
+const SCOPE_OPTIONS = ["deadline", "shield"] as const;
+const MOVE_ON_OPTIONS = ["shield"] as const;
+const FAIL_OPTIONS = ["shield", "reason"] as const;
 
 /** Options of {@link CancelScope}. */
 export interface CancelScopeOptions {
@@ -55,6 +61,8 @@ export interface CancelScopeOptions {
  * const value = await scope.run(async () => fetchSlowly());
  * if (scope.cancelledCaught) console.log("gave up after a second");
  * ```
+ * @throws TypeError from the constructor if `options` is not an object, has an unknown key, or
+ *   an option has the wrong type.
  */
 export class CancelScope {
   /** @internal */ _state = NEW;
@@ -84,7 +92,7 @@ export class CancelScope {
     this._deadline = Infinity;
     this._shield = false;
     if (options === undefined) return;
-    checkOptions(options);
+    checkOptions(options, SCOPE_OPTIONS);
     const { deadline = Infinity, shield = false } = options;
     checkInstant("deadline", deadline);
     checkBoolean("shield", shield);
@@ -415,9 +423,12 @@ export function requireFrame(what: string): Frame {
  * await scope.run(async () => { await sleep(1000); });
  * scope.cancelledCaught; // true
  * ```
+ * @throws TypeError if `ms` is not a number or null, or `options` is not an object, has a key
+ *   other than `shield`, or `shield` is not a boolean.
  */
-export function moveOnAfter(ms: number | null, options: { shield?: boolean } = {}): CancelScope {
+export function moveOnAfter(ms: number | null, options?: { shield?: boolean }): CancelScope {
   checkDelay("ms", ms);
+  // moveOnAt checks `options`.
   const scope = moveOnAt(ms === null ? null : currentClock().now() + ms, options);
   scope._label = "moveOnAfter"; // shown by toString() and the playground's task view
   return scope;
@@ -426,9 +437,12 @@ export function moveOnAfter(ms: number | null, options: { shield?: boolean } = {
 /**
  * A scope that gives up, without an error, at the absolute time `deadline`.
  * @param deadline - on the {@link currentTime} clock; `null` or `Infinity` for none.
+ * @throws TypeError if `deadline` is not a number or null, or `options` is not an object, has a
+ *   key other than `shield`, or `shield` is not a boolean.
  */
-export function moveOnAt(deadline: number | null, options: { shield?: boolean } = {}): CancelScope {
-  const scope = new CancelScope({ deadline: deadline ?? Infinity, shield: options.shield ?? false });
+export function moveOnAt(deadline: number | null, options?: { shield?: boolean }): CancelScope {
+  checkOptions(options, MOVE_ON_OPTIONS);
+  const scope = new CancelScope({ deadline: deadline ?? Infinity, shield: options?.shield ?? false });
   scope._label = "moveOnAt";
   return scope;
 }
@@ -445,22 +459,40 @@ export function moveOnAt(deadline: number | null, options: { shield?: boolean } 
  * ```ts
  * await failAfter(1000).run(async () => { await connect(); }); // TimeoutError after 1 s
  * ```
+ * @throws TypeError if `ms` is not a number or null, or `options` is not an object, has a key
+ *   other than `shield` and `reason`, `shield` is not a boolean or `reason` not a string.
  */
-export function failAfter(ms: number | null, options: { shield?: boolean; reason?: string } = {}): CancelScope {
+export function failAfter(ms: number | null, options?: { shield?: boolean; reason?: string }): CancelScope {
   checkDelay("ms", ms);
-  const scope = new CancelScope({ shield: options.shield ?? false });
+  const reason = checkFailOptions(options);
+  const scope = new CancelScope({ shield: options?.shield ?? false });
   if (ms !== null && ms !== Infinity) scope._relativeDeadline = ms;
-  scope._timeout = { reason: options.reason };
+  scope._timeout = { reason };
   scope._label = "failAfter";
   return scope;
 }
 
-/** Like {@link failAfter}, with an absolute deadline on the {@link currentTime} clock. */
-export function failAt(deadline: number | null, options: { shield?: boolean; reason?: string } = {}): CancelScope {
-  const scope = new CancelScope({ deadline: deadline ?? Infinity, shield: options.shield ?? false });
-  scope._timeout = { reason: options.reason };
+/**
+ * Like {@link failAfter}, with an absolute deadline on the {@link currentTime} clock.
+ * @throws TypeError if `deadline` is not a number or null, or `options` is not an object, has a
+ *   key other than `shield` and `reason`, `shield` is not a boolean or `reason` not a string.
+ */
+export function failAt(deadline: number | null, options?: { shield?: boolean; reason?: string }): CancelScope {
+  const reason = checkFailOptions(options);
+  const scope = new CancelScope({ deadline: deadline ?? Infinity, shield: options?.shield ?? false });
+  scope._timeout = { reason };
   scope._label = "failAt";
   return scope;
+}
+
+/** Checks the options of failAfter/failAt and returns the `reason` option. */
+function checkFailOptions(options: { shield?: boolean; reason?: string } | undefined): string | undefined {
+  checkOptions(options, FAIL_OPTIONS);
+  const reason = options?.reason;
+  if (reason !== undefined && typeof reason !== "string") {
+    throw new TypeError(`Expected \`reason\` to be a string or undefined, got ${describeValue(reason)}`);
+  }
+  return reason;
 }
 
 /**

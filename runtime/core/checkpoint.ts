@@ -4,9 +4,10 @@
  * Outside `run()` these behave like plain timers and yields (nothing can cancel them), so that
  * structured helpers called from plain code keep working.
  */
-import { currentFrame, markStructured, tagPrimitive, type Frame } from "./context";
+import { currentFrame, markStructured, type Frame } from "./context";
+import { tagPrimitive } from "./primitive";
 import { currentClock, requireFrame } from "./cancel-scope";
-import { realClock, yieldMacrotask, type TimerEntry, type Timers } from "./clock";
+import { realClock, setLongTimeout, yieldMacrotask, type TimerEntry, type Timers } from "./clock";
 import { checkInstant } from "./validate";
 import { Waiter } from "./waiter";
 
@@ -103,12 +104,13 @@ function sleepUntilTime(deadline: number): Promise<void> {
   if (frame === undefined) {
     if (deadline === Infinity) return new Promise(() => {});
     const delay = deadline - realClock.now();
-    return new Promise((resolve) => (delay > 0 ? setTimeout(resolve, Math.ceil(delay)) : yieldMacrotask(resolve)));
+    return new Promise((resolve) => (delay > 0 ? setLongTimeout(resolve, Math.ceil(delay)) : yieldMacrotask(resolve)));
   }
   if (frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
   const timers = frame.task._runner.timers;
-  if (deadline === Infinity) return new Waiter<void>(frame).promise;
   const sleeper = new Sleeper(frame, timers);
+  // sleepForever() sits in the heap too (at Infinity, which never arms a timer), so that the end
+  // of the run finds it.
   if (deadline <= timers.clock.now()) yieldMacrotask(() => void sleeper.wake());
   else timers.schedule(sleeper, deadline);
   return sleeper.promise;
@@ -129,6 +131,23 @@ class Sleeper extends Waiter<void> implements TimerEntry {
 
   fire(): void {
     this.wake();
+  }
+
+  /**
+   * The run ended first (a sleep started in a run and never awaited there): fail it, so that
+   * awaiting it later raises instead of hanging. Marked handled: nobody may ever await it.
+   */
+  abandon(): void {
+    if (
+      this.fail(
+        new Error(
+          "This sleep belongs to a run() that has ended, so nothing can wake it: " +
+            "await sleep(), sleepUntil() and sleepForever() inside the run that started them, or call them outside any run",
+        ),
+      )
+    ) {
+      this.promise.then(undefined, () => {});
+    }
   }
 
   protected override _withdraw(): void {

@@ -65,10 +65,18 @@ export interface TimerEntry {
   seq: number;
   index: number;
   fire(): void;
+  /** Called instead of `fire()` when the run ends first (see {@link Timers.close}). */
+  abandon?(): void;
 }
 
 // setTimeout takes a signed 32-bit delay; longer ones fire at once.
 const MAX_HOST_DELAY = 2 ** 31 - 1;
+
+/** `setTimeout(fn, delay)` for any delay: a longer one than the host takes is a chain of timers. */
+export function setLongTimeout(fn: () => void, delay: number): void {
+  if (delay > MAX_HOST_DELAY) setTimeout(() => setLongTimeout(fn, delay - MAX_HOST_DELAY), MAX_HOST_DELAY);
+  else setTimeout(fn, delay);
+}
 
 /** A min-heap of deadlines driven by one host timer. */
 export class Timers {
@@ -151,6 +159,19 @@ export class Timers {
     } finally {
       this.firing = false;
       this.arm();
+    }
+  }
+
+  /**
+   * The run has ended: stops the host timer (or detaches the clock) and abandons every entry left:
+   * none of them will ever fire.
+   */
+  close(): void {
+    this.dispose();
+    const left = this.heap.splice(0);
+    for (const entry of left) {
+      entry.index = -1;
+      entry.abandon?.();
     }
   }
 
@@ -242,3 +263,19 @@ export const yieldMacrotask: (fn: () => void) => void = (() => {
   }
   return (fn: () => void) => void setTimeout(fn, 0);
 })();
+
+/**
+ * Runs `fn` once the current burst of microtasks has drained, promise chains of any length
+ * included, but before the host moves on to timers and I/O (and, on Node, before it reports
+ * unhandled rejections): `process.nextTick` called from a microtask runs exactly there. Hosts
+ * without it get a macrotask.
+ */
+export const afterMicrotasks: (fn: () => void) => void = (() => {
+  const host = (globalThis as { process?: { nextTick?: (fn: () => void) => void } }).process;
+  if (typeof host?.nextTick === "function") {
+    const nextTick = host.nextTick.bind(host);
+    return (fn: () => void) => nextTick(fn);
+  }
+  return yieldMacrotask;
+})();
+

@@ -30,10 +30,13 @@
  * `Cancelled` before its callees' `finally` blocks ran.
  */
 import { CancelScope } from "./cancel-scope";
-import { currentFrame, enterFrame, leaveFrame, markStructured as markCore, primitiveTag, type Frame } from "./context";
+import { afterMicrotasks } from "./clock";
+import { currentFrame, enterFrame, leaveFrame, markStructured as markCore, type Frame } from "./context";
 import { NoCurrentTaskError, type Cancelled } from "./errors";
+import { isPrimitivePromise } from "./primitive";
 import { TaskGroup } from "./task-group";
 import { isThenable } from "./validate";
+import type { Runner } from "./runner";
 import type { TaskHandle } from "./task";
 import { Waiter, type Parked } from "./waiter";
 
@@ -53,7 +56,12 @@ export class Ctx {
   prevActive: Ctx | undefined = undefined;
   /** Set when a compiled function was entered since the last {@link pre}. */
   lastCallee = false;
-  /** The invocation that called this one synchronously, while this one is live. */
+  /**
+   * While this invocation is live: the invocation that called it synchronously, or, for one
+   * started outside compiled code inside a run, the run's root of live calls
+   * ({@link Runner.calls}). An invocation that ends while its own callees are still live hands
+   * them to its parent, so they stay live callees of the whole chain.
+   */
   parent: Ctx | undefined;
   // Live callees, as an intrusive list (only cancellation walks it).
   firstChild: Ctx | undefined = undefined;
@@ -101,16 +109,27 @@ function endSegment(c: Ctx): void {
  */
 export function enter(): Ctx {
   const caller = active;
-  const c = new Ctx(currentFrame(), caller);
-  if (caller !== undefined) {
-    caller.lastCallee = true;
-    const first = caller.firstChild;
-    c.nextSibling = first;
-    if (first !== undefined) first.prevSibling = c;
-    caller.firstChild = c;
+  const frame = currentFrame();
+  let c: Ctx;
+  if (caller !== undefined) caller.lastCallee = true;
+  if (frame === undefined) {
+    c = new Ctx(frame, undefined); // outside any run: nothing to cancel, no tree to keep
+  } else {
+    // A caller outside the run (the code that called run()) is not part of it.
+    const parent =
+      caller !== undefined && caller.frame !== undefined ? caller : (frame.task._runner.calls ??= new Ctx(undefined, undefined));
+    c = new Ctx(frame, parent);
+    linkCallee(parent, c);
   }
   switchTo(c);
   return c;
+}
+
+function linkCallee(parent: Ctx, c: Ctx): void {
+  const first = parent.firstChild;
+  c.nextSibling = first;
+  if (first !== undefined) first.prevSibling = c;
+  parent.firstChild = c;
 }
 
 /**
@@ -146,8 +165,26 @@ export function exit(c: Ctx): void {
   else parent.firstChild = c.nextSibling;
   if (c.nextSibling !== undefined) c.nextSibling.prevSibling = c.prevSibling;
   c.prevSibling = c.nextSibling = undefined;
+  // Callees still running (`return g()` hands g's promise on; `g()` alone forgets it) outlive
+  // this invocation: they become callees of its parent, whose cancellation waits for them too.
+  if (c.firstChild !== undefined) handOver(c, parent);
   const parentRace = parent.race;
   if (parentRace !== undefined && parentRace.pending !== undefined) parentRace.deliverIfFree();
+}
+
+/** Moves the live callees of `c` to the front of `parent`'s. */
+function handOver(c: Ctx, parent: Ctx): void {
+  let last = c.firstChild!;
+  for (;;) {
+    last.parent = parent;
+    if (last.nextSibling === undefined) break;
+    last = last.nextSibling;
+  }
+  const first = parent.firstChild;
+  last.nextSibling = first;
+  if (first !== undefined) first.prevSibling = last;
+  parent.firstChild = c.firstChild;
+  c.firstChild = undefined;
 }
 
 /** Starts a segment after an await completed normally (or after a `yield`), and passes the value on. */
@@ -179,14 +216,16 @@ export function suspend<T>(c: Ctx, value: T): T | Promise<unknown> {
   endSegment(c);
   const frame = c.frame;
   if (frame === undefined) return value;
-  // A runtime operation checked the scope itself when it was called, in the scope it runs in:
-  // the body of a shielded `scope.run()` must run even when the awaiting scope is cancelled.
-  if (value === primitiveTag.last && value !== undefined) {
-    primitiveTag.last = undefined;
-    return value;
-  }
+  // A runtime operation checked the scope itself when it was called, in the scope it runs in,
+  // and never loses what it delivered (runtime/core/primitive.ts): no check, no race.
+  if (isPrimitivePromise(value)) return value;
   if (frame.scope._eff) {
-    if (isPromise(value)) value.then(undefined, ignore);
+    if (isPromise(value)) {
+      // Callees started here still unwind in this scope (`const p = f(); await p` in a scope
+      // cancelled meanwhile): the Cancelled waits for them, as a race cancelled now would.
+      if (hasCalleeIn(c, frame.scope)) return raceCancelled(c, frame, value);
+      value.then(undefined, ignore);
+    }
     throw frame.scope._cancelledError();
   }
   if (!isPromise(value)) return value;
@@ -203,16 +242,23 @@ export function ret<T>(c: Ctx, value: T): T | Promise<unknown> {
   const frame = c.base;
   if (frame === undefined || !isForeignPromise(value)) return value;
   const scope = frame.scope;
+  // The promise returned here stands in for `value`. A `finally` that throws or returns
+  // discards it; `value` itself then had a handler (ours) and plain code would not report its
+  // rejection, so this one is marked handled too. The function's own promise still reports.
+  let stand: Promise<unknown>;
   if (scope._eff) {
     value.then(undefined, ignore);
-    return Promise.reject(scope._cancelledError());
+    stand = Promise.reject(scope._cancelledError());
+  } else {
+    const waiter = new Waiter<unknown>(frame);
+    value.then(
+      (result) => void waiter.wake(result),
+      (error) => void waiter.fail(error),
+    );
+    stand = waiter.promise;
   }
-  const waiter = new Waiter<unknown>(frame);
-  value.then(
-    (result) => void waiter.wake(result),
-    (error) => void waiter.fail(error),
-  );
-  return waiter.promise;
+  stand.then(undefined, ignore);
+  return stand;
 }
 
 /** `return g(a)` when the call was direct: a compiled callee's promise is returned as it is. */
@@ -261,9 +307,9 @@ export function suspendCall<T>(c: Ctx, value: T): T | Promise<unknown> {
 
 function ignore(): void {}
 
-/** A promise a runtime operation did not just return: awaiting it needs a race against cancellation. */
+/** A promise that is not a runtime operation's: awaiting it needs a race against cancellation. */
 function isForeignPromise(value: unknown): value is Promise<unknown> {
-  return value !== primitiveTag.last && isPromise(value);
+  return isPromise(value) && !isPrimitivePromise(value);
 }
 
 /**
@@ -279,6 +325,19 @@ function isPromise(value: unknown): value is Promise<unknown> {
     Object.prototype.toString.call(value) === "[object Promise]" &&
     typeof (value as Promise<unknown>).then === "function"
   );
+}
+
+/**
+ * @internal For leak checks: the task each outermost compiled invocation of `runner`'s run that
+ * is still running was called in. Invocations that outlived their caller are among them (their
+ * caller handed them over), and so are calls started from plain code and never awaited.
+ */
+export function runningCalls(runner: Runner): TaskHandle<unknown>[] {
+  const tasks: TaskHandle<unknown>[] = [];
+  for (let c = runner.calls?.firstChild; c !== undefined; c = c.nextSibling) {
+    if (c.base !== undefined) tasks.push(c.base.task);
+  }
+  return tasks;
 }
 
 // --- Racing foreign promises --------------------------------------------------------------------
@@ -319,7 +378,7 @@ class Race implements Parked {
   private task: TaskHandle<unknown> | undefined = undefined;
   /** The `for await` iterator to close if cancellation abandons the current step. */
   private iterator: AsyncIterator<unknown> | Iterator<unknown> | undefined = undefined;
-  /** Tells a step's reactions from those of earlier, abandoned steps. */
+  /** Counts parks: tells a park's reactions and deferred deliveries from those of earlier ones. */
   private step = 0;
 
   constructor(private readonly ctx: Ctx) {}
@@ -329,10 +388,10 @@ class Race implements Parked {
     const resolve = capturedResolve;
     const reject = capturedReject;
     this.reject = reject;
+    const step = ++this.step;
     if (iterator === undefined) {
       promise.then(resolve, reject);
     } else {
-      const step = ++this.step;
       this.iterator = iterator;
       promise.then(
         (value) => {
@@ -362,7 +421,7 @@ class Race implements Parked {
       this.pending = error;
       return;
     }
-    this.deliver(error);
+    this.deliverSoon(error);
   }
 
   /** Delivers a held-back cancellation once no callee is left in the cancelled scope (only while one is pending). */
@@ -370,7 +429,26 @@ class Race implements Parked {
     if (hasCalleeIn(this.ctx, this.parkedIn!)) return;
     const error = this.pending!;
     this.pending = undefined;
-    this.deliver(error);
+    this.deliverSoon(error);
+  }
+
+  /**
+   * Delivers `error` once the current burst of microtasks has run. The awaited promise may have
+   * settled already, its reaction not yet run: the promise of a callee that just ended (`const p =
+   * f(); await p`, settling through however many adoptions) or a foreign promise settled before
+   * the cancellation came. Its outcome was delivered first, so it wins: the caller sees the
+   * callee's own error, or a value with the cancellation at the next checkpoint, as a direct
+   * `await f()` does. Anything the caller does in reply still happens in this burst (on Node,
+   * before unhandled rejections are reported).
+   */
+  private deliverSoon(error: Cancelled): void {
+    const scope = this.parkedIn!;
+    const step = this.step;
+    afterMicrotasks(() => {
+      if (this.step !== step || this.parkedIn === undefined) return; // the await ended meanwhile
+      if (scope._eff) this.deliver(error);
+      else scope._addWaiter(this); // the cancellation was lifted meanwhile (a shield): wait on
+    });
   }
 
   private deliver(error: Cancelled): void {
@@ -403,6 +481,13 @@ function race(
   iterator?: AsyncIterator<unknown> | Iterator<unknown>,
 ): Promise<unknown> {
   return (c.race ??= new Race(c)).park(frame, promise, iterator);
+}
+
+/** A race that is cancelled as it parks: its Cancelled is held until the callees in `frame`'s scope have left. */
+function raceCancelled(c: Ctx, frame: Frame, promise: Promise<unknown>): Promise<unknown> {
+  const raced = race(c, frame, promise);
+  c.race!._cancel(frame.scope._cancelledError());
+  return raced;
 }
 
 /** Whether a live callee of `c` runs inside `scope` (or in a scope nested in it). */
@@ -469,15 +554,20 @@ class AsyncSteps {
 }
 
 /**
- * A sync iterable in `for await`, stepped the way the engine's async-from-sync iterator does
- * (each value is awaited; a rejected value closes the iterator), except that a value that is a
- * promise or a thenable is raced against cancellation like any other await.
+ * A sync iterable in `for await`: the engine's async-from-sync iterator, step for step and
+ * microtask for microtask (each `next()` and `return()` settles through a promise of the value,
+ * and a value that rejects closes the iterator, as the current standard says), except that inside
+ * a run a step whose value is a thenable is raced against cancellation like any other await.
  */
 class SyncSteps {
+  private readonly nextMethod: (...args: unknown[]) => unknown;
+
   constructor(
     private readonly c: Ctx,
     private readonly it: Iterator<unknown>,
-  ) {}
+  ) {
+    this.nextMethod = it.next as (...args: unknown[]) => unknown;
+  }
 
   next(): unknown {
     const c = this.c;
@@ -488,33 +578,86 @@ class SyncSteps {
       closeQuietly(it);
       throw frame.scope._cancelledError();
     }
-    const result = it.next();
+    let result: unknown;
+    try {
+      result = this.nextMethod.call(it);
+    } catch (error) {
+      endSegment(c);
+      return Promise.reject(error);
+    }
     endSegment(c);
-    if (Object(result) !== result) throw new TypeError(`Iterator result ${describe(result)} is not an object`);
-    if (result.done) return { value: result.value, done: true };
-    const value = result.value;
-    if (!isThenable(value)) return { value, done: false };
-    const step = (isPromise(value) ? value : Promise.resolve(value)).then(toStep, (error: unknown) => {
-      closeQuietly(it);
-      throw error;
-    });
-    return frame === undefined ? step : race(c, frame, step, it);
+    if (Object(result) !== result) return Promise.reject(new TypeError(`Iterator result ${describe(result)} is not an object`));
+    const { step, thenable } = continuation(it, result as IteratorResult<unknown>, true);
+    return frame === undefined || !thenable ? step : race(c, frame, step, it);
   }
 
-  get return(): ((value?: unknown) => unknown) | undefined {
-    return returnEndingSegment(this.c, this.it);
+  /** Always present, as on the engine's iterator: a `break` awaits it even when `it` has no `return`. */
+  return(...args: unknown[]): Promise<unknown> {
+    const it = this.it;
+    let result: unknown;
+    try {
+      const method = it.return as ((this: unknown, value?: unknown) => unknown) | null | undefined;
+      if (method == null) return Promise.resolve({ value: args[0], done: true });
+      result = method.apply(it, args as [unknown?]);
+    } catch (error) {
+      return Promise.reject(error);
+    } finally {
+      endSegment(this.c);
+    }
+    if (Object(result) !== result) return Promise.reject(new TypeError(`Iterator result ${describe(result)} is not an object`));
+    return continuation(it, result as IteratorResult<unknown>, false).step;
   }
+}
+
+/**
+ * The engine's AsyncFromSyncIteratorContinuation: reads `done` then `value`, and settles through
+ * `Promise.resolve(value)`; `closeOnRejection` closes the iterator when a value of an unfinished
+ * iteration rejects. `thenable` tells whether the step may take longer than a microtask.
+ */
+function continuation(
+  it: Iterator<unknown>,
+  result: IteratorResult<unknown>,
+  closeOnRejection: boolean,
+): { step: Promise<unknown>; thenable: boolean } {
+  let done: boolean;
+  let value: unknown;
+  let wrapper: Promise<unknown>;
+  try {
+    done = Boolean(result.done);
+    value = result.value;
+  } catch (error) {
+    return { step: Promise.reject(error), thenable: false };
+  }
+  try {
+    wrapper = Promise.resolve(value);
+  } catch (error) {
+    if (!done && closeOnRejection) closeQuietly(it);
+    return { step: Promise.reject(error), thenable: false };
+  }
+  const step = wrapper.then(
+    done ? toDoneStep : toStep,
+    done || !closeOnRejection
+      ? undefined
+      : (error: unknown) => {
+          closeQuietly(it);
+          throw error;
+        },
+  );
+  return { step, thenable: isThenable(value) };
 }
 
 function toStep(value: unknown): IteratorResult<unknown> {
   return { value, done: false };
 }
 
+function toDoneStep(value: unknown): IteratorResult<unknown> {
+  return { value, done: true };
+}
 
 /** The iterator's `return`, ending the loop's segment after it (a `break` leaves the loop). */
 function returnEndingSegment(
   c: Ctx,
-  it: Iterator<unknown> | AsyncIterator<unknown>,
+  it: AsyncIterator<unknown>,
 ): ((value?: unknown) => unknown) | undefined {
   const method = it.return as ((this: unknown, value?: unknown) => unknown) | undefined;
   if (method == null) return undefined;
@@ -751,11 +894,27 @@ function disposeMethod(value: unknown, symbol: symbol, declaration: string): () 
 /**
  * Marks `fn` as compiled structured code (the runtime then calls it without the context
  * carrier) and returns it. `name` restores the name a wrapped anonymous function would have
- * been given by its position (`const f = async () => {}` is named "f").
+ * been given by its position: a string (`const f = async () => {}` is named "f"), or the value of
+ * a computed key (see {@link key}), named as the language names it (`[description]` for a symbol).
  */
-export function markStructured<F extends Function>(fn: F, name?: string): F {
-  if (name !== undefined && fn.name === "") Object.defineProperty(fn, "name", { value: name, configurable: true });
+export function markStructured<F extends Function>(fn: F, name?: string | symbol): F {
+  if (name !== undefined && fn.name === "") {
+    const value = typeof name === "symbol" ? (name.description === undefined ? "" : `[${name.description}]`) : name;
+    Object.defineProperty(fn, "name", { value, configurable: true });
+  }
   return markCore(fn);
+}
+
+/**
+ * A computed property key, converted the way the language converts it (once, as the engine would):
+ * compiled code evaluates `{ [k]: async () => {} }` as `{ [$k = key(k)]: markStructured(..., $k) }`
+ * so that the wrapped function gets the name the key gives it.
+ */
+export function key(value: unknown): string | symbol {
+  if (typeof value === "string" || typeof value === "symbol") return value;
+  if (typeof value !== "object" && typeof value !== "function") return String(value);
+  // An object converts through its own hooks (toPrimitive, toString): let the engine do it once.
+  return Reflect.ownKeys({ [value as unknown as PropertyKey]: 0 })[0] as string | symbol;
 }
 
 /** Marks the methods `names` of `target` (a prototype, a class or an object literal); returns `target`. */

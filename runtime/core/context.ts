@@ -16,6 +16,7 @@
  * microtask boundary it is `undefined` unless compiled code set it for its own segment.
  */
 import type { CancelScope } from "./cancel-scope";
+import { Stamp } from "./stamp";
 import type { TaskHandle } from "./task";
 
 /** The pair every piece of structured code runs in: a task and its innermost cancel scope. */
@@ -38,21 +39,18 @@ let carrier: ContextCarrier | undefined;
 let carrierInUse = false;
 
 /**
- * The promise a runtime primitive (a Waiter, a checkpoint, `scope.run`, `tg.run`, `tg.start`)
- * returned last. Compiled code awaiting exactly this promise skips the racing wrapper that
- * foreign promises get, because primitives register their own cancellation. Identity with the
- * most recent one is enough: compiled code awaits a primitive's promise right after the call.
+ * The mark of functions emitted by the transformer: such callbacks never enter the carrier. A
+ * private field (runtime/core/stamp.ts), so a compiled function has exactly the own keys it had
+ * before it was compiled. Functions compiled against another copy of the runtime run under the
+ * carrier: slower, still correct.
  */
-export const primitiveTag: { last: unknown } = { last: undefined };
+class StructuredMark extends Stamp {
+  #structured = true;
 
-/** Records `promise` as the latest runtime primitive's promise (see {@link primitiveTag}) and returns it. */
-export function tagPrimitive<P>(promise: P): P {
-  primitiveTag.last = promise;
-  return promise;
+  static has(fn: Function): boolean {
+    return #structured in fn;
+  }
 }
-
-/** Marks functions emitted by the transformer; such callbacks never enter the carrier. */
-const STRUCTURED = Symbol.for("anyio-ts.structured");
 
 /** Installs the host's context carrier; the Node entry point does this at load. */
 export function installContextCarrier(next: ContextCarrier | undefined): void {
@@ -61,13 +59,13 @@ export function installContextCarrier(next: ContextCarrier | undefined): void {
 
 /** Marks `fn` as compiled structured code and returns it. */
 export function markStructured<F extends Function>(fn: F): F {
-  (fn as any)[STRUCTURED] = true;
+  if (!StructuredMark.has(fn)) new StructuredMark(fn);
   return fn;
 }
 
 /** True when `fn` was marked by {@link markStructured}. */
 export function isStructured(fn: Function): boolean {
-  return (fn as any)[STRUCTURED] === true;
+  return StructuredMark.has(fn);
 }
 
 /** The frame of the code that is running now, or `undefined` outside any task. */

@@ -3,10 +3,13 @@
  * `runWith()`, the same with options (the clock the run measures time with).
  */
 import type { Clock } from "./clock";
-import { callInFrame, currentFrame } from "./context";
+import { callInFrame, currentFrame, isStructured } from "./context";
 import { Runner } from "./runner";
 import { TaskHandle } from "./task";
-import { checkFunction, describeValue } from "./validate";
+import { checkFunction, checkOptions, describeValue } from "./validate";
+import { emitWarning } from "./warnings";
+
+const RUN_OPTIONS = ["clock"] as const;
 
 /** Options of {@link runWith}. */
 export interface RunOptions {
@@ -59,7 +62,7 @@ export function run<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, 
  *   return currentTime(); // 3600000
  * });
  * ```
- * @throws TypeError when `options` is not an object or `options.clock` is not a clock.
+ * @throws TypeError when `options` is not an object, has a key other than `clock`, or `options.clock` is not a clock.
  * @throws Error when called from inside a running task, or when the clock already drives another run.
  */
 export function runWith<T, A extends unknown[]>(
@@ -71,6 +74,11 @@ export function runWith<T, A extends unknown[]>(
     return Promise.reject(
       new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`),
     );
+  }
+  try {
+    checkOptions(options, RUN_OPTIONS);
+  } catch (error) {
+    return Promise.reject(error);
   }
   const { clock } = options;
   if (clock !== undefined && (typeof clock !== "object" || clock === null || typeof clock.now !== "function")) {
@@ -89,6 +97,7 @@ async function startRun<T, A extends unknown[]>(
   args: A,
 ): Promise<T> {
   checkFunction("fn", fn);
+  if (!isStructured(fn)) warnIfNotCompiled(fn);
   if (currentFrame() !== undefined) {
     throw new Error("run() cannot be called inside a running task; start concurrent work with a task group instead");
   }
@@ -106,4 +115,36 @@ async function startRun<T, A extends unknown[]>(
   } finally {
     runner.close();
   }
+}
+
+/**
+ * A `"use structured"` directive at the start of a function body (after any other directives),
+ * in a function's source text: the body of an arrow or a function, right after `)` or `=>`.
+ */
+const STRUCTURED_BODY = /(?:\)|=>)\s*\{\s*(?:(["'])(?:(?!\1)[^\n])*\1\s*;?\s*)*?(["'])use structured\2\s*(?:;|\}|$)/m;
+
+let warnedNotCompiled = false;
+
+/**
+ * Warns once per process when `run()` is handed a function that asks to be structured but was not
+ * compiled: its awaits are not checkpoints and its `using` scopes do not open, which otherwise
+ * shows only as scopes that never cancel.
+ */
+function warnIfNotCompiled(fn: Function): void {
+  if (warnedNotCompiled) return;
+  let source: string;
+  try {
+    source = Function.prototype.toString.call(fn);
+  } catch {
+    return;
+  }
+  if (!STRUCTURED_BODY.test(source)) return;
+  warnedNotCompiled = true;
+  emitWarning(
+    "RuntimeWarning",
+    `run() was given ${fn.name ? `the function '${fn.name}'` : "a function"} whose body starts with "use structured" ` +
+      "but that the anyio-ts transformer did not compile: its awaits are not checkpoints and its `using` scopes and task " +
+      "groups do not open. Add the transformer to the build (the ts-patch plugin `anyio-ts/transformer` or the Babel " +
+      "plugin `anyio-ts/babel`).",
+  );
 }

@@ -12,6 +12,7 @@
  * quiet run from a busy one.
  */
 import { Timers, type Clock, type ClockRun } from "./clock";
+import type { Ctx } from "./compiled";
 import type { TaskHandle } from "./task";
 
 export class Runner implements ClockRun {
@@ -24,6 +25,12 @@ export class Runner implements ClockRun {
   activity = 0;
   /** Tasks spawned but not yet started. */
   pendingStarts = 0;
+  /**
+   * The root of the run's live compiled invocations: those started outside compiled code hang
+   * under it, and those whose caller ended hang under it through the caller's hand-over. Made
+   * by the first compiled invocation of the run.
+   */
+  calls: Ctx | undefined = undefined;
 
   constructor(clock?: Clock) {
     this.timers = new Timers(clock);
@@ -77,7 +84,8 @@ export class Runner implements ClockRun {
     this.timers.fireDue();
   }
 
+  /** The run has ended: its timers stop, and sleeps still pending in them fail (see Timers.close). */
   close(): void {
-    this.timers.dispose();
+    this.timers.close();
   }
 }

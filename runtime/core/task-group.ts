@@ -3,18 +3,21 @@
  * does. A child's failure cancels the group; the group then raises every failure together in
  * an ExceptionGroup.
  */
-import { callInFrame, tagPrimitive, type Frame } from "./context";
+import { callInFrame, type Frame } from "./context";
+import { tagPrimitive } from "./primitive";
 import { CancelScope, requireFrame } from "./cancel-scope";
 import { yieldMacrotask } from "./clock";
 import { Cancelled } from "./errors";
 import { ExceptionGroup } from "./exception-group";
 import { installed, taskGroupError } from "./instruments";
 import { spawnTask, type TaskHandle } from "./task";
-import { checkFunction, describeValue } from "./validate";
+import { checkFunction, checkOptions, describeValue } from "./validate";
 
 const NEW = 0;
 const ACTIVE = 1;
-const CLOSED = 2;
+/** The host is in exit and no child is left: closed to new tasks, about to exit (Trio's rule). */
+const CLOSING = 2;
+const CLOSED = 3;
 
 /** Options for `startSoon` and `start`. */
 export interface SpawnOptions {
@@ -65,6 +68,8 @@ export class TaskGroup {
   private live = 0;
   private errors: unknown[] = [];
   private drained: (() => void) | undefined;
+  /** A spawn on the group before it was entered already explained the misuse (see [Symbol.asyncDispose]). */
+  private misuseReported = false;
 
   /** @internal Use {@link createTaskGroup}. */
   constructor() {
@@ -75,7 +80,9 @@ export class TaskGroup {
    * Starts `fn(...args)` as a child task and returns its handle at once. Never a checkpoint:
    * the caller keeps running, and new tasks start in spawn order once it awaits.
    *
-   * @throws Error if the group is not active (before `run()` or after it ended).
+   * @throws TypeError if the options object has a key other than `name`, or `fn` is not a function.
+   * @throws Error if the group is not active: never entered (the message says how to enter it),
+   *   or closed (its host is in exit and its last child has ended, or it has exited).
    */
   startSoon<A extends unknown[], R>(fn: (...args: A) => Promise<R> | R, ...args: A): TaskHandle<R>;
   startSoon<A extends unknown[], R>(options: SpawnOptions, fn: (...args: A) => Promise<R> | R, ...args: A): TaskHandle<R>;
@@ -87,7 +94,7 @@ export class TaskGroup {
       name = fn = first as (...args: any[]) => unknown;
       args = rest;
     } else {
-      const options = checkOptions("startSoon", first);
+      const options = checkSpawnOptions("startSoon", first);
       fn = rest[0] as (...args: any[]) => unknown;
       checkFunction("fn", fn);
       name = options.name !== undefined ? String(options.name) : fn;
@@ -107,7 +114,7 @@ export class TaskGroup {
    * cancellation reaches it, and its error is raised here, not in the group); from then on it
    * belongs to this group. This is a checkpoint.
    *
-   * @throws Error if the task ends without calling `started()`.
+   * @throws Error if the task ends without calling `started()`, or the group is not active.
    */
   start<A extends unknown[], T>(fn: (...args: [...A, TaskStatus<T>]) => Promise<unknown>, ...args: A): Promise<T>;
   start<A extends unknown[], T>(
@@ -163,8 +170,10 @@ export class TaskGroup {
   /**
    * Enters the group, runs `fn(tg)` as the host body, waits for every child, and exits.
    *
-   * Resolves to the body's value (`undefined` if the group swallowed its own cancellation).
-   * This is a checkpoint.
+   * Resolves to the body's value once every child has ended (`undefined` if the body raised
+   * `Cancelled` and the group swallowed it). If an enclosing scope is cancelled while the group
+   * waits for its children, the children are cancelled, the group keeps waiting for them, and
+   * then `Cancelled` propagates out of it into that scope. This is a checkpoint.
    *
    * @throws ExceptionGroup of every error raised by the body or a child.
    * @throws Error if the group was entered before.
@@ -195,6 +204,9 @@ export class TaskGroup {
    * `await using tg = createTaskGroup()` into an entry and an exit that sees the block's exception.
    */
   async [Symbol.asyncDispose](): Promise<void> {
+    // `await using tg = ...; tg.startSoon(...)` in plain code: startSoon's error says it all, and
+    // a second one would only bury it in a SuppressedError.
+    if (this.state === NEW && this.misuseReported) return;
     throw new Error(
       "TaskGroup[Symbol.asyncDispose]() cannot close a group: `await using tg = createTaskGroup()` works only inside " +
         '"use structured" code compiled by the anyio-ts transformer; in plain code write `await createTaskGroup().run(async (tg) => { ... })`',
@@ -202,7 +214,7 @@ export class TaskGroup {
   }
 
   toString(): string {
-    const state = this.state === NEW ? "new" : this.state === ACTIVE ? "active" : "closed";
+    const state = this.state === NEW ? "new" : this.state === ACTIVE ? "active" : this.state === CLOSING ? "closing" : "closed";
     return `<TaskGroup ${state} children=${this.live}>`;
   }
 
@@ -214,19 +226,34 @@ export class TaskGroup {
     return this.cancelScope._enter(frame.task, frame.scope);
   }
 
-  /** @internal Waits for the children, then raises what the group must raise (B.3 rules 19-23). */
+  /**
+   * @internal Waits for the children, then raises what the group must raise (B.3 rules 19-23).
+   *
+   * The wait for children is a checkpoint that never stops waiting: a cancellation that reaches
+   * the host there (an enclosing scope's, through the group's scope, or the group's own) cancels
+   * the children through the scope tree, the host waits for them all the same, and then counts as
+   * cancelled, as if the body had raised `Cancelled`. The group's scope judges that at exit: it
+   * swallows its own cancellation and lets an enclosing one propagate (so `failAfter` around the
+   * group raises TimeoutError and code after the group inside a cancelled scope does not run).
+   * With no children to wait for, exit is one shielded yield that never raises.
+   */
   async _exit(hasError: boolean, error: unknown): Promise<void> {
     if (hasError && !isOnlyCancellation(error)) this.record(error);
     const host = this.host!;
     host._blocked++;
     if (this.live > 0) {
-      // Not a cancellable wait: cancellation reaches the children through the scope tree, and
-      // the host keeps waiting for them (rule 23).
       await new Promise<void>((resolve) => (this.drained = resolve));
+      // Level-triggered, like any checkpoint: still cancelled now means cancelled during the wait.
+      if (!hasError && this.cancelScope._eff) {
+        hasError = true;
+        error = this.cancelScope._cancelledError();
+      }
     } else {
+      this.state = CLOSING;
       await new Promise<void>((resolve) => yieldMacrotask(resolve));
     }
     host._blocked--;
+    host._runner.activity++; // the host runs again: not a quiet turn (an autojump clock must not jump)
     this.state = CLOSED;
     if (this.errors.length > 0) {
       this.cancelScope._exit(true, new ExceptionGroup("unhandled errors in a TaskGroup", this.errors));
@@ -236,7 +263,16 @@ export class TaskGroup {
   }
 
   private checkActive(): void {
-    if (this.state !== ACTIVE) throw new Error("This task group is not active; no new tasks can be started.");
+    if (this.state === ACTIVE) return;
+    if (this.state === NEW) {
+      this.misuseReported = true;
+      throw new Error(
+        "This task group was never entered, so it cannot start tasks: in plain code use " +
+          "`await createTaskGroup().run(async (tg) => { ... })`, or compile this code with the anyio-ts transformer " +
+          '("use structured") to write `await using tg = createTaskGroup()`',
+      );
+    }
+    throw new Error("This task group is not active; no new tasks can be started.");
   }
 
   private record(error: unknown): void {
@@ -253,6 +289,9 @@ export class TaskGroup {
 
   private childEnded(): void {
     if (--this.live === 0 && this.drained !== undefined) {
+      // The host waits in exit and the last child is gone: from now on the group takes no new
+      // task (one accepted before the host resumes would never be waited for).
+      this.state = CLOSING;
       const drained = this.drained;
       this.drained = undefined;
       drained();
@@ -271,18 +310,21 @@ export function createTaskGroup(): TaskGroup {
   return new TaskGroup();
 }
 
-function checkOptions(method: string, options: unknown): SpawnOptions {
+const SPAWN_OPTIONS = ["name"] as const;
+
+function checkSpawnOptions(method: string, options: unknown): SpawnOptions {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
       `Expected the first argument of ${method}() to be a function or an options object, got ${describeValue(options)}`,
     );
   }
+  checkOptions(options, SPAWN_OPTIONS);
   return options as SpawnOptions;
 }
 
 function parseSpawn(method: string, call: unknown[]): [string | Function, (...args: any[]) => unknown, unknown[]] {
   if (typeof call[0] === "function") return [call[0], call[0] as (...args: any[]) => unknown, call.slice(1)];
-  const options = checkOptions(method, call[0]);
+  const options = checkSpawnOptions(method, call[0]);
   checkFunction("fn", call[1]);
   return [options.name !== undefined ? String(options.name) : call[1], call[1], call.slice(2)];
 }

@@ -7,8 +7,8 @@
  * delivery; it lands at the task's next checkpoint instead (no lost results).
  */
 import type { CancelScope } from "./cancel-scope";
-import { primitiveTag } from "./context";
 import type { Frame } from "./context";
+import { tagPrimitive } from "./primitive";
 import type { Cancelled } from "./errors";
 import type { TaskHandle } from "./task";
 
@@ -47,7 +47,7 @@ export class Waiter<T = void> implements Parked {
       this.resolveFn = resolve;
       this.rejectFn = reject;
     });
-    primitiveTag.last = this.promise;
+    tagPrimitive(this.promise);
     this.task = frame.task;
     this.onCancel = onCancel;
     frame.scope._addWaiter(this);

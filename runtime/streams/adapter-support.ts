@@ -10,6 +10,7 @@
  */
 import { callInFrame, currentFrame, requireFrame, Waiter, yieldMacrotask, type Frame } from "../rt";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors";
+import { describeValue } from "../core/validate";
 import { cancelled, outsideTask } from "../sync/checks";
 import { positiveIntegerError } from "./stream-helpers";
 
@@ -119,7 +120,7 @@ export function asBytes(chunk: unknown): Uint8Array {
   if (typeof chunk === "string") return new TextEncoder().encode(chunk);
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-  throw new TypeError(`Expected a chunk of bytes (Uint8Array), got \`${String(chunk)}\` (${typeof chunk})`);
+  throw new TypeError(`Expected a chunk of bytes (Uint8Array), got ${describeValue(chunk)}`);
 }
 
 /** An async iterator whose steps are `step()` calls resolving to iterator results. */
@@ -129,6 +130,20 @@ export function iteratorOf<T>(step: () => Promise<IteratorResult<T>>): AsyncIter
     [Symbol.asyncIterator]: () => iterator,
   };
   return iterator;
+}
+
+/**
+ * Checks the `highWaterMark` option of the `to*` adapters: a number >= 0 (`Infinity` allowed)
+ * for a Web stream, an integer >= 0 for a Node stream (Node's own rule).
+ * @throws TypeError if it is not a number; RangeError if it is out of range.
+ */
+export function checkHighWaterMark(value: unknown, integer: boolean): void {
+  if (value === undefined) return;
+  const what = integer ? "an integer >= 0" : "a number >= 0";
+  if (typeof value !== "number") throw new TypeError(`Expected \`highWaterMark\` to be ${what}, got ${describeValue(value)}`);
+  if (!(value >= 0) || (integer && !Number.isInteger(value))) {
+    throw new RangeError(`Expected \`highWaterMark\` to be ${what}, got ${describeValue(value)}`);
+  }
 }
 
 /** The minimal receive side the `to*` adapters need: what every object or byte receive stream has. */

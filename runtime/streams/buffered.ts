@@ -10,7 +10,16 @@
 import { checkpoint } from "../core/checkpoint";
 import { ClosedResourceError, DelimiterNotFound, EndOfStream, IncompleteRead } from "../core/errors";
 import { describeValue } from "../core/validate";
-import { checkPositiveInteger, iterateReceive, primitive, type InFrame } from "./stream-helpers";
+import {
+  BYTE_RECEIVE_STREAM,
+  BYTE_STREAM,
+  CONNECTABLE,
+  checkPositiveInteger,
+  checkShape,
+  iterateReceive,
+  primitive,
+  type InFrame,
+} from "./stream-helpers";
 import { TypedAttributeProvider, type TypedAttributeMap } from "./typed-attributes";
 import type {
   AnyByteReceiveStream,
@@ -100,6 +109,7 @@ function closedBuffered(): ClosedResourceError {
  * const length = new DataView((await buffered.receiveExactly(4)).buffer).getUint32(0);
  * const body = await buffered.receiveExactly(length);
  * ```
+ * @throws TypeError from the constructor if `receiveStream` is not an object with `receive()` and `aclose()`.
  */
 export class BufferedByteReceiveStream extends TypedAttributeProvider implements ByteReceiveStream {
   private readonly bytes = new ByteBuffer();
@@ -108,6 +118,7 @@ export class BufferedByteReceiveStream extends TypedAttributeProvider implements
   /** @param receiveStream - the stream to read from; closing this wrapper closes it. */
   constructor(readonly receiveStream: AnyByteReceiveStream) {
     super();
+    checkShape("receiveStream", receiveStream, BYTE_RECEIVE_STREAM);
   }
 
   /** A copy of the bytes currently in the buffer (read but not yet returned). Never a checkpoint. */
@@ -326,11 +337,13 @@ export class BufferedByteReceiveStream extends TypedAttributeProvider implements
  * await stream.send(new TextEncoder().encode("PING\n"));
  * const reply = await stream.receiveUntil(new Uint8Array([10]), 1024);
  * ```
+ * @throws TypeError from the constructor if `stream` is not an object with `receive()`, `send()`,
+ *   `sendEof()` and `aclose()`.
  */
 export class BufferedByteStream extends BufferedByteReceiveStream implements ByteStream {
   /** @param stream - the stream to wrap; closing this wrapper closes it. */
   constructor(readonly stream: AnyByteStream) {
-    super(stream);
+    super(checkShape("stream", stream, BYTE_STREAM));
   }
 
   /**
@@ -373,10 +386,13 @@ export class BufferedByteStream extends BufferedByteReceiveStream implements Byt
  * await using stream = await endpoint.connect();
  * const greeting = await stream.receiveUntil(new Uint8Array([10]), 1024);
  * ```
+ * @throws TypeError from the constructor if `connectable` is not an object with `connect()`.
  */
 export class BufferedConnectable implements ByteStreamConnectable {
   /** @param connectable - connects the streams to wrap. */
-  constructor(readonly connectable: ByteStreamConnectable | ObjectStreamConnectable<Uint8Array>) {}
+  constructor(readonly connectable: ByteStreamConnectable | ObjectStreamConnectable<Uint8Array>) {
+    checkShape("connectable", connectable, CONNECTABLE);
+  }
 
   /**
    * Connects a stream with the wrapped connectable and wraps it. This is a checkpoint.

@@ -5,7 +5,8 @@
 import { createTaskGroup, type TaskGroup } from "../core/task-group";
 import { TypedAttributeProvider, type TypedAttributeMap } from "./typed-attributes";
 import type { Listener, ListenerHandler } from "./types";
-import { primitive } from "./stream-helpers";
+import { checkShape, LISTENER, primitive } from "./stream-helpers";
+import { describeValue } from "../core/validate";
 
 /**
  * Serves connections from several listeners at once with one handler (AnyIO's
@@ -21,7 +22,8 @@ import { primitive } from "./stream-helpers";
  *   await stream.send(await stream.receive()); // echo one chunk
  * });
  * ```
- * @throws TypeError from the constructor if `listeners` is not an array.
+ * @throws TypeError from the constructor if `listeners` is not iterable, or one of them is not an
+ *   object with `serve()` and `aclose()`.
  */
 export class MultiListener<T> extends TypedAttributeProvider implements Listener<T> {
   /** The listeners served, after flattening. */
@@ -31,10 +33,13 @@ export class MultiListener<T> extends TypedAttributeProvider implements Listener
   constructor(listeners: Iterable<Listener<T>>) {
     super();
     if (listeners === null || typeof listeners !== "object" || !(Symbol.iterator in listeners)) {
-      throw new TypeError(`Expected \`listeners\` to be an iterable of listeners, got \`${String(listeners)}\` (${typeof listeners})`);
+      throw new TypeError(`Expected \`listeners\` to be an iterable of listeners, got ${describeValue(listeners)}`);
     }
+    const given = [...listeners];
+    // All checked before any nested MultiListener is emptied, so a bad one changes nothing.
+    given.forEach((listener, index) => checkShape(`listeners[${index}]`, listener, LISTENER));
     this.listeners = [];
-    for (const listener of listeners) {
+    for (const listener of given) {
       if (listener instanceof MultiListener) {
         this.listeners.push(...listener.listeners);
         listener.listeners.length = 0;

@@ -3,7 +3,16 @@
  * `streams.stapled`, B.6 rule 49), such as the two ends of two memory object streams, or a
  * process's stdin and stdout.
  */
-import { checkPositiveInteger, iterateReceive, primitive } from "./stream-helpers";
+import {
+  BYTE_RECEIVE_STREAM,
+  BYTE_SEND_STREAM,
+  OBJECT_RECEIVE_STREAM,
+  OBJECT_SEND_STREAM,
+  checkPositiveInteger,
+  checkShape,
+  iterateReceive,
+  primitive,
+} from "./stream-helpers";
 import { TypedAttributeProvider, type TypedAttributeMap } from "./typed-attributes";
 import type {
   ByteReceiveStream,
@@ -36,6 +45,8 @@ function closeBoth(send: { aclose(): Promise<void> }, receive: { aclose(): Promi
  * await stream.send(request);
  * const reply = await stream.receive();
  * ```
+ * @throws TypeError from the constructor if `sendStream` is not an object with `send()` and
+ *   `aclose()`, or `receiveStream` not one with `receive()` and `aclose()`.
  */
 export class StapledByteStream extends TypedAttributeProvider implements ByteStream {
   /**
@@ -47,6 +58,8 @@ export class StapledByteStream extends TypedAttributeProvider implements ByteStr
     readonly receiveStream: ByteReceiveStream,
   ) {
     super();
+    checkShape("sendStream", sendStream, BYTE_SEND_STREAM);
+    checkShape("receiveStream", receiveStream, BYTE_RECEIVE_STREAM);
   }
 
   /** Both streams' typed attributes, the receive stream winning. Never a checkpoint. */
@@ -141,6 +154,8 @@ export class StapledByteStream extends TypedAttributeProvider implements ByteStr
  * const client = new StapledObjectStream(toServer, clientInbox);
  * const server = new StapledObjectStream(toClient, serverInbox);
  * ```
+ * @throws TypeError from the constructor if `sendStream` is not an object with `send()` and
+ *   `aclose()`, or `receiveStream` not one with `receive()` and `aclose()`.
  */
 export class StapledObjectStream<T> extends TypedAttributeProvider implements ObjectStream<T> {
   /**
@@ -152,6 +167,8 @@ export class StapledObjectStream<T> extends TypedAttributeProvider implements Ob
     readonly receiveStream: ObjectReceiveStream<T>,
   ) {
     super();
+    checkShape("sendStream", sendStream, OBJECT_SEND_STREAM);
+    checkShape("receiveStream", receiveStream, OBJECT_RECEIVE_STREAM);
   }
 
   /** Both streams' typed attributes, the receive stream winning. Never a checkpoint. */

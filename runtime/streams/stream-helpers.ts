@@ -1,10 +1,55 @@
 /**
- * Small pieces shared by the stream wrappers (buffered, text, stapled): argument checks and the
- * async iterator over `receive()`. Internal.
+ * Small pieces shared by the stream wrappers (buffered, text, stapled) and the adapters:
+ * argument checks and the async iterator over `receive()`. Internal.
  */
-import { currentFrame, enterFrame, leaveFrame, tagPrimitive } from "../core/context";
+import { currentFrame, enterFrame, leaveFrame } from "../core/context";
+import { tagPrimitive } from "../core/primitive";
 import { EndOfStream } from "../core/errors";
-import { describeValue } from "../core/validate";
+import { describeValue, formatList } from "../core/validate";
+
+/**
+ * What a wrapper or adapter needs of an object it is given: what to call it in messages and the
+ * methods it will call. Checked at construction, so that a `null` or a wrong object fails at
+ * the call that was given it rather than at the first receive.
+ */
+export interface Shape {
+  /** An article and a noun: "a byte receive stream". */
+  readonly kind: string;
+  /** The methods that must be functions. */
+  readonly methods: readonly string[];
+}
+
+/** Any receive side, object or byte: what `receive()`-based wrappers call. */
+export const RECEIVE_STREAM: Shape = { kind: "a receive stream", methods: ["receive", "aclose"] };
+/** Any send side, object or byte. */
+export const SEND_STREAM: Shape = { kind: "a send stream", methods: ["send", "aclose"] };
+export const BYTE_RECEIVE_STREAM: Shape = { kind: "a byte receive stream", methods: ["receive", "aclose"] };
+export const BYTE_SEND_STREAM: Shape = { kind: "a byte send stream", methods: ["send", "aclose"] };
+export const BYTE_STREAM: Shape = { kind: "a byte stream", methods: ["receive", "send", "sendEof", "aclose"] };
+export const OBJECT_RECEIVE_STREAM: Shape = { kind: "an object receive stream", methods: ["receive", "aclose"] };
+export const OBJECT_SEND_STREAM: Shape = { kind: "an object send stream", methods: ["send", "aclose"] };
+export const CONNECTABLE: Shape = { kind: "a connectable", methods: ["connect"] };
+export const LISTENER: Shape = { kind: "a listener", methods: ["serve", "aclose"] };
+
+/**
+ * Returns `value` if it is an object with every method of `shape`.
+ * @throws TypeError "Expected `receiveStream` to be a byte receive stream (an object with
+ *   receive() and aclose()), got `null` (object)" otherwise.
+ */
+export function checkShape<T>(name: string, value: T, shape: Shape): T {
+  if (typeof value === "object" && value !== null) {
+    let complete = true;
+    for (const method of shape.methods) {
+      if (typeof (value as Record<string, unknown>)[method] !== "function") {
+        complete = false;
+        break;
+      }
+    }
+    if (complete) return value;
+  }
+  const methods = formatList(shape.methods.map((method) => `${method}()`));
+  throw new TypeError(`Expected \`${name}\` to be ${shape.kind} (an object with ${methods}), got ${describeValue(value)}`);
+}
 
 /**
  * The error for a `value` that is not a positive integer (AnyIO's "max_bytes must be a positive

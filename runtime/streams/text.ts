@@ -9,8 +9,16 @@
  */
 import { TypedAttributeProvider, type TypedAttributeMap } from "./typed-attributes";
 import { EndOfStream } from "../core/errors";
-import { describeValue } from "../core/validate";
-import { iterateReceive, primitive } from "./stream-helpers";
+import { checkOptions, describeValue } from "../core/validate";
+import {
+  BYTE_RECEIVE_STREAM,
+  BYTE_SEND_STREAM,
+  BYTE_STREAM,
+  CONNECTABLE,
+  checkShape,
+  iterateReceive,
+  primitive,
+} from "./stream-helpers";
 import type {
   AnyByteReceiveStream,
   AnyByteSendStream,
@@ -63,11 +71,22 @@ export interface TextSendStreamOptions {
 /** Options of {@link TextStream}: both directions' options, sharing `encoding` and `errors`. */
 export interface TextStreamOptions extends TextReceiveStreamOptions, TextSendStreamOptions {}
 
+// The option keys each class accepts; checkOptions rejects any other (a misspelt option).
+const RECEIVE_OPTIONS = ["encoding", "errors"] as const;
+const SEND_OPTIONS = ["encoding", "errors", "encode"] as const;
+
 function checkErrors(errors: unknown): TextErrors {
   if (errors !== "strict" && errors !== "replace") {
-    throw new RangeError(`Expected \`errors\` to be "strict" or "replace", got ${describeValue(errors)}`);
+    const message = `Expected \`errors\` to be "strict" or "replace", got ${describeValue(errors)}`;
+    throw typeof errors === "string" ? new RangeError(message) : new TypeError(message);
   }
   return errors;
+}
+
+function checkEncoding(encoding: unknown): asserts encoding is string {
+  if (typeof encoding !== "string") {
+    throw new TypeError(`Expected \`encoding\` to be a string, got ${describeValue(encoding)}`);
+  }
 }
 
 /**
@@ -75,6 +94,7 @@ function checkErrors(errors: unknown): TextErrors {
  * @throws RangeError naming the `encoding` option if `TextDecoder` does not support it.
  */
 function decoderFor(encoding: string, fatal: boolean): TextDecoder {
+  checkEncoding(encoding);
   try {
     return new TextDecoder(encoding, { fatal });
   } catch (error) {
@@ -82,6 +102,30 @@ function decoderFor(encoding: string, fatal: boolean): TextDecoder {
       cause: error,
     });
   }
+}
+
+/**
+ * The function that encodes strings for sending: `encode` when given, otherwise `TextEncoder`'s
+ * (UTF-8 only).
+ * @throws TypeError if `encoding` is not a string or `encode` not a function; RangeError for an
+ *   encoding other than UTF-8 without `encode`.
+ */
+function encoderFor(encoding: string, encode: unknown): (text: string) => Uint8Array {
+  checkEncoding(encoding);
+  if (encode !== undefined) {
+    if (typeof encode !== "function") {
+      throw new TypeError(`Expected \`encode\` to be a function, got ${describeValue(encode)}`);
+    }
+    return encode as (text: string) => Uint8Array;
+  }
+  if (!UTF8_LABELS.has(encoding.trim().toLowerCase())) {
+    throw new RangeError(
+      `TextEncoder only encodes UTF-8, got encoding ${describeValue(encoding)}; ` +
+        "pass an `encode` function to send in another encoding",
+    );
+  }
+  const encoder = new TextEncoder();
+  return (text) => encoder.encode(text);
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -98,7 +142,11 @@ const UTF8_LABELS = new Set(["utf-8", "utf8", "unicode-1-1-utf-8"]);
  * const text = new TextReceiveStream(process.stdout, { encoding: "utf-8" });
  * for await (const piece of text) output += piece;
  * ```
- * @throws RangeError from the constructor if the encoding is unknown or `errors` is invalid.
+ * @throws TypeError from the constructor if `transportStream` is not an object with `receive()`
+ *   and `aclose()`, or `options` is not an object, has a key other than `encoding` and `errors`,
+ *   or `encoding` or `errors` is not a string.
+ * @throws RangeError from the constructor if the encoding is unknown or `errors` is a string
+ *   other than "strict" and "replace".
  */
 export class TextReceiveStream extends TypedAttributeProvider implements ObjectReceiveStream<string> {
   /** The encoding's canonical name (as `TextDecoder` reports it, such as "utf-8"). */
@@ -116,6 +164,8 @@ export class TextReceiveStream extends TypedAttributeProvider implements ObjectR
     options: TextReceiveStreamOptions = {},
   ) {
     super();
+    checkShape("transportStream", transportStream, BYTE_RECEIVE_STREAM);
+    checkOptions(options, RECEIVE_OPTIONS);
     this.errors = checkErrors(options.errors ?? "strict");
     this.decoder = decoderFor(options.encoding ?? "utf-8", this.errors === "strict");
     this.encoding = this.decoder.encoding;
@@ -218,8 +268,11 @@ export class TextReceiveStream extends TypedAttributeProvider implements ObjectR
  * const text = new TextSendStream(process.stdin);
  * await text.send("héllo\n");
  * ```
+ * @throws TypeError from the constructor if `transportStream` is not an object with `send()` and
+ *   `aclose()`, or `options` is not an object, has a key other than `encoding`, `errors` and
+ *   `encode`, `encoding` or `errors` is not a string, or `encode` not a function.
  * @throws RangeError from the constructor for an encoding other than UTF-8 without `encode`,
- *   or an invalid `errors`.
+ *   or `errors` other than "strict" and "replace".
  */
 export class TextSendStream extends TypedAttributeProvider implements ObjectSendStream<string> {
   /** The encoding's name, as given. */
@@ -238,22 +291,11 @@ export class TextSendStream extends TypedAttributeProvider implements ObjectSend
     options: TextSendStreamOptions = {},
   ) {
     super();
+    checkShape("transportStream", transportStream, BYTE_SEND_STREAM);
+    checkOptions(options, SEND_OPTIONS);
     this.errors = checkErrors(options.errors ?? "strict");
     this.encoding = options.encoding ?? "utf-8";
-    if (options.encode !== undefined) {
-      if (typeof options.encode !== "function") {
-        throw new TypeError(`Expected \`encode\` to be a function, got ${describeValue(options.encode)}`);
-      }
-      this.encode = options.encode;
-    } else if (UTF8_LABELS.has(this.encoding.trim().toLowerCase())) {
-      const encoder = new TextEncoder();
-      this.encode = (text) => encoder.encode(text);
-    } else {
-      throw new RangeError(
-        `TextEncoder only encodes UTF-8, got encoding ${describeValue(this.encoding)}; ` +
-          "pass an `encode` function to send in another encoding",
-      );
-    }
+    this.encode = encoderFor(this.encoding, options.encode);
   }
 
   /** The transport's typed attributes. Never a checkpoint. */
@@ -311,6 +353,8 @@ export class TextSendStream extends TypedAttributeProvider implements ObjectSend
  * await chat.send("hello\n");
  * console.log(await chat.receive());
  * ```
+ * @throws TypeError from the constructor if `transportStream` is not an object with `receive()`,
+ *   `send()`, `sendEof()` and `aclose()`, or for `options` as {@link TextSendStream}'s.
  * @throws RangeError from the constructor as {@link TextReceiveStream} and {@link TextSendStream} do.
  */
 export class TextStream extends TypedAttributeProvider implements ObjectStream<string> {
@@ -326,7 +370,10 @@ export class TextStream extends TypedAttributeProvider implements ObjectStream<s
     options: TextStreamOptions = {},
   ) {
     super();
-    this.receiveStream = new TextReceiveStream(transportStream, options);
+    checkShape("transportStream", transportStream, BYTE_STREAM);
+    checkOptions(options, SEND_OPTIONS);
+    const { encoding, errors } = options;
+    this.receiveStream = new TextReceiveStream(transportStream, { encoding, errors });
     this.sendStream = new TextSendStream(transportStream, options);
   }
 
@@ -422,6 +469,8 @@ export class TextStream extends TypedAttributeProvider implements ObjectStream<s
  * await using chat = await endpoint.connect();
  * await chat.send("hello\n");
  * ```
+ * @throws TypeError from the constructor if `connectable` is not an object with `connect()`, or
+ *   for `options` as {@link TextStream}'s.
  * @throws RangeError from the constructor as {@link TextStream}'s does.
  */
 export class TextConnectable implements ObjectStreamConnectable<string> {
@@ -434,8 +483,11 @@ export class TextConnectable implements ObjectStreamConnectable<string> {
     private readonly options: TextStreamOptions = {},
   ) {
     // Fail at construction rather than at the first connect().
+    checkShape("connectable", connectable, CONNECTABLE);
+    checkOptions(options, SEND_OPTIONS);
     checkErrors(options.errors ?? "strict");
     decoderFor(options.encoding ?? "utf-8", false);
+    encoderFor(options.encoding ?? "utf-8", options.encode);
   }
 
   /**

@@ -9,6 +9,7 @@
  * number of layers (and the wrapper may override some).
  */
 import { TypedAttributeLookupError } from "../core/errors";
+import { describeValue } from "../core/validate";
 
 declare const attributeType: unique symbol;
 
@@ -48,7 +49,7 @@ export type TypedAttributeMap = { readonly [attribute: symbol]: () => unknown };
  */
 export function typedAttribute<T>(name = "typed attribute"): TypedAttribute<T> {
   if (typeof name !== "string") {
-    throw new TypeError(`Expected \`name\` to be a string, got \`${String(name)}\` (${typeof name})`);
+    throw new TypeError(`Expected \`name\` to be a string, got ${describeValue(name)}`);
   }
   return Symbol(name) as TypedAttribute<T>;
 }

@@ -21,6 +21,7 @@ import {
   broken,
   callIn,
   captureFrame,
+  checkHighWaterMark,
   closedAdapter,
   endOfForeignStream,
   iteratorOf,
@@ -29,9 +30,16 @@ import {
   type SendSide,
 } from "./adapter-support";
 import { EndOfStream } from "../core/errors";
-import { positiveIntegerError } from "./stream-helpers";
+import { checkOptions } from "../core/validate";
+import { checkShape, positiveIntegerError, RECEIVE_STREAM, SEND_STREAM, type Shape } from "./stream-helpers";
 import { TypedAttributeProvider } from "./typed-attributes";
 import type { ByteReceiveStream, ObjectReceiveStream, ObjectSendStream } from "./types";
+
+/** What the `from*` adapters call on the Web stream they are given. */
+const READABLE_STREAM: Shape = { kind: "a ReadableStream", methods: ["getReader"] };
+const WRITABLE_STREAM: Shape = { kind: "a WritableStream", methods: ["getWriter"] };
+/** The option keys of toReadableStream and toWritableStream; any other is a misspelt option. */
+const ADAPTER_OPTIONS = ["highWaterMark"] as const;
 
 type ReadOutcome = { ok: true; result: ReadableStreamReadResult<unknown> } | { ok: false; error: unknown };
 
@@ -51,7 +59,7 @@ abstract class ReaderAdapter extends TypedAttributeProvider implements AsyncDisp
 
   constructor(readable: ReadableStream<unknown>, private readonly kind: string) {
     super();
-    this.reader = readable.getReader();
+    this.reader = checkShape("readable", readable, READABLE_STREAM).getReader();
     this.operation = new OperationSlot<any>(`${kind}.receive()`, "receiving from");
   }
 
@@ -247,7 +255,8 @@ export class ReadableStreamByteReceiveStream extends ReaderAdapter implements By
  * await using rows = fromReadableStream(readableOfRows);
  * for await (const row of rows) await save(row); // a slow save() slows the source down
  * ```
- * @throws TypeError if `readable` is already locked.
+ * @throws TypeError if `readable` is not a `ReadableStream` (an object with `getReader()`) or is
+ *   already locked.
  */
 export function fromReadableStream<T>(readable: ReadableStream<T>): ReadableStreamReceiveStream<T> {
   return new ReadableStreamReceiveStream<T>(readable);
@@ -264,7 +273,8 @@ export function fromReadableStream<T>(readable: ReadableStream<T>): ReadableStre
  * await using body = fromReadableByteStream(response.body!);
  * const buffered = new BufferedByteReceiveStream(body);
  * ```
- * @throws TypeError if `readable` is already locked.
+ * @throws TypeError if `readable` is not a `ReadableStream` (an object with `getReader()`) or is
+ *   already locked.
  */
 export function fromReadableByteStream(readable: ReadableStream<Uint8Array>): ReadableStreamByteReceiveStream {
   return new ReadableStreamByteReceiveStream(readable);
@@ -287,7 +297,7 @@ export class WritableStreamSendStream<in T> extends TypedAttributeProvider imple
   /** @internal Use {@link fromWritableStream}. */
   constructor(writable: WritableStream<T>) {
     super();
-    this.writer = writable.getWriter();
+    this.writer = checkShape("writable", writable, WRITABLE_STREAM).getWriter();
     this.writer.closed.catch((error) => {
       this.failure ??= broken("WritableStream", error);
     });
@@ -380,7 +390,8 @@ export class WritableStreamSendStream<in T> extends TypedAttributeProvider imple
  * await using out = fromWritableStream(new WritableStream<string>({ write: (line) => log(line) }));
  * await out.send("hello");
  * ```
- * @throws TypeError if `writable` is already locked.
+ * @throws TypeError if `writable` is not a `WritableStream` (an object with `getWriter()`) or is
+ *   already locked.
  */
 export function fromWritableStream<T>(writable: WritableStream<T>): WritableStreamSendStream<T> {
   return new WritableStreamSendStream<T>(writable);
@@ -416,9 +427,16 @@ export interface WebStreamAdapterOptions {
  * const [send, receive] = createMemoryObjectStream<Uint8Array>();
  * const response = new Response(toReadableStream(receive)); // streams what the tasks send
  * ```
+ * @throws TypeError if `receiveStream` is not an object with `receive()` and `aclose()`,
+ *   `options` is not an object or has a key other than `highWaterMark`, or `highWaterMark` is
+ *   not a number.
+ * @throws RangeError if `highWaterMark` is negative or NaN.
  * @throws NoCurrentTaskError outside {@link run}.
  */
 export function toReadableStream<T>(receiveStream: ReceiveSide<T>, options: WebStreamAdapterOptions = {}): ReadableStream<T> {
+  checkShape("receiveStream", receiveStream, RECEIVE_STREAM);
+  checkOptions(options, ADAPTER_OPTIONS);
+  checkHighWaterMark(options.highWaterMark, false);
   const frame = captureFrame("toReadableStream()");
   return new ReadableStream<T>(
     {
@@ -450,9 +468,15 @@ export function toReadableStream<T>(receiveStream: ReceiveSide<T>, options: WebS
  * const [send, receive] = createMemoryObjectStream<Uint8Array>();
  * await response.body!.pipeTo(toWritableStream(send)); // the tasks receive the body
  * ```
+ * @throws TypeError if `sendStream` is not an object with `send()` and `aclose()`, `options` is
+ *   not an object or has a key other than `highWaterMark`, or `highWaterMark` is not a number.
+ * @throws RangeError if `highWaterMark` is negative or NaN.
  * @throws NoCurrentTaskError outside {@link run}.
  */
 export function toWritableStream<T>(sendStream: SendSide<T>, options: WebStreamAdapterOptions = {}): WritableStream<T> {
+  checkShape("sendStream", sendStream, SEND_STREAM);
+  checkOptions(options, ADAPTER_OPTIONS);
+  checkHighWaterMark(options.highWaterMark, false);
   const frame = captureFrame("toWritableStream()");
   return new WritableStream<T>(
     {

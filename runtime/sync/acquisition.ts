@@ -2,13 +2,12 @@
  * What `acquire()` resolves to, and the promises an immediate acquire returns.
  * Internal: `anyio-ts` exposes acquisitions only as `Disposable`.
  *
- * Every promise a sync primitive returns is tagged as a runtime primitive's (`tagPrimitive`, or
- * a `Waiter`'s own promise): compiled code awaits such promises as they are, and races any other
- * promise against cancellation. A race would break these primitives: an acquire that took the
- * lock and then lost the race to a cancellation would leave the lock held by nobody who knows.
+ * Every promise a sync primitive returns is a runtime operation's (branded by `tagPrimitive`, or
+ * a `Waiter`'s own promise), and keeps the rules of runtime/core/primitive.ts: compiled code
+ * awaits it as it is, so an acquire that took the lock is always seen by the code that awaits it.
  */
 import { yieldMacrotask } from "../core/clock";
-import { tagPrimitive } from "../core/context";
+import { tagPrimitive } from "../core/primitive";
 
 /** What can be released through an {@link Acquisition}. */
 interface Releasable {

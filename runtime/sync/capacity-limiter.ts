@@ -4,6 +4,7 @@
 import { requireFrame } from "../core/cancel-scope";
 import { currentFrame, type Frame } from "../core/context";
 import { WouldBlock } from "../core/errors";
+import { describeValue } from "../core/validate";
 import { Waiter } from "../core/waiter";
 import { Acquisition, shieldedYield } from "./acquisition";
 import { cancelled, checkCount, outsideTask } from "./checks";
@@ -30,7 +31,7 @@ const NOT_HOLDING =
 
 function checkBorrower(borrower: unknown): asserts borrower is object {
   if (borrower === undefined || borrower === null) {
-    throw new TypeError(`Expected \`borrower\` to be an object, got \`${String(borrower)}\` (${typeof borrower})`);
+    throw new TypeError(`Expected \`borrower\` to be an object, got ${describeValue(borrower)}`);
   }
 }
 

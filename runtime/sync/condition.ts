@@ -2,8 +2,9 @@
  * `Condition`: a lock plus a queue of tasks waiting to be told that something changed
  * (reference B.4 rule 31).
  */
-import { currentFrame, tagPrimitive, type Frame } from "../core/context";
-import { checkFunction } from "../core/validate";
+import { currentFrame, type Frame } from "../core/context";
+import { tagPrimitive } from "../core/primitive";
+import { checkFunction, describeValue } from "../core/validate";
 import { Waiter } from "../core/waiter";
 import { cancelled, checkCount, outsideTask } from "./checks";
 import { Lock, type LockStatistics } from "./lock";
@@ -64,7 +65,7 @@ export class Condition {
    */
   constructor(lock?: Lock) {
     if (lock !== undefined && !(lock instanceof Lock)) {
-      throw new TypeError(`Expected \`lock\` to be a Lock, got \`${String(lock)}\` (${typeof lock})`);
+      throw new TypeError(`Expected \`lock\` to be a Lock, got ${describeValue(lock)}`);
     }
     this.lock = lock ?? new Lock();
   }

@@ -11,6 +11,9 @@ import { checkBoolean, checkOptions } from "../core/validate";
 import { cancelled, outsideTask } from "./checks";
 import { WaitQueue } from "./wait-queue";
 
+/** The option keys the constructor accepts; any other is a misspelt option. */
+const LOCK_OPTIONS = ["fastAcquire"] as const;
+
 /** Options of {@link Lock}. */
 export interface LockOptions {
   /**
@@ -65,9 +68,12 @@ export class Lock {
   private readonly waiters = new WaitQueue<Disposable>();
   private readonly fastAcquire: boolean;
 
-  /** @throws TypeError if an option has the wrong type. */
+  /**
+   * @throws TypeError if `options` is not an object, has a key other than `fastAcquire`, or
+   *   `fastAcquire` is not a boolean.
+   */
   constructor(options: LockOptions = {}) {
-    checkOptions(options);
+    checkOptions(options, LOCK_OPTIONS);
     const { fastAcquire = false } = options;
     checkBoolean("fastAcquire", fastAcquire);
     this.fastAcquire = fastAcquire;

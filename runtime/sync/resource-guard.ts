@@ -2,6 +2,7 @@
  * `ResourceGuard`: fails fast when two tasks use a resource at once (reference B.4 rule 34).
  */
 import { BusyResourceError } from "../core/errors";
+import { describeValue } from "../core/validate";
 
 /**
  * A guard that makes concurrent use of a resource an error instead of a silent mix-up: `enter()`
@@ -34,7 +35,7 @@ export class ResourceGuard {
    */
   constructor(action = "using") {
     if (typeof action !== "string") {
-      throw new TypeError(`Expected \`action\` to be a string, got \`${String(action)}\` (${typeof action})`);
+      throw new TypeError(`Expected \`action\` to be a string, got ${describeValue(action)}`);
     }
     this.action = action;
   }

@@ -9,6 +9,9 @@ import { checkBoolean, checkOptions } from "../core/validate";
 import { cancelled, checkCount, outsideTask } from "./checks";
 import { WaitQueue } from "./wait-queue";
 
+/** The option keys the constructor accepts; any other is a misspelt option. */
+const SEMAPHORE_OPTIONS = ["maxValue", "fastAcquire"] as const;
+
 /** Options of {@link Semaphore}. */
 export interface SemaphoreOptions {
   /**
@@ -61,12 +64,13 @@ export class Semaphore {
 
   /**
    * @param initialValue - the number of free slots to start with: an integer >= 0.
-   * @throws TypeError if `initialValue` or `maxValue` is not an integer, or an option has the wrong type.
+   * @throws TypeError if `initialValue` or `maxValue` is not an integer, `options` is not an object or has
+   *   a key other than `maxValue` and `fastAcquire`, or `fastAcquire` is not a boolean.
    * @throws RangeError if `initialValue` is negative or `maxValue` is below it.
    */
   constructor(initialValue: number, options: SemaphoreOptions = {}) {
     checkCount("initialValue", initialValue, false);
-    checkOptions(options);
+    checkOptions(options, SEMAPHORE_OPTIONS);
     const { maxValue = null, fastAcquire = false } = options;
     if (maxValue !== null) {
       checkCount("maxValue", maxValue, false);

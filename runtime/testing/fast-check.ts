@@ -51,7 +51,8 @@ type PropertyArgs<Ts extends [unknown, ...unknown[]]> = [
  *
  * @param args - Optionally {@link StructuredPropertyOptions} first, then the arbitraries, then
  *   the predicate, which receives one generated value per arbitrary.
- * @throws TypeError when the predicate is missing or an option is invalid.
+ * @throws TypeError when the predicate is missing or an option is invalid (an unknown key
+ *   included: a misspelt option).
  *
  * @example
  * ```ts
@@ -79,7 +80,8 @@ export function structuredProperty<Ts extends [unknown, ...unknown[]]>(
 ): fc.IAsyncPropertyWithHooks<Ts>;
 export function structuredProperty(...args: unknown[]): fc.IAsyncPropertyWithHooks<[unknown, ...unknown[]]> {
   const first = args[0];
-  const hasOptions = typeof first === "object" && first !== null && !(first instanceof fc.Arbitrary);
+  // A null first argument is a mistaken options object (no arbitrary is null): rejected as one.
+  const hasOptions = first === null || (typeof first === "object" && !(first instanceof fc.Arbitrary));
   const settings = resolveTestSettings(hasOptions ? first : undefined, PROPERTY_DEFAULTS);
   const rest = hasOptions ? args.slice(1) : args;
   const predicate = rest.at(-1);

@@ -70,7 +70,9 @@ const describeDefaults: TestSettings[] = [];
  * @param options - See {@link StructuredTestOptions}; unset ones come from the enclosing
  *   {@link structuredDescribe}, then from the defaults.
  * @throws `Error` when no global `test` function exists (not running under Jest).
- * @throws `TypeError` when an option is invalid, e.g. `timeout` not a number >= 0 or `null`.
+ * @throws `TypeError` when `name` is not a string, `fn` not a function, or an option is invalid:
+ *   `options` not an object, an unknown key (a misspelt option), `timeout` not a number >= 0 or
+ *   `null`...
  *
  * @example
  * ```ts
@@ -109,7 +111,8 @@ export function structuredTest(name: string, fn: () => unknown, options?: Struct
  * @param fn - Registers the block's tests; called at once, synchronously, like `describe`'s.
  * @param options - Defaults for the structured tests inside; see {@link StructuredTestOptions}.
  * @throws `Error` when no global `describe` function exists (not running under Jest).
- * @throws `TypeError` when an option is invalid.
+ * @throws `TypeError` when `name` is not a string, `fn` not a function, or an option is invalid
+ *   (as for {@link structuredTest}).
  *
  * @example
  * ```ts
@@ -120,6 +123,9 @@ export function structuredTest(name: string, fn: () => unknown, options?: Struct
  * ```
  */
 export function structuredDescribe(name: string, fn: () => void, options?: StructuredTestOptions): void {
+  if (typeof name !== "string") {
+    throw new TypeError(`Expected \`name\` to be a string, got ${describeValue(name)}`);
+  }
   checkFunction("fn", fn);
   const settings = resolveTestSettings(options, innermostDefaults());
   const describe = jestGlobal<GlobalDescribe>("describe", "structuredDescribe() registers a Jest describe block");

@@ -23,13 +23,13 @@ import { createHook, executionAsyncId, type AsyncHook } from "node:async_hooks";
 import * as path from "node:path";
 
 /** What kind of thing outlived a test. */
-export type LeakKind = "task" | "timer" | "socket" | "listener" | "process" | "file" | "watcher";
+export type LeakKind = "task" | "call" | "timer" | "socket" | "listener" | "process" | "file" | "watcher";
 
 /** One thing a test left running; see {@link ResourceLeakError}. */
 export interface LeakedResource {
   /** What kind of thing it is. */
   readonly kind: LeakKind;
-  /** The host's name for it: the `async_hooks` type (`"Timeout"`, `"TCPWRAP"`, `"PROCESSWRAP"`...), or `"Task"`. */
+  /** The host's name for it: the `async_hooks` type (`"Timeout"`, `"TCPWRAP"`, `"PROCESSWRAP"`...), `"Task"`, or `"Call"` (a compiled async function still running). */
   readonly type: string;
   /** Which one it is, in words: `task 'poller' (id 7)`, `setTimeout(tick, 10000 ms)`, `child process 4242 (sleep 10)`. */
   readonly description: string;

@@ -20,6 +20,9 @@
 import type { Clock, ClockDriver, ClockRun } from "../core/clock";
 import { checkOptions, currentClock, describeValue, requireFrame, yieldMacrotask } from "../rt";
 
+/** The keys of {@link MockClockOptions}; any other is a misspelt option. */
+const MOCK_CLOCK_OPTIONS = ["rate", "autojumpThreshold"] as const;
+
 /** Options of {@link MockClock}. */
 export interface MockClockOptions {
   /**
@@ -71,7 +74,8 @@ export interface MockClockOptions {
  *   currentTime(); // 60000, reached in a few milliseconds of real time
  * });
  * ```
- * @throws TypeError when an option is not a number >= 0 (and `rate` not finite).
+ * @throws TypeError when `options` is not an object or has a key other than `rate` and
+ *   `autojumpThreshold`, or an option is not a number >= 0 (and `rate` not finite).
  */
 export class MockClock implements Clock {
   private virtualBase = 0;
@@ -81,7 +85,7 @@ export class MockClock implements Clock {
   private driver: MockClockDriver | undefined;
 
   constructor(options: MockClockOptions = {}) {
-    checkOptions(options);
+    checkOptions(options, MOCK_CLOCK_OPTIONS);
     this.realBase = performance.now();
     const { rate = 0, autojumpThreshold = Infinity } = options;
     this.rate = rate;

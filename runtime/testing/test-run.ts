@@ -24,7 +24,7 @@ import {
   type Clock,
   type TaskInfo,
 } from "../index";
-import { callInFrame, checkBoolean, checkOptions, describeValue, requireFrame } from "../rt";
+import { callInFrame, checkBoolean, checkOptions, describeValue, requireFrame, runningCalls } from "../rt";
 import { readableFailure } from "./failure";
 import { ResourceLeakError, trackResources, type LeakedResource, type TrackedLeak } from "./leaks";
 import { MockClock } from "./mock-clock";
@@ -76,14 +76,16 @@ export interface TestSettings {
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
+/** The keys of {@link StructuredRunOptions}; any other is a misspelt option. */
+const RUN_OPTIONS = ["timeout", "clock", "checkLeaks"] as const;
 
 /**
  * @internal Checks `options` and fills in what is missing from `defaults`.
- * @throws TypeError naming the first bad option.
+ * @throws TypeError naming the first bad option, or an unknown key.
  */
 export function resolveTestSettings(options: unknown, defaults: TestSettings): TestSettings {
   if (options === undefined) return defaults;
-  checkOptions(options);
+  checkOptions(options, RUN_OPTIONS);
   const { timeout = defaults.timeout, clock = defaults.clock, checkLeaks = defaults.checkLeaks } =
     options as StructuredRunOptions;
   if (timeout !== null && !(typeof timeout === "number" && timeout >= 0)) {
@@ -148,7 +150,7 @@ export async function runTestBody<T>(what: string, fn: () => T | Promise<T>, set
             bodyFailed = true;
             bodyError = error;
           }
-          leakedTasks = await reapTasks(region);
+          leakedTasks = [...(await reapTasks(region)), ...strayCalls()];
           if (bodyFailed) throw bodyError;
           return result;
         });
@@ -206,6 +208,23 @@ async function reapTasks(region: CancelScope): Promise<LeakedResource[]> {
     for (let turn = 0; turn < REAP_TURNS && getRunningTasks().length > 1; turn++) await checkpoint();
   });
   return leaks;
+}
+
+/**
+ * Compiled async functions of the run still running once the body returned, in a task that has
+ * ended or in the test's own: calls started and never awaited (`work();`), or that outlived the
+ * code awaiting them. (Those in tasks still running are reported with their task.)
+ */
+function strayCalls(): LeakedResource[] {
+  const self = requireFrame("a structured test").task;
+  return runningCalls(self._runner)
+    .filter((task) => task === self || task.status === "finished" || task.status === "failed" || task.status === "cancelled")
+    .map((task) => ({
+      kind: "call",
+      type: "Call",
+      description: `a compiled async function still running, called in task '${task.name}' (id ${task.id})`,
+      createdAt: undefined,
+    }));
 }
 
 function describeTask(task: TaskInfo): LeakedResource {

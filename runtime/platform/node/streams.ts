@@ -16,6 +16,7 @@ import {
   broken,
   callIn,
   captureFrame,
+  checkHighWaterMark,
   closedAdapter,
   endOfForeignStream,
   iteratorOf,
@@ -24,9 +25,25 @@ import {
   type SendSide,
 } from "../../streams/adapter-support";
 import { EndOfStream } from "../../core/errors";
-import { positiveIntegerError } from "../../streams/stream-helpers";
+import { checkBoolean, checkOptions } from "../../core/validate";
+import {
+  BYTE_STREAM,
+  checkShape,
+  positiveIntegerError,
+  RECEIVE_STREAM,
+  SEND_STREAM,
+  type Shape,
+} from "../../streams/stream-helpers";
 import { TypedAttributeProvider } from "../../streams/typed-attributes";
 import type { ByteStream, ObjectReceiveStream, ObjectSendStream } from "../../streams/types";
+
+/** What the `fromNode*` adapters call on the Node stream they are given. */
+const NODE_READABLE: Shape = { kind: "a Node Readable", methods: ["read", "unshift", "on", "destroy"] };
+const NODE_WRITABLE: Shape = { kind: "a Node Writable", methods: ["write", "end", "on"] };
+const NODE_DUPLEX: Shape = { kind: "a Node Duplex", methods: ["read", "unshift", "write", "end", "on", "destroy"] };
+// The option keys each function accepts; checkOptions rejects any other (a misspelt option).
+const FROM_READABLE_OPTIONS = ["bytes"] as const;
+const TO_NODE_OPTIONS = ["objectMode", "highWaterMark"] as const;
 
 // --- Node → ours ----------------------------------------------------------------------------------
 
@@ -215,6 +232,7 @@ export class NodeReadableReceiveStream<out T = Uint8Array> extends TypedAttribut
     private readonly bytes: boolean,
   ) {
     super();
+    checkShape("readable", readable, NODE_READABLE);
     this.reader = new NodeReader(readable, "NodeReadableReceiveStream");
   }
 
@@ -289,6 +307,7 @@ export class NodeWritableSendStream<in T = Uint8Array> extends TypedAttributePro
   /** @internal Use {@link fromNodeWritable}. */
   constructor(readonly writable: Writable) {
     super();
+    checkShape("writable", writable, NODE_WRITABLE);
     this.writer = new NodeWriter(writable, "NodeWritableSendStream");
   }
 
@@ -346,6 +365,7 @@ export class NodeDuplexByteStream extends TypedAttributeProvider implements Byte
   /** @internal Use {@link fromNodeDuplex}. */
   constructor(readonly duplex: Duplex) {
     super();
+    checkShape("duplex", duplex, NODE_DUPLEX);
     this.reader = new NodeReader(duplex, "NodeDuplexByteStream");
     this.writer = new NodeWriter(duplex, "NodeDuplexByteStream");
   }
@@ -458,12 +478,19 @@ export interface FromNodeReadableOptions {
  * await using input = fromNodeReadable(fs.createReadStream("big.log"));
  * for await (const chunk of input) await process(chunk);
  * ```
+ * @throws TypeError if `readable` is not a Node `Readable` (an object with `read()`, `unshift()`,
+ *   `on()` and `destroy()`), `options` is not an object or has a key other than `bytes`, or
+ *   `bytes` is not a boolean.
  */
 export function fromNodeReadable<T = Uint8Array>(
   readable: Readable,
   options: FromNodeReadableOptions = {},
 ): NodeReadableReceiveStream<T> {
-  return new NodeReadableReceiveStream<T>(readable, options.bytes ?? !readable.readableObjectMode);
+  checkShape("readable", readable, NODE_READABLE);
+  checkOptions(options, FROM_READABLE_OPTIONS);
+  const { bytes = !readable.readableObjectMode } = options;
+  checkBoolean("bytes", bytes);
+  return new NodeReadableReceiveStream<T>(readable, bytes);
 }
 
 /**
@@ -476,6 +503,7 @@ export function fromNodeReadable<T = Uint8Array>(
  * await using out = fromNodeWritable(fs.createWriteStream("copy.log"));
  * for await (const chunk of input) await out.send(chunk);
  * ```
+ * @throws TypeError if `writable` is not a Node `Writable` (an object with `write()`, `end()` and `on()`).
  */
 export function fromNodeWritable<T = Uint8Array>(writable: Writable): NodeWritableSendStream<T> {
   return new NodeWritableSendStream<T>(writable);
@@ -491,6 +519,8 @@ export function fromNodeWritable<T = Uint8Array>(writable: Writable): NodeWritab
  * await stream.send(new TextEncoder().encode("echo"));
  * console.log(await stream.receive());
  * ```
+ * @throws TypeError if `duplex` is not a Node `Duplex` (an object with `read()`, `unshift()`,
+ *   `write()`, `end()`, `on()` and `destroy()`).
  */
 export function fromNodeDuplex(duplex: Duplex): NodeDuplexByteStream {
   return new NodeDuplexByteStream(duplex);
@@ -513,7 +543,15 @@ export interface NodeStreamAdapterOptions {
   highWaterMark?: number;
 }
 
+/**
+ * Checks the options of a `toNode*` adapter and turns them into Node's.
+ * @throws TypeError if `options` is not an object or has an unknown key, `objectMode` is not a
+ *   boolean or `highWaterMark` not a number; RangeError if `highWaterMark` is not an integer >= 0.
+ */
 function nodeOptions(options: NodeStreamAdapterOptions): { objectMode: boolean; highWaterMark?: number } {
+  checkOptions(options, TO_NODE_OPTIONS);
+  checkBoolean("objectMode", options.objectMode ?? false);
+  checkHighWaterMark(options.highWaterMark, true);
   const result: { objectMode: boolean; highWaterMark?: number } = { objectMode: options.objectMode ?? false };
   if (options.highWaterMark !== undefined) result.highWaterMark = options.highWaterMark;
   return result;
@@ -554,11 +592,16 @@ function reading<T>(receiveStream: ReceiveSide<T>, frame: Frame, objectMode: boo
  * const [send, receive] = createMemoryObjectStream<Uint8Array>(4);
  * toNodeReadable(receive).pipe(fs.createWriteStream("out.bin"));
  * ```
+ * @throws TypeError if `receiveStream` is not an object with `receive()` and `aclose()`,
+ *   `options` is not an object or has a key other than `objectMode` and `highWaterMark`,
+ *   `objectMode` is not a boolean or `highWaterMark` not a number.
+ * @throws RangeError if `highWaterMark` is not an integer >= 0.
  * @throws NoCurrentTaskError outside {@link run}.
  */
 export function toNodeReadable<T>(receiveStream: ReceiveSide<T>, options: NodeStreamAdapterOptions = {}): Readable {
-  const frame = captureFrame("toNodeReadable()");
+  checkShape("receiveStream", receiveStream, RECEIVE_STREAM);
   const settings = nodeOptions(options);
+  const frame = captureFrame("toNodeReadable()");
   return new Readable({
     ...settings,
     read: reading(receiveStream, frame, settings.objectMode),
@@ -612,11 +655,16 @@ function writing<T>(sendStream: SendSide<T>, frame: Frame, objectMode: boolean) 
  * const [send, receive] = createMemoryObjectStream<Uint8Array>();
  * fs.createReadStream("in.bin").pipe(toNodeWritable(send));
  * ```
+ * @throws TypeError if `sendStream` is not an object with `send()` and `aclose()`, `options` is
+ *   not an object or has a key other than `objectMode` and `highWaterMark`, `objectMode` is not a
+ *   boolean or `highWaterMark` not a number.
+ * @throws RangeError if `highWaterMark` is not an integer >= 0.
  * @throws NoCurrentTaskError outside {@link run}.
  */
 export function toNodeWritable<T>(sendStream: SendSide<T>, options: NodeStreamAdapterOptions = {}): Writable {
-  const frame = captureFrame("toNodeWritable()");
+  checkShape("sendStream", sendStream, SEND_STREAM);
   const settings = nodeOptions(options);
+  const frame = captureFrame("toNodeWritable()");
   return new Writable({
     ...settings,
     write: writing(sendStream, frame, settings.objectMode),
@@ -638,14 +686,19 @@ export function toNodeWritable<T>(sendStream: SendSide<T>, options: NodeStreamAd
  * const duplex = toNodeDuplex(tcpStream);
  * duplex.pipe(parser).pipe(duplex); // hand our stream to a Node library
  * ```
+ * @throws TypeError if `byteStream` is not an object with `receive()`, `send()`, `sendEof()` and
+ *   `aclose()`, `options` is not an object or has a key other than `objectMode` and
+ *   `highWaterMark`, `objectMode` is not a boolean or `highWaterMark` not a number.
+ * @throws RangeError if `highWaterMark` is not an integer >= 0.
  * @throws NoCurrentTaskError outside {@link run}.
  */
 export function toNodeDuplex(
   byteStream: ReceiveSide<Uint8Array> & SendSide<Uint8Array> & { sendEof(): Promise<void> },
   options: NodeStreamAdapterOptions = {},
 ): Duplex {
-  const frame = captureFrame("toNodeDuplex()");
+  checkShape("byteStream", byteStream, BYTE_STREAM);
   const settings = nodeOptions(options);
+  const frame = captureFrame("toNodeDuplex()");
   return new Duplex({
     ...settings,
     allowHalfOpen: true,

@@ -943,3 +943,40 @@ describe("exiting through the runtime hooks", () => {
     });
   });
 });
+
+describe("constructor options", () => {
+  test("an unknown option is rejected, naming it and suggesting the closest known one", () => {
+    expect(() => new CancelScope({ shieldd: true } as never)).toThrow(
+      new TypeError("Unknown option `shieldd` in `options`: did you mean `shield`? The options are `deadline` and `shield`"),
+    );
+  });
+
+  test("a suggestion tolerates swapped letters and case; a key far from every option gets none", () => {
+    expect(() => new CancelScope({ sheild: true } as never)).toThrow(/did you mean `shield`\?/);
+    expect(() => new CancelScope({ Deadline: 5 } as never)).toThrow(/did you mean `deadline`\?/);
+    expect(() => new CancelScope({ timeout: 5 } as never)).toThrow(
+      new TypeError("Unknown option `timeout` in `options`. The options are `deadline` and `shield`"),
+    );
+  });
+
+  test("null or a primitive as options is a TypeError at the call", () => {
+    expect(() => new CancelScope(null as never)).toThrow(
+      new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
+    );
+    expect(() => new CancelScope(5 as never)).toThrow(
+      new TypeError("Expected `options` to be an object or undefined, got `5` (number)"),
+    );
+  });
+
+  test("inherited keys are not options: only own keys are checked", () => {
+    const options = Object.create({ colour: "red" }) as { shield?: boolean };
+    options.shield = true;
+    expect(new CancelScope(options).shield).toBe(true);
+  });
+
+  test("a known option with the wrong type names the option", () => {
+    expect(() => new CancelScope({ shield: "yes" as never })).toThrow(
+      new TypeError("Expected `shield` to be a boolean, got `\"yes\"` (string)"),
+    );
+  });
+});

@@ -343,3 +343,69 @@ describe("no lost result", () => {
     expect(log).toEqual(["cancelled"]);
   });
 });
+
+describe("sleeping past the host's longest timer", () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  test("outside run(), sleep() longer than 2^31-1 ms sleeps its full length (timers are chained)", async () => {
+    jest.useFakeTimers();
+    let done = false;
+    void sleep(2 ** 31 + 10).then(() => {
+      done = true;
+    });
+    await jest.advanceTimersByTimeAsync(2 ** 31 - 1);
+    expect(done).toBe(false);
+    await jest.advanceTimersByTimeAsync(20);
+    expect(done).toBe(true);
+  });
+
+  test("inside run(), a deadline past 2^31-1 ms does not fire early", async () => {
+    let expired = false;
+    await run(async () => {
+      const scope = moveOnAfter(2 ** 31 + 10);
+      await scope.run(() => sleep(5));
+      expired = scope.cancelledCaught;
+    });
+    expect(expired).toBe(false);
+  });
+});
+
+describe("sleeps that outlive their run", () => {
+  const ended = /^This sleep belongs to a run\(\) that has ended, so nothing can wake it/;
+
+  test("awaiting a sleep() started in a run that has ended raises instead of hanging", async () => {
+    let pending: Promise<void> | undefined;
+    await run(async () => {
+      pending = sleep(60_000);
+    });
+    await expect(pending).rejects.toThrow(ended);
+  });
+
+  test("the same for sleepForever() and sleepUntil()", async () => {
+    let forever: Promise<never> | undefined;
+    let until: Promise<void> | undefined;
+    await run(async () => {
+      forever = sleepForever();
+      until = sleepUntil(currentTime() + 60_000);
+    });
+    await expect(forever).rejects.toThrow(ended);
+    await expect(until).rejects.toThrow(ended);
+  });
+
+  test("a sleep nobody awaits is not reported as an unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", listener);
+    try {
+      await run(async () => {
+        void sleep(60_000);
+      });
+      for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("unhandledRejection", listener);
+    }
+    expect(unhandled).toEqual([]);
+  });
+});

@@ -98,3 +98,44 @@ describe("run()", () => {
     expect(end - start).toBeGreaterThanOrEqual(15);
   });
 });
+
+describe("a function that asks to be structured but was not compiled", () => {
+  // Built from text at run time, so that no transformer ever sees it.
+  const uncompiled = new Function('return async function main() { "use strict"; "use structured"; return 1; }')() as () => Promise<number>;
+  const warnings = () => {
+    const emitted: Array<[string, string | undefined]> = [];
+    const spy = jest.spyOn(process, "emitWarning").mockImplementation(((message: string, options?: { type?: string }) => {
+      emitted.push([String(message), options?.type]);
+    }) as typeof process.emitWarning);
+    return { emitted, restore: () => spy.mockRestore() };
+  };
+
+  test("run() warns once, naming the function and the fix", async () => {
+    const { emitted, restore } = warnings();
+    try {
+      expect(await run(uncompiled)).toBe(1);
+      expect(await run(uncompiled)).toBe(1);
+    } finally {
+      restore();
+    }
+    expect(emitted).toHaveLength(1);
+    expect(emitted[0]![1]).toBe("RuntimeWarning");
+    expect(emitted[0]![0]).toMatch(
+      /^run\(\) was given the function 'main' whose body starts with "use structured" but that the anyio-ts transformer did not compile/,
+    );
+  });
+
+  test("a plain function, and one that only mentions the directive elsewhere, give no warning", async () => {
+    jest.resetModules();
+    const fresh = require("anyio-ts") as typeof import("anyio-ts");
+    const { emitted, restore } = warnings();
+    try {
+      await fresh.run(async () => 1);
+      await fresh.run(new Function('return async () => { const s = "use structured"; return s; }')());
+      await fresh.run(new Function('return async ({ a } = { "use structured": 1 }) => a')());
+    } finally {
+      restore();
+    }
+    expect(emitted).toEqual([]);
+  });
+});

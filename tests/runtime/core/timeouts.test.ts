@@ -433,3 +433,61 @@ describe("failAt", () => {
     });
   });
 });
+
+describe("argument errors", () => {
+  test("moveOnAfter(ms, null) is a TypeError at the call, not a property read of null", async () => {
+    await run(() => {
+      expect(() => moveOnAfter(10, null as never)).toThrow(
+        new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
+      );
+      expect(() => moveOnAt(10, null as never)).toThrow(
+        new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
+      );
+      expect(() => failAfter(10, null as never)).toThrow(
+        new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
+      );
+      expect(() => failAt(10, null as never)).toThrow(
+        new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
+      );
+    });
+  });
+
+  test("an unknown option is rejected with the options each function takes", async () => {
+    await run(() => {
+      expect(() => moveOnAfter(10, { sheild: true } as never)).toThrow(
+        new TypeError("Unknown option `sheild` in `options`: did you mean `shield`? The only option is `shield`"),
+      );
+      expect(() => moveOnAt(10, { deadline: 5 } as never)).toThrow(
+        new TypeError("Unknown option `deadline` in `options`. The only option is `shield`"),
+      );
+      expect(() => failAfter(10, { reasn: "slow" } as never)).toThrow(
+        new TypeError("Unknown option `reasn` in `options`: did you mean `reason`? The options are `shield` and `reason`"),
+      );
+      expect(() => failAt(10, { message: "slow" } as never)).toThrow(
+        new TypeError("Unknown option `message` in `options`. The options are `shield` and `reason`"),
+      );
+    });
+  });
+
+  test("a reason that is not a string, or a shield that is not a boolean, is a TypeError at the call", async () => {
+    await run(() => {
+      expect(() => failAfter(10, { reason: 42 as never })).toThrow(
+        new TypeError("Expected `reason` to be a string or undefined, got `42` (number)"),
+      );
+      expect(() => failAt(10, { reason: null as never })).toThrow(
+        new TypeError("Expected `reason` to be a string or undefined, got `null` (object)"),
+      );
+      expect(() => moveOnAfter(10, { shield: 1 as never })).toThrow(
+        new TypeError("Expected `shield` to be a boolean, got `1` (number)"),
+      );
+    });
+  });
+
+  test("the options may be left out or undefined", async () => {
+    await run(() => {
+      expect(moveOnAfter(10, undefined).shield).toBe(false);
+      expect(failAt(null, undefined).shield).toBe(false);
+      expect(failAfter(10, { shield: true, reason: "slow" }).shield).toBe(true);
+    });
+  });
+});

@@ -373,3 +373,67 @@ describe("Duplex adapters", () => {
     fromPeer.close();
   });
 });
+
+describe("argument errors", () => {
+  test("the fromNode* adapters need a Node stream, checked at the call", () => {
+    expect(() => fromNodeReadable(null as never)).toThrow(
+      new TypeError(
+        "Expected `readable` to be a Node Readable (an object with read(), unshift(), on() and destroy()), got `null` (object)",
+      ),
+    );
+    expect(() => fromNodeWritable(new Readable() as never)).toThrow(
+      /^Expected `writable` to be a Node Writable \(an object with write\(\), end\(\) and on\(\)\), got `\[object Object\]` \(object\)$/,
+    );
+    expect(() => fromNodeDuplex(undefined as never)).toThrow(
+      new TypeError(
+        "Expected `duplex` to be a Node Duplex (an object with read(), unshift(), write(), end(), on() and destroy()), got `undefined` (undefined)",
+      ),
+    );
+  });
+
+  test("fromNodeReadable's options: an object, only bytes, a boolean", () => {
+    const source = new PassThrough();
+    expect(() => fromNodeReadable(source, null as never)).toThrow(
+      new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
+    );
+    expect(() => fromNodeReadable(source, { byte: true } as never)).toThrow(
+      new TypeError("Unknown option `byte` in `options`: did you mean `bytes`? The only option is `bytes`"),
+    );
+    expect(() => fromNodeReadable(source, { bytes: "yes" as never })).toThrow(
+      new TypeError('Expected `bytes` to be a boolean, got `"yes"` (string)'),
+    );
+    source.destroy();
+  });
+
+  test("the toNode* adapters need one of our streams and check their options, at the call", async () => {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+    await run(() => {
+      expect(() => toNodeReadable(null as never)).toThrow(
+        new TypeError("Expected `receiveStream` to be a receive stream (an object with receive() and aclose()), got `null` (object)"),
+      );
+      expect(() => toNodeWritable(receive as never)).toThrow(/^Expected `sendStream` to be a send stream \(an object with send\(\) and aclose\(\)\)/);
+      expect(() => toNodeDuplex(send as never)).toThrow(
+        /^Expected `byteStream` to be a byte stream \(an object with receive\(\), send\(\), sendEof\(\) and aclose\(\)\)/,
+      );
+      expect(() => toNodeReadable(receive, null as never)).toThrow(
+        new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
+      );
+      expect(() => toNodeWritable(send, { objectmode: true } as never)).toThrow(
+        new TypeError(
+          "Unknown option `objectmode` in `options`: did you mean `objectMode`? The options are `objectMode` and `highWaterMark`",
+        ),
+      );
+      expect(() => toNodeReadable(receive, { objectMode: 1 as never })).toThrow(
+        new TypeError("Expected `objectMode` to be a boolean, got `1` (number)"),
+      );
+      expect(() => toNodeWritable(send, { highWaterMark: 1.5 })).toThrow(
+        new RangeError("Expected `highWaterMark` to be an integer >= 0, got `1.5` (number)"),
+      );
+      expect(() => toNodeReadable(receive, { highWaterMark: "16" as never })).toThrow(
+        new TypeError('Expected `highWaterMark` to be an integer >= 0, got `"16"` (string)'),
+      );
+    });
+    send.close();
+    receive.close();
+  });
+});

@@ -471,3 +471,34 @@ describe("BufferedConnectable", () => {
     expect(() => receive.receiveNowait()).toThrow(ClosedResourceError);
   });
 });
+
+describe("argument errors", () => {
+  test("a wrapped stream that is null or lacks receive()/aclose() is a TypeError at construction", () => {
+    expect(() => new BufferedByteReceiveStream(null as never)).toThrow(
+      new TypeError(
+        "Expected `receiveStream` to be a byte receive stream (an object with receive() and aclose()), got `null` (object)",
+      ),
+    );
+    expect(() => new BufferedByteReceiveStream({ receive: async () => b("x") } as never)).toThrow(
+      /^Expected `receiveStream` to be a byte receive stream \(an object with receive\(\) and aclose\(\)\), got `\[object Object\]` \(object\)$/,
+    );
+  });
+
+  test("BufferedByteStream names its own parameter and needs the sending methods too", () => {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+    expect(() => new BufferedByteStream(undefined as never)).toThrow(
+      new TypeError(
+        "Expected `stream` to be a byte stream (an object with receive(), send(), sendEof() and aclose()), got `undefined` (undefined)",
+      ),
+    );
+    expect(() => new BufferedByteStream(receive as never)).toThrow(/^Expected `stream` to be a byte stream/);
+    send.close();
+    receive.close();
+  });
+
+  test("BufferedConnectable needs an object with connect()", () => {
+    expect(() => new BufferedConnectable(null as never)).toThrow(
+      new TypeError("Expected `connectable` to be a connectable (an object with connect()), got `null` (object)"),
+    );
+  });
+});

@@ -170,6 +170,21 @@ describe("MultiListener", () => {
   });
 
   test("rejects listeners that are not iterable", () => {
-    expect(() => new MultiListener(42 as never)).toThrow(TypeError);
+    expect(() => new MultiListener(42 as never)).toThrow(
+      new TypeError("Expected `listeners` to be an iterable of listeners, got `42` (number)"),
+    );
+    expect(() => new MultiListener(null as never)).toThrow(
+      new TypeError("Expected `listeners` to be an iterable of listeners, got `null` (object)"),
+    );
+  });
+
+  test("rejects an element that is not a listener, naming its index, and leaves nested MultiListeners intact", async () => {
+    const a = new QueueListener("a");
+    const inner = new MultiListener([a]);
+    expect(() => new MultiListener([inner, null as never])).toThrow(
+      new TypeError("Expected `listeners[1]` to be a listener (an object with serve() and aclose()), got `null` (object)"),
+    );
+    expect(inner.listeners).toEqual([a]);
+    await run(() => inner.aclose());
   });
 });

@@ -259,3 +259,34 @@ function caughtSync(action: () => unknown): unknown {
   }
   throw new Error("expected the operation to fail, but it completed normally");
 }
+
+describe("argument errors", () => {
+  test("StapledByteStream checks both streams at construction", () => {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+    expect(() => new StapledByteStream(null as never, receive)).toThrow(
+      new TypeError("Expected `sendStream` to be a byte send stream (an object with send() and aclose()), got `null` (object)"),
+    );
+    expect(() => new StapledByteStream(send, null as never)).toThrow(
+      new TypeError(
+        "Expected `receiveStream` to be a byte receive stream (an object with receive() and aclose()), got `null` (object)",
+      ),
+    );
+    send.close();
+    receive.close();
+  });
+
+  test("StapledObjectStream checks both streams at construction, also that they are not swapped", () => {
+    const [send, receive] = createMemoryObjectStream<string>(1);
+    expect(() => new StapledObjectStream(null as never, receive)).toThrow(
+      new TypeError("Expected `sendStream` to be an object send stream (an object with send() and aclose()), got `null` (object)"),
+    );
+    expect(() => new StapledObjectStream(send, undefined as never)).toThrow(
+      new TypeError(
+        "Expected `receiveStream` to be an object receive stream (an object with receive() and aclose()), got `undefined` (undefined)",
+      ),
+    );
+    expect(() => new StapledObjectStream(receive as never, send as never)).toThrow(/^Expected `sendStream` to be an object send stream/);
+    send.close();
+    receive.close();
+  });
+});

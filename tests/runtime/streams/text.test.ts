@@ -299,3 +299,78 @@ describe("TextConnectable", () => {
     expect(() => new TextConnectable(connectable, { errors: "ignore" as never })).toThrow(RangeError);
   });
 });
+
+describe("argument errors", () => {
+  test("a null or wrong transport stream is a TypeError at construction", () => {
+    expect(() => new TextReceiveStream(null as never)).toThrow(
+      new TypeError(
+        "Expected `transportStream` to be a byte receive stream (an object with receive() and aclose()), got `null` (object)",
+      ),
+    );
+    expect(() => new TextSendStream(null as never)).toThrow(
+      new TypeError("Expected `transportStream` to be a byte send stream (an object with send() and aclose()), got `null` (object)"),
+    );
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+    expect(() => new TextStream(receive as never)).toThrow(
+      /^Expected `transportStream` to be a byte stream \(an object with receive\(\), send\(\), sendEof\(\) and aclose\(\)\), got `<MemoryObjectReceiveStream /,
+    );
+    expect(() => new TextConnectable(5 as never)).toThrow(
+      new TypeError("Expected `connectable` to be a connectable (an object with connect()), got `5` (number)"),
+    );
+    send.close();
+    receive.close();
+  });
+
+  test("options must be an object without unknown keys", () => {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+    expect(() => new TextReceiveStream(receive, null as never)).toThrow(
+      new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
+    );
+    expect(() => new TextReceiveStream(receive, { encodng: "latin1" } as never)).toThrow(
+      new TypeError("Unknown option `encodng` in `options`: did you mean `encoding`? The options are `encoding` and `errors`"),
+    );
+    expect(() => new TextReceiveStream(receive, { encode: (text: string) => utf8(text) } as never)).toThrow(
+      new TypeError("Unknown option `encode` in `options`. The options are `encoding` and `errors`"),
+    );
+    expect(() => new TextSendStream(send, { error: "replace" } as never)).toThrow(
+      new TypeError("Unknown option `error` in `options`: did you mean `errors`? The options are `encoding`, `errors` and `encode`"),
+    );
+    const connectable = { connect: async (): Promise<ObjectStream<Uint8Array>> => Promise.reject(new Error("unused")) };
+    expect(() => new TextConnectable(connectable, { newline: "\\n" } as never)).toThrow(
+      new TypeError("Unknown option `newline` in `options`. The options are `encoding`, `errors` and `encode`"),
+    );
+    send.close();
+    receive.close();
+  });
+
+  test("TextStream takes the options of both directions", () => {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+    const stream = new StapledObjectStream(send, receive);
+    const text = new TextStream(stream, { encoding: "utf-8", errors: "replace", encode: (piece: string) => utf8(piece) });
+    expect(text).toBeInstanceOf(TextStream);
+    expect(() => new TextStream(stream, { encodings: "utf-8" } as never)).toThrow(
+      new TypeError("Unknown option `encodings` in `options`: did you mean `encoding`? The options are `encoding`, `errors` and `encode`"),
+    );
+    send.close();
+    receive.close();
+  });
+
+  test("an encoding or errors that is not a string, or an encode that is not a function, is a TypeError", () => {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+    expect(() => new TextReceiveStream(receive, { encoding: 8 as never })).toThrow(
+      new TypeError("Expected `encoding` to be a string, got `8` (number)"),
+    );
+    expect(() => new TextSendStream(send, { encoding: false as never })).toThrow(
+      new TypeError("Expected `encoding` to be a string, got `false` (boolean)"),
+    );
+    expect(() => new TextSendStream(send, { errors: 1 as never })).toThrow(
+      new TypeError('Expected `errors` to be "strict" or "replace", got `1` (number)'),
+    );
+    const connectable = { connect: async (): Promise<ObjectStream<Uint8Array>> => Promise.reject(new Error("unused")) };
+    expect(() => new TextConnectable(connectable, { encode: "utf-8" as never })).toThrow(
+      new TypeError('Expected `encode` to be a function, got `"utf-8"` (string)'),
+    );
+    send.close();
+    receive.close();
+  });
+});

@@ -450,3 +450,51 @@ describe("fromWritableStream()", () => {
     });
   });
 });
+
+describe("argument errors", () => {
+  test("the from* adapters need a Web stream, checked at the call", () => {
+    expect(() => fromReadableStream(null as never)).toThrow(
+      new TypeError("Expected `readable` to be a ReadableStream (an object with getReader()), got `null` (object)"),
+    );
+    expect(() => fromReadableByteStream({} as never)).toThrow(
+      new TypeError("Expected `readable` to be a ReadableStream (an object with getReader()), got `[object Object]` (object)"),
+    );
+    expect(() => fromWritableStream(undefined as never)).toThrow(
+      new TypeError("Expected `writable` to be a WritableStream (an object with getWriter()), got `undefined` (undefined)"),
+    );
+  });
+
+  test("the to* adapters need one of our streams, checked at the call", async () => {
+    await run(() => {
+      expect(() => toReadableStream(null as never)).toThrow(
+        new TypeError("Expected `receiveStream` to be a receive stream (an object with receive() and aclose()), got `null` (object)"),
+      );
+      expect(() => toWritableStream(new WritableStream() as never)).toThrow(
+        new TypeError(
+          "Expected `sendStream` to be a send stream (an object with send() and aclose()), got `[object WritableStream]` (object)",
+        ),
+      );
+    });
+  });
+
+  test("the to* adapters' options: an object, only highWaterMark, a number >= 0", async () => {
+    const [send, receive] = createMemoryObjectStream<number>(1);
+    await run(() => {
+      expect(() => toReadableStream(receive, null as never)).toThrow(
+        new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
+      );
+      expect(() => toWritableStream(send, { highWatermark: 4 } as never)).toThrow(
+        new TypeError("Unknown option `highWatermark` in `options`: did you mean `highWaterMark`? The only option is `highWaterMark`"),
+      );
+      expect(() => toReadableStream(receive, { highWaterMark: "4" as never })).toThrow(
+        new TypeError('Expected `highWaterMark` to be a number >= 0, got `"4"` (string)'),
+      );
+      expect(() => toWritableStream(send, { highWaterMark: -1 })).toThrow(
+        new RangeError("Expected `highWaterMark` to be a number >= 0, got `-1` (number)"),
+      );
+      expect(() => toWritableStream(send, { highWaterMark: NaN })).toThrow(RangeError);
+    });
+    send.close();
+    receive.close();
+  });
+});

@@ -237,7 +237,9 @@ describe("borrowing", () => {
 
   test("the borrower must not be null or undefined", async () => {
     const limiter = new CapacityLimiter(1);
-    expect(() => limiter.acquireOnBehalfOfNowait(null as unknown as object)).toThrow(TypeError);
+    expect(() => limiter.acquireOnBehalfOfNowait(null as unknown as object)).toThrow(
+      new TypeError("Expected `borrower` to be an object, got `null` (object)"),
+    );
     await run(async () => {
       expect(await caught(limiter.acquireOnBehalfOf(undefined as unknown as object))).toBeInstanceOf(TypeError);
     });

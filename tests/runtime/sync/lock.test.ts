@@ -459,7 +459,18 @@ describe("outside run()", () => {
     expect(() => new Lock({ fastAcquire: "yes" as unknown as boolean })).toThrow(
       "Expected `fastAcquire` to be a boolean, got `\"yes\"` (string)",
     );
-    expect(() => new Lock(null as unknown as object)).toThrow(TypeError);
+    expect(() => new Lock(null as unknown as object)).toThrow(
+      new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
+    );
+  });
+
+  test("an unknown option is rejected, with the closest known one suggested", () => {
+    expect(() => new Lock({ fastAquire: true } as never)).toThrow(
+      new TypeError("Unknown option `fastAquire` in `options`: did you mean `fastAcquire`? The only option is `fastAcquire`"),
+    );
+    expect(() => new Lock({ reentrant: true } as never)).toThrow(
+      new TypeError("Unknown option `reentrant` in `options`. The only option is `fastAcquire`"),
+    );
   });
 
   test("toString() shows the owner and the waiters", async () => {

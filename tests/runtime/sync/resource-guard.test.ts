@@ -66,6 +66,9 @@ describe("ResourceGuard", () => {
   });
 
   test("the action must be a string", () => {
-    expect(() => new ResourceGuard(3 as unknown as string)).toThrow(TypeError);
+    expect(() => new ResourceGuard(3 as unknown as string)).toThrow(
+      new TypeError("Expected `action` to be a string, got `3` (number)"),
+    );
+    expect(() => new ResourceGuard(null as never)).toThrow(new TypeError("Expected `action` to be a string, got `null` (object)"));
   });
 });

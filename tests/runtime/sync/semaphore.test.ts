@@ -241,6 +241,18 @@ describe("limits and validation", () => {
   test("fastAcquire must be a boolean", () => {
     expect(() => new Semaphore(1, { fastAcquire: 1 as unknown as boolean })).toThrow(TypeError);
   });
+
+  test("options must be an object without unknown keys", () => {
+    expect(() => new Semaphore(1, null as never)).toThrow(
+      new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
+    );
+    expect(() => new Semaphore(1, { max_value: 2 } as never)).toThrow(
+      new TypeError("Unknown option `max_value` in `options`: did you mean `maxValue`? The options are `maxValue` and `fastAcquire`"),
+    );
+    expect(() => new Semaphore(1, { bounded: true } as never)).toThrow(
+      new TypeError("Unknown option `bounded` in `options`. The options are `maxValue` and `fastAcquire`"),
+    );
+  });
 });
 
 describe("statistics and use outside run()", () => {

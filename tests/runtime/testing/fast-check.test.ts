@@ -125,4 +125,15 @@ describe("structuredProperty", () => {
     );
     expect(() => structuredProperty({ clock: "slow" as "real" }, fc.nat(), async () => {})).toThrow(/Expected `clock`/);
   });
+
+  test("rejects an unknown option, and null in place of the options", () => {
+    expect(() => structuredProperty({ checkLeak: false } as never, fc.nat(), async () => {})).toThrow(
+      new TypeError(
+        "Unknown option `checkLeak` in `options`: did you mean `checkLeaks`? The options are `timeout`, `clock` and `checkLeaks`",
+      ),
+    );
+    expect(() => (structuredProperty as (...args: unknown[]) => unknown)(null, fc.nat(), async () => {})).toThrow(
+      new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
+    );
+  });
 });

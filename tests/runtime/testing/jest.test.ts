@@ -270,9 +270,31 @@ describe("registration", () => {
     expect(() => structuredTest("bad", async () => {}, { checkLeaks: 1 as unknown as boolean })).toThrow(
       new TypeError("Expected `checkLeaks` to be a boolean, got `1` (number)"),
     );
-    expect(() => structuredTest("bad", async () => {}, 5 as unknown as object)).toThrow(/Expected `options` to be an object/);
+    expect(() => structuredTest("bad", async () => {}, 5 as unknown as object)).toThrow(
+      new TypeError("Expected `options` to be an object or undefined, got `5` (number)"),
+    );
+    expect(() => structuredTest("bad", async () => {}, null as unknown as object)).toThrow(
+      new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
+    );
     expect(() => structuredTest("bad", "body" as unknown as () => void)).toThrow(/Expected `fn` to be a function/);
     expect(() => structuredDescribe("bad", () => {}, { clock: 3 as unknown as "real" })).toThrow(/Expected `clock`/);
+  });
+
+  test("rejects an unknown option, naming the options and the one probably meant", () => {
+    expect(() => structuredTest("bad", async () => {}, { timout: 100 } as never)).toThrow(
+      new TypeError(
+        "Unknown option `timout` in `options`: did you mean `timeout`? The options are `timeout`, `clock` and `checkLeaks`",
+      ),
+    );
+    expect(() => structuredDescribe("bad", () => {}, { mockClock: true } as never)).toThrow(
+      new TypeError("Unknown option `mockClock` in `options`. The options are `timeout`, `clock` and `checkLeaks`"),
+    );
+  });
+
+  test("a structuredDescribe name that is not a string is a TypeError", () => {
+    expect(() => structuredDescribe(42 as never, () => {})).toThrow(
+      new TypeError("Expected `name` to be a string, got `42` (number)"),
+    );
   });
 
   test("says what is wrong when there is no global test or describe", () => {

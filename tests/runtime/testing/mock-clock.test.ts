@@ -56,8 +56,21 @@ describe("a MockClock", () => {
     expect(() => new MockClock({ rate: -1 })).toThrow(/Expected `rate` to be a finite number >= 0, got `-1`/);
     expect(() => new MockClock({ rate: NaN })).toThrow(TypeError);
     expect(() => new MockClock({ autojumpThreshold: -5 })).toThrow(/Expected `autojumpThreshold` to be a number >= 0/);
-    expect(() => new MockClock(null as unknown as object)).toThrow(/Expected `options` to be an object/);
+    expect(() => new MockClock(null as unknown as object)).toThrow(
+      new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
+    );
     expect(new MockClock({ autojumpThreshold: Infinity }).autojumpThreshold).toBe(Infinity);
+  });
+
+  test("rejects an unknown option, suggesting the one that was meant", () => {
+    expect(() => new MockClock({ autojump: 0 } as never)).toThrow(
+      new TypeError("Unknown option `autojump` in `options`. The options are `rate` and `autojumpThreshold`"),
+    );
+    expect(() => new MockClock({ autojumpTreshold: 0 } as never)).toThrow(
+      new TypeError(
+        "Unknown option `autojumpTreshold` in `options`: did you mean `autojumpThreshold`? The options are `rate` and `autojumpThreshold`",
+      ),
+    );
   });
 
   test("describes itself", () => {

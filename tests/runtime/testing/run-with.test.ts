@@ -53,3 +53,9 @@ test("a clock refused by a run is free for the next one", async () => {
   await busy;
   await expect(runWith({ clock }, () => currentTime())).resolves.toBe(10);
 });
+
+test("runWith rejects an unknown option, suggesting the one meant", async () => {
+  await expect(runWith({ clok: undefined } as never, async () => 1)).rejects.toThrow(
+    new TypeError("Unknown option `clok` in `options`: did you mean `clock`? The only option is `clock`"),
+  );
+});
