@@ -27,7 +27,7 @@
  * touched at all.
  */
 import type { types as BabelTypes } from "@babel/core";
-import { RewriteState, type FunctionState, type Mode } from "../core/rewrite-state";
+import { RewriteState, type FunctionState, type Mode, type TempKind } from "../core/rewrite-state";
 import { messages, type MessageKind, type Severity } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
 import { CALLBACK_RUNNERS, PROMISE_COMBINATORS, SCOPE_FACTORIES, mayNeedRewrite } from "../core/rules";
@@ -135,6 +135,11 @@ class Rewriter extends RewriteState<Node> {
   private usedRuntime = false;
   /** Structured async function declarations and methods (original nodes), for marking. */
   private readonly structured = new Set<Node>();
+  /**
+   * The temporaries that hold computed keys (`[$k = __rt.key(k)]`), by the property, field or
+   * method whose key they hold: the name of a wrapped function value, or of a method to mark.
+   */
+  private readonly keyTemps = new Map<Node, string>();
   /** The nodes being visited, outermost first (the visited node last). */
   private readonly ancestors: Node[] = [];
 
@@ -150,7 +155,7 @@ class Rewriter extends RewriteState<Node> {
     const own = this.directivesOf(program.directives, true);
     if (own !== undefined) this.mode = own;
     this.ancestors.push(program);
-    program.body = this.visitStatements(program.body);
+    program.body = this.visitStatements(program.body, "var");
     this.ancestors.pop();
     if (!this.usedRuntime) return false;
     program.body.unshift(this.runtimeImport());
@@ -226,9 +231,15 @@ class Rewriter extends RewriteState<Node> {
 
   /** Visits `node`; returns what replaces it (itself when only its children changed). */
   private visit(node: Node): Node | Node[] {
+    const parent = this.ancestors[this.ancestors.length - 1];
     this.ancestors.push(node);
     try {
-      return this.dispatch(node);
+      if (parent === undefined || !this.t.isLoop(parent) || parent.body !== node || node.type === "BlockStatement") return this.dispatch(node);
+      // A loop body of one statement: its key temporaries are fresh in each iteration.
+      const { result, temps } = this.withTemps(() => this.dispatch(node));
+      if (temps.length === 0) return result;
+      const statements = (Array.isArray(result) ? result : [result]) as Statement[];
+      return this.at(this.t.blockStatement([this.tempDeclaration(temps, "let"), ...statements]), node);
     } finally {
       this.ancestors.pop();
     }
@@ -245,16 +256,24 @@ class Rewriter extends RewriteState<Node> {
         return this.visitFunction(node);
       case "StaticBlock":
         return this.across(undefined, () => {
-          node.body = this.visitStatements(node.body);
+          node.body = this.visitStatements(node.body, "let");
           return node;
         });
       case "ClassProperty":
       case "ClassPrivateProperty":
       case "ClassAccessorProperty":
-        return this.across(undefined, () => this.visitChildren(node));
+        return this.visitField(node);
+      case "ObjectProperty": {
+        this.visitChildren(node);
+        const temp = this.keyTemps.get(node);
+        if (temp !== undefined) node.key = this.keyAssignment(node.key as Expression, temp);
+        return node;
+      }
       case "BlockStatement":
+        node.body = this.visitStatements(node.body, "let");
+        return node;
       case "TSModuleBlock":
-        node.body = this.visitStatements(node.body);
+        node.body = this.visitStatements(node.body, "var");
         return node;
       case "SwitchCase":
         return this.visitClause(node);
@@ -334,9 +353,24 @@ class Rewriter extends RewriteState<Node> {
    * Visits a statement list (directives are not in it: Babel keeps them apart). Structured async
    * function declarations are marked at the top; structured methods after their class. In a
    * structured function, the statements from the first `using` declaration on become the body of
-   * a resource block.
+   * a resource block. The list declares the key temporaries of its statements first (`declare`),
+   * or leaves them to the list around it (a `case` clause, whose declarations a jump to a later
+   * clause would skip).
    */
-  private visitStatements(statements: Statement[]): Statement[] {
+  private visitStatements(statements: Statement[], declare: TempKind | undefined): Statement[] {
+    if (declare === undefined) return this.visitStatementList(statements);
+    const { result, temps } = this.withTemps(() => this.visitStatementList(statements));
+    if (temps.length > 0) result.unshift(this.tempDeclaration(temps, declare));
+    return result;
+  }
+
+  /** `var $k, $k_1;` (or `let`). */
+  private tempDeclaration(temps: string[], kind: TempKind): Statement {
+    const { t } = this;
+    return t.variableDeclaration(kind, temps.map((name) => t.variableDeclarator(t.identifier(name))));
+  }
+
+  private visitStatementList(statements: Statement[]): Statement[] {
     const { t } = this;
     const head: Statement[] = []; // declaration markers
     const before: Statement[] = [];
@@ -467,7 +501,7 @@ class Rewriter extends RewriteState<Node> {
       }
     }
     if (node.test != null) node.test = this.visitNode(node.test);
-    node.consequent = this.visitStatements(node.consequent);
+    node.consequent = this.visitStatements(node.consequent, undefined);
     return node;
   }
 
@@ -484,6 +518,10 @@ class Rewriter extends RewriteState<Node> {
     if (node.type === "ClassMethod" || node.type === "ClassPrivateMethod" || node.type === "ObjectMethod") {
       if (node.decorators != null) node.decorators = this.visitList(node.decorators);
       if (node.type !== "ClassPrivateMethod" && node.computed) node.key = this.visitNode(node.key);
+      if (compiled && node.type !== "ClassPrivateMethod" && this.needsKeyTemp(node.key, node.computed)) {
+        // The marker after the class (or the object literal) names the method by its key's value.
+        node.key = this.keyAssignment(node.key as Expression, this.keyTemp(node));
+      }
     }
     const generator = node.generator === true;
     const state: FunctionState | undefined = compiled
@@ -494,8 +532,8 @@ class Rewriter extends RewriteState<Node> {
       () => {
         node.params = this.visitList(node.params as Node[]) as typeof node.params;
         if (!compiled) {
-          if (body.type === "BlockStatement") body.body = this.visitStatements(body.body);
-          else (node as BabelTypes.ArrowFunctionExpression).body = this.visitNode(body);
+          if (body.type === "BlockStatement") body.body = this.visitStatements(body.body, "var");
+          else (node as BabelTypes.ArrowFunctionExpression).body = this.visitExpressionBody(body);
           return;
         }
         this.across(state, () => this.compileBody(node, state!));
@@ -514,8 +552,58 @@ class Rewriter extends RewriteState<Node> {
     // position would have given it.
     const inferred = node.type === "ArrowFunctionExpression" || node.id == null ? this.inferredName() : undefined;
     const args: Expression[] = [node];
-    if (inferred !== undefined) args.push(t.stringLiteral(inferred));
+    if (inferred !== undefined) args.push(inferred);
     return this.at(this.call("markStructured", args), node);
+  }
+
+  /**
+   * An arrow's expression body that is not compiled; where it holds key temporaries, a block
+   * that declares them (`=> { var $k; return ...; }`), so each call has its own.
+   */
+  private visitExpressionBody(body: Expression): BabelTypes.BlockStatement | Expression {
+    const { t } = this;
+    const { result, temps } = this.withTemps(() => this.visitNode(body));
+    if (temps.length === 0) return result;
+    return this.at(t.blockStatement([this.tempDeclaration(temps, "var"), this.at(t.returnStatement(result), body)]), body);
+  }
+
+  /**
+   * A field: decorators and a computed key are evaluated where the class is (an `await` there
+   * belongs to the enclosing function); the value is a function boundary of its own.
+   */
+  private visitField(node: BabelTypes.ClassProperty | BabelTypes.ClassPrivateProperty | BabelTypes.ClassAccessorProperty): Node {
+    if (node.decorators != null) node.decorators = this.visitList(node.decorators);
+    if (node.type !== "ClassPrivateProperty" && node.computed) node.key = this.visitNode(node.key);
+    const value = node.value;
+    if (value != null) node.value = this.across(undefined, () => this.visitNode(value));
+    const temp = this.keyTemps.get(node);
+    if (temp !== undefined && node.type !== "ClassPrivateProperty") node.key = this.keyAssignment(node.key as Expression, temp);
+    return node;
+  }
+
+  /** Whether a key is computed and not a string literal (`["x"]` names its value "x" as it is). */
+  private needsKeyTemp(key: Node, computed: boolean): boolean {
+    return computed && key.type !== "StringLiteral";
+  }
+
+  /** The temporary that holds the key of `owner` (a property, field or method), allocated once. */
+  private keyTemp(owner: Node): string {
+    let temp = this.keyTemps.get(owner);
+    if (temp === undefined) {
+      temp = this.newTemp();
+      this.keyTemps.set(owner, temp);
+    }
+    return temp;
+  }
+
+  /**
+   *   [k]  =>  [$k = __rt.key(k)]
+   * The key is converted to a property key once, where the engine would convert it, and kept
+   * for the marker or the name.
+   */
+  private keyAssignment(key: Expression, temp: string): Expression {
+    const { t } = this;
+    return this.at(t.assignmentExpression("=", t.identifier(temp), this.at(this.call("key", [key]), key)), key);
   }
 
   /**
@@ -625,14 +713,18 @@ class Rewriter extends RewriteState<Node> {
   private compileBody(node: FunctionLike, state: FunctionState): void {
     const { t } = this;
     const body = node.body;
-    // A block body keeps its directives, which Babel holds apart from its statements.
-    const statements =
+    // A block body keeps its directives, which Babel holds apart from its statements. The
+    // function's key temporaries are declared first, before `$c` (a `var` inside the `try` would
+    // mean the same, but reads as if it were the block's).
+    const { result: statements, temps } = this.withTemps((): Statement[] =>
       body.type === "BlockStatement"
-        ? this.visitStatements(body.body)
-        : [this.at(t.returnStatement(this.returnValue(body as Expression)), body)];
+        ? this.visitStatements(body.body, undefined)
+        : [this.at(t.returnStatement(this.returnValue(body as Expression)), body)],
+    );
     const compiled = state.leaf
       ? [t.expressionStatement(this.call("enterLeaf", [])), ...statements]
       : this.guarded(statements, state.generator);
+    if (temps.length > 0) compiled.unshift(this.tempDeclaration(temps, "var"));
     if (body.type === "BlockStatement") {
       body.body = compiled;
     } else {
@@ -683,32 +775,41 @@ class Rewriter extends RewriteState<Node> {
     return callee.type === "Identifier" ? callee.name : this.propertyName(callee);
   }
 
-  /** The name a function value gets from where it is written (`const f = async () => {}`). */
-  private inferredName(): string | undefined {
+  /**
+   * The name a function value gets from where it is written (`const f = async () => {}`): a
+   * string literal, or the temporary that holds the computed key it is the value of
+   * (`{ [k]: async () => {} }`).
+   */
+  private inferredName(): Expression | undefined {
+    const { t } = this;
     const { child, parent } = this.placeOfVisited();
     if (parent === undefined) return undefined;
-    const keyName = (key: Node, computed: boolean): string | undefined =>
-      !computed && key.type === "PrivateName" ? `#${key.id.name}` : this.simpleName(key, computed);
+    const text = (name: string | undefined) => (name === undefined ? undefined : t.stringLiteral(name));
+    const keyName = (owner: Node, key: Node, computed: boolean): Expression | undefined => {
+      if (this.needsKeyTemp(key, computed)) return t.identifier(this.keyTemp(owner));
+      if (computed) return text((key as BabelTypes.StringLiteral).value);
+      return text(key.type === "PrivateName" ? `#${key.id.name}` : this.simpleName(key, false));
+    };
     switch (parent.type) {
       case "VariableDeclarator":
-        return parent.init === child && parent.id.type === "Identifier" ? parent.id.name : undefined;
+        return parent.init === child && parent.id.type === "Identifier" ? text(parent.id.name) : undefined;
       case "AssignmentPattern":
         // A parameter's or binding element's default value.
-        return parent.right === child && parent.left.type === "Identifier" ? parent.left.name : undefined;
+        return parent.right === child && parent.left.type === "Identifier" ? text(parent.left.name) : undefined;
       case "ObjectProperty":
-        return parent.value === child ? keyName(parent.key, parent.computed) : undefined;
+        return parent.value === child ? keyName(parent, parent.key, parent.computed) : undefined;
       case "ClassProperty":
       case "ClassPrivateProperty":
       case "ClassAccessorProperty":
-        return parent.value === child ? keyName(parent.key, "computed" in parent && parent.computed === true) : undefined;
+        return parent.value === child ? keyName(parent, parent.key, "computed" in parent && parent.computed === true) : undefined;
       case "AssignmentExpression":
         if (parent.right === child && parent.left.type === "Identifier" && ["=", "??=", "||=", "&&="].includes(parent.operator)) {
-          return parent.left.name;
+          return text(parent.left.name);
         }
         return undefined;
       case "ExportDefaultDeclaration":
       case "TSExportAssignment":
-        return "default";
+        return text("default");
     }
     return undefined;
   }
@@ -733,20 +834,20 @@ class Rewriter extends RewriteState<Node> {
     return visited;
   }
 
-  /** The `markMethods` calls for a class's structured methods with plain names; `ref` names the class. */
+  /** The `markMethods` calls for a class's structured methods with public names; `ref` names the class. */
   private methodMarkers(node: BabelTypes.Class, ref: () => Expression): Statement[] {
     const { t } = this;
-    const own: string[] = [];
-    const statics: string[] = [];
+    const own: Expression[] = [];
+    const statics: Expression[] = [];
     for (const member of node.body.body) {
       if (!this.structured.has(member) || member.type !== "ClassMethod" || member.kind !== "method") continue;
-      const name = this.simpleName(member.key, member.computed);
+      const name = this.markedName(member);
       if (name === undefined) continue;
       (member.static ? statics : own).push(name);
     }
     const out: Statement[] = [];
-    const mark = (target: Expression, names: string[]) =>
-      out.push(t.expressionStatement(this.call("markMethods", [target, ...names.map((n) => t.stringLiteral(n))])));
+    const mark = (target: Expression, names: Expression[]) =>
+      out.push(t.expressionStatement(this.call("markMethods", [target, ...names])));
     if (own.length > 0) mark(t.memberExpression(ref(), t.identifier("prototype")), own);
     if (statics.length > 0) mark(ref(), statics);
     return out;
@@ -786,18 +887,30 @@ class Rewriter extends RewriteState<Node> {
     return undefined;
   }
 
+  /**
+   * What a marker names a structured method by: its name as a string literal, or the temporary
+   * that holds its computed key.
+   */
+  private markedName(member: BabelTypes.ClassMethod | BabelTypes.ObjectMethod): Expression | undefined {
+    const { t } = this;
+    const temp = this.keyTemps.get(member);
+    if (temp !== undefined) return t.identifier(temp);
+    if (member.computed) return member.key.type === "StringLiteral" ? t.stringLiteral(member.key.value) : undefined;
+    const name = this.simpleName(member.key, false);
+    return name === undefined ? undefined : t.stringLiteral(name);
+  }
+
   /** Object literals with structured async methods: `__rt.markMethods({ ... }, "m")`. */
   private visitObjectLiteral(node: BabelTypes.ObjectExpression): Node {
-    const { t } = this;
     const visited = this.visitChildren(node);
-    const names: string[] = [];
+    const names: Expression[] = [];
     for (const property of node.properties) {
       if (!this.structured.has(property) || property.type !== "ObjectMethod" || property.kind !== "method") continue;
-      const name = this.simpleName(property.key, property.computed);
+      const name = this.markedName(property);
       if (name !== undefined) names.push(name);
     }
     if (names.length === 0) return visited;
-    return this.at(this.call("markMethods", [visited, ...names.map((n) => t.stringLiteral(n))]), node);
+    return this.at(this.call("markMethods", [visited, ...names]), node);
   }
 
   // --- Inside structured functions ----------------------------------------------------------------

@@ -9,6 +9,13 @@ import { messages, type MessageKind } from "./messages";
 /** What the visited code is: structured, opted out with "use unstructured", or neither. */
 export type Mode = "structured" | "unstructured" | "none";
 
+/**
+ * How a statement list declares its key temporaries: `var` where it is a function's or a
+ * module's own (nothing there runs before it, not even a hoisted function called early), `let` in
+ * a nested block (a fresh binding for each evaluation of the block, each loop iteration included).
+ */
+export type TempKind = "var" | "let";
+
 /** The structured async function whose body is being visited (undefined across function boundaries). */
 export interface FunctionState {
   readonly generator: boolean;
@@ -37,6 +44,11 @@ export abstract class RewriteState<N> {
   protected readonly ctxName: string;
   protected readonly blockName: string;
   protected readonly errorName: string;
+  private readonly text: string;
+  /** How many candidate names of key temporaries were considered so far (see {@link newTemp}). */
+  private tempCandidates = 0;
+  /** The key temporaries of the innermost statement list being visited (see {@link withTemps}). */
+  private temps: string[] = [];
 
   /**
    * @param text - the file's source text.
@@ -44,6 +56,7 @@ export abstract class RewriteState<N> {
    */
   protected constructor(text: string, included: boolean) {
     this.mode = included ? "structured" : "none";
+    this.text = text;
     this.rtName = freeName(text, "__rt");
     this.ctxName = freeName(text, "$c");
     this.blockName = freeName(text, "$u");
@@ -61,6 +74,43 @@ export abstract class RewriteState<N> {
     } finally {
       this.fn = savedFn;
       this.mode = savedMode;
+    }
+  }
+
+  /**
+   * Runs `body` (the visit of a statement list, a loop body or an arrow's expression body) with
+   * its own list of key temporaries, which the caller declares at the start of what it returns.
+   *
+   * Invariant: a temporary is declared where it is fresh for each evaluation of the code that
+   * assigns it. An instance field's initializer reads its key temporary each time the class is
+   * instantiated, long after the key was evaluated, so a class evaluated once per loop iteration
+   * (or per call of an arrow) must not share one binding: loop bodies and arrow bodies get their
+   * own (block-scoped) declaration.
+   */
+  protected withTemps<R>(body: () => R): { result: R; temps: string[] } {
+    const saved = this.temps;
+    this.temps = [];
+    try {
+      const result = body();
+      return { result, temps: this.temps };
+    } finally {
+      this.temps = saved;
+    }
+  }
+
+  /**
+   * A new temporary for the value of a computed key (`{ [$k = __rt.key(k)]: ... }`), declared by
+   * the innermost statement list being visited: `$k`, `$k_1`, `$k_2`... (each distinct in the
+   * file, and none that the file mentions).
+   */
+  protected newTemp(): string {
+    for (;;) {
+      const i = this.tempCandidates++;
+      const name = i === 0 ? "$k" : `$k_${i}`;
+      if (!mentions(this.text, name)) {
+        this.temps.push(name);
+        return name;
+      }
     }
   }
 
@@ -107,10 +157,13 @@ export abstract class RewriteState<N> {
 
 /** `base`, or `base_1`, `base_2`... whichever identifier `text` does not mention. */
 function freeName(text: string, base: string): string {
-  const escaped = base.replace(/\$/g, "\\$");
   for (let i = 0; ; i++) {
     const name = i === 0 ? base : `${base}_${i}`;
-    const pattern = new RegExp(`(?<![\\w$])${i === 0 ? escaped : `${escaped}_${i}`}(?![\\w$])`);
-    if (!pattern.test(text)) return name;
+    if (!mentions(text, name)) return name;
   }
+}
+
+/** Whether `text` holds the identifier `name` (as a whole word). */
+function mentions(text: string, name: string): boolean {
+  return new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`).test(text);
 }

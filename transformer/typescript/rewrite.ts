@@ -22,7 +22,7 @@
  * exactly as it would without the plugin; a file with nothing structured is returned as is.
  */
 import type * as TS from "typescript";
-import { RewriteState, type FunctionState, type Mode } from "../core/rewrite-state";
+import { RewriteState, type FunctionState, type Mode, type TempKind } from "../core/rewrite-state";
 import { messages, type MessageKind } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
 import { CALLBACK_RUNNERS, PROMISE_COMBINATORS, SCOPE_FACTORIES, mayNeedRewrite } from "../core/rules";
@@ -73,6 +73,11 @@ class Rewriter extends RewriteState<TS.Node> {
   private usedRuntime = false;
   /** Structured async function declarations and methods (original nodes), for marking. */
   private readonly structured = new Set<TS.Node>();
+  /**
+   * The temporaries that hold computed keys (`[$k = __rt.key(k)]`), by the original property,
+   * field or method whose key they hold: the name of a wrapped function value, or of a method to mark.
+   */
+  private readonly keyTemps = new Map<TS.Node, string>();
 
   constructor(
     private readonly host: RewriteHost,
@@ -90,7 +95,7 @@ class Rewriter extends RewriteState<TS.Node> {
     const prologue = this.prologueLength(file.statements);
     const own = this.directivesOf(file.statements, prologue, true);
     if (own !== undefined) this.mode = own;
-    const statements = this.visitStatements(file.statements, prologue);
+    const statements = this.visitStatements(file.statements, prologue, "var");
     if (!this.usedRuntime) return statements === file.statements ? file : this.f.updateSourceFile(file, statements);
     const body = statements as readonly TS.Statement[];
     const out = [...body.slice(0, prologue), this.runtimeImport(), ...body.slice(prologue)];
@@ -204,16 +209,36 @@ class Rewriter extends RewriteState<TS.Node> {
   private readonly visitor = (node: TS.Node): TS.VisitResult<TS.Node | undefined> => this.visit(node);
 
   private visit(node: TS.Node): TS.VisitResult<TS.Node | undefined> {
+    const { ts, f } = this;
+    const parent = node.parent as TS.Node | undefined;
+    if (parent !== undefined && ts.isIterationStatement(parent, false) && parent.statement === node && !ts.isBlock(node)) {
+      // A loop body of one statement: its key temporaries are fresh in each iteration.
+      const { result, temps } = this.withTemps(() => this.visitNodeKind(node));
+      if (temps.length === 0) return result;
+      const statements = (result === undefined ? [] : Array.isArray(result) ? result : [result]) as TS.Statement[];
+      return ts.setTextRange(f.createBlock([this.tempDeclaration(temps, "let"), ...statements], true), node);
+    }
+    return this.visitNodeKind(node);
+  }
+
+  private visitNodeKind(node: TS.Node): TS.VisitResult<TS.Node | undefined> {
     const { ts } = this;
     if (this.isFunctionLike(node)) return this.visitFunction(node);
     switch (node.kind) {
       case ts.SyntaxKind.ClassStaticBlockDeclaration:
-      case ts.SyntaxKind.PropertyDeclaration:
         return this.across(undefined, () => ts.visitEachChild(node, this.visitor, this.context));
+      case ts.SyntaxKind.PropertyDeclaration:
+        return this.visitField(node as TS.PropertyDeclaration);
+      case ts.SyntaxKind.PropertyAssignment: {
+        const visited = ts.visitEachChild(node as TS.PropertyAssignment, this.visitor, this.context);
+        const temp = this.keyTemps.get(node);
+        if (temp === undefined) return visited;
+        return this.f.updatePropertyAssignment(visited, this.keyAssignment(visited.name as TS.ComputedPropertyName, temp), visited.initializer);
+      }
       case ts.SyntaxKind.Block:
-        return this.f.updateBlock(node as TS.Block, this.visitStatements((node as TS.Block).statements, 0));
+        return this.f.updateBlock(node as TS.Block, this.visitStatements((node as TS.Block).statements, 0, "let"));
       case ts.SyntaxKind.ModuleBlock:
-        return this.f.updateModuleBlock(node as TS.ModuleBlock, this.visitStatements((node as TS.ModuleBlock).statements, 0));
+        return this.f.updateModuleBlock(node as TS.ModuleBlock, this.visitStatements((node as TS.ModuleBlock).statements, 0, "var"));
       case ts.SyntaxKind.CaseClause:
       case ts.SyntaxKind.DefaultClause:
         return this.visitClause(node as TS.CaseOrDefaultClause);
@@ -292,9 +317,27 @@ class Rewriter extends RewriteState<TS.Node> {
    * Visits a statement list whose first `prologue` statements are directives (kept as they are).
    * Structured async function declarations are marked at the top; structured methods after
    * their class. In a structured function, the statements from the first `using` declaration
-   * on become the body of a resource block.
+   * on become the body of a resource block. The list declares the key temporaries of its
+   * statements first (`declare`), or leaves them to the list around it (a `case` clause, whose
+   * declarations a jump to a later clause would skip).
    */
-  private visitStatements(statements: TS.NodeArray<TS.Statement>, prologue: number): TS.NodeArray<TS.Statement> {
+  private visitStatements(statements: TS.NodeArray<TS.Statement>, prologue: number, declare: TempKind | undefined): TS.NodeArray<TS.Statement> {
+    const { ts, f } = this;
+    if (declare === undefined) return this.visitStatementList(statements, prologue);
+    const { result, temps } = this.withTemps(() => this.visitStatementList(statements, prologue));
+    if (temps.length === 0) return result;
+    const out = [...result.slice(0, prologue), this.tempDeclaration(temps, declare), ...result.slice(prologue)];
+    return ts.setTextRange(f.createNodeArray(out), statements);
+  }
+
+  /** `var $k, $k_1;` (or `let`). */
+  private tempDeclaration(temps: string[], kind: TempKind): TS.Statement {
+    const { ts, f } = this;
+    const declarations = temps.map((name) => f.createVariableDeclaration(name));
+    return f.createVariableStatement(undefined, f.createVariableDeclarationList(declarations, kind === "let" ? ts.NodeFlags.Let : ts.NodeFlags.None));
+  }
+
+  private visitStatementList(statements: TS.NodeArray<TS.Statement>, prologue: number): TS.NodeArray<TS.Statement> {
     const { ts, f } = this;
     const head: TS.Statement[] = []; // declaration markers
     const before: TS.Statement[] = [];
@@ -451,7 +494,7 @@ class Rewriter extends RewriteState<TS.Node> {
         return this.across(undefined, () => ts.visitEachChild(node, this.visitor, this.context));
       }
     }
-    const statements = this.visitStatements(node.statements, 0);
+    const statements = this.visitStatements(node.statements, 0, undefined);
     return ts.isCaseClause(node)
       ? f.updateCaseClause(node, this.visitNode(node.expression), statements)
       : f.updateDefaultClause(node, statements);
@@ -473,7 +516,11 @@ class Rewriter extends RewriteState<TS.Node> {
     const compiled = isAsync && mode === "structured" && body !== undefined;
     // Decorators, computed names: evaluated outside the function.
     const modifiers = this.visitList(node.modifiers);
-    const name = ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) ? node.name : this.visitNode(node.name);
+    let name = ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) ? node.name : this.visitNode(node.name);
+    if (compiled && ts.isMethodDeclaration(node) && this.needsKeyTemp(node.name)) {
+      // The marker after the class (or the object literal) names the method by its key's value.
+      name = this.keyAssignment(name as TS.ComputedPropertyName, this.keyTemp(node));
+    }
     const generator = node.asteriskToken !== undefined;
     const state: FunctionState | undefined = compiled
       ? { generator, leaf: !generator && this.isLeafBody(body!), scopeDepth: 0, runsAfterReturn: 0 }
@@ -484,7 +531,7 @@ class Rewriter extends RewriteState<TS.Node> {
         const parameters = this.visitList(node.parameters);
         if (body === undefined) return [parameters, undefined] as const;
         if (!compiled) {
-          return [parameters, ts.isBlock(body) ? f.updateBlock(body, this.visitStatements(body.statements, prologue)) : this.visitNode(body)] as const;
+          return [parameters, ts.isBlock(body) ? f.updateBlock(body, this.visitStatements(body.statements, prologue, "var")) : this.visitExpressionBody(body)] as const;
         }
         return [parameters, this.across(state, () => this.compileBody(body, prologue, state!))] as const;
       },
@@ -528,8 +575,60 @@ class Rewriter extends RewriteState<TS.Node> {
     // position would have given it.
     const inferred = node.name === undefined ? this.inferredName(node) : undefined;
     const args: TS.Expression[] = [result as TS.Expression];
-    if (inferred !== undefined) args.push(f.createStringLiteral(inferred));
+    if (inferred !== undefined) args.push(inferred);
     return ts.setOriginalNode(ts.setTextRange(this.call("markStructured", args), node), node);
+  }
+
+  /**
+   * An arrow's expression body that is not compiled; where it holds key temporaries, a block
+   * that declares them (`=> { var $k; return ...; }`), so each call has its own.
+   */
+  private visitExpressionBody(body: TS.Expression): TS.ConciseBody {
+    const { ts, f } = this;
+    const { result, temps } = this.withTemps(() => this.visitNode(body));
+    if (temps.length === 0) return result;
+    const statements = [this.tempDeclaration(temps, "var"), ts.setTextRange(f.createReturnStatement(result), body)];
+    return ts.setTextRange(f.createBlock(statements, true), body);
+  }
+
+  /**
+   * A field: decorators and a computed name are evaluated where the class is (an `await` there
+   * belongs to the enclosing function); the initializer is a function boundary of its own.
+   */
+  private visitField(node: TS.PropertyDeclaration): TS.PropertyDeclaration {
+    const { f } = this;
+    const modifiers = this.visitList(node.modifiers);
+    let name = this.visitNode(node.name);
+    const initializer = this.across(undefined, () => this.visitNode(node.initializer));
+    const temp = this.keyTemps.get(node);
+    if (temp !== undefined) name = this.keyAssignment(name as TS.ComputedPropertyName, temp);
+    return f.updatePropertyDeclaration(node, modifiers, name, node.questionToken ?? node.exclamationToken, node.type, initializer);
+  }
+
+  /** Whether a key is computed and not a string literal (`["x"]` names its value "x" as it is). */
+  private needsKeyTemp(name: TS.PropertyName): boolean {
+    return this.ts.isComputedPropertyName(name) && !this.ts.isStringLiteral(name.expression);
+  }
+
+  /** The temporary that holds the key of `owner` (an original property, field or method), allocated once. */
+  private keyTemp(owner: TS.Node): string {
+    let temp = this.keyTemps.get(owner);
+    if (temp === undefined) {
+      temp = this.newTemp();
+      this.keyTemps.set(owner, temp);
+    }
+    return temp;
+  }
+
+  /**
+   *   [k]  =>  [$k = __rt.key(k)]
+   * The key is converted to a property key once, where the engine would convert it, and kept
+   * for the marker or the name.
+   */
+  private keyAssignment(name: TS.ComputedPropertyName, temp: string): TS.ComputedPropertyName {
+    const { ts, f } = this;
+    const key = ts.setTextRange(this.call("key", [name.expression]), name.expression);
+    return f.updateComputedPropertyName(name, ts.setTextRange(f.createAssignment(f.createIdentifier(temp), key), name.expression));
   }
 
   /**
@@ -652,18 +751,19 @@ class Rewriter extends RewriteState<TS.Node> {
    */
   private compileBody(body: TS.ConciseBody, prologue: number, state: FunctionState): TS.Block {
     const { ts, f } = this;
-    let statements: TS.Statement[];
     let kept: TS.Statement[] = [];
-    if (ts.isBlock(body)) {
-      const visited = this.visitStatements(body.statements, prologue);
+    // The function's key temporaries are declared first, before `$c` (a `var` inside the `try`
+    // would mean the same, but reads as if it were the block's).
+    const { result: statements, temps } = this.withTemps((): TS.Statement[] => {
+      if (!ts.isBlock(body)) return [ts.setTextRange(f.createReturnStatement(this.returnValue(body)), body)];
+      const visited = this.visitStatements(body.statements, prologue, undefined);
       kept = visited.slice(0, prologue);
-      statements = visited.slice(prologue);
-    } else {
-      statements = [ts.setTextRange(f.createReturnStatement(this.returnValue(body)), body)];
-    }
+      return visited.slice(prologue);
+    });
     const compiled = state.leaf
       ? [f.createExpressionStatement(this.call("enterLeaf", [])), ...statements]
       : this.guarded(statements, state.generator);
+    if (temps.length > 0) compiled.unshift(this.tempDeclaration(temps, "var"));
     const block = f.createBlock([...kept, ...compiled], true);
     return ts.isBlock(body) ? ts.setOriginalNode(ts.setTextRange(block, body), body) : ts.setTextRange(block, body);
   }
@@ -686,24 +786,32 @@ class Rewriter extends RewriteState<TS.Node> {
     return [enter, guarded];
   }
 
-  /** The name a function value gets from where it is written (`const f = async () => {}`). */
-  private inferredName(node: TS.Node): string | undefined {
+  /**
+   * The name a function value gets from where it is written (`const f = async () => {}`): a
+   * string literal, or the temporary that holds the computed key it is the value of
+   * (`{ [k]: async () => {} }`).
+   */
+  private inferredName(node: TS.Node): TS.Expression | undefined {
+    const text = (name: string) => this.f.createStringLiteral(name);
     const { ts } = this;
     const { child, parent } = this.placeOf(node);
     if (parent === undefined) return undefined;
-    const nameOf = (name: TS.Node): string | undefined =>
-      ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isPrivateIdentifier(name) ? name.text : undefined;
     if ((ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isBindingElement(parent)) && parent.initializer === child) {
-      return ts.isIdentifier(parent.name) ? parent.name.text : undefined;
+      return ts.isIdentifier(parent.name) ? text(parent.name.text) : undefined;
     }
-    if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && parent.initializer === child) return nameOf(parent.name);
+    if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && parent.initializer === child) {
+      const name = parent.name;
+      if (this.needsKeyTemp(name)) return this.f.createIdentifier(this.keyTemp(parent));
+      if (ts.isComputedPropertyName(name)) return text((name.expression as TS.StringLiteral).text);
+      return ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isPrivateIdentifier(name) ? text(name.text) : undefined;
+    }
     if (ts.isBinaryExpression(parent) && parent.right === child && ts.isIdentifier(parent.left)) {
       const op = parent.operatorToken.kind;
       if (op === ts.SyntaxKind.EqualsToken || op === ts.SyntaxKind.QuestionQuestionEqualsToken || op === ts.SyntaxKind.BarBarEqualsToken || op === ts.SyntaxKind.AmpersandAmpersandEqualsToken) {
-        return parent.left.text;
+        return text(parent.left.text);
       }
     }
-    if (ts.isExportAssignment(parent)) return "default";
+    if (ts.isExportAssignment(parent)) return text("default");
     return undefined;
   }
 
@@ -757,20 +865,20 @@ class Rewriter extends RewriteState<TS.Node> {
     return f.updateClassExpression(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, [...visited.members, block]);
   }
 
-  /** The `markMethods` calls for a class's structured methods with plain names; `ref` names the class. */
+  /** The `markMethods` calls for a class's structured methods with public names; `ref` names the class. */
   private methodMarkers(node: TS.ClassLikeDeclaration, ref: () => TS.Expression): TS.Statement[] {
     const { ts, f } = this;
-    const own: string[] = [];
-    const statics: string[] = [];
+    const own: TS.Expression[] = [];
+    const statics: TS.Expression[] = [];
     for (const member of node.members) {
       if (!this.structured.has(member) || !ts.isMethodDeclaration(member)) continue;
-      const name = this.simpleName(member.name);
+      const name = this.markedName(member);
       if (name === undefined) continue;
       (ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Static ? statics : own).push(name);
     }
     const out: TS.Statement[] = [];
-    const mark = (target: TS.Expression, names: string[]) =>
-      out.push(f.createExpressionStatement(this.call("markMethods", [target, ...names.map((n) => f.createStringLiteral(n))])));
+    const mark = (target: TS.Expression, names: TS.Expression[]) =>
+      out.push(f.createExpressionStatement(this.call("markMethods", [target, ...names])));
     if (own.length > 0) mark(f.createPropertyAccessExpression(ref(), "prototype"), own);
     if (statics.length > 0) mark(ref(), statics);
     return out;
@@ -799,23 +907,31 @@ class Rewriter extends RewriteState<TS.Node> {
     );
   }
 
-  private simpleName(name: TS.PropertyName): string | undefined {
-    const { ts } = this;
-    return ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) ? name.text : undefined;
+  /**
+   * What a marker names a structured method by: its name as a string literal, or the temporary
+   * that holds its computed key; undefined for a private method.
+   */
+  private markedName(member: TS.MethodDeclaration): TS.Expression | undefined {
+    const { ts, f } = this;
+    const name = member.name;
+    const temp = this.keyTemps.get(member);
+    if (temp !== undefined) return f.createIdentifier(temp);
+    if (ts.isComputedPropertyName(name)) return ts.isStringLiteral(name.expression) ? f.createStringLiteral(name.expression.text) : undefined;
+    return ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) ? f.createStringLiteral(name.text) : undefined;
   }
 
   /** Object literals with structured async methods: `__rt.markMethods({ ... }, "m")`. */
   private visitObjectLiteral(node: TS.ObjectLiteralExpression): TS.Expression {
-    const { ts, f } = this;
+    const { ts } = this;
     const visited = ts.visitEachChild(node, this.visitor, this.context);
-    const names: string[] = [];
+    const names: TS.Expression[] = [];
     for (const property of node.properties) {
       if (!this.structured.has(property) || !ts.isMethodDeclaration(property)) continue;
-      const name = this.simpleName(property.name);
+      const name = this.markedName(property);
       if (name !== undefined) names.push(name);
     }
     if (names.length === 0) return visited;
-    return ts.setTextRange(this.call("markMethods", [visited, ...names.map((n) => f.createStringLiteral(n))]), node);
+    return ts.setTextRange(this.call("markMethods", [visited, ...names]), node);
   }
 
   // --- Inside structured functions ----------------------------------------------------------------
