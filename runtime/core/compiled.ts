@@ -500,13 +500,15 @@ function hasCalleeIn(c: Ctx, scope: CancelScope): boolean {
   return false;
 }
 
-// --- for await ----------------------------------------------------------------------------------
+// --- for await and yield* ------------------------------------------------------------------------
 
 /**
- * Wraps the iterable of a `for await` loop. The loop stays native (iterator closing, `break` and
- * `return` keep their meaning); each step ends the segment before the loop's implicit await, and
- * the body starts with {@link reenter}. A step is a checkpoint: when the scope is cancelled the
- * iterator is closed and the loop raises `Cancelled`.
+ * Wraps the iterable of a `for await` loop, and the operand of `yield*` in a compiled async
+ * generator (both step through an async iterator and await each step). The loop or delegation
+ * stays native (iterator closing, `break` and `return` keep their meaning); each step ends the
+ * segment before the engine's await of it, and the loop body starts with {@link reenter}. A step
+ * is a checkpoint: when the scope is cancelled the iterator is closed and the step raises
+ * `Cancelled`.
  */
 export function forAwait(c: Ctx, iterable: unknown): AsyncIterable<unknown> {
   const source = iterable as { [Symbol.asyncIterator]?: () => AsyncIterator<unknown>; [Symbol.iterator]?: () => Iterator<unknown> };
@@ -523,6 +525,19 @@ function describe(value: unknown): string {
   return value === null ? "null" : typeof value === "object" ? "object" : String(value);
 }
 
+/**
+ * Starts the segment of `c` for a step called while it is not running: a `yield*` step, which
+ * the engine calls while the delegating generator is suspended (its consumer's segment may be
+ * running: a compiled generator serves this `next()`, so it is not the consumer's to race), or
+ * the `return()` that closes a loop's iterator after an await in its body rejected. The step's
+ * own code (a delegate generator starting, an iterator's `finally`) then runs in `c`'s frame.
+ */
+function stepIn(c: Ctx): void {
+  if (active === c) return;
+  if (active !== undefined) active.lastCallee = true;
+  startSegment(c);
+}
+
 class AsyncSteps {
   private readonly nextMethod: (...args: unknown[]) => unknown;
 
@@ -533,15 +548,16 @@ class AsyncSteps {
     this.nextMethod = it.next as (...args: unknown[]) => unknown;
   }
 
-  next(): unknown {
+  next(...args: unknown[]): unknown {
     const c = this.c;
+    stepIn(c);
     const frame = c.frame;
     if (frame !== undefined && frame.scope._eff) {
       endSegment(c);
       return closeThenThrow(this.it, frame.scope._cancelledError());
     }
     c.lastCallee = false;
-    const result = this.nextMethod.call(this.it);
+    const result = this.nextMethod.apply(this.it, args);
     if (c.lastCallee) return leave(c, result); // a compiled generator: cancellable by itself
     endSegment(c);
     if (frame === undefined || !isForeignPromise(result)) return result;
@@ -549,15 +565,37 @@ class AsyncSteps {
   }
 
   get return(): ((value?: unknown) => unknown) | undefined {
-    return returnEndingSegment(this.c, this.it);
+    return inSegment(this.c, this.it, this.it.return as ((value?: unknown) => unknown) | undefined);
+  }
+
+  get throw(): ((error?: unknown) => unknown) | undefined {
+    return inSegment(this.c, this.it, this.it.throw as ((error?: unknown) => unknown) | undefined);
   }
 }
 
+/** An async iterator's `return` or `throw`, called in `c`'s segment, which ends after it. */
+function inSegment(
+  c: Ctx,
+  it: AsyncIterator<unknown>,
+  method: ((this: unknown, value?: unknown) => unknown) | null | undefined,
+): ((value?: unknown) => unknown) | undefined {
+  if (method == null) return undefined;
+  return (...args: unknown[]) => {
+    stepIn(c);
+    try {
+      return method.apply(it, args as [unknown?]);
+    } finally {
+      endSegment(c);
+    }
+  };
+}
+
 /**
- * A sync iterable in `for await`: the engine's async-from-sync iterator, step for step and
- * microtask for microtask (each `next()` and `return()` settles through a promise of the value,
- * and a value that rejects closes the iterator, as the current standard says), except that inside
- * a run a step whose value is a thenable is raced against cancellation like any other await.
+ * A sync iterable in `for await` or `yield*`: the engine's async-from-sync iterator, step for step
+ * and microtask for microtask (each `next()`, `return()` and `throw()` settles through a promise
+ * of the value, and a value that rejects closes the iterator, as the current standard says),
+ * except that inside a run a step whose value is a thenable is raced against cancellation like
+ * any other await.
  */
 class SyncSteps {
   private readonly nextMethod: (...args: unknown[]) => unknown;
@@ -569,23 +607,24 @@ class SyncSteps {
     this.nextMethod = it.next as (...args: unknown[]) => unknown;
   }
 
-  next(): unknown {
+  next(...args: unknown[]): unknown {
     const c = this.c;
     const it = this.it;
+    stepIn(c);
     const frame = c.frame;
     if (frame !== undefined && frame.scope._eff) {
-      endSegment(c);
       closeQuietly(it);
+      endSegment(c);
       throw frame.scope._cancelledError();
     }
     let result: unknown;
     try {
-      result = this.nextMethod.call(it);
+      result = this.nextMethod.apply(it, args);
     } catch (error) {
-      endSegment(c);
       return Promise.reject(error);
+    } finally {
+      endSegment(c);
     }
-    endSegment(c);
     if (Object(result) !== result) return Promise.reject(new TypeError(`Iterator result ${describe(result)} is not an object`));
     const { step, thenable } = continuation(it, result as IteratorResult<unknown>, true);
     return frame === undefined || !thenable ? step : race(c, frame, step, it);
@@ -594,6 +633,7 @@ class SyncSteps {
   /** Always present, as on the engine's iterator: a `break` awaits it even when `it` has no `return`. */
   return(...args: unknown[]): Promise<unknown> {
     const it = this.it;
+    stepIn(this.c);
     let result: unknown;
     try {
       const method = it.return as ((this: unknown, value?: unknown) => unknown) | null | undefined;
@@ -606,6 +646,35 @@ class SyncSteps {
     }
     if (Object(result) !== result) return Promise.reject(new TypeError(`Iterator result ${describe(result)} is not an object`));
     return continuation(it, result as IteratorResult<unknown>, false).step;
+  }
+
+  /**
+   * Always present, as on the engine's iterator (`yield*` forwards its consumer's `throw()`): an
+   * iterator without `throw` is closed, and the step rejects with a TypeError, as the standard
+   * says.
+   */
+  throw(...args: unknown[]): Promise<unknown> {
+    const it = this.it;
+    stepIn(this.c);
+    let result: unknown;
+    try {
+      const method = it.throw as ((this: unknown, error?: unknown) => unknown) | null | undefined;
+      if (method == null) {
+        const close = it.return as ((this: unknown) => unknown) | null | undefined;
+        if (close != null) {
+          const closed = close.call(it);
+          if (Object(closed) !== closed) throw new TypeError(`Iterator result ${describe(closed)} is not an object`);
+        }
+        return Promise.reject(new TypeError("The iterator does not provide a 'throw' method"));
+      }
+      result = method.apply(it, args as [unknown?]);
+    } catch (error) {
+      return Promise.reject(error);
+    } finally {
+      endSegment(this.c);
+    }
+    if (Object(result) !== result) return Promise.reject(new TypeError(`Iterator result ${describe(result)} is not an object`));
+    return continuation(it, result as IteratorResult<unknown>, true).step;
   }
 }
 
@@ -652,20 +721,6 @@ function toStep(value: unknown): IteratorResult<unknown> {
 
 function toDoneStep(value: unknown): IteratorResult<unknown> {
   return { value, done: true };
-}
-
-/** The iterator's `return`, ending the loop's segment after it (a `break` leaves the loop). */
-function returnEndingSegment(
-  c: Ctx,
-  it: AsyncIterator<unknown>,
-): ((value?: unknown) => unknown) | undefined {
-  const method = it.return as ((this: unknown, value?: unknown) => unknown) | undefined;
-  if (method == null) return undefined;
-  return (...args: unknown[]) => {
-    const result = method.apply(it, args as [unknown?]);
-    endSegment(c);
-    return result;
-  };
 }
 
 function closeThenThrow(it: AsyncIterator<unknown>, error: Cancelled): Promise<never> {

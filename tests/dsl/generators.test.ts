@@ -282,3 +282,115 @@ describe("async generators", () => {
     expect(values).toEqual(["from thenable", "plain"]);
   });
 });
+
+describe("yield* delegation", () => {
+  test("a generator delegated to after an await runs in its delegator's task and scope", async () => {
+    const seen: string[] = [];
+    async function* inner() {
+      seen.push(`inner in ${getCurrentTask().name}`);
+      try {
+        await sleep(5_000);
+        yield "never";
+      } catch (error) {
+        seen.push(error instanceof Cancelled ? "inner cancelled" : "other");
+        throw error;
+      }
+    }
+    async function* outer() {
+      await sleep(1);
+      yield* inner();
+    }
+    await run(async function main() {
+      using _ = moveOnAfter(20);
+      for await (const value of outer()) seen.push(String(value));
+    });
+    expect(seen).toEqual(["inner in main", "inner cancelled"]);
+  });
+
+  test("delegating to a foreign async iterable is cancellable, and closes it", async () => {
+    const log: string[] = [];
+    const foreignIterable: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => foreign({ value: 1, done: false }, 5_000),
+        return: async () => {
+          log.push("foreign closed");
+          return { value: undefined, done: true };
+        },
+      }),
+    };
+    async function* outer() {
+      try {
+        yield* foreignIterable;
+      } finally {
+        log.push("outer finally");
+      }
+    }
+    let scope: CancelScope | undefined;
+    await run(async () => {
+      using s = moveOnAfter(20);
+      scope = s;
+      for await (const value of outer()) log.push(`value ${value}`);
+    });
+    expect(scope!.cancelledCaught).toBe(true);
+    expect(log).toEqual(["foreign closed", "outer finally"]);
+  });
+
+  test("values sent with next(v), throw() and return() reach the delegate through yield*", async () => {
+    const log: string[] = [];
+    async function* inner(): AsyncGenerator<number, undefined, string> {
+      try {
+        const sent = yield 1;
+        log.push(`inner got ${String(sent)}`);
+        yield 2;
+      } catch (error) {
+        log.push(`inner caught ${(error as Error).message}`);
+        yield 3;
+      } finally {
+        log.push("inner finally");
+      }
+    }
+    async function* outer(): AsyncGenerator<number, undefined, string> {
+      const result = yield* inner();
+      log.push(`outer result ${String(result)}`);
+    }
+    await run(async () => {
+      const gen = outer();
+      log.push(`first ${String((await gen.next()).value)}`);
+      log.push(`second ${String((await gen.next("hello")).value)}`);
+      log.push(`after throw ${String((await gen.throw(new Error("boom"))).value)}`);
+      log.push(`return done ${String((await gen.return(undefined)).done)}`);
+    });
+    expect(log).toEqual([
+      "first 1",
+      "inner got hello",
+      "second 2",
+      "inner caught boom",
+      "after throw 3",
+      "inner finally",
+      "return done true",
+    ]);
+  });
+
+  test("closing a sync iterator after an await in the loop body rejected runs in the loop's task", async () => {
+    const seen: string[] = [];
+    function* items() {
+      try {
+        yield 1;
+        yield 2;
+      } finally {
+        seen.push(`closed in ${getCurrentTask().name}`);
+      }
+    }
+    await run(async function main() {
+      try {
+        for await (const value of items()) {
+          seen.push(`item ${value}`);
+          await Promise.reject(new Error("boom"));
+        }
+      } catch (error) {
+        seen.push((error as Error).message);
+      }
+    });
+    expect(seen).toEqual(["item 1", "closed in main", "boom"]);
+  });
+});

@@ -984,19 +984,20 @@ class Rewriter extends RewriteState<Node> {
 
   /**
    *   yield x   =>  __rt.resume($c, yield __rt.leave($c, x))
-   *   yield* g  =>  __rt.resume($c, yield* __rt.leave($c, g))
+   *   yield* g  =>  __rt.resume($c, yield* __rt.forAwait($c, g))
+   * `yield*` awaits each step of `g` as `for await` does, through the same wrapper: each step is a
+   * checkpoint, runs in the generator's frame, and a foreign step is raced.
    */
   private visitYield(node: BabelTypes.YieldExpression): Node {
     if (!this.fn!.generator) return this.visitChildren(node);
     if (this.fn!.scopeDepth > 0) this.report(node, messages.yieldInScope);
     // `yield*` delegates to an iterable; `yield x` awaits x first, so x is handed out.
-    const operand =
-      node.argument == null
-        ? undefined
-        : node.delegate
-          ? this.visitNode(node.argument)
-          : this.handedOut(node.argument, ["yielded", "yieldedCall"]);
-    node.argument = this.call("leave", operand === undefined ? [this.ctx()] : [this.ctx(), operand]);
+    node.argument = node.delegate
+      ? this.call("forAwait", [this.ctx(), this.visitNode(node.argument!)])
+      : this.call(
+          "leave",
+          node.argument == null ? [this.ctx()] : [this.ctx(), this.handedOut(node.argument, ["yielded", "yieldedCall"])],
+        );
     return this.at(this.call("resume", [this.ctx(), node]), node);
   }
 

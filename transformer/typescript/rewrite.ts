@@ -984,20 +984,22 @@ class Rewriter extends RewriteState<TS.Node> {
 
   /**
    *   yield x   =>  __rt.resume($c, yield __rt.leave($c, x))
-   *   yield* g  =>  __rt.resume($c, yield* __rt.leave($c, g))
+   *   yield* g  =>  __rt.resume($c, yield* __rt.forAwait($c, g))
+   * `yield*` awaits each step of `g` as `for await` does, through the same wrapper: each step is a
+   * checkpoint, runs in the generator's frame, and a foreign step is raced.
    */
   private visitYield(node: TS.YieldExpression): TS.Expression {
     const { ts, f } = this;
     if (!this.fn!.generator) return ts.visitEachChild(node, this.visitor, this.context);
     if (this.fn!.scopeDepth > 0) this.report(node, messages.yieldInScope);
     // `yield*` delegates to an iterable; `yield x` awaits x first, so x is handed out.
-    const operand =
-      node.expression === undefined
-        ? undefined
-        : node.asteriskToken !== undefined
-          ? this.visitNode(node.expression)
-          : this.handedOut(node.expression, ["yielded", "yieldedCall"]);
-    const left = this.call("leave", operand === undefined ? [this.ctx()] : [this.ctx(), operand]);
+    const left =
+      node.asteriskToken !== undefined
+        ? this.call("forAwait", [this.ctx(), this.visitNode(node.expression!)])
+        : this.call(
+            "leave",
+            node.expression === undefined ? [this.ctx()] : [this.ctx(), this.handedOut(node.expression, ["yielded", "yieldedCall"])],
+          );
     const yielded = f.updateYieldExpression(node, node.asteriskToken, left);
     return ts.setOriginalNode(ts.setTextRange(this.call("resume", [this.ctx(), yielded]), node), node);
   }
