@@ -5,7 +5,7 @@
  * structured helpers called from plain code keep working.
  */
 import { currentFrame, markStructured, type Frame } from "./context";
-import { tagPrimitive } from "./primitive";
+import { brandPrimitive, tagPrimitive } from "./primitive";
 import { currentClock, requireFrame } from "./cancel-scope";
 import { realClock, setLongTimeout, yieldMacrotask, type TimerEntry, type Timers } from "./clock";
 import { checkInstant } from "./validate";
@@ -29,11 +29,18 @@ function checkpointIn(frame: Frame): Promise<void> {
   return waiter.promise;
 }
 
+/**
+ * What `checkpointIfCancelled()` returns when there is nothing to raise: one resolved promise for
+ * every call (awaiting it takes the one microtask turn any resolved promise takes), so the
+ * commonest checkpoint allocates nothing. Frozen: nobody can change what every caller shares.
+ */
+const NOT_CANCELLED: Promise<void> = Object.freeze(brandPrimitive(Promise.resolve()));
+
 /** Raises `Cancelled` if the current code is cancelled; otherwise returns without yielding. */
 export function checkpointIfCancelled(): Promise<void> {
   const frame = currentFrame();
   if (frame !== undefined && frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
-  return tagPrimitive(Promise.resolve());
+  return NOT_CANCELLED;
 }
 
 /** Lets other tasks run (one macrotask) and never raises, even when cancelled. */

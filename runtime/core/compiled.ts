@@ -33,7 +33,7 @@ import { CancelScope } from "./cancel-scope";
 import { afterMicrotasks } from "./clock";
 import { currentFrame, enterFrame, leaveFrame, markStructured as markCore, type Frame } from "./context";
 import { NoCurrentTaskError, type Cancelled } from "./errors";
-import { isPrimitivePromise } from "./primitive";
+import { isPrimitivePromise, takePrimitivePromise } from "./primitive";
 import { TaskGroup } from "./task-group";
 import { isThenable } from "./validate";
 import type { Runner } from "./runner";
@@ -218,7 +218,7 @@ export function suspend<T>(c: Ctx, value: T): T | Promise<unknown> {
   if (frame === undefined) return value;
   // A runtime operation checked the scope itself when it was called, in the scope it runs in,
   // and never loses what it delivered (runtime/core/primitive.ts): no check, no race.
-  if (isPrimitivePromise(value)) return value;
+  if (takePrimitivePromise(value)) return value;
   if (frame.scope._eff) {
     if (isPromise(value)) {
       // Callees started here still unwind in this scope (`const p = f(); await p` in a scope

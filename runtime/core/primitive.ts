@@ -9,9 +9,9 @@
  *
  * 1. A direct call of a compiled function (`await g(a)`, `suspendCall`): the callee checks and
  *    races its own awaits, and the caller must wait for its `finally` blocks.
- * 2. A promise branded here, by {@link tagPrimitive}: the promise of a runtime operation. The
- *    await is neither raced nor checked, wherever and whenever it happens, so whatever the
- *    operation delivered reaches the code that awaits it.
+ * 2. The promise of a runtime operation, tagged here by {@link tagPrimitive}, at the first await
+ *    of it by compiled code, wherever and whenever that await happens: it is neither raced nor
+ *    checked, so whatever the operation delivered reaches the code that awaits it.
  *
  * A runtime operation may brand its promise only if it keeps these promises, which stand in for
  * the check and the race the await skips:
@@ -29,31 +29,60 @@
  * scope of their own, whose checkpoints do the checking (a shielded `scope.run()` awaited in a
  * cancelled scope must still run its body).
  *
- *   Invariant: a branded promise is never abandoned by compiled code, so a resource its
- *   operation handed over is always seen by the code that awaits it. An operation belongs to the
- *   scope it was called in: awaiting its promise later, in another scope, does not move it.
+ *   Invariant: compiled code never abandons a runtime operation's promise at its first await
+ *   of it, so a resource the operation handed over is always seen by the code that awaits it.
+ *   An operation belongs to the scope it was called in: awaiting its promise later, in another
+ *   scope, does not move it. (A second await of the same promise is an ordinary await: what the
+ *   operation delivered went to the first.)
  *
- * The brand is a private field stamped onto the promise (runtime/core/stamp.ts): invisible to
- * reflection, and, unlike a Promise subclass, it keeps `await`'s timing and fast path.
+ * How an operation's promise is recognised, without costing memory in the common case:
+ * compiled code awaits an operation's promise right after the call (`await lock.acquire()`), so
+ * the promise the last operation returned is kept in {@link latest}, and an await of exactly that
+ * promise takes it (`latest` is cleared). Only a promise that another operation's promise
+ * displaces from `latest` before compiled code took it (`const p = lock.acquire(); other(); await
+ * p`, or any operation whose promise plain code awaits) gets a brand: a symbol property, which
+ * costs an allocation per promise. So a suspended compiled task carries no brand, and every
+ * operation's promise is either `latest`, taken, or branded.
  */
 
-import { Stamp } from "./stamp";
+/** The brand of an operation's promise that was displaced from {@link latest} before compiled code took it. */
+const PRIMITIVE = Symbol("anyio-ts.operation");
 
-class PrimitiveMark extends Stamp {
-  #primitive = true;
+/** The promise the latest runtime operation returned, until compiled code awaits it or another displaces it. */
+let latest: Promise<unknown> | undefined;
 
-  static has(value: object): boolean {
-    return #primitive in value;
-  }
-}
-
-/** Brands `promise` as a runtime operation's (see the rules above) and returns it. */
+/** Tags `promise` as a runtime operation's (see the rules above) and returns it. */
 export function tagPrimitive<P extends Promise<unknown>>(promise: P): P {
-  if (!PrimitiveMark.has(promise)) new PrimitiveMark(promise);
+  const displaced = latest;
+  if (displaced !== undefined && displaced !== promise) (displaced as { [PRIMITIVE]?: true })[PRIMITIVE] = true;
+  latest = promise;
   return promise;
 }
 
-/** Whether `value` is a promise branded by {@link tagPrimitive}. */
+/** Brands `promise` as a runtime operation's for good: for a promise shared by every call of an operation. */
+export function brandPrimitive<P extends Promise<unknown>>(promise: P): P {
+  (promise as { [PRIMITIVE]?: true })[PRIMITIVE] = true;
+  return promise;
+}
+
+/**
+ * Whether `value` is a runtime operation's promise that compiled code has not awaited yet: the
+ * latest one, or a branded one. Does not take it.
+ */
 export function isPrimitivePromise(value: unknown): boolean {
-  return typeof value === "object" && value !== null && PrimitiveMark.has(value);
+  if (value === latest) return value !== undefined;
+  return typeof value === "object" && value !== null && (value as { [PRIMITIVE]?: true })[PRIMITIVE] === true;
+}
+
+/**
+ * For the await of `value` by compiled code: whether it is a runtime operation's promise
+ * ({@link isPrimitivePromise}); the latest one is taken, so that the next operation need not brand it.
+ */
+export function takePrimitivePromise(value: unknown): boolean {
+  if (value === latest) {
+    if (value === undefined) return false;
+    latest = undefined;
+    return true;
+  }
+  return typeof value === "object" && value !== null && (value as { [PRIMITIVE]?: true })[PRIMITIVE] === true;
 }

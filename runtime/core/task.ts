@@ -7,6 +7,7 @@ import { CancelScope, requireFrame } from "./cancel-scope";
 import { Cancelled, TaskCancelled, TaskFailed } from "./errors";
 import { ExceptionGroup } from "./exception-group";
 import { installed, taskFinished, taskSpawned, taskStarted } from "./instruments";
+import { takePrimitivePromise } from "./primitive";
 import { describeError, isThenable } from "./validate";
 import { Waiter } from "./waiter";
 import type { Runner } from "./runner";
@@ -282,6 +283,7 @@ export function runTaskBody(task: TaskHandle<unknown>, fn: (...args: any[]) => u
     return;
   }
   if (isThenable(result)) {
+    takePrimitivePromise(result); // the task awaits it (`startSoon(() => sleep(1000))`): no brand needed
     result.then(
       (value) => task._finish(true, value),
       (error) => task._finish(false, error),

@@ -11,7 +11,7 @@ import {
   Condition,
   Lock,
   Semaphore,
-  checkpointIfCancelled,
+  cancelShieldedCheckpoint,
   createMemoryObjectStream,
   createTaskGroup,
   sleep,
@@ -31,7 +31,7 @@ structuredDescribe(
       {
         using scope = new CancelScope();
         const p = lock.acquire();
-        const other = checkpointIfCancelled();
+        const other = cancelShieldedCheckpoint();
         scope.cancel();
         {
           using _held = await p;
@@ -72,7 +72,7 @@ structuredDescribe(
       {
         using scope = new CancelScope();
         const p = condition.acquire();
-        const other = checkpointIfCancelled();
+        const other = cancelShieldedCheckpoint();
         scope.cancel();
         using _held = await p;
         log.push(`locked: ${String(condition.locked())}`);
@@ -88,7 +88,7 @@ structuredDescribe(
       {
         using scope = new CancelScope();
         const p = limiter.acquire();
-        const other = checkpointIfCancelled();
+        const other = cancelShieldedCheckpoint();
         scope.cancel();
         using _token = await p;
         log.push(`borrowed: ${limiter.borrowedTokens}`);
@@ -109,7 +109,7 @@ structuredDescribe(
           using scope = new CancelScope();
           waiterScope = scope;
           const p = lock.acquire(); // waits: the lock is held
-          const other = checkpointIfCancelled();
+          const other = cancelShieldedCheckpoint();
           using _held = await p; // handed over before the cancel: ours
           log.push(`waiter holds it: ${String(lock.statistics().owner?.name)}`);
           await other;
@@ -133,7 +133,7 @@ structuredDescribe(
         const p = receive.receive();
         await until(receive, { tasksWaitingReceive: 1 });
         send.sendNowait(7);
-        const other = checkpointIfCancelled();
+        const other = cancelShieldedCheckpoint();
         scope.cancel();
         received.push(await p);
         await other;
@@ -155,7 +155,7 @@ structuredDescribe(
       tg.startSoon(async () => {
         using scope = new CancelScope();
         const p = lock.acquire();
-        const other = checkpointIfCancelled();
+        const other = cancelShieldedCheckpoint();
         scope.cancel();
         let outcome = "acquired";
         try {
@@ -181,7 +181,7 @@ structuredDescribe(
       {
         using scope = new CancelScope();
         const p = receive.receive();
-        const other = checkpointIfCancelled();
+        const other = cancelShieldedCheckpoint();
         scope.cancel();
         try {
           log.push(`received ${await p}`);
