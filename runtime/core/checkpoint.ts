@@ -32,7 +32,9 @@ function checkpointIn(frame: Frame): Promise<void> {
 /**
  * What `checkpointIfCancelled()` returns when there is nothing to raise: one resolved promise for
  * every call (awaiting it takes the one microtask turn any resolved promise takes), so the
- * commonest checkpoint allocates nothing. Frozen: nobody can change what every caller shares.
+ * commonest checkpoint allocates nothing. Branded for good, and also made the latest operation's
+ * promise on each call (compiled code then recognises it by identity). Frozen: nobody can change
+ * what every caller shares.
  */
 const NOT_CANCELLED: Promise<void> = Object.freeze(brandPrimitive(Promise.resolve()));
 
@@ -40,7 +42,7 @@ const NOT_CANCELLED: Promise<void> = Object.freeze(brandPrimitive(Promise.resolv
 export function checkpointIfCancelled(): Promise<void> {
   const frame = currentFrame();
   if (frame !== undefined && frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
-  return NOT_CANCELLED;
+  return tagPrimitive(NOT_CANCELLED);
 }
 
 /** Lets other tasks run (one macrotask) and never raises, even when cancelled. */

@@ -53,8 +53,9 @@ let latest: Promise<unknown> | undefined;
 
 /** Tags `promise` as a runtime operation's (see the rules above) and returns it. */
 export function tagPrimitive<P extends Promise<unknown>>(promise: P): P {
-  const displaced = latest;
-  if (displaced !== undefined && displaced !== promise) (displaced as { [PRIMITIVE]?: true })[PRIMITIVE] = true;
+  const displaced = latest as { [PRIMITIVE]?: true } | undefined;
+  // (A shared promise is branded for good, and frozen: it needs no brand, and takes none.)
+  if (displaced !== undefined && displaced !== promise && displaced[PRIMITIVE] !== true) displaced[PRIMITIVE] = true;
   latest = promise;
   return promise;
 }
