@@ -22,12 +22,18 @@
  * and outside `run()` (no frame) the hooks change nothing about timing or errors.
  *
  * Cancellation: every await raises `Cancelled` synchronously when the frame's scope is
- * effectively cancelled (level cancellation). Promises made by runtime primitives and by
- * directly awaited compiled callees are awaited as they are (they register their own
- * cancellation); any other promise is raced against the scope with a {@link Race}. A race
- * whose scope is cancelled while compiled callees started by the same invocation are still
- * unwinding inside that scope waits for them to leave before it rejects, so a caller never sees
- * `Cancelled` before its callees' `finally` blocks ran.
+ * effectively cancelled (level cancellation). Promises of runtime operations and of directly
+ * awaited compiled callees are awaited as they are (runtime/core/primitive.ts has the whole rule);
+ * any other promise is raced against the scope with a {@link Race}. A race whose scope is
+ * cancelled while compiled callees started by the same invocation are still unwinding inside
+ * that scope waits for them to leave before it rejects, and every race rejects only after the
+ * current burst of microtasks, so a caller never sees `Cancelled` before its callees' `finally`
+ * blocks ran, nor instead of an outcome that was already delivered.
+ *
+ * Live invocations form a tree (Ctx.parent): a callee hangs under the invocation that called
+ * it, an invocation started outside compiled code under its run's root, and one that ends hands
+ * its live callees to its parent. So no callee drops out of its caller's sight, and whatever
+ * still runs when a run's body is done can be found (runningCalls).
  */
 import { CancelScope } from "./cancel-scope";
 import { afterMicrotasks } from "./clock";
