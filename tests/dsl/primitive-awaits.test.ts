@@ -123,6 +123,23 @@ structuredDescribe(
       expect(lock.locked()).toBe(false);
     });
 
+    structuredTest("through a function that awaits it: `return await lock.acquire()`, awaited later through a variable", async () => {
+      const lock = new Lock();
+      const log: string[] = [];
+      async function take() {
+        return await lock.acquire();
+      }
+      {
+        using scope = new CancelScope();
+        const p = take();
+        scope.cancel();
+        using _held = await p; // take() was still running when the scope was cancelled: its outcome wins
+        log.push(`held: ${String(lock.locked())}`);
+      }
+      expect(log).toEqual(["held: true"]);
+      expect(lock.locked()).toBe(false);
+    });
+
     structuredTest("a memory stream item handed to a waiting receiver", async () => {
       const received: number[] = [];
       const [send, receive] = createMemoryObjectStream<number>();
