@@ -21,6 +21,37 @@
  * Every hook is a plain synchronous function: compiled functions stay native async functions,
  * and outside `run()` (no frame) the hooks change nothing about timing or errors.
  *
+ *   hook            emitted at                              segment      may throw   may leave parked
+ *   enter           first statement of a compiled function  starts       no          -
+ *   enterGenerator  first statement of an async generator   starts       no          -
+ *   enterLeaf       first statement of a never-suspending fn -           no          -
+ *   exit            outermost `finally`                     ends         no          -
+ *   suspend         operand of `await x`                    ends         Cancelled   a Race
+ *   suspendCall     operand of `await g(a)`, a direct call  ends         Cancelled   a Race
+ *   pre             before a direct call's callee runs      -            no          -
+ *   resume          after an await or a `yield`             starts       no          (unparks)
+ *   reenter         first statement of `catch` / `finally`  starts       no          (unparks)
+ *   leave           operand of `yield`, generator `return`  ends         no          -
+ *   ret / retCall   operand of `return x` (may be a promise) -           no          a Waiter
+ *   retLeaf         the same in a leaf                      -            no          -
+ *   yielded(Call)   operand of `yield x` (may be a promise) -           no          a Waiter
+ *   forAwait        iterable of `for await`, of `yield*`    each step    Cancelled   a Race
+ *                                                           ends (*)
+ *   block           start of a block with `using`           -            no          -
+ *   Block.use(Async)  each `using` / `await using` value    -            TypeError   -
+ *   Block.fail      the block's `catch`                     starts       no          -
+ *   Block.close     the block's `finally` (no await using)  starts       exits' errors  -
+ *   Block.closeAsync  the same with `await using`           -            exits' errors  a group's exit
+ *   markStructured, markMethods, key: where compiled functions and computed keys are defined
+ *                                                           -            no          -
+ *
+ * (*) A step called while its invocation's segment is not running (a `yield*` step, or the
+ * `return()` that closes a loop's iterator after an await of its body rejected) starts it first.
+ *
+ * "Starts" means the invocation's frame becomes current and {@link active} is its ctx; "ends"
+ * restores both; a Race parked by an await stays parked until the next segment starts (resume,
+ * reenter, a step, exit), whichever way the await ended.
+ *
  * Cancellation: every await raises `Cancelled` synchronously when the frame's scope is
  * effectively cancelled (level cancellation). Promises of runtime operations and of directly
  * awaited compiled callees are awaited as they are (runtime/core/primitive.ts has the whole rule);
@@ -53,14 +84,25 @@ let active: Ctx | undefined;
 
 /** @internal The state of one invocation of a compiled function. */
 export class Ctx {
-  /** The frame the invocation runs in; `using` blocks replace it while their scope is open. */
+  /**
+   * The frame the invocation runs in; `using` blocks replace it while their scope is open.
+   * Invariant: undefined exactly when the invocation runs outside any run (then every hook
+   * passes values through).
+   */
   frame: Frame | undefined;
   /** The frame it was called in (its `using` blocks' scopes are gone once it returns). */
   readonly base: Frame | undefined;
-  /** What to restore when the running segment ends. */
+  /**
+   * What to restore when the running segment ends. Invariant: meaningful only while
+   * `active === this` (undefined otherwise).
+   */
   prevFrame: Frame | undefined = undefined;
   prevActive: Ctx | undefined = undefined;
-  /** Set when a compiled function was entered since the last {@link pre}. */
+  /**
+   * Set when compiled code was entered (or a compiled generator resumed, or a compiled step
+   * served) in this invocation's segment since the last {@link pre}: the promise about to be
+   * awaited, or handed on, is compiled code's, so it needs no race.
+   */
   lastCallee = false;
   /**
    * While this invocation is live: the invocation that called it synchronously, or, for one
@@ -69,11 +111,16 @@ export class Ctx {
    * them to its parent, so they stay live callees of the whole chain.
    */
   parent: Ctx | undefined;
-  // Live callees, as an intrusive list (only cancellation walks it).
+  // Live callees, as an intrusive list (only cancellation and leak checks walk it). Invariant:
+  // a ctx is in its parent's list exactly while its `parent` is set.
   firstChild: Ctx | undefined = undefined;
   prevSibling: Ctx | undefined = undefined;
   nextSibling: Ctx | undefined = undefined;
-  /** The invocation's foreign-promise race, made at its first foreign await and reused. */
+  /**
+   * The invocation's foreign-promise race, made at its first foreign await and reused.
+   * Invariant: parked at most once at a time (an invocation awaits one thing at a time); the
+   * next segment's start unparks it.
+   */
   race: Race | undefined = undefined;
 
   constructor(frame: Frame | undefined, parent: Ctx | undefined) {
