@@ -1,0 +1,313 @@
+// The documentation says what the code does:
+//
+// 1. Every diagnostic of transformer/core/messages.ts (the `messages` record: code, severity,
+//    format) is a row of docs/transformer.md's Diagnostics table, as `TS<code>` with the same
+//    severity, and the table lists no other code. Codes are unique, and every `TS99xxx` cited
+//    anywhere in docs/ or README.md is one of them.
+// 2. The repository cites only documents it contains. Its own files (runtime/, transformer/,
+//    docs/, tests/, bench/, examples/, playground/src/, README.md, CHANGELOG.md; source and
+//    Markdown files, not JSON data, build output or node_modules) must not send a reader to a
+//    document that lives beside the repository (the project's shared/ folder: API.md, DESIGN.md,
+//    STYLE.md, reference/anyio-semantics.md), because a reader of the repository or of the npm
+//    package cannot follow the citation. Caught by text, comments and strings alike:
+//    - a `*.md` path that resolves to no file inside the repository, from the citing file's
+//      folder or from the repository root (`API.md`, `shared/API.md`, `../shared/DESIGN.md`);
+//    - a relative path to a `shared` or `reference` folder that climbs out of the repository
+//      (`../shared/...` from the root; module paths in tests that stay inside are fine), or an
+//      absolute path into the shared folder (`/work/shared`), or `shared/reference`,
+//      `shared/hooks`;
+//    - a citation of the semantics reference by name (`anyio-semantics`) or by section
+//      (`reference B.4`, `B.2 rule 11`): its sections are numbered in that document only.
+//    This file names those documents to find them, so it is not scanned itself.
+//    CITATION_ALLOW_LIST holds today's offenders, file by file; it is meant to be emptied. A file
+//    missing from it fails with each citation's line, and an entry that no longer matches fails
+//    too, so the list only shrinks.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { messages } from "../../transformer/core/messages";
+
+const repo = path.resolve(__dirname, "../..");
+const rel = (file: string): string => path.relative(repo, file).split(path.sep).join("/");
+
+/** The document a section citation such as "reference B.4 rule 30" points into. */
+const REFERENCE = "reference/anyio-semantics.md";
+
+/**
+ * Today's citations of documents outside the repository: file -> the documents it cites (as
+ * written, or REFERENCE for section citations). To be emptied: each file should say what it means
+ * in its own words, or cite a document that ships with the repository.
+ */
+const CITATION_ALLOW_LIST: Record<string, readonly string[]> = {
+  // Section citations of reference/anyio-semantics.md ("reference B.4 rule 30", "B.2 rule 11").
+  "docs/core.md": [REFERENCE],
+  "docs/streams.md": [REFERENCE],
+  "docs/sync.md": [REFERENCE],
+  "runtime/core/cancel-scope.ts": [REFERENCE],
+  "runtime/core/task-group.ts": [REFERENCE],
+  "runtime/streams/adapter-support.ts": [REFERENCE],
+  "runtime/streams/buffered.ts": [REFERENCE],
+  "runtime/streams/memory-state.ts": [REFERENCE],
+  "runtime/streams/memory.ts": [REFERENCE],
+  "runtime/streams/multi-listener.ts": [REFERENCE],
+  "runtime/streams/stapled.ts": [REFERENCE],
+  "runtime/streams/text.ts": [REFERENCE],
+  "runtime/streams/typed-attributes.ts": [REFERENCE],
+  "runtime/streams/types.ts": [REFERENCE],
+  "runtime/sync/capacity-limiter.ts": [REFERENCE],
+  "runtime/sync/condition.ts": [REFERENCE],
+  "runtime/sync/event.ts": [REFERENCE],
+  "runtime/sync/lock.ts": [REFERENCE],
+  "runtime/sync/resource-guard.ts": [REFERENCE],
+  "runtime/sync/semaphore.ts": [REFERENCE],
+  "tests/runtime/core/cancel-scope.test.ts": [REFERENCE],
+  "tests/runtime/core/checkpoints.test.ts": [REFERENCE],
+  "tests/runtime/core/task-group-start.test.ts": [REFERENCE],
+  "tests/runtime/core/task-group.test.ts": [REFERENCE],
+  "tests/runtime/core/task-handle.test.ts": [REFERENCE],
+  "tests/runtime/core/task-info.test.ts": [REFERENCE],
+  "tests/runtime/core/timeouts.test.ts": [REFERENCE],
+  "tests/runtime/streams/buffered.test.ts": [REFERENCE],
+  "tests/runtime/streams/memory.property.test.ts": [REFERENCE],
+  "tests/runtime/streams/memory.structured.test.ts": [REFERENCE],
+  "tests/runtime/streams/memory.test.ts": [REFERENCE],
+  "tests/runtime/streams/multi-listener.test.ts": [REFERENCE],
+  "tests/runtime/streams/stapled.test.ts": [REFERENCE],
+  "tests/runtime/streams/text.test.ts": [REFERENCE],
+  "tests/runtime/streams/typed-attributes.test.ts": [REFERENCE],
+  "tests/runtime/streams/wrappers.structured.test.ts": [REFERENCE],
+  "tests/runtime/sync/capacity-limiter.test.ts": [REFERENCE],
+  "tests/runtime/sync/condition.test.ts": [REFERENCE],
+  "tests/runtime/sync/event.test.ts": [REFERENCE],
+  "tests/runtime/sync/interleavings.test.ts": [REFERENCE],
+  "tests/runtime/sync/lock.test.ts": [REFERENCE],
+  "tests/runtime/sync/resource-guard.test.ts": [REFERENCE],
+  "tests/runtime/sync/semaphore.test.ts": [REFERENCE],
+  // API.md (shared/API.md), the public API contract.
+  "tests/public-api.test.ts": ["API.md", "shared/API.md"],
+  "tests/runtime/core/task-group-exit.test.ts": ["API.md"],
+  "tests/runtime/core/task-tree.model.ts": ["API.md", REFERENCE],
+  // DESIGN.md's "Performance budgets".
+  "bench/README.md": ["DESIGN.md"],
+  "bench/TRANSFORMER.md": ["DESIGN.md"],
+  "bench/await.ts": ["DESIGN.md"],
+  "bench/compile.ts": ["DESIGN.md"],
+  "bench/run.cjs": ["DESIGN.md"],
+};
+
+// ---------------------------------------------------------------------------------------------
+// 1. Diagnostics table
+
+/** The rows of the table under `## Diagnostics` in docs/transformer.md: code -> severity. */
+function diagnosticsTable(): { rows: Map<string, string>; duplicates: string[] } {
+  const text = fs.readFileSync(path.join(repo, "docs/transformer.md"), "utf8");
+  const lines = text.split("\n");
+  const start = lines.findIndex((line) => /^##\s+Diagnostics\s*$/.test(line));
+  if (start < 0) throw new Error("docs/transformer.md has no `## Diagnostics` section");
+  const end = lines.findIndex((line, index) => index > start && /^##?\s/.test(line));
+  const section = lines.slice(start + 1, end < 0 ? undefined : end);
+  const tableLines = section.filter((line) => line.trim().startsWith("|"));
+  const cells = (line: string): string[] =>
+    line
+      .trim()
+      .replace(/^\||\|$/g, "")
+      .split("|")
+      .map((cell) => cell.trim());
+  const header = cells(tableLines[0] ?? "").map((cell) => cell.toLowerCase());
+  const codeColumn = header.indexOf("code");
+  const severityColumn = header.indexOf("severity");
+  if (codeColumn < 0 || severityColumn < 0) {
+    throw new Error(`docs/transformer.md's Diagnostics table has no "code" and "severity" columns: ${tableLines[0]}`);
+  }
+  const rows = new Map<string, string>();
+  const duplicates: string[] = [];
+  for (const line of tableLines.slice(1)) {
+    const row = cells(line);
+    if (row.every((cell) => /^:?-+:?$/.test(cell))) continue; // the separator row
+    const code = row[codeColumn].replace(/`/g, "");
+    if (rows.has(code)) duplicates.push(code);
+    rows.set(code, row[severityColumn].replace(/`/g, "").toLowerCase());
+  }
+  return { rows, duplicates };
+}
+
+const withArticle = (word: string): string => `${/^[aeiou]/.test(word) ? "an" : "a"} ${word}`;
+
+/** The diagnostics messages.ts defines: `TS<code>` -> severity, with the key of each. */
+const defined = Object.entries(messages).map(([key, kind]) => ({ key, code: `TS${kind.code}`, severity: kind.severity }));
+
+describe("docs/transformer.md's Diagnostics table", () => {
+  test("messages.ts defines diagnostics, each with its own code", () => {
+    expect(defined.length).toBeGreaterThan(0);
+    const seen = new Map<string, string>();
+    const clashes: string[] = [];
+    for (const { key, code } of defined) {
+      if (seen.has(code)) clashes.push(`messages.${key} and messages.${seen.get(code)} share ${code}`);
+      seen.set(code, key);
+    }
+    expect(clashes).toEqual([]);
+  });
+
+  test("lists every diagnostic of transformer/core/messages.ts with its severity, and no other", () => {
+    const { rows, duplicates } = diagnosticsTable();
+    const problems: string[] = duplicates.map((code) => `docs/transformer.md lists ${code} twice`);
+    for (const { key, code, severity } of defined) {
+      const documented = rows.get(code);
+      if (documented === undefined) {
+        problems.push(`transformer/core/messages.ts defines ${code} (messages.${key}, ${severity}), missing from docs/transformer.md's Diagnostics table`);
+      } else if (documented !== severity) {
+        problems.push(
+          `docs/transformer.md says ${code} is ${withArticle(documented)}, transformer/core/messages.ts ` +
+            `(messages.${key}) makes it ${withArticle(severity)}`,
+        );
+      }
+    }
+    const codes = new Set(defined.map(({ code }) => code));
+    for (const code of rows.keys()) {
+      if (!codes.has(code)) problems.push(`docs/transformer.md's Diagnostics table lists ${code}, which transformer/core/messages.ts does not define`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test("every TS99xxx code cited in docs/ and README.md exists", () => {
+    const codes = new Set(defined.map(({ code }) => code));
+    const files = [path.join(repo, "README.md"), ...walk(path.join(repo, "docs")).filter((file) => file.endsWith(".md"))];
+    const problems: string[] = [];
+    for (const file of files) {
+      fs.readFileSync(file, "utf8")
+        .split("\n")
+        .forEach((line, index) => {
+          for (const match of line.matchAll(/\bTS99\d{3}\b/g)) {
+            if (!codes.has(match[0])) {
+              problems.push(`${rel(file)}:${index + 1} cites ${match[0]}, which transformer/core/messages.ts does not define`);
+            }
+          }
+        });
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 2. Citations of documents outside the repository
+
+const SCANNED = ["runtime", "transformer", "docs", "tests", "bench", "examples", "playground/src", "README.md", "CHANGELOG.md"];
+const SKIPPED_DIRECTORIES = new Set(["node_modules", "dist", "coverage", ".tmp"]);
+const SCANNED_EXTENSIONS = /\.(?:[cm]?[jt]sx?|md|html|css)$/;
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!SKIPPED_DIRECTORIES.has(entry.name)) out.push(...walk(full));
+    } else if (SCANNED_EXTENSIONS.test(entry.name)) {
+      out.push(full);
+    }
+  }
+  return out;
+}
+
+/** The files scanned: this test names the documents it looks for, so it is left out. */
+function scannedFiles(): string[] {
+  return SCANNED.flatMap((name) => {
+    const full = path.join(repo, name);
+    if (!fs.existsSync(full)) return [];
+    return fs.statSync(full).isDirectory() ? walk(full) : [full];
+  })
+    .filter((file) => file !== __filename)
+    .sort();
+}
+
+interface Citation {
+  readonly file: string;
+  readonly line: number;
+  /** The document cited, as written (or REFERENCE for a section citation). */
+  readonly document: string;
+  /** The text that cites it. */
+  readonly text: string;
+}
+
+const isInsideRepo = (target: string): boolean => target === repo || target.startsWith(repo + path.sep);
+
+/** Whether a `*.md` path names a document of the repository (from the citing file or the root). */
+function resolvesInRepo(file: string, cited: string): boolean {
+  return [path.resolve(path.dirname(file), cited), path.resolve(repo, cited)].some(
+    (target) => isInsideRepo(target) && fs.existsSync(target),
+  );
+}
+
+/** URLs cite web pages, not files: blanked out (same length, so columns and lines stay put). */
+const URLS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s)>\]"'`]*/gi;
+const MARKDOWN_PATH = /(?<![\w.\/-])(?:\.{1,2}\/)*(?:[\w-][\w.-]*\/)*[\w-][\w.-]*\.md(?![\w-])/g;
+const CLIMBING_PATH = /(?<![\w.\/-])(?:\.\.\/)+(?:shared|reference)(?:\/[\w.-]*[\w-])*/g;
+const SHARED_FOLDER = /\/work\/shared\b|\bshared\/(?:reference|hooks)\b/g;
+const REFERENCE_BY_NAME = /\banyio-semantics\b/g;
+const REFERENCE_SECTION = /\breference (?:section )?[A-Z]\.\d+|\b[A-Z]\.\d+ rules? \d+/g;
+
+/** The citations of documents outside the repository in `file` (whose text is `text`). */
+function citationsIn(file: string, text = fs.readFileSync(file, "utf8")): Citation[] {
+  const found: Citation[] = [];
+  const lines = text.split("\n");
+  lines.forEach((raw, index) => {
+    const line = raw.replace(URLS, (url) => " ".repeat(url.length));
+    const cite = (document: string, text: string): void => {
+      found.push({ file, line: index + 1, document, text });
+    };
+    for (const [text] of line.matchAll(MARKDOWN_PATH)) {
+      if (!resolvesInRepo(file, text)) cite(text, text);
+    }
+    for (const [text] of line.matchAll(CLIMBING_PATH)) {
+      if (!/\.md$/.test(text) && !isInsideRepo(path.resolve(path.dirname(file), text))) cite(text, text);
+    }
+    for (const [text] of line.matchAll(SHARED_FOLDER)) cite(text, text);
+    for (const [text] of line.matchAll(REFERENCE_BY_NAME)) cite(REFERENCE, text);
+    for (const [text] of line.matchAll(REFERENCE_SECTION)) cite(REFERENCE, text);
+  });
+  return found;
+}
+
+describe("citations", () => {
+  test("the scan reads the repository's own files and recognises citations", () => {
+    const files = scannedFiles().map(rel);
+    expect(files).toEqual(expect.arrayContaining(["README.md", "docs/transformer.md", "transformer/core/messages.ts"]));
+    expect(files.some((file) => file.includes("node_modules/") || file.startsWith("examples/vite/dist/"))).toBe(false);
+    const probe = path.join(repo, "docs/probe.md");
+    const documents = (text: string): string[] => citationsIn(probe, text).map((citation) => citation.document);
+    expect(documents("see ../shared/API.md, DESIGN.md and STYLE.md")).toEqual(["../shared/API.md", "DESIGN.md", "STYLE.md"]);
+    expect(documents("(reference B.4 rule 30; B.1 rule 5) and reference/anyio-semantics.md")).toEqual([
+      "reference/anyio-semantics.md",
+      REFERENCE,
+      REFERENCE,
+      REFERENCE,
+    ]);
+    expect(documents("../../shared/hooks and /work/shared/x")).toEqual(["../../shared/hooks", "shared/hooks", "/work/shared"]);
+    expect(documents("transformer.md, ../README.md, docs/sync.md, https://example.com/a/API.md")).toEqual([]);
+  });
+
+  test("the repository cites no document outside itself (CITATION_ALLOW_LIST aside)", () => {
+    const problems: string[] = [];
+    const cited = new Map<string, Set<string>>();
+    for (const file of scannedFiles()) {
+      for (const citation of citationsIn(file)) {
+        const key = rel(citation.file);
+        if (!cited.has(key)) cited.set(key, new Set());
+        cited.get(key)!.add(citation.document);
+        if (!(CITATION_ALLOW_LIST[key] ?? []).includes(citation.document)) {
+          problems.push(
+            `${key}:${citation.line} cites ${JSON.stringify(citation.text)}` +
+              (citation.document === citation.text ? "" : ` (${citation.document})`) +
+              ": the repository cites only documents it contains (/work/shared is not part of it)",
+          );
+        }
+      }
+    }
+    for (const [file, documents] of Object.entries(CITATION_ALLOW_LIST)) {
+      for (const document of documents) {
+        if (!cited.get(file)?.has(document)) {
+          problems.push(`CITATION_ALLOW_LIST lets ${file} cite ${JSON.stringify(document)}, which it no longer does: remove the entry`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
