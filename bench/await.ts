@@ -1,6 +1,6 @@
 /**
  * Per-await cost of code compiled by the anyio-ts TypeScript plugin against native async/await
- * (issue 3, item 7; budgets in DESIGN.md, "Performance budgets").
+ * (issue 3, item 7; the budgets are listed at the top of bench/TRANSFORMER.md and in `baseRows`).
  *
  *   node --expose-gc --import tsx bench/await.ts           # full run
  *   node --expose-gc --import tsx bench/await.ts --quick   # smoke run

@@ -1,6 +1,6 @@
 /**
  * Compile-time cost of the anyio-ts transformers over a large real codebase (issue 3 item 7,
- * issue 4 item 5; budget in DESIGN.md: at most 15% on top of plain tsc / Babel).
+ * issue 4 item 5; budget: at most 15% on top of plain tsc / Babel).
  *
  *   node --expose-gc --import tsx bench/compile.ts            # full run
  *   node --expose-gc --import tsx bench/compile.ts --quick    # fewer runs (or --rounds=N)

@@ -383,7 +383,7 @@ function printTable(opts, results) {
     }
     out += row + "\n";
   }
-  let brow = pad("DESIGN.md budget (anyio-ts)", nameW);
+  let brow = pad("budget (anyio-ts)", nameW);
   for (const s of scen) brow += pad(SCENARIOS[s].budgetText, colW, true);
   out += "-".repeat(nameW + colW * scen.length) + "\n" + brow + "\n";
   return out;

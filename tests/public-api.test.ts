@@ -1,6 +1,6 @@
-// The runtime's public names from API.md sections 1-5 (shared/API.md, the contract tests outside
-// this repository are written against). The list is copied here so the test does not depend on
-// files beside the repository; keep it in step with API.md.
+// The runtime's public names, as the public API contract lists them (the contract that tests
+// outside this repository are written against). The names are written out here, so the test
+// needs nothing beside the repository; keep the list in step with the contract.
 import * as api from "anyio-ts";
 
 const FUNCTIONS = [
@@ -82,7 +82,7 @@ const ERROR_ARGS: Partial<Record<(typeof ERROR_CLASSES)[number], unknown[]>> = {
   ExceptionGroup: ["message", [new Error("member")]],
 };
 
-describe("the public API (API.md sections 1-5)", () => {
+describe("the public API contract: running, cancellation, tasks, errors, sync and memory streams", () => {
   test.each(FUNCTIONS)("exports the function %s", (name) => {
     expect(typeof exported[name]).toBe("function");
     expect(isClass(exported[name])).toBe(false);
@@ -178,7 +178,7 @@ const STREAM_NAMES = [
   "fromNodeDuplex",
 ] as const;
 
-describe("the stream names of API.md section 6", () => {
+describe("the stream names of the public API contract", () => {
   test.each(STREAM_NAMES)("exports %s", (name) => {
     expect(exported[name]).toBeDefined();
   });

@@ -58,7 +58,7 @@ export async function load(flavour) {
     for (let i = 0; i < N1; i++) tg.startSoon(child);
   });
   let N1 = 0;
-  // Plain: exactly the brief's shape. Compiled: the root callback has no await, so it returns
+  // Plain: exactly the shape bench/README.md describes. Compiled: the root callback has no await, so it returns
   // the group's promise instead of awaiting it (a marked callback with an await would need the
   // transformer's frame hooks).
   const spawnRootPlain = async () => {

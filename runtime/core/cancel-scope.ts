@@ -241,7 +241,8 @@ export class CancelScope {
 
   /**
    * @internal Exits the scope. Returns normally when the body completed or the scope swallowed
-   * its own cancellation (B.2 rule 11); otherwise throws what must propagate.
+   * its own cancellation (it was cancelled and no enclosing scope it can see is cancelled too);
+   * otherwise throws what must propagate.
    */
   _exit(hasError: boolean, error: unknown): void {
     if (this._state !== ACTIVE) {

@@ -227,7 +227,9 @@ export class TaskGroup {
   }
 
   /**
-   * @internal Waits for the children, then raises what the group must raise (B.3 rules 19-23).
+   * @internal Waits for all the children, then raises what the group must raise: every recorded
+   * failure in one `ExceptionGroup` (even a single one), or else a cancellation that its scope
+   * does not swallow.
    *
    * The wait for children is a checkpoint that never stops waiting: a cancellation that reaches
    * the host there (an enclosing scope's, through the group's scope, or the group's own) cancels

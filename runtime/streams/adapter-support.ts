@@ -6,7 +6,7 @@
  *
  * Invariant: an adapter moves data between the two sides only in the synchronous step that
  * wakes the operation's waiter. A cancelled operation has therefore moved nothing, and one that
- * moved something returns it (reference B.1 rule 5: no lost results).
+ * moved something returns it (no lost results: a cancellation never undoes a delivered result).
  */
 import { callInFrame, currentFrame, requireFrame, Waiter, yieldMacrotask, type Frame } from "../rt";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors";

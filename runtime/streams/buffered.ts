@@ -1,6 +1,6 @@
 /**
  * Buffered byte streams: a buffer in front of any byte source, for protocols that read exact
- * sizes or up to a delimiter (reference A.3 `streams.buffered`, B.6 rule 47).
+ * sizes or up to a delimiter (AnyIO's `anyio.streams.buffered`).
  *
  * Invariant: bytes leave the buffer only in the synchronous step that returns them to the
  * caller. Everything read from the wrapped stream goes into the buffer first (or straight to

@@ -1,6 +1,6 @@
 /**
  * The state shared by every end (and clone) of one memory object stream: the buffer, the open
- * counts, and the tasks parked in `send()` and `receive()` (reference B.5 rules 37-42).
+ * counts, and the tasks parked in `send()` and `receive()`.
  * Internal; `memory.ts` holds the public ends.
  *
  * Invariants (between synchronous segments):
@@ -69,7 +69,7 @@ class ReceiverNode implements Linked<ReceiverNode> {
 
   constructor(
     readonly waiter: Waiter<any>,
-    /** The scope the receiver parked in: a pending cancellation there means "skip me" (rule 38). */
+    /** The scope the receiver parked in: a pending cancellation there means "skip me". */
     readonly scope: CancelScope,
     readonly iterating: boolean,
   ) {}
@@ -147,7 +147,7 @@ export class MemoryStreamState {
   }
 
   /**
-   * The core of `sendNowait` once the handle checks passed (rule 38): hands `item` to the first
+   * The core of `sendNowait` once the handle checks passed: hands `item` to the first
    * waiting receiver without a pending cancellation, or buffers it if there is room. Returns
    * false (the item stays with the caller) when neither is possible.
    */
@@ -186,7 +186,7 @@ export class MemoryStreamState {
   }
 
   /**
-   * The core of `receiveNowait` once the handle checks passed (rule 40): first moves the oldest
+   * The core of `receiveNowait` once the handle checks passed: first moves the oldest
    * waiting sender's item to the buffer's tail and releases that sender (its `send()` has
    * succeeded), then returns the buffer's head. Returns {@link ENDED} when nothing is left and
    * every send end is closed, {@link BLOCKED} when nothing is left yet.
@@ -226,7 +226,7 @@ export class MemoryStreamState {
 
   /**
    * The oldest waiting receiver that can take an item, out of its queue; null if none. A
-   * receiver whose scope is being cancelled is dropped, not served (rule 38): the item would
+   * receiver whose scope is being cancelled is dropped, not served: the item would
    * otherwise end up in a task that is unwinding. Its scope ends its waiter.
    */
   private nextReceiver(): ReceiverNode | null {
@@ -245,7 +245,7 @@ export class MemoryStreamState {
     return null;
   }
 
-  /** One send end closed (rule 42): after the last one, every waiting receiver gets the end. */
+  /** One send end closed: after the last one, every waiting receiver gets the end. */
   sendEndClosed(): void {
     if (--this.openSendStreams > 0) return;
     for (let node = this.receivers.shift(); node !== null; node = this.receivers.shift()) {
@@ -254,7 +254,7 @@ export class MemoryStreamState {
     }
   }
 
-  /** One receive end closed (rule 42): after the last one, every waiting sender fails and keeps its item. */
+  /** One receive end closed: after the last one, every waiting sender fails and keeps its item. */
   receiveEndClosed(): void {
     if (--this.openReceiveStreams > 0) return;
     for (let node = this.senders.shift(); node !== null; node = this.senders.shift()) {

@@ -1,11 +1,12 @@
 /**
  * Memory object streams: AnyIO's in-process queue of objects between tasks, with a send end and
- * a receive end (reference B.5 rules 37-45). The shared state and its invariants live in
- * `memory-state.ts`; this file holds the ends and the checks that belong to a handle.
+ * a receive end; docs/streams.md states their rules for users. The shared state and its
+ * invariants live in `memory-state.ts`; this file holds the ends and the checks that belong to a
+ * handle.
  *
  * `send()` and `receive()` are checkpoints even when they could complete at once, and their
- * checkpoint comes first (rules 39 and 41): a cancelled task sends or takes nothing. Both park
- * one waiter for the whole call, through the yield and, if needed, the wait:
+ * checkpoint comes first: a cancelled task sends or takes nothing. Both park one waiter for the
+ * whole call, through the yield and, if needed, the wait:
  *
  *   send(item) ──► Waiter ──(one macrotask)──► still not cancelled? ──► sendNowait logic
  *                    │                                                  │ would block

@@ -1,6 +1,6 @@
 /**
- * `MultiListener`: several listeners served as one (reference A.3 `streams.stapled`, B.6 rule
- * 52), such as the IPv4 and IPv6 sockets of one server port.
+ * `MultiListener`: several listeners served as one (AnyIO's `MultiListener`), such as the IPv4
+ * and IPv6 sockets of one server port.
  */
 import { createTaskGroup, type TaskGroup } from "../core/task-group";
 import { TypedAttributeProvider, type TypedAttributeMap } from "./typed-attributes";

@@ -1,7 +1,7 @@
 /**
- * Stapled streams: one two-way stream made of a send stream and a receive stream (reference A.3
- * `streams.stapled`, B.6 rule 49), such as the two ends of two memory object streams, or a
- * process's stdin and stdout.
+ * Stapled streams: one two-way stream made of a send stream and a receive stream (AnyIO's
+ * `anyio.streams.stapled`), such as the two ends of two memory object streams, or a process's
+ * stdin and stdout.
  */
 import {
   BYTE_RECEIVE_STREAM,

@@ -1,6 +1,6 @@
 /**
- * Text streams: strings over a byte stream, decoded and encoded on the way (reference A.3
- * `streams.text`, B.6 rule 48).
+ * Text streams: strings over a byte stream, decoded and encoded on the way (AnyIO's
+ * `anyio.streams.text`).
  *
  * Decoding is incremental (`TextDecoder` in streaming mode): a character split across chunks
  * is carried over until its last byte arrives, so `receive()` only ever returns whole

@@ -1,7 +1,7 @@
 /**
  * Typed attributes: extra, typed information a stream or listener offers about itself (the
  * remote address of a socket, the negotiated TLS version, ...), looked up by key with
- * `stream.extra(SocketAttribute.remoteAddress)` (reference A.1 "Typed attributes", B.10 rule 66).
+ * `stream.extra(SocketAttribute.remoteAddress)` (AnyIO's typed attributes).
  *
  * A key is a symbol branded with the type of its value, so `extra()` returns that type. A
  * provider lists its attributes in `extraAttributes`, an object mapping each key to a getter;

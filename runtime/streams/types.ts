@@ -1,7 +1,7 @@
 /**
- * The stream interfaces (AnyIO's `anyio.abc` streams, reference A.2 and B.6): what sockets,
- * processes, files, TLS and the in-memory streams have in common, so wrappers (buffered, text,
- * stapled, TLS) and adapters (Web and Node streams) work with any of them.
+ * The stream interfaces (AnyIO's `anyio.abc` streams): what sockets, processes, files, TLS and
+ * the in-memory streams have in common, so wrappers (buffered, text, stapled, TLS) and adapters
+ * (Web and Node streams) work with any of them.
  *
  * Two families: object streams carry whole items of one type; byte streams carry bytes whose
  * chunking means nothing (a `send()` of 10 bytes may arrive as two `receive()`s). Every stream
@@ -202,7 +202,7 @@ export type ListenerHandler<T> = (stream: T) => Promise<unknown> | unknown;
 
 /**
  * Accepts incoming connections (a TCP server socket, several of them in a `MultiListener`) and
- * hands each to a handler (AnyIO's `Listener`, reference B.6 rule 52).
+ * hands each to a handler (AnyIO's `Listener`).
  *
  * @example
  * ```ts

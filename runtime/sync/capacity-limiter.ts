@@ -1,5 +1,5 @@
 /**
- * `CapacityLimiter`: a pool of tokens, at most one per borrower (reference B.4 rule 33).
+ * `CapacityLimiter`: a pool of tokens, at most one per borrower.
  */
 import { requireFrame } from "../core/cancel-scope";
 import { currentFrame, type Frame } from "../core/context";

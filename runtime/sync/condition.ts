@@ -1,6 +1,5 @@
 /**
- * `Condition`: a lock plus a queue of tasks waiting to be told that something changed
- * (reference B.4 rule 31).
+ * `Condition`: a lock plus a queue of tasks waiting to be told that something changed.
  */
 import { currentFrame, type Frame } from "../core/context";
 import { tagPrimitive } from "../core/primitive";

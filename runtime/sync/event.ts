@@ -1,5 +1,5 @@
 /**
- * `Event`: a one-shot flag that tasks can wait for (reference B.4 rule 29).
+ * `Event`: a one-shot flag that tasks can wait for.
  */
 import { checkpoint } from "../core/checkpoint";
 import { currentFrame } from "../core/context";

@@ -1,5 +1,5 @@
 /**
- * `Lock`: a mutual-exclusion lock owned by a task (reference B.4 rule 30).
+ * `Lock`: a mutual-exclusion lock owned by a task.
  */
 import { CancelScope, requireFrame } from "../core/cancel-scope";
 import { currentFrame, type Frame } from "../core/context";

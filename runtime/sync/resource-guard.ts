@@ -1,5 +1,5 @@
 /**
- * `ResourceGuard`: fails fast when two tasks use a resource at once (reference B.4 rule 34).
+ * `ResourceGuard`: fails fast when two tasks use a resource at once.
  */
 import { BusyResourceError } from "../core/errors";
 import { describeValue } from "../core/validate";

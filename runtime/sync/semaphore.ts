@@ -1,5 +1,5 @@
 /**
- * `Semaphore`: a counter of free slots that tasks take and give back (reference B.4 rule 32).
+ * `Semaphore`: a counter of free slots that tasks take and give back.
  */
 import { currentFrame } from "../core/context";
 import { WouldBlock } from "../core/errors";

@@ -19,9 +19,8 @@
 //    - a citation of the semantics reference by name (`anyio-semantics`) or by section
 //      (`reference B.4`, `B.2 rule 11`): its sections are numbered in that document only.
 //    This file names those documents to find them, so it is not scanned itself.
-//    CITATION_ALLOW_LIST holds today's offenders, file by file; it is meant to be emptied. A file
-//    missing from it fails with each citation's line, and an entry that no longer matches fails
-//    too, so the list only shrinks.
+//    CITATION_ALLOW_LIST is empty, so every citation fails with its line (and an entry that
+//    matches no citation fails too).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { messages } from "../../transformer/core/messages";
@@ -33,66 +32,11 @@ const rel = (file: string): string => path.relative(repo, file).split(path.sep).
 const REFERENCE = "reference/anyio-semantics.md";
 
 /**
- * Today's citations of documents outside the repository: file -> the documents it cites (as
- * written, or REFERENCE for section citations). To be emptied: each file should say what it means
- * in its own words, or cite a document that ships with the repository.
+ * Citations of documents outside the repository that are let through: file -> the documents it
+ * cites (as written, or REFERENCE for section citations). Empty, and meant to stay so: a file
+ * says what it means in its own words, or cites a document that ships with the repository.
  */
-const CITATION_ALLOW_LIST: Record<string, readonly string[]> = {
-  // Section citations of reference/anyio-semantics.md ("reference B.4 rule 30", "B.2 rule 11").
-  "docs/core.md": [REFERENCE],
-  "docs/streams.md": [REFERENCE],
-  "docs/sync.md": [REFERENCE],
-  "runtime/core/cancel-scope.ts": [REFERENCE],
-  "runtime/core/task-group.ts": [REFERENCE],
-  "runtime/streams/adapter-support.ts": [REFERENCE],
-  "runtime/streams/buffered.ts": [REFERENCE],
-  "runtime/streams/memory-state.ts": [REFERENCE],
-  "runtime/streams/memory.ts": [REFERENCE],
-  "runtime/streams/multi-listener.ts": [REFERENCE],
-  "runtime/streams/stapled.ts": [REFERENCE],
-  "runtime/streams/text.ts": [REFERENCE],
-  "runtime/streams/typed-attributes.ts": [REFERENCE],
-  "runtime/streams/types.ts": [REFERENCE],
-  "runtime/sync/capacity-limiter.ts": [REFERENCE],
-  "runtime/sync/condition.ts": [REFERENCE],
-  "runtime/sync/event.ts": [REFERENCE],
-  "runtime/sync/lock.ts": [REFERENCE],
-  "runtime/sync/resource-guard.ts": [REFERENCE],
-  "runtime/sync/semaphore.ts": [REFERENCE],
-  "tests/runtime/core/cancel-scope.test.ts": [REFERENCE],
-  "tests/runtime/core/checkpoints.test.ts": [REFERENCE],
-  "tests/runtime/core/task-group-start.test.ts": [REFERENCE],
-  "tests/runtime/core/task-group.test.ts": [REFERENCE],
-  "tests/runtime/core/task-handle.test.ts": [REFERENCE],
-  "tests/runtime/core/task-info.test.ts": [REFERENCE],
-  "tests/runtime/core/timeouts.test.ts": [REFERENCE],
-  "tests/runtime/streams/buffered.test.ts": [REFERENCE],
-  "tests/runtime/streams/memory.property.test.ts": [REFERENCE],
-  "tests/runtime/streams/memory.structured.test.ts": [REFERENCE],
-  "tests/runtime/streams/memory.test.ts": [REFERENCE],
-  "tests/runtime/streams/multi-listener.test.ts": [REFERENCE],
-  "tests/runtime/streams/stapled.test.ts": [REFERENCE],
-  "tests/runtime/streams/text.test.ts": [REFERENCE],
-  "tests/runtime/streams/typed-attributes.test.ts": [REFERENCE],
-  "tests/runtime/streams/wrappers.structured.test.ts": [REFERENCE],
-  "tests/runtime/sync/capacity-limiter.test.ts": [REFERENCE],
-  "tests/runtime/sync/condition.test.ts": [REFERENCE],
-  "tests/runtime/sync/event.test.ts": [REFERENCE],
-  "tests/runtime/sync/interleavings.test.ts": [REFERENCE],
-  "tests/runtime/sync/lock.test.ts": [REFERENCE],
-  "tests/runtime/sync/resource-guard.test.ts": [REFERENCE],
-  "tests/runtime/sync/semaphore.test.ts": [REFERENCE],
-  // API.md (shared/API.md), the public API contract.
-  "tests/public-api.test.ts": ["API.md", "shared/API.md"],
-  "tests/runtime/core/task-group-exit.test.ts": ["API.md"],
-  "tests/runtime/core/task-tree.model.ts": ["API.md", REFERENCE],
-  // DESIGN.md's "Performance budgets".
-  "bench/README.md": ["DESIGN.md"],
-  "bench/TRANSFORMER.md": ["DESIGN.md"],
-  "bench/await.ts": ["DESIGN.md"],
-  "bench/compile.ts": ["DESIGN.md"],
-  "bench/run.cjs": ["DESIGN.md"],
-};
+const CITATION_ALLOW_LIST: Record<string, readonly string[]> = {};
 
 // ---------------------------------------------------------------------------------------------
 // 1. Diagnostics table

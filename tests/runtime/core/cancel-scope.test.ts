@@ -1,6 +1,6 @@
 /**
  * Cancel scopes: level cancellation, nesting, shielding, deadlines, what a scope swallows and
- * reports, the AbortSignal bridge and misuse (reference B.2 rules 6-14).
+ * reports, the AbortSignal bridge and misuse (the rules docs/core.md lists).
  */
 import {
   CancelScope,

@@ -1,6 +1,7 @@
 /**
- * Checkpoints, sleeping, waitAllTasksBlocked and the "no lost result" rule
- * (reference B.1 rules 2-5).
+ * Checkpoints, sleeping, waitAllTasksBlocked and the "no lost result" rule (a cancellation that
+ * comes after an operation's result was delivered does not undo it: it waits for the next
+ * checkpoint).
  */
 import {
   CancelScope,

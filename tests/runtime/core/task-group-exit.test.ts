@@ -1,7 +1,8 @@
 // A task group's exit, in the callback form: the host waits for its children there, a
-// cancellation that reaches it meanwhile propagates out of the group once they have ended (API.md
-// section 3), and once the last child is gone the group takes no new task. Every test runs on an
-// autojump mock clock: sleeps take no real time and the order of events is exact.
+// cancellation that reaches it meanwhile propagates out of the group once they have ended
+// (docs/core.md, "Cancellation from outside"), and once the last child is gone the group takes no
+// new task. Every test runs on an autojump mock clock: sleeps take no real time and the order of
+// events is exact.
 import {
   CancelScope,
   Cancelled,

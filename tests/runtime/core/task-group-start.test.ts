@@ -1,6 +1,6 @@
 /**
  * TaskGroup.start(): the caller waits until the child calls `started()`; before that the child
- * lives under the caller, afterwards under the target group (reference B.3 rule 25).
+ * lives under the caller, afterwards under the target group.
  */
 import {
   CancelScope,

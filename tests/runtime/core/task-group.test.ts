@@ -1,6 +1,6 @@
 /**
- * Task groups: spawning, waiting, cancellation and error gathering (reference B.1 rules 3-4,
- * B.3 rules 18-24), re-expressed from AnyIO's tests/test_taskgroups.py in callback form.
+ * Task groups: spawning, waiting, cancellation and error gathering, re-expressed from AnyIO's
+ * tests/test_taskgroups.py in callback form.
  */
 import {
   CancelScope,

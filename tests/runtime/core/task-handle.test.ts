@@ -1,6 +1,5 @@
 /**
- * TaskHandle: what startSoon() returns; its status, per-task cancel() and results
- * (reference B.3 rule 28).
+ * TaskHandle: what startSoon() returns; its status, per-task cancel() and results.
  */
 import {
   Cancelled,

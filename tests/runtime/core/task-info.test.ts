@@ -1,6 +1,6 @@
 /**
  * TaskInfo, getCurrentTask() and getRunningTasks(): task identity, parentage, names and
- * pending cancellation (reference B.1 rule 1, B.2 rule 13, B.3 rules 25-26).
+ * pending cancellation.
  */
 import {
   CancelScope,

@@ -42,10 +42,10 @@
  * The *visible chain* of a point in the tree is the list of enclosing scopes, innermost first
  * (scope nodes, and the cancel scope of each enclosing task group; a child task's chain goes on
  * through its group's scope to the group's own chain), up to and including the first shielded
- * one. The point is effectively cancelled iff a scope of its chain is cancelled (B.2 rule 6).
+ * one. The point is effectively cancelled iff a scope of its chain is cancelled.
  * "O was cancelled before #n" means O's `scopeCancelled` event has a smaller sequence number.
  *
- * ## The rules (reference B.1-B.3 and API.md sections 2-4)
+ * ## The rules (the semantics docs/core.md describes)
  *
  * R1 finally: every node entered runs its `finally` exactly once; no node is entered twice; no
  *    `finally` without an entry; a node runs within the lifetime of its parent in the same task
@@ -58,8 +58,7 @@
  * R4 group exit: a group exits after its body ended and after every child it accepted
  *    (startSoon, start, and accepted spawns) ended: each child's end precedes the exit.
  * R5 scope exit, for a scope S whose body ended at #e with outcome X and which exited at #x
- *    (rule 11/12; "outer" = a scope of the visible chain of S's parent position, empty if S is
- *    shielded):
+ *    ("outer" = a scope of the visible chain of S's parent position, empty if S is shielded):
  *    a. S.cancelledCaught implies S.cancelCalled, X contains a Cancelled, and no outer scope was
  *       cancelled before #e;
  *    b. S.cancelCalled at #e, X contains a Cancelled, and no outer scope cancelled before #x
@@ -68,8 +67,8 @@
  *    d. if S.cancelledCaught: X minus its Cancelled leaves, if not empty, is what S raises
  *       (same leaves); otherwise a failAfter scope whose time at exit is >= its deadline raises
  *       a fresh TimeoutError, and every other scope exits normally.
- * R6 cancellation propagates out of a waiting group (API.md section 3, last paragraph; B.3
- *    rule 23): if group G's host waited at exit for a child (the last child to end did so at a
+ * R6 cancellation propagates out of a waiting group (docs/core.md, "Cancellation from
+ *    outside"): if group G's host waited at exit for a child (the last child to end did so at a
  *    later virtual time than the body's end, so the clock moved while the host was parked in
  *    the exit) and a scope of the visible chain of G's position was cancelled before that last
  *    child ended, G's exit raises (Cancelled, or an ExceptionGroup), so no code after G in
@@ -79,7 +78,8 @@
  *    is a checkpoint) ends with a Cancelled if it was entered while a scope of its visible
  *    chain was already cancelled, or if such a scope was cancelled while the node waited (the
  *    cancellation precedes the node's end and happened at an earlier virtual time: the wait
- *    had not completed then, so no result was delivered before the cancellation, B.1 rule 5).
+ *    had not completed then, so no result was delivered before the cancellation; a delivered
+ *    result would stand, the cancellation waiting for the next checkpoint).
  * R8 no spurious cancellation: a node whose outcome contains a Cancelled has, in the visible
  *    chain of its position, a scope cancelled before its `finally`.
  * R9 spawning: a spawn refused by an entered group happens only when that group's body has
@@ -92,7 +92,7 @@
  * What is not predicted: timing details (which of two events at the same virtual time comes
  * first), hence the relational form of R5-R9.
  *
- * In the words of the original brief: "every finally runs exactly once" is R1; "a group exits
+ * The structured-concurrency guarantees, in plain words: "every finally runs exactly once" is R1; "a group exits
  * only after all its children ended" is R4; "the errors out of run() are exactly those thrown
  * and not caught, no Cancelled escapes, each appears once" is R2 (with R8 for Cancelled inside
  * the tree); "no task is left" is R3 (and `structuredProperty`'s own leak check); "a moveOnAfter
@@ -935,7 +935,8 @@ export class TreeRun {
       const during = this.cancelledWhileWaiting(r);
       if (firstIsCheckpoint && before === undefined && during !== undefined) {
         if (hasCancelled(r.final.outcome)) this.covered("R7: a waiting checkpoint was cancelled");
-        // At the same virtual time, the wait may have completed first (B.1 rule 5).
+        // At the same virtual time, the wait may have completed first, and a cancellation never
+        // undoes a result already delivered.
         else if (during.event.time < r.final.time) {
           this.violation(
             `R7: ${who} was still waiting (entered t=${r.enter.time}, ended t=${r.final.time}) when ${during.ctx.name} was cancelled ` +
@@ -1027,8 +1028,8 @@ export function regressionTrees(): [string, TaskTree][] {
   const soon = (node: unknown) => ({ how: "soon", ready: 0, node });
   const group = (body: unknown, ...children: unknown[]) => ({ kind: "group", children, body });
   const cases: [string, unknown][] = [
-    // R6 (API.md section 3): the deadline passes while the host waits for the child; the group
-    // must raise Cancelled into the moveOnAfter scope, not return.
+    // R6 (docs/core.md, "Cancellation from outside"): the deadline passes while the host waits
+    // for the child; the group must raise Cancelled into the moveOnAfter scope, not return.
     [
       "R6: moveOnAfter(1) around a group waiting for a child",
       { kind: "scope", type: "moveOn", ms: 1, body: group(checkpoint(), soon(sleep(3))) },

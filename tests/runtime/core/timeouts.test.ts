@@ -1,6 +1,6 @@
 /**
- * moveOnAfter / moveOnAt / failAfter / failAt (reference B.2 rules 15-16): when a timeout swallows
- * the cancellation, when it raises TimeoutError, and when the cancellation belongs to someone else.
+ * moveOnAfter / moveOnAt / failAfter / failAt: when a timeout swallows the cancellation, when it
+ * raises TimeoutError, and when the cancellation belongs to someone else.
  *
  * Tests about *when* a deadline fires run on an autojump MockClock (structuredTest's
  * `clock: "autojump"`): they take no real time and can check the exact moment.

@@ -1,7 +1,7 @@
 /**
- * Buffered byte streams (reference B.6 rules 46-47), re-expressed from AnyIO's
- * tests/streams/test_buffered.py, plus what a byte buffer must never do: lose bytes when a read
- * fails part-way or is cancelled, or miss a delimiter split across chunks.
+ * Buffered byte streams, re-expressed from AnyIO's tests/streams/test_buffered.py, plus what a
+ * byte buffer must never do: lose bytes when a read fails part-way or is cancelled, or miss a
+ * delimiter split across chunks.
  */
 import {
   BufferedByteReceiveStream,

@@ -1,6 +1,6 @@
 /**
- * Property: random cancellation of senders and receivers never loses or duplicates an item of
- * a memory object stream (reference B.5 rules 38-42 and B.1 rule 5).
+ * Property: random cancellation of senders and receivers never loses or duplicates an item of a
+ * memory object stream (docs/streams.md, "Cancellation guarantees").
  *
  * Each run is a tiny random program: a few sender tasks, each sending its own numbered items
  * (one clone each), a few receiver tasks (one clone each, some looping with `for await`), and a

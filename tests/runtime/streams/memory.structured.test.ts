@@ -2,7 +2,7 @@
 // Memory object streams in code compiled by the transformer: every await is a checkpoint and
 // foreign promises are raced against cancellation, so send(), receive() and `for await` steps
 // must be awaited as runtime primitives; a racing wrapper could reject with Cancelled after
-// the item changed hands, and lose it (reference B.1 rule 5).
+// the item changed hands, and lose it.
 import {
   CancelScope,
   Cancelled,

@@ -1,8 +1,7 @@
 /**
- * Memory object streams (reference B.5 rules 37-45, B.1 rules 2 and 5, D.5), re-expressed from
- * AnyIO's tests/streams/test_memory.py, plus the cases its issue tracker taught (#143, #186,
- * #440, #731) and the parts that are ours (validation messages, iteration without closing,
- * `using`, the unclosed-end warning).
+ * Memory object streams, re-expressed from AnyIO's tests/streams/test_memory.py, plus the cases
+ * its issue tracker taught (#143, #186, #440, #731) and the parts that are ours (validation
+ * messages, iteration without closing, `using`, the unclosed-end warning).
  */
 import * as v8 from "node:v8";
 import * as vm from "node:vm";

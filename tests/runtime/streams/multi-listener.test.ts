@@ -1,7 +1,6 @@
 /**
- * `MultiListener` (reference A.3 `streams.stapled`, B.6 rule 52): several listeners served with
- * one handler, closed together, their attributes merged. The listeners here hand out strings
- * from memory object streams, standing in for sockets.
+ * `MultiListener`: several listeners served with one handler, closed together, their attributes
+ * merged. The listeners here hand out strings from memory object streams, standing in for sockets.
  */
 import {
   ClosedResourceError,

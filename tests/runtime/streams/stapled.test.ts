@@ -1,6 +1,6 @@
 /**
- * Stapled streams (reference B.6 rule 49), re-expressed from AnyIO's
- * tests/streams/test_stapled.py: a send stream and a receive stream used as one two-way stream.
+ * Stapled streams, re-expressed from AnyIO's tests/streams/test_stapled.py: a send stream and a
+ * receive stream used as one two-way stream.
  */
 import {
   ClosedResourceError,

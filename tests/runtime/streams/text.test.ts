@@ -1,7 +1,7 @@
 /**
- * Text streams (reference B.6 rule 48), re-expressed from AnyIO's tests/streams/test_text.py,
- * plus multi-byte characters split across chunks in several ways, other encodings, and the end
- * of the stream in the middle of a character.
+ * Text streams, re-expressed from AnyIO's tests/streams/test_text.py, plus multi-byte characters
+ * split across chunks in several ways, other encodings, and the end of the stream in the middle of
+ * a character.
  */
 import {
   CancelScope,

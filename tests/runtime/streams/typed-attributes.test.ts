@@ -1,6 +1,6 @@
 /**
- * Typed attributes (reference B.10 rule 66), re-expressed from AnyIO's tests/test_typedattr.py,
- * plus lookups through wrappers and the attribute groups.
+ * Typed attributes, re-expressed from AnyIO's tests/test_typedattr.py, plus lookups through
+ * wrappers and the attribute groups.
  */
 import {
   BufferedByteReceiveStream,

@@ -2,7 +2,7 @@
 // The stream wrappers (buffered, text, stapled) in code compiled by the transformer: there
 // every await of a foreign promise is raced against cancellation, so a wrapper's receive must
 // be awaited as a runtime primitive. Otherwise a receive that already took bytes could be
-// abandoned by a cancelled caller, and the bytes lost (reference B.1 rule 5).
+// abandoned by a cancelled caller, and the bytes lost.
 import {
   BufferedByteReceiveStream,
   CancelScope,

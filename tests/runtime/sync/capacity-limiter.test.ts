@@ -1,7 +1,6 @@
 /**
- * CapacityLimiter: tokens, borrowers, totalTokens changes, cancellation and statistics
- * (reference B.4 rules 33, 35, 36; B.1 rules 2 and 5), re-expressed from AnyIO's
- * tests/test_synchronization.py (TestCapacityLimiter).
+ * CapacityLimiter: tokens, borrowers, totalTokens changes, cancellation, statistics and use
+ * outside run(), re-expressed from AnyIO's tests/test_synchronization.py (TestCapacityLimiter).
  */
 import {
   CancelScope,

@@ -1,6 +1,6 @@
 /**
- * Condition: waiting for notifications under a lock (reference B.4 rules 31, 35, 36; B.1 rules
- * 2 and 5), re-expressed from AnyIO's tests/test_synchronization.py (TestCondition).
+ * Condition: waiting for notifications under a lock, cancellation, statistics and use outside
+ * run(), re-expressed from AnyIO's tests/test_synchronization.py (TestCondition).
  */
 import {
   CancelScope,

@@ -1,6 +1,6 @@
 /**
- * Event: a one-shot flag (reference B.4 rules 29, 35, 36; B.1 rules 2 and 5), re-expressed from
- * AnyIO's tests/test_synchronization.py (TestEvent).
+ * Event: a one-shot flag; waiting is a checkpoint, a wake-up is never lost to a cancellation,
+ * and it works outside run(). Re-expressed from AnyIO's tests/test_synchronization.py (TestEvent).
  */
 import { CancelScope, Cancelled, Event, NoCurrentTaskError, checkpoint, run, waitAllTasksBlocked } from "anyio-ts";
 import { caught } from "../../helpers";

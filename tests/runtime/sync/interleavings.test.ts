@@ -1,13 +1,13 @@
 /**
  * Property tests: random small programs of acquires, releases, notifications and cancellations,
  * run under the real scheduler (checkpoints only, no timers), checked against the invariants of
- * reference B.4:
+ * the sync primitives (docs/sync.md):
  *
  * - never two holders of a Lock, never more holders than slots or tokens;
  * - every request ends with the resource or with a cancellation that was actually requested
  *   (or WouldBlock for the *Nowait variants), never with nothing;
  * - a program that cannot deadlock does not deadlock: no lost hand-off, no lost notification;
- * - a wake-up delivered before a cancellation wins over it (B.1 rule 5).
+ * - a wake-up delivered before a cancellation wins over it ("no lost results").
  *
  * A run is deterministic for a given program (the host's macrotask queue is FIFO), so a failing
  * program shrinks and replays from fast-check's seed.

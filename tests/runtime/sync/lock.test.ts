@@ -1,6 +1,6 @@
 /**
- * Lock: ownership, FIFO hand-off, cancellation and statistics (reference B.4 rules 30, 35, 36;
- * B.1 rules 2 and 5), re-expressed from AnyIO's tests/test_synchronization.py (TestLock).
+ * Lock: ownership, FIFO hand-off, cancellation, statistics and use outside run(), re-expressed
+ * from AnyIO's tests/test_synchronization.py (TestLock).
  */
 import {
   CancelScope,

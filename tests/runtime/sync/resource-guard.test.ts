@@ -1,5 +1,5 @@
 /**
- * ResourceGuard: concurrent use of a resource fails fast (reference B.4 rule 34).
+ * ResourceGuard: concurrent use of a resource fails fast.
  */
 import { BusyResourceError, ResourceGuard, checkpoint } from "anyio-ts";
 import { inTaskGroup } from "../helpers";

@@ -1,7 +1,6 @@
 /**
- * Semaphore: slots, FIFO hand-off, limits, cancellation and statistics (reference B.4 rules 32,
- * 35, 36; B.1 rules 2 and 5), re-expressed from AnyIO's tests/test_synchronization.py
- * (TestSemaphore).
+ * Semaphore: slots, FIFO hand-off, limits, cancellation, statistics and use outside run(),
+ * re-expressed from AnyIO's tests/test_synchronization.py (TestSemaphore).
  */
 import {
   CancelScope,
