@@ -57,9 +57,9 @@
  * awaited compiled callees are awaited as they are (runtime/core/primitive.ts has the whole rule);
  * any other promise is raced against the scope with a {@link Race}. A race whose scope is
  * cancelled while compiled callees started by the same invocation are still unwinding inside
- * that scope waits for them to leave before it rejects, and every race rejects only after the
- * current burst of microtasks, so a caller never sees `Cancelled` before its callees' `finally`
- * blocks ran, nor instead of an outcome that was already delivered.
+ * that scope waits for them to leave before it rejects, and once a callee has ended it rejects
+ * only after the current burst of microtasks, so a caller never sees `Cancelled` before its
+ * callees' `finally` blocks ran, nor instead of a callee's own outcome.
  *
  * Live invocations form a tree (Ctx.parent): a callee hangs under the invocation that called
  * it, an invocation started outside compiled code under its run's root, and one that ends hands
@@ -222,7 +222,10 @@ export function exit(c: Ctx): void {
   // this invocation: they become callees of its parent, whose cancellation waits for them too.
   if (c.firstChild !== undefined) handOver(c, parent);
   const parentRace = parent.race;
-  if (parentRace !== undefined && parentRace.pending !== undefined) parentRace.deliverIfFree();
+  if (parentRace !== undefined && parentRace.parkedIn !== undefined) {
+    if (parentRace.pending !== undefined) parentRace.deliverIfFree();
+    else parentRace.calleeEnded = true;
+  }
 }
 
 /** Moves the live callees of `c` to the front of `parent`'s. */
@@ -427,6 +430,11 @@ class Race implements Parked {
   parkedIn: CancelScope | undefined = undefined;
   /** A cancellation held back while callees started by this invocation unwind in its scope. */
   pending: Cancelled | undefined = undefined;
+  /**
+   * Whether a callee of this invocation ended during the current park: the awaited promise may
+   * be that callee's, settled with its reaction not run yet (see {@link deliverSoon}).
+   */
+  calleeEnded = false;
   private reject: (error: unknown) => void = ignore;
   private task: TaskHandle<unknown> | undefined = undefined;
   /** The `for await` iterator to close if cancellation abandons the current step. */
@@ -441,6 +449,7 @@ class Race implements Parked {
     const resolve = capturedResolve;
     const reject = capturedReject;
     this.reject = reject;
+    this.calleeEnded = false;
     const step = ++this.step;
     if (iterator === undefined) {
       promise.then(resolve, reject);
@@ -474,7 +483,10 @@ class Race implements Parked {
       this.pending = error;
       return;
     }
-    this.deliverSoon(error);
+    // A promise from outside loses to a cancellation that comes before its reaction ran; a
+    // callee's own outcome must not (deliverSoon).
+    if (this.calleeEnded) this.deliverSoon(error);
+    else this.deliver(error);
   }
 
   /** Delivers a held-back cancellation once no callee is left in the cancelled scope (only while one is pending). */
@@ -486,13 +498,12 @@ class Race implements Parked {
   }
 
   /**
-   * Delivers `error` once the current burst of microtasks has run. The awaited promise may have
-   * settled already, its reaction not yet run: the promise of a callee that just ended (`const p =
-   * f(); await p`, settling through however many adoptions) or a foreign promise settled before
-   * the cancellation came. Its outcome was delivered first, so it wins: the caller sees the
-   * callee's own error, or a value with the cancellation at the next checkpoint, as a direct
-   * `await f()` does. Anything the caller does in reply still happens in this burst (on Node,
-   * before unhandled rejections are reported).
+   * Delivers `error` once the current burst of microtasks has run, when the awaited promise may
+   * be the promise of a callee that has ended (`const p = f(); await p`): settled, or settling
+   * through however many adoptions, with its reaction not run yet. The callee's outcome came
+   * first, so it wins: the caller sees the callee's own error, or a value with the cancellation at
+   * the next checkpoint, as a direct `await f()` does. Anything the caller does in reply still
+   * happens in this burst (on Node, before unhandled rejections are reported).
    */
   private deliverSoon(error: Cancelled): void {
     const scope = this.parkedIn!;
