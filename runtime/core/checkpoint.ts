@@ -5,7 +5,7 @@
  * structured helpers called from plain code keep working.
  */
 import { currentFrame, markStructured, type Frame } from "./context";
-import { brandPrimitive, tagPrimitive } from "./primitive";
+import { tagPrimitive } from "./primitive";
 import { currentClock, requireFrame } from "./cancel-scope";
 import { realClock, setLongTimeout, yieldMacrotask, type TimerEntry, type Timers } from "./clock";
 import { checkInstant } from "./validate";
@@ -32,11 +32,9 @@ function checkpointIn(frame: Frame): Promise<void> {
 /**
  * What `checkpointIfCancelled()` returns when there is nothing to raise: one resolved promise for
  * every call (awaiting it takes the one microtask turn any resolved promise takes), so the
- * commonest checkpoint allocates nothing. Branded for good, and also made the latest operation's
- * promise on each call (compiled code then recognises it by identity). Frozen: nobody can change
- * what every caller shares.
+ * commonest checkpoint allocates nothing. Tagged on each call like any operation's promise.
  */
-const NOT_CANCELLED: Promise<void> = Object.freeze(brandPrimitive(Promise.resolve()));
+const NOT_CANCELLED: Promise<void> = Promise.resolve();
 
 /** Raises `Cancelled` if the current code is cancelled; otherwise returns without yielding. */
 export function checkpointIfCancelled(): Promise<void> {

@@ -589,6 +589,11 @@ function describe(value: unknown): string {
   return value === null ? "null" : typeof value === "object" ? "object" : String(value);
 }
 
+/** The engine's error for an iterator step that is not an object. */
+function notAnObject(result: unknown): TypeError {
+  return new TypeError(`Iterator result ${describe(result)} is not an object`);
+}
+
 /**
  * Starts the segment of `c` for a step called while it is not running: a `yield*` step, which
  * the engine calls while the delegating generator is suspended (its consumer's segment may be
@@ -689,8 +694,7 @@ class SyncSteps {
     } finally {
       endSegment(c);
     }
-    if (Object(result) !== result) return Promise.reject(new TypeError(`Iterator result ${describe(result)} is not an object`));
-    const { step, thenable } = continuation(it, result as IteratorResult<unknown>, true);
+    const { step, thenable } = continuation(it, result, true);
     return frame === undefined || !thenable ? step : race(c, frame, step, it);
   }
 
@@ -708,8 +712,7 @@ class SyncSteps {
     } finally {
       endSegment(this.c);
     }
-    if (Object(result) !== result) return Promise.reject(new TypeError(`Iterator result ${describe(result)} is not an object`));
-    return continuation(it, result as IteratorResult<unknown>, false).step;
+    return continuation(it, result, false).step;
   }
 
   /**
@@ -727,7 +730,7 @@ class SyncSteps {
         const close = it.return as ((this: unknown) => unknown) | null | undefined;
         if (close != null) {
           const closed = close.call(it);
-          if (Object(closed) !== closed) throw new TypeError(`Iterator result ${describe(closed)} is not an object`);
+          if (Object(closed) !== closed) throw notAnObject(closed);
         }
         return Promise.reject(new TypeError("The iterator does not provide a 'throw' method"));
       }
@@ -737,27 +740,24 @@ class SyncSteps {
     } finally {
       endSegment(this.c);
     }
-    if (Object(result) !== result) return Promise.reject(new TypeError(`Iterator result ${describe(result)} is not an object`));
-    return continuation(it, result as IteratorResult<unknown>, true).step;
+    return continuation(it, result, true).step;
   }
 }
 
 /**
- * The engine's AsyncFromSyncIteratorContinuation: reads `done` then `value`, and settles through
- * `Promise.resolve(value)`; `closeOnRejection` closes the iterator when a value of an unfinished
- * iteration rejects. `thenable` tells whether the step may take longer than a microtask.
+ * The engine's AsyncFromSyncIteratorContinuation, after its check that the iterator returned an
+ * object: reads `done` then `value`, and settles through `Promise.resolve(value)`;
+ * `closeOnRejection` closes the iterator when a value of an unfinished iteration rejects.
+ * `thenable` tells whether the step may take longer than a microtask.
  */
-function continuation(
-  it: Iterator<unknown>,
-  result: IteratorResult<unknown>,
-  closeOnRejection: boolean,
-): { step: Promise<unknown>; thenable: boolean } {
+function continuation(it: Iterator<unknown>, result: unknown, closeOnRejection: boolean): { step: Promise<unknown>; thenable: boolean } {
+  if (Object(result) !== result) return { step: Promise.reject(notAnObject(result)), thenable: false };
   let done: boolean;
   let value: unknown;
   let wrapper: Promise<unknown>;
   try {
-    done = Boolean(result.done);
-    value = result.value;
+    done = Boolean((result as IteratorResult<unknown>).done);
+    value = (result as IteratorResult<unknown>).value;
   } catch (error) {
     return { step: Promise.reject(error), thenable: false };
   }

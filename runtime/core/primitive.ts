@@ -48,22 +48,21 @@
 /** The brand of an operation's promise that was displaced from {@link latest} before compiled code took it. */
 const PRIMITIVE = Symbol("anyio-ts.operation");
 
+type Brandable = { [PRIMITIVE]?: true };
+
 /** The promise the latest runtime operation returned, until compiled code awaits it or another displaces it. */
 let latest: Promise<unknown> | undefined;
 
 /** Tags `promise` as a runtime operation's (see the rules above) and returns it. */
 export function tagPrimitive<P extends Promise<unknown>>(promise: P): P {
-  const displaced = latest as { [PRIMITIVE]?: true } | undefined;
-  // (A shared promise is branded for good, and frozen: it needs no brand, and takes none.)
-  if (displaced !== undefined && displaced !== promise && displaced[PRIMITIVE] !== true) displaced[PRIMITIVE] = true;
+  const displaced = latest;
+  if (displaced !== undefined && displaced !== promise) (displaced as Brandable)[PRIMITIVE] = true;
   latest = promise;
   return promise;
 }
 
-/** Brands `promise` as a runtime operation's for good: for a promise shared by every call of an operation. */
-export function brandPrimitive<P extends Promise<unknown>>(promise: P): P {
-  (promise as { [PRIMITIVE]?: true })[PRIMITIVE] = true;
-  return promise;
+function isBranded(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as Brandable)[PRIMITIVE] === true;
 }
 
 /**
@@ -71,8 +70,7 @@ export function brandPrimitive<P extends Promise<unknown>>(promise: P): P {
  * latest one, or a branded one. Does not take it.
  */
 export function isPrimitivePromise(value: unknown): boolean {
-  if (value === latest) return value !== undefined;
-  return typeof value === "object" && value !== null && (value as { [PRIMITIVE]?: true })[PRIMITIVE] === true;
+  return (value === latest && value !== undefined) || isBranded(value);
 }
 
 /**
@@ -80,10 +78,9 @@ export function isPrimitivePromise(value: unknown): boolean {
  * ({@link isPrimitivePromise}); the latest one is taken, so that the next operation need not brand it.
  */
 export function takePrimitivePromise(value: unknown): boolean {
-  if (value === latest) {
-    if (value === undefined) return false;
+  if (value === latest && value !== undefined) {
     latest = undefined;
     return true;
   }
-  return typeof value === "object" && value !== null && (value as { [PRIMITIVE]?: true })[PRIMITIVE] === true;
+  return isBranded(value);
 }

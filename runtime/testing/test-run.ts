@@ -218,7 +218,7 @@ async function reapTasks(region: CancelScope): Promise<LeakedResource[]> {
 function strayCalls(): LeakedResource[] {
   const self = requireFrame("a structured test").task;
   return runningCalls(self._runner)
-    .filter((task) => task === self || task.status === "finished" || task.status === "failed" || task.status === "cancelled")
+    .filter((task) => task === self || (task.status !== "pending" && task.status !== "cancelling"))
     .map((task) => ({
       kind: "call",
       type: "Call",

@@ -135,11 +135,6 @@ class Rewriter extends RewriteState<Node> {
   private usedRuntime = false;
   /** Structured async function declarations and methods (original nodes), for marking. */
   private readonly structured = new Set<Node>();
-  /**
-   * The temporaries that hold computed keys (`[$k = __rt.key(k)]`), by the property, field or
-   * method whose key they hold: the name of a wrapped function value, or of a method to mark.
-   */
-  private readonly keyTemps = new Map<Node, string>();
   /** The nodes being visited, outermost first (the visited node last). */
   private readonly ancestors: Node[] = [];
 
@@ -265,7 +260,7 @@ class Rewriter extends RewriteState<Node> {
         return this.visitField(node);
       case "ObjectProperty": {
         this.visitChildren(node);
-        const temp = this.keyTemps.get(node);
+        const temp = this.keyTempOf(node);
         if (temp !== undefined) node.key = this.keyAssignment(node.key as Expression, temp);
         return node;
       }
@@ -576,7 +571,7 @@ class Rewriter extends RewriteState<Node> {
     if (node.type !== "ClassPrivateProperty" && node.computed) node.key = this.visitNode(node.key);
     const value = node.value;
     if (value != null) node.value = this.across(undefined, () => this.visitNode(value));
-    const temp = this.keyTemps.get(node);
+    const temp = this.keyTempOf(node);
     if (temp !== undefined && node.type !== "ClassPrivateProperty") node.key = this.keyAssignment(node.key as Expression, temp);
     return node;
   }
@@ -584,16 +579,6 @@ class Rewriter extends RewriteState<Node> {
   /** Whether a key is computed and not a string literal (`["x"]` names its value "x" as it is). */
   private needsKeyTemp(key: Node, computed: boolean): boolean {
     return computed && key.type !== "StringLiteral";
-  }
-
-  /** The temporary that holds the key of `owner` (a property, field or method), allocated once. */
-  private keyTemp(owner: Node): string {
-    let temp = this.keyTemps.get(owner);
-    if (temp === undefined) {
-      temp = this.newTemp();
-      this.keyTemps.set(owner, temp);
-    }
-    return temp;
   }
 
   /**
@@ -893,7 +878,7 @@ class Rewriter extends RewriteState<Node> {
    */
   private markedName(member: BabelTypes.ClassMethod | BabelTypes.ObjectMethod): Expression | undefined {
     const { t } = this;
-    const temp = this.keyTemps.get(member);
+    const temp = this.keyTempOf(member);
     if (temp !== undefined) return t.identifier(temp);
     if (member.computed) return member.key.type === "StringLiteral" ? t.stringLiteral(member.key.value) : undefined;
     const name = this.simpleName(member.key, false);

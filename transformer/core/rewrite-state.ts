@@ -45,10 +45,12 @@ export abstract class RewriteState<N> {
   protected readonly blockName: string;
   protected readonly errorName: string;
   private readonly text: string;
-  /** How many candidate names of key temporaries were considered so far (see {@link newTemp}). */
+  /** How many candidate names of key temporaries were considered so far (see {@link keyTemp}). */
   private tempCandidates = 0;
   /** The key temporaries of the innermost statement list being visited (see {@link withTemps}). */
   private temps: string[] = [];
+  /** The key temporaries made so far, by the original node whose key each holds. */
+  private readonly keyTemps = new Map<N, string>();
 
   /**
    * @param text - the file's source text.
@@ -99,19 +101,27 @@ export abstract class RewriteState<N> {
   }
 
   /**
-   * A new temporary for the value of a computed key (`{ [$k = __rt.key(k)]: ... }`), declared by
-   * the innermost statement list being visited: `$k`, `$k_1`, `$k_2`... (each distinct in the
-   * file, and none that the file mentions).
+   * The temporary that holds the computed key of `owner` (a property, field or method), made at
+   * the first ask and declared by the innermost statement list being visited: `$k`, `$k_1`,
+   * `$k_2`... (each distinct in the file, and none that the file mentions). It names a wrapped
+   * function value (`{ [$k = __rt.key(k)]: ... }`) or a method to mark.
    */
-  protected newTemp(): string {
+  protected keyTemp(owner: N): string {
+    let temp = this.keyTemps.get(owner);
+    if (temp !== undefined) return temp;
     for (;;) {
       const i = this.tempCandidates++;
-      const name = i === 0 ? "$k" : `$k_${i}`;
-      if (!mentions(this.text, name)) {
-        this.temps.push(name);
-        return name;
-      }
+      temp = i === 0 ? "$k" : `$k_${i}`;
+      if (!mentions(this.text, temp)) break;
     }
+    this.temps.push(temp);
+    this.keyTemps.set(owner, temp);
+    return temp;
+  }
+
+  /** The temporary of `owner`'s computed key, if {@link keyTemp} made one. */
+  protected keyTempOf(owner: N): string | undefined {
+    return this.keyTemps.get(owner);
   }
 
   /**

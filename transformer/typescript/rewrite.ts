@@ -73,11 +73,6 @@ class Rewriter extends RewriteState<TS.Node> {
   private usedRuntime = false;
   /** Structured async function declarations and methods (original nodes), for marking. */
   private readonly structured = new Set<TS.Node>();
-  /**
-   * The temporaries that hold computed keys (`[$k = __rt.key(k)]`), by the original property,
-   * field or method whose key they hold: the name of a wrapped function value, or of a method to mark.
-   */
-  private readonly keyTemps = new Map<TS.Node, string>();
 
   constructor(
     private readonly host: RewriteHost,
@@ -231,7 +226,7 @@ class Rewriter extends RewriteState<TS.Node> {
         return this.visitField(node as TS.PropertyDeclaration);
       case ts.SyntaxKind.PropertyAssignment: {
         const visited = ts.visitEachChild(node as TS.PropertyAssignment, this.visitor, this.context);
-        const temp = this.keyTemps.get(node);
+        const temp = this.keyTempOf(node);
         if (temp === undefined) return visited;
         return this.f.updatePropertyAssignment(visited, this.keyAssignment(visited.name as TS.ComputedPropertyName, temp), visited.initializer);
       }
@@ -600,7 +595,7 @@ class Rewriter extends RewriteState<TS.Node> {
     const modifiers = this.visitList(node.modifiers);
     let name = this.visitNode(node.name);
     const initializer = this.across(undefined, () => this.visitNode(node.initializer));
-    const temp = this.keyTemps.get(node);
+    const temp = this.keyTempOf(node);
     if (temp !== undefined) name = this.keyAssignment(name as TS.ComputedPropertyName, temp);
     return f.updatePropertyDeclaration(node, modifiers, name, node.questionToken ?? node.exclamationToken, node.type, initializer);
   }
@@ -608,16 +603,6 @@ class Rewriter extends RewriteState<TS.Node> {
   /** Whether a key is computed and not a string literal (`["x"]` names its value "x" as it is). */
   private needsKeyTemp(name: TS.PropertyName): boolean {
     return this.ts.isComputedPropertyName(name) && !this.ts.isStringLiteral(name.expression);
-  }
-
-  /** The temporary that holds the key of `owner` (an original property, field or method), allocated once. */
-  private keyTemp(owner: TS.Node): string {
-    let temp = this.keyTemps.get(owner);
-    if (temp === undefined) {
-      temp = this.newTemp();
-      this.keyTemps.set(owner, temp);
-    }
-    return temp;
   }
 
   /**
@@ -914,7 +899,7 @@ class Rewriter extends RewriteState<TS.Node> {
   private markedName(member: TS.MethodDeclaration): TS.Expression | undefined {
     const { ts, f } = this;
     const name = member.name;
-    const temp = this.keyTemps.get(member);
+    const temp = this.keyTempOf(member);
     if (temp !== undefined) return f.createIdentifier(temp);
     if (ts.isComputedPropertyName(name)) return ts.isStringLiteral(name.expression) ? f.createStringLiteral(name.expression.text) : undefined;
     return ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) ? f.createStringLiteral(name.text) : undefined;
