@@ -40,7 +40,7 @@ const babelProject = {
   displayName: "babel",
   testEnvironment: "node",
   roots: ["<rootDir>/tests"],
-  testMatch: ["<rootDir>/tests/dsl/**/*.test.ts", "<rootDir>/tests/runtime/**/*.test.ts"],
+  testMatch: ["<rootDir>/tests/compiled/**/*.test.ts", "<rootDir>/tests/runtime/**/*.test.ts"],
   // babel.config.js: preset-typescript, the anyio-ts Babel plugin, CommonJS modules.
   transform: { "^.+\\.ts$": "babel-jest" },
   moduleNameMapper,

@@ -111,6 +111,7 @@ export {
   TypedAttributeLookupError,
   BrokenWorkerProcess,
   ConnectionFailed,
+  NotSupportedError,
   TaskFailed,
   TaskCancelled,
   TaskNotFinished,

@@ -28,7 +28,7 @@ import type { CancelScope } from "./core/cancel-scope";
 import * as cancelScope from "./core/cancel-scope";
 import * as clock from "./core/clock";
 import * as compiled from "./core/compiled";
-import * as context from "./core/context";
+import * as frame from "./core/frame";
 import * as primitive from "./core/primitive";
 import type { TaskGroup } from "./core/task-group";
 import * as validate from "./core/validate";
@@ -39,16 +39,16 @@ import * as waiter from "./core/waiter";
 // precedes it) turns this module's exports object into a slow dictionary. Compiled code reads
 // `__rt.<hook>` several times per await; measured, the dictionary and the accessors cost more
 // than half of the overhead of a nested structured call.
-export const Frame = context.Frame;
-export type Frame = context.Frame;
-export type { ContextCarrier } from "./core/context";
-export const currentFrame = context.currentFrame;
-export const enterFrame = context.enterFrame;
-export const leaveFrame = context.leaveFrame;
-export const callInFrame = context.callInFrame;
-export const isStructured = context.isStructured;
+export const Frame = frame.Frame;
+export type Frame = frame.Frame;
+export type { ContextCarrier } from "./core/frame";
+export const currentFrame = frame.currentFrame;
+export const enterFrame = frame.enterFrame;
+export const leaveFrame = frame.leaveFrame;
+export const callInFrame = frame.callInFrame;
+export const isStructured = frame.isStructured;
 export const tagPrimitive = primitive.tagPrimitive;
-export const installContextCarrier = context.installContextCarrier;
+export const installContextCarrier = frame.installContextCarrier;
 export const Waiter = waiter.Waiter;
 export type Waiter<T = void> = waiter.Waiter<T>;
 // The hooks compiled code calls (see runtime/core/compiled.ts for the contract).
@@ -73,7 +73,7 @@ export const markStructured = compiled.markStructured;
 export const markMethods = compiled.markMethods;
 export const key = compiled.key;
 export const runningCalls = compiled.runningCalls;
-export type { Ctx, Block } from "./core/compiled";
+export type { Invocation, Block } from "./core/compiled";
 export const requireFrame = cancelScope.requireFrame;
 export const currentClock = cancelScope.currentClock;
 export const yieldMacrotask = clock.yieldMacrotask;

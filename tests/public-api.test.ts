@@ -62,6 +62,7 @@ const ERROR_CLASSES = [
   "TypedAttributeLookupError",
   "BrokenWorkerProcess",
   "ConnectionFailed",
+  "NotSupportedError",
   "TaskFailed",
   "TaskCancelled",
   "TaskNotFinished",

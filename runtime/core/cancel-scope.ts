@@ -5,14 +5,14 @@
  * it, and a task's root scope hangs under its task group's scope. Each active scope caches
  * whether it is *effectively cancelled*:
  *
- *   Invariant: `_eff === _cancelCalled || (!_shield && parent._eff)` for every active scope.
+ *   Invariant: `_effectivelyCancelled === _cancelCalled || (!_shield && parent._effectivelyCancelled)` for every active scope.
  *
  * so a checkpoint is a single field read. When the invariant changes for a scope (cancel(), a
  * deadline, a shield change, a task moving under another scope), the change is pushed down the
  * subtree, stopping at shields, and every waiter parked in a newly cancelled scope is rejected
  * with a fresh `Cancelled`. Nothing polls.
  */
-import { currentFrame, callInFrame, Frame } from "./context";
+import { currentFrame, callInFrame, Frame } from "./frame";
 import { tagPrimitive } from "./primitive";
 import { realClock, type TimerEntry } from "./clock";
 import { Cancelled, NoCurrentTaskError, TimeoutError } from "./errors";
@@ -69,7 +69,7 @@ export class CancelScope {
   /** @internal */ _parent: CancelScope | null = null;
   /** @internal */ _task: TaskHandle<unknown> | null = null;
   /** @internal */ _cancelCalled = false;
-  /** @internal */ _eff = false;
+  /** @internal */ _effectivelyCancelled = false;
   /** @internal */ _shield: boolean;
   /** @internal */ _deadline: number;
   /** @internal Delay applied at entry (failAfter computes its deadline when entered). */
@@ -160,7 +160,7 @@ export class CancelScope {
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       this.controller = new AbortController();
-      if (this._eff || (this._state !== ACTIVE && this._cancelCalled)) this.abortSignal();
+      if (this._effectivelyCancelled || (this._state !== ACTIVE && this._cancelCalled)) this.abortSignal();
     }
     return this.controller.signal;
   }
@@ -235,7 +235,7 @@ export class CancelScope {
       this._relativeDeadline = undefined;
     }
     this.armDeadline();
-    if (this._eff && this.controller !== undefined) this.abortSignal();
+    if (this._effectivelyCancelled && this.controller !== undefined) this.abortSignal();
     return new Frame(task, this);
   }
 
@@ -248,7 +248,7 @@ export class CancelScope {
     if (this._state !== ACTIVE) {
       throw new Error("This cancel scope is not active: a scope is exited once, after it was entered");
     }
-    const parentVisiblyCancelled = !this._shield && this._parent !== null && this._parent._eff;
+    const parentVisiblyCancelled = !this._shield && this._parent !== null && this._parent._effectivelyCancelled;
     this._leave();
     if (!hasError) return;
     if (!this._cancelCalled || parentVisiblyCancelled) throw error;
@@ -326,11 +326,11 @@ export class CancelScope {
     if (installed.list.length !== 0) scopeCancelled(this, byDeadline ? "deadline" : "cancel");
   }
 
-  /** Recomputes `_eff` from the invariant and pushes a change down the subtree. */
+  /** Recomputes `_effectivelyCancelled` from the invariant and pushes a change down the subtree. */
   private refresh(): void {
-    const eff = this._cancelCalled || (!this._shield && this._parent !== null && this._parent._eff);
-    if (eff && !this._eff) this.propagate();
-    else if (!eff && this._eff) this.clearEffective();
+    const eff = this._cancelCalled || (!this._shield && this._parent !== null && this._parent._effectivelyCancelled);
+    if (eff && !this._effectivelyCancelled) this.propagate();
+    else if (!eff && this._effectivelyCancelled) this.clearEffective();
   }
 
   private propagate(): void {
@@ -341,9 +341,9 @@ export class CancelScope {
   }
 
   private clearEffective(): void {
-    this._eff = false;
+    this._effectivelyCancelled = false;
     for (let child = this.firstChild; child !== null; child = child.nextSibling) {
-      if (child._eff && !child._cancelCalled) child.clearEffective();
+      if (child._effectivelyCancelled && !child._cancelCalled) child.clearEffective();
     }
   }
 
@@ -368,7 +368,7 @@ export class CancelScope {
 
   private linkUnder(parent: CancelScope | null): void {
     this._parent = parent;
-    this._eff = this._cancelCalled || (!this._shield && parent !== null && parent._eff);
+    this._effectivelyCancelled = this._cancelCalled || (!this._shield && parent !== null && parent._effectivelyCancelled);
     if (parent === null) return;
     this.nextSibling = parent.firstChild;
     if (parent.firstChild !== null) parent.firstChild.prevSibling = this;
@@ -385,7 +385,7 @@ export class CancelScope {
   }
 
   private markCancelled(message: string, signals: CancelScope[]): void {
-    this._eff = true;
+    this._effectivelyCancelled = true;
     if (this.controller !== undefined) signals.push(this);
     for (let waiter = this.firstWaiter; waiter !== null; ) {
       const next: Parked | null = waiter._next;
@@ -393,7 +393,7 @@ export class CancelScope {
       waiter = next;
     }
     for (let child = this.firstChild; child !== null; child = child.nextSibling) {
-      if (!child._eff && !child._shield) child.markCancelled(message, signals);
+      if (!child._effectivelyCancelled && !child._shield) child.markCancelled(message, signals);
     }
   }
 }

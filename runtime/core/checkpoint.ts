@@ -4,7 +4,7 @@
  * Outside `run()` these behave like plain timers and yields (nothing can cancel them), so that
  * structured helpers called from plain code keep working.
  */
-import { currentFrame, markStructured, type Frame } from "./context";
+import { currentFrame, markStructured, type Frame } from "./frame";
 import { tagPrimitive } from "./primitive";
 import { currentClock, requireFrame } from "./cancel-scope";
 import { realClock, setLongTimeout, yieldMacrotask, type TimerEntry, type Timers } from "./clock";
@@ -23,7 +23,7 @@ export function checkpoint(): Promise<void> {
 
 /** A checkpoint of `frame`: for runtime code that kept its frame across its own awaits. */
 function checkpointIn(frame: Frame): Promise<void> {
-  if (frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
+  if (frame.scope._effectivelyCancelled) return Promise.reject(frame.scope._cancelledError());
   const waiter = new Waiter<void>(frame);
   yieldMacrotask(() => void waiter.wake());
   return waiter.promise;
@@ -39,7 +39,7 @@ const NOT_CANCELLED: Promise<void> = Promise.resolve();
 /** Raises `Cancelled` if the current code is cancelled; otherwise returns without yielding. */
 export function checkpointIfCancelled(): Promise<void> {
   const frame = currentFrame();
-  if (frame !== undefined && frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
+  if (frame !== undefined && frame.scope._effectivelyCancelled) return Promise.reject(frame.scope._cancelledError());
   return tagPrimitive(NOT_CANCELLED);
 }
 
@@ -113,7 +113,7 @@ function sleepUntilTime(deadline: number): Promise<void> {
     const delay = deadline - realClock.now();
     return new Promise((resolve) => (delay > 0 ? setLongTimeout(resolve, Math.ceil(delay)) : yieldMacrotask(resolve)));
   }
-  if (frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
+  if (frame.scope._effectivelyCancelled) return Promise.reject(frame.scope._cancelledError());
   const timers = frame.task._runner.timers;
   const sleeper = new Sleeper(frame, timers);
   // sleepForever() sits in the heap too (at Infinity, which never arms a timer), so that the end

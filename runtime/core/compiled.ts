@@ -4,7 +4,7 @@
  * loops. The transformer's output is the other half of this contract; docs/transformer.md shows
  * both side by side.
  *
- * One {@link Ctx} per invocation of a compiled function:
+ * One {@link Invocation} per invocation of a compiled function:
  *
  *   const $c = __rt.enter();                       capture currentFrame(), start segment 1
  *   try {
@@ -61,14 +61,14 @@
  * only after the current burst of microtasks, so a caller never sees `Cancelled` before its
  * callees' `finally` blocks ran, nor instead of a callee's own outcome.
  *
- * Live invocations form a tree (Ctx.parent): a callee hangs under the invocation that called
+ * Live invocations form a tree (Invocation.parent): a callee hangs under the invocation that called
  * it, an invocation started outside compiled code under its run's root, and one that ends hands
  * its live callees to its parent. So no callee drops out of its caller's sight, and whatever
  * still runs when a run's body is done can be found (runningCalls).
  */
 import { CancelScope } from "./cancel-scope";
 import { afterMicrotasks } from "./clock";
-import { currentFrame, enterFrame, leaveFrame, markStructured as markCore, type Frame } from "./context";
+import { currentFrame, enterFrame, leaveFrame, markStructured as markCore, type Frame } from "./frame";
 import { NoCurrentTaskError, type Cancelled } from "./errors";
 import { isPrimitivePromise, takePrimitivePromise } from "./primitive";
 import { TaskGroup } from "./task-group";
@@ -80,10 +80,10 @@ import { Waiter, type Parked } from "./waiter";
 // --- Invocation contexts ------------------------------------------------------------------------
 
 /** The ctx whose segment is running now, or undefined between segments. */
-let active: Ctx | undefined;
+let active: Invocation | undefined;
 
 /** @internal The state of one invocation of a compiled function. */
-export class Ctx {
+export class Invocation {
   /**
    * The frame the invocation runs in; `using` blocks replace it while their scope is open.
    * Invariant: undefined exactly when the invocation runs outside any run (then every hook
@@ -97,25 +97,25 @@ export class Ctx {
    * `active === this` (undefined otherwise).
    */
   prevFrame: Frame | undefined = undefined;
-  prevActive: Ctx | undefined = undefined;
+  prevActive: Invocation | undefined = undefined;
   /**
    * Set when compiled code was entered (or a compiled generator resumed, or a compiled step
    * served) in this invocation's segment since the last {@link pre}: the promise about to be
    * awaited, or handed on, is compiled code's, so it needs no race.
    */
-  lastCallee = false;
+  calleeEntered = false;
   /**
    * While this invocation is live: the invocation that called it synchronously, or, for one
    * started outside compiled code inside a run, the run's root of live calls
    * ({@link Runner.calls}). An invocation that ends while its own callees are still live hands
    * them to its parent, so they stay live callees of the whole chain.
    */
-  parent: Ctx | undefined;
+  parent: Invocation | undefined;
   // Live callees, as an intrusive list (only cancellation and leak checks walk it). Invariant:
   // a ctx is in its parent's list exactly while its `parent` is set.
-  firstChild: Ctx | undefined = undefined;
-  prevSibling: Ctx | undefined = undefined;
-  nextSibling: Ctx | undefined = undefined;
+  firstChild: Invocation | undefined = undefined;
+  prevSibling: Invocation | undefined = undefined;
+  nextSibling: Invocation | undefined = undefined;
   /**
    * The invocation's foreign-promise race, made at its first foreign await and reused.
    * Invariant: parked at most once at a time (an invocation awaits one thing at a time); the
@@ -123,7 +123,7 @@ export class Ctx {
    */
   race: Race | undefined = undefined;
 
-  constructor(frame: Frame | undefined, parent: Ctx | undefined) {
+  constructor(frame: Frame | undefined, parent: Invocation | undefined) {
     this.frame = frame;
     this.base = frame;
     this.parent = parent;
@@ -131,24 +131,24 @@ export class Ctx {
 }
 
 /** The invocation runs again after a foreign await, whichever way that await ended. */
-function endRace(c: Ctx): void {
+function endRace(c: Invocation): void {
   const race = c.race;
   if (race !== undefined && race.parkedIn !== undefined) race.unpark();
 }
 
 /** Makes `c`'s segment the running one (a fresh ctx has no race to end: {@link enter} comes here directly). */
-function switchTo(c: Ctx): void {
+function switchTo(c: Invocation): void {
   c.prevFrame = enterFrame(c.frame);
   c.prevActive = active;
   active = c;
 }
 
-function startSegment(c: Ctx): void {
+function startSegment(c: Invocation): void {
   endRace(c);
   switchTo(c);
 }
 
-function endSegment(c: Ctx): void {
+function endSegment(c: Invocation): void {
   if (active !== c) return;
   leaveFrame(c.prevFrame);
   active = c.prevActive;
@@ -160,25 +160,25 @@ function endSegment(c: Ctx): void {
  * First statement of a compiled async function: captures the current frame and starts the
  * first segment. The new invocation becomes a live callee of the compiled code that called it.
  */
-export function enter(): Ctx {
+export function enter(): Invocation {
   const caller = active;
   const frame = currentFrame();
-  let c: Ctx;
-  if (caller !== undefined) caller.lastCallee = true;
+  let c: Invocation;
+  if (caller !== undefined) caller.calleeEntered = true;
   if (frame === undefined) {
-    c = new Ctx(frame, undefined); // outside any run: nothing to cancel, no tree to keep
+    c = new Invocation(frame, undefined); // outside any run: nothing to cancel, no tree to keep
   } else {
     // A caller outside the run (the code that called run()) is not part of it.
     const parent =
-      caller !== undefined && caller.frame !== undefined ? caller : (frame.task._runner.calls ??= new Ctx(undefined, undefined));
-    c = new Ctx(frame, parent);
+      caller !== undefined && caller.frame !== undefined ? caller : (frame.task._runner.calls ??= new Invocation(undefined, undefined));
+    c = new Invocation(frame, parent);
     linkCallee(parent, c);
   }
   switchTo(c);
   return c;
 }
 
-function linkCallee(parent: Ctx, c: Ctx): void {
+function linkCallee(parent: Invocation, c: Invocation): void {
   const first = parent.firstChild;
   c.nextSibling = first;
   if (first !== undefined) first.prevSibling = c;
@@ -192,23 +192,23 @@ function linkCallee(parent: Ctx, c: Ctx): void {
  * compiled code (see {@link suspendCall}).
  */
 export function enterLeaf(): void {
-  if (active !== undefined) active.lastCallee = true;
+  if (active !== undefined) active.calleeEntered = true;
 }
 
 /**
  * First statement of a compiled async generator (it runs on the first `next()`). A generator is
  * never a live callee: a consumer may drop it without closing it.
  */
-export function enterGenerator(): Ctx {
+export function enterGenerator(): Invocation {
   const caller = active;
-  const c = new Ctx(currentFrame(), undefined);
-  if (caller !== undefined) caller.lastCallee = true;
+  const c = new Invocation(currentFrame(), undefined);
+  if (caller !== undefined) caller.calleeEntered = true;
   switchTo(c);
   return c;
 }
 
 /** In the outermost `finally` of a compiled function: ends the last segment and leaves the caller. */
-export function exit(c: Ctx): void {
+export function exit(c: Invocation): void {
   endRace(c); // a rejected await can reach the outermost `finally` without a reenter()
   endSegment(c);
   const parent = c.parent;
@@ -229,7 +229,7 @@ export function exit(c: Ctx): void {
 }
 
 /** Moves the live callees of `c` to the front of `parent`'s. */
-function handOver(c: Ctx, parent: Ctx): void {
+function handOver(c: Invocation, parent: Invocation): void {
   let last = c.firstChild!;
   for (;;) {
     last.parent = parent;
@@ -244,20 +244,20 @@ function handOver(c: Ctx, parent: Ctx): void {
 }
 
 /** Starts a segment after an await completed normally (or after a `yield`), and passes the value on. */
-export function resume<T>(c: Ctx, value: T): T {
+export function resume<T>(c: Invocation, value: T): T {
   // A generator resumed by its consumer's next() runs inside the consumer's segment.
-  if (active !== undefined) active.lastCallee = true;
+  if (active !== undefined) active.calleeEntered = true;
   startSegment(c);
   return value;
 }
 
 /** First statement of every `catch` and `finally` block: a rejected await skipped {@link resume}. */
-export function reenter(c: Ctx): void {
+export function reenter(c: Invocation): void {
   if (active !== c) startSegment(c);
 }
 
 /** Ends the segment and passes `value` on unchanged (before a `yield`, or an await that must not be raced). */
-export function leave<T>(c: Ctx, value?: T): T {
+export function leave<T>(c: Invocation, value?: T): T {
   endSegment(c);
   return value as T;
 }
@@ -268,14 +268,14 @@ export function leave<T>(c: Ctx, value?: T): T {
  * non-native thenables and runtime primitives' promises come back unchanged, so their timing
  * is exactly that of a plain await.
  */
-export function suspend<T>(c: Ctx, value: T): T | Promise<unknown> {
+export function suspend<T>(c: Invocation, value: T): T | Promise<unknown> {
   endSegment(c);
   const frame = c.frame;
   if (frame === undefined) return value;
   // A runtime operation checked the scope itself when it was called, in the scope it runs in,
   // and never loses what it delivered (runtime/core/primitive.ts): no check, no race.
   if (takePrimitivePromise(value)) return value;
-  if (frame.scope._eff) {
+  if (frame.scope._effectivelyCancelled) {
     if (isPromise(value)) {
       // Callees started here still unwind in this scope (`const p = f(); await p` in a scope
       // cancelled meanwhile): the Cancelled waits for them, as a race cancelled now would.
@@ -294,7 +294,7 @@ export function suspend<T>(c: Ctx, value: T): T | Promise<unknown> {
  * from compiled code), so a foreign promise is raced here, in the frame the function was called
  * in. A runtime primitive's promise registers its own cancellation and passes as it is.
  */
-export function ret<T>(c: Ctx, value: T): T | Promise<unknown> {
+export function ret<T>(c: Invocation, value: T): T | Promise<unknown> {
   const frame = c.base;
   if (frame === undefined || !isForeignPromise(value)) return value;
   const scope = frame.scope;
@@ -302,7 +302,7 @@ export function ret<T>(c: Ctx, value: T): T | Promise<unknown> {
   // discards it; `value` itself then had a handler (ours) and plain code would not report its
   // rejection, so this one is marked handled too. The function's own promise still reports.
   let stand: Promise<unknown>;
-  if (scope._eff) {
+  if (scope._effectivelyCancelled) {
     value.then(undefined, ignore);
     stand = Promise.reject(scope._cancelledError());
   } else {
@@ -318,9 +318,9 @@ export function ret<T>(c: Ctx, value: T): T | Promise<unknown> {
 }
 
 /** `return g(a)` when the call was direct: a compiled callee's promise is returned as it is. */
-export function retCall<T>(c: Ctx, value: T): T | Promise<unknown> {
-  if (!c.lastCallee) return ret(c, value);
-  c.lastCallee = false;
+export function retCall<T>(c: Invocation, value: T): T | Promise<unknown> {
+  if (!c.calleeEntered) return ret(c, value);
+  c.calleeEntered = false;
   return value;
 }
 
@@ -340,13 +340,13 @@ export const yieldedCall: typeof retCall = retCall;
  * function's promise, as it would race any foreign one.
  */
 export function retLeaf<T>(value: T): T {
-  if (active !== undefined && isForeignPromise(value)) active.lastCallee = false;
+  if (active !== undefined && isForeignPromise(value)) active.calleeEntered = false;
   return value;
 }
 
 /** Before a directly awaited call (`await g(a)`): forget earlier callees. */
-export function pre(c: Ctx): void {
-  c.lastCallee = false;
+export function pre(c: Invocation): void {
+  c.calleeEntered = false;
 }
 
 /**
@@ -354,9 +354,9 @@ export function pre(c: Ctx): void {
  * as it is (the callee handles its own cancellation, and the caller must wait for its
  * `finally` blocks); otherwise this is {@link suspend}.
  */
-export function suspendCall<T>(c: Ctx, value: T): T | Promise<unknown> {
-  if (!c.lastCallee) return suspend(c, value);
-  c.lastCallee = false;
+export function suspendCall<T>(c: Invocation, value: T): T | Promise<unknown> {
+  if (!c.calleeEntered) return suspend(c, value);
+  c.calleeEntered = false;
   endSegment(c);
   return value;
 }
@@ -442,7 +442,7 @@ class Race implements Parked {
   /** Counts parks: tells a park's reactions and deferred deliveries from those of earlier ones. */
   private step = 0;
 
-  constructor(private readonly ctx: Ctx) {}
+  constructor(private readonly ctx: Invocation) {}
 
   park(frame: Frame, promise: Promise<unknown>, iterator?: AsyncIterator<unknown> | Iterator<unknown>): Promise<unknown> {
     const raced = new Promise(capture);
@@ -510,7 +510,7 @@ class Race implements Parked {
     const step = this.step;
     afterMicrotasks(() => {
       if (this.step !== step || this.parkedIn === undefined) return; // the await ended meanwhile
-      if (scope._eff) this.deliver(error);
+      if (scope._effectivelyCancelled) this.deliver(error);
       else scope._addWaiter(this); // the cancellation was lifted meanwhile (a shield): wait on
     });
   }
@@ -539,7 +539,7 @@ class Race implements Parked {
 }
 
 function race(
-  c: Ctx,
+  c: Invocation,
   frame: Frame,
   promise: Promise<unknown>,
   iterator?: AsyncIterator<unknown> | Iterator<unknown>,
@@ -548,14 +548,14 @@ function race(
 }
 
 /** A race that is cancelled as it parks: its Cancelled is held until the callees in `frame`'s scope have left. */
-function raceCancelled(c: Ctx, frame: Frame, promise: Promise<unknown>): Promise<unknown> {
+function raceCancelled(c: Invocation, frame: Frame, promise: Promise<unknown>): Promise<unknown> {
   const raced = race(c, frame, promise);
   c.race!._cancel(frame.scope._cancelledError());
   return raced;
 }
 
 /** Whether a live callee of `c` runs inside `scope` (or in a scope nested in it). */
-function hasCalleeIn(c: Ctx, scope: CancelScope): boolean {
+function hasCalleeIn(c: Invocation, scope: CancelScope): boolean {
   for (let child = c.firstChild; child !== undefined; child = child.nextSibling) {
     for (let s: CancelScope | null = child.frame?.scope ?? null; s !== null; s = s._parent) {
       if (s === scope) return true;
@@ -574,7 +574,7 @@ function hasCalleeIn(c: Ctx, scope: CancelScope): boolean {
  * is a checkpoint: when the scope is cancelled the iterator is closed and the step raises
  * `Cancelled`.
  */
-export function forAwait(c: Ctx, iterable: unknown): AsyncIterable<unknown> {
+export function forAwait(c: Invocation, iterable: unknown): AsyncIterable<unknown> {
   const source = iterable as { [Symbol.asyncIterator]?: () => AsyncIterator<unknown>; [Symbol.iterator]?: () => Iterator<unknown> };
   const asyncMethod = source == null ? undefined : source[Symbol.asyncIterator];
   if (asyncMethod != null) {
@@ -601,9 +601,9 @@ function notAnObject(result: unknown): TypeError {
  * the `return()` that closes a loop's iterator after an await in its body rejected. The step's
  * own code (a delegate generator starting, an iterator's `finally`) then runs in `c`'s frame.
  */
-function stepIn(c: Ctx): void {
+function stepIn(c: Invocation): void {
   if (active === c) return;
-  if (active !== undefined) active.lastCallee = true;
+  if (active !== undefined) active.calleeEntered = true;
   startSegment(c);
 }
 
@@ -611,7 +611,7 @@ class AsyncSteps {
   private readonly nextMethod: (...args: unknown[]) => unknown;
 
   constructor(
-    private readonly c: Ctx,
+    private readonly c: Invocation,
     private readonly it: AsyncIterator<unknown>,
   ) {
     this.nextMethod = it.next as (...args: unknown[]) => unknown;
@@ -621,13 +621,13 @@ class AsyncSteps {
     const c = this.c;
     stepIn(c);
     const frame = c.frame;
-    if (frame !== undefined && frame.scope._eff) {
+    if (frame !== undefined && frame.scope._effectivelyCancelled) {
       endSegment(c);
       return closeThenThrow(this.it, frame.scope._cancelledError());
     }
-    c.lastCallee = false;
+    c.calleeEntered = false;
     const result = this.nextMethod.apply(this.it, args);
-    if (c.lastCallee) return leave(c, result); // a compiled generator: cancellable by itself
+    if (c.calleeEntered) return leave(c, result); // a compiled generator: cancellable by itself
     endSegment(c);
     if (frame === undefined || !isForeignPromise(result)) return result;
     return race(c, frame, result, this.it);
@@ -644,7 +644,7 @@ class AsyncSteps {
 
 /** An async iterator's `return` or `throw`, called in `c`'s segment, which ends after it. */
 function inSegment(
-  c: Ctx,
+  c: Invocation,
   it: AsyncIterator<unknown>,
   method: ((this: unknown, value?: unknown) => unknown) | null | undefined,
 ): ((value?: unknown) => unknown) | undefined {
@@ -670,7 +670,7 @@ class SyncSteps {
   private readonly nextMethod: (...args: unknown[]) => unknown;
 
   constructor(
-    private readonly c: Ctx,
+    private readonly c: Invocation,
     private readonly it: Iterator<unknown>,
   ) {
     this.nextMethod = it.next as (...args: unknown[]) => unknown;
@@ -681,7 +681,7 @@ class SyncSteps {
     const it = this.it;
     stepIn(c);
     const frame = c.frame;
-    if (frame !== undefined && frame.scope._eff) {
+    if (frame !== undefined && frame.scope._effectivelyCancelled) {
       closeQuietly(it);
       endSegment(c);
       throw frame.scope._cancelledError();
@@ -846,7 +846,7 @@ export class Block {
   private hasError = false;
   private error: unknown = undefined;
 
-  constructor(private readonly c: Ctx) {}
+  constructor(private readonly c: Invocation) {}
 
   /** `using x = value`: enters a cancel scope, or records a disposable. Returns `value`. */
   use<T>(value: T): T {
@@ -981,16 +981,16 @@ export class Block {
 }
 
 /** Starts the resource bookkeeping of a block with `using` declarations. */
-export function block(c: Ctx): Block {
+export function block(c: Invocation): Block {
   return new Block(c);
 }
 
-function setFrame(c: Ctx, frame: Frame | undefined): void {
+function setFrame(c: Invocation, frame: Frame | undefined): void {
   c.frame = frame;
   if (active === c) enterFrame(frame);
 }
 
-function requireFrameFor(c: Ctx, what: string): Frame {
+function requireFrameFor(c: Invocation, what: string): Frame {
   if (c.frame === undefined) {
     throw new NoCurrentTaskError(`\`${what}\` must run in a task: run your program with \`await run(main)\``);
   }

@@ -388,6 +388,35 @@ export class ConnectionFailed extends Error {
   }
 }
 
+/**
+ * Thrown when this host cannot do what was asked: a browser asked to open a socket, a file or a
+ * process; a platform that lacks the feature (UNIX sockets on Windows); an older Node without
+ * the option; an optional native addon that is not installed. The message names the call and
+ * says why (`"connectTcp() needs Node.js, Bun or Deno; browsers cannot open sockets"`).
+ *
+ * It also stands where AnyIO raises `NotImplementedError` (`TLSStream.sendEof()`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await connectTcp("example.com", 80);
+ * } catch (error) {
+ *   if (error instanceof NotSupportedError) showOfflineMode();
+ *   else throw error;
+ * }
+ * ```
+ */
+export class NotSupportedError extends Error {
+  static {
+    nameErrorClass(this, "NotSupportedError");
+  }
+
+  /** @param message - names the call and what the host lacks; defaults to a generic sentence. */
+  constructor(message = "This host does not support the operation", options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tasks
 

@@ -3,7 +3,7 @@
  * `runWith()`, the same with options (the clock the run measures time with).
  */
 import type { Clock } from "./clock";
-import { callInFrame, currentFrame, isStructured } from "./context";
+import { callInFrame, currentFrame, isStructured } from "./frame";
 import { Runner } from "./runner";
 import { TaskHandle } from "./task";
 import { checkFunction, checkOptions, describeValue } from "./validate";

@@ -12,7 +12,7 @@
  * quiet run from a busy one.
  */
 import { Timers, type Clock, type ClockRun } from "./clock";
-import type { Ctx } from "./compiled";
+import type { Invocation } from "./compiled";
 import type { TaskHandle } from "./task";
 
 export class Runner implements ClockRun {
@@ -30,7 +30,7 @@ export class Runner implements ClockRun {
    * under it, and those whose caller ended hang under it through the caller's hand-over. Made
    * by the first compiled invocation of the run.
    */
-  calls: Ctx | undefined = undefined;
+  calls: Invocation | undefined = undefined;
 
   constructor(clock?: Clock) {
     this.timers = new Timers(clock);

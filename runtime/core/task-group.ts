@@ -3,7 +3,7 @@
  * does. A child's failure cancels the group; the group then raises every failure together in
  * an ExceptionGroup.
  */
-import { callInFrame, type Frame } from "./context";
+import { callInFrame, type Frame } from "./frame";
 import { tagPrimitive } from "./primitive";
 import { CancelScope, requireFrame } from "./cancel-scope";
 import { yieldMacrotask } from "./clock";
@@ -140,7 +140,7 @@ export class TaskGroup {
         started: (value?: unknown) => {
           if (reported) throw new Error("called 'started' twice on the same task status");
           reported = true;
-          if (caller.scope._eff) return; // the caller is being cancelled: the task stays put and ends on its own
+          if (caller.scope._effectivelyCancelled) return; // the caller is being cancelled: the task stays put and ends on its own
           task._parent = this.host!;
           task._rootScope._moveUnder(this.cancelScope);
           task._onDone = this.childDone;
@@ -156,7 +156,7 @@ export class TaskGroup {
         if (ended._failure !== undefined) reject(ended._failure);
         else if (!ended._succeeded) reject(ended._error ?? caller.scope._cancelledError());
         else if (reported) reject(caller.scope._cancelledError()); // started() came while the caller was cancelled
-        else reject(new Error("child exited without calling task_status.started()"));
+        else reject(new Error("child exited without calling taskStatus.started()"));
         this.childEnded();
       };
     }));
@@ -246,7 +246,7 @@ export class TaskGroup {
     if (this.live > 0) {
       await new Promise<void>((resolve) => (this.drained = resolve));
       // Level-triggered, like any checkpoint: still cancelled now means cancelled during the wait.
-      if (!hasError && this.cancelScope._eff) {
+      if (!hasError && this.cancelScope._effectivelyCancelled) {
         hasError = true;
         error = this.cancelScope._cancelledError();
       }

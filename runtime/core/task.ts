@@ -2,7 +2,7 @@
  * Tasks: a native async function run under its own frame, with an identity, a name, a parent
  * and a root cancel scope of its own (so that one task can be cancelled through its handle).
  */
-import { callInFrame, currentFrame, Frame } from "./context";
+import { callInFrame, currentFrame, Frame } from "./frame";
 import { CancelScope, requireFrame } from "./cancel-scope";
 import { Cancelled, TaskCancelled, TaskFailed } from "./errors";
 import { ExceptionGroup } from "./exception-group";
@@ -92,7 +92,7 @@ export class TaskHandle<T> {
       case CANCELLED:
         return "cancelled";
       default:
-        return this._rootScope._eff || this._rootScope.cancelCalled ? "cancelling" : "pending";
+        return this._rootScope._effectivelyCancelled || this._rootScope.cancelCalled ? "cancelling" : "pending";
     }
   }
 
@@ -122,7 +122,7 @@ export class TaskHandle<T> {
     if (frame === undefined) {
       return this.outcome !== PENDING ? Promise.resolve() : new Promise((resolve) => this.watch(resolve));
     }
-    if (frame.scope._eff) return Promise.reject(frame.scope._cancelledError());
+    if (frame.scope._effectivelyCancelled) return Promise.reject(frame.scope._cancelledError());
     const waiter = new Waiter<void>(frame);
     if (this.outcome !== PENDING) {
       waiter.wake();
@@ -213,7 +213,7 @@ export class TaskInfo {
 
   /** Whether the task's next checkpoint would raise `Cancelled`. */
   hasPendingCancellation(): boolean {
-    return this.task._scope?._eff ?? false;
+    return this.task._scope?._effectivelyCancelled ?? false;
   }
 
   toString(): string {

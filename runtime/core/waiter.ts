@@ -7,7 +7,7 @@
  * delivery; it lands at the task's next checkpoint instead (no lost results).
  */
 import type { CancelScope } from "./cancel-scope";
-import type { Frame } from "./context";
+import type { Frame } from "./frame";
 import { tagPrimitive } from "./primitive";
 import type { Cancelled } from "./errors";
 import type { TaskHandle } from "./task";

@@ -54,7 +54,7 @@ export class OperationSlot<T> {
     if (this.current !== undefined) return Promise.reject(new BusyResourceError(this.action));
     const frame = currentFrame();
     if (frame === undefined) return outsideTask(this.operation);
-    if (frame.scope._eff) return cancelled(frame);
+    if (frame.scope._effectivelyCancelled) return cancelled(frame);
     const waiter = new Waiter<T>(frame, this.withdraw);
     this.current = waiter;
     yieldMacrotask(() => {

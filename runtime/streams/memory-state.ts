@@ -231,7 +231,7 @@ export class MemoryStreamState {
    */
   private nextReceiver(): ReceiverNode | null {
     for (let node = this.receivers.shift(); node !== null; node = this.receivers.shift()) {
-      if (!node.scope._eff && !node.waiter.settled) return node;
+      if (!node.scope._effectivelyCancelled && !node.waiter.settled) return node;
     }
     return null;
   }

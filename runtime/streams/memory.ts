@@ -17,7 +17,7 @@
  * window where the item has moved but the call can still fail, or the reverse.
  */
 import { emitWarning } from "../core/warnings";
-import { currentFrame, type Frame } from "../core/context";
+import { currentFrame, type Frame } from "../core/frame";
 import { yieldMacrotask } from "../core/clock";
 import { ClosedResourceError, WouldBlock } from "../core/errors";
 import { describeValue } from "../core/validate";
@@ -200,7 +200,7 @@ export class MemoryObjectSendStream<in T> extends MemoryObjectStreamEnd implemen
   send(item: T): Promise<void> {
     const frame = currentFrame();
     if (frame === undefined) return outsideTask("MemoryObjectSendStream.send()");
-    if (frame.scope._eff) return cancelled(frame);
+    if (frame.scope._effectivelyCancelled) return cancelled(frame);
     const waiter = new Waiter<void>(frame);
     yieldMacrotask(() => this.sendAfterCheckpoint(waiter, item));
     return waiter.promise;
@@ -399,7 +399,7 @@ export class MemoryObjectReceiveStream<out T>
   private receiveWith(iterating: boolean): Promise<any> {
     const frame = currentFrame();
     if (frame === undefined) return outsideTask("MemoryObjectReceiveStream.receive()");
-    if (frame.scope._eff) return cancelled(frame);
+    if (frame.scope._effectivelyCancelled) return cancelled(frame);
     const waiter = new Waiter<any>(frame);
     yieldMacrotask(() => this.receiveAfterCheckpoint(waiter, frame, iterating));
     return waiter.promise;

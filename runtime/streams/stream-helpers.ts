@@ -2,7 +2,7 @@
  * Small pieces shared by the stream wrappers (buffered, text, stapled) and the adapters:
  * argument checks and the async iterator over `receive()`. Internal.
  */
-import { currentFrame, enterFrame, leaveFrame } from "../core/context";
+import { currentFrame, enterFrame, leaveFrame } from "../core/frame";
 import { tagPrimitive } from "../core/primitive";
 import { EndOfStream } from "../core/errors";
 import { describeValue, formatList } from "../core/validate";

@@ -2,7 +2,7 @@
  * `CapacityLimiter`: a pool of tokens, at most one per borrower.
  */
 import { requireFrame } from "../core/cancel-scope";
-import { currentFrame, type Frame } from "../core/context";
+import { currentFrame, type Frame } from "../core/frame";
 import { WouldBlock } from "../core/errors";
 import { describeValue } from "../core/validate";
 import { Waiter } from "../core/waiter";
@@ -217,7 +217,7 @@ export class CapacityLimiter {
 
   /** `explicit` is the borrower the acquisition releases on behalf of; undefined for the current task. */
   private acquireIn(frame: Frame, borrower: object, explicit: object | undefined): Promise<Disposable> {
-    if (frame.scope._eff) return cancelled(frame);
+    if (frame.scope._effectivelyCancelled) return cancelled(frame);
     if (this.holders.has(borrower)) return Promise.reject(new Error(ALREADY_HOLDING));
     if (this.waiting.has(borrower)) return Promise.reject(new Error(ALREADY_WAITING));
     if (this.waiters.length === 0 && this.holders.size < this.total) {

@@ -5,7 +5,7 @@
  * "Expected `name` to be <what>, got `value` (type)".
  */
 import { requireFrame } from "../core/cancel-scope";
-import type { Frame } from "../core/context";
+import type { Frame } from "../core/frame";
 import { describeValue } from "../core/validate";
 
 /**

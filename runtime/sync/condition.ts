@@ -1,7 +1,7 @@
 /**
  * `Condition`: a lock plus a queue of tasks waiting to be told that something changed.
  */
-import { currentFrame, type Frame } from "../core/context";
+import { currentFrame, type Frame } from "../core/frame";
 import { tagPrimitive } from "../core/primitive";
 import { checkFunction, describeValue } from "../core/validate";
 import { Waiter } from "../core/waiter";
@@ -154,7 +154,7 @@ export class Condition {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (frame.scope._eff) return cancelled(frame);
+    if (frame.scope._effectivelyCancelled) return cancelled(frame);
     if (this.lock._owner !== frame.task) return Promise.reject(notHolding("waitFor()"));
     // A promise loop rather than an async function: plain code keeps its frame across awaits
     // only where a context carrier exists, so the frame is passed along explicitly.
@@ -207,7 +207,7 @@ export class Condition {
 
   /** wait() for the task of `frame`; see {@link wait}. */
   private waitIn(frame: Frame, method: string): Promise<void> {
-    if (frame.scope._eff) return cancelled(frame);
+    if (frame.scope._effectivelyCancelled) return cancelled(frame);
     if (this.lock._owner !== frame.task) return Promise.reject(notHolding(method));
     const waiter = new Waiter<void>(frame);
     this.waiters.push(waiter);

@@ -2,7 +2,7 @@
  * `Event`: a one-shot flag that tasks can wait for.
  */
 import { checkpoint } from "../core/checkpoint";
-import { currentFrame } from "../core/context";
+import { currentFrame } from "../core/frame";
 import { Waiter } from "../core/waiter";
 import { cancelled, outsideTask } from "./checks";
 import { WaitQueue } from "./wait-queue";
@@ -71,7 +71,7 @@ export class Event {
     const frame = currentFrame();
     if (frame === undefined) return outsideTask("Event.wait()");
     if (this.flag) return checkpoint();
-    if (frame.scope._eff) return cancelled(frame);
+    if (frame.scope._effectivelyCancelled) return cancelled(frame);
     const waiter = new Waiter<void>(frame);
     this.waiters.push(waiter);
     return waiter.promise;

@@ -2,7 +2,7 @@
  * `Lock`: a mutual-exclusion lock owned by a task.
  */
 import { CancelScope, requireFrame } from "../core/cancel-scope";
-import { currentFrame, type Frame } from "../core/context";
+import { currentFrame, type Frame } from "../core/frame";
 import { WouldBlock } from "../core/errors";
 import type { TaskHandle, TaskInfo } from "../core/task";
 import { Waiter } from "../core/waiter";
@@ -96,7 +96,7 @@ export class Lock {
   acquire(): Promise<Disposable> {
     const frame = currentFrame();
     if (frame === undefined) return outsideTask("Lock.acquire()");
-    if (frame.scope._eff) return cancelled(frame);
+    if (frame.scope._effectivelyCancelled) return cancelled(frame);
     if (this._owner === null) {
       this._owner = frame.task;
       const acquisition = new Acquisition(this);

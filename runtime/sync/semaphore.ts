@@ -1,7 +1,7 @@
 /**
  * `Semaphore`: a counter of free slots that tasks take and give back.
  */
-import { currentFrame } from "../core/context";
+import { currentFrame } from "../core/frame";
 import { WouldBlock } from "../core/errors";
 import { Waiter } from "../core/waiter";
 import { Acquisition, immediate, shieldedYield } from "./acquisition";
@@ -102,7 +102,7 @@ export class Semaphore {
   acquire(): Promise<Disposable> {
     const frame = currentFrame();
     if (frame === undefined) return outsideTask("Semaphore.acquire()");
-    if (frame.scope._eff) return cancelled(frame);
+    if (frame.scope._effectivelyCancelled) return cancelled(frame);
     // Invariant: count > 0 only when nobody waits (release hands slots to waiters directly).
     if (this.count > 0) {
       this.count--;

@@ -3,6 +3,6 @@
  * Node entry point only, so that browser bundles never pull in `node:async_hooks`.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { installContextCarrier, type Frame } from "../../core/context";
+import { installContextCarrier, type Frame } from "../../core/frame";
 
 installContextCarrier(new AsyncLocalStorage<Frame>());

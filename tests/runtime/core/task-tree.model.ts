@@ -1,7 +1,7 @@
 /**
  * Random trees of structured work, and the structured-concurrency rules every run of one must
  * obey. Shared by two interpreters of the same trees: tests/runtime/core/task-tree.property.test.ts
- * (callback form: `tg.run`, `scope.run`) and tests/dsl/task-tree.property.test.ts (structured
+ * (callback form: `tg.run`, `scope.run`) and tests/compiled/task-tree.property.test.ts (structured
  * code: `using` / `await using` blocks). This module is plain code on purpose: it never awaits,
  * it only generates trees, records what the interpreters report and judges the record.
  *
@@ -407,11 +407,11 @@ export function printTree(tree: TaskTree | TreeNode, indent = ""): string {
 // Recording
 
 /** The enclosing scopes of a point in the tree, innermost first (see "visible chain" above). */
-export interface Ctx {
+export interface Invocation {
   readonly scope: CancelScope;
   readonly shield: boolean;
   readonly name: string;
-  readonly parent: Ctx | null;
+  readonly parent: Invocation | null;
 }
 
 interface Outcome {
@@ -427,7 +427,7 @@ interface Event {
 
 interface NodeRecord {
   readonly node: TreeNode;
-  ctx: Ctx | null;
+  ctx: Invocation | null;
   enter?: Event;
   enters: number;
   final?: Event & { outcome: Outcome };
@@ -442,7 +442,7 @@ interface ChildRecord {
 
 interface ScopeRecord {
   readonly node: NodeOf<"scope">;
-  readonly parentCtx: Ctx | null;
+  readonly parentCtx: Invocation | null;
   scope?: CancelScope;
   bodyEnd?: Event & { outcome: Outcome; cancelCalled: boolean };
   exit?: Event & { outcome: Outcome };
@@ -450,9 +450,9 @@ interface ScopeRecord {
 
 interface GroupRecord {
   readonly node: NodeOf<"group">;
-  readonly parentCtx: Ctx | null;
+  readonly parentCtx: Invocation | null;
   tg?: TaskGroup;
-  innerCtx?: Ctx;
+  innerCtx?: Invocation;
   bodyEnd?: Event & { outcome: Outcome };
   exit?: Event & { outcome: Outcome };
   readonly children: ChildRecord[];
@@ -477,8 +477,8 @@ export function leavesOf(error: unknown): unknown[] {
 const hasCancelled = (o: Outcome): boolean => o.threw && leavesOf(o.error).some((e) => e instanceof Cancelled);
 
 /** The scopes a point can see, innermost first, up to and including the first shielded one. */
-function visibleChain(ctx: Ctx | null): Ctx[] {
-  const chain: Ctx[] = [];
+function visibleChain(ctx: Invocation | null): Invocation[] {
+  const chain: Invocation[] = [];
   for (let c = ctx; c !== null; c = c.shield ? null : c.parent) chain.push(c);
   return chain;
 }
@@ -548,7 +548,7 @@ export class TreeRun {
   // --- What the interpreters report ---
 
   /** A node starts; `ctx` is its position's enclosing scopes. */
-  enter(node: TreeNode, ctx: Ctx | null): void {
+  enter(node: TreeNode, ctx: Invocation | null): void {
     const record = this.records.get(node.id)!;
     record.enters++;
     record.ctx = ctx;
@@ -572,7 +572,7 @@ export class TreeRun {
   }
 
   /** The scope a scope node enters: the pre-made plain one, or a new one. Call at entry. */
-  makeScope(node: NodeOf<"scope">, ctx: Ctx | null): CancelScope {
+  makeScope(node: NodeOf<"scope">, ctx: Invocation | null): CancelScope {
     this.scopes.set(node.id, { node, parentCtx: ctx });
     let scope: CancelScope;
     switch (node.type) {
@@ -594,7 +594,7 @@ export class TreeRun {
   }
 
   /** The scope node's body starts (inside the scope): returns the body's context. */
-  scopeEntered(node: NodeOf<"scope">, scope: CancelScope): Ctx {
+  scopeEntered(node: NodeOf<"scope">, scope: CancelScope): Invocation {
     const record = this.scopes.get(node.id)!;
     record.scope = scope;
     this.event(`entered ${label(node)}${Number.isFinite(scope.deadline) ? ` deadline=${scope.deadline}` : ""}`);
@@ -627,12 +627,12 @@ export class TreeRun {
   }
 
   /** A group node is entering: call before `createTaskGroup()` is entered. */
-  groupEntering(node: NodeOf<"group">, ctx: Ctx | null): void {
+  groupEntering(node: NodeOf<"group">, ctx: Invocation | null): void {
     this.groups.set(node.id, { node, parentCtx: ctx, children: [] });
   }
 
   /** The group is active (its body runs): returns the body's context. */
-  groupEntered(node: NodeOf<"group">, tg: TaskGroup): Ctx {
+  groupEntered(node: NodeOf<"group">, tg: TaskGroup): Invocation {
     const record = this.groups.get(node.id)!;
     record.tg = tg;
     this.scopeNames.set(tg.cancelScope, label(node));
@@ -686,7 +686,7 @@ export class TreeRun {
    * A spawn node's action: `start(tg, ctx, childName)` must call `tg.startSoon` for the node
    * (in context `ctx`, reporting `childName` at the end). Refusals are recorded and swallowed.
    */
-  spawn(node: NodeOf<"spawn">, start: (tg: TaskGroup, ctx: Ctx, groupId: number, childName: string) => void): void {
+  spawn(node: NodeOf<"spawn">, start: (tg: TaskGroup, ctx: Invocation, groupId: number, childName: string) => void): void {
     if (node.target === null) return;
     const group = this.groups.get(node.target);
     if (group?.tg === undefined) {
@@ -765,7 +765,7 @@ export class TreeRun {
   }
 
   /** The first cancellation, before `limit`, of a scope in the visible chain of `ctx`. */
-  private cancelledBefore(ctx: Ctx | null, limit: number): { ctx: Ctx; event: Event } | undefined {
+  private cancelledBefore(ctx: Invocation | null, limit: number): { ctx: Invocation; event: Event } | undefined {
     for (const c of visibleChain(ctx)) {
       const event = this.cancelled.get(c.scope);
       if (event !== undefined && event.seq < limit) return { ctx: c, event };
@@ -774,7 +774,7 @@ export class TreeRun {
   }
 
   /** A cancellation of a visible scope that came while `r`'s first checkpoint waited. */
-  private cancelledWhileWaiting(r: NodeRecord): { ctx: Ctx; event: Event } | undefined {
+  private cancelledWhileWaiting(r: NodeRecord): { ctx: Invocation; event: Event } | undefined {
     for (const c of visibleChain(r.ctx)) {
       const event = this.cancelled.get(c.scope);
       if (event !== undefined && event.seq > r.enter!.seq && event.seq < r.final!.seq) {

@@ -4,7 +4,7 @@
  * `finally` runs once, groups outlive their children, errors are neither lost nor duplicated
  * nor invented, no task outlives the run, scopes catch exactly their own cancellations,
  * cancellation propagates out of a group waiting for its children, and so on.
- * tests/dsl/task-tree.property.test.ts runs the same trees as structured code.
+ * tests/compiled/task-tree.property.test.ts runs the same trees as structured code.
  *
  * Each case runs in its own `run()` on a fresh autojump MockClock (`structuredProperty`), so it
  * takes no real time and replays exactly; a failure shrinks to a small tree, printed indented.
@@ -26,14 +26,14 @@ import {
   taskTree,
   treeRunSettings,
   unreachedPremises,
-  type Ctx,
+  type Invocation,
   type NodeOf,
   type TaskTree,
   type TreeNode,
 } from "./task-tree.model";
 
 /** Runs `node` at a point whose enclosing scopes are `ctx`, reporting to `r`. */
-async function interpret(node: TreeNode, ctx: Ctx | null, r: TreeRun): Promise<void> {
+async function interpret(node: TreeNode, ctx: Invocation | null, r: TreeRun): Promise<void> {
   r.enter(node, ctx);
   let threw = false;
   let error: unknown;
@@ -107,17 +107,17 @@ async function interpret(node: TreeNode, ctx: Ctx | null, r: TreeRun): Promise<v
 }
 
 /** Hands the interpreter's promise back as its own (`return` of a call). */
-async function relay(node: TreeNode, ctx: Ctx | null, r: TreeRun): Promise<void> {
+async function relay(node: TreeNode, ctx: Invocation | null, r: TreeRun): Promise<void> {
   return interpret(node, ctx, r);
 }
 
 /** Awaits the interpreter and returns its value (`return await` of a call). */
-async function returnAwait(node: TreeNode, ctx: Ctx | null, r: TreeRun): Promise<void> {
+async function returnAwait(node: TreeNode, ctx: Invocation | null, r: TreeRun): Promise<void> {
   return await interpret(node, ctx, r);
 }
 
 /** A child task started with startSoon: its node, then the report of its end. */
-async function child(node: TreeNode, ctx: Ctx, r: TreeRun, groupId: number, name: string): Promise<void> {
+async function child(node: TreeNode, ctx: Invocation, r: TreeRun, groupId: number, name: string): Promise<void> {
   try {
     await interpret(node, ctx, r);
   } finally {
@@ -129,7 +129,7 @@ async function child(node: TreeNode, ctx: Ctx, r: TreeRun, groupId: number, name
 async function startedChild(
   node: TreeNode,
   ready: number,
-  ctx: Ctx,
+  ctx: Invocation,
   r: TreeRun,
   groupId: number,
   name: string,
@@ -144,7 +144,7 @@ async function startedChild(
   }
 }
 
-async function scopeNode(node: NodeOf<"scope">, ctx: Ctx | null, r: TreeRun): Promise<void> {
+async function scopeNode(node: NodeOf<"scope">, ctx: Invocation | null, r: TreeRun): Promise<void> {
   const scope = r.makeScope(node, ctx);
   let threw = false;
   let error: unknown;
@@ -172,7 +172,7 @@ async function scopeNode(node: NodeOf<"scope">, ctx: Ctx | null, r: TreeRun): Pr
   }
 }
 
-async function groupNode(node: NodeOf<"group">, ctx: Ctx | null, r: TreeRun): Promise<void> {
+async function groupNode(node: NodeOf<"group">, ctx: Invocation | null, r: TreeRun): Promise<void> {
   r.groupEntering(node, ctx);
   let threw = false;
   let error: unknown;

@@ -11,8 +11,8 @@
  *
  * Runs: a fixed seed and a modest count in CI. For a longer search:
  *
- *   TREE_RUNS=5000 npx jest tests/dsl/task-tree                 # more cases, same seed
- *   TREE_SEED=7 TREE_RUNS=5000 npx jest tests/dsl/task-tree
+ *   TREE_RUNS=5000 npx jest tests/compiled/task-tree                 # more cases, same seed
+ *   TREE_SEED=7 TREE_RUNS=5000 npx jest tests/compiled/task-tree
  *   TREE_SEED=random npx jest ...                               # a new seed, printed on failure
  *   TREE_IGNORE=R6 npx jest ...                                 # look past a known failure of rule R6
  */
@@ -26,7 +26,7 @@ import {
   taskTree,
   treeRunSettings,
   unreachedPremises,
-  type Ctx,
+  type Invocation,
   type NodeOf,
   type TaskTree,
   type TreeNode,
@@ -34,7 +34,7 @@ import {
 import "./no-frame-leaks";
 
 /** Runs `node` at a point whose enclosing scopes are `ctx`, reporting to `r`. */
-async function interpret(node: TreeNode, ctx: Ctx | null, r: TreeRun): Promise<void> {
+async function interpret(node: TreeNode, ctx: Invocation | null, r: TreeRun): Promise<void> {
   r.enter(node, ctx);
   let threw = false;
   let error: unknown;
@@ -114,17 +114,17 @@ async function shieldedSleep(node: NodeOf<"cleanup">, r: TreeRun): Promise<void>
 }
 
 /** Hands the interpreter's promise back as its own (`return` of a call). */
-async function relay(node: TreeNode, ctx: Ctx | null, r: TreeRun): Promise<void> {
+async function relay(node: TreeNode, ctx: Invocation | null, r: TreeRun): Promise<void> {
   return interpret(node, ctx, r);
 }
 
 /** Awaits the interpreter and returns its value (`return await` of a call). */
-async function returnAwait(node: TreeNode, ctx: Ctx | null, r: TreeRun): Promise<void> {
+async function returnAwait(node: TreeNode, ctx: Invocation | null, r: TreeRun): Promise<void> {
   return await interpret(node, ctx, r);
 }
 
 /** A child task started with startSoon: its node, then the report of its end. */
-async function child(node: TreeNode, ctx: Ctx, r: TreeRun, groupId: number, name: string): Promise<void> {
+async function child(node: TreeNode, ctx: Invocation, r: TreeRun, groupId: number, name: string): Promise<void> {
   try {
     await interpret(node, ctx, r);
   } finally {
@@ -136,7 +136,7 @@ async function child(node: TreeNode, ctx: Ctx, r: TreeRun, groupId: number, name
 async function startedChild(
   node: TreeNode,
   ready: number,
-  ctx: Ctx,
+  ctx: Invocation,
   r: TreeRun,
   groupId: number,
   name: string,
@@ -151,7 +151,7 @@ async function startedChild(
   }
 }
 
-async function scopeNode(node: NodeOf<"scope">, ctx: Ctx | null, r: TreeRun): Promise<void> {
+async function scopeNode(node: NodeOf<"scope">, ctx: Invocation | null, r: TreeRun): Promise<void> {
   let threw = false;
   let error: unknown;
   try {
@@ -177,7 +177,7 @@ async function scopeNode(node: NodeOf<"scope">, ctx: Ctx | null, r: TreeRun): Pr
   }
 }
 
-async function groupNode(node: NodeOf<"group">, ctx: Ctx | null, r: TreeRun): Promise<void> {
+async function groupNode(node: NodeOf<"group">, ctx: Invocation | null, r: TreeRun): Promise<void> {
   r.groupEntering(node, ctx);
   let threw = false;
   let error: unknown;

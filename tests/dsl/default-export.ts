@@ -1,3 +1,0 @@
-"use structured";
-// A structured module's anonymous default export, for tests/dsl/function-names.test.ts.
-export default async () => {};
