@@ -111,3 +111,12 @@ export function enterTaskGroup(frame: Frame, tg: TaskGroup): Frame {
 export function exitTaskGroup(tg: TaskGroup, hasError: boolean, error?: unknown): Promise<void> {
   return tg._exit(hasError, error);
 }
+
+/**
+ * An object that stands for the current `run()` (the same one for every task of the run), for
+ * state that lives as long as the run, in a `WeakMap` (AnyIO's `RunVar`): the default thread
+ * limiter, for one. @throws NoCurrentTaskError outside `run()`.
+ */
+export function currentRun(what: string): object {
+  return cancelScope.requireFrame(what).task._runner;
+}
