@@ -26,6 +26,7 @@
 // (`anyio-ts`) installs AsyncLocalStorage, and plain callbacks only exist where it is imported.
 import type { CancelScope } from "./core/cancel-scope";
 import * as cancelScope from "./core/cancel-scope";
+import * as checkpointCounts from "./core/checkpoint-counts";
 import * as clock from "./core/clock";
 import * as compiled from "./core/compiled";
 import * as frame from "./core/frame";
@@ -48,6 +49,10 @@ export const leaveFrame = frame.leaveFrame;
 export const callInFrame = frame.callInFrame;
 export const isStructured = frame.isStructured;
 export const tagPrimitive = primitive.tagPrimitive;
+export const watchCheckpoints = checkpointCounts.watchCheckpoints;
+export const noteCancelPoint = checkpointCounts.noteCancelPoint;
+export const noteSchedulePoint = checkpointCounts.noteSchedulePoint;
+export type { CheckpointTally } from "./core/checkpoint-counts";
 export const installContextCarrier = frame.installContextCarrier;
 export const Waiter = waiter.Waiter;
 export type Waiter<T = void> = waiter.Waiter<T>;
@@ -73,6 +78,7 @@ export const markStructured = compiled.markStructured;
 export const markMethods = compiled.markMethods;
 export const key = compiled.key;
 export const runningCalls = compiled.runningCalls;
+export const runningChain = compiled.runningChain;
 export type { Invocation, Block } from "./core/compiled";
 export const requireFrame = cancelScope.requireFrame;
 export const currentClock = cancelScope.currentClock;

@@ -6,6 +6,7 @@
  */
 import { currentFrame, markStructured, type Frame } from "./frame";
 import { tagPrimitive } from "./primitive";
+import { noteCancelPoint, noteSchedulePoint, watched } from "./checkpoint-counts";
 import { currentClock, requireFrame } from "./cancel-scope";
 import { realClock, setLongTimeout, yieldMacrotask, type TimerEntry, type Timers } from "./clock";
 import { checkInstant } from "./validate";
@@ -39,12 +40,16 @@ const NOT_CANCELLED: Promise<void> = Promise.resolve();
 /** Raises `Cancelled` if the current code is cancelled; otherwise returns without yielding. */
 export function checkpointIfCancelled(): Promise<void> {
   const frame = currentFrame();
-  if (frame !== undefined && frame.scope._effectivelyCancelled) return Promise.reject(frame.scope._cancelledError());
+  if (frame !== undefined) {
+    if (frame.scope._effectivelyCancelled) return Promise.reject(frame.scope._cancelledError());
+    if (watched !== undefined) noteCancelPoint(frame);
+  }
   return tagPrimitive(NOT_CANCELLED);
 }
 
 /** Lets other tasks run (one macrotask) and never raises, even when cancelled. */
 export function cancelShieldedCheckpoint(): Promise<void> {
+  if (watched !== undefined) noteSchedulePoint(currentFrame());
   // Tagged: compiled code must not race it against cancellation, it never raises.
   return tagPrimitive(new Promise((resolve) => yieldMacrotask(resolve)));
 }
@@ -167,3 +172,4 @@ class Sleeper extends Waiter<void> implements TimerEntry {
 for (const fn of [checkpoint, checkpointIfCancelled, cancelShieldedCheckpoint, sleep, sleepUntil, sleepForever, waitAllTasksBlocked]) {
   markStructured(fn);
 }
+

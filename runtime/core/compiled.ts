@@ -67,6 +67,7 @@
  * still runs when a run's body is done can be found (runningCalls).
  */
 import { CancelScope } from "./cancel-scope";
+import { countRace, watched } from "./checkpoint-counts";
 import { afterMicrotasks } from "./clock";
 import { currentFrame, enterFrame, leaveFrame, markStructured as markCore, type Frame } from "./frame";
 import { NoCurrentTaskError, type Cancelled } from "./errors";
@@ -388,6 +389,16 @@ function isPromise(value: unknown): value is Promise<unknown> {
  * is still running was called in. Invocations that outlived their caller are among them (their
  * caller handed them over), and so are calls started from plain code and never awaited.
  */
+/**
+ * The invocation whose segment is running now and every invocation it was called from, innermost
+ * first (empty between segments): what an assertion about the code it calls leaves out.
+ */
+export function runningChain(): Invocation[] {
+  const chain: Invocation[] = [];
+  for (let c = active; c !== undefined; c = c.parent) chain.push(c);
+  return chain;
+}
+
 export function runningCalls(runner: Runner): TaskHandle<unknown>[] {
   const tasks: TaskHandle<unknown>[] = [];
   for (let c = runner.calls?.firstChild; c !== undefined; c = c.nextSibling) {
@@ -470,6 +481,7 @@ class Race implements Parked {
     const task = frame.task;
     this.task = task;
     task._blocked++;
+    if (watched !== undefined) countRace(task, this.ctx);
     frame.scope._addWaiter(this);
     return raced;
   }

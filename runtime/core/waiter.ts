@@ -7,6 +7,7 @@
  * delivery; it lands at the task's next checkpoint instead (no lost results).
  */
 import type { CancelScope } from "./cancel-scope";
+import { countPark, watched } from "./checkpoint-counts";
 import type { Frame } from "./frame";
 import { tagPrimitive } from "./primitive";
 import type { Cancelled } from "./errors";
@@ -52,6 +53,7 @@ export class Waiter<T = void> implements Parked {
     this.onCancel = onCancel;
     frame.scope._addWaiter(this);
     this.task._blocked++;
+    if (watched !== undefined) countPark(this.task);
   }
 
   /** Delivers `value`; returns false (and does nothing) if the waiter already ended. */

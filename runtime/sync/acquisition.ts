@@ -6,7 +6,9 @@
  * a `Waiter`'s own promise), and keeps the rules of runtime/core/primitive.ts: compiled code
  * awaits it as it is, so an acquire that took the lock is always seen by the code that awaits it.
  */
+import { noteSchedulePoint } from "../core/checkpoint-counts";
 import { yieldMacrotask } from "../core/clock";
+import { currentFrame } from "../core/frame";
 import { tagPrimitive } from "../core/primitive";
 
 /** What can be released through an {@link Acquisition}. */
@@ -47,6 +49,7 @@ export class Acquisition implements Disposable {
  * run (so a loop of uncontended acquires cannot starve the event loop).
  */
 export function shieldedYield<T>(value: T): Promise<T> {
+  noteSchedulePoint(currentFrame());
   return tagPrimitive(new Promise((resolve) => yieldMacrotask(() => resolve(value))));
 }
 

@@ -3,6 +3,7 @@
  */
 import { requireFrame } from "../core/cancel-scope";
 import { currentFrame, type Frame } from "../core/frame";
+import { noteCancelPoint } from "../core/checkpoint-counts";
 import { WouldBlock } from "../core/errors";
 import { describeValue } from "../core/validate";
 import { Waiter } from "../core/waiter";
@@ -222,6 +223,7 @@ export class CapacityLimiter {
     if (this.waiting.has(borrower)) return Promise.reject(new Error(ALREADY_WAITING));
     if (this.waiters.length === 0 && this.holders.size < this.total) {
       this.holders.add(borrower);
+      noteCancelPoint(frame);
       return shieldedYield(new Acquisition(this, explicit));
     }
     const waiter = new Waiter<Disposable>(frame);

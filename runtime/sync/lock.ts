@@ -3,6 +3,7 @@
  */
 import { CancelScope, requireFrame } from "../core/cancel-scope";
 import { currentFrame, type Frame } from "../core/frame";
+import { noteCancelPoint } from "../core/checkpoint-counts";
 import { WouldBlock } from "../core/errors";
 import type { TaskHandle, TaskInfo } from "../core/task";
 import { Waiter } from "../core/waiter";
@@ -100,6 +101,7 @@ export class Lock {
     if (this._owner === null) {
       this._owner = frame.task;
       const acquisition = new Acquisition(this);
+      noteCancelPoint(frame);
       return this.fastAcquire ? immediate(acquisition) : shieldedYield(acquisition);
     }
     if (this._owner === frame.task) return Promise.reject(new Error(REACQUIRE));

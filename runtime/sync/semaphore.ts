@@ -2,6 +2,7 @@
  * `Semaphore`: a counter of free slots that tasks take and give back.
  */
 import { currentFrame } from "../core/frame";
+import { noteCancelPoint } from "../core/checkpoint-counts";
 import { WouldBlock } from "../core/errors";
 import { Waiter } from "../core/waiter";
 import { Acquisition, immediate, shieldedYield } from "./acquisition";
@@ -107,6 +108,7 @@ export class Semaphore {
     if (this.count > 0) {
       this.count--;
       const acquisition = new Acquisition(this);
+      noteCancelPoint(frame);
       return this.fastAcquire ? immediate(acquisition) : shieldedYield(acquisition);
     }
     const waiter = new Waiter<Disposable>(frame);

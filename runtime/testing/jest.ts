@@ -24,6 +24,7 @@ import {
 
 export { MockClock, currentMockClock } from "./mock-clock";
 export type { MockClockOptions } from "./mock-clock";
+export { assertCheckpoints, assertNoCheckpoints } from "./checkpoints";
 export { ResourceLeakError } from "./leaks";
 export type { LeakedResource, LeakKind } from "./leaks";
 export { freeTcpPort, freeUdpPort } from "./ports";
