@@ -27,10 +27,12 @@
  * touched at all.
  */
 import type { types as BabelTypes } from "@babel/core";
+import { Analysis } from "../core/analysis";
 import { RewriteState, type FunctionState, type Mode, type TempKind } from "../core/rewrite-state";
 import { messages, type MessageKind, type Severity } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
-import { CALLBACK_RUNNERS, PROMISE_COMBINATORS, SCOPE_FACTORIES, mayNeedRewrite } from "../core/rules";
+import { CALLBACK_RUNNERS, mayNeedRewrite } from "../core/rules";
+import { BabelPort, OUTER, TYPE_KEYS } from "./syntax-port";
 
 type T = typeof BabelTypes;
 type Node = BabelTypes.Node;
@@ -108,27 +110,6 @@ const TYPE_ONLY: ReadonlySet<string> = new Set([
   "TypeParameterInstantiation",
 ]);
 
-/** Child keys that only hold types. */
-const TYPE_KEYS: ReadonlySet<string> = new Set([
-  "typeAnnotation",
-  "returnType",
-  "typeParameters",
-  "superTypeParameters",
-  "superTypeArguments",
-  "typeArguments",
-  "implements",
-  "predicate",
-]);
-
-/** Wrappers that do not change a value: parentheses and TypeScript's `as`, `satisfies`, `!`, `<T>x`. */
-const OUTER: ReadonlySet<string> = new Set([
-  "ParenthesizedExpression",
-  "TSAsExpression",
-  "TSSatisfiesExpression",
-  "TSNonNullExpression",
-  "TSTypeAssertion",
-]);
-
 class Rewriter extends RewriteState<Node> {
   readonly diagnostics: BabelDiagnostic[] = [];
   private readonly t: T;
@@ -137,6 +118,8 @@ class Rewriter extends RewriteState<Node> {
   private readonly structured = new Set<Node>();
   /** The nodes being visited, outermost first (the visited node last). */
   private readonly ancestors: Node[] = [];
+  /** The decisions, made once for both front ends (transformer/core/analysis.ts). */
+  private readonly plan: Analysis<Node>;
 
   constructor(
     private readonly host: RewriteHost,
@@ -144,6 +127,7 @@ class Rewriter extends RewriteState<Node> {
   ) {
     super(host.code, included);
     this.t = host.types;
+    this.plan = new Analysis(new BabelPort(host.types));
   }
 
   run(program: BabelTypes.Program): boolean {
@@ -302,9 +286,11 @@ class Rewriter extends RewriteState<Node> {
         return node;
       }
       case "CallExpression":
-      case "OptionalCallExpression":
-        this.checkCombinator(node);
+      case "OptionalCallExpression": {
+        const combinator = this.plan.unstructuredCombinator(node);
+        if (combinator !== undefined) this.report(node.callee, messages.promiseCombinator, combinator);
         break;
+      }
     }
     return this.visitChildren(node);
   }
@@ -428,7 +414,7 @@ class Rewriter extends RewriteState<Node> {
     try {
       for (const declaration of statement.declarations) {
         const initializer = declaration.init;
-        if (initializer != null && this.opensScope(initializer)) opensScope = true;
+        if (initializer != null && this.plan.opensScope(initializer)) opensScope = true;
         this.ancestors.push(declaration);
         try {
           declaration.id = this.visitNode(declaration.id);
@@ -451,18 +437,10 @@ class Rewriter extends RewriteState<Node> {
   /** `using scope = moveOnAfter(...)` in code that is not structured: the scope would never be entered. */
   private checkScopeOutside(statement: BabelTypes.VariableDeclaration, kind: "using" | "await using"): void {
     for (const declaration of statement.declarations) {
-      if (declaration.init != null && this.opensScope(declaration.init)) {
+      if (declaration.init != null && this.plan.opensScope(declaration.init)) {
         this.report(declaration, messages.scopeOutsideStructured, kind);
       }
     }
-  }
-
-  /** Whether `expression` (syntactically) makes a cancel scope or a task group. */
-  private opensScope(expression: Expression): boolean {
-    const inner = this.skipOuter(expression);
-    if (inner.type !== "CallExpression" && inner.type !== "NewExpression" && inner.type !== "OptionalCallExpression") return false;
-    const name = this.calleeName(inner.callee);
-    return name !== undefined && SCOPE_FACTORIES.has(name);
   }
 
   /**
@@ -520,7 +498,7 @@ class Rewriter extends RewriteState<Node> {
     }
     const generator = node.generator === true;
     const state: FunctionState | undefined = compiled
-      ? { generator, leaf: !generator && this.isLeafBody(body), scopeDepth: 0, runsAfterReturn: 0 }
+      ? { generator, leaf: !generator && this.plan.isLeafBody(body, body.type === "BlockStatement"), scopeDepth: 0, runsAfterReturn: 0 }
       : undefined;
     this.across(
       undefined,
@@ -592,43 +570,6 @@ class Rewriter extends RewriteState<Node> {
   }
 
   /**
-   * Whether a function body never suspends and never returns a direct call: no `await`, `for
-   * await` or `using` declaration and no `return g(a)` (whose callee may be compiled) that belong
-   * to it (not to a nested function; a nested function's computed key and decorators do belong
-   * to it). Such a function runs inside its caller's segment and needs no ctx.
-   */
-  private isLeafBody(body: Node): boolean {
-    if (body.type !== "BlockStatement" && this.isDirectCall(body)) return false;
-    const needsCtx = (node: Node): boolean => {
-      switch (node.type) {
-        case "AwaitExpression":
-          return true;
-        case "ReturnStatement":
-          if (node.argument != null && this.isDirectCall(node.argument)) return true;
-          break;
-        case "ForOfStatement":
-          if (node.await) return true;
-          break;
-        case "VariableDeclaration":
-          if (node.kind === "using" || node.kind === "await using") return true;
-          break;
-        case "FunctionDeclaration":
-        case "FunctionExpression":
-        case "ArrowFunctionExpression":
-          return false;
-        case "ObjectMethod":
-        case "ClassMethod":
-        case "ClassPrivateMethod": {
-          const computed = node.type !== "ClassPrivateMethod" && node.computed && needsCtx(node.key);
-          return computed || (node.type !== "ObjectMethod" && (node.decorators ?? []).some(needsCtx));
-        }
-      }
-      return this.someChild(node, needsCtx);
-    };
-    return !needsCtx(body);
-  }
-
-  /**
    * The operand of a `return` in a compiled async function:
    *   return g(a)  =>  return __rt.retCall($c, (__rt.pre($c), g(a)))
    *   return x     =>  return __rt.ret($c, x)      (in a leaf: __rt.retLeaf(x))
@@ -645,8 +586,8 @@ class Rewriter extends RewriteState<Node> {
    */
   private handedOut(expression: Expression, [hook, callHook]: [string, string?]): Expression {
     const { t } = this;
-    const direct = this.isDirectCall(expression);
-    const possible = this.mayBePromise(expression);
+    const direct = this.plan.isDirectCall(expression);
+    const possible = this.plan.mayBePromise(expression);
     const operand = this.visitNode(expression);
     if (!possible) return operand;
     let wrapped: Expression;
@@ -654,40 +595,6 @@ class Rewriter extends RewriteState<Node> {
     else if (direct) wrapped = this.call(callHook, [this.ctx(), t.sequenceExpression([this.call("pre", [this.ctx()]), operand])]);
     else wrapped = this.call(hook, [this.ctx(), operand]);
     return this.at(wrapped, expression);
-  }
-
-  /** False for expressions whose value is never a promise; true when it might be one. */
-  private mayBePromise(expression: Node): boolean {
-    const node = this.skipOuter(expression);
-    switch (node.type) {
-      case "NumericLiteral":
-      case "BigIntLiteral":
-      case "StringLiteral":
-      case "TemplateLiteral":
-      case "RegExpLiteral":
-      case "BooleanLiteral":
-      case "NullLiteral":
-      case "ObjectExpression":
-      case "ArrayExpression":
-      case "ArrowFunctionExpression":
-      case "FunctionExpression":
-      case "ClassExpression":
-      case "AwaitExpression":
-      case "UnaryExpression":
-      case "UpdateExpression":
-        return false;
-      case "Identifier":
-        return node.name !== "undefined";
-      case "ConditionalExpression":
-        return this.mayBePromise(node.consequent) || this.mayBePromise(node.alternate);
-      case "BinaryExpression":
-        return false;
-      case "LogicalExpression":
-      case "AssignmentExpression":
-      case "SequenceExpression":
-        return true;
-    }
-    return true;
   }
 
   /**
@@ -750,14 +657,8 @@ class Rewriter extends RewriteState<Node> {
     const { child, parent } = this.placeOfVisited();
     if (parent === undefined || (parent.type !== "CallExpression" && parent.type !== "OptionalCallExpression")) return false;
     if (!parent.arguments.some((argument) => argument === child)) return false;
-    const name = this.calleeName(parent.callee);
+    const name = this.plan.calleeName(parent.callee);
     return name !== undefined && CALLBACK_RUNNERS.has(name);
-  }
-
-  /** The name a call goes by: `f` of `f()` and of `a.f()`; undefined for any other callee. */
-  private calleeName(expression: Node): string | undefined {
-    const callee = this.skipOuter(expression);
-    return callee.type === "Identifier" ? callee.name : this.propertyName(callee);
   }
 
   /**
@@ -838,32 +739,6 @@ class Rewriter extends RewriteState<Node> {
     return out;
   }
 
-  /** Whether `test` holds for a child of `node` (type-only children are skipped). */
-  private someChild(node: Node, test: (child: Node) => boolean): boolean {
-    for (const key of this.t.VISITOR_KEYS[node.type] ?? []) {
-      if (TYPE_KEYS.has(key)) continue;
-      const child = (node as Open)[key];
-      if (Array.isArray(child)) {
-        for (const item of child) if (item != null && typeof item === "object" && test(item as Node)) return true;
-      } else if (child != null && typeof child === "object" && test(child as Node)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Skips parentheses and type-only wrappers (`as`, `satisfies`, `!`, `<T>x`). */
-  private skipOuter(node: Node): Node {
-    while (OUTER.has(node.type)) node = (node as BabelTypes.TSAsExpression).expression;
-    return node;
-  }
-
-  /** `p` of `o.p` / `o?.p`; undefined for any other node, computed access included. */
-  private propertyName(node: Node): string | undefined {
-    if (node.type !== "MemberExpression" && node.type !== "OptionalMemberExpression") return undefined;
-    return !node.computed && node.property.type === "Identifier" ? node.property.name : undefined;
-  }
-
   private simpleName(key: Node, computed: boolean): string | undefined {
     if (computed) return undefined;
     if (key.type === "Identifier") return key.name;
@@ -910,7 +785,7 @@ class Rewriter extends RewriteState<Node> {
   private visitAwait(node: BabelTypes.AwaitExpression, resumed = true): Expression {
     const { t } = this;
     // Decided on the original operand, before visiting adds hook calls to it.
-    const direct = this.isDirectCall(node.argument);
+    const direct = this.plan.isDirectCall(node.argument);
     const operand = this.visitNode(node.argument);
     node.argument = direct
       ? this.call("suspendCall", [this.ctx(), t.sequenceExpression([this.call("pre", [this.ctx()]), operand])])
@@ -925,7 +800,7 @@ class Rewriter extends RewriteState<Node> {
    * else is {@link returned}.
    */
   private returnValue(expression: Expression): Expression {
-    const awaited = this.skipOuter(expression);
+    const awaited = this.plan.skipOuter(expression);
     if (awaited.type !== "AwaitExpression" || !this.endsInvocation()) return this.returned(expression);
     this.ancestors.push(awaited);
     try {
@@ -933,38 +808,6 @@ class Rewriter extends RewriteState<Node> {
     } finally {
       this.ancestors.pop();
     }
-  }
-
-  /**
-   * A call whose callee and arguments run no other code first (no calls, `new`, awaits, yields,
-   * tagged templates, spreads or class bodies): if a compiled function is entered during it,
-   * it is the callee.
-   */
-  private isDirectCall(expression: Node): boolean {
-    const call = this.skipOuter(expression);
-    if (call.type !== "CallExpression" && call.type !== "OptionalCallExpression") return false;
-    if (call.callee.type === "Import") return false;
-    const runsCode = (node: Node, parent: Node | undefined): boolean => {
-      switch (node.type) {
-        case "CallExpression":
-        case "OptionalCallExpression":
-        case "NewExpression":
-        case "AwaitExpression":
-        case "YieldExpression":
-        case "TaggedTemplateExpression":
-        case "ClassExpression":
-        case "ImportExpression":
-          return true;
-        case "SpreadElement":
-          // TypeScript's object spread is a different node that it does not count.
-          return parent?.type !== "ObjectExpression";
-        case "ArrowFunctionExpression":
-        case "FunctionExpression":
-          return false;
-      }
-      return this.someChild(node, (child) => runsCode(child, node));
-    };
-    return !runsCode(call.callee, call) && !call.arguments.some((argument) => runsCode(argument, call));
   }
 
   /**
@@ -1022,7 +865,7 @@ class Rewriter extends RewriteState<Node> {
   private visitLabeled(node: BabelTypes.LabeledStatement): Node | Node[] {
     const { t } = this;
     const isForAwait = node.body.type === "ForOfStatement" && node.body.await;
-    const leftFromInside = !this.fn!.leaf && !isForAwait && this.containsForAwait(node.body);
+    const leftFromInside = !this.fn!.leaf && !isForAwait && this.plan.containsForAwait(node.body);
     const visited = this.visit(node.body);
     if (Array.isArray(visited)) {
       const [loop, ...rest] = visited as Statement[];
@@ -1041,13 +884,6 @@ class Rewriter extends RewriteState<Node> {
     if (body.type !== "BlockStatement") return this.t.blockStatement([reenter, body]);
     body.body.unshift(reenter);
     return body;
-  }
-
-  /** Whether a `for await` of this function is inside `node`. */
-  private containsForAwait(node: Node): boolean {
-    if (this.t.isFunction(node) || this.t.isClass(node)) return false;
-    if (node.type === "ForOfStatement" && node.await) return true;
-    return this.someChild(node, (child) => this.containsForAwait(child));
   }
 
   /** `catch` and `finally` blocks start with `__rt.reenter($c)`: a rejected await skipped resume. */
@@ -1069,22 +905,5 @@ class Rewriter extends RewriteState<Node> {
       node.finalizer = this.withReenter(this.visitNode(node.finalizer));
     }
     return node;
-  }
-
-  /** Warns about `Promise.all([f(), g()])` and friends in structured code. */
-  private checkCombinator(node: BabelTypes.CallExpression | BabelTypes.OptionalCallExpression): void {
-    const callee = node.callee;
-    if (callee.type !== "MemberExpression" && callee.type !== "OptionalMemberExpression") return;
-    if (callee.computed || callee.object.type !== "Identifier" || callee.object.name !== "Promise") return;
-    if (callee.property.type !== "Identifier" || !PROMISE_COMBINATORS.has(callee.property.name)) return;
-    const arg = node.arguments[0];
-    if (arg === undefined) return;
-    const isCall = (n: Node) => n.type === "CallExpression" || n.type === "OptionalCallExpression";
-    const inner = this.skipOuter(arg);
-    const overCalls =
-      inner.type === "ArrayExpression"
-        ? inner.elements.some((element) => element != null && isCall(this.skipOuter(element)))
-        : isCall(inner) && this.propertyName((inner as BabelTypes.CallExpression).callee) === "map";
-    if (overCalls) this.report(callee, messages.promiseCombinator, callee.property.name);
   }
 }

@@ -22,10 +22,12 @@
  * exactly as it would without the plugin; a file with nothing structured is returned as is.
  */
 import type * as TS from "typescript";
+import { Analysis } from "../core/analysis";
 import { RewriteState, type FunctionState, type Mode, type TempKind } from "../core/rewrite-state";
 import { messages, type MessageKind } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
-import { CALLBACK_RUNNERS, PROMISE_COMBINATORS, SCOPE_FACTORIES, mayNeedRewrite } from "../core/rules";
+import { CALLBACK_RUNNERS, mayNeedRewrite } from "../core/rules";
+import { TypeScriptPort } from "./syntax-port";
 
 /** What the rewrite needs from its front end. */
 export interface RewriteHost {
@@ -73,6 +75,9 @@ class Rewriter extends RewriteState<TS.Node> {
   private usedRuntime = false;
   /** Structured async function declarations and methods (original nodes), for marking. */
   private readonly structured = new Set<TS.Node>();
+  private readonly port: TypeScriptPort;
+  /** The decisions, made once for both front ends (transformer/core/analysis.ts). */
+  private readonly plan: Analysis<TS.Node>;
 
   constructor(
     private readonly host: RewriteHost,
@@ -83,6 +88,8 @@ class Rewriter extends RewriteState<TS.Node> {
     super(file.text, included);
     this.ts = host.ts;
     this.f = context.factory;
+    this.port = new TypeScriptPort(host.ts);
+    this.plan = new Analysis(this.port);
   }
 
   run(): TS.SourceFile {
@@ -271,9 +278,11 @@ class Rewriter extends RewriteState<TS.Node> {
         if (this.fn.generator) return this.visitGeneratorReturn(node as TS.ReturnStatement);
         return this.f.updateReturnStatement(node as TS.ReturnStatement, this.returnValue(expression));
       }
-      case ts.SyntaxKind.CallExpression:
-        this.checkCombinator(node as TS.CallExpression);
+      case ts.SyntaxKind.CallExpression: {
+        const combinator = this.plan.unstructuredCombinator(node);
+        if (combinator !== undefined) this.report((node as TS.CallExpression).expression, messages.promiseCombinator, combinator);
         break;
+      }
     }
     return ts.visitEachChild(node, this.visitor, this.context);
   }
@@ -397,7 +406,7 @@ class Rewriter extends RewriteState<TS.Node> {
     const method = kind === "using" ? "use" : "useAsync";
     let opensScope = false;
     const declarations = statement.declarationList.declarations.map((declaration) => {
-      if (declaration.initializer !== undefined && this.opensScope(declaration.initializer)) opensScope = true;
+      if (declaration.initializer !== undefined && this.plan.opensScope(declaration.initializer)) opensScope = true;
       const initializer = this.visitNode(declaration.initializer);
       const wrapped =
         initializer === undefined
@@ -420,19 +429,10 @@ class Rewriter extends RewriteState<TS.Node> {
   /** `using scope = moveOnAfter(...)` in code that is not structured: the scope would never be entered. */
   private checkScopeOutside(statement: TS.VariableStatement, kind: "using" | "await using"): void {
     for (const declaration of statement.declarationList.declarations) {
-      if (declaration.initializer !== undefined && this.opensScope(declaration.initializer)) {
+      if (declaration.initializer !== undefined && this.plan.opensScope(declaration.initializer)) {
         this.report(declaration, messages.scopeOutsideStructured, kind);
       }
     }
-  }
-
-  /** Whether `expression` (syntactically) makes a cancel scope or a task group. */
-  private opensScope(expression: TS.Expression): boolean {
-    const { ts } = this;
-    const inner = this.skipOuter(expression);
-    if (!ts.isCallExpression(inner) && !ts.isNewExpression(inner)) return false;
-    const name = this.calleeName(inner.expression);
-    return name !== undefined && SCOPE_FACTORIES.has(name);
   }
 
   /**
@@ -518,7 +518,7 @@ class Rewriter extends RewriteState<TS.Node> {
     }
     const generator = node.asteriskToken !== undefined;
     const state: FunctionState | undefined = compiled
-      ? { generator, leaf: !generator && this.isLeafBody(body!), scopeDepth: 0, runsAfterReturn: 0 }
+      ? { generator, leaf: !generator && this.plan.isLeafBody(body!, ts.isBlock(body!)), scopeDepth: 0, runsAfterReturn: 0 }
       : undefined;
     const [parameters, newBody] = this.across(
       undefined,
@@ -617,46 +617,12 @@ class Rewriter extends RewriteState<TS.Node> {
   }
 
   /**
-   * Whether a function body never suspends and never returns a direct call: no `await`, `for
-   * await` or `using` declaration and no `return g(a)` (whose callee may be compiled) that belong
-   * to it (not to a nested function; a nested function's computed name and decorators do belong
-   * to it). Such a function runs inside its caller's segment and needs no ctx.
-   */
-  private isLeafBody(body: TS.ConciseBody): boolean {
-    const { ts } = this;
-    if (!ts.isBlock(body) && this.isDirectCall(body)) return false;
-    const needsCtx = (node: TS.Node): boolean => {
-      if (this.isFunctionLike(node)) {
-        const name = (node as { name?: TS.Node }).name;
-        return (name !== undefined && ts.isComputedPropertyName(name) && needsCtx(name)) || (node.modifiers?.some(needsCtx) ?? false);
-      }
-      switch (node.kind) {
-        case ts.SyntaxKind.AwaitExpression:
-          return true;
-        case ts.SyntaxKind.ReturnStatement: {
-          const expression = (node as TS.ReturnStatement).expression;
-          if (expression !== undefined && this.isDirectCall(expression)) return true;
-          break;
-        }
-        case ts.SyntaxKind.ForOfStatement:
-          if ((node as TS.ForOfStatement).awaitModifier !== undefined) return true;
-          break;
-        case ts.SyntaxKind.VariableDeclarationList:
-          if (((node as TS.VariableDeclarationList).flags & ts.NodeFlags.Using) !== 0) return true;
-          break;
-      }
-      return this.someChild(node, needsCtx);
-    };
-    return !needsCtx(body);
-  }
-
-  /**
    * The operand of `return` in an async function (or an async arrow's expression body): `await x`
    * as the invocation's last step needs no segment after it (see `endsInvocation`); anything
    * else is {@link returned}.
    */
   private returnValue(expression: TS.Expression): TS.Expression {
-    const awaited = this.skipOuter(expression);
+    const awaited = this.plan.skipOuter(expression);
     return this.ts.isAwaitExpression(awaited) && this.endsInvocation() ? this.visitAwait(awaited, false) : this.returned(expression);
   }
 
@@ -678,55 +644,12 @@ class Rewriter extends RewriteState<TS.Node> {
   private handedOut(expression: TS.Expression, [hook, callHook]: [string, string?]): TS.Expression {
     const { ts, f } = this;
     const operand = this.visitNode(expression);
-    if (!this.mayBePromise(expression)) return operand;
+    if (!this.plan.mayBePromise(expression)) return operand;
     let wrapped: TS.Expression;
     if (callHook === undefined) wrapped = this.call(hook, [operand]);
-    else if (this.isDirectCall(expression)) wrapped = this.call(callHook, [this.ctx(), f.createComma(this.call("pre", [this.ctx()]), operand)]);
+    else if (this.plan.isDirectCall(expression)) wrapped = this.call(callHook, [this.ctx(), f.createComma(this.call("pre", [this.ctx()]), operand)]);
     else wrapped = this.call(hook, [this.ctx(), operand]);
     return ts.setTextRange(wrapped, expression);
-  }
-
-  /** False for expressions whose value is never a promise; true when it might be one. */
-  private mayBePromise(expression: TS.Expression): boolean {
-    const { ts } = this;
-    const node = this.skipOuter(expression);
-    switch (node.kind) {
-      case ts.SyntaxKind.NumericLiteral:
-      case ts.SyntaxKind.BigIntLiteral:
-      case ts.SyntaxKind.StringLiteral:
-      case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
-      case ts.SyntaxKind.TemplateExpression:
-      case ts.SyntaxKind.RegularExpressionLiteral:
-      case ts.SyntaxKind.TrueKeyword:
-      case ts.SyntaxKind.FalseKeyword:
-      case ts.SyntaxKind.NullKeyword:
-      case ts.SyntaxKind.ObjectLiteralExpression:
-      case ts.SyntaxKind.ArrayLiteralExpression:
-      case ts.SyntaxKind.ArrowFunction:
-      case ts.SyntaxKind.FunctionExpression:
-      case ts.SyntaxKind.ClassExpression:
-      case ts.SyntaxKind.AwaitExpression:
-      case ts.SyntaxKind.PrefixUnaryExpression:
-      case ts.SyntaxKind.PostfixUnaryExpression:
-      case ts.SyntaxKind.TypeOfExpression:
-      case ts.SyntaxKind.VoidExpression:
-      case ts.SyntaxKind.DeleteExpression:
-        return false;
-      case ts.SyntaxKind.Identifier:
-        return (node as TS.Identifier).text !== "undefined";
-      case ts.SyntaxKind.ConditionalExpression:
-        return this.mayBePromise((node as TS.ConditionalExpression).whenTrue) || this.mayBePromise((node as TS.ConditionalExpression).whenFalse);
-      case ts.SyntaxKind.BinaryExpression: {
-        const op = (node as TS.BinaryExpression).operatorToken.kind;
-        // Assignments, `,`, `&&`, `||` and `??` yield an operand; every other operator a primitive.
-        return (op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment) ||
-          op === ts.SyntaxKind.CommaToken ||
-          op === ts.SyntaxKind.AmpersandAmpersandToken ||
-          op === ts.SyntaxKind.BarBarToken ||
-          op === ts.SyntaxKind.QuestionQuestionToken;
-      }
-    }
-    return true;
   }
 
   /**
@@ -807,7 +730,7 @@ class Rewriter extends RewriteState<TS.Node> {
   private placeOf(node: TS.Node): { child: TS.Node; parent: TS.Node | undefined } {
     let child: TS.Node = node;
     let parent = node.parent;
-    while (parent !== undefined && this.isOuter(parent)) {
+    while (parent !== undefined && this.port.kind(parent) === "outer") {
       child = parent;
       parent = parent.parent;
     }
@@ -819,15 +742,8 @@ class Rewriter extends RewriteState<TS.Node> {
     const { ts } = this;
     const { child, parent } = this.placeOf(node);
     if (parent === undefined || !ts.isCallExpression(parent) || !parent.arguments.some((argument) => argument === child)) return false;
-    const name = this.calleeName(parent.expression);
+    const name = this.plan.calleeName(parent.expression);
     return name !== undefined && CALLBACK_RUNNERS.has(name);
-  }
-
-  /** The name a call goes by: `f` of `f()` and of `a.f()`; undefined for any other callee. */
-  private calleeName(expression: TS.Expression): string | undefined {
-    const { ts } = this;
-    const callee = this.skipOuter(expression);
-    return ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
   }
 
   /** `__rt.markMethods(C.prototype, "m")` / `__rt.markMethods(C, "s")` after a class declaration. */
@@ -869,29 +785,6 @@ class Rewriter extends RewriteState<TS.Node> {
     return out;
   }
 
-  /** Skips parentheses and type-only wrappers (`as`, `satisfies`, `!`, `<T>x`). */
-  private skipOuter(node: TS.Expression): TS.Expression {
-    while (this.isOuter(node)) node = node.expression;
-    return node;
-  }
-
-  /** Whether `test` holds for a child of `node`. */
-  private someChild(node: TS.Node, test: (child: TS.Node) => boolean): boolean {
-    return this.ts.forEachChild(node, (child) => (test(child) ? true : undefined)) === true;
-  }
-
-  /** Parentheses and type-only wrappers: they do not change the value they wrap. */
-  private isOuter(node: TS.Node): node is TS.ParenthesizedExpression | TS.AssertionExpression | TS.SatisfiesExpression | TS.NonNullExpression {
-    const { ts } = this;
-    return (
-      ts.isParenthesizedExpression(node) ||
-      ts.isAsExpression(node) ||
-      ts.isSatisfiesExpression(node) ||
-      ts.isNonNullExpression(node) ||
-      ts.isTypeAssertionExpression(node)
-    );
-  }
-
   /**
    * What a marker names a structured method by: its name as a string literal, or the temporary
    * that holds its computed key; undefined for a private method.
@@ -931,40 +824,12 @@ class Rewriter extends RewriteState<TS.Node> {
   private visitAwait(node: TS.AwaitExpression, resumed = true): TS.Expression {
     const { ts, f } = this;
     const operand = this.visitNode(node.expression);
-    const inner = this.isDirectCall(node.expression)
+    const inner = this.plan.isDirectCall(node.expression)
       ? this.call("suspendCall", [this.ctx(), f.createComma(this.call("pre", [this.ctx()]), operand)])
       : this.call("suspend", [this.ctx(), operand]);
     const awaited = f.updateAwaitExpression(node, inner);
     if (!resumed) return ts.setTextRange(awaited, node);
     return ts.setOriginalNode(ts.setTextRange(this.call("resume", [this.ctx(), awaited]), node), node);
-  }
-
-  /**
-   * A call whose callee and arguments run no other code first (no calls, `new`, awaits, yields,
-   * tagged templates, spreads or class bodies): if a compiled function is entered during it,
-   * it is the callee.
-   */
-  private isDirectCall(expression: TS.Expression): boolean {
-    const { ts } = this;
-    const call = this.skipOuter(expression);
-    if (!ts.isCallExpression(call) || call.expression.kind === ts.SyntaxKind.ImportKeyword) return false;
-    const runsCode = (node: TS.Node): boolean => {
-      switch (node.kind) {
-        case ts.SyntaxKind.CallExpression:
-        case ts.SyntaxKind.NewExpression:
-        case ts.SyntaxKind.AwaitExpression:
-        case ts.SyntaxKind.YieldExpression:
-        case ts.SyntaxKind.TaggedTemplateExpression:
-        case ts.SyntaxKind.SpreadElement:
-        case ts.SyntaxKind.ClassExpression:
-          return true;
-        case ts.SyntaxKind.ArrowFunction:
-        case ts.SyntaxKind.FunctionExpression:
-          return false;
-      }
-      return this.someChild(node, runsCode);
-    };
-    return !runsCode(call.expression) && !call.arguments.some(runsCode);
   }
 
   /**
@@ -1038,20 +903,9 @@ class Rewriter extends RewriteState<TS.Node> {
       return [f.updateLabeledStatement(node, node.label, loop!), ...rest];
     }
     let statement = visited as TS.Statement;
-    if (this.fn!.leaf || !this.containsForAwait(node.statement)) return f.updateLabeledStatement(node, node.label, statement);
+    if (this.fn!.leaf || !this.plan.containsForAwait(node.statement)) return f.updateLabeledStatement(node, node.label, statement);
     if (ts.isIterationStatement(statement, false)) statement = this.withReenterInBody(statement);
     return [f.updateLabeledStatement(node, node.label, statement), this.hookStatement("reenter")];
-  }
-
-  /** Whether a `for await` of this function is inside `node`. */
-  private containsForAwait(node: TS.Node): boolean {
-    const { ts } = this;
-    const visit = (child: TS.Node): boolean => {
-      if (this.isFunctionLike(child) || ts.isClassLike(child)) return false;
-      if (ts.isForOfStatement(child) && child.awaitModifier !== undefined) return true;
-      return this.someChild(child, visit);
-    };
-    return visit(node);
   }
 
   /** The loop with `__rt.reenter($c)` first in its body (where `continue label` lands). */
@@ -1078,20 +932,5 @@ class Rewriter extends RewriteState<TS.Node> {
         : f.updateCatchClause(clause, this.visitNode(clause.variableDeclaration), this.withReenter(this.visitNode(clause.block)));
     const finallyBlock = node.finallyBlock === undefined ? undefined : this.withReenter(this.visitNode(node.finallyBlock));
     return f.updateTryStatement(node, tryBlock, catchClause, finallyBlock);
-  }
-
-  /** Warns about `Promise.all([f(), g()])` and friends in structured code. */
-  private checkCombinator(node: TS.CallExpression): void {
-    const { ts } = this;
-    const callee = node.expression;
-    if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression) || callee.expression.text !== "Promise") return;
-    if (!PROMISE_COMBINATORS.has(callee.name.text)) return;
-    const arg = node.arguments[0];
-    if (arg === undefined) return;
-    const inner = this.skipOuter(arg);
-    const overCalls = ts.isArrayLiteralExpression(inner)
-      ? inner.elements.some((element) => ts.isCallExpression(this.skipOuter(element)))
-      : ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && inner.expression.name.text === "map";
-    if (overCalls) this.report(callee, messages.promiseCombinator, callee.name.text);
   }
 }

@@ -1,0 +1,168 @@
+/**
+ * The shared analysis's view of Babel's AST (transformer/core/syntax-port.ts): node types mapped
+ * onto the closed union the decisions switch on. Read-only.
+ */
+import type { types as BabelTypes } from "@babel/core";
+import type { NodeKind, SyntaxPort } from "../core/syntax-port";
+
+type Node = BabelTypes.Node;
+/** Generic access to a node's children by visitor key. */
+type Open = Node & Record<string, unknown>;
+
+/** Child keys that only hold types. */
+export const TYPE_KEYS: ReadonlySet<string> = new Set([
+  "typeAnnotation",
+  "returnType",
+  "typeParameters",
+  "superTypeParameters",
+  "superTypeArguments",
+  "typeArguments",
+  "implements",
+  "predicate",
+]);
+
+/** Wrappers that do not change a value: parentheses and TypeScript's `as`, `satisfies`, `!`, `<T>x`. */
+export const OUTER: ReadonlySet<string> = new Set([
+  "ParenthesizedExpression",
+  "TSAsExpression",
+  "TSSatisfiesExpression",
+  "TSNonNullExpression",
+  "TSTypeAssertion",
+]);
+
+export class BabelPort implements SyntaxPort<Node> {
+  constructor(private readonly t: typeof BabelTypes) {}
+
+  kind(node: Node): NodeKind {
+    if (OUTER.has(node.type)) return "outer";
+    switch (node.type) {
+      case "NumericLiteral":
+      case "BigIntLiteral":
+      case "StringLiteral":
+      case "TemplateLiteral":
+      case "RegExpLiteral":
+      case "BooleanLiteral":
+      case "NullLiteral":
+        return "literal";
+      case "ObjectExpression":
+        return "object";
+      case "ArrayExpression":
+        return "array";
+      case "ArrowFunctionExpression":
+      case "FunctionExpression":
+        return "function";
+      case "FunctionDeclaration":
+        return "function-declaration";
+      case "ObjectMethod":
+      case "ClassMethod":
+      case "ClassPrivateMethod":
+        return "method";
+      case "ClassExpression":
+      case "ClassDeclaration":
+        return "class";
+      case "AwaitExpression":
+        return "await";
+      case "YieldExpression":
+        return "yield";
+      case "UnaryExpression":
+      case "UpdateExpression":
+        return "unary";
+      case "Identifier":
+        return "identifier";
+      case "ConditionalExpression":
+        return "conditional";
+      case "BinaryExpression":
+        return "value-operator";
+      case "LogicalExpression":
+      case "AssignmentExpression":
+      case "SequenceExpression":
+        return "operand-operator";
+      case "CallExpression":
+      case "OptionalCallExpression":
+        return node.callee.type === "Import" ? "import-call" : "call";
+      case "ImportExpression":
+        return "import-call";
+      case "NewExpression":
+        return "new";
+      case "TaggedTemplateExpression":
+        return "tagged-template";
+      case "SpreadElement":
+        return "spread";
+      case "MemberExpression":
+      case "OptionalMemberExpression":
+        return !node.computed && node.property.type === "Identifier" ? "member" : "other";
+      case "ReturnStatement":
+        return "return";
+      case "ForOfStatement":
+        return node.await ? "for-await" : "other";
+      case "VariableDeclaration":
+        return node.kind === "using" || node.kind === "await using" ? "using" : "other";
+    }
+    return "other";
+  }
+
+  someChild(node: Node, test: (child: Node) => boolean): boolean {
+    const objectLiteral = node.type === "ObjectExpression";
+    for (const key of this.t.VISITOR_KEYS[node.type] ?? []) {
+      if (TYPE_KEYS.has(key)) continue;
+      const child = (node as Open)[key];
+      if (Array.isArray(child)) {
+        for (const item of child) {
+          if (item == null || typeof item !== "object") continue;
+          // An object literal's spread runs no iterator (TypeScript gives it a node of its own):
+          // only its operand is looked at.
+          const visited = objectLiteral && (item as Node).type === "SpreadElement" ? (item as BabelTypes.SpreadElement).argument : (item as Node);
+          if (test(visited)) return true;
+        }
+      } else if (child != null && typeof child === "object" && test(child as Node)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  inner(node: Node): Node {
+    return (node as BabelTypes.TSAsExpression).expression;
+  }
+
+  callee(node: Node): Node {
+    return (node as BabelTypes.CallExpression).callee;
+  }
+
+  args(node: Node): readonly Node[] {
+    return node.type === "ImportExpression" ? [node.source] : (node as BabelTypes.CallExpression).arguments;
+  }
+
+  identifierName(node: Node): string {
+    return (node as BabelTypes.Identifier).name;
+  }
+
+  memberObject(node: Node): Node {
+    return (node as BabelTypes.MemberExpression).object;
+  }
+
+  memberName(node: Node): string {
+    return ((node as BabelTypes.MemberExpression).property as BabelTypes.Identifier).name;
+  }
+
+  branches(node: Node): readonly [Node, Node] {
+    const conditional = node as BabelTypes.ConditionalExpression;
+    return [conditional.consequent, conditional.alternate];
+  }
+
+  elements(node: Node): readonly Node[] {
+    return (node as BabelTypes.ArrayExpression).elements.filter((element): element is NonNullable<typeof element> => element != null);
+  }
+
+  returnOperand(node: Node): Node | undefined {
+    return (node as BabelTypes.ReturnStatement).argument ?? undefined;
+  }
+
+  definedParts(node: Node): readonly Node[] {
+    const method = node as BabelTypes.ClassMethod | BabelTypes.ClassPrivateMethod | BabelTypes.ObjectMethod;
+    const parts: Node[] = [];
+    if (method.type !== "ClassPrivateMethod" && method.computed) parts.push(method.key);
+    if (method.type !== "ObjectMethod" && method.decorators != null) parts.push(...method.decorators);
+    return parts;
+  }
+}
