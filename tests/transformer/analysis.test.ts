@@ -25,7 +25,7 @@ function both(code: string): { ts: ts.SourceFile; babel: babelTypes.File } {
   const sourceFile = ts.createSourceFile("case.ts", code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const file = parse(code, {
     sourceType: "module",
-    plugins: ["typescript", ["decorators", { version: "2023-07" }], "explicitResourceManagement"],
+    plugins: ["typescript", ["decorators", { decoratorsBeforeExport: true }], "explicitResourceManagement"],
   });
   return { ts: sourceFile, babel: file };
 }
