@@ -1,6 +1,7 @@
 /**
  * `Condition`: a lock plus a queue of tasks waiting to be told that something changed.
  */
+import { noteCancelPoint } from "../core/checkpoint-counts";
 import { currentFrame, type Frame } from "../core/frame";
 import { tagPrimitive } from "../core/primitive";
 import { checkFunction, describeValue } from "../core/validate";
@@ -156,6 +157,7 @@ export class Condition {
     }
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
     if (this.lock._owner !== frame.task) return Promise.reject(notHolding("waitFor()"));
+    noteCancelPoint(frame);
     // A promise loop rather than an async function: plain code keeps its frame across awaits
     // only where a context carrier exists, so the frame is passed along explicitly.
     const attempt = (): Promise<T> => {

@@ -10,7 +10,6 @@ import {
   cancelShieldedCheckpoint,
   checkpoint,
   checkpointIfCancelled,
-  createTaskGroup,
   currentTime,
   isCancelled,
   moveOnAfter,
@@ -20,19 +19,15 @@ import {
   sleepUntil,
   waitAllTasksBlocked,
 } from "anyio-ts";
-import { LONG, stopwatch } from "../../helpers";
+import { assertCheckpoints, assertNoCheckpoints } from "anyio-ts/jest";
+import { LONG, caught, stopwatch } from "../../helpers";
 import { inTaskGroup } from "../helpers";
 
+const NO_CHECKPOINT = /^assertCheckpoints\(\): the code passed through no checkpoint/;
+
 describe("checkpoint()", () => {
-  test("lets tasks spawned earlier run", async () => {
-    const log: string[] = [];
-    await inTaskGroup(async (tg) => {
-      tg.startSoon(async () => void log.push("child"));
-      log.push("host before");
-      await checkpoint();
-      log.push("host after");
-    });
-    expect(log).toEqual(["host before", "child", "host after"]);
+  test("is a checkpoint", async () => {
+    await run(() => assertCheckpoints(() => checkpoint()));
   });
 
   test("yields to the event loop, so a macrotask queued before it runs first", async () => {
@@ -95,16 +90,10 @@ describe("checkpointIfCancelled()", () => {
     expect(scope.cancelledCaught).toBe(true);
   });
 
-  // It does not yield to the event loop; an await still lets the microtask queue (where new
-  // tasks start) run, as any await does.
-  test("does not let timers or I/O callbacks run when not cancelled", async () => {
-    const log: string[] = [];
-    await run(async () => {
-      setImmediate(() => log.push("macrotask"));
-      await checkpointIfCancelled();
-      log.push("host");
-    });
-    expect(log[0]).toBe("host");
+  test("is only a cancel point: it does not let other tasks run", async () => {
+    const error = await run(() => caught(assertCheckpoints(() => checkpointIfCancelled())));
+    expect((error as Error).message).toMatch(NO_CHECKPOINT);
+    expect((error as Error).message).toContain("(1 cancel point and 0 schedule points)");
   });
 });
 
@@ -125,14 +114,10 @@ describe("cancelShieldedCheckpoint()", () => {
     expect(scope.cancelledCaught).toBe(false);
   });
 
-  test("lets tasks spawned earlier run", async () => {
-    const log: string[] = [];
-    await inTaskGroup(async (tg) => {
-      tg.startSoon(async () => void log.push("child"));
-      await cancelShieldedCheckpoint();
-      log.push("host");
-    });
-    expect(log).toEqual(["child", "host"]);
+  test("is only a schedule point: it lets other tasks run without checking for cancellation", async () => {
+    const error = await run(() => caught(assertCheckpoints(() => cancelShieldedCheckpoint())));
+    expect((error as Error).message).toMatch(NO_CHECKPOINT);
+    expect((error as Error).message).toContain("(0 cancel points and 1 schedule point)");
   });
 });
 
@@ -158,14 +143,13 @@ describe("sleeping", () => {
     });
   });
 
-  test("sleep(0) is a checkpoint: it raises when cancelled and lets others run", async () => {
+  test.each([0, 10])("sleep(%p) is a checkpoint", async (ms) => {
+    await run(() => assertCheckpoints(() => sleep(ms)));
+  });
+
+  test("sleep(0) raises when cancelled", async () => {
     const log: string[] = [];
     await run(async () => {
-      await createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => void log.push("child"));
-        await sleep(0);
-        log.push("host");
-      });
       await new CancelScope().run(async (scope) => {
         scope.cancel();
         try {
@@ -177,7 +161,7 @@ describe("sleeping", () => {
         }
       });
     });
-    expect(log).toEqual(["child", "host", "cancelled"]);
+    expect(log).toEqual(["cancelled"]);
   });
 
   test("a sleep in an already cancelled scope raises at once", async () => {
@@ -199,10 +183,14 @@ describe("sleeping", () => {
     });
   });
 
+  test("sleepUntil() is a checkpoint", async () => {
+    await run(() => assertCheckpoints(() => sleepUntil(currentTime() + 10)));
+  });
+
   test("sleepUntil() a time in the past returns, but is still a checkpoint", async () => {
     const log: string[] = [];
     await run(async () => {
-      await sleepUntil(currentTime() - 1000);
+      await assertCheckpoints(() => sleepUntil(currentTime() - 1000));
       log.push("returned");
       await new CancelScope().run(async (scope) => {
         scope.cancel();
@@ -227,7 +215,21 @@ describe("sleeping", () => {
   });
 });
 
+describe("currentTime()", () => {
+  test("is no checkpoint", async () => {
+    expect(typeof (await run(() => assertNoCheckpoints(() => currentTime())))).toBe("number");
+  });
+});
+
 describe("waitAllTasksBlocked()", () => {
+  test("is a checkpoint", async () => {
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(() => sleep(LONG));
+      await assertCheckpoints(() => waitAllTasksBlocked());
+      tg.cancel();
+    });
+  });
+
   test("returns once every other task is blocked", async () => {
     const counts = [0, 0, 0];
     await inTaskGroup(async (tg) => {

@@ -15,6 +15,7 @@ import {
   IncompleteRead,
   StapledObjectStream,
   TypedAttributeProvider,
+  checkpoint,
   createMemoryObjectStream,
   run,
   typedAttribute,
@@ -23,6 +24,7 @@ import {
   type ObjectStream,
   type TypedAttributeMap,
 } from "anyio-ts";
+import { assertCheckpoints, assertNoCheckpoints } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import { inTaskGroup } from "../helpers";
 
@@ -469,6 +471,87 @@ describe("BufferedConnectable", () => {
       expect(s(await stream.receiveExactly(2))).toBe("cd");
     });
     expect(() => receive.receiveNowait()).toThrow(ClosedResourceError);
+  });
+});
+
+describe("checkpoints", () => {
+  /** A buffered byte stream over a memory object stream (buffer of 10) with `chunks` ready in it. */
+  function bufferedOver(...chunks: string[]) {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(10);
+    for (const chunk of chunks) send.sendNowait(b(chunk));
+    const buffered = new BufferedByteStream(new StapledObjectStream(send, receive));
+    return { buffered, send, receive };
+  }
+
+  test.each<[string, (buffered: BufferedByteStream) => Promise<unknown>, string]>([
+    ["receive()", (buffered) => buffered.receive(), "a|b"],
+    ["receiveExactly()", (buffered) => buffered.receiveExactly(2), "a|"],
+    ["receiveUntil()", (buffered) => buffered.receiveUntil(b("|"), 10), "a"],
+    ["a for await step", async (buffered) => (await buffered[Symbol.asyncIterator]().next()).value, "a|b"],
+  ])("%s served from the buffer is a checkpoint", async (_name, operation, expected) => {
+    const { buffered } = bufferedOver();
+    buffered.feedData(b("a|b"));
+    await run(async () => {
+      expect(s((await assertCheckpoints(() => operation(buffered))) as Uint8Array)).toBe(expected);
+      await buffered.aclose();
+    });
+  });
+
+  test.each<[string, (buffered: BufferedByteStream) => Promise<unknown>, string]>([
+    ["receive()", (buffered) => buffered.receive(), "ab"],
+    ["receiveExactly()", (buffered) => buffered.receiveExactly(4), "abc|"],
+    ["receiveUntil()", (buffered) => buffered.receiveUntil(b("|"), 10), "abc"],
+    ["a for await step", async (buffered) => (await buffered[Symbol.asyncIterator]().next()).value, "ab"],
+  ])("%s that reads from the wrapped stream is a checkpoint", async (_name, operation, expected) => {
+    const { buffered } = bufferedOver("ab", "c|d");
+    await run(async () => {
+      expect(s((await assertCheckpoints(() => operation(buffered))) as Uint8Array)).toBe(expected);
+      await buffered.aclose();
+    });
+  });
+
+  test("send() over a stream whose send() is a checkpoint is a checkpoint", async () => {
+    const { buffered, receive } = bufferedOver();
+    await run(async () => {
+      await assertCheckpoints(() => buffered.send(b("abc")));
+      expect(s(receive.receiveNowait())).toBe("abc");
+      await buffered.aclose();
+    });
+  });
+
+  test("sendEof() and aclose() over streams whose sendEof() and aclose() are no checkpoints are no checkpoints", async () => {
+    const { buffered, send, receive } = bufferedOver();
+    await run(async () => {
+      await assertNoCheckpoints(() => buffered.sendEof());
+      expect(() => send.sendNowait(b("x"))).toThrow(ClosedResourceError);
+      await assertNoCheckpoints(() => buffered.aclose());
+      expect(() => receive.receiveNowait()).toThrow(ClosedResourceError);
+    });
+  });
+
+  test("BufferedConnectable.connect() is a checkpoint when the wrapped connect() is", async () => {
+    const { buffered: inner } = bufferedOver();
+    const connectable = new BufferedConnectable({
+      connect: async () => {
+        await checkpoint();
+        return inner;
+      },
+    });
+    await run(async () => {
+      const stream = await assertCheckpoints(() => connectable.connect());
+      expect(stream).toBeInstanceOf(BufferedByteStream);
+      await stream.aclose();
+    });
+  });
+
+  test("feedData(), buffer and extraAttributes are no checkpoints", async () => {
+    const { buffered } = bufferedOver();
+    await run(async () => {
+      await assertNoCheckpoints(() => buffered.feedData(b("fed")));
+      expect(s(await assertNoCheckpoints(() => buffered.buffer))).toBe("fed");
+      await assertNoCheckpoints(() => buffered.extraAttributes);
+      await buffered.aclose();
+    });
   });
 });
 

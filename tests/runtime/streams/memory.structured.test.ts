@@ -12,6 +12,7 @@ import {
   run,
   type TaskStatus,
 } from "anyio-ts";
+import { assertCheckpoints, assertNoCheckpoints } from "anyio-ts/jest";
 import { isStructured } from "anyio-ts/rt";
 import { until } from "../helpers";
 
@@ -99,6 +100,27 @@ describe("memory object streams in structured code", () => {
     });
     expect(log).toEqual(["cancelled", "cancelled"]);
     expect(receive.receiveNowait()).toBe("kept");
+    send.close();
+    receive.close();
+  });
+
+  test("awaited from structured code, send(), receive() and a for await step are checkpoints; sendNowait() and receiveNowait() are not", async () => {
+    const [send, receive] = createMemoryObjectStream<number>(2);
+    await run(async () => {
+      await assertCheckpoints(async () => {
+        await send.send(1);
+      });
+      expect(await assertCheckpoints(async () => await receive.receive())).toBe(1);
+      await assertNoCheckpoints(async () => {
+        send.sendNowait(2);
+        send.sendNowait(3);
+      });
+      expect(await assertNoCheckpoints(async () => receive.receiveNowait())).toBe(2);
+      expect(await assertCheckpoints(async () => {
+        for await (const n of receive) return n;
+        return undefined;
+      })).toBe(3);
+    });
     send.close();
     receive.close();
   });

@@ -25,6 +25,7 @@ import {
   type MemoryObjectStreamStatistics,
   type TaskStatus,
 } from "anyio-ts";
+import { assertCheckpoints, assertNoCheckpoints } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import { inTaskGroup } from "../helpers";
 
@@ -267,22 +268,72 @@ describe("sending and receiving", () => {
 });
 
 describe("checkpoints", () => {
-  test("send() and receive() let other tasks run even when they complete at once", async () => {
+  test("send() is a checkpoint even when the buffer has room", async () => {
     const [send, receive] = createMemoryObjectStream<string>(1);
-    const log: string[] = [];
+    await run(() => assertCheckpoints(() => send.send("x")));
+    expect(receive.receiveNowait()).toBe("x");
+    send.close();
+    receive.close();
+  });
+
+  test("send() is a checkpoint even when a receiver is waiting for the item", async () => {
+    const [send, receive] = createMemoryObjectStream<string>(0);
+    const received: string[] = [];
     await inTaskGroup(async (tg) => {
       tg.startSoon(async () => {
-        log.push("other task ran");
+        received.push(await receive.receive());
       });
-      await send.send("x");
-      log.push("sent");
-      tg.startSoon(async () => {
-        log.push("other task ran again");
-      });
-      expect(await receive.receive()).toBe("x");
-      log.push("received");
+      await waitAllTasksBlocked();
+      await assertCheckpoints(() => send.send("x"));
     });
-    expect(log).toEqual(["other task ran", "sent", "other task ran again", "received"]);
+    expect(received).toEqual(["x"]);
+    send.close();
+    receive.close();
+  });
+
+  test("a send() that waits for a receiver is a checkpoint", async () => {
+    const [send, receive] = createMemoryObjectStream<string>(0);
+    const received: string[] = [];
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        await waitAllTasksBlocked();
+        received.push(receive.receiveNowait());
+      });
+      await assertCheckpoints(() => send.send("x"));
+    });
+    expect(received).toEqual(["x"]);
+    send.close();
+    receive.close();
+  });
+
+  test("receive() is a checkpoint even when an item is in the buffer", async () => {
+    const [send, receive] = createMemoryObjectStream<string>(1);
+    send.sendNowait("x");
+    expect(await run(() => assertCheckpoints(() => receive.receive()))).toBe("x");
+    send.close();
+    receive.close();
+  });
+
+  test("receive() is a checkpoint even when a sender is waiting with an item", async () => {
+    const [send, receive] = createMemoryObjectStream<string>(0);
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(() => send.send("x"));
+      await waitAllTasksBlocked();
+      expect(await assertCheckpoints(() => receive.receive())).toBe("x");
+    });
+    send.close();
+    receive.close();
+  });
+
+  test("a receive() that waits for an item is a checkpoint", async () => {
+    const [send, receive] = createMemoryObjectStream<string>(0);
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        await waitAllTasksBlocked();
+        send.sendNowait("x");
+      });
+      expect(await assertCheckpoints(() => receive.receive())).toBe("x");
+    });
     send.close();
     receive.close();
   });
@@ -371,6 +422,86 @@ describe("checkpoints", () => {
     expect(await caught(receive.receive())).toBeInstanceOf(NoCurrentTaskError);
     expect(((await caught(receive.receive())) as Error).message).toMatch(/MemoryObjectReceiveStream\.receive\(\)/);
     send.close();
+    receive.close();
+  });
+});
+
+describe("operations that are never checkpoints", () => {
+  test("createMemoryObjectStream() is no checkpoint", async () => {
+    const [send, receive] = await run(() => assertNoCheckpoints(() => createMemoryObjectStream<string>(1)));
+    send.close();
+    receive.close();
+  });
+
+  test("sendNowait() is no checkpoint, whether the item goes into the buffer, to a waiting receiver, or raises WouldBlock", async () => {
+    const [send, receive] = createMemoryObjectStream<string>(1);
+    const received: string[] = [];
+    await inTaskGroup(async (tg) => {
+      await assertNoCheckpoints(() => send.sendNowait("buffered"));
+      expect(await caught(assertNoCheckpoints(() => send.sendNowait("no room")))).toBeInstanceOf(WouldBlock);
+      expect(receive.receiveNowait()).toBe("buffered");
+      tg.startSoon(async () => {
+        received.push(await receive.receive());
+      });
+      await waitAllTasksBlocked();
+      await assertNoCheckpoints(() => send.sendNowait("handed over"));
+    });
+    expect(received).toEqual(["handed over"]);
+    send.close();
+    receive.close();
+  });
+
+  test("receiveNowait() is no checkpoint, whether it takes from the buffer, from a waiting sender, or raises WouldBlock", async () => {
+    const [send, receive] = createMemoryObjectStream<string>(0);
+    let sent = false;
+    await inTaskGroup(async (tg) => {
+      expect(await caught(assertNoCheckpoints(() => receive.receiveNowait()))).toBeInstanceOf(WouldBlock);
+      tg.startSoon(async () => {
+        await send.send("from a sender");
+        sent = true;
+      });
+      await waitAllTasksBlocked();
+      expect(await assertNoCheckpoints(() => receive.receiveNowait())).toBe("from a sender");
+    });
+    expect(sent).toBe(true);
+    const [send2, receive2] = createMemoryObjectStream<string>(1);
+    send2.sendNowait("buffered");
+    expect(await run(() => assertNoCheckpoints(() => receive2.receiveNowait()))).toBe("buffered");
+    for (const end of [send, receive, send2, receive2]) end.close();
+  });
+
+  test("receiveNowait() that raises EndOfStream is no checkpoint", async () => {
+    const [send, receive] = createMemoryObjectStream<string>(1);
+    send.close();
+    expect(await run(() => caught(assertNoCheckpoints(() => receive.receiveNowait())))).toBeInstanceOf(EndOfStream);
+    receive.close();
+  });
+
+  test("clone(), close(), aclose() and statistics() are no checkpoints", async () => {
+    const [send, receive] = createMemoryObjectStream<string>(1);
+    await run(async () => {
+      const sendClone = await assertNoCheckpoints(() => send.clone());
+      const receiveClone = await assertNoCheckpoints(() => receive.clone());
+      expect(await assertNoCheckpoints(() => send.statistics())).toMatchObject({ openSendStreams: 2, openReceiveStreams: 2 });
+      await assertNoCheckpoints(() => sendClone.close());
+      await assertNoCheckpoints(() => receiveClone.close());
+      await assertNoCheckpoints(() => send.aclose());
+      await assertNoCheckpoints(() => receive.aclose());
+    });
+    expect(send.statistics()).toMatchObject({ openSendStreams: 0, openReceiveStreams: 0 });
+  });
+
+  test("closing the send end is no checkpoint, also when it wakes a waiting receiver", async () => {
+    const [send, receive] = createMemoryObjectStream<string>(0);
+    let ended: unknown;
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        ended = await caught(receive.receive());
+      });
+      await waitAllTasksBlocked();
+      await assertNoCheckpoints(() => send.close());
+    });
+    expect(ended).toBeInstanceOf(EndOfStream);
     receive.close();
   });
 });
@@ -711,6 +842,19 @@ describe("iteration", () => {
     );
     expect(error).toBeInstanceOf(ClosedResourceError);
     send.close();
+  });
+
+  test("each step is a checkpoint, even with an item ready", async () => {
+    const [send, receive] = createMemoryObjectStream<number>(10);
+    for (let n = 0; n < 2; n++) send.sendNowait(n);
+    send.close();
+    await run(async () => {
+      const iterator = receive[Symbol.asyncIterator]();
+      expect(await assertCheckpoints(() => iterator.next())).toEqual({ done: false, value: 0 });
+      expect(await assertCheckpoints(() => iterator.next())).toEqual({ done: false, value: 1 });
+      expect(await assertCheckpoints(() => iterator.next())).toEqual({ done: true, value: undefined });
+    });
+    receive.close();
   });
 
   test("each step is a checkpoint: a cancelled loop raises Cancelled and takes nothing", async () => {

@@ -19,6 +19,7 @@ import {
   type TaskGroup,
   type TypedAttributeMap,
 } from "anyio-ts";
+import { assertNoCheckpoints } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import { inTaskGroup } from "../helpers";
 
@@ -157,6 +158,18 @@ describe("MultiListener", () => {
       expect(flat(error).map((e) => (e as Error).message)).toEqual(["handler failed"]);
     });
     await run(() => listener.aclose());
+  });
+
+  test("extraAttributes is no checkpoint, nor is aclose() over listeners whose aclose() is none", async () => {
+    const a = new QueueListener("a", { [label]: () => "a" });
+    const b = new QueueListener("b");
+    const listener = new MultiListener([a, b]);
+    await run(async () => {
+      const attributes = await assertNoCheckpoints(() => listener.extraAttributes);
+      expect(attributes[label]?.()).toBe("a");
+      await assertNoCheckpoints(() => listener.aclose());
+    });
+    expect(a.closed && b.closed).toBe(true);
   });
 
   test("merges the listeners' typed attributes, later listeners winning", async () => {

@@ -5,6 +5,7 @@
 import {
   ClosedResourceError,
   EndOfStream,
+  MemoryObjectReceiveStream,
   StapledByteStream,
   StapledObjectStream,
   TypedAttributeProvider,
@@ -17,6 +18,7 @@ import {
   type ObjectSendStream,
   type TypedAttributeMap,
 } from "anyio-ts";
+import { assertCheckpoints, assertNoCheckpoints } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -259,6 +261,69 @@ function caughtSync(action: () => unknown): unknown {
   }
   throw new Error("expected the operation to fail, but it completed normally");
 }
+
+describe("checkpoints", () => {
+  /** The two ends of one memory object stream: stapled together, what is sent comes back. */
+  function loopback<T>(bufferSize = 10) {
+    const [send, receive] = createMemoryObjectStream<T>(bufferSize);
+    return { send, receive };
+  }
+
+  test("StapledByteStream: receive(), send() and a for await step over memory object streams are checkpoints", async () => {
+    const { send, receive } = loopback<Uint8Array>();
+    const stapled = new StapledByteStream(send, receive);
+    await run(async () => {
+      await assertCheckpoints(() => stapled.send(utf8("ab")));
+      await assertCheckpoints(() => stapled.send(utf8("cd")));
+      expect(text(await assertCheckpoints(() => stapled.receive()))).toBe("ab");
+      const step = await assertCheckpoints(() => stapled[Symbol.asyncIterator]().next());
+      expect(text(step.value as Uint8Array)).toBe("cd");
+      await stapled.aclose();
+    });
+  });
+
+  test("StapledObjectStream: receive(), send() and a for await step over memory object streams are checkpoints", async () => {
+    const { send, receive } = loopback<string>();
+    const stapled = new StapledObjectStream(send, receive);
+    await run(async () => {
+      await assertCheckpoints(() => stapled.send("a"));
+      await assertCheckpoints(() => stapled.send("b"));
+      expect(await assertCheckpoints(() => stapled.receive())).toBe("a");
+      expect(await assertCheckpoints(() => stapled[Symbol.asyncIterator]().next())).toEqual({ done: false, value: "b" });
+      await stapled.aclose();
+    });
+  });
+
+  test("StapledObjectStream.sendNowait() is no checkpoint, whether it sends or raises WouldBlock", async () => {
+    const { send, receive } = loopback<string>(1);
+    const stapled = new StapledObjectStream(send, receive);
+    await run(async () => {
+      await assertNoCheckpoints(() => stapled.sendNowait("a"));
+      expect(await caught(assertNoCheckpoints(() => stapled.sendNowait("b")))).toBeInstanceOf(WouldBlock);
+      expect(receive.receiveNowait()).toBe("a");
+      await stapled.aclose();
+    });
+  });
+
+  test.each<[string, () => StapledByteStream | StapledObjectStream<Uint8Array>]>([
+    ["StapledByteStream", () => {
+      const { send, receive } = loopback<Uint8Array>();
+      return new StapledByteStream(send, receive);
+    }],
+    ["StapledObjectStream", () => {
+      const { send, receive } = loopback<Uint8Array>();
+      return new StapledObjectStream(send, receive);
+    }],
+  ])("%s: sendEof(), aclose() and extraAttributes over memory object streams are no checkpoints", async (_name, make) => {
+    const stapled = make();
+    await run(async () => {
+      await assertNoCheckpoints(() => stapled.extraAttributes);
+      await assertNoCheckpoints(() => stapled.sendEof());
+      await assertNoCheckpoints(() => stapled.aclose());
+    });
+    expect(() => (stapled.receiveStream as MemoryObjectReceiveStream<Uint8Array>).receiveNowait()).toThrow(ClosedResourceError);
+  });
+});
 
 describe("argument errors", () => {
   test("StapledByteStream checks both streams at construction", () => {

@@ -12,6 +12,7 @@ import {
   TextSendStream,
   TextConnectable,
   TextStream,
+  checkpoint,
   createMemoryObjectStream,
   run,
   typedAttribute,
@@ -19,6 +20,7 @@ import {
   type ObjectStream,
   type TypedAttributeMap,
 } from "anyio-ts";
+import { assertCheckpoints, assertNoCheckpoints } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import { inTaskGroup } from "../helpers";
 
@@ -297,6 +299,81 @@ describe("TextConnectable", () => {
     const connectable = { connect: async (): Promise<ObjectStream<Uint8Array>> => Promise.reject(new Error("unused")) };
     expect(() => new TextConnectable(connectable, { encoding: "nope" })).toThrow(RangeError);
     expect(() => new TextConnectable(connectable, { errors: "ignore" as never })).toThrow(RangeError);
+  });
+});
+
+describe("checkpoints", () => {
+  test("TextReceiveStream: receive() and a for await step are checkpoints, also when a character spans chunks", async () => {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(Infinity);
+    const text = new TextReceiveStream(receive);
+    const euro = utf8("€");
+    send.sendNowait(utf8("a"));
+    send.sendNowait(euro.subarray(0, 1));
+    send.sendNowait(euro.subarray(1));
+    send.sendNowait(utf8("b"));
+    await run(async () => {
+      expect(await assertCheckpoints(() => text.receive())).toBe("a");
+      expect(await assertCheckpoints(() => text.receive())).toBe("€");
+      expect(await assertCheckpoints(() => text[Symbol.asyncIterator]().next())).toEqual({ done: false, value: "b" });
+    });
+    send.close();
+    receive.close();
+  });
+
+  test("TextSendStream.send() is a checkpoint", async () => {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+    const text = new TextSendStream(send);
+    await run(() => assertCheckpoints(() => text.send("å")));
+    expect(receive.receiveNowait()).toEqual(bytes(0xc3, 0xa5));
+    send.close();
+    receive.close();
+  });
+
+  test("TextStream: receive(), send() and a for await step are checkpoints", async () => {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(10);
+    const text = new TextStream(new StapledObjectStream(send, receive));
+    await run(async () => {
+      await assertCheckpoints(() => text.send("ab"));
+      await assertCheckpoints(() => text.send("cd"));
+      expect(await assertCheckpoints(() => text.receive())).toBe("ab");
+      expect(await assertCheckpoints(() => text[Symbol.asyncIterator]().next())).toEqual({ done: false, value: "cd" });
+      await text.aclose();
+    });
+  });
+
+  test("TextConnectable.connect() is a checkpoint when the wrapped connect() is", async () => {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+    const connectable = new TextConnectable({
+      connect: async (): Promise<ObjectStream<Uint8Array>> => {
+        await checkpoint();
+        return new StapledObjectStream(send, receive);
+      },
+    });
+    await run(async () => {
+      const stream = await assertCheckpoints(() => connectable.connect());
+      expect(stream).toBeInstanceOf(TextStream);
+      await stream.aclose();
+    });
+  });
+
+  test("over memory object streams, whose aclose() is no checkpoint, sendEof(), aclose() and extraAttributes are no checkpoints", async () => {
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+    const [send2, receive2] = createMemoryObjectStream<Uint8Array>(1);
+    const [send3, receive3] = createMemoryObjectStream<Uint8Array>(1);
+    const textReceive = new TextReceiveStream(receive);
+    const textSend = new TextSendStream(send2);
+    const textStream = new TextStream(new StapledObjectStream(send3, receive3));
+    await run(async () => {
+      for (const stream of [textReceive, textSend, textStream]) await assertNoCheckpoints(() => stream.extraAttributes);
+      await assertNoCheckpoints(() => textStream.sendEof());
+      expect(() => send3.sendNowait(utf8("x"))).toThrow(ClosedResourceError);
+      for (const stream of [textReceive, textSend, textStream]) await assertNoCheckpoints(() => stream.aclose());
+    });
+    expect(() => receive.receiveNowait()).toThrow(ClosedResourceError);
+    expect(() => send2.sendNowait(utf8("x"))).toThrow(ClosedResourceError);
+    expect(() => receive3.receiveNowait()).toThrow(ClosedResourceError);
+    send.close();
+    receive2.close();
   });
 });
 

@@ -20,6 +20,7 @@ import {
   toWritableStream,
   waitAllTasksBlocked,
 } from "anyio-ts";
+import { assertCheckpoints, assertNoCheckpoints } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import { inTaskGroup, settle, settleUntil } from "../helpers";
 
@@ -448,6 +449,81 @@ describe("fromWritableStream()", () => {
       expect(closed).toBe(1);
       expect(await caught(stream.send(2))).toBeInstanceOf(ClosedResourceError);
     });
+  });
+});
+
+describe("checkpoints", () => {
+  test("fromReadableStream(): receive() and a for await step are checkpoints, also with a chunk ready", async () => {
+    const { readable, controller } = manualReadable<string>();
+    controller.enqueue("first");
+    controller.enqueue("second");
+    await run(async () => {
+      const stream = fromReadableStream(readable);
+      expect(await assertCheckpoints(() => stream.receive())).toBe("first");
+      expect(await assertCheckpoints(() => stream[Symbol.asyncIterator]().next())).toEqual({ done: false, value: "second" });
+      await stream.aclose();
+    });
+  });
+
+  test("fromReadableStream(): a receive() that waits for the source is a checkpoint", async () => {
+    const { readable, controller } = manualReadable<string>();
+    await inTaskGroup(async (tg) => {
+      const stream = fromReadableStream(readable);
+      tg.startSoon(async () => {
+        await waitAllTasksBlocked();
+        controller.enqueue("late");
+      });
+      expect(await assertCheckpoints(() => stream.receive())).toBe("late");
+      await stream.aclose();
+    });
+  });
+
+  test("fromReadableByteStream(): receive() is a checkpoint, also when served from the surplus of a chunk", async () => {
+    const { readable, controller } = manualReadable<Uint8Array>();
+    controller.enqueue(new Uint8Array([1, 2, 3, 4]));
+    await run(async () => {
+      const stream = fromReadableByteStream(readable);
+      expect(await assertCheckpoints(() => stream.receive(2))).toEqual(new Uint8Array([1, 2]));
+      expect(await assertCheckpoints(() => stream.receive(2))).toEqual(new Uint8Array([3, 4]));
+      await stream.aclose();
+    });
+  });
+
+  test("fromWritableStream(): send() is a checkpoint", async () => {
+    const written: string[] = [];
+    const writable = new WritableStream<string>({ write: (chunk) => void written.push(chunk) });
+    await run(async () => {
+      const stream = fromWritableStream(writable);
+      await assertCheckpoints(() => stream.send("a"));
+      await stream.aclose();
+    });
+    expect(written).toEqual(["a"]);
+  });
+
+  test("the from* adapters and their aclose() are no checkpoints", async () => {
+    const { readable } = manualReadable<string>();
+    const { readable: byteReadable } = manualReadable<Uint8Array>();
+    const writable = new WritableStream<string>();
+    await run(async () => {
+      const stream = await assertNoCheckpoints(() => fromReadableStream(readable));
+      const byteStream = await assertNoCheckpoints(() => fromReadableByteStream(byteReadable));
+      const sendStream = await assertNoCheckpoints(() => fromWritableStream(writable));
+      await assertNoCheckpoints(() => stream.aclose());
+      await assertNoCheckpoints(() => byteStream.aclose());
+      await assertNoCheckpoints(() => sendStream.aclose());
+      expect(await caught(stream.receive())).toBeInstanceOf(ClosedResourceError);
+      expect(await caught(sendStream.send("x"))).toBeInstanceOf(ClosedResourceError);
+    });
+  });
+
+  test("toReadableStream() and toWritableStream() are no checkpoints", async () => {
+    const [send, receive] = createMemoryObjectStream<string>(1);
+    await run(async () => {
+      expect(await assertNoCheckpoints(() => toReadableStream(receive))).toBeInstanceOf(ReadableStream);
+      expect(await assertNoCheckpoints(() => toWritableStream(send))).toBeInstanceOf(WritableStream);
+    });
+    send.close();
+    receive.close();
   });
 });
 

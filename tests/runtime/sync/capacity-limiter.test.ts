@@ -19,6 +19,7 @@ import {
   run,
   waitAllTasksBlocked,
 } from "anyio-ts";
+import { assertCheckpoints, assertNoCheckpoints } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import { caughtInCancelledScope, inTaskGroup } from "../helpers";
 
@@ -305,22 +306,115 @@ describe("fairness and no queue jumping", () => {
   });
 });
 
+describe("acquire() and acquireOnBehalfOf() are checkpoints", () => {
+  test("an uncontended acquire() is a checkpoint", async () => {
+    const limiter = new CapacityLimiter(1);
+    await run(async () => {
+      const acquisition = await assertCheckpoints(() => limiter.acquire());
+      expect(limiter.statistics().borrowers).toEqual([getCurrentTask()]);
+      acquisition[Symbol.dispose]();
+    });
+  });
+
+  test("an uncontended acquireOnBehalfOf() is a checkpoint", async () => {
+    const limiter = new CapacityLimiter(1);
+    const borrower = { name: "job" };
+    await run(async () => {
+      const acquisition = await assertCheckpoints(() => limiter.acquireOnBehalfOf(borrower));
+      expect(limiter.statistics().borrowers).toEqual([borrower]);
+      acquisition[Symbol.dispose]();
+    });
+  });
+
+  test.each<[string, (limiter: CapacityLimiter) => Promise<Disposable>]>([
+    ["acquire()", (limiter) => limiter.acquire()],
+    ["acquireOnBehalfOf()", (limiter) => limiter.acquireOnBehalfOf({ name: "job" })],
+  ])("%s that waits for a released token is a checkpoint", async (_name, acquire) => {
+    const limiter = new CapacityLimiter(1);
+    const holder = { name: "holder" };
+    await run(async () => {
+      limiter.acquireOnBehalfOfNowait(holder);
+      const acquisition = await assertCheckpoints(() => {
+        const acquiring = acquire(limiter);
+        limiter.releaseOnBehalfOf(holder);
+        return acquiring;
+      });
+      expect(limiter.borrowedTokens).toBe(1);
+      acquisition[Symbol.dispose]();
+    });
+    expect(limiter.borrowedTokens).toBe(0);
+  });
+});
+
+describe("operations that are never checkpoints", () => {
+  test("acquireNowait() and release() are no checkpoints", async () => {
+    const limiter = new CapacityLimiter(1);
+    await run(async () => {
+      await assertNoCheckpoints(() => limiter.acquireNowait());
+      expect(limiter.borrowedTokens).toBe(1);
+      await assertNoCheckpoints(() => limiter.release());
+      expect(limiter.borrowedTokens).toBe(0);
+    });
+  });
+
+  test("acquireOnBehalfOfNowait() and releaseOnBehalfOf() are no checkpoints", async () => {
+    const limiter = new CapacityLimiter(1);
+    const borrower = { name: "job" };
+    await run(async () => {
+      await assertNoCheckpoints(() => limiter.acquireOnBehalfOfNowait(borrower));
+      expect(limiter.statistics().borrowers).toEqual([borrower]);
+      await assertNoCheckpoints(() => limiter.releaseOnBehalfOf(borrower));
+      expect(limiter.borrowedTokens).toBe(0);
+    });
+  });
+
+  test("a nowait acquire that raises WouldBlock is no checkpoint", async () => {
+    const limiter = new CapacityLimiter(0);
+    await run(async () => {
+      expect(await caught(assertNoCheckpoints(() => limiter.acquireNowait()))).toBeInstanceOf(WouldBlock);
+      expect(await caught(assertNoCheckpoints(() => limiter.acquireOnBehalfOfNowait({})))).toBeInstanceOf(WouldBlock);
+    });
+  });
+
+  test("a release that hands the token to a waiter is no checkpoint", async () => {
+    const limiter = new CapacityLimiter(1);
+    let waiterGotIn = false;
+    await inTaskGroup(async (tg) => {
+      limiter.acquireNowait();
+      tg.startSoon(async () => {
+        using _ = await limiter.acquire();
+        waiterGotIn = true;
+      });
+      await waitAllTasksBlocked();
+      const afterRelease = await assertNoCheckpoints(() => {
+        limiter.release();
+        const { borrowedTokens, tasksWaiting } = limiter.statistics();
+        return { borrowedTokens, tasksWaiting };
+      });
+      expect(afterRelease).toEqual({ borrowedTokens: 1, tasksWaiting: 0 });
+    });
+    expect(waiterGotIn).toBe(true);
+  });
+
+  test("statistics() is no checkpoint", async () => {
+    const limiter = new CapacityLimiter(2);
+    await run(async () => {
+      expect(await assertNoCheckpoints(() => limiter.statistics())).toEqual({
+        borrowedTokens: 0,
+        totalTokens: 2,
+        borrowers: [],
+        tasksWaiting: 0,
+      });
+    });
+  });
+});
+
 describe("cancellation", () => {
   test("acquire() in a cancelled scope raises and borrows nothing, even with a free token", async () => {
     const limiter = new CapacityLimiter(1);
     const error = await caughtInCancelledScope(() => limiter.acquire());
     expect(error).toBeInstanceOf(Cancelled);
     expect(limiter.borrowedTokens).toBe(0);
-  });
-
-  test("an uncontended acquire() yields to the event loop once", async () => {
-    const limiter = new CapacityLimiter(1);
-    let callbackRan = false;
-    await run(async () => {
-      setImmediate(() => (callbackRan = true));
-      using _ = await limiter.acquire();
-      expect(callbackRan).toBe(true);
-    });
   });
 
   test("a waiter cancelled before its turn gives way to the next waiter", async () => {

@@ -17,8 +17,11 @@ import {
   run,
   waitAllTasksBlocked,
 } from "anyio-ts";
+import { assertCheckpoints, assertNoCheckpoints } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import { inTaskGroup } from "../helpers";
+
+const NO_CHECKPOINT = /^assertCheckpoints\(\): the code passed through no checkpoint/;
 
 const NOT_HOLDING = /^The current task is not holding the underlying lock/;
 
@@ -168,6 +171,112 @@ describe("acquiring and waiting", () => {
       );
       expect((error as Error).message).toBe("bad predicate");
       expect(condition.statistics().lockStatistics.owner).toBe(getCurrentTask());
+    });
+  });
+});
+
+describe("checkpoints", () => {
+  test("acquire() of a free lock is a checkpoint", async () => {
+    const condition = new Condition();
+    await run(async () => {
+      const acquisition = await assertCheckpoints(() => condition.acquire());
+      expect(condition.locked()).toBe(true);
+      acquisition[Symbol.dispose]();
+    });
+  });
+
+  test("wait() is a checkpoint", async () => {
+    const condition = new Condition();
+    await inTaskGroup(async (tg) => {
+      using _ = await condition.acquire();
+      tg.startSoon(async () => {
+        using _inner = await condition.acquire();
+        condition.notify();
+      });
+      await waitAllTasksBlocked();
+      await assertCheckpoints(() => condition.wait());
+      expect(condition.statistics().lockStatistics.owner).toBe(getCurrentTask());
+    });
+  });
+
+  test("waitFor() is a checkpoint when it has to wait", async () => {
+    const condition = new Condition();
+    let ready = false;
+    await inTaskGroup(async (tg) => {
+      using _ = await condition.acquire();
+      tg.startSoon(async () => {
+        using _inner = await condition.acquire();
+        ready = true;
+        condition.notify();
+      });
+      expect(await assertCheckpoints(() => condition.waitFor(() => ready))).toBe(true);
+      expect(condition.statistics().lockStatistics.owner).toBe(getCurrentTask());
+    });
+  });
+
+  test("waitFor() whose predicate already holds is a cancel point only: it does not let other tasks run", async () => {
+    const condition = new Condition();
+    await run(async () => {
+      using _ = await condition.acquire();
+      const error = await caught(assertCheckpoints(() => condition.waitFor(() => 42)));
+      expect((error as Error).message).toMatch(NO_CHECKPOINT);
+      expect((error as Error).message).toContain("(1 cancel point and 0 schedule points)");
+    });
+  });
+});
+
+describe("operations that are never checkpoints", () => {
+  test("acquireNowait() and release() are no checkpoints", async () => {
+    const condition = new Condition();
+    await run(async () => {
+      await assertNoCheckpoints(() => condition.acquireNowait());
+      expect(condition.locked()).toBe(true);
+      await assertNoCheckpoints(() => condition.release());
+      expect(condition.locked()).toBe(false);
+    });
+  });
+
+  test("acquireNowait() that raises WouldBlock is no checkpoint", async () => {
+    const condition = new Condition();
+    await inTaskGroup(async (tg) => {
+      using _ = await condition.acquire();
+      tg.startSoon(async () => {
+        expect(await caught(assertNoCheckpoints(() => condition.acquireNowait()))).toBeInstanceOf(WouldBlock);
+      });
+      await waitAllTasksBlocked();
+    });
+  });
+
+  test.each<[string, (condition: Condition) => void]>([
+    ["notify()", (condition) => condition.notify()],
+    ["notifyAll()", (condition) => condition.notifyAll()],
+  ])("%s is no checkpoint, also when it wakes a waiter", async (_name, notify) => {
+    const condition = new Condition();
+    let woken = false;
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        using _ = await condition.acquire();
+        await condition.wait();
+        woken = true;
+      });
+      await waitAllTasksBlocked();
+      using _ = await condition.acquire();
+      const waitingAfterNotify = await assertNoCheckpoints(() => {
+        notify(condition);
+        return condition.statistics().tasksWaiting;
+      });
+      expect(waitingAfterNotify).toBe(0);
+    });
+    expect(woken).toBe(true);
+  });
+
+  test("statistics() is no checkpoint", async () => {
+    const condition = new Condition();
+    await run(async () => {
+      expect(await assertNoCheckpoints(() => condition.statistics())).toEqual({
+        tasksWaiting: 0,
+        lockStatistics: { locked: false, owner: null, tasksWaiting: 0 },
+      });
     });
   });
 });

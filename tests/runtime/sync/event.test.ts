@@ -3,6 +3,7 @@
  * and it works outside run(). Re-expressed from AnyIO's tests/test_synchronization.py (TestEvent).
  */
 import { CancelScope, Cancelled, Event, NoCurrentTaskError, checkpoint, run, waitAllTasksBlocked } from "anyio-ts";
+import { assertCheckpoints, assertNoCheckpoints } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import { caughtInCancelledScope, inTaskGroup } from "../helpers";
 
@@ -131,14 +132,21 @@ describe("Event.wait() is a checkpoint", () => {
     expect(error).toBeInstanceOf(Cancelled);
   });
 
-  test("waiting on a set event yields to the event loop (a macrotask) before returning", async () => {
+  test("waiting on a set event is a checkpoint", async () => {
     const event = new Event();
     event.set();
-    let callbackRan = false;
-    await run(async () => {
-      setImmediate(() => (callbackRan = true));
-      await event.wait();
-      expect(callbackRan).toBe(true);
+    await run(() => assertCheckpoints(() => event.wait()));
+  });
+
+  test("waiting on an unset event until another task sets it is a checkpoint", async () => {
+    const event = new Event();
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        await waitAllTasksBlocked();
+        event.set();
+      });
+      await assertCheckpoints(() => event.wait());
+      expect(event.isSet()).toBe(true);
     });
   });
 
@@ -152,6 +160,29 @@ describe("Event.wait() is a checkpoint", () => {
         await promise;
       }),
     );
+  });
+});
+
+describe("set() and statistics() are never checkpoints", () => {
+  test("set() is no checkpoint, also when it wakes waiters", async () => {
+    const event = new Event();
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(() => event.wait());
+      await waitAllTasksBlocked();
+      const waitingAfterSet = await assertNoCheckpoints(() => {
+        event.set();
+        return event.statistics().tasksWaiting;
+      });
+      expect(waitingAfterSet).toBe(0);
+      await assertNoCheckpoints(() => event.set());
+    });
+  });
+
+  test("statistics() is no checkpoint", async () => {
+    const event = new Event();
+    await run(async () => {
+      expect(await assertNoCheckpoints(() => event.statistics())).toEqual({ tasksWaiting: 0 });
+    });
   });
 });
 

@@ -17,9 +17,12 @@ import {
   run,
   waitAllTasksBlocked,
 } from "anyio-ts";
+import { assertCheckpoints, assertNoCheckpoints } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import { caughtInCancelledScope, inTaskGroup } from "../helpers";
 
+const NO_CHECKPOINT = /^assertCheckpoints\(\): the code passed through no checkpoint/;
+const CANCEL_POINT_ONLY = "(1 cancel point and 0 schedule points)";
 const REACQUIRE = /^Attempted to acquire an already held Lock/;
 const NOT_OWNER = /^The current task is not holding this lock/;
 
@@ -256,18 +259,46 @@ describe("acquire() is a checkpoint", () => {
     expect(lock.locked()).toBe(false);
   });
 
-  test("an uncontended acquire() yields to the event loop once, and cancellation cannot interrupt that", async () => {
+  test("an uncontended acquire() is a checkpoint", async () => {
     const lock = new Lock();
-    let callbackRan = false;
+    await run(async () => {
+      const acquisition = await assertCheckpoints(() => lock.acquire());
+      expect(lock.statistics().owner).toBe(getCurrentTask());
+      acquisition[Symbol.dispose]();
+    });
+  });
+
+  test("an acquire() that waits for the holder's release is a checkpoint", async () => {
+    const lock = new Lock();
+    const release = new Event();
+    await inTaskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        using _ = await lock.acquire();
+        await release.wait();
+      });
+      await waitAllTasksBlocked();
+      const acquisition = await assertCheckpoints(() => {
+        const acquiring = lock.acquire();
+        release.set();
+        return acquiring;
+      });
+      expect(lock.statistics().owner).toBe(getCurrentTask());
+      acquisition[Symbol.dispose]();
+    });
+  });
+
+  test("a cancellation during the yield after an uncontended acquire() cannot interrupt it: the lock is taken and the next checkpoint raises", async () => {
+    const lock = new Lock();
+    let cancelledDuringYield = false;
     let error: unknown;
     await run(() =>
       new CancelScope().run(async (scope) => {
         setImmediate(() => {
-          callbackRan = true;
+          cancelledDuringYield = true;
           scope.cancel();
         });
         const acquisition = await lock.acquire();
-        expect(callbackRan).toBe(true);
+        expect(cancelledDuringYield).toBe(true);
         expect(lock.statistics().owner).toBe(getCurrentTask());
         acquisition[Symbol.dispose]();
         error = await caught(checkpoint());
@@ -278,23 +309,24 @@ describe("acquire() is a checkpoint", () => {
     expect(lock.locked()).toBe(false);
   });
 
-  test("with fastAcquire an uncontended acquire() does not yield to the event loop", async () => {
+  test("with fastAcquire an uncontended acquire() is only a cancel point: it takes the lock without letting other tasks run", async () => {
     const lock = new Lock({ fastAcquire: true });
-    let callbackRan = false;
     await run(async () => {
-      setImmediate(() => (callbackRan = true));
-      using _ = await lock.acquire();
-      expect(callbackRan).toBe(false);
+      const error = await caught(assertCheckpoints(() => lock.acquire()));
+      expect((error as Error).message).toMatch(NO_CHECKPOINT);
+      expect((error as Error).message).toContain(CANCEL_POINT_ONLY);
+      expect(lock.statistics().owner).toBe(getCurrentTask());
+      lock.release();
     });
   });
 
-  test("with fastAcquire a contended acquire() still waits its turn", async () => {
+  test("with fastAcquire a contended acquire() still waits its turn, and is a checkpoint", async () => {
     const lock = new Lock({ fastAcquire: true });
     const order: string[] = [];
     await inTaskGroup(async (tg) => {
       const held = await lock.acquire();
       tg.startSoon(async () => {
-        using _ = await lock.acquire();
+        using _ = await assertCheckpoints(() => lock.acquire());
         order.push("waiter");
       });
       await waitAllTasksBlocked();
@@ -302,6 +334,55 @@ describe("acquire() is a checkpoint", () => {
       held[Symbol.dispose]();
     });
     expect(order).toEqual(["holder", "waiter"]);
+  });
+});
+
+describe("operations that are never checkpoints", () => {
+  test("acquireNowait() of a free lock is no checkpoint", async () => {
+    const lock = new Lock();
+    await run(async () => {
+      const acquisition = await assertNoCheckpoints(() => lock.acquireNowait());
+      expect(lock.statistics().owner).toBe(getCurrentTask());
+      acquisition[Symbol.dispose]();
+    });
+  });
+
+  test("acquireNowait() that raises WouldBlock is no checkpoint", async () => {
+    const lock = new Lock();
+    await inTaskGroup(async (tg) => {
+      const held = await lock.acquire();
+      tg.startSoon(async () => {
+        expect(await caught(assertNoCheckpoints(() => lock.acquireNowait()))).toBeInstanceOf(WouldBlock);
+      });
+      await waitAllTasksBlocked();
+      held[Symbol.dispose]();
+    });
+  });
+
+  test("release() is no checkpoint, also when it hands the lock to a waiter", async () => {
+    const lock = new Lock();
+    await inTaskGroup(async (tg) => {
+      await lock.acquire();
+      await assertNoCheckpoints(() => lock.release());
+      expect(lock.locked()).toBe(false);
+      const held = await lock.acquire();
+      tg.startSoon({ name: "waiter" }, async () => {
+        using _ = await lock.acquire();
+      });
+      await waitAllTasksBlocked();
+      const ownerAfterRelease = await assertNoCheckpoints(() => {
+        held[Symbol.dispose]();
+        return lock.statistics().owner?.name;
+      });
+      expect(ownerAfterRelease).toBe("waiter");
+    });
+  });
+
+  test("statistics() is no checkpoint", async () => {
+    const lock = new Lock();
+    await run(async () => {
+      expect(await assertNoCheckpoints(() => lock.statistics())).toEqual({ locked: false, owner: null, tasksWaiting: 0 });
+    });
   });
 });
 

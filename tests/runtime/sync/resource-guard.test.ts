@@ -1,7 +1,9 @@
 /**
  * ResourceGuard: concurrent use of a resource fails fast.
  */
-import { BusyResourceError, ResourceGuard, checkpoint } from "anyio-ts";
+import { BusyResourceError, ResourceGuard, checkpoint, run } from "anyio-ts";
+import { assertNoCheckpoints } from "anyio-ts/jest";
+import { caught } from "../../helpers";
 import { inTaskGroup } from "../helpers";
 
 describe("ResourceGuard", () => {
@@ -63,6 +65,16 @@ describe("ResourceGuard", () => {
       tg.startSoon(use, "second");
     });
     expect(log).toEqual(["second: Another task is already writing to this resource", "first done"]);
+  });
+
+  test("enter() is no checkpoint, whether it enters or raises BusyResourceError, and neither is disposing the entry", async () => {
+    const guard = new ResourceGuard();
+    await run(async () => {
+      const entry = await assertNoCheckpoints(() => guard.enter());
+      expect(await caught(assertNoCheckpoints(() => guard.enter()))).toBeInstanceOf(BusyResourceError);
+      await assertNoCheckpoints(() => entry[Symbol.dispose]());
+      expect(String(guard)).toBe("<ResourceGuard free action='using'>");
+    });
   });
 
   test("the action must be a string", () => {

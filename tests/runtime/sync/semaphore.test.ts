@@ -14,8 +14,12 @@ import {
   run,
   waitAllTasksBlocked,
 } from "anyio-ts";
+import { assertCheckpoints, assertNoCheckpoints } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import { caughtInCancelledScope, inTaskGroup } from "../helpers";
+
+const NO_CHECKPOINT = /^assertCheckpoints\(\): the code passed through no checkpoint/;
+const CANCEL_POINT_ONLY = "(1 cancel point and 0 schedule points)";
 
 describe("acquiring and releasing", () => {
   test("`using` takes a slot for the block; two tasks share a semaphore of 2", async () => {
@@ -120,23 +124,78 @@ describe("acquire() is a checkpoint", () => {
     expect(semaphore.value).toBe(1);
   });
 
-  test("an uncontended acquire() yields to the event loop once", async () => {
+  test("an uncontended acquire() is a checkpoint", async () => {
     const semaphore = new Semaphore(1);
-    let callbackRan = false;
     await run(async () => {
-      setImmediate(() => (callbackRan = true));
-      using _ = await semaphore.acquire();
-      expect(callbackRan).toBe(true);
+      const acquisition = await assertCheckpoints(() => semaphore.acquire());
+      expect(semaphore.value).toBe(0);
+      acquisition[Symbol.dispose]();
     });
   });
 
-  test("with fastAcquire an uncontended acquire() does not yield to the event loop", async () => {
-    const semaphore = new Semaphore(1, { fastAcquire: true });
-    let callbackRan = false;
+  test.each([false, true])("an acquire() that waits for a release is a checkpoint (fastAcquire: %s)", async (fastAcquire) => {
+    const semaphore = new Semaphore(0, { fastAcquire });
     await run(async () => {
-      setImmediate(() => (callbackRan = true));
-      using _ = await semaphore.acquire();
-      expect(callbackRan).toBe(false);
+      const acquisition = await assertCheckpoints(() => {
+        const acquiring = semaphore.acquire();
+        semaphore.release();
+        return acquiring;
+      });
+      expect(semaphore.value).toBe(0);
+      acquisition[Symbol.dispose]();
+    });
+    expect(semaphore.value).toBe(1);
+  });
+
+  test("with fastAcquire an uncontended acquire() is only a cancel point: it takes the slot without letting other tasks run", async () => {
+    const semaphore = new Semaphore(1, { fastAcquire: true });
+    await run(async () => {
+      const error = await caught(assertCheckpoints(() => semaphore.acquire()));
+      expect((error as Error).message).toMatch(NO_CHECKPOINT);
+      expect((error as Error).message).toContain(CANCEL_POINT_ONLY);
+      expect(semaphore.value).toBe(0);
+      semaphore.release();
+    });
+  });
+});
+
+describe("operations that are never checkpoints", () => {
+  test("acquireNowait() is no checkpoint, whether it takes a slot or raises WouldBlock", async () => {
+    const semaphore = new Semaphore(1);
+    await run(async () => {
+      const acquisition = await assertNoCheckpoints(() => semaphore.acquireNowait());
+      expect(semaphore.value).toBe(0);
+      expect(await caught(assertNoCheckpoints(() => semaphore.acquireNowait()))).toBeInstanceOf(WouldBlock);
+      acquisition[Symbol.dispose]();
+    });
+  });
+
+  test("release() is no checkpoint, also when it hands the slot to a waiter", async () => {
+    const semaphore = new Semaphore(1);
+    let waiterGotIn = false;
+    await inTaskGroup(async (tg) => {
+      semaphore.acquireNowait();
+      await assertNoCheckpoints(() => semaphore.release());
+      expect(semaphore.value).toBe(1);
+      semaphore.acquireNowait();
+      tg.startSoon(async () => {
+        using _ = await semaphore.acquire();
+        waiterGotIn = true;
+      });
+      await waitAllTasksBlocked();
+      const waitingAfterRelease = await assertNoCheckpoints(() => {
+        semaphore.release();
+        return semaphore.statistics().tasksWaiting;
+      });
+      expect(waitingAfterRelease).toBe(0);
+    });
+    expect(waiterGotIn).toBe(true);
+  });
+
+  test("statistics() is no checkpoint", async () => {
+    const semaphore = new Semaphore(1);
+    await run(async () => {
+      expect(await assertNoCheckpoints(() => semaphore.statistics())).toEqual({ tasksWaiting: 0 });
     });
   });
 });
