@@ -213,3 +213,98 @@ describe("calleeName: what a call goes by", () => {
     expect(decided(picked, (p) => p.analysis.calleeName(p.node))).toBe(expected);
   });
 });
+
+/**
+ * The first function value (an arrow or a function expression) in `code`, in each AST. Babel's
+ * port is given the path to it, as the rewriter gives the path it visits.
+ */
+function functionValueIn(code: string): Picked[] {
+  const trees = both(code);
+  const tsNode = find(tsPort, trees.ts as ts.Node, (node) => tsPort.kind(node) === "function")!;
+  const path: babelTypes.Node[] = [];
+  const walk = (node: babelTypes.Node): boolean => {
+    path.push(node);
+    if (babelPort.kind(node) === "function") return true;
+    if (babelPort.someChild(node, walk)) return true;
+    path.pop();
+    return false;
+  };
+  walk(trees.babel.program);
+  const port = new BabelPort(babelTypes, path);
+  return [
+    { port: tsPort, analysis: new Analysis(tsPort), node: tsNode, isBlock: false },
+    { port, analysis: new Analysis(port), node: path[path.length - 1], isBlock: false },
+  ];
+}
+
+/** A name source as text: the string, or "key of <the owner's key text>". */
+function describeName(p: Picked, source: { text: string } | { keyOf: unknown } | undefined): string | undefined {
+  if (source === undefined) return undefined;
+  if ("text" in source) return source.text;
+  return `key of ${p.port.kind(source.keyOf)}`;
+}
+
+describe("nameFromPlace: the name a function value gets from where it is written", () => {
+  test.each([
+    ["const f = async () => {};", "f"],
+    ["let g = (async function () {});", "g"],
+    ["const h = (async () => {}) as any;", "h"],
+    ["function p(cb = async () => {}) {}", "cb"],
+    ["const { d = async () => {} } = o;", "d"],
+    ["x = async () => {};", "x"],
+    ["x ??= async () => {};", "x"],
+    ["x ||= async () => {};", "x"],
+    ["x += async () => {};", undefined],
+    ["o.x = async () => {};", undefined],
+    ["const o = { m: async () => {} };", "m"],
+    ['const o = { "a b": async () => {} };', "a b"],
+    ["const o = { 7: async () => {} };", "7"],
+    ['const o = { ["lit"]: async () => {} };', "lit"],
+    ["const o = { [k]: async () => {} };", "key of property"],
+    ["class C { f = async () => {}; }", "f"],
+    ["class C { #p = async () => {}; }", "#p"],
+    ["class C { [k] = async () => {}; }", "key of property"],
+    ["export default async () => {};", "default"],
+    ["const [a = async () => {}] = xs;", "a"],
+    ["call(async () => {});", undefined],
+    ["const { f: [g] = async () => {} } = o;", undefined],
+  ])("%s: %s", (code, expected) => {
+    expect(decided(functionValueIn(code), (p) => describeName(p, p.analysis.nameFromPlace(p.node)))).toBe(expected);
+  });
+});
+
+describe("isRunnerCallback: a function value passed straight to startSoon", () => {
+  test.each([
+    ["tg.startSoon(() => work());", true],
+    ["startSoon((() => work()) as any);", true],
+    ["tg.startSoon(name, () => work());", true],
+    ["tg.start(() => work());", false],
+    ["tg.startSoon(wrap(() => work()));", false],
+    ["const f = () => work();", false],
+  ])("%s: %s", (code, expected) => {
+    expect(decided(functionValueIn(code), (p) => p.analysis.isRunnerCallback(p.node))).toBe(expected);
+  });
+});
+
+describe("keyName and needsKeyTemp: what a method's key names it by", () => {
+  test.each([
+    ["class C { async m() {} }", false, "m"],
+    ['class C { async "s"() {} }', false, "s"],
+    ['class C { async ["lit"]() {} }', false, "lit"],
+    ["class C { async [k]() {} }", true, "key of method"],
+    ["class C { async #m() {} }", false, undefined],
+    ["const o = { async m() {} };", false, "m"],
+    ["const o = { async [Symbol.iterator]() {} };", true, "key of method"],
+  ])("%s: temporary %s, marked as %s", (code, temp, name) => {
+    const trees = both(code);
+    const picked: Picked[] = [
+      [tsPort, trees.ts],
+      [babelPort, trees.babel.program],
+    ].map(([port, root]) => {
+      const p = port as SyntaxPort<any>;
+      return { port: p, analysis: new Analysis(p), node: find(p, root, (node) => p.kind(node) === "method"), isBlock: false };
+    });
+    expect(decided(picked, (p) => p.analysis.needsKeyTemp(p.node))).toBe(temp);
+    expect(decided(picked, (p) => describeName(p, p.analysis.keyName(p.node, false)))).toBe(name);
+  });
+});

@@ -27,12 +27,12 @@
  * touched at all.
  */
 import type { types as BabelTypes } from "@babel/core";
-import { Analysis } from "../core/analysis";
+import { Analysis, type NameSource } from "../core/analysis";
 import { RewriteState, type FunctionState, type Mode, type TempKind } from "../core/rewrite-state";
 import { messages, type MessageKind, type Severity } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
-import { CALLBACK_RUNNERS, mayNeedRewrite } from "../core/rules";
-import { BabelPort, OUTER, TYPE_KEYS } from "./syntax-port";
+import { mayNeedRewrite } from "../core/rules";
+import { BabelPort, TYPE_KEYS } from "./syntax-port";
 
 type T = typeof BabelTypes;
 type Node = BabelTypes.Node;
@@ -127,7 +127,7 @@ class Rewriter extends RewriteState<Node> {
   ) {
     super(host.code, included);
     this.t = host.types;
-    this.plan = new Analysis(new BabelPort(host.types));
+    this.plan = new Analysis(new BabelPort(host.types, this.ancestors));
   }
 
   run(program: BabelTypes.Program): boolean {
@@ -491,7 +491,7 @@ class Rewriter extends RewriteState<Node> {
     if (node.type === "ClassMethod" || node.type === "ClassPrivateMethod" || node.type === "ObjectMethod") {
       if (node.decorators != null) node.decorators = this.visitList(node.decorators);
       if (node.type !== "ClassPrivateMethod" && node.computed) node.key = this.visitNode(node.key);
-      if (compiled && node.type !== "ClassPrivateMethod" && this.needsKeyTemp(node.key, node.computed)) {
+      if (compiled && node.type !== "ClassPrivateMethod" && this.plan.needsKeyTemp(node)) {
         // The marker after the class (or the object literal) names the method by its key's value.
         node.key = this.keyAssignment(node.key as Expression, this.keyTemp(node));
       }
@@ -515,7 +515,7 @@ class Rewriter extends RewriteState<Node> {
     );
     if (!compiled) {
       const callback = !isAsync && !generator && mode === "structured" && (node.type === "ArrowFunctionExpression" || node.type === "FunctionExpression");
-      return callback && this.isRunnerCallback() ? this.at(this.call("markStructured", [node]), node) : node;
+      return callback && this.plan.isRunnerCallback(node) ? this.at(this.call("markStructured", [node]), node) : node;
     }
     if (node.type === "FunctionDeclaration" || node.type === "ClassMethod" || node.type === "ClassPrivateMethod" || node.type === "ObjectMethod") {
       this.structured.add(node);
@@ -523,7 +523,7 @@ class Rewriter extends RewriteState<Node> {
     }
     // Function expressions and arrows: mark the value where it is made, keeping the name its
     // position would have given it.
-    const inferred = node.type === "ArrowFunctionExpression" || node.id == null ? this.inferredName() : undefined;
+    const inferred = node.type === "ArrowFunctionExpression" || node.id == null ? this.nameExpression(this.plan.nameFromPlace(node), true) : undefined;
     const args: Expression[] = [node];
     if (inferred !== undefined) args.push(inferred);
     return this.at(this.call("markStructured", args), node);
@@ -552,11 +552,6 @@ class Rewriter extends RewriteState<Node> {
     const temp = this.keyTempOf(node);
     if (temp !== undefined && node.type !== "ClassPrivateProperty") node.key = this.keyAssignment(node.key as Expression, temp);
     return node;
-  }
-
-  /** Whether a key is computed and not a string literal (`["x"]` names its value "x" as it is). */
-  private needsKeyTemp(key: Node, computed: boolean): boolean {
-    return computed && key.type !== "StringLiteral";
   }
 
   /**
@@ -636,68 +631,14 @@ class Rewriter extends RewriteState<Node> {
   }
 
   /**
-   * Where the visited node stands: `parent` is its nearest ancestor that is not a parenthesis or
-   * type-only wrapper, `child` the node under it that holds the visited one (itself, or a wrapper).
+   * A name as the markers pass it: a string literal, or the temporary holding a computed key
+   * (made now if `make`, else only if the function's visit made it).
    */
-  private placeOfVisited(): { child: Node; parent: Node | undefined } {
-    const stack = this.ancestors;
-    let i = stack.length - 1;
-    let child = stack[i]!;
-    let parent = stack[i - 1];
-    while (parent !== undefined && OUTER.has(parent.type)) {
-      child = parent;
-      i--;
-      parent = stack[i - 1];
-    }
-    return { child, parent };
-  }
-
-  /** Whether the visited node is passed straight to one of the runtime's callback runners (`CALLBACK_RUNNERS`). */
-  private isRunnerCallback(): boolean {
-    const { child, parent } = this.placeOfVisited();
-    if (parent === undefined || (parent.type !== "CallExpression" && parent.type !== "OptionalCallExpression")) return false;
-    if (!parent.arguments.some((argument) => argument === child)) return false;
-    const name = this.plan.calleeName(parent.callee);
-    return name !== undefined && CALLBACK_RUNNERS.has(name);
-  }
-
-  /**
-   * The name a function value gets from where it is written (`const f = async () => {}`): a
-   * string literal, or the temporary that holds the computed key it is the value of
-   * (`{ [k]: async () => {} }`).
-   */
-  private inferredName(): Expression | undefined {
-    const { t } = this;
-    const { child, parent } = this.placeOfVisited();
-    if (parent === undefined) return undefined;
-    const text = (name: string | undefined) => (name === undefined ? undefined : t.stringLiteral(name));
-    const keyName = (owner: Node, key: Node, computed: boolean): Expression | undefined => {
-      if (this.needsKeyTemp(key, computed)) return t.identifier(this.keyTemp(owner));
-      if (computed) return text((key as BabelTypes.StringLiteral).value);
-      return text(key.type === "PrivateName" ? `#${key.id.name}` : this.simpleName(key, false));
-    };
-    switch (parent.type) {
-      case "VariableDeclarator":
-        return parent.init === child && parent.id.type === "Identifier" ? text(parent.id.name) : undefined;
-      case "AssignmentPattern":
-        // A parameter's or binding element's default value.
-        return parent.right === child && parent.left.type === "Identifier" ? text(parent.left.name) : undefined;
-      case "ObjectProperty":
-        return parent.value === child ? keyName(parent, parent.key, parent.computed) : undefined;
-      case "ClassProperty":
-      case "ClassPrivateProperty":
-      case "ClassAccessorProperty":
-        return parent.value === child ? keyName(parent, parent.key, "computed" in parent && parent.computed === true) : undefined;
-      case "AssignmentExpression":
-        if (parent.right === child && parent.left.type === "Identifier" && ["=", "??=", "||=", "&&="].includes(parent.operator)) {
-          return text(parent.left.name);
-        }
-        return undefined;
-      case "ExportDefaultDeclaration":
-      case "TSExportAssignment":
-        return text("default");
-    }
-    return undefined;
+  private nameExpression(source: NameSource<Node> | undefined, make: boolean): Expression | undefined {
+    if (source === undefined) return undefined;
+    if ("text" in source) return this.t.stringLiteral(source.text);
+    const temp = make ? this.keyTemp(source.keyOf) : this.keyTempOf(source.keyOf);
+    return temp === undefined ? undefined : this.t.identifier(temp);
   }
 
   /** `__rt.markMethods(C.prototype, "m")` / `__rt.markMethods(C, "s")` after a class declaration. */
@@ -727,7 +668,7 @@ class Rewriter extends RewriteState<Node> {
     const statics: Expression[] = [];
     for (const member of node.body.body) {
       if (!this.structured.has(member) || member.type !== "ClassMethod" || member.kind !== "method") continue;
-      const name = this.markedName(member);
+      const name = this.nameExpression(this.plan.keyName(member, false), false);
       if (name === undefined) continue;
       (member.static ? statics : own).push(name);
     }
@@ -739,34 +680,13 @@ class Rewriter extends RewriteState<Node> {
     return out;
   }
 
-  private simpleName(key: Node, computed: boolean): string | undefined {
-    if (computed) return undefined;
-    if (key.type === "Identifier") return key.name;
-    if (key.type === "StringLiteral") return key.value;
-    if (key.type === "NumericLiteral") return String(key.value);
-    return undefined;
-  }
-
-  /**
-   * What a marker names a structured method by: its name as a string literal, or the temporary
-   * that holds its computed key.
-   */
-  private markedName(member: BabelTypes.ClassMethod | BabelTypes.ObjectMethod): Expression | undefined {
-    const { t } = this;
-    const temp = this.keyTempOf(member);
-    if (temp !== undefined) return t.identifier(temp);
-    if (member.computed) return member.key.type === "StringLiteral" ? t.stringLiteral(member.key.value) : undefined;
-    const name = this.simpleName(member.key, false);
-    return name === undefined ? undefined : t.stringLiteral(name);
-  }
-
   /** Object literals with structured async methods: `__rt.markMethods({ ... }, "m")`. */
   private visitObjectLiteral(node: BabelTypes.ObjectExpression): Node {
     const visited = this.visitChildren(node);
     const names: Expression[] = [];
     for (const property of node.properties) {
       if (!this.structured.has(property) || property.type !== "ObjectMethod" || property.kind !== "method") continue;
-      const name = this.markedName(property);
+      const name = this.nameExpression(this.plan.keyName(property, false), false);
       if (name !== undefined) names.push(name);
     }
     if (names.length === 0) return visited;

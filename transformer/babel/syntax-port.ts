@@ -3,7 +3,7 @@
  * onto the closed union the decisions switch on. Read-only.
  */
 import type { types as BabelTypes } from "@babel/core";
-import type { NodeKind, SyntaxPort } from "../core/syntax-port";
+import type { Assignment, NodeKind, PropertyKey, SyntaxPort } from "../core/syntax-port";
 
 type Node = BabelTypes.Node;
 /** Generic access to a node's children by visitor key. */
@@ -22,7 +22,7 @@ export const TYPE_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /** Wrappers that do not change a value: parentheses and TypeScript's `as`, `satisfies`, `!`, `<T>x`. */
-export const OUTER: ReadonlySet<string> = new Set([
+const OUTER: ReadonlySet<string> = new Set([
   "ParenthesizedExpression",
   "TSAsExpression",
   "TSSatisfiesExpression",
@@ -31,7 +31,14 @@ export const OUTER: ReadonlySet<string> = new Set([
 ]);
 
 export class BabelPort implements SyntaxPort<Node> {
-  constructor(private readonly t: typeof BabelTypes) {}
+  /**
+   * @param ancestors - the path being visited, outermost first: Babel's nodes hold no parent, so
+   *   {@link parent} answers for the nodes on it (the rewriter keeps it as it walks).
+   */
+  constructor(
+    private readonly t: typeof BabelTypes,
+    private readonly ancestors: readonly Node[] = [],
+  ) {}
 
   kind(node: Node): NodeKind {
     if (OUTER.has(node.type)) return "outer";
@@ -91,6 +98,17 @@ export class BabelPort implements SyntaxPort<Node> {
       case "MemberExpression":
       case "OptionalMemberExpression":
         return !node.computed && node.property.type === "Identifier" ? "member" : "other";
+      case "VariableDeclarator":
+      case "AssignmentPattern":
+        return "binding";
+      case "ObjectProperty":
+      case "ClassProperty":
+      case "ClassPrivateProperty":
+      case "ClassAccessorProperty":
+        return "property";
+      case "ExportDefaultDeclaration":
+      case "TSExportAssignment":
+        return "export-default";
       case "ReturnStatement":
         return "return";
       case "ForOfStatement":
@@ -164,5 +182,52 @@ export class BabelPort implements SyntaxPort<Node> {
     if (method.type !== "ClassPrivateMethod" && method.computed) parts.push(method.key);
     if (method.type !== "ObjectMethod" && method.decorators != null) parts.push(...method.decorators);
     return parts;
+  }
+
+  parent(node: Node): Node | undefined {
+    const index = this.ancestors.lastIndexOf(node);
+    return index > 0 ? this.ancestors[index - 1] : undefined;
+  }
+
+  bindingTarget(node: Node): Node {
+    return node.type === "AssignmentPattern" ? node.left : (node as BabelTypes.VariableDeclarator).id;
+  }
+
+  valueOf(node: Node): Node | undefined {
+    switch (node.type) {
+      case "VariableDeclarator":
+        return node.init ?? undefined;
+      case "AssignmentPattern":
+        return node.right;
+      case "ObjectProperty":
+      case "ClassProperty":
+      case "ClassPrivateProperty":
+      case "ClassAccessorProperty":
+        return node.value ?? undefined;
+    }
+    return undefined;
+  }
+
+  propertyKey(node: Node): PropertyKey {
+    const owner = node as BabelTypes.ObjectProperty | BabelTypes.ClassProperty | BabelTypes.ClassMethod | BabelTypes.ObjectMethod;
+    const key = owner.key as Node;
+    if ("computed" in owner && owner.computed === true) {
+      return { computed: true, stringLiteral: key.type === "StringLiteral" ? key.value : undefined, isPrivate: false };
+    }
+    switch (key.type) {
+      case "PrivateName":
+        return { computed: false, name: `#${key.id.name}`, isPrivate: true };
+      case "Identifier":
+        return { computed: false, name: key.name, isPrivate: false };
+      case "StringLiteral":
+        return { computed: false, name: key.value, isPrivate: false };
+      case "NumericLiteral":
+        return { computed: false, name: String(key.value), isPrivate: false };
+    }
+    return { computed: false, isPrivate: false };
+  }
+
+  assignment(node: Node): Assignment<Node> | undefined {
+    return node.type === "AssignmentExpression" ? { operator: node.operator, target: node.left, value: node.right } : undefined;
   }
 }

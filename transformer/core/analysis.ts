@@ -8,8 +8,17 @@
  *
  * Every decision is syntactic and reads the original tree, never a rewritten one.
  */
-import { PROMISE_COMBINATORS, SCOPE_FACTORIES } from "./rules";
+import { CALLBACK_RUNNERS, PROMISE_COMBINATORS, SCOPE_FACTORIES } from "./rules";
 import type { SyntaxPort } from "./syntax-port";
+
+/**
+ * What a name is taken from: a fixed text, or the value of the computed key of `keyOf` (a
+ * property, field or method), which the rewrite keeps in a temporary.
+ */
+export type NameSource<N> = { readonly text: string } | { readonly keyOf: N };
+
+/** The assignments that name the function they assign (`f = async () => {}`), as the engine names it. */
+const NAMING_ASSIGNMENTS: ReadonlySet<string> = new Set(["=", "??=", "||=", "&&="]);
 
 export class Analysis<N> {
   constructor(private readonly port: SyntaxPort<N>) {}
@@ -142,6 +151,81 @@ export class Analysis<N> {
         return true;
     }
     return port.someChild(node, (child) => this.containsForAwait(child));
+  }
+
+  /**
+   * Whether the key of `owner` (a property, field or method) is computed from an expression
+   * other than a string literal: its value is known only when the code runs, so the rewrite
+   * keeps it in a temporary to name the function by (`{ [$k = __rt.key(k)]: ... }`).
+   */
+  needsKeyTemp(owner: N): boolean {
+    const key = this.port.propertyKey(owner);
+    return key.computed && key.stringLiteral === undefined;
+  }
+
+  /**
+   * What the key of `owner` names it by: its temporary ({@link needsKeyTemp}), the string of
+   * `["x"]`, or the plain key's text; undefined for a private name unless `withPrivate`.
+   */
+  keyName(owner: N, withPrivate: boolean): NameSource<N> | undefined {
+    const key = this.port.propertyKey(owner);
+    if (key.computed) return key.stringLiteral === undefined ? { keyOf: owner } : { text: key.stringLiteral };
+    if (key.name === undefined || (key.isPrivate && !withPrivate)) return undefined;
+    return { text: key.name };
+  }
+
+  /**
+   * Where `node` stands: `parent` is its nearest ancestor that is not a parenthesis or type-only
+   * wrapper, `child` the node under it that holds `node` (itself, or a wrapper).
+   */
+  placeOf(node: N): { child: N; parent: N | undefined } {
+    const { port } = this;
+    let child = node;
+    let parent = port.parent(node);
+    while (parent !== undefined && port.kind(parent) === "outer") {
+      child = parent;
+      parent = port.parent(parent);
+    }
+    return { child, parent };
+  }
+
+  /**
+   * The name a function value gets from where it is written, as the engine gives it
+   * (`const f = async () => {}`, `{ m: async () => {} }`, `x ??= async () => {}`, `export default
+   * async () => {}`); undefined where its position gives none.
+   */
+  nameFromPlace(node: N): NameSource<N> | undefined {
+    const { port } = this;
+    const { child, parent } = this.placeOf(node);
+    if (parent === undefined) return undefined;
+    switch (port.kind(parent)) {
+      case "binding": {
+        if (port.valueOf(parent) !== child) return undefined;
+        const target = port.bindingTarget(parent);
+        return port.kind(target) === "identifier" ? { text: port.identifierName(target) } : undefined;
+      }
+      case "property":
+        return port.valueOf(parent) === child ? this.keyName(parent, true) : undefined;
+      case "export-default":
+        return { text: "default" };
+    }
+    const assignment = port.assignment(parent);
+    if (assignment !== undefined && assignment.value === child && NAMING_ASSIGNMENTS.has(assignment.operator)) {
+      return port.kind(assignment.target) === "identifier" ? { text: port.identifierName(assignment.target) } : undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether `node` (a function value) is passed straight to one of the runtime's callback
+   * runners (`tg.startSoon(() => ...)`): see CALLBACK_RUNNERS.
+   */
+  isRunnerCallback(node: N): boolean {
+    const { port } = this;
+    const { child, parent } = this.placeOf(node);
+    if (parent === undefined || port.kind(parent) !== "call" || !port.args(parent).includes(child)) return false;
+    const name = this.calleeName(port.callee(parent));
+    return name !== undefined && CALLBACK_RUNNERS.has(name);
   }
 
   /**

@@ -48,11 +48,37 @@ export type NodeKind =
   | "spread"
   /** `a.b` or `a?.b` with a plain (not computed, not private) property name. */
   | "member"
+  /** A variable declarator, parameter or binding element, with or without an initializer. */
+  | "binding"
+  /** A property of an object literal (not a method or a shorthand) or a field of a class. */
+  | "property"
+  /** `export default x` or `export = x`. */
+  | "export-default"
   | "return"
   | "for-await"
   /** A `using` or `await using` declaration list. */
   | "using"
   | "other";
+
+/** The key of a property, field or method, as the decisions about names read it. */
+export interface PropertyKey {
+  /** `[expression]`. */
+  readonly computed: boolean;
+  /** The value of a computed key that is a string literal (`["x"]`). */
+  readonly stringLiteral?: string | undefined;
+  /** The text of a plain key: an identifier, a string or a number, or a private name with its `#`. */
+  readonly name?: string | undefined;
+  /** A private name (`#x`). */
+  readonly isPrivate: boolean;
+}
+
+/** An assignment's parts (`target operator value`). */
+export interface Assignment<N> {
+  /** As written: `"="`, `"+="`, `"??="`... */
+  readonly operator: string;
+  readonly target: N;
+  readonly value: N;
+}
 
 /** A front end's read-only view of its syntax tree, for the shared decisions. */
 export interface SyntaxPort<N> {
@@ -83,4 +109,17 @@ export interface SyntaxPort<N> {
   returnOperand(node: N): N | undefined;
   /** The parts of a `"method"` node that run where it is defined: its computed key and its decorators. */
   definedParts(node: N): readonly N[];
+  /**
+   * The syntactic parent of `node`, undefined at the root. (A front end whose nodes hold no parent
+   * answers for the nodes on the path being visited.)
+   */
+  parent(node: N): N | undefined;
+  /** The name a `"binding"` node binds (an identifier, or a destructuring pattern). */
+  bindingTarget(node: N): N;
+  /** The initial value of a `"binding"` node or the value of a `"property"` node, if it has one. */
+  valueOf(node: N): N | undefined;
+  /** The key of a `"property"` or `"method"` node. */
+  propertyKey(node: N): PropertyKey;
+  /** The parts of an assignment expression (any operator), undefined for any other node. */
+  assignment(node: N): Assignment<N> | undefined;
 }

@@ -22,11 +22,11 @@
  * exactly as it would without the plugin; a file with nothing structured is returned as is.
  */
 import type * as TS from "typescript";
-import { Analysis } from "../core/analysis";
+import { Analysis, type NameSource } from "../core/analysis";
 import { RewriteState, type FunctionState, type Mode, type TempKind } from "../core/rewrite-state";
 import { messages, type MessageKind } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
-import { CALLBACK_RUNNERS, mayNeedRewrite } from "../core/rules";
+import { mayNeedRewrite } from "../core/rules";
 import { TypeScriptPort } from "./syntax-port";
 
 /** What the rewrite needs from its front end. */
@@ -75,7 +75,6 @@ class Rewriter extends RewriteState<TS.Node> {
   private usedRuntime = false;
   /** Structured async function declarations and methods (original nodes), for marking. */
   private readonly structured = new Set<TS.Node>();
-  private readonly port: TypeScriptPort;
   /** The decisions, made once for both front ends (transformer/core/analysis.ts). */
   private readonly plan: Analysis<TS.Node>;
 
@@ -88,8 +87,7 @@ class Rewriter extends RewriteState<TS.Node> {
     super(file.text, included);
     this.ts = host.ts;
     this.f = context.factory;
-    this.port = new TypeScriptPort(host.ts);
-    this.plan = new Analysis(this.port);
+    this.plan = new Analysis(new TypeScriptPort(host.ts));
   }
 
   run(): TS.SourceFile {
@@ -512,7 +510,7 @@ class Rewriter extends RewriteState<TS.Node> {
     // Decorators, computed names: evaluated outside the function.
     const modifiers = this.visitList(node.modifiers);
     let name = ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) ? node.name : this.visitNode(node.name);
-    if (compiled && ts.isMethodDeclaration(node) && this.needsKeyTemp(node.name)) {
+    if (compiled && ts.isMethodDeclaration(node) && this.plan.needsKeyTemp(node)) {
       // The marker after the class (or the object literal) names the method by its key's value.
       name = this.keyAssignment(name as TS.ComputedPropertyName, this.keyTemp(node));
     }
@@ -557,7 +555,7 @@ class Rewriter extends RewriteState<TS.Node> {
     }
     if (!compiled) {
       const callback = !isAsync && !generator && mode === "structured" && (ts.isArrowFunction(node) || ts.isFunctionExpression(node));
-      if (callback && this.isRunnerCallback(node)) {
+      if (callback && this.plan.isRunnerCallback(node)) {
         return ts.setOriginalNode(ts.setTextRange(this.call("markStructured", [result as TS.Expression]), node), node);
       }
       return result;
@@ -568,7 +566,7 @@ class Rewriter extends RewriteState<TS.Node> {
     }
     // Function expressions and arrows: mark the value where it is made, keeping the name its
     // position would have given it.
-    const inferred = node.name === undefined ? this.inferredName(node) : undefined;
+    const inferred = node.name === undefined ? this.nameExpression(this.plan.nameFromPlace(node), true) : undefined;
     const args: TS.Expression[] = [result as TS.Expression];
     if (inferred !== undefined) args.push(inferred);
     return ts.setOriginalNode(ts.setTextRange(this.call("markStructured", args), node), node);
@@ -598,11 +596,6 @@ class Rewriter extends RewriteState<TS.Node> {
     const temp = this.keyTempOf(node);
     if (temp !== undefined) name = this.keyAssignment(name as TS.ComputedPropertyName, temp);
     return f.updatePropertyDeclaration(node, modifiers, name, node.questionToken ?? node.exclamationToken, node.type, initializer);
-  }
-
-  /** Whether a key is computed and not a string literal (`["x"]` names its value "x" as it is). */
-  private needsKeyTemp(name: TS.PropertyName): boolean {
-    return this.ts.isComputedPropertyName(name) && !this.ts.isStringLiteral(name.expression);
   }
 
   /**
@@ -695,55 +688,14 @@ class Rewriter extends RewriteState<TS.Node> {
   }
 
   /**
-   * The name a function value gets from where it is written (`const f = async () => {}`): a
-   * string literal, or the temporary that holds the computed key it is the value of
-   * (`{ [k]: async () => {} }`).
+   * A name as the markers pass it: a string literal, or the temporary holding a computed key
+   * (made now if `make`, else only if the function's visit made it).
    */
-  private inferredName(node: TS.Node): TS.Expression | undefined {
-    const text = (name: string) => this.f.createStringLiteral(name);
-    const { ts } = this;
-    const { child, parent } = this.placeOf(node);
-    if (parent === undefined) return undefined;
-    if ((ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isBindingElement(parent)) && parent.initializer === child) {
-      return ts.isIdentifier(parent.name) ? text(parent.name.text) : undefined;
-    }
-    if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && parent.initializer === child) {
-      const name = parent.name;
-      if (this.needsKeyTemp(name)) return this.f.createIdentifier(this.keyTemp(parent));
-      if (ts.isComputedPropertyName(name)) return text((name.expression as TS.StringLiteral).text);
-      return ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isPrivateIdentifier(name) ? text(name.text) : undefined;
-    }
-    if (ts.isBinaryExpression(parent) && parent.right === child && ts.isIdentifier(parent.left)) {
-      const op = parent.operatorToken.kind;
-      if (op === ts.SyntaxKind.EqualsToken || op === ts.SyntaxKind.QuestionQuestionEqualsToken || op === ts.SyntaxKind.BarBarEqualsToken || op === ts.SyntaxKind.AmpersandAmpersandEqualsToken) {
-        return text(parent.left.text);
-      }
-    }
-    if (ts.isExportAssignment(parent)) return text("default");
-    return undefined;
-  }
-
-  /**
-   * Where `node` stands: `parent` is its nearest ancestor that is not a parenthesis or type-only
-   * wrapper, `child` the node under it that holds `node` (itself, or a wrapper).
-   */
-  private placeOf(node: TS.Node): { child: TS.Node; parent: TS.Node | undefined } {
-    let child: TS.Node = node;
-    let parent = node.parent;
-    while (parent !== undefined && this.port.kind(parent) === "outer") {
-      child = parent;
-      parent = parent.parent;
-    }
-    return { child, parent };
-  }
-
-  /** Whether `node` is passed straight to one of the runtime's callback runners (`CALLBACK_RUNNERS`). */
-  private isRunnerCallback(node: TS.Node): boolean {
-    const { ts } = this;
-    const { child, parent } = this.placeOf(node);
-    if (parent === undefined || !ts.isCallExpression(parent) || !parent.arguments.some((argument) => argument === child)) return false;
-    const name = this.plan.calleeName(parent.expression);
-    return name !== undefined && CALLBACK_RUNNERS.has(name);
+  private nameExpression(source: NameSource<TS.Node> | undefined, make: boolean): TS.Expression | undefined {
+    if (source === undefined) return undefined;
+    if ("text" in source) return this.f.createStringLiteral(source.text);
+    const temp = make ? this.keyTemp(source.keyOf) : this.keyTempOf(source.keyOf);
+    return temp === undefined ? undefined : this.f.createIdentifier(temp);
   }
 
   /** `__rt.markMethods(C.prototype, "m")` / `__rt.markMethods(C, "s")` after a class declaration. */
@@ -773,7 +725,7 @@ class Rewriter extends RewriteState<TS.Node> {
     const statics: TS.Expression[] = [];
     for (const member of node.members) {
       if (!this.structured.has(member) || !ts.isMethodDeclaration(member)) continue;
-      const name = this.markedName(member);
+      const name = this.nameExpression(this.plan.keyName(member, false), false);
       if (name === undefined) continue;
       (ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Static ? statics : own).push(name);
     }
@@ -785,19 +737,6 @@ class Rewriter extends RewriteState<TS.Node> {
     return out;
   }
 
-  /**
-   * What a marker names a structured method by: its name as a string literal, or the temporary
-   * that holds its computed key; undefined for a private method.
-   */
-  private markedName(member: TS.MethodDeclaration): TS.Expression | undefined {
-    const { ts, f } = this;
-    const name = member.name;
-    const temp = this.keyTempOf(member);
-    if (temp !== undefined) return f.createIdentifier(temp);
-    if (ts.isComputedPropertyName(name)) return ts.isStringLiteral(name.expression) ? f.createStringLiteral(name.expression.text) : undefined;
-    return ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) ? f.createStringLiteral(name.text) : undefined;
-  }
-
   /** Object literals with structured async methods: `__rt.markMethods({ ... }, "m")`. */
   private visitObjectLiteral(node: TS.ObjectLiteralExpression): TS.Expression {
     const { ts } = this;
@@ -805,7 +744,7 @@ class Rewriter extends RewriteState<TS.Node> {
     const names: TS.Expression[] = [];
     for (const property of node.properties) {
       if (!this.structured.has(property) || !ts.isMethodDeclaration(property)) continue;
-      const name = this.markedName(property);
+      const name = this.nameExpression(this.plan.keyName(property, false), false);
       if (name !== undefined) names.push(name);
     }
     if (names.length === 0) return visited;

@@ -3,7 +3,7 @@
  * mapped onto the closed union the decisions switch on. Read-only.
  */
 import type * as TS from "typescript";
-import type { NodeKind, SyntaxPort } from "../core/syntax-port";
+import type { Assignment, NodeKind, PropertyKey, SyntaxPort } from "../core/syntax-port";
 
 export class TypeScriptPort implements SyntaxPort<TS.Node> {
   constructor(private readonly ts: typeof TS) {}
@@ -79,6 +79,15 @@ export class TypeScriptPort implements SyntaxPort<TS.Node> {
         return "spread";
       case SK.PropertyAccessExpression:
         return ts.isIdentifier((node as TS.PropertyAccessExpression).name) ? "member" : "other";
+      case SK.VariableDeclaration:
+      case SK.Parameter:
+      case SK.BindingElement:
+        return "binding";
+      case SK.PropertyAssignment:
+      case SK.PropertyDeclaration:
+        return "property";
+      case SK.ExportAssignment:
+        return "export-default";
       case SK.ReturnStatement:
         return "return";
       case SK.ForOfStatement:
@@ -139,5 +148,36 @@ export class TypeScriptPort implements SyntaxPort<TS.Node> {
     // Decorators are among the modifiers; the keyword modifiers hold nothing that runs.
     if (modifiers !== undefined) parts.push(...modifiers);
     return parts;
+  }
+
+  parent(node: TS.Node): TS.Node | undefined {
+    return node.parent;
+  }
+
+  bindingTarget(node: TS.Node): TS.Node {
+    return (node as TS.VariableDeclaration).name;
+  }
+
+  valueOf(node: TS.Node): TS.Node | undefined {
+    return (node as TS.VariableDeclaration | TS.PropertyAssignment | TS.PropertyDeclaration).initializer;
+  }
+
+  propertyKey(node: TS.Node): PropertyKey {
+    const { ts } = this;
+    const name = (node as TS.PropertyAssignment | TS.PropertyDeclaration | TS.MethodDeclaration).name;
+    if (ts.isComputedPropertyName(name)) {
+      return { computed: true, stringLiteral: ts.isStringLiteral(name.expression) ? name.expression.text : undefined, isPrivate: false };
+    }
+    if (ts.isPrivateIdentifier(name)) return { computed: false, name: name.text, isPrivate: true };
+    const plain = ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name);
+    return { computed: false, name: plain ? name.text : undefined, isPrivate: false };
+  }
+
+  assignment(node: TS.Node): Assignment<TS.Node> | undefined {
+    const { ts } = this;
+    if (!ts.isBinaryExpression(node)) return undefined;
+    const op = node.operatorToken.kind;
+    if (op < ts.SyntaxKind.FirstAssignment || op > ts.SyntaxKind.LastAssignment) return undefined;
+    return { operator: ts.tokenToString(op)!, target: node.left, value: node.right };
   }
 }
