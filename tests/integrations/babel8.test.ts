@@ -1,6 +1,6 @@
 // The Babel plugin under Babel 8: the whole fixture corpus goes through Babel 8's CLI (with
-// @babel/preset-typescript 8 and the CommonJS transform 8, as fixtures.babel.test.ts does with
-// Babel 7) and must give Babel 7's golden output, errors and warnings. Babel 8 is ES modules only
+// @babel/preset-typescript 8, and the CommonJS transform 8 where a fixture asks for CommonJS, as
+// fixtures.babel.test.ts does with Babel 7) and must give Babel 7's golden output, errors and warnings. Babel 8 is ES modules only
 // and cannot be loaded in jest's VM on Node 20, so it runs as a child process, installed with
 // `npm ci` into tests/integrations/babel8 (its own package.json and lock, beside Babel 7).
 //
@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { FixtureDiagnostic, FixtureOptions } from "../transformer/compile";
+import { isCommonJs, type FixtureDiagnostic, type FixtureOptions } from "../transformer/compile";
 import { INTEGRATION_TIMEOUT, linkBuiltPackage, node, npmCi, repo, spawn, type Finished } from "./helpers";
 
 const babel8 = path.join(__dirname, "babel8");
@@ -40,7 +40,7 @@ function readFixture(name: string) {
     fileName,
     /** Where Babel 7's runner reported an error (or its parser rejected the file). */
     fails: diagnostics.some((d) => d.category === "error") || read(path.join(dir, "output.babel.js"))?.startsWith("/* Babel fails with:"),
-    commonJs: /commonjs/i.test(String(options.compilerOptions?.module ?? "commonjs")),
+    commonJs: isCommonJs(options),
   };
 }
 

@@ -1,7 +1,11 @@
 // Compiles a fixture's input.ts with TypeScript and the anyio-ts plugin, the way `tsc` would
-// (transpileModule, target ES2022, CommonJS unless options.json says otherwise).
+// (transpileModule, target ES2022, ES modules unless options.json says otherwise). Goldens are ES
+// modules so that each shows the rewrite and nothing of a module system's helpers; only the
+// fixtures about module format ask for CommonJS.
+import { parse } from "@babel/parser";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as vm from "node:vm";
 import * as ts5 from "typescript";
 import { resolveOptions } from "../../transformer/core/options";
 import { createRewriter } from "../../transformer/typescript/rewrite";
@@ -10,7 +14,7 @@ import { createRewriter } from "../../transformer/typescript/rewrite";
 export interface FixtureOptions {
   /** The plugin's options (as in tsconfig's plugin entry). */
   transformer?: Record<string, unknown>;
-  /** Compiler options in tsconfig.json form, over `{ target: "ES2022", module: "commonjs" }`. */
+  /** Compiler options in tsconfig.json form, over `{ target: "ES2022", module: "ES2022" }`. */
   compilerOptions?: Record<string, unknown>;
   /** The input's file name as the compiler sees it (for `include` globs). */
   fileName?: string;
@@ -45,7 +49,7 @@ export function compileFixture(
   const options = readFixtureOptions(dir);
   const input = fs.readFileSync(path.join(dir, "input.ts"), "utf8");
   const fileName = options.fileName ?? "input.ts";
-  const converted = ts.convertCompilerOptionsFromJson({ target: "ES2022", module: "commonjs", ...options.compilerOptions }, dir);
+  const converted = ts.convertCompilerOptionsFromJson({ target: "ES2022", module: "ES2022", ...options.compilerOptions }, dir);
   if (converted.errors.length > 0) throw new Error(ts.flattenDiagnosticMessageText(converted.errors[0]!.messageText, "\n"));
   const collected: ts5.Diagnostic[] = [];
   const result = ts.transpileModule(input, {
@@ -75,4 +79,23 @@ export function compileFixture(
     };
   });
   return { output: result.outputText, diagnostics };
+}
+
+/** Whether the fixture asks for CommonJS output (ES modules otherwise). */
+export function isCommonJs(options: FixtureOptions): boolean {
+  return /commonjs/i.test(String(options.compilerOptions?.module ?? "ES2022"));
+}
+
+/**
+ * Throws unless `output` is valid JavaScript: CommonJS output is compiled by Node itself (as the
+ * body of a module function); an ES module, which Node 20's `vm` cannot compile without a flag,
+ * is parsed by @babel/parser as a module, with the syntax Node 20 lacks but the language has
+ * (`using`, decorators) allowed.
+ */
+export function checkJavaScript(output: string, commonJs: boolean): void {
+  if (commonJs) {
+    new vm.Script(`(function (exports, require, module) {\n${output}\n})`);
+    return;
+  }
+  parse(output, { sourceType: "module", plugins: ["explicitResourceManagement", ["decorators", { decoratorsBeforeExport: true }]] });
 }

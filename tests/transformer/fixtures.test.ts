@@ -10,8 +10,7 @@
 // `"use strict"` before the file's other directives, TypeScript 5 after them.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as vm from "node:vm";
-import { compileFixture, compilers, readFixtureOptions, type FixtureDiagnostic } from "./compile";
+import { checkJavaScript, compileFixture, compilers, isCommonJs, readFixtureOptions, type FixtureDiagnostic } from "./compile";
 
 const root = path.join(__dirname, "fixtures");
 const overwrite = process.env.OVERWRITE === "1" || process.env.OVERWRITE === "true";
@@ -55,15 +54,11 @@ describe.each(cases)("fixture %s", (name) => {
     expect(diagnostics).toEqual(expectedDiagnostics);
   });
 
-  // Node 20 parses neither ES modules in vm.Script nor `using` (kept by target ESNext).
-  const module = String(options.compilerOptions?.module ?? "commonjs");
-  const target = String(options.compilerOptions?.target ?? "ES2022");
-  if (/commonjs/i.test(module) && !/esnext/i.test(target)) {
-    test("the output is valid JavaScript", () => {
-      const { output } = compileFixture(dir);
-      expect(() => new vm.Script(`(function (exports, require, module) {\n${output}\n})`)).not.toThrow();
-    });
-  }
+  const commonJs = isCommonJs(options);
+  test("the output is valid JavaScript", () => {
+    const { output } = compileFixture(dir);
+    expect(() => checkJavaScript(output, commonJs)).not.toThrow();
+  });
 
   if (options.unchanged === true) {
     test("the output is exactly what TypeScript emits without the plugin", () => {
@@ -96,10 +91,10 @@ describe.each(cases)("fixture %s", (name) => {
     const failsToCompile = (JSON.parse(read(path.join(dir, "diagnostics.json")) ?? "[]") as FixtureDiagnostic[]).some(
       (d) => d.category === "error",
     );
-    if (/commonjs/i.test(module) && !/esnext/i.test(target) && !failsToCompile) {
+    if (!failsToCompile) {
       test("the output is valid JavaScript", () => {
         const { output } = compileFixture(dir, { ts });
-        expect(() => new vm.Script(`(function (exports, require, module) {\n${output}\n})`)).not.toThrow();
+        expect(() => checkJavaScript(output, commonJs)).not.toThrow();
       });
     }
 
