@@ -16,11 +16,12 @@
  * so a datagram changes hands only in the step that ends the waiter: a cancelled receive took
  * none, and one that took a datagram returns it.
  *
- * Sending: a send is a checkpoint too (cancellation is checked when it is called and again
- * after its one-macrotask yield), then hands the datagram to the host and resolves when the
- * host says it reached the kernel. Once handed over the datagram cannot be taken back, so the
- * send runs to completion and a cancellation lands at the next checkpoint (its promise never
- * says "Cancelled" about a datagram that went out).
+ * Sending: a send is a checkpoint too, with a waiter parked in the caller's scope for its
+ * one-macrotask yield (cancelled there, it sent nothing and is gone at once). Past that, it
+ * hands the datagram to the host and resolves when the host says it reached the kernel. A
+ * datagram handed over cannot be taken back, so from then on the send runs to completion and a
+ * cancellation lands at the next checkpoint: its promise never says "Cancelled" about a
+ * datagram that went out.
  */
 import { currentFrame, tagPrimitive, Waiter, yieldMacrotask, type Frame } from "../rt";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError } from "../core/errors";
@@ -37,16 +38,21 @@ export const RECEIVE_QUEUE_LIMIT = 100;
  */
 const ICMP_ERRORS: ReadonlySet<string> = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN"]);
 
-/** The send in progress: its datagram, where it goes, and how it ends. */
+/**
+ * The send in progress: its datagram, where it goes, the waiter of its checkpoint, and the
+ * promise the caller awaits (which outlives the waiter: it settles when the host is done).
+ */
 class PendingSend {
   resolve!: () => void;
   reject!: (error: unknown) => void;
   readonly promise: Promise<void>;
+  /** Parked in the caller's scope from the call until the datagram is handed over. */
+  readonly waiter: Waiter<void>;
   /** What the host calls once the datagram reached the kernel (or failed to). */
   readonly done: (error: Error | null) => void;
 
   constructor(
-    readonly frame: Frame,
+    frame: Frame,
     readonly data: Uint8Array,
     readonly host: string | undefined,
     readonly port: number | undefined,
@@ -56,6 +62,9 @@ class PendingSend {
       this.resolve = resolve;
       this.reject = reject;
     });
+    this.waiter = new Waiter<void>(frame, () => endpoint.withdrawSend(this));
+    // A cancelled checkpoint rejects the waiter with Cancelled: the send fails with it.
+    this.waiter.promise.then(undefined, this.reject);
     this.done = (error) => endpoint.sent(this, error);
   }
 }
@@ -174,10 +183,15 @@ export class DatagramEndpoint<P> {
     return tagPrimitive(pending.promise);
   }
 
+  /** @internal What cancellation of a send's checkpoint runs: it sent nothing, so it is simply gone. */
+  withdrawSend(pending: PendingSend): void {
+    if (this.pending === pending) this.pending = undefined;
+  }
+
   private sendStep(pending: PendingSend): void {
-    if (this.pending !== pending) return; // ended by close()
-    const scope = pending.frame.scope;
-    if (scope._effectivelyCancelled) return this.endSend(pending, scope._cancelledError());
+    if (this.pending !== pending || pending.waiter.settled) return; // cancelled, or ended by close()
+    // Past the checkpoint: from here on the send runs to completion.
+    pending.waiter.wake();
     if (this.closed) return this.endSend(pending, this.closedError());
     if (this.failure !== undefined) return this.endSend(pending, this.failure);
     try {
@@ -196,6 +210,7 @@ export class DatagramEndpoint<P> {
 
   private endSend(pending: PendingSend, error?: unknown): void {
     this.pending = undefined;
+    pending.waiter.wake(); // no-op once past the checkpoint
     if (error !== undefined) pending.reject(error);
     else pending.resolve();
   }
