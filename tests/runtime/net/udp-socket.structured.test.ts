@@ -7,12 +7,14 @@ import * as net from "node:net";
 import {
   BrokenResourceError,
   BusyResourceError,
+  CancelScope,
   Cancelled,
   ClosedResourceError,
   NotSupportedError,
   SocketAttribute,
   TypedAttributeLookupError,
   UDPSocket,
+  checkpoint,
   createTaskGroup,
   createUdpSocket,
   failAfter,
@@ -240,6 +242,39 @@ structuredDescribe("UDPSocket: cancellation", () => {
     expect(outcome).toEqual(["cancelled"]);
     await socket.sendto(datagram("next"), host, port);
     expect(textOf((await socket.receive())[0])).toBe("next");
+  });
+
+  structuredTest("a receive() handed a datagram returns it even when its scope is cancelled before it resumes", async () => {
+    await using socket = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
+    await using sender = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
+    const [host, port] = localAddressOf(socket);
+    const log: string[] = [];
+    for (const iterate of [false, true]) {
+      await using tg = createTaskGroup();
+      const scope = new CancelScope();
+      tg.startSoon(async () => {
+        using _entered = scope;
+        const data = iterate ? (await socket[Symbol.asyncIterator]().next()).value[0] : (await socket.receive())[0];
+        log.push(`got ${textOf(data)}`);
+        try {
+          await checkpoint();
+        } catch (error) {
+          log.push(error instanceof Cancelled ? "then cancelled" : String(error));
+          throw error;
+        }
+      });
+      await waitAllTasksBlocked();
+      // Our listener runs after the runtime's, which has just handed the datagram over: the
+      // receiving task has not resumed yet when its scope is cancelled.
+      const raw = rawOf(socket);
+      const cancelOnArrival = () => {
+        raw.off("message", cancelOnArrival);
+        scope.cancel();
+      };
+      raw.on("message", cancelOnArrival);
+      await sender.sendto(datagram(iterate ? "second" : "first"), host, port);
+    }
+    expect(log).toEqual(["got first", "then cancelled", "got second", "then cancelled"]);
   });
 
   structuredTest("a send() in a cancelled scope raises Cancelled and sends nothing", async () => {
