@@ -17,13 +17,14 @@
  *   loop; the receiver is the `'message'` event. No checkpoints, no cancellation: the floor.
  * - node:dgram + 1 setImmediate per op: the same, with one macrotask before each send and one
  *   per delivered datagram: the floor of a design where every send and receive is a checkpoint.
- * - anyio-ts UDPSocket: a sender task awaiting `sendto()`, a receiver task awaiting
+ * - anyio-ts UDPSocket: the root task awaiting `sendto()`, a receiver task awaiting
  *   `receive()` in a loop, inside `run()` and a task group. Each send and each receive is a
  *   checkpoint (one macrotask) and can be cancelled without losing a datagram.
  * - anyio-ts ConnectedUDPSocket: the same with a connected sender (`send(data)`).
  *
- * The anyio-ts code here is plain code (not compiled by the transformer), so the runtime runs
- * its callbacks through AsyncLocalStorage: what a user without the transformer pays.
+ * The anyio-ts side lives in bench/udp-bodies.ts ("use structured"), compiled at start-up by
+ * the TypeScript transformer, as users' compiled code is; so AsyncLocalStorage (which would slow
+ * every promise of the process, node:dgram's too) is never switched on.
  *
  * Figures: each round measures every (size, contender) pair once, as the median datagrams/s over
  * ITERS timed batches after WARMUP batches (a full GC before each batch with --expose-gc); the
@@ -31,8 +32,14 @@
  * divided by node:dgram's in the same row.
  */
 import * as dgram from "node:dgram";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
+import * as ts from "typescript";
+import { resolveOptions } from "../transformer/core/options";
+import { createRewriter } from "../transformer/typescript/rewrite";
+import { Tally } from "./udp-tally";
 
 type AnyIO = typeof import("../runtime/index");
 
@@ -46,6 +53,10 @@ const ITERS = QUICK ? 1 : 3;
 const REPS = QUICK ? 1 : 3;
 const SIZES = [64, 1200];
 const HOST = "127.0.0.1";
+const ROOT = path.resolve(__dirname, "..");
+/** Where the runtime comes from: runtime/*.ts through tsx, or with --dist the tsc build in dist/runtime. */
+const RUNTIME_DIR = path.join(ROOT, args.has("--dist") ? "dist/runtime" : "runtime");
+const BODIES = path.join(__dirname, "udp-bodies.ts");
 
 interface Outcome {
   /** Datagrams delivered per second. */
@@ -81,41 +92,6 @@ async function measure(contender: Contender, size: number): Promise<Outcome> {
     rates.push((N - result.lost) / (result.elapsed / 1000));
   }
   return { rate: median(rates), lost };
-}
-
-/**
- * Counts deliveries and lets the sender wait until a target count was reached (or LOSS_WAIT
- * ms passed, and the missing datagrams count as lost). `wait` is given the waiting primitive
- * of the contender's world.
- */
-class Tally {
-  received = 0;
-  lost = 0;
-  private target = 0;
-  private wake: (() => void) | undefined;
-
-  delivered(): void {
-    this.received++;
-    if (this.wake !== undefined && this.received + this.lost >= this.target) {
-      const wake = this.wake;
-      this.wake = undefined;
-      wake();
-    }
-  }
-
-  /** Whether the receiver has everything up to `target`; otherwise arms `wake`. */
-  caughtUp(target: number, wake: () => void): boolean {
-    this.target = target;
-    if (this.received + this.lost >= target) return true;
-    this.wake = wake;
-    return false;
-  }
-
-  /** The wait for `target` timed out: the rest of it was lost. */
-  giveUp(): void {
-    this.wake = undefined;
-    this.lost = this.target - this.received;
-  }
 }
 
 // --- node:dgram -------------------------------------------------------------------------------
@@ -177,42 +153,46 @@ function rawContender(checkpoints: boolean): Contender {
 
 // --- anyio-ts ---------------------------------------------------------------------------------
 
-function anyioContender(anyio: AnyIO, connected: boolean): Contender {
+/** bench/udp-bodies.ts compiled as structured code by the TypeScript transformer, loaded from a temporary file. */
+function compileBodies(): typeof import("./udp-bodies") {
+  const source = fs.readFileSync(BODIES, "utf8");
+  const diagnostics: ts.Diagnostic[] = [];
+  const result = ts.transpileModule(source, {
+    fileName: BODIES,
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true },
+    transformers: {
+      before: [
+        createRewriter({
+          ts,
+          options: resolveOptions({}),
+          relativePath: (name) => path.relative(ROOT, name),
+          runtimeModuleFor: () => path.join(RUNTIME_DIR, "rt"),
+          report: (found) => diagnostics.push(...found),
+        }),
+      ],
+    },
+  });
+  if (diagnostics.length > 0) {
+    throw new Error(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("\n"));
+  }
+  const output = result.outputText
+    .replace(/require\("\.\.\/runtime\/index"\)/g, `require(${JSON.stringify(path.join(RUNTIME_DIR, "index"))})`)
+    .replace(/require\("\.\/udp-tally"\)/g, `require(${JSON.stringify(path.join(__dirname, "udp-tally"))})`);
+  if (!output.includes("__rt.suspendCall")) throw new Error("the transformer did not rewrite udp-bodies.ts");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-udp-bench-"));
+  const file = path.join(tmp, "udp-bodies.js");
+  fs.writeFileSync(file, output);
+  try {
+    return require(file);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function anyioContender(anyio: AnyIO, bodies: typeof import("./udp-bodies"), connected: boolean): Contender {
   return {
     name: connected ? "anyio-ts ConnectedUDPSocket" : "anyio-ts UDPSocket",
-    run: (size) =>
-      anyio.run(async () => {
-        await using receiver = await anyio.createUdpSocket({ localHost: HOST });
-        const [host, port] = receiver.extra(anyio.SocketAttribute.localAddress) as [string, number];
-        await using sender = await anyio.createUdpSocket({ localHost: HOST });
-        await using connectedSender = connected ? await anyio.createConnectedUdpSocket(host, port) : undefined;
-        const payload = new Uint8Array(size);
-        const tally = new Tally();
-        let elapsed = 0;
-        await anyio.createTaskGroup().run(async (tg) => {
-          tg.startSoon(async () => {
-            for (;;) {
-              await receiver.receive();
-              tally.delivered();
-            }
-          });
-          const start = performance.now();
-          for (let sent = 0; sent < N; ) {
-            const burst = Math.min(WINDOW, N - sent);
-            if (connectedSender !== undefined) for (let i = 0; i < burst; i++) await connectedSender.send(payload);
-            else for (let i = 0; i < burst; i++) await sender.sendto(payload, host, port);
-            sent += burst;
-            const event = new anyio.Event();
-            if (!tally.caughtUp(sent, () => event.set())) {
-              await anyio.moveOnAfter(LOSS_WAIT).run(() => event.wait());
-              if (!event.isSet()) tally.giveUp();
-            }
-          }
-          elapsed = performance.now() - start;
-          tg.cancelScope.cancel();
-        });
-        return { elapsed, lost: tally.lost };
-      }),
+    run: (size) => anyio.run(bodies.udpBatch, { connected, size, n: N, window: WINDOW, lossWait: LOSS_WAIT, host: HOST }),
   };
 }
 
@@ -223,16 +203,20 @@ function format(rate: number): string {
 }
 
 async function main(): Promise<void> {
-  const anyio: AnyIO = args.has("--dist")
-    ? require(path.resolve(__dirname, "../dist/runtime/index.js"))
-    : await import("../runtime/index");
+  const anyio: AnyIO = require(path.join(RUNTIME_DIR, "index"));
+  const bodies = compileBodies();
   console.log(
     `node ${process.version}; anyio-ts from ${args.has("--dist") ? "dist/" : "runtime/ (tsx)"}; ` +
       `${N.toLocaleString("en-US")} datagrams per batch in bursts of ${WINDOW}, ${WARMUP} warm-up + ${ITERS} timed batches, ` +
       `${REPS} rounds` +
       (typeof (globalThis as { gc?: unknown }).gc === "function" ? "; GC before each batch" : ""),
   );
-  const contenders = [rawContender(false), rawContender(true), anyioContender(anyio, false), anyioContender(anyio, true)];
+  const contenders = [
+    rawContender(false),
+    rawContender(true),
+    anyioContender(anyio, bodies, false),
+    anyioContender(anyio, bodies, true),
+  ];
   const outcomes = SIZES.map(() => contenders.map((): Outcome[] => []));
   for (let rep = 0; rep < REPS; rep++) {
     for (const [i, size] of SIZES.entries()) {
