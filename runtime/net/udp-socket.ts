@@ -13,8 +13,14 @@ import { udpHost, type DatagramTransport, type DgramSocket } from "./udp-host";
 
 /**
  * A datagram and the address it came from or goes to: `[data, [host, port]]`. The same shape
- * in and out, so an echo server sends back what it received with a new payload:
- * `await socket.send([reply, address])`.
+ * in and out, so an echo server sends back what it received with a new payload.
+ *
+ * @example
+ * ```ts
+ * const [data, [host, port]] = await socket.receive();
+ * const packet: UDPPacket = [new TextEncoder().encode("pong"), [host, port]];
+ * await socket.send(packet);
+ * ```
  */
 export type UDPPacket = readonly [data: Uint8Array, address: readonly [host: string, port: number]];
 
