@@ -204,6 +204,20 @@ structuredDescribe("ConnectedUDPSocket: one task per direction, closing and canc
     expect(await outcomeInCancelledScope(() => createConnectedUdpSocket(LOOPBACK[4], 5000))).toBeInstanceOf(Cancelled);
   });
 
+  structuredTest("fromSocket() in a cancelled scope raises Cancelled and leaves the socket to its owner", async () => {
+    const peer = await boundDgram(4);
+    const raw = await boundDgram(4);
+    try {
+      await new Promise<void>((resolve) => raw.connect(peer.address().port, LOOPBACK[4], () => resolve()));
+      expect(await outcomeInCancelledScope(() => ConnectedUDPSocket.fromSocket(raw))).toBeInstanceOf(Cancelled);
+      expect(raw.listenerCount("message")).toBe(0);
+      expect(raw.listenerCount("error")).toBe(0);
+    } finally {
+      await closeDgram(raw);
+      await closeDgram(peer);
+    }
+  });
+
   structuredTest("fromSocket() refuses what is not a connected dgram socket, with a TypeError", async () => {
     const tcp = new net.Socket();
     const bound = await boundDgram(4);
