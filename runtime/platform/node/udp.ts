@@ -124,7 +124,8 @@ const nodeUdpHost: UdpHost = {
     // passive flag (it only matters for a missing host) and no socket type: each address
     // serves a datagram socket as well as a stream one.
     const addresses = await dns.promises.lookup(host, { all: true, family, hints: dns.ADDRCONFIG, verbatim: true });
-    const first = addresses[0];
+    // Node answers an IP literal with its own family whatever `family` asked for.
+    const first = family === 0 ? addresses[0] : addresses.find((address) => address.family === family);
     if (first === undefined) {
       throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND", syscall: "getaddrinfo", hostname: host });
     }

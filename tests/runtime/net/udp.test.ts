@@ -125,6 +125,12 @@ describe("name lookup", () => {
     expect(await caught(createConnectedUdpSocket("nowhere.test", 53))).toBe(failure);
   });
 
+  structuredTest("an address of the other family than `family` asks for does not resolve", async () => {
+    const error = (await caught(createUdpSocket({ family: 6, localHost: "127.0.0.1" }))) as NodeJS.ErrnoException;
+    expect(error.code).toBe("ENOTFOUND");
+    expect(error.message).toBe("getaddrinfo ENOTFOUND 127.0.0.1");
+  });
+
   structuredTest("a lookup cancelled while it waits is abandoned, and nothing is opened", async () => {
     let called!: () => void;
     const calledPromise = new Promise<void>((resolve) => (called = resolve));
