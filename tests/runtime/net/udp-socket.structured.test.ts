@@ -21,7 +21,7 @@ import {
   waitAllTasksBlocked,
 } from "anyio-ts";
 import { isStructured } from "anyio-ts/rt";
-import { structuredDescribe, structuredTest } from "anyio-ts/jest";
+import { freeUdpPort, structuredDescribe, structuredTest } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import {
   LOOPBACK,
@@ -376,6 +376,12 @@ structuredDescribe("UDPSocket.fromSocket() and reusePort", () => {
           `(this is ${process.versions.node})`,
       );
     }
+  });
+
+  structuredTest("a family with a localPort binds that port on the wildcard address", async () => {
+    const port = await freeUdpPort(4);
+    await using socket = await createUdpSocket({ family: 4, localPort: port });
+    expect(localAddressOf(socket)).toEqual(["0.0.0.0", port]);
   });
 
   structuredTest("binding an address and port already in use rejects with EADDRINUSE and leaves nothing open", async () => {
