@@ -4,6 +4,8 @@
  * across awaits.
  */
 import "./platform/node/context-carrier";
+// The UDP room's host (node:dgram, node:dns).
+import "./platform/node/udp";
 
 export * from "./public";
 // `export *`, not a list of names: CommonJS output would precede a named re-export with

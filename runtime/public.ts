@@ -94,6 +94,12 @@ export {
   WritableStreamSendStream,
 } from "./streams/web-streams";
 export type { WebStreamAdapterOptions } from "./streams/web-streams";
+// UDP sockets (the Node entry point installs their host; in a browser every call throws NotSupportedError).
+export { createUdpSocket, createConnectedUdpSocket } from "./net/udp";
+export type { UdpSocketOptions } from "./net/udp";
+export { UDPSocket } from "./net/udp-socket";
+export type { UDPPacket } from "./net/udp-socket";
+export { ConnectedUDPSocket } from "./net/connected-udp-socket";
 export { ExceptionGroup, unwrapExceptionGroup } from "./core/exception-group";
 export type { ErrorClass } from "./core/exception-group";
 export {

@@ -72,6 +72,9 @@ const ERROR_CLASSES = [
 // The type-only names of sections 3-5; `npm run typecheck` fails if one is not exported.
 export type PublicTypes = [api.TaskGroup, api.TaskStatus<number>, api.ErrorClass, api.MemoryObjectStreamStatistics];
 
+// The type-only names of section 7.4 (UDP).
+export type UdpPublicTypes = [api.UDPPacket, api.UdpSocketOptions];
+
 const exported = api as unknown as Record<string, unknown>;
 
 function isClass(value: unknown): value is abstract new (...args: never[]) => unknown {
@@ -182,5 +185,21 @@ const STREAM_NAMES = [
 describe("the stream names of the public API contract", () => {
   test.each(STREAM_NAMES)("exports %s", (name) => {
     expect(exported[name]).toBeDefined();
+  });
+});
+
+// Section 7.4: UDP sockets.
+const UDP_FUNCTIONS = ["createUdpSocket", "createConnectedUdpSocket"] as const;
+const UDP_CLASSES = ["UDPSocket", "ConnectedUDPSocket"] as const;
+
+describe("the UDP names of the public API contract", () => {
+  test.each(UDP_FUNCTIONS)("exports the function %s", (name) => {
+    expect(typeof exported[name]).toBe("function");
+    expect(isClass(exported[name])).toBe(false);
+  });
+
+  test.each(UDP_CLASSES)("exports the class %s, with a static fromSocket()", (name) => {
+    expect(isClass(exported[name])).toBe(true);
+    expect(typeof (exported[name] as { fromSocket?: unknown }).fromSocket).toBe("function");
   });
 });
