@@ -4,6 +4,8 @@
  * across awaits.
  */
 import "./platform/node/context-carrier";
+// The host of the file room: Path's file-system calls (browsers get NotSupportedError instead).
+import "./platform/node/fs-path";
 
 export * from "./public";
 // `export *`, not a list of names: CommonJS output would precede a named re-export with
