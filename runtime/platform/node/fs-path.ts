@@ -87,7 +87,12 @@ function decode(bytes: Uint8Array, encoding: PathEncoding, fatal: boolean): stri
   // ISO-8859-1 proper: TextDecoder's "latin1" is windows-1252.
   if (encoding === "latin1") return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
   // ignoreBOM keeps a byte-order mark as text, as Python's "utf-8" and "utf-16-le" codecs do.
-  return new TextDecoder(encoding, { fatal, ignoreBOM: true }).decode(bytes);
+  try {
+    return new TextDecoder(encoding, { fatal, ignoreBOM: true }).decode(bytes);
+  } catch (error) {
+    // Raised again as this realm's TypeError (TextDecoder's may come from another realm, as under Jest).
+    throw new TypeError(`Cannot decode the file's bytes as ${encoding}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -160,7 +165,8 @@ async function copy(from: string, to: string, followSymlinks: boolean, preserveM
   await fsp.cp(from, to, {
     recursive: true,
     dereference: followSymlinks,
-    verbatimSymlinks: true,
+    // Without dereferencing, links are copied as they read (Node would otherwise make them absolute).
+    verbatimSymlinks: !followSymlinks,
     preserveTimestamps: preserveMetadata,
     force: true,
   });
