@@ -11,7 +11,7 @@
  * directory's subdirectories only after closing it (a deep tree never costs a handle per level);
  * `walk()` reads each directory whole before yielding it, as it must to list it.
  */
-import { checkpoint } from "../core/checkpoint";
+import { checkpoint, checkpointIfCancelled } from "../core/checkpoint";
 import { NotSupportedError } from "../core/errors";
 import { checkOptions, describeValue } from "../core/validate";
 import { tagPrimitive } from "../rt";
@@ -309,6 +309,8 @@ async function* walkFrom(
   while (pending.length > 0) {
     const item = pending.pop()!;
     if (Array.isArray(item)) {
+      // A listing read earlier: no host call on this step, but it must still raise if cancelled.
+      await checkpointIfCancelled();
       yield item;
       continue;
     }
