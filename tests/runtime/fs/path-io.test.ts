@@ -11,6 +11,7 @@ import { structuredDescribe, structuredTest } from "anyio-ts/jest";
 import { moveAcrossDevices } from "../../../runtime/platform/node/fs-path";
 import { currentDefaultThreadLimiter } from "../../../runtime/threads/default-thread-limiter";
 import { caught } from "../../helpers";
+import { blockThreadPool, untilBorrowed } from "./pool";
 
 let tmp: string;
 
@@ -439,53 +440,13 @@ structuredDescribe("every I/O member is a checkpoint", () => {
   });
 });
 
-/**
- * Blocks every thread of libuv's pool with an open() of a FIFO that no writer has opened, so a
- * file-system call started now stays in flight until `release()`.
- */
-function blockThreadPool(): { release(): Promise<void> } {
-  const size = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-  const readers: Promise<fs.promises.FileHandle>[] = [];
-  const fifos: string[] = [];
-  for (let i = 0; i < size; i++) {
-    const fifo = at(`pool-${i}`);
-    execFileSync("mkfifo", [fifo]);
-    fifos.push(fifo);
-    readers.push(fs.promises.open(fifo, "r"));
-  }
-  return {
-    async release() {
-      // A writer opened without blocking completes each reader's open().
-      const writers: number[] = [];
-      for (const fifo of fifos) {
-        for (;;) {
-          try {
-            writers.push(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
-            break;
-          } catch (error) {
-            if ((error as NodeJS.ErrnoException).code !== "ENXIO") throw error;
-            await sleep(5); // that reader's open() has not reached the FIFO yet
-          }
-        }
-      }
-      for (const handle of await Promise.all(readers)) await handle.close();
-      for (const fd of writers) fs.closeSync(fd);
-    },
-  };
-}
-
-/** Waits until `limiter` has lent `count` tokens (an operation holds its token while in flight). */
-async function untilBorrowed(limiter: CapacityLimiter, count: number): Promise<void> {
-  while (limiter.borrowedTokens !== count) await sleep(1);
-}
-
 structuredDescribe("cancellation while an operation is in flight", () => {
   structuredTest("a query is abandoned: Cancelled at once, while the host call is still running", async () => {
     fs.writeFileSync(at("f"), "");
     const limiter = new CapacityLimiter(1);
     const path = new Path(at("f")).withLimiter(limiter);
     const events: string[] = [];
-    const pool = blockThreadPool();
+    const pool = blockThreadPool(tmp);
     try {
       await createTaskGroup().run(async (tg) => {
         const scope = new CancelScope();
@@ -516,7 +477,7 @@ structuredDescribe("cancellation while an operation is in flight", () => {
     const limiter = new CapacityLimiter(1);
     const path = new Path(at("written")).withLimiter(limiter);
     const events: string[] = [];
-    let pool: { release(): Promise<void> } | undefined = blockThreadPool();
+    let pool: { release(): Promise<void> } | undefined = blockThreadPool(tmp);
     try {
       await createTaskGroup().run(async (tg) => {
         const scope = new CancelScope();
