@@ -179,12 +179,7 @@ export async function stat(path: Path, options: { followSymlinks?: boolean } | u
 }
 
 /** `exists()` and the `is*()` family: a stat that answers false instead of raising. */
-export async function probe(
-  path: Path,
-  _call: string,
-  options: { followSymlinks?: boolean } | undefined,
-  test: (stats: Stats) => boolean,
-): Promise<boolean> {
+export async function probe(path: Path, options: { followSymlinks?: boolean } | undefined, test: (stats: Stats) => boolean): Promise<boolean> {
   checkOptions(options, FOLLOW_OPTIONS);
   const follow = booleanOption("followSymlinks", options?.followSymlinks, true);
   const hosted = host();

@@ -530,42 +530,42 @@ export class Path {
 
   /** Whether the path exists (false for a broken link unless `followSymlinks: false`). This is a checkpoint. */
   exists(options?: { followSymlinks?: boolean }): Promise<boolean> {
-    return io.probe(this, "exists()", options, () => true);
+    return io.probe(this, options, () => true);
   }
 
   /** Whether the path is a directory (false if missing). This is a checkpoint. */
   isDir(options?: { followSymlinks?: boolean }): Promise<boolean> {
-    return io.probe(this, "isDir()", options, (stats) => stats.isDirectory());
+    return io.probe(this, options, (stats) => stats.isDirectory());
   }
 
   /** Whether the path is a regular file (false if missing). This is a checkpoint. */
   isFile(options?: { followSymlinks?: boolean }): Promise<boolean> {
-    return io.probe(this, "isFile()", options, (stats) => stats.isFile());
+    return io.probe(this, options, (stats) => stats.isFile());
   }
 
   /** Whether the path is a symbolic link. This is a checkpoint. */
   isSymlink(): Promise<boolean> {
-    return io.probe(this, "isSymlink()", { followSymlinks: false }, (stats) => stats.isSymbolicLink());
+    return io.probe(this, { followSymlinks: false }, (stats) => stats.isSymbolicLink());
   }
 
   /** Whether the path is a UNIX socket. This is a checkpoint. */
   isSocket(): Promise<boolean> {
-    return io.probe(this, "isSocket()", undefined, (stats) => stats.isSocket());
+    return io.probe(this, undefined, (stats) => stats.isSocket());
   }
 
   /** Whether the path is a FIFO. This is a checkpoint. */
   isFifo(): Promise<boolean> {
-    return io.probe(this, "isFifo()", undefined, (stats) => stats.isFIFO());
+    return io.probe(this, undefined, (stats) => stats.isFIFO());
   }
 
   /** Whether the path is a block device. This is a checkpoint. */
   isBlockDevice(): Promise<boolean> {
-    return io.probe(this, "isBlockDevice()", undefined, (stats) => stats.isBlockDevice());
+    return io.probe(this, undefined, (stats) => stats.isBlockDevice());
   }
 
   /** Whether the path is a character device. This is a checkpoint. */
   isCharDevice(): Promise<boolean> {
-    return io.probe(this, "isCharDevice()", undefined, (stats) => stats.isCharacterDevice());
+    return io.probe(this, undefined, (stats) => stats.isCharacterDevice());
   }
 
   /** Whether the path is a Windows junction: always false elsewhere. This is a checkpoint. */
