@@ -17,10 +17,10 @@ export type Stats = NodeStats;
 /** One entry read from a directory handle (an `fs.Dirent`). */
 export type DirectoryEntry = NodeDirent;
 
-/** An open directory (`fs.Dir`): entries one at a time, then closed. */
+/** An open directory (`fs.Dir`): entries a batch at a time, then closed. */
 export interface DirectoryHandle {
-  /** The next entry, or null once every entry was read. */
-  read(): Promise<DirectoryEntry | null>;
+  /** The next entries (as many as the handle has read ahead, at least one), or none once every entry was read. */
+  read(): Promise<DirectoryEntry[]>;
   /** Closes the handle; later reads fail. */
   close(): Promise<void>;
 }

@@ -3,8 +3,9 @@
  * The lazy directory iterators of `Path`: `iterdir()`, `glob()`/`rglob()` and `walk()`, over our
  * own walk of directory handles (`fs.opendir`), with glob segments matched by picomatch.
  *
- * Each iterator's first step is a checkpoint; every later host call (open a directory, read one
- * entry, stat a link) is a query step: cancellation raises at once and abandons the call. A
+ * Each iterator's first step is a checkpoint; every later host call (open a directory, read a
+ * batch of entries, stat a link) is a query step: cancellation raises at once and abandons the
+ * call, and a step served from a batch already read still raises if cancelled. A
  * directory handle is held only while its directory is read, and closed (to completion, even in
  * a cancelled scope) when the reading ends, the loop breaks, or anything throws: `iterdir()`
  * holds its one handle across its yields; `glob()` holds at most one at a time, since it reads a
@@ -90,10 +91,10 @@ function child(sep: string, parent: string, name: string): string {
 }
 
 /**
- * The entries of one directory, one query step each, holding its handle until the loop ends.
+ * The entries of one directory, a batch per query step, holding its handle until the loop ends.
  * With `skipErrors`, a directory that cannot be opened or read yields nothing more (glob's rule).
  */
-async function* entriesOf(host: PathHost, limiter: CapacityLimiter | null, dir: string, skipErrors: boolean): AsyncGenerator<DirectoryEntry> {
+async function* batchesOf(host: PathHost, limiter: CapacityLimiter | null, dir: string, skipErrors: boolean): AsyncGenerator<DirectoryEntry[]> {
   let handle: DirectoryHandle;
   try {
     handle = await hostStep(limiter, () => host.opendir(dir));
@@ -103,15 +104,15 @@ async function* entriesOf(host: PathHost, limiter: CapacityLimiter | null, dir: 
   }
   try {
     while (true) {
-      let entry: DirectoryEntry | null;
+      let batch: DirectoryEntry[];
       try {
-        entry = await hostStep(limiter, () => handle.read());
+        batch = await hostStep(limiter, () => handle.read());
       } catch (error) {
         if (skipErrors && isHostError(error)) return;
         throw error;
       }
-      if (entry === null) return;
-      yield entry;
+      if (batch.length === 0) return;
+      yield batch;
     }
   } finally {
     await closeHandle(handle);
@@ -125,7 +126,13 @@ export async function* iterdirPaths(root: Path): AsyncGenerator<Path> {
   const host = pathHost.get("Path.iterdir()");
   await checkpoint();
   const dir = root.toString();
-  for await (const entry of entriesOf(host, root.limiter, dir, false)) yield root.joinpath(entry.name);
+  for await (const batch of batchesOf(host, root.limiter, dir, false)) {
+    for (const entry of batch) {
+      // Every step raises if cancelled, also those served from a batch already read.
+      await checkpointIfCancelled();
+      yield root.joinpath(entry.name);
+    }
+  }
 }
 
 // --- glob ---------------------------------------------------------------------------------------
@@ -203,10 +210,12 @@ async function* select(run: GlobRun, dir: string, i: number, knownDirectory: boo
   const matcher = run.matchers[i]!;
   const final = i === parts.length - 1 && !run.dirOnly;
   const directories: string[] = [];
-  for await (const entry of entriesOf(run.host, run.limiter, dir, true)) {
-    if (!matcher(entry.name)) continue;
-    if (final) yield child(run.sep, dir, entry.name);
-    else if (await entryIsDirectory(run, dir, entry, true)) directories.push(entry.name);
+  for await (const batch of batchesOf(run.host, run.limiter, dir, true)) {
+    for (const entry of batch) {
+      if (!matcher(entry.name)) continue;
+      if (final) yield child(run.sep, dir, entry.name);
+      else if (await entryIsDirectory(run, dir, entry, true)) directories.push(entry.name);
+    }
   }
   for (const name of directories) yield* select(run, child(run.sep, dir, name), i + 1, true);
 }
@@ -248,26 +257,28 @@ async function* recursive(run: GlobRun, start: string, i: number): AsyncGenerato
   while (stack.length > 0) {
     const { dir, ancestors } = stack.pop()!;
     const subdirectories: WalkItem[] = [];
-    for await (const entry of entriesOf(run.host, run.limiter, dir, true)) {
-      const path = child(run.sep, dir, entry.name);
-      let directory = entry.isDirectory();
-      let identity: string | undefined;
-      if (run.recurseSymlinks && (directory || entry.isSymbolicLink())) {
-        identity = await identityOf(run, path);
-        directory = identity !== undefined && (directory || (await isDirectory(run, path)));
-      }
-      if (everything) {
-        // pathlib's rule: with a trailing separator, only what the walk itself enters counts as a directory.
-        if (!run.dirOnly || directory) yield path;
-      } else if (finalMatcher !== undefined && finalMatcher(entry.name)) {
-        yield path;
-      }
-      if (directory) {
-        if (ancestors !== undefined) {
-          // A link back to an ancestor would repeat this branch forever.
-          if (identity === undefined || ancestors.includes(identity)) continue;
-          subdirectories.push({ dir: path, ancestors: [...ancestors, identity] });
-        } else subdirectories.push({ dir: path, ancestors: undefined });
+    for await (const batch of batchesOf(run.host, run.limiter, dir, true)) {
+      for (const entry of batch) {
+        const path = child(run.sep, dir, entry.name);
+        let directory = entry.isDirectory();
+        let identity: string | undefined;
+        if (run.recurseSymlinks && (directory || entry.isSymbolicLink())) {
+          identity = await identityOf(run, path);
+          directory = identity !== undefined && (directory || (await isDirectory(run, path)));
+        }
+        if (everything) {
+          // pathlib's rule: with a trailing separator, only what the walk itself enters counts as a directory.
+          if (!run.dirOnly || directory) yield path;
+        } else if (finalMatcher !== undefined && finalMatcher(entry.name)) {
+          yield path;
+        }
+        if (directory) {
+          if (ancestors !== undefined) {
+            // A link back to an ancestor would repeat this branch forever.
+            if (identity === undefined || ancestors.includes(identity)) continue;
+            subdirectories.push({ dir: path, ancestors: [...ancestors, identity] });
+          } else subdirectories.push({ dir: path, ancestors: undefined });
+        }
       }
     }
     for (const item of subdirectories.reverse()) {
@@ -328,18 +339,20 @@ async function* walkFrom(
     if (!topDown) pending.push([item, dirnames, filenames]);
     try {
       while (true) {
-        const entry = await hostStep(limiter, () => handle.read());
-        if (entry === null) break;
-        let directory = entry.isDirectory();
-        if (!directory && followSymlinks && entry.isSymbolicLink()) {
-          const target = child(host.flavour.sep, dir, entry.name);
-          const stats = await hostStep(limiter, () => host.probe(target, true));
-          directory = stats !== undefined && stats.isDirectory();
+        const batch = await hostStep(limiter, () => handle.read());
+        if (batch.length === 0) break;
+        for (const entry of batch) {
+          let directory = entry.isDirectory();
+          if (!directory && followSymlinks && entry.isSymbolicLink()) {
+            const target = child(host.flavour.sep, dir, entry.name);
+            const stats = await hostStep(limiter, () => host.probe(target, true));
+            directory = stats !== undefined && stats.isDirectory();
+          }
+          if (directory) {
+            if (!topDown) pending.push(item.joinpath(entry.name));
+            dirnames.push(entry.name);
+          } else filenames.push(entry.name);
         }
-        if (directory) {
-          if (!topDown) pending.push(item.joinpath(entry.name));
-          dirnames.push(entry.name);
-        } else filenames.push(entry.name);
       }
     } finally {
       await closeHandle(handle);

@@ -31,13 +31,27 @@ export function openDirectoryHandles(): number {
   return openDirectories;
 }
 
+/** Entries per batch, and the handle's read-ahead: a batch costs one or two trips to the thread pool. */
+const BATCH = 128;
+
+/** Reads up to {@link BATCH} entries of `dir` (none at its end); most come from the handle's buffer. */
+async function readBatch(dir: fs.Dir): Promise<fs.Dirent[]> {
+  const entries: fs.Dirent[] = [];
+  while (entries.length < BATCH) {
+    const entry = await dir.read();
+    if (entry === null) break;
+    entries.push(entry);
+  }
+  return entries;
+}
+
 async function opendir(path: string): Promise<DirectoryHandle> {
   // A larger buffer than Node's 32 entries: fewer trips to the thread pool on big directories.
-  const dir = await fsp.opendir(path, { bufferSize: 128 });
+  const dir = await fsp.opendir(path, { bufferSize: BATCH });
   openDirectories++;
   let closing: Promise<void> | undefined;
   return {
-    read: () => dir.read(),
+    read: () => readBatch(dir),
     close: () => {
       if (closing === undefined) {
         // Dir queues the close behind a read still in flight (an abandoned step), so it never races one.
