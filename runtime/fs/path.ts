@@ -585,8 +585,9 @@ export class Path {
 
   /**
    * The directory's entries, lazily, in the order the system gives them. The iterator holds a
-   * directory handle while it runs and closes it when the loop ends, breaks or throws. Each step
-   * is a checkpoint.
+   * directory handle while it runs and closes it when the loop ends, breaks or throws. Its first
+   * step is a checkpoint; every step raises `Cancelled` if the task is cancelled, and a step that
+   * reads from the disk is abandoned when cancelled.
    *
    * @example
    * ```ts
@@ -600,8 +601,10 @@ export class Path {
   /**
    * The paths under this one that match `pattern` (relative; `*` and `?` within a segment,
    * leading dots included; `**` any number of directories; `[seq]` classes; a trailing `/` for
-   * directories only), lazily, in no particular order. Each step is a checkpoint; a directory
-   * handle is held while a directory is read and closed when the loop ends, breaks or throws.
+   * directories only), lazily, in no particular order. Its first step is a checkpoint; every step
+   * raises `Cancelled` if the task is cancelled. A directory handle is held while a directory is
+   * read (one at a time) and closed when the loop ends, breaks or throws. Directories that cannot
+   * be read are skipped.
    *
    * @example
    * ```ts
@@ -621,8 +624,18 @@ export class Path {
   /**
    * Walks the tree under this directory, yielding `[dir, dirnames, filenames]` for each directory,
    * top-down (parents first; remove names from `dirnames` to skip them) or bottom-up. Links to
-   * directories are listed in `dirnames` but not entered unless `followSymlinks`. A directory that
-   * cannot be opened is skipped, after `onError(error)` if given. Each step is a checkpoint.
+   * directories are listed in `filenames` and not entered, unless `followSymlinks` (then they are
+   * `dirnames` and entered). A directory that cannot be opened is skipped, after
+   * `onError(error)` if given. Its first step is a checkpoint; every step raises `Cancelled` if
+   * the task is cancelled.
+   *
+   * @example
+   * ```ts
+   * for await (const [dir, dirnames, filenames] of new Path("src").walk()) {
+   *   dirnames.splice(0, dirnames.length, ...dirnames.filter((name) => name !== "node_modules"));
+   *   for (const name of filenames) console.log(dir.joinpath(name).toString());
+   * }
+   * ```
    */
   walk(options?: WalkOptions): AsyncIterable<[dir: Path, dirnames: string[], filenames: string[]]> {
     return walkPaths(this, options);
