@@ -1,6 +1,7 @@
 // Path's pure members: pathlib's documented behaviour on POSIX (the platform these tests run on),
 // and AnyIO's own checks of its Path's properties, re-expressed. None of them touches the disk.
 import * as util from "node:util";
+import fc from "fast-check";
 import { CapacityLimiter, Path } from "anyio-ts";
 
 const p = (...segments: (string | URL | Path)[]): Path => new Path(...segments);
@@ -242,6 +243,56 @@ describe("match", () => {
     expect(p("axb").match("a.b")).toBe(false);
     expect(p("[x").match("[x")).toBe(true);
     expect(p("^$").match("[\\^]$")).toBe(true);
+  });
+
+  test("a name without wildcards matches itself and nothing else, whatever characters it holds", () => {
+    const chars = fc.constantFrom(..."ab.{},()!+@|^$\\~'\"<>=;%&#]-");
+    const names = fc.array(chars, { minLength: 1, maxLength: 8 }).map((list) => list.join("")).filter((name) => name !== "." && name !== "..");
+    fc.assert(
+      fc.property(names, (name) => {
+        expect(p(name).match(name)).toBe(true);
+        expect(p(name).match(name, { caseSensitive: false })).toBe(true);
+        expect(p(`${name}x`).match(name)).toBe(false);
+        expect(p(`x${name}`).match(name)).toBe(false);
+      }),
+      { seed: 20261206, numRuns: 300 },
+    );
+  });
+
+  test("wildcards mean what fnmatch gives them, on random patterns and names", () => {
+    // fnmatch's translation, written out: '*' any run, '?' one character, '[...]' a class ('!'
+    // negates, a leading ']' is a member, an unclosed '[' is literal), everything else literal.
+    const reference = (pattern: string): RegExp => {
+      let source = "";
+      for (let i = 0; i < pattern.length; ) {
+        const char = pattern[i++]!;
+        if (char === "*") source += ".*";
+        else if (char === "?") source += ".";
+        else if (char === "[") {
+          let j = i;
+          if (pattern[j] === "!") j++;
+          if (pattern[j] === "]") j++;
+          while (j < pattern.length && pattern[j] !== "]") j++;
+          if (j >= pattern.length) source += "\\[";
+          else {
+            let members = pattern.slice(i, j).replace(/[\\\]\[^]/g, (c) => "\\" + c);
+            if (members.startsWith("!")) members = "^" + members.slice(1);
+            source += `[${members}]`;
+            i = j + 1;
+          }
+        } else source += char.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      }
+      return new RegExp(`^${source}$`, "s");
+    };
+    const patterns = fc.array(fc.constantFrom(..."ab.*?[]!"), { minLength: 1, maxLength: 7 }).map((list) => list.join(""));
+    const names = fc.array(fc.constantFrom(..."ab.[]!*?"), { minLength: 1, maxLength: 6 }).map((list) => list.join(""));
+    const valid = (text: string): boolean => text !== "." && text !== "..";
+    fc.assert(
+      fc.property(patterns.filter(valid), names.filter(valid), (pattern, name) => {
+        expect(p(name).match(pattern)).toBe(reference(pattern).test(name));
+      }),
+      { seed: 20261206, numRuns: 2000 },
+    );
   });
 
   test("an empty pattern is a RangeError", () => {
