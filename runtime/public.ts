@@ -97,7 +97,6 @@ export type { WebStreamAdapterOptions } from "./streams/web-streams";
 export { Path } from "./fs/path";
 export type { PathLike, PathTextOptions, PathMatchOptions } from "./fs/path";
 export type { GlobOptions, WalkOptions } from "./fs/path-walk";
-export type { Stats, PathEncoding } from "./fs/path-host";
 export { ExceptionGroup, unwrapExceptionGroup } from "./core/exception-group";
 export type { ErrorClass } from "./core/exception-group";
 export {

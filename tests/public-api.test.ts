@@ -83,8 +83,6 @@ export type PublicTypes = [
   api.PathMatchOptions,
   api.GlobOptions,
   api.WalkOptions,
-  api.Stats,
-  api.PathEncoding,
 ];
 
 const exported = api as unknown as Record<string, unknown>;
