@@ -11,7 +11,7 @@ import { structuredDescribe, structuredTest } from "anyio-ts/jest";
 import { moveAcrossDevices } from "../../../runtime/platform/node/fs-path";
 import { currentDefaultThreadLimiter } from "../../../runtime/threads/default-thread-limiter";
 import { caught } from "../../helpers";
-import { blockThreadPool, untilBorrowed } from "./pool";
+import { blockThreadPool, watchHostCall } from "./pool";
 
 let tmp: string;
 
@@ -449,6 +449,7 @@ structuredDescribe("cancellation while an operation is in flight", () => {
     const limiter = new CapacityLimiter(1);
     const path = new Path(at("f")).withLimiter(limiter);
     const events: string[] = [];
+    const call = watchHostCall("stat");
     const pool = blockThreadPool(tmp);
     try {
       await createTaskGroup().run(async (tg) => {
@@ -465,12 +466,13 @@ structuredDescribe("cancellation while an operation is in flight", () => {
           });
           events.push(`scope exited, token returned: ${limiter.borrowedTokens === 0}`);
         });
-        await untilBorrowed(limiter, 1);
+        await call.started.wait(); // the host call is under way (and stays so: the pool is blocked)
         scope.cancel();
         while (events.length < 2) await sleep(1);
         events.push("thread pool still blocked");
       });
     } finally {
+      call.restore();
       await pool.release();
     }
     expect(events).toEqual(["stat() cancelled", "scope exited, token returned: true", "thread pool still blocked"]);
@@ -480,6 +482,7 @@ structuredDescribe("cancellation while an operation is in flight", () => {
     const limiter = new CapacityLimiter(1);
     const path = new Path(at("written")).withLimiter(limiter);
     const events: string[] = [];
+    const call = watchHostCall("writeText");
     let pool: { release(): Promise<void> } | undefined = blockThreadPool(tmp);
     try {
       await createTaskGroup().run(async (tg) => {
@@ -496,7 +499,7 @@ structuredDescribe("cancellation while an operation is in flight", () => {
             }
           });
         });
-        await untilBorrowed(limiter, 1);
+        await call.started.wait(); // the host call is under way (and stays so: the pool is blocked)
         scope.cancel();
         await sleep(20);
         events.push("pool released");
@@ -505,6 +508,7 @@ structuredDescribe("cancellation while an operation is in flight", () => {
         await blocked.release();
       });
     } finally {
+      call.restore();
       await pool?.release();
     }
     expect(events).toEqual(["pool released", "writeText() returned 9", "next checkpoint cancelled"]);

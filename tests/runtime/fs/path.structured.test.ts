@@ -9,7 +9,7 @@ import { CancelScope, Cancelled, CapacityLimiter, Path, createTaskGroup, moveOnA
 import { isStructured } from "anyio-ts/rt";
 import { structuredTest } from "anyio-ts/jest";
 import { openDirectoryHandles } from "../../../runtime/platform/node/fs-path";
-import { blockThreadPool, untilBorrowed } from "./pool";
+import { blockThreadPool, watchHostCall } from "./pool";
 
 let tmp: string;
 
@@ -65,6 +65,7 @@ structuredTest("a mutation called in a scope cancelled before its checkpoint nev
 structuredTest("a mutation in flight when its scope is cancelled delivers its result; Cancelled comes next", async () => {
   const limiter = new CapacityLimiter(1);
   const outcomes: string[] = [];
+  const call = watchHostCall("writeText");
   const pool = blockThreadPool(tmp);
   let released = false;
   try {
@@ -81,7 +82,7 @@ structuredTest("a mutation in flight when its scope is cancelled delivers its re
           }
         });
       });
-      await untilBorrowed(limiter, 1);
+      await call.started.wait(); // the host call is under way (and stays so: the pool is blocked)
       scope.cancel();
       await sleep(20);
       outcomes.push("pool released");
@@ -89,6 +90,7 @@ structuredTest("a mutation in flight when its scope is cancelled delivers its re
       await pool.release();
     });
   } finally {
+    call.restore();
     if (!released) await pool.release();
   }
   expect(outcomes).toEqual(["pool released", "wrote 4", "cancelled at the next checkpoint"]);
@@ -98,6 +100,7 @@ structuredTest("a mutation in flight when its scope is cancelled delivers its re
 structuredTest("a query in flight when its scope is cancelled raises Cancelled at once", async () => {
   const limiter = new CapacityLimiter(1);
   const outcomes: string[] = [];
+  const call = watchHostCall("probe");
   const pool = blockThreadPool(tmp);
   try {
     await createTaskGroup().run(async (tg) => {
@@ -112,12 +115,13 @@ structuredTest("a query in flight when its scope is cancelled raises Cancelled a
           }
         });
       });
-      await untilBorrowed(limiter, 1);
+      await call.started.wait(); // the host call is under way (and stays so: the pool is blocked)
       scope.cancel();
       while (outcomes.length === 0) await sleep(1);
       outcomes.push("pool still blocked");
     });
   } finally {
+    call.restore();
     await pool.release();
   }
   expect(outcomes).toEqual(["cancelled", "pool still blocked"]);

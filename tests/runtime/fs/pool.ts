@@ -1,8 +1,9 @@
-// Test helpers for operations in flight: a thread pool kept busy, and waiting for a limiter's token.
+// Test helpers for operations in flight: a thread pool kept busy, and knowing when a host call started.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
-import { sleep, type CapacityLimiter } from "anyio-ts";
+import { Event, sleep } from "anyio-ts";
+import { pathHost, type PathHost } from "../../../runtime/fs/path-host";
 
 /**
  * Blocks every thread of libuv's pool with an open() of a FIFO that no writer has opened, so a
@@ -39,8 +40,23 @@ export function blockThreadPool(dir: string): { release(): Promise<void> } {
   };
 }
 
-/** Waits until `limiter` has lent `count` tokens (an operation holds its token while in flight). */
-export async function untilBorrowed(limiter: CapacityLimiter, count: number): Promise<void> {
-  while (limiter.borrowedTokens !== count) await sleep(1);
+/**
+ * Watches one method of the installed file-system host: `started` is set once the method has been
+ * called (the host call is under way), until `restore()`.
+ */
+export function watchHostCall(method: keyof PathHost): { started: Event; restore(): void } {
+  const host = pathHost.get("watchHostCall()") as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const original = host[method]!;
+  const started = new Event();
+  host[method] = (...args: unknown[]) => {
+    const result = original(...args);
+    started.set();
+    return result;
+  };
+  return {
+    started,
+    restore: () => {
+      host[method] = original;
+    },
+  };
 }
-
