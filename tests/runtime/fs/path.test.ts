@@ -6,6 +6,37 @@ import { CapacityLimiter, Path } from "anyio-ts";
 
 const p = (...segments: (string | URL | Path)[]): Path => new Path(...segments);
 
+describe("the members", () => {
+  // pathlib's public members as the contract lists them (open() joins with the async files).
+  const METHODS = [
+    "withLimiter", "toString", "toJSON", "equals", "asPosix", "asUri", "isAbsolute", "isRelativeTo", "joinpath", "match",
+    "fullMatch", "relativeTo", "withName", "withStem", "withSuffix", "withSegments", "absolute", "expanduser", "resolve",
+    "readlink", "stat", "lstat", "exists", "isDir", "isFile", "isSymlink", "isSocket", "isFifo", "isBlockDevice",
+    "isCharDevice", "isJunction", "isMount", "samefile", "iterdir", "glob", "rglob", "walk", "readBytes", "readText",
+    "writeBytes", "writeText", "touch", "mkdir", "chmod", "lchmod", "rename", "replace", "unlink", "rmdir", "symlinkTo",
+    "hardlinkTo", "copy", "copyInto", "move", "moveInto",
+  ];
+  const PROPERTIES = ["parts", "drive", "root", "anchor", "parents", "parent", "name", "suffix", "suffixes", "stem"];
+
+  test.each(METHODS)("has the method %s", (name) => {
+    expect(typeof (Path.prototype as unknown as Record<string, unknown>)[name]).toBe("function");
+  });
+
+  test.each(PROPERTIES)("has the read-only property %s", (name) => {
+    const descriptor = Object.getOwnPropertyDescriptor(Path.prototype, name);
+    expect(typeof descriptor?.get).toBe("function");
+    expect(descriptor?.set).toBeUndefined();
+  });
+
+  test.each(["cwd", "home", "fromUri"])("has the static method %s", (name) => {
+    expect(typeof (Path as unknown as Record<string, unknown>)[name]).toBe("function");
+  });
+
+  test("has none of the members pathlib has that Node cannot provide", () => {
+    for (const name of ["owner", "group", "isReserved", "info"]) expect(name in Path.prototype).toBe(false);
+  });
+});
+
 describe("building a Path", () => {
   test("joins segments with the platform's separator, and none is the current directory", () => {
     expect(p("/usr", "lib", "node").toString()).toBe("/usr/lib/node");
