@@ -69,9 +69,11 @@ export async function hostMutation<T>(limiter: CapacityLimiter | null, start: ()
 /**
  * One step of a directory iterator: raises `Cancelled` if cancelled, takes a token (waiting only
  * when none is free), and runs the query abandonably. Lighter than {@link hostQuery}: a walk
- * makes one step per entry, and the entry reads already yield to the event loop.
+ * makes many steps, and the reads already yield to the event loop. With `keep`, the step is not
+ * abandoned once started (opening a directory: a handle opened in the background and dropped
+ * would never be closed); the cancellation then lands at the next step.
  */
-export async function hostStep<T>(limiter: CapacityLimiter | null, start: () => Promise<T>): Promise<T> {
+export async function hostStep<T>(limiter: CapacityLimiter | null, start: () => Promise<T>, keep = false): Promise<T> {
   const tokens = limiter ?? currentDefaultThreadLimiter();
   const borrower = {};
   await checkpointIfCancelled();
@@ -82,6 +84,10 @@ export async function hostStep<T>(limiter: CapacityLimiter | null, start: () => 
     await tokens.acquireOnBehalfOf(borrower);
   }
   try {
+    if (keep) {
+      await checkpointIfCancelled();
+      return await tagPrimitive(start());
+    }
     return await start();
   } finally {
     tokens.releaseOnBehalfOf(borrower);

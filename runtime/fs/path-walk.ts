@@ -3,9 +3,11 @@
  * The lazy directory iterators of `Path`: `iterdir()`, `glob()`/`rglob()` and `walk()`, over our
  * own walk of directory handles (`fs.opendir`), with glob segments matched by picomatch.
  *
- * Each iterator's first step is a checkpoint; every later host call (open a directory, read a
- * batch of entries, stat a link) is a query step: cancellation raises at once and abandons the
- * call, and a step served from a batch already read still raises if cancelled. A
+ * Each iterator's first step is a checkpoint; every later host call (read a batch of entries,
+ * stat a link) is a query step: cancellation raises at once and abandons the call, and a step
+ * served from a batch already read still raises if cancelled. Opening a directory is the one
+ * step that is never abandoned once started (the handle it opens must be closed), so a
+ * cancellation during it lands at the next step. A
  * directory handle is held only while its directory is read, and closed (to completion, even in
  * a cancelled scope) when the reading ends, the loop breaks, or anything throws: `iterdir()`
  * holds its one handle across its yields; `glob()` holds at most one at a time, since it reads a
@@ -97,7 +99,7 @@ function child(sep: string, parent: string, name: string): string {
 async function* batchesOf(host: PathHost, limiter: CapacityLimiter | null, dir: string, skipErrors: boolean): AsyncGenerator<DirectoryEntry[]> {
   let handle: DirectoryHandle;
   try {
-    handle = await hostStep(limiter, () => host.opendir(dir));
+    handle = await hostStep(limiter, () => host.opendir(dir), true);
   } catch (error) {
     if (skipErrors && isHostError(error)) return;
     throw error;
@@ -328,7 +330,7 @@ async function* walkFrom(
     const dir = item.toString();
     let handle: DirectoryHandle;
     try {
-      handle = await hostStep(limiter, () => host.opendir(dir));
+      handle = await hostStep(limiter, () => host.opendir(dir), true);
     } catch (error) {
       if (!isHostError(error)) throw error;
       onError?.(error as Error);

@@ -5,10 +5,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as nodePath from "node:path";
 import fc from "fast-check";
-import { CancelScope, Cancelled, CapacityLimiter, NotSupportedError, Path } from "anyio-ts";
+import { CancelScope, Cancelled, CapacityLimiter, NotSupportedError, Path, createTaskGroup, sleep, waitAllTasksBlocked } from "anyio-ts";
 import { structuredDescribe, structuredTest } from "anyio-ts/jest";
 import { openDirectoryHandles } from "../../../runtime/platform/node/fs-path";
 import { caught } from "../../helpers";
+import { blockThreadPool, watchHostCall } from "./pool";
 
 let tmp: string;
 
@@ -380,4 +381,62 @@ structuredDescribe("every iterator closes its directory handle", () => {
       expect(openDirectoryHandles()).toBe(0);
     });
   }
+});
+
+structuredDescribe("iterators under cancellation and the limiter", () => {
+  structuredTest("a cancellation while a directory is being opened lands after the open, and the handle is closed", async () => {
+    const events: string[] = [];
+    const call = watchHostCall("opendir");
+    const pool = blockThreadPool(tmp);
+    let released = false;
+    try {
+      await createTaskGroup().run(async (tg) => {
+        const scope = new CancelScope();
+        tg.startSoon(async () => {
+          await scope.run(async () => {
+            try {
+              for await (const _ of new Path(tmp).iterdir()) events.push("entry");
+            } catch (error) {
+              events.push(error instanceof Cancelled ? "cancelled" : String(error));
+              throw error;
+            }
+          });
+        });
+        await call.started.wait(); // opendir() is under way, held up by the blocked pool
+        scope.cancel();
+        await sleep(20);
+        events.push("pool released");
+        released = true;
+        await pool.release();
+      });
+    } finally {
+      call.restore();
+      if (!released) await pool.release();
+    }
+    // The open was not abandoned (its handle would have leaked): it finished, then the next step
+    // raised Cancelled and the handle was closed.
+    expect(events).toEqual(["pool released", "cancelled"]);
+    expect(openDirectoryHandles()).toBe(0);
+  });
+
+  structuredTest("each step waits for a token of the path's limiter", async () => {
+    populate();
+    const limiter = new CapacityLimiter(1);
+    const holder = {};
+    limiter.acquireOnBehalfOfNowait(holder);
+    const events: string[] = [];
+    await createTaskGroup().run(async (tg) => {
+      tg.startSoon(async () => {
+        let count = 0;
+        for await (const _ of new Path(tmp).withLimiter(limiter).rglob("*.txt")) count++;
+        events.push(`found ${count}`);
+      });
+      await waitAllTasksBlocked();
+      expect(limiter.statistics().tasksWaiting).toBe(1);
+      events.push("released");
+      limiter.releaseOnBehalfOf(holder);
+    });
+    expect(events).toEqual(["released", "found 4"]);
+    expect(limiter.borrowedTokens).toBe(0);
+  });
 });
