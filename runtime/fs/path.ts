@@ -616,7 +616,15 @@ export class Path {
     return globPaths(this, checkGlobPattern(this.host, pattern, false), options);
   }
 
-  /** {@link glob} with `**\/` in front of `pattern`: matches at any depth. */
+  /**
+   * {@link glob} with `**\/` in front of `pattern`: matches at any depth. Its first step is a
+   * checkpoint; every step raises `Cancelled` if the task is cancelled.
+   *
+   * @example
+   * ```ts
+   * for await (const source of new Path("src").rglob("*.ts")) console.log(source.toString());
+   * ```
+   */
   rglob(pattern: string, options?: GlobOptions): AsyncIterable<Path> {
     return globPaths(this, checkGlobPattern(this.host, pattern, true), options);
   }
@@ -743,7 +751,11 @@ export class Path {
     return io.copy(this, target, false, options);
   }
 
-  /** {@link copy} into the directory `targetDir`, keeping the name. */
+  /**
+   * {@link copy} into the directory `targetDir`, keeping the name. This is a checkpoint; once
+   * started, it runs to completion.
+   * @throws RangeError if this path has no name.
+   */
   copyInto(targetDir: PathLike, options?: { followSymlinks?: boolean; preserveMetadata?: boolean }): Promise<Path> {
     return io.copy(this, targetDir, true, options);
   }
@@ -757,7 +769,11 @@ export class Path {
     return io.move(this, target, false);
   }
 
-  /** {@link move} into the directory `targetDir`, keeping the name. */
+  /**
+   * {@link move} into the directory `targetDir`, keeping the name. This is a checkpoint; once
+   * started, it runs to completion.
+   * @throws RangeError if this path has no name.
+   */
   moveInto(targetDir: PathLike): Promise<Path> {
     return io.move(this, targetDir, true);
   }
