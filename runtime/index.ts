@@ -6,6 +6,8 @@
 import "./platform/node/context-carrier";
 // The UDP room's host (node:dgram, node:dns).
 import "./platform/node/udp";
+// The host of the file room: Path's file-system calls (browsers get NotSupportedError instead).
+import "./platform/node/fs-path";
 
 export * from "./public";
 // `export *`, not a list of names: CommonJS output would precede a named re-export with

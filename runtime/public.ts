@@ -100,6 +100,9 @@ export type { UdpSocketOptions } from "./net/udp";
 export { UDPSocket } from "./net/udp-socket";
 export type { UDPPacket } from "./net/udp-socket";
 export { ConnectedUDPSocket } from "./net/connected-udp-socket";
+export { Path } from "./fs/path";
+export type { PathLike, PathTextOptions, PathMatchOptions } from "./fs/path";
+export type { GlobOptions, WalkOptions } from "./fs/path-walk";
 export { ExceptionGroup, unwrapExceptionGroup } from "./core/exception-group";
 export type { ErrorClass } from "./core/exception-group";
 export {

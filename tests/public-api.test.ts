@@ -46,6 +46,8 @@ const CLASSES = [
   "ResourceGuard",
   "MemoryObjectSendStream",
   "MemoryObjectReceiveStream",
+  // 9.2 Path
+  "Path",
 ] as const;
 
 const ERROR_CLASSES = [
@@ -70,7 +72,18 @@ const ERROR_CLASSES = [
 ] as const;
 
 // The type-only names of sections 3-5; `npm run typecheck` fails if one is not exported.
-export type PublicTypes = [api.TaskGroup, api.TaskStatus<number>, api.ErrorClass, api.MemoryObjectStreamStatistics];
+export type PublicTypes = [
+  api.TaskGroup,
+  api.TaskStatus<number>,
+  api.ErrorClass,
+  api.MemoryObjectStreamStatistics,
+  // 9.2 Path
+  api.PathLike,
+  api.PathTextOptions,
+  api.PathMatchOptions,
+  api.GlobOptions,
+  api.WalkOptions,
+];
 
 // The type-only names of section 7.4 (UDP).
 export type UdpPublicTypes = [api.UDPPacket, api.UdpSocketOptions];
