@@ -4,6 +4,8 @@
  * across awaits.
  */
 import "./platform/node/context-carrier";
+// TLS: installs Node's TLS engine behind the TLS streams (runtime/streams/tls-host.ts).
+import "./platform/node/tls";
 
 export * from "./public";
 // `export *`, not a list of names: CommonJS output would precede a named re-export with
