@@ -302,15 +302,18 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
     engine.poke();
     if (this.standardCompatible && engine.established && engine.failure === undefined) {
       try {
+        if (engine.ended === "ragged") throw raggedEof();
         engine.shutdown();
         await this.pump(() => {
           while (engine.readPlaintext(65536) !== undefined);
           return engine.shutdownSent && engine.ended !== "open";
-        }, true);
+        }, true, true);
         if (engine.ended === "ragged") throw raggedEof();
       } catch (error) {
         engine.destroy();
         await closeForcefully(this.transportStream);
+        // The peer closed properly first: that our close_notify found the transport gone is no failure.
+        if (engine.ended === "closeNotify" && error instanceof BrokenResourceError) return;
         throw error;
       }
     }
@@ -347,11 +350,11 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
   /**
    * Moves ciphertext until `ready()`: sends what the engine wrote, lets the engine settle after
    * a send, and (if `pull`) receives from the transport while the engine has consumed all it
-   * was given. `ready` is asked only when nothing is left to send.
+   * was given. `ready` is asked only when nothing is left to send. Unless `closing` (the pump of
+   * aclose() itself), a local aclose() ends it with ClosedResourceError.
    */
-  private async pump(ready: () => boolean, pull: boolean): Promise<void> {
+  private async pump(ready: () => boolean, pull: boolean, closing = false): Promise<void> {
     const engine = this.engine;
-    const closing = this.closed;
     for (;;) {
       if (this.closed && !closing) throw closedTLSStream();
       if (engine.nextOutgoing() !== undefined && !this.flushing) {

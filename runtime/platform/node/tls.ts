@@ -71,7 +71,7 @@ export function secretBitsOf(cipherName: string): number {
 class NodeTLSEngine implements TLSEngine {
   readonly serverSide: boolean;
   established = false;
-  failure: Error | undefined = undefined;
+  private failed: Error | undefined = undefined;
   inputEnded = false;
   settling = false;
   private closeNotifyBeforeEof = false;
@@ -140,7 +140,7 @@ class NodeTLSEngine implements TLSEngine {
     socket.on("end", wake);
     socket.on("close", () => {
       if (!this.established && this.failure === undefined) {
-        this.failure = Object.assign(new Error("The TLS connection was closed before the handshake completed"), {
+        this.failed = Object.assign(new Error("The TLS connection was closed before the handshake completed"), {
           code: "ECONNRESET",
         });
       }
@@ -151,13 +151,22 @@ class NodeTLSEngine implements TLSEngine {
     this.pipe.on("finish", wake);
   }
 
+  get failure(): Error | undefined {
+    if (this.failed === undefined && !this.established && readableHasEnded(this.socket)) {
+      // Node reports this only for clients, and only through a listener it adds in tls.connect().
+      this.failed = Object.assign(new Error("The transport ended before the TLS handshake completed"), { code: "ECONNRESET" });
+    }
+    return this.failed;
+  }
+
   get ended(): TLSEngineEnd {
     if (!readableHasEnded(this.socket) || this.socket.readableLength > 0) return "open";
     return this.inputEnded && !this.closeNotifyBeforeEof ? "ragged" : "closeNotify";
   }
 
   get wantsInput(): boolean {
-    return !this.inputEnded && this.pipe.readableLength === 0;
+    // A destroyed socket takes no more input (its error event may still be a tick away).
+    return !this.inputEnded && this.pipe.readableLength === 0 && !this.socket.destroyed && !this.pipe.destroyed;
   }
 
   get shutdownSent(): boolean {
@@ -220,7 +229,7 @@ class NodeTLSEngine implements TLSEngine {
   }
 
   fail(error: Error): void {
-    this.failure ??= error;
+    this.failed ??= error;
     if (!this.socket.destroyed) this.socket.destroy();
     this.poke();
   }

@@ -28,6 +28,8 @@ export interface TestCertificates {
   readonly selfSigned: KeyPair;
   /** Signed by the CA, for DNS:example.org only. */
   readonly otherName: KeyPair;
+  /** Signed by the CA, for "faß.de" as IDNA 2008 spells it (xn--fa-hia.de; IDNA 2003 would say fass.de). */
+  readonly idna: KeyPair;
 }
 
 const KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
@@ -74,11 +76,12 @@ export function testCertificates(): TestCertificates {
     const server = signed(dir, "server", "localhost", "DNS:localhost,IP:127.0.0.1,IP:::1");
     const client = signed(dir, "client", "client", undefined);
     const otherName = signed(dir, "other", "example.org", "DNS:example.org");
+    const idna = signed(dir, "idna", "xn--fa-hia.de", "DNS:xn--fa-hia.de");
     openssl(dir, [
       "req", "-x509", ...KEY, "-keyout", "self.key", "-out", "self.pem", "-days", "2", "-subj", "/CN=localhost",
       "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
     ]);
-    cached = { ca: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"), server, client, otherName, selfSigned: read(dir, "self") };
+    cached = { ca: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"), server, client, otherName, idna, selfSigned: read(dir, "self") };
     return cached;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

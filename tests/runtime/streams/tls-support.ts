@@ -5,10 +5,20 @@
  */
 import * as net from "node:net";
 import {
+  ClosedResourceError,
   createMemoryObjectStream,
+  createTaskGroup,
+  EndOfStream,
   fromNodeDuplex,
+  SocketAttribute,
   StapledObjectStream,
+  TypedAttributeProvider,
+  type AnyByteStream,
+  type Listener,
+  type ListenerHandler,
   type NodeDuplexByteStream,
+  type TaskGroup,
+  type TypedAttributeMap,
 } from "anyio-ts";
 
 /** A connected pair of loopback TCP sockets on `host`, as our byte streams; the server socket is closed. */
@@ -42,3 +52,45 @@ export function memoryPair(): [StapledObjectStream<Uint8Array>, StapledObjectStr
 
 export const encode = (text: string) => new TextEncoder().encode(text);
 export const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/**
+ * A listener serving the transports pushed into it with `offer()` (a stand-in for a TCP
+ * listener): `serve()` starts the handler for each in `taskGroup` or a task group of its own,
+ * until `aclose()` ends it with ClosedResourceError.
+ */
+export class OfferListener extends TypedAttributeProvider implements Listener<AnyByteStream> {
+  private readonly incoming = createMemoryObjectStream<AnyByteStream>(Infinity);
+
+  offer(stream: AnyByteStream): void {
+    this.incoming[0].sendNowait(stream);
+  }
+
+  override get extraAttributes(): TypedAttributeMap {
+    return { [SocketAttribute.localPort]: () => 4433 };
+  }
+
+  async serve(handler: ListenerHandler<AnyByteStream>, taskGroup?: TaskGroup): Promise<void> {
+    await createTaskGroup().run(async (own) => {
+      const group = taskGroup ?? own;
+      for (;;) {
+        let stream: AnyByteStream;
+        try {
+          stream = await this.incoming[1].receive();
+        } catch (error) {
+          if (error instanceof EndOfStream) throw new ClosedResourceError();
+          throw error;
+        }
+        group.startSoon(() => handler(stream));
+      }
+    });
+  }
+
+  async aclose(): Promise<void> {
+    this.incoming[0].close();
+    this.incoming[1].close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.aclose();
+  }
+}
