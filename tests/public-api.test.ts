@@ -71,6 +71,8 @@ const ERROR_CLASSES = [
 
 // The type-only names of sections 3-5; `npm run typecheck` fails if one is not exported.
 export type PublicTypes = [api.TaskGroup, api.TaskStatus<number>, api.ErrorClass, api.MemoryObjectStreamStatistics];
+// The type-only names of section 6.6 (TLS).
+export type PublicTLSTypes = [api.TLSOptions, api.TLSWrapOptions];
 
 const exported = api as unknown as Record<string, unknown>;
 
@@ -177,6 +179,10 @@ const STREAM_NAMES = [
   "fromNodeWritable",
   "toNodeDuplex",
   "fromNodeDuplex",
+  // 6.6 TLS
+  "TLSStream",
+  "TLSListener",
+  "TLSConnectable",
 ] as const;
 
 describe("the stream names of the public API contract", () => {

@@ -24,7 +24,7 @@ import {
 } from "../core/errors";
 import { describeValue } from "../core/validate";
 import { BYTE_STREAM, checkPositiveInteger, checkShape, iterateReceive } from "./stream-helpers";
-import { tlsHost, type TLSEngine, type TLSEngineSettings } from "./tls-host";
+import { tlsHost, type TLSEngine, type TLSEngineEnd, type TLSEngineSettings } from "./tls-host";
 import { checkTLSOptions, type TLSWrapOptions } from "./tls-options";
 import { TLSAttribute, TypedAttributeProvider, type TypedAttributeMap } from "./typed-attributes";
 import type { AnyByteStream, AsyncResource, ByteStream } from "./types";
@@ -308,7 +308,8 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
           while (engine.readPlaintext(65536) !== undefined);
           return engine.shutdownSent && engine.ended !== "open";
         }, true, true);
-        if (engine.ended === "ragged") throw raggedEof();
+        // (Read again: the pump changed it.)
+        if ((engine.ended as TLSEngineEnd) === "ragged") throw raggedEof();
       } catch (error) {
         engine.destroy();
         await closeForcefully(this.transportStream);
