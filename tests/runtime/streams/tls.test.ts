@@ -301,6 +301,30 @@ structuredDescribe("verification", () => {
     expect((serverStream.extra(TLSAttribute.peerCertificate) as { subject: { CN: string } }).subject.CN).toBe("client");
   });
 
+  structuredTest("a server with requestCert rejects a client certificate its CAs did not sign", async () => {
+    const [clientTransport, serverTransport] = memoryPair();
+    let serverError: unknown;
+    {
+      await using tg = createTaskGroup();
+      tg.startSoon(async () => {
+        serverError = await caught(TLSStream.wrap(serverTransport, { ...serverOptions, requestCert: true, ca: certs.ca }));
+      });
+      const client = await TLSStream.wrap(clientTransport, { ...clientOptions, ...certs.selfSigned }).catch((error: unknown) => error);
+      if (client instanceof TLSStream) {
+        expect(await caught(client.receive())).toBeInstanceOf(BrokenResourceError);
+        await client.aclose().catch(() => {});
+      }
+    }
+    expect((serverError as NodeJS.ErrnoException).code).toBe("DEPTH_ZERO_SELF_SIGNED_CERT");
+  });
+
+  structuredTest("a server with requestCert and rejectUnauthorized: false accepts an unverified client certificate", async () => {
+    const server = { ...serverOptions, requestCert: true, rejectUnauthorized: false, ca: certs.ca };
+    const [client, serverStream] = await handshakePair(memoryPair(), { ...clientOptions, ...certs.selfSigned }, server);
+    await using _both = closingBoth(client, serverStream);
+    expect(serverStream.extra(TLSAttribute.peerCertificate)).not.toBeNull();
+  });
+
   structuredTest("a server with requestCert rejects a client without a certificate", async () => {
     const [clientTransport, serverTransport] = memoryPair();
     let serverError: unknown;
