@@ -565,6 +565,20 @@ structuredDescribe("closing", () => {
     expect(await caught(client.send(encode("x")))).toBeInstanceOf(ClosedResourceError);
   });
 
+  structuredTest("aclose() in a cancelled scope closes the transport at once and raises Cancelled", async () => {
+    const [client, server] = await handshakePair(memoryPair(), clientOptions, { ...serverOptions, standardCompatible: false });
+    let outcome: unknown;
+    await new CancelScope().run(async (scope) => {
+      scope.cancel();
+      outcome = await caught(client.aclose());
+      throw outcome;
+    });
+    expect(outcome).toBeInstanceOf(Cancelled);
+    expect(await caught(client.transportStream.send(encode("x")))).toBeInstanceOf(ClosedResourceError);
+    expect(await caught(client.receive())).toBeInstanceOf(ClosedResourceError);
+    await server.aclose();
+  });
+
   structuredTest("aclose() from another task wakes a blocked receive() with ClosedResourceError", async () => {
     const [client, server] = await handshakePair(
       memoryPair(),
