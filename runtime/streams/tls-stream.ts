@@ -194,8 +194,11 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
     if (this.receiving) throw new BusyResourceError("receiving from");
     this.receiving = true;
     try {
-      await checkpoint();
+      // The checkpoint: raise first if cancelled; yield now only if nothing below will (every
+      // wait of the pump yields, and receiving from the transport is itself a checkpoint).
+      await checkpointIfCancelled();
       const engine = this.engine;
+      if (engine.hasPlaintext() || engine.ended !== "open" || engine.failure !== undefined) await checkpoint();
       await this.pump(() => engine.hasPlaintext() || engine.ended !== "open", true);
       const data = engine.readPlaintext(maxBytes);
       if (data !== undefined) return data;
@@ -230,9 +233,10 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
     if (this.sending) throw new BusyResourceError("writing to");
     this.sending = true;
     try {
-      await checkpoint();
+      // The checkpoint: raise first if cancelled; the yield comes with the transport's send.
+      await checkpointIfCancelled();
       if (this.engine.failure !== undefined) throw this.failureError();
-      if (data.length === 0) return;
+      if (data.length === 0) return await checkpoint();
       const written = this.engine.write(data);
       await this.pump(written, false);
     } finally {

@@ -257,6 +257,37 @@ structuredDescribe("verification", () => {
     expect(decode(await client.receive())).toBe("unverified");
   });
 
+  structuredTest("prebuilt secure contexts are used on both sides", async () => {
+    const [client, server] = await handshakePair(
+      memoryPair(),
+      { hostname: "localhost", secureContext: tls.createSecureContext({ ca: certs.ca }) },
+      { secureContext: tls.createSecureContext(certs.server) },
+    );
+    await using _both = closingBoth(client, server);
+    await client.send(encode("context"));
+    expect(decode(await server.receive())).toBe("context");
+  });
+
+  structuredTest("a custom checkServerIdentity can reject a certificate that would verify", async () => {
+    const [clientTransport, serverTransport] = memoryPair();
+    const seen: string[] = [];
+    await using tg = createTaskGroup();
+    tg.startSoon(async () => {
+      await caught(TLSStream.wrap(serverTransport, serverOptions));
+    });
+    const error = await caught(
+      TLSStream.wrap(clientTransport, {
+        ...clientOptions,
+        checkServerIdentity: (hostname) => {
+          seen.push(hostname);
+          return Object.assign(new Error("pinned certificate mismatch"), { code: "PIN_MISMATCH" });
+        },
+      }),
+    );
+    expect(seen).toEqual(["localhost"]);
+    expect((error as NodeJS.ErrnoException).code).toBe("PIN_MISMATCH");
+  });
+
   structuredTest("a client that verifies without a hostname is a TypeError that leaves the transport open", async () => {
     const [clientTransport, serverTransport] = memoryPair();
     const error = await caught(TLSStream.wrap(clientTransport, { serverSide: false, ca: certs.ca }));
@@ -619,6 +650,23 @@ structuredDescribe("concurrency and cancellation", () => {
     }
     expect(second).toBeInstanceOf(BusyResourceError);
     expect((second as Error).message).toBe("Another task is already receiving from this resource");
+  });
+
+  structuredTest("in a cancelled scope, receive() takes nothing and send() sends nothing", async () => {
+    const [client, server] = await handshakePair(memoryPair());
+    await using _both = closingBoth(client, server);
+    await client.send(encode("waiting"));
+    let calls: Promise<unknown>[] = [];
+    await new CancelScope().run(async (scope) => {
+      scope.cancel();
+      // Called in the cancelled scope, awaited outside it (an await in it would raise at once).
+      calls = [server.receive(), server.send(encode("never"))];
+    });
+    expect(await caught(calls[0]!)).toBeInstanceOf(Cancelled);
+    expect(await caught(calls[1]!)).toBeInstanceOf(Cancelled);
+    expect(decode(await server.receive())).toBe("waiting");
+    await server.send(encode("after"));
+    expect(decode(await client.receive())).toBe("after"); // "never" was not sent before it
   });
 
   structuredTest("a cancelled receive() takes no data: the next receive() gets it", async () => {
