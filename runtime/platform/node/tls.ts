@@ -39,6 +39,15 @@ export type NodeSecureContext = tls.SecureContext;
 /** Node's `tls.PeerCertificate`, what `checkServerIdentity` is given. */
 export type NodePeerCertificate = tls.PeerCertificate;
 
+/** What the typed attributes report, read from the socket once the handshake completed. */
+interface SessionAttributes {
+  readonly alpnProtocol: string | null;
+  readonly channelBinding: Uint8Array | null;
+  readonly cipher: readonly [string, string, number];
+  readonly peerCertificate: Readonly<Record<string, unknown>> | null;
+  readonly tlsVersion: string;
+}
+
 /** A chunk of ciphertext the TLS layer wrote, and the callback that completes that write. */
 interface Outgoing {
   readonly chunk: Uint8Array;
@@ -75,6 +84,7 @@ class NodeTLSEngine implements TLSEngine {
   inputEnded = false;
   settling = false;
   private closeNotifyBeforeEof = false;
+  private attributes: SessionAttributes | undefined = undefined;
   private readonly outgoing: Outgoing[] = [];
   private waiters: Waiter<void>[] = [];
   private readonly pipe: Duplex;
@@ -134,6 +144,7 @@ class NodeTLSEngine implements TLSEngine {
         if (verifyError) return this.fail(verifyError);
       }
       this.established = true;
+      this.session();
       wake();
     });
     socket.on("readable", wake);
@@ -267,34 +278,53 @@ class NodeTLSEngine implements TLSEngine {
   }
 
   alpnProtocol(): string | null {
-    const protocol = this.socket.alpnProtocol;
-    return typeof protocol === "string" ? protocol : null;
+    return this.session().alpnProtocol;
   }
 
   channelBindingTlsUnique(): Uint8Array | null {
-    const finished = this.serverSide ? this.socket.getPeerFinished() : this.socket.getFinished();
-    return finished === undefined ? null : asPlain(finished);
+    return this.session().channelBinding;
   }
 
   cipher(): readonly [string, string, number] {
-    const { name, version } = this.socket.getCipher();
-    return [name, version, secretBitsOf(name)];
+    return this.session().cipher;
   }
 
   peerCertificate(): Readonly<Record<string, unknown>> | null {
-    const certificate = this.socket.getPeerCertificate(false);
-    if (certificate === null || certificate === undefined || Object.keys(certificate).length === 0) return null;
-    return certificate as unknown as Readonly<Record<string, unknown>>;
+    return this.session().peerCertificate;
   }
 
   peerCertificateBinary(): Uint8Array | null {
-    const certificate = this.socket.getPeerCertificate(false);
-    const raw = (certificate as Partial<tls.PeerCertificate> | undefined)?.raw;
-    return raw === undefined ? null : asPlain(raw);
+    const raw = this.session().peerCertificate?.raw;
+    return raw instanceof Uint8Array ? asPlain(raw as Buffer) : null;
   }
 
   tlsVersion(): string {
-    return this.socket.getProtocol() ?? "unknown";
+    return this.session().tlsVersion;
+  }
+
+  /**
+   * The session's attributes, read once the handshake completed: Node drops them with the
+   * socket's handle when the connection closes, and they stay readable after close.
+   */
+  private session(): SessionAttributes {
+    if (this.attributes !== undefined) return this.attributes;
+    const socket = this.socket;
+    const protocol = socket.alpnProtocol;
+    const finished = this.serverSide ? socket.getPeerFinished() : socket.getFinished();
+    const cipher = socket.getCipher() as tls.CipherNameAndProtocol | null;
+    const certificate = socket.getPeerCertificate(false) as tls.PeerCertificate | null | undefined;
+    const attributes: SessionAttributes = {
+      alpnProtocol: typeof protocol === "string" ? protocol : null,
+      channelBinding: finished === undefined ? null : asPlain(finished),
+      cipher: cipher === null ? ["", "", 0] : [cipher.name, cipher.version, secretBitsOf(cipher.name)],
+      peerCertificate:
+        certificate === null || certificate === undefined || Object.keys(certificate).length === 0
+          ? null
+          : (certificate as unknown as Readonly<Record<string, unknown>>),
+      tlsVersion: socket.getProtocol() ?? "unknown",
+    };
+    if (this.established) this.attributes = attributes;
+    return attributes;
   }
 
   sslObject(): unknown {

@@ -441,6 +441,10 @@ structuredDescribe("ALPN and typed attributes", () => {
     // The server just closes its transport; the standard-compatible client then sees no close_notify.
     await server.aclose();
     expect(await caught(client.aclose())).toBeInstanceOf(BrokenResourceError);
+    // The session's attributes stay readable after close.
+    expect(client.extra(TLSAttribute.tlsVersion)).toBe("TLSv1.3");
+    expect(server.extra(TLSAttribute.cipher)[1]).toBe("TLSv1.3");
+    expect((server.extra(TLSAttribute.peerCertificate) as { subject: { CN: string } }).subject.CN).toBe("client");
   });
 
   structuredTest("without a client certificate the server's peer certificate attributes are null", async () => {
