@@ -268,6 +268,22 @@ structuredDescribe("verification", () => {
     expect(decode(await server.receive())).toBe("context");
   });
 
+  structuredTest("a client resumes a session with the session option", async () => {
+    const serverContext = { secureContext: tls.createSecureContext(certs.server) };
+    const [first, firstServer] = await handshakePair(memoryPair(), clientOptions, serverContext);
+    let session: Buffer | undefined;
+    {
+      await using _both = closingBoth(first, firstServer);
+      await firstServer.send(encode("ticket"));
+      expect(decode(await first.receive())).toBe("ticket"); // the session tickets came before it
+      session = (first.extra(TLSAttribute.sslObject) as tls.TLSSocket).getSession();
+    }
+    expect(session).toBeInstanceOf(Uint8Array);
+    const [second, secondServer] = await handshakePair(memoryPair(), { ...clientOptions, session: session! }, serverContext);
+    await using _both = closingBoth(second, secondServer);
+    expect((second.extra(TLSAttribute.sslObject) as tls.TLSSocket).isSessionReused()).toBe(true);
+  });
+
   structuredTest("a custom checkServerIdentity can reject a certificate that would verify", async () => {
     const [clientTransport, serverTransport] = memoryPair();
     const seen: string[] = [];
