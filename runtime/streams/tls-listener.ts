@@ -11,7 +11,8 @@ import { checkBoolean, checkFunction, checkOptions, describeValue } from "../cor
 import { checkShape, LISTENER } from "./stream-helpers";
 import { tlsHost, type TLSEngineSettings } from "./tls-host";
 import { checkTLSOptions, type TLSOptions } from "./tls-options";
-import { closeForcefully, TLSStream } from "./tls-stream";
+import { closeForcefully } from "./close-forcefully";
+import { TLSStream } from "./tls-stream";
 import { TLSAttribute, TypedAttributeProvider, type TypedAttributeMap } from "./typed-attributes";
 import type { AnyByteStream, Listener, ListenerHandler } from "./types";
 

@@ -13,7 +13,6 @@
  * transport's `send()` returned.
  */
 import { checkpoint, checkpointIfCancelled } from "../core/checkpoint";
-import { CancelScope } from "../core/cancel-scope";
 import {
   BrokenResourceError,
   BusyResourceError,
@@ -27,18 +26,8 @@ import { BYTE_STREAM, checkPositiveInteger, checkShape, iterateReceive } from ".
 import { tlsHost, type TLSEngine, type TLSEngineEnd, type TLSEngineSettings } from "./tls-host";
 import { checkTLSOptions, type TLSWrapOptions } from "./tls-options";
 import { TLSAttribute, TypedAttributeProvider, type TypedAttributeMap } from "./typed-attributes";
-import type { AnyByteStream, AsyncResource, ByteStream } from "./types";
-
-/** Closes `resource` in a cancelled scope (it must not wait), ignoring what the close raises. */
-export async function closeForcefully(resource: AsyncResource): Promise<void> {
-  const scope = new CancelScope();
-  scope.cancel();
-  try {
-    await scope.run(() => resource.aclose());
-  } catch {
-    // The stream is being abandoned after another error, which is the one to report.
-  }
-}
+import type { AnyByteStream, ByteStream } from "./types";
+import { closeForcefully } from "./close-forcefully";
 
 /** The error after our own `aclose()`. */
 function closedTLSStream(): ClosedResourceError {
