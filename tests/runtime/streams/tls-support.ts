@@ -43,10 +43,10 @@ export async function tcpPair(host = "127.0.0.1"): Promise<[client: NodeDuplexBy
   }
 }
 
-/** Two in-memory byte transports wired to each other. */
-export function memoryPair(): [StapledObjectStream<Uint8Array>, StapledObjectStream<Uint8Array>] {
-  const [toServer, fromClient] = createMemoryObjectStream<Uint8Array>(Infinity);
-  const [toClient, fromServer] = createMemoryObjectStream<Uint8Array>(Infinity);
+/** Two in-memory byte transports wired to each other, buffering `capacity` chunks each way. */
+export function memoryPair(capacity = Infinity): [StapledObjectStream<Uint8Array>, StapledObjectStream<Uint8Array>] {
+  const [toServer, fromClient] = createMemoryObjectStream<Uint8Array>(capacity);
+  const [toClient, fromServer] = createMemoryObjectStream<Uint8Array>(capacity);
   return [new StapledObjectStream(toServer, fromServer), new StapledObjectStream(toClient, fromClient)];
 }
 

@@ -9,6 +9,7 @@ import {
   BrokenResourceError,
   BusyResourceError,
   CancelScope,
+  checkpoint,
   Cancelled,
   ClosedResourceError,
   createTaskGroup,
@@ -710,6 +711,35 @@ structuredDescribe("concurrency and cancellation", () => {
     expect(outcome).toBeInstanceOf(Cancelled);
     await client.send(encode("kept"));
     expect(decode(await server.receive())).toBe("kept");
+  });
+
+  structuredTest("a send() cancelled while the transport is sending breaks the stream, and says so", async () => {
+    // A transport that buffers one chunk each way: with the peer not receiving, a first send
+    // fills it and a second one waits in the transport's send.
+    const [client, server] = await handshakePair(memoryPair(1));
+    await client.send(encode("fills the transport"));
+    const scope = new CancelScope();
+    const started = new Event();
+    let outcome: unknown;
+    {
+      await using tg = createTaskGroup();
+      tg.startSoon(async () => {
+        await scope.run(async () => {
+          started.set();
+          outcome = await caught(client.send(encode("stuck")));
+          throw outcome;
+        });
+      });
+      await started.wait();
+      await checkpoint(); // the send is now waiting in the transport
+      scope.cancel();
+    }
+    expect(outcome).toBeInstanceOf(Cancelled);
+    const later = await caught(client.send(encode("later")));
+    expect(later).toBeInstanceOf(BrokenResourceError);
+    expect((later as Error).message).toMatch(/cancelled midway/);
+    await client.aclose(); // a broken stream just closes its transport
+    await server.aclose().catch(() => {});
   });
 
   structuredTest("cancelling wrap() during the handshake closes the transport before Cancelled propagates", async () => {
