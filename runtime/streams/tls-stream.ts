@@ -22,6 +22,7 @@ import {
   isCancelled,
 } from "../core/errors";
 import { describeValue } from "../core/validate";
+import { requireFrame } from "../rt";
 import { BYTE_STREAM, checkPositiveInteger, checkShape, iterateReceive } from "./stream-helpers";
 import { tlsHost, type TLSEngine, type TLSEngineEnd, type TLSEngineSettings } from "./tls-host";
 import { checkTLSOptions, type TLSWrapOptions } from "./tls-options";
@@ -98,10 +99,12 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
    *   certificate"), or a server has no `cert`, `pfx` or `secureContext`; these leave the
    *   transport untouched.
    * @throws NotSupportedError in browsers.
+   * @throws NoCurrentTaskError outside {@link run}.
    * @throws Cancelled if the task is cancelled (the transport is then closed).
    */
   static async wrap(transportStream: AnyByteStream, options: TLSWrapOptions = {}): Promise<TLSStream> {
     const host = tlsHost.get("TLSStream.wrap()");
+    requireFrame("TLSStream.wrap()");
     checkShape("transportStream", transportStream, BYTE_STREAM);
     checkTLSOptions(options, "options");
     const { serverSide = options.hostname === undefined, hostname, standardCompatible = true, ...rest } = options;
@@ -179,6 +182,7 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
    */
   async receive(maxBytes = 65536): Promise<Uint8Array> {
     checkPositiveInteger(maxBytes, "maxBytes");
+    requireFrame("TLSStream.receive()");
     if (this.closed) throw closedTLSStream();
     if (this.receiving) throw new BusyResourceError("receiving from");
     this.receiving = true;
@@ -218,6 +222,7 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(`Expected \`data\` to be a Uint8Array, got ${describeValue(data)}`);
     }
+    requireFrame("TLSStream.send()");
     if (this.closed) throw closedTLSStream();
     if (this.sending) throw new BusyResourceError("writing to");
     this.sending = true;

@@ -16,6 +16,8 @@ import {
   EndOfStream,
   Event,
   fromNodeDuplex,
+  NoCurrentTaskError,
+  MemoryObjectReceiveStream,
   NotSupportedError,
   StapledObjectStream,
   TLSAttribute,
@@ -340,6 +342,15 @@ structuredDescribe("verification", () => {
     expect(await caught(TLSStream.wrap(null as unknown as AnyByteStream, clientOptions))).toBeInstanceOf(TypeError);
     await clientTransport.aclose();
     await serverTransport.aclose();
+  });
+
+  test("wrap() outside run() rejects with NoCurrentTaskError and leaves the transport alone", async () => {
+    const [clientTransport, serverTransport] = memoryPair();
+    const error = await TLSStream.wrap(clientTransport, clientOptions).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoCurrentTaskError);
+    expect((error as Error).message).toMatch(/^TLSStream\.wrap\(\) must be called from a task/);
+    clientTransport.sendNowait(encode("open"));
+    expect(decode((serverTransport.receiveStream as MemoryObjectReceiveStream<Uint8Array>).receiveNowait())).toBe("open");
   });
 
   structuredTest("a server with requestCert verifies the client's certificate", async () => {
