@@ -11,7 +11,9 @@
  * Certificates are made with the `openssl` command line tool into a temporary directory that is
  * removed at once. Figures: each round measures both contenders once (MB/s over MESSAGES round
  * trips after a warm-up); the figure reported is the median over REPS rounds, and the ratio is
- * anyio-ts's MB/s divided by raw node:tls's in the same round.
+ * anyio-ts's MB/s divided by raw node:tls's in the same round. For context, the same echo without
+ * TLS (our `fromNodeDuplex` streams against raw `net`) is measured in the same rounds: it shows
+ * what the byte-stream layer underneath costs by itself.
  */
 import * as net from "node:net";
 import * as path from "node:path";
@@ -117,6 +119,76 @@ async function anyioTls(anyio: AnyIO): Promise<number> {
   return mbps;
 }
 
+/** Context: the same echo without TLS, raw `net` sockets (the server piping into itself). */
+async function rawTcp(): Promise<number> {
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.pipe(socket);
+  });
+  const port = await listen(server);
+  const client = net.connect({ port, host: "127.0.0.1", noDelay: true });
+  await new Promise<void>((resolve) => client.once("connect", resolve));
+  let pending = 0;
+  let wake: (() => void) | undefined;
+  client.on("data", (chunk: Buffer) => {
+    pending -= chunk.length;
+    if (pending <= 0) wake?.();
+  });
+  const roundTrip = () =>
+    new Promise<void>((resolve) => {
+      pending += MESSAGE;
+      wake = resolve;
+      client.write(payload);
+    });
+  for (let i = 0; i < WARMUP; i++) await roundTrip();
+  const start = performance.now();
+  for (let i = 0; i < MESSAGES; i++) await roundTrip();
+  const seconds = (performance.now() - start) / 1000;
+  client.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return (MESSAGES * MESSAGE) / seconds / 1e6;
+}
+
+/** Context: the same echo without TLS, our streams at both ends (`fromNodeDuplex` on `net` sockets). */
+async function anyioTcp(anyio: AnyIO): Promise<number> {
+  const server = net.createServer({ allowHalfOpen: true });
+  const port = await listen(server);
+  const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
+  const socket = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true, noDelay: true });
+  await new Promise<void>((resolve) => socket.once("connect", resolve));
+  const serverSocket = await accepted;
+  serverSocket.setNoDelay(true);
+  server.close();
+  let mbps = 0;
+  await anyio.run(() =>
+    anyio.createTaskGroup().run(async (tg) => {
+      const serverStream = anyio.fromNodeDuplex(serverSocket);
+      tg.startSoon(async () => {
+        try {
+          for (;;) await serverStream.send(await serverStream.receive());
+        } catch (error) {
+          if (!(error instanceof anyio.EndOfStream) && !(error instanceof anyio.ClosedResourceError)) throw error;
+        } finally {
+          await serverStream.aclose();
+        }
+      });
+      const client = anyio.fromNodeDuplex(socket);
+      const roundTrip = async () => {
+        await client.send(payload);
+        let received = 0;
+        while (received < MESSAGE) received += (await client.receive()).length;
+      };
+      for (let i = 0; i < WARMUP; i++) await roundTrip();
+      const start = performance.now();
+      for (let i = 0; i < MESSAGES; i++) await roundTrip();
+      const seconds = (performance.now() - start) / 1000;
+      mbps = (MESSAGES * MESSAGE) / seconds / 1e6;
+      await client.aclose();
+    }),
+  );
+  return mbps;
+}
+
 async function main(): Promise<void> {
   const anyio: AnyIO = args.has("--dist")
     ? // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -125,17 +197,28 @@ async function main(): Promise<void> {
   const raw: number[] = [];
   const ours: number[] = [];
   const ratios: number[] = [];
+  const tcpRaw: number[] = [];
+  const tcpOurs: number[] = [];
+  const tcpRatios: number[] = [];
   for (let rep = 0; rep < REPS; rep++) {
     const r = await rawTls();
     const a = await anyioTls(anyio);
     raw.push(r);
     ours.push(a);
     ratios.push(a / r);
+    const tr = await rawTcp();
+    const ta = await anyioTcp(anyio);
+    tcpRaw.push(tr);
+    tcpOurs.push(ta);
+    tcpRatios.push(ta / tr);
   }
-  console.log(`TLS echo, ${MESSAGES} round trips of 64 KiB on loopback, median of ${REPS} rounds`);
-  console.log(`  raw node:tls        ${median(raw).toFixed(1)} MB/s`);
-  console.log(`  anyio-ts TLSStream  ${median(ours).toFixed(1)} MB/s`);
-  console.log(`  ratio (anyio-ts / raw, per round, median)  ${median(ratios).toFixed(2)}`);
+  console.log(`Echo of ${MESSAGES} round trips of 64 KiB on loopback, median of ${REPS} rounds`);
+  console.log(`  raw node:tls                    ${median(raw).toFixed(1)} MB/s`);
+  console.log(`  anyio-ts TLSStream              ${median(ours).toFixed(1)} MB/s`);
+  console.log(`  ratio TLS (anyio-ts / raw)      ${median(ratios).toFixed(2)}`);
+  console.log(`  context, no TLS: raw net        ${median(tcpRaw).toFixed(1)} MB/s`);
+  console.log(`  context, no TLS: fromNodeDuplex ${median(tcpOurs).toFixed(1)} MB/s`);
+  console.log(`  ratio TCP (anyio-ts / raw)      ${median(tcpRatios).toFixed(2)}`);
 }
 
 void main();
