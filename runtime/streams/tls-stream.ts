@@ -93,7 +93,8 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
    * ```
    * @throws Error Node's handshake or verification error, with its `code`
    *   (`"ERR_TLS_CERT_ALTNAME_INVALID"`, `"DEPTH_ZERO_SELF_SIGNED_CERT"`, `"UNABLE_TO_VERIFY_LEAF_SIGNATURE"`...).
-   * @throws BrokenResourceError if the transport failed or ended during the handshake.
+   * @throws BrokenResourceError if the transport failed during the handshake; an `Error` with
+   *   `code` `"ECONNRESET"` if it ended during the handshake.
    * @throws TypeError if `transportStream` is not a byte stream, an option has the wrong type,
    *   a client that verifies has no `hostname` ("hostname is required to verify the server
    *   certificate"), or a server has no `cert`, `pfx` or `secureContext`; these leave the
