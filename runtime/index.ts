@@ -8,6 +8,8 @@ import "./platform/node/context-carrier";
 import "./platform/node/udp";
 // The host of the file room: Path's file-system calls (browsers get NotSupportedError instead).
 import "./platform/node/fs-path";
+// TLS: installs Node's TLS engine behind the TLS streams (runtime/streams/tls-host.ts).
+import "./platform/node/tls";
 
 export * from "./public";
 // `export *`, not a list of names: CommonJS output would precede a named re-export with

@@ -83,6 +83,11 @@ export { TextReceiveStream, TextSendStream, TextStream, TextConnectable } from "
 export type { TextErrors, TextReceiveStreamOptions, TextSendStreamOptions, TextStreamOptions } from "./streams/text";
 export { StapledByteStream, StapledObjectStream } from "./streams/stapled";
 export { MultiListener } from "./streams/multi-listener";
+export { TLSStream } from "./streams/tls-stream";
+export { TLSListener } from "./streams/tls-listener";
+export type { TLSListenerOptions } from "./streams/tls-listener";
+export { TLSConnectable } from "./streams/tls-connectable";
+export type { TLSOptions, TLSWrapOptions } from "./streams/tls-options";
 export {
   toReadableStream,
   toWritableStream,

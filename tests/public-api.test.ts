@@ -87,6 +87,8 @@ export type PublicTypes = [
 
 // The type-only names of section 7.4 (UDP).
 export type UdpPublicTypes = [api.UDPPacket, api.UdpSocketOptions];
+// The type-only names of section 6.6 (TLS).
+export type PublicTLSTypes = [api.TLSOptions, api.TLSWrapOptions];
 
 const exported = api as unknown as Record<string, unknown>;
 
@@ -193,6 +195,10 @@ const STREAM_NAMES = [
   "fromNodeWritable",
   "toNodeDuplex",
   "fromNodeDuplex",
+  // 6.6 TLS
+  "TLSStream",
+  "TLSListener",
+  "TLSConnectable",
 ] as const;
 
 describe("the stream names of the public API contract", () => {
