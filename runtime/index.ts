@@ -4,6 +4,7 @@
  * across awaits.
  */
 import "./platform/node/context-carrier";
+import "./platform/node/net";
 
 export * from "./public";
 // `export *`, not a list of names: CommonJS output would precede a named re-export with
