@@ -41,8 +41,6 @@ export interface StreamTransport {
   /** The host's socket object (`net.Socket`). */
   readonly raw: unknown;
   readonly addresses: SocketAddresses;
-  /** Bytes handed to the host and not yet passed to the kernel. */
-  readonly pendingWrite: number;
   /** Starts the flow of events; called once. Events that happened before are replayed in order. */
   start(events: StreamEvents): void;
   /** Stops reading from the kernel (backpressure). */
@@ -53,8 +51,6 @@ export interface StreamTransport {
   write(data: Uint8Array, done: (error?: Error | null) => void): void;
   /** Sends FIN after every queued write. */
   end(): void;
-  /** Ends the write side after queued writes, then destroys; `done` runs once it is destroyed. */
-  closeAfterWrites(done: () => void): void;
   /** Closes at once (synchronously releases the host handle). */
   destroy(): void;
 }

@@ -74,6 +74,8 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   private receiveLimit = 0;
   /** The send in progress (from its call until its write callback or cancellation). */
   private sender: Waiter<void> | undefined;
+  /** The send whose bytes are with the host, waiting for the write callback. */
+  private writing: Waiter<void> | undefined;
   private readonly withdrawReceive = (): void => {
     this.receiver = undefined;
     this.receiverReady = false;
@@ -97,12 +99,12 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
       error: (error) => {
         this.failure ??= brokenSocket(error);
         this.pumpReceive();
-        this.failSender(this.failure);
+        this.failWritingSender(this.failure);
       },
       close: () => {
         this.transportClosed = true;
         this.pumpReceive();
-        this.failSender(this.failure ?? brokenSocket(new Error("the socket was closed")));
+        this.failWritingSender(this.failure ?? brokenSocket(new Error("the socket was closed")));
       },
     };
     transport.start(events);
@@ -214,7 +216,9 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
         waiter.wake();
         return;
       }
+      this.writing = waiter;
       this.transport.write(data, (error) => {
+        if (this.writing === waiter) this.writing = undefined;
         if (error) this.failure ??= brokenSocket(error);
         if (this.sender !== waiter) return; // cancelled or closed meanwhile: the outcome goes to the next operation
         this.sender = undefined;
@@ -259,11 +263,11 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   }
 
   /**
-   * Closes the socket; tasks waiting in `receive()` or `send()` get `ClosedResourceError`, and
-   * every later operation raises it. Bytes whose `send()` returned are already in the kernel and
-   * still reach the peer; bytes of a cancelled send still queued are flushed first, unless the
-   * task is cancelled (then, as in {@link acloseForcefully}, the socket is destroyed at once).
-   * It never waits for the peer. Closing again does nothing.
+   * Closes the socket at once; tasks waiting in `receive()` or `send()` get
+   * `ClosedResourceError`, and every later operation raises it. Bytes whose `send()` returned
+   * are already in the kernel and still reach the peer (then the peer sees the end); bytes of a
+   * cancelled `send()` that the kernel had not taken yet are discarded. It never waits for the
+   * peer, so it is the same in a cancelled scope. Closing again does nothing. Never a checkpoint.
    *
    * @example
    * ```ts
@@ -279,15 +283,9 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
     receiver?.fail(error);
     this.failSender(error);
     this.dropQueue();
-    const frame = currentFrame();
-    if (this.transport.pendingWrite === 0 || this.transportClosed || frame === undefined || frame.scope._effectivelyCancelled) {
-      this.transport.destroy();
-      return Promise.resolve();
-    }
-    // Bytes of a cancelled send are still queued: flush them, unless this wait is cancelled.
-    const waiter = new Waiter<void>(frame, () => this.transport.destroy());
-    this.transport.closeAfterWrites(() => waiter.wake());
-    return waiter.promise;
+    // Invariant: the host handle is released before aclose() returns (no socket outlives its owner).
+    this.transport.destroy();
+    return Promise.resolve();
   }
 
   /** Closes the stream at the end of an `await using` block. */
@@ -385,7 +383,14 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   private failSender(error: Error): void {
     const sender = this.sender;
     this.sender = undefined;
+    this.writing = undefined;
     sender?.fail(error);
+  }
+
+  /** Fails the send in progress if its bytes are with the host (a send still in its checkpoint finds out itself). */
+  private failWritingSender(error: Error): void {
+    if (this.closed || this.sender === undefined || this.sender !== this.writing) return;
+    this.failSender(error);
   }
 }
 

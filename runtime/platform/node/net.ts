@@ -62,10 +62,6 @@ class NodeStreamTransport implements StreamTransport {
     });
   }
 
-  get pendingWrite(): number {
-    return this.raw.writableLength;
-  }
-
   start(events: StreamEvents): void {
     this.events = events;
     const socket = this.raw;
@@ -90,12 +86,6 @@ class NodeStreamTransport implements StreamTransport {
 
   end(): void {
     this.raw.end();
-  }
-
-  closeAfterWrites(done: () => void): void {
-    if (this.raw.destroyed) return done();
-    this.raw.once("close", () => done());
-    this.raw.destroySoon();
   }
 
   destroy(): void {
