@@ -31,6 +31,16 @@ const FUNCTIONS = [
   "unwrapExceptionGroup",
   // 5. Memory object streams
   "createMemoryObjectStream",
+  // 6.1 Stream helpers
+  "acloseForcefully",
+  // 7. Networking
+  "getaddrinfo",
+  "getnameinfo",
+  "connectTcp",
+  "createTcpListener",
+  "connectUnix",
+  "createUnixListener",
+  "asConnectable",
 ] as const;
 
 const CLASSES = [
@@ -46,6 +56,12 @@ const CLASSES = [
   "ResourceGuard",
   "MemoryObjectSendStream",
   "MemoryObjectReceiveStream",
+  // 7. Networking
+  "SocketStream",
+  "SocketListener",
+  "UNIXSocketStream",
+  "TCPConnectable",
+  "UNIXConnectable",
 ] as const;
 
 const ERROR_CLASSES = [
@@ -69,8 +85,19 @@ const ERROR_CLASSES = [
   "NoCurrentTaskError",
 ] as const;
 
-// The type-only names of sections 3-5; `npm run typecheck` fails if one is not exported.
-export type PublicTypes = [api.TaskGroup, api.TaskStatus<number>, api.ErrorClass, api.MemoryObjectStreamStatistics];
+// The type-only names of sections 3-5 and 7; `npm run typecheck` fails if one is not exported.
+export type PublicTypes = [
+  api.TaskGroup,
+  api.TaskStatus<number>,
+  api.ErrorClass,
+  api.MemoryObjectStreamStatistics,
+  api.AddrInfo,
+  api.IPSockAddr,
+  api.PathLike,
+  api.ConnectTcpOptions,
+  api.TcpListenerOptions,
+  api.NativeSocket,
+];
 
 const exported = api as unknown as Record<string, unknown>;
 
