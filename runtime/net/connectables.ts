@@ -3,7 +3,7 @@
  * Connectables: a remote end described once and dialled on demand (`connect()`), for code that
  * takes "something to connect to" rather than a stream.
  */
-import { isCancelled, ConnectionFailed } from "../core/errors";
+import { ConnectionFailed, isCancelled, NotSupportedError } from "../core/errors";
 import { describeValue } from "../core/validate";
 import type { ByteStreamConnectable } from "../streams/types";
 import { netHost } from "./host";
@@ -93,7 +93,7 @@ export class UNIXConnectable implements ByteStreamConnectable {
     try {
       return await connectUnix(this.path);
     } catch (error) {
-      if (isCancelled(error)) throw error;
+      if (isCancelled(error) || error instanceof NotSupportedError) throw error;
       const path = pathString(netHost.get("UNIXConnectable.connect()"), this.path);
       throw new ConnectionFailed(failureMessage(`'${path}'`, error), { cause: error });
     }

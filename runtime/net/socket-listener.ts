@@ -8,6 +8,7 @@
  * only in the step that wakes it, so a cancelled `accept()` loses none.
  */
 import { currentFrame, Waiter, yieldMacrotask } from "../rt";
+import { checkpoint } from "../core/checkpoint";
 import { BusyResourceError } from "../core/errors";
 import { createTaskGroup, type TaskGroup } from "../core/task-group";
 import { checkFunction } from "../core/validate";
@@ -85,6 +86,7 @@ export class SocketListener<T extends SocketStream = SocketStream> extends Typed
    */
   static async fromSocket(server: unknown): Promise<SocketListener> {
     const host = netHost.get("SocketListener.fromSocket()");
+    await checkpoint();
     const transport = await hostCall<ListenerTransport>(
       "SocketListener.fromSocket()",
       (done) => host.adoptServer(server, done),
