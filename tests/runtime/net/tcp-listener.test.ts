@@ -111,10 +111,12 @@ structuredDescribe("createTcpListener()", () => {
     await using multi = await createTcpListener({ localHost: "127.0.0.1" });
     const listener = multi.listeners[0] as SocketListener;
     await using tg = createTaskGroup();
+    const accepting = new Event();
     tg.startSoon(async () => {
-      await caught(listener.accept());
+      accepting.set();
+      await caught(listener.accept()); // called in the same step as set()
     });
-    await sleep(10);
+    await accepting.wait();
     const error = await caught(listener.accept());
     expect(error).toBeInstanceOf(BusyResourceError);
     expect((error as Error).message).toBe("Another task is already accepting connections from this resource");

@@ -171,10 +171,12 @@ structuredDescribe("SocketStream: busy, closed and broken", () => {
     try {
       await using stream = await connectTcp("127.0.0.1", server.port);
       await using tg = createTaskGroup();
+      const receiving = new Event();
       tg.startSoon(async () => {
-        await caught(stream.receive());
+        receiving.set();
+        await caught(stream.receive()); // called in the same step as set(): it is waiting before we go on
       });
-      await sleep(10);
+      await receiving.wait();
       const error = await caught(stream.receive());
       expect(error).toBeInstanceOf(BusyResourceError);
       expect((error as Error).message).toBe("Another task is already reading from this resource");
@@ -208,15 +210,18 @@ structuredDescribe("SocketStream: busy, closed and broken", () => {
     const server = await echoServer();
     try {
       const stream = await connectTcp("127.0.0.1", server.port);
-      await using tg = createTaskGroup();
       let error: unknown;
-      tg.startSoon(async () => {
-        error = await caught(stream.receive());
-      });
-      await sleep(10);
-      await stream.aclose();
-      await checkpoint();
-      await sleep(1);
+      {
+        await using tg = createTaskGroup();
+        const receiving = new Event();
+        tg.startSoon(async () => {
+          receiving.set();
+          error = await caught(stream.receive());
+        });
+        await receiving.wait();
+        await checkpoint();
+        await stream.aclose();
+      }
       expect(error).toBeInstanceOf(ClosedResourceError);
     } finally {
       await server.close();
@@ -227,17 +232,16 @@ structuredDescribe("SocketStream: busy, closed and broken", () => {
     const server = await rawServer("127.0.0.1", (socket) => socket.pause());
     try {
       const stream = await connectTcp("127.0.0.1", server.port);
-      await using tg = createTaskGroup();
-      const started = new Event();
+      const raw = stream.extra(SocketAttribute.rawSocket) as net.Socket;
       let error: unknown;
-      tg.startSoon(async () => {
-        started.set();
-        error = await caught(stream.send(new Uint8Array(32 * 1024 * 1024)));
-      });
-      await started.wait();
-      await sleep(20);
-      await stream.aclose();
-      await sleep(1);
+      {
+        await using tg = createTaskGroup();
+        tg.startSoon(async () => {
+          error = await caught(stream.send(new Uint8Array(32 * 1024 * 1024)));
+        });
+        while (raw.writableLength === 0) await sleep(1); // the send is waiting for the kernel
+        await stream.aclose();
+      }
       expect(error).toBeInstanceOf(ClosedResourceError);
     } finally {
       await server.close();
@@ -379,7 +383,8 @@ structuredDescribe("SocketStream under cancellation", () => {
         await scope.run(() => stream.send(first));
       });
       await started.wait();
-      await sleep(20);
+      const raw = stream.extra(SocketAttribute.rawSocket) as net.Socket;
+      while (raw.writableLength === 0) await sleep(1); // the send is waiting for the kernel
       scope.cancel();
       await sleep(1);
       expect(scope.cancelledCaught).toBe(true);

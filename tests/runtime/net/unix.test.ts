@@ -22,6 +22,7 @@ import {
   connectUnix,
   createTaskGroup,
   createUnixListener,
+  Event,
   sleep,
 } from "anyio-ts";
 import { structuredDescribe, structuredTest } from "anyio-ts/jest";
@@ -94,10 +95,12 @@ structuredDescribe("UNIX stream sockets", () => {
     {
       await using tg = createTaskGroup();
       let first: unknown;
+      const receiving = new Event();
       tg.startSoon(async () => {
+        receiving.set();
         first = await caught(server.receive());
       });
-      await sleep(10);
+      await receiving.wait();
       expect(await caught(server.receive())).toBeInstanceOf(BusyResourceError);
       await server.aclose();
       await sleep(1);
