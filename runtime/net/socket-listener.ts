@@ -15,6 +15,7 @@ import { checkFunction } from "../core/validate";
 import { cancelled, outsideTask } from "../sync/checks";
 import { SocketAttribute, TypedAttributeProvider, type TypedAttributeMap } from "../streams/typed-attributes";
 import type { Listener, ListenerHandler } from "../streams/types";
+import type { NodeServer } from "../platform/node/net";
 import { netHost, type ListenerTransport, type StreamTransport } from "./host";
 import { hostCall } from "./host-call";
 import { brokenSocket, closedSocket, SocketStream } from "./socket-stream";
@@ -84,7 +85,7 @@ export class SocketListener<T extends SocketStream = SocketStream> extends Typed
    * @throws TypeError if `server` is not a listening server or a descriptor.
    * @throws NotSupportedError in browsers.
    */
-  static async fromSocket(server: unknown): Promise<SocketListener> {
+  static async fromSocket(server: NodeServer | number): Promise<SocketListener> {
     const host = netHost.get("SocketListener.fromSocket()");
     await checkpoint();
     const transport = await hostCall<ListenerTransport>(

@@ -21,6 +21,7 @@ import { cancelled, outsideTask } from "../sync/checks";
 import { iterateReceive, positiveIntegerError } from "../streams/stream-helpers";
 import { SocketAttribute, TypedAttributeProvider, type TypedAttributeMap } from "../streams/typed-attributes";
 import type { ByteStream } from "../streams/types";
+import type { NodeSocket } from "../platform/node/net";
 import { netHost, type StreamEvents, type StreamTransport } from "./host";
 
 /** Bytes queued for receivers before the stream stops reading from the kernel. */
@@ -122,7 +123,7 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
    * @throws TypeError if `socket` is not a connected stream socket (or a descriptor of one).
    * @throws NotSupportedError in browsers.
    */
-  static fromSocket(socket: unknown): Promise<SocketStream> {
+  static fromSocket(socket: NodeSocket | number): Promise<SocketStream> {
     return adopt("SocketStream.fromSocket()", socket, false);
   }
 

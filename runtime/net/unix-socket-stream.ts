@@ -3,6 +3,7 @@
  * native addon is installed.
  */
 import { NotSupportedError } from "../core/errors";
+import type { NodeSocket } from "../platform/node/net";
 import { netHost, type StreamTransport } from "./host";
 import { adopt, setUnixStreamFactory, SocketStream } from "./socket-stream";
 
@@ -51,7 +52,7 @@ export class UNIXSocketStream extends SocketStream {
    * @throws TypeError if `socket` is not a connected UNIX stream socket (or a descriptor of one).
    * @throws NotSupportedError in browsers.
    */
-  static override fromSocket(socket: unknown): Promise<UNIXSocketStream> {
+  static override fromSocket(socket: NodeSocket | number): Promise<UNIXSocketStream> {
     return adopt("UNIXSocketStream.fromSocket()", socket, true) as Promise<UNIXSocketStream>;
   }
 

@@ -26,6 +26,10 @@ import {
   type TcpListenTarget,
 } from "../../net/host";
 
+/** The Node types the networking room's public signatures name (imported there as types only). */
+export type NodeSocket = net.Socket;
+export type NodeServer = net.Server;
+
 /** A Node `Buffer` as a plain `Uint8Array` view of the same memory. */
 function plainBytes(chunk: Buffer): Uint8Array {
   return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -328,7 +332,11 @@ const nodeNet: NetHost = {
         throw new TypeError(`Expected \`server\` to be a net.Server or a socket descriptor, got ${describeValue(server)}`);
       }
       const transport = new NodeListenerTransport(net.createServer({ allowHalfOpen: true }), undefined);
-      transport.listen({ fd: server } as net.ListenOptions, done);
+      const refused: Completion<ListenerTransport> = {
+        ok: done.ok,
+        fail: (error) => done.fail(new TypeError(`Descriptor ${server} is not a bound stream socket: ${error.message}`, { cause: error })),
+      };
+      transport.listen({ fd: server } as net.ListenOptions, refused);
       return () => transport.close();
     }
     if (!(server instanceof net.Server)) {

@@ -4,6 +4,7 @@
  * or failed stream, and what cancellation keeps. Peers are raw `node:net` sockets or our own
  * listener, on loopback only.
  */
+import * as fs from "node:fs";
 import * as net from "node:net";
 import {
   BrokenResourceError,
@@ -13,6 +14,7 @@ import {
   ConnectionFailed,
   EndOfStream,
   SocketAttribute,
+  SocketListener,
   SocketStream,
   checkpoint,
   connectTcp,
@@ -442,5 +444,19 @@ structuredDescribe("SocketStream.fromSocket()", () => {
     const unconnected = new net.Socket();
     expect(await caught(SocketStream.fromSocket(unconnected))).toBeInstanceOf(TypeError);
     unconnected.destroy();
+  });
+
+  structuredTest("refuses the descriptor of a file with a TypeError naming it", async () => {
+    const fd = fs.openSync(__filename, "r");
+    try {
+      const error = await caught(SocketStream.fromSocket(fd));
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toContain(`Descriptor ${fd} is not a stream socket`);
+      const listenerError = await caught(SocketListener.fromSocket(fd));
+      expect(listenerError).toBeInstanceOf(TypeError);
+      expect((listenerError as Error).message).toContain(`Descriptor ${fd} is not a bound stream socket`);
+    } finally {
+      fs.closeSync(fd);
+    }
   });
 });
