@@ -10,7 +10,8 @@ import type { AsyncResource } from "./types";
  * Closes `resource` by calling its `aclose()` inside a cancel scope that is already cancelled:
  * a close that would wait for something (flushing data to a peer, a TLS closing handshake) skips
  * the wait and releases the resource at once. The scope swallows its own cancellation, so this
- * resolves normally once the resource is closed.
+ * resolves normally once the resource is closed. It is a checkpoint only if the resource's
+ * `aclose()` is one (and then never raises `Cancelled`).
  *
  * @example
  * ```ts

@@ -343,6 +343,8 @@ const nodeNet: NetHost = {
       throw new TypeError(`Expected \`server\` to be a net.Server or a socket descriptor, got ${describeValue(server)}`);
     }
     if (!server.listening) throw new TypeError("Expected `server` to be a listening server, but it is not listening");
+    // Connections it accepts from now on are half-open capable, as ours are.
+    (server as net.Server & { allowHalfOpen: boolean }).allowHalfOpen = true;
     const transport = new NodeListenerTransport(server, undefined);
     transport.captureAddresses();
     done.ok(transport);

@@ -21,6 +21,7 @@ import {
   createTaskGroup,
   sleep,
   Event,
+  acloseForcefully,
 } from "anyio-ts";
 import { structuredDescribe, structuredTest, freeTcpPort } from "anyio-ts/jest";
 import { caught } from "../../helpers";
@@ -294,6 +295,33 @@ structuredDescribe("SocketStream: busy, closed and broken", () => {
       expect(error).toBeInstanceOf(BrokenResourceError);
       expect(((error as Error).cause as NodeJS.ErrnoException).code).toBe("ECONNRESET");
       expect(await caught(stream.receive())).toBeInstanceOf(BrokenResourceError);
+    } finally {
+      await server.close();
+    }
+  });
+
+  structuredTest("a reset while no operation waits is kept for the next receive(), never thrown at large", async () => {
+    const server = await rawServer("127.0.0.1", (socket) => socket.once("data", () => socket.resetAndDestroy()));
+    try {
+      await using stream = await connectTcp("127.0.0.1", server.port);
+      const raw = stream.extra(SocketAttribute.rawSocket) as net.Socket;
+      await stream.send(bytes("reset me"));
+      while (!raw.destroyed) await sleep(1); // the error arrived with nobody receiving
+      const error = await caught(stream.receive());
+      expect(error).toBeInstanceOf(BrokenResourceError);
+      expect(((error as Error).cause as NodeJS.ErrnoException).code).toBe("ECONNRESET");
+    } finally {
+      await server.close();
+    }
+  });
+
+  structuredTest("acloseForcefully() closes the stream at once", async () => {
+    const server = await echoServer();
+    try {
+      const stream = await connectTcp("127.0.0.1", server.port);
+      await acloseForcefully(stream);
+      expect((stream.extra(SocketAttribute.rawSocket) as net.Socket).destroyed).toBe(true);
+      expect(await caught(stream.receive())).toBeInstanceOf(ClosedResourceError);
     } finally {
       await server.close();
     }
