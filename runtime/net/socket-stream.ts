@@ -6,13 +6,15 @@
  * the peer). A receive takes bytes out of the queue only in the synchronous step that ends its
  * waiter, so a cancelled receive has taken nothing.
  *
- * Sending: a send hands all of its bytes to the host in one write after its checkpoint and
- * resolves at the write callback (the bytes are in the kernel). A send cancelled while waiting for
- * that callback keeps its bytes in the host's queue, which delivers writes in order, so they go
- * out before any later send's, never interleaved.
+ * Sending: a send checks for cancellation, hands all of its bytes to the host in one write at
+ * once, and resolves at the write callback (the bytes are in the kernel), and not before one
+ * macrotask has passed (its scheduling point, which overlaps the write). A send cancelled after
+ * the write started keeps its bytes in the host's queue, which delivers writes in order, so they
+ * go out before any later send's, never interleaved.
  *
- *   receive()/send() ──► checkpoint (one macrotask) ──► cancelled? ──► nothing taken or sent
- *                                                     └► take bytes / write ──► wait ──► resolve
+ *   receive() ──► cancelled? ──► checkpoint (one macrotask) ──► cancelled? nothing taken
+ *                                                            └► take queued bytes, or wait for them
+ *   send()    ──► cancelled? nothing sent ──► write + one macrotask ──► both over: resolve
  */
 import { currentFrame, Waiter, yieldMacrotask } from "../rt";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors";
@@ -181,9 +183,9 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
    * Sends all of `data`: hands it to the host in one write and resolves once the host passed it
    * to the kernel, so it survives an immediate {@link aclose}.
    *
-   * This is a checkpoint, and the checkpoint comes first: a send cancelled there sent nothing. A
-   * send cancelled later, while its bytes wait for the kernel, raises `Cancelled` but its bytes
-   * stay queued and go out before any later send's.
+   * This is a checkpoint. A send called in a cancelled scope sends nothing. A send cancelled
+   * later, while its bytes wait for the kernel, raises `Cancelled` but its bytes stay queued and
+   * go out, whole, before any later send's.
    *
    * @example
    * ```ts
@@ -204,29 +206,32 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
     const waiter = new Waiter<void>(frame, this.withdrawSend);
     this.sender = waiter;
+    // The write starts now and the checkpoint's macrotask runs beside it: the send resolves once
+    // both are over, so it is a scheduling point that costs no latency of its own.
+    let outcome: Error | null | undefined; // undefined until the write is over; null: it succeeded
+    let yielded = false;
+    const finish = (): void => {
+      if (this.sender !== waiter) return; // cancelled or closed meanwhile: the outcome goes to the next operation
+      this.sender = undefined;
+      if (outcome) waiter.fail(outcome);
+      else waiter.wake();
+    };
     yieldMacrotask(() => {
-      if (this.sender !== waiter) return;
-      const refusal = this.sendRefusal();
-      if (refusal !== undefined) {
-        this.sender = undefined;
-        waiter.fail(refusal);
-        return;
-      }
-      if (data.length === 0) {
-        this.sender = undefined;
-        waiter.wake();
-        return;
-      }
+      yielded = true;
+      if (outcome !== undefined) finish();
+    });
+    const refusal = this.sendRefusal();
+    if (refusal !== undefined) outcome = refusal;
+    else if (data.length === 0) outcome = null;
+    else {
       this.writing = waiter;
       this.transport.write(data, (error) => {
         if (this.writing === waiter) this.writing = undefined;
         if (error) this.failure ??= brokenSocket(error);
-        if (this.sender !== waiter) return; // cancelled or closed meanwhile: the outcome goes to the next operation
-        this.sender = undefined;
-        if (error) waiter.fail(this.closed ? closedSocket(this.kind) : this.failure);
-        else waiter.wake();
+        outcome = error ? (this.closed ? closedSocket(this.kind) : this.failure!) : null;
+        if (yielded) finish();
       });
-    });
+    }
     return waiter.promise;
   }
 
