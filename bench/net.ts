@@ -6,7 +6,9 @@
  *   node --expose-gc --import tsx bench/net.ts --quick                   # a smoke run
  *
  * anyio-ts is loaded from dist/ (built with the transformer: the networking room is structured
- * code, and tsx would run it uncompiled).
+ * code, and tsx would run it uncompiled), and its side of each scenario
+ * (bench/contenders/net-anyio.src.mjs) is structured code compiled with the Babel plugin from
+ * dist/, as users write and compile theirs.
  *
  * Scenarios (client and server both anyio-ts, or both raw `node:net`):
  *
@@ -25,12 +27,12 @@
  * elsewhere spreads over both; the figure is the median over REPS rounds. The ratio column is
  * anyio-ts / raw (for latency, anyio-ts's p50 over raw's: lower is better).
  */
+import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-
-type AnyIO = typeof import("../runtime/index");
+import { pathToFileURL } from "node:url";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -157,82 +159,33 @@ const raw: Contender = {
 
 // --- anyio-ts ---------------------------------------------------------------------------------
 
-function anyioContender(anyio: AnyIO): Contender {
-  /** Runs `client(port)` against a listener serving `handler`, inside one run(). */
-  const withServer = <T>(handler: (stream: import("../runtime/index").SocketStream) => Promise<void>, client: (port: number) => Promise<T>) =>
-    anyio.run(async () => {
-      const listener = await anyio.createTcpListener({ localHost: "127.0.0.1" });
-      const port = listener.extra(anyio.SocketAttribute.localPort);
-      let result!: T;
-      await anyio.createTaskGroup().run(async (tg) => {
-        tg.startSoon(() => listener.serve(handler));
-        result = await client(port);
-        tg.cancelScope.cancel();
-      });
-      await listener.aclose();
-      return result;
-    });
-  const echoHandler = async (stream: import("../runtime/index").SocketStream) => {
-    try {
-      for await (const chunk of stream) await stream.send(chunk);
-    } finally {
-      await stream.aclose();
-    }
+/**
+ * anyio-ts's contender: bench/contenders/net-anyio.src.mjs, structured code compiled with the
+ * Babel plugin from dist/ (as users compile theirs), written to a temporary folder and imported.
+ */
+async function anyioContender(distDir: string): Promise<Contender> {
+  const babel = require("@babel/core") as typeof import("@babel/core");
+  const pluginModule = require(path.join(distDir, "transformer/babel/index.js"));
+  const source = path.join(__dirname, "contenders/net-anyio.src.mjs");
+  const output = babel.transformSync(fs.readFileSync(source, "utf8"), {
+    filename: source,
+    babelrc: false,
+    configFile: false,
+    sourceType: "module",
+    plugins: [pluginModule.default ?? pluginModule],
+  });
+  const targets: Record<string, string> = {
+    "anyio-ts": pathToFileURL(path.join(distDir, "runtime/index.js")).href,
+    "anyio-ts/rt": pathToFileURL(path.join(distDir, "runtime/rt.js")).href,
   };
-  return {
-    name: "anyio-ts",
-    echo: (connections, bytes) =>
-      withServer(echoHandler, async (port) => {
-        const chunk = new Uint8Array(MESSAGE).fill(7);
-        const start = performance.now();
-        await anyio.createTaskGroup().run(async (tg) => {
-          for (let c = 0; c < connections; c++) {
-            tg.startSoon(async () => {
-              const stream = await anyio.connectTcp("127.0.0.1", port);
-              await anyio.createTaskGroup().run(async (inner) => {
-                inner.startSoon(async () => {
-                  for (let sent = 0; sent < bytes; sent += MESSAGE) await stream.send(chunk);
-                });
-                let got = 0;
-                while (got < bytes) got += (await stream.receive()).length;
-              });
-              await stream.aclose();
-            });
-          }
-        });
-        return (performance.now() - start) / 1000;
-      }),
-    pingPong: (count) =>
-      withServer(echoHandler, async (port) => {
-        const stream = await anyio.connectTcp("127.0.0.1", port);
-        const byte = new Uint8Array([1]);
-        const times: number[] = [];
-        for (let i = 0; i < count; i++) {
-          const start = performance.now();
-          await stream.send(byte);
-          await stream.receive();
-          times.push((performance.now() - start) * 1000);
-        }
-        await stream.aclose();
-        return times;
-      }),
-    connectRate: (count) =>
-      withServer(
-        (stream) => stream.aclose(),
-        async (port) => {
-          let left = count;
-          const start = performance.now();
-          await anyio.createTaskGroup().run(async (tg) => {
-            for (let c = 0; c < CONNECT_CONCURRENCY; c++) {
-              tg.startSoon(async () => {
-                while (left-- > 0) await (await anyio.connectTcp("127.0.0.1", port)).aclose();
-              });
-            }
-          });
-          return (performance.now() - start) / 1000;
-        },
-      ),
-  };
+  const code = output!.code!.replace(/(from\s+)(["'])(anyio-ts\/rt|anyio-ts)\2/g, (_m, from: string, quote: string, specifier: string) => {
+    return `${from}${quote}${targets[specifier]}${quote}`;
+  });
+  if (!code.includes("__rt.")) throw new Error("the Babel plugin left bench/contenders/net-anyio.src.mjs unchanged");
+  const compiled = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-bench-net-")), "net-anyio.mjs");
+  fs.writeFileSync(compiled, code);
+  const module = (await import(pathToFileURL(compiled).href)) as { netContender(settings: object): Contender };
+  return module.netContender({ MESSAGE, CONNECT_CONCURRENCY });
 }
 
 // --- main -------------------------------------------------------------------------------------
@@ -278,14 +231,9 @@ const ROWS: Row[] = [
 ];
 
 async function main(): Promise<void> {
-  const dist = path.resolve(__dirname, "../dist/runtime/index.js");
-  let anyio: AnyIO;
-  try {
-    anyio = require(dist) as AnyIO;
-  } catch (error) {
-    throw new Error(`bench/net.ts needs dist/ (run \`npm run build\` first): ${(error as Error).message}`);
-  }
-  const contenders = [raw, anyioContender(anyio)];
+  const dist = path.resolve(__dirname, "../dist");
+  if (!fs.existsSync(path.join(dist, "runtime/index.js"))) throw new Error("bench/net.ts needs dist/: run `npm run build` first");
+  const contenders = [raw, await anyioContender(dist)];
   console.log(
     `node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}); load ${os
       .loadavg()

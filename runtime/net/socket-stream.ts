@@ -20,7 +20,8 @@ import { currentFrame, Waiter, yieldMacrotask } from "../rt";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors";
 import { describeValue } from "../core/validate";
 import { cancelled, outsideTask } from "../sync/checks";
-import { iterateReceive, positiveIntegerError } from "../streams/stream-helpers";
+import { DONE, iteratorOf } from "../streams/adapter-support";
+import { positiveIntegerError } from "../streams/stream-helpers";
 import { SocketAttribute, TypedAttributeProvider, type TypedAttributeMap } from "../streams/typed-attributes";
 import type { ByteStream } from "../streams/types";
 import type { NodeSocket } from "../platform/node/net";
@@ -72,9 +73,11 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   private closed = false;
   private failure: BrokenResourceError | undefined;
   /** The receive in progress (from its call until it ends), and whether its checkpoint is over. */
-  private receiver: Waiter<Uint8Array> | undefined;
+  private receiver: Waiter<any> | undefined;
   private receiverReady = false;
   private receiveLimit = 0;
+  /** Whether the receive in progress is a `for await` step (it resolves to an iterator result). */
+  private receiverIterating = false;
   /** The send in progress (from its call until its write callback or cancellation). */
   private sender: Waiter<void> | undefined;
   /** The send whose bytes are with the host, waiting for the write callback. */
@@ -164,13 +167,19 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   receive(maxBytes = 65536): Promise<Uint8Array> {
     const invalid = positiveIntegerError(maxBytes, "maxBytes");
     if (invalid !== undefined) return Promise.reject(invalid);
+    return this.startReceive(maxBytes, false);
+  }
+
+  /** Starts a receive (or, when `iterating`, a `for await` step); see {@link receive}. */
+  private startReceive(maxBytes: number, iterating: boolean): Promise<any> {
     if (this.receiver !== undefined) return Promise.reject(new BusyResourceError("reading from"));
     const frame = currentFrame();
     if (frame === undefined) return outsideTask(`${this.kind}.receive()`);
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
-    const waiter = new Waiter<Uint8Array>(frame, this.withdrawReceive);
+    const waiter = new Waiter<any>(frame, this.withdrawReceive);
     this.receiver = waiter;
     this.receiveLimit = maxBytes;
+    this.receiverIterating = iterating;
     yieldMacrotask(() => {
       if (this.receiver !== waiter) return;
       this.receiverReady = true;
@@ -309,7 +318,9 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
    * ```
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
-    return iterateReceive(() => this.receive());
+    // Each step is a receive whose waiter resolves to the iterator result itself: no wrapper
+    // promise between the bytes and the loop, so a step that took bytes always delivers them.
+    return iteratorOf<Uint8Array>(() => this.startReceive(65536, true));
   }
 
   /** Why a send cannot go ahead now, if it cannot. */
@@ -344,10 +355,17 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
     else if (this.queued > 0) {
       const bytes = this.take(this.receiveLimit);
       this.withdrawReceive();
-      waiter.wake(bytes);
+      waiter.wake(this.receiverIterating ? { value: bytes, done: false } : bytes);
       return;
     } else if (this.failure !== undefined) error = this.failure;
-    else if (this.peerEnded) error = new EndOfStream("The peer closed the connection");
+    else if (this.peerEnded) {
+      if (this.receiverIterating) {
+        this.withdrawReceive();
+        waiter.wake(DONE);
+        return;
+      }
+      error = new EndOfStream("The peer closed the connection");
+    }
     else if (this.transportClosed) error = (this.failure = brokenSocket(new Error("the socket was closed")));
     else return; // wait for data
     this.withdrawReceive();
