@@ -123,7 +123,9 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
    *
    * @example
    * ```ts
-   * const stream = await SocketStream.fromSocket(net.connect(port, "127.0.0.1").on("connect", ...));
+   * const socket = net.connect(port, "127.0.0.1");
+   * await once(socket, "connect");
+   * const stream = await SocketStream.fromSocket(socket);
    * ```
    * @throws TypeError if `socket` is not a connected stream socket (or a descriptor of one).
    * @throws NotSupportedError in browsers.
