@@ -4,6 +4,7 @@
  *
  *   npm run build && node --expose-gc --import tsx bench/net.ts          # anyio-ts from dist/
  *   node --expose-gc --import tsx bench/net.ts --quick                   # a smoke run
+ *   node --expose-gc --import tsx bench/net.ts --only echo               # some scenarios only
  *
  * anyio-ts is loaded from dist/ (built with the transformer: the networking room is structured
  * code, and tsx would run it uncompiled), and its side of each scenario
@@ -34,7 +35,10 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+/** `--only <text>`: run only the scenarios whose name contains it. */
+const ONLY = argv.includes("--only") ? argv[argv.indexOf("--only") + 1] ?? "" : "";
 const QUICK = args.has("--quick");
 const REPS = QUICK ? 1 : 5;
 const MESSAGE = 64 * 1024;
@@ -247,8 +251,9 @@ async function main(): Promise<void> {
     await contender.connectRate(100);
   }
   const samples = new Map<string, number[]>();
+  const rows = ROWS.filter((row) => row.scenario.includes(ONLY));
   for (let round = 0; round < REPS; round++) {
-    for (const row of ROWS) {
+    for (const row of rows) {
       for (const contender of contenders) {
         gc();
         const value = await row.measure(contender);
@@ -257,7 +262,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const table = ROWS.map((row) => {
+  const table = rows.map((row) => {
     const rawValue = median(samples.get(`${row.scenario}|node:net`)!);
     const ours = median(samples.get(`${row.scenario}|anyio-ts`)!);
     return {
