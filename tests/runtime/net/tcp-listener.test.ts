@@ -313,6 +313,33 @@ structuredDescribe("createTcpListener()", () => {
   });
 });
 
+structuredDescribe("half-closed TCP connections", () => {
+  structuredTest("the server can still send after the client's sendEof()", async () => {
+    await using multi = await createTcpListener({ localHost: "127.0.0.1" });
+    await using client = await connectTcp("127.0.0.1", portOf(multi));
+    await using server = await (multi.listeners[0] as SocketListener).accept();
+    await client.send(bytes("request"));
+    await client.sendEof();
+    expect(text(await server.receive())).toBe("request");
+    expect(await caught(server.receive())).toBeInstanceOf(EndOfStream);
+    await server.send(bytes("response"));
+    expect(text(await client.receive())).toBe("response");
+  });
+
+  structuredTest("the client gets everything the server sent before its sendEof()", async () => {
+    await using multi = await createTcpListener({ localHost: "127.0.0.1" });
+    await using client = await connectTcp("127.0.0.1", portOf(multi));
+    await using server = await (multi.listeners[0] as SocketListener).accept();
+    await server.send(bytes("all of it"));
+    await server.sendEof();
+    const chunks: string[] = [];
+    for await (const chunk of client) chunks.push(text(chunk));
+    expect(chunks.join("")).toBe("all of it");
+    await client.send(bytes("late"));
+    expect(text(await server.receive())).toBe("late");
+  });
+});
+
 structuredDescribe("SocketListener.fromSocket()", () => {
   structuredTest("takes over a listening net.Server", async () => {
     const server = net.createServer();

@@ -22,7 +22,11 @@ import {
   connectUnix,
   createTaskGroup,
   createUnixListener,
+  createTcpListener,
+  connectTcp,
   Event,
+  MultiListener,
+  moveOnAfter,
   sleep,
 } from "anyio-ts";
 import { structuredDescribe, structuredTest } from "anyio-ts/jest";
@@ -198,6 +202,49 @@ structuredDescribe("UNIX stream sockets", () => {
       await createUnixListener(where);
     });
     expect(fs.existsSync(where)).toBe(false);
+  });
+});
+
+structuredDescribe("UNIX sockets with other listeners and after cancellation", () => {
+  structuredTest("a MultiListener serves a TCP and a UNIX listener together", async () => {
+    const where = socketPath();
+    const tcp = await createTcpListener({ localHost: "127.0.0.1" });
+    const unix = await createUnixListener(where);
+    const port = tcp.extra(SocketAttribute.localPort); // before `tcp` is flattened into `both`
+    await using both = new MultiListener([tcp, unix]);
+    const seen: string[] = [];
+    const done = new Event();
+    await using tg = createTaskGroup();
+    tg.startSoon(() =>
+      both.serve(async (stream) => {
+        await using _ = stream;
+        seen.push(`${stream.extra(SocketAttribute.family)} ${text(await stream.receive())}`);
+        if (seen.length === 2) done.set();
+      }),
+    );
+    await using viaTcp = await connectTcp("127.0.0.1", port);
+    await viaTcp.send(bytes("tcp"));
+    await using viaUnix = await connectUnix(where);
+    await viaUnix.send(bytes("unix"));
+    await done.wait();
+    expect(seen.sort()).toEqual(["IPv4 tcp", "unix unix"]);
+    tg.cancelScope.cancel();
+  });
+
+  structuredTest("a stream still works and closes after cancelled operations", async () => {
+    const where = socketPath();
+    await using listener = await createUnixListener(where);
+    const client = await connectUnix(where);
+    await using server = await listener.accept();
+    for (let i = 0; i < 3; i++) {
+      const scope = moveOnAfter(1);
+      await scope.run(() => client.receive());
+      expect(scope.cancelledCaught).toBe(true);
+    }
+    await server.send(bytes("still here"));
+    expect(text(await client.receive())).toBe("still here");
+    await client.aclose();
+    expect(await caught(server.receive())).toBeInstanceOf(EndOfStream);
   });
 });
 
