@@ -21,7 +21,7 @@ import {
 import { freeTcpPort, structuredDescribe, structuredTest } from "anyio-ts/jest";
 import { orderTargets, raceAttempts, type Target } from "../../../runtime/net/happy-eyeballs";
 import { caught } from "../../helpers";
-import { hasIpv6Loopback, rawServer } from "./helpers";
+import { hasIpv6Loopback } from "./helpers";
 
 afterEach(() => jest.restoreAllMocks());
 
@@ -136,17 +136,19 @@ structuredDescribe("raceAttempts()", () => {
 
 structuredDescribe("connectTcp() over several addresses", () => {
   structuredTest("tries the next address as soon as one is refused", async () => {
-    const server = await rawServer("127.0.0.1");
+    // A port that was free on both loopbacks: ::1 on it is refused (or unreachable without IPv6).
+    const port = await freeTcpPort();
+    const server = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen({ host: "127.0.0.1", port }, resolve));
     try {
-      // ::1 on this port is refused (nothing listens there), or unreachable without IPv6.
       jest.spyOn(dns.promises, "lookup").mockResolvedValue([
         { address: "::1", family: 6 },
         { address: "127.0.0.1", family: 4 },
       ] as never);
-      await using stream = await connectTcp("dual.test", server.port, { happyEyeballsDelay: 60_000 });
-      expect(stream.extra(SocketAttribute.remoteAddress)).toEqual(["127.0.0.1", server.port]);
+      await using stream = await connectTcp("dual.test", port, { happyEyeballsDelay: 60_000 });
+      expect(stream.extra(SocketAttribute.remoteAddress)).toEqual(["127.0.0.1", port]);
     } finally {
-      await server.close();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 
