@@ -10,6 +10,7 @@ import "./platform/node/udp";
 import "./platform/node/fs-path";
 // TLS: installs Node's TLS engine behind the TLS streams (runtime/streams/tls-host.ts).
 import "./platform/node/tls";
+import "./platform/node/net";
 
 export * from "./public";
 // `export *`, not a list of names: CommonJS output would precede a named re-export with

@@ -131,3 +131,20 @@ export {
   TaskNotFinished,
   NoCurrentTaskError,
 } from "./core/errors";
+export { acloseForcefully } from "./streams/aclose-forcefully";
+// Networking: the Node entry point installs the host (platform/node/net.ts); in browsers every
+// call throws NotSupportedError.
+export { getaddrinfo, getnameinfo } from "./net/resolution";
+export type { AddrInfo, GetaddrinfoOptions } from "./net/resolution";
+export type { IPSockAddr } from "./net/ip";
+export { SocketStream } from "./net/socket-stream";
+export { UNIXSocketStream } from "./net/unix-socket-stream";
+export type { NativeSocket } from "./net/unix-socket-stream";
+export { SocketListener } from "./net/socket-listener";
+export { connectTcp } from "./net/tcp";
+export type { ConnectTcpOptions } from "./net/tcp";
+export { createTcpListener } from "./net/tcp-listener";
+export type { TcpListenerOptions } from "./net/tcp-listener";
+export { connectUnix, createUnixListener } from "./net/unix";
+export type { UnixListenerOptions } from "./net/unix";
+export { TCPConnectable, UNIXConnectable, asConnectable } from "./net/connectables";

@@ -31,6 +31,16 @@ const FUNCTIONS = [
   "unwrapExceptionGroup",
   // 5. Memory object streams
   "createMemoryObjectStream",
+  // 6.1 Stream helpers
+  "acloseForcefully",
+  // 7. Networking
+  "getaddrinfo",
+  "getnameinfo",
+  "connectTcp",
+  "createTcpListener",
+  "connectUnix",
+  "createUnixListener",
+  "asConnectable",
 ] as const;
 
 const CLASSES = [
@@ -48,6 +58,12 @@ const CLASSES = [
   "MemoryObjectReceiveStream",
   // 9.2 Path
   "Path",
+  // 7. Networking
+  "SocketStream",
+  "SocketListener",
+  "UNIXSocketStream",
+  "TCPConnectable",
+  "UNIXConnectable",
 ] as const;
 
 const ERROR_CLASSES = [
@@ -71,12 +87,18 @@ const ERROR_CLASSES = [
   "NoCurrentTaskError",
 ] as const;
 
-// The type-only names of sections 3-5; `npm run typecheck` fails if one is not exported.
+// The type-only names of sections 3-5 and 7; `npm run typecheck` fails if one is not exported.
 export type PublicTypes = [
   api.TaskGroup,
   api.TaskStatus<number>,
   api.ErrorClass,
   api.MemoryObjectStreamStatistics,
+  // 7. Networking
+  api.AddrInfo,
+  api.IPSockAddr,
+  api.ConnectTcpOptions,
+  api.TcpListenerOptions,
+  api.NativeSocket,
   // 9.2 Path
   api.PathLike,
   api.PathTextOptions,

@@ -6,6 +6,7 @@
 import { checkpoint } from "../core/checkpoint";
 import { describeValue } from "../core/validate";
 import { SocketAttribute, TypedAttributeProvider, type TypedAttributeMap } from "../streams/typed-attributes";
+import type { IPSockAddr } from "./ip";
 import type { UnreliableObjectStream } from "../streams/types";
 import { DatagramEndpoint } from "./datagram-endpoint";
 import { checkBytes, checkHost, checkPort } from "./udp-arguments";
@@ -22,7 +23,7 @@ import { udpHost, type DatagramTransport, type DgramSocket } from "./udp-host";
  * await socket.send(packet);
  * ```
  */
-export type UDPPacket = readonly [data: Uint8Array, address: readonly [host: string, port: number]];
+export type UDPPacket = readonly [data: Uint8Array, address: IPSockAddr];
 
 function packetOf(data: Uint8Array, host: string, port: number): UDPPacket {
   return [data, [host, port]];

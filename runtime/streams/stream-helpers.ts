@@ -29,6 +29,7 @@ export const BYTE_STREAM: Shape = { kind: "a byte stream", methods: ["receive", 
 export const OBJECT_RECEIVE_STREAM: Shape = { kind: "an object receive stream", methods: ["receive", "aclose"] };
 export const OBJECT_SEND_STREAM: Shape = { kind: "an object send stream", methods: ["send", "aclose"] };
 export const CONNECTABLE: Shape = { kind: "a connectable", methods: ["connect"] };
+export const ASYNC_RESOURCE: Shape = { kind: "an async resource", methods: ["aclose"] };
 export const LISTENER: Shape = { kind: "a listener", methods: ["serve", "aclose"] };
 
 /**

@@ -8,7 +8,7 @@ import * as ts from "typescript";
 import anyioTransformer, { jestFactory } from "../../transformer/typescript/index";
 
 const repo = path.resolve(__dirname, "../..");
-const ROOMS = ["runtime/sync", "runtime/streams", "runtime/testing"];
+const ROOMS = ["runtime/sync", "runtime/streams", "runtime/testing", "runtime/net"];
 const files = ROOMS.flatMap((dir) =>
   fs
     .readdirSync(path.join(repo, dir))

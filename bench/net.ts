@@ -1,0 +1,283 @@
+/**
+ * TCP on loopback: anyio-ts's streams and listeners against raw `node:net`, side by side in one
+ * run, on the same machine and Node.
+ *
+ *   npm run build && node --expose-gc --import tsx bench/net.ts          # anyio-ts from dist/
+ *   node --expose-gc --import tsx bench/net.ts --quick                   # a smoke run
+ *   node --expose-gc --import tsx bench/net.ts --only echo               # some scenarios only
+ *
+ * anyio-ts is loaded from dist/ (built with the transformer: the networking room is structured
+ * code, and tsx would run it uncompiled), and its side of each scenario
+ * (bench/contenders/net-anyio.src.mjs) is structured code compiled with the Babel plugin from
+ * dist/, as users write and compile theirs.
+ *
+ * Scenarios (client and server both anyio-ts, or both raw `node:net`):
+ *
+ * - **echo throughput**: each connection's client sends 64 KiB messages from one task while
+ *   another task receives the echo; the server echoes every chunk it receives. MB/s of echoed
+ *   data over all connections, with 1 and with 64 connections at once (the same total bytes).
+ *   Raw: the server pipes each socket into itself; the client writes with `'drain'` backpressure
+ *   and counts `'data'` bytes.
+ * - **ping-pong latency**: one connection, a 1-byte message and its 1-byte echo, one after
+ *   another; p50 and p99 of the round trips. anyio-ts: `send()` then `receive()` on both sides
+ *   (each a checkpoint: one macrotask before it completes).
+ * - **connection rate**: 32 clients at once each connecting and closing in a loop; connections
+ *   accepted per second. The server accepts and closes each.
+ *
+ * Figures: each round measures every (scenario, contender) pair once, interleaved so load from
+ * elsewhere spreads over both; the figure is the median over REPS rounds. The ratio column is
+ * anyio-ts / raw (for latency, anyio-ts's p50 over raw's: lower is better).
+ */
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
+
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+/** `--only <text>`: run only the scenarios whose name contains it. */
+const ONLY = argv.includes("--only") ? argv[argv.indexOf("--only") + 1] ?? "" : "";
+const QUICK = args.has("--quick");
+const REPS = QUICK ? 1 : 5;
+const MESSAGE = 64 * 1024;
+const ECHO_BYTES = (QUICK ? 16 : 128) * 1024 * 1024;
+const PINGS = QUICK ? 2_000 : 10_000;
+const CONNECTIONS = QUICK ? 2_000 : 10_000;
+const CONNECT_CONCURRENCY = 32;
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+}
+
+interface Contender {
+  name: string;
+  /** Echoes `bytes` per connection over `connections` connections; resolves to seconds taken. */
+  echo(connections: number, bytes: number): Promise<number>;
+  /** `count` 1-byte round trips; resolves to each one's duration in µs. */
+  pingPong(count: number): Promise<number[]>;
+  /** Opens and closes `count` connections; resolves to seconds taken. */
+  connectRate(count: number): Promise<number>;
+}
+
+// --- raw node:net -----------------------------------------------------------------------------
+
+function listenRaw(onConnection: (socket: net.Socket) => void): Promise<net.Server> {
+  return new Promise((resolve) => {
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, onConnection);
+    server.listen({ host: "127.0.0.1", port: 0 }, () => resolve(server));
+  });
+}
+
+function connectRaw(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
+    socket.once("connect", () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
+
+const closeRaw = (server: net.Server) => new Promise((resolve) => server.close(resolve));
+
+const raw: Contender = {
+  name: "node:net",
+  async echo(connections, bytes) {
+    const server = await listenRaw((socket) => socket.pipe(socket));
+    const port = (server.address() as net.AddressInfo).port;
+    const chunk = Buffer.alloc(MESSAGE, 7);
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        const socket = await connectRaw(port);
+        const received = new Promise<void>((resolve) => {
+          let got = 0;
+          socket.on("data", (data: Buffer) => {
+            got += data.length;
+            if (got >= bytes) resolve();
+          });
+        });
+        for (let sent = 0; sent < bytes; sent += MESSAGE) {
+          if (!socket.write(chunk)) await new Promise((resolve) => socket.once("drain", resolve));
+        }
+        await received;
+        socket.destroy();
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    await closeRaw(server);
+    return seconds;
+  },
+  async pingPong(count) {
+    const server = await listenRaw((socket) => {
+      socket.on("data", (data) => socket.write(data));
+      socket.on("end", () => socket.end());
+    });
+    const socket = await connectRaw((server.address() as net.AddressInfo).port);
+    const byte = Buffer.from([1]);
+    const times: number[] = [];
+    // One permanent 'data' listener: adding and removing one per reply can leave the socket
+    // paused with nothing reading between two round trips.
+    let wake: (() => void) | undefined;
+    socket.on("data", () => {
+      const waiting = wake;
+      wake = undefined;
+      waiting?.();
+    });
+    for (let i = 0; i < count; i++) {
+      const start = performance.now();
+      const reply = new Promise<void>((resolve) => (wake = resolve));
+      socket.write(byte);
+      await reply;
+      times.push((performance.now() - start) * 1000);
+    }
+    socket.destroy();
+    await closeRaw(server);
+    return times;
+  },
+  async connectRate(count) {
+    const server = await listenRaw((socket) => socket.destroy());
+    const port = (server.address() as net.AddressInfo).port;
+    let left = count;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: CONNECT_CONCURRENCY }, async () => {
+        while (left-- > 0) (await connectRaw(port)).destroy();
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    await closeRaw(server);
+    return seconds;
+  },
+};
+
+// --- anyio-ts ---------------------------------------------------------------------------------
+
+/**
+ * anyio-ts's contender: bench/contenders/net-anyio.src.mjs, structured code compiled with the
+ * Babel plugin from dist/ (as users compile theirs), written to a temporary folder and imported.
+ */
+async function anyioContender(distDir: string): Promise<Contender> {
+  const babel = require("@babel/core") as typeof import("@babel/core");
+  const pluginModule = require(path.join(distDir, "transformer/babel/index.js"));
+  const source = path.join(__dirname, "contenders/net-anyio.src.mjs");
+  const output = babel.transformSync(fs.readFileSync(source, "utf8"), {
+    filename: source,
+    babelrc: false,
+    configFile: false,
+    sourceType: "module",
+    plugins: [pluginModule.default ?? pluginModule],
+  });
+  const targets: Record<string, string> = {
+    "anyio-ts": pathToFileURL(path.join(distDir, "runtime/index.js")).href,
+    "anyio-ts/rt": pathToFileURL(path.join(distDir, "runtime/rt.js")).href,
+  };
+  const code = output!.code!.replace(/(from\s+)(["'])(anyio-ts\/rt|anyio-ts)\2/g, (_m, from: string, quote: string, specifier: string) => {
+    return `${from}${quote}${targets[specifier]}${quote}`;
+  });
+  if (!code.includes("__rt.")) throw new Error("the Babel plugin left bench/contenders/net-anyio.src.mjs unchanged");
+  const compiled = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-bench-net-")), "net-anyio.mjs");
+  fs.writeFileSync(compiled, code);
+  const module = (await import(pathToFileURL(compiled).href)) as { netContender(settings: object): Contender };
+  return module.netContender({ MESSAGE, CONNECT_CONCURRENCY });
+}
+
+// --- main -------------------------------------------------------------------------------------
+
+interface Row {
+  scenario: string;
+  unit: string;
+  higherIsBetter: boolean;
+  measure(contender: Contender): Promise<number>;
+}
+
+const ROWS: Row[] = [
+  {
+    scenario: "echo, 1 connection",
+    unit: "MB/s",
+    higherIsBetter: true,
+    measure: async (c) => ECHO_BYTES / 1e6 / (await c.echo(1, ECHO_BYTES)),
+  },
+  {
+    scenario: "echo, 64 connections",
+    unit: "MB/s",
+    higherIsBetter: true,
+    measure: async (c) => ECHO_BYTES / 1e6 / (await c.echo(64, ECHO_BYTES / 64)),
+  },
+  {
+    scenario: "ping-pong p50",
+    unit: "µs",
+    higherIsBetter: false,
+    measure: async (c) => percentile((await c.pingPong(PINGS)).sort((a, b) => a - b), 50),
+  },
+  {
+    scenario: "ping-pong p99",
+    unit: "µs",
+    higherIsBetter: false,
+    measure: async (c) => percentile((await c.pingPong(PINGS)).sort((a, b) => a - b), 99),
+  },
+  {
+    scenario: "connections accepted",
+    unit: "conn/s",
+    higherIsBetter: true,
+    measure: async (c) => CONNECTIONS / (await c.connectRate(CONNECTIONS)),
+  },
+];
+
+async function main(): Promise<void> {
+  const dist = path.resolve(__dirname, "../dist");
+  if (!fs.existsSync(path.join(dist, "runtime/index.js"))) throw new Error("bench/net.ts needs dist/: run `npm run build` first");
+  const contenders = [raw, await anyioContender(dist)];
+  console.log(
+    `node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}); load ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}; ${REPS} rounds`,
+  );
+  // Warm-up: one quick pass of everything.
+  for (const contender of contenders) {
+    await contender.echo(1, 4 * MESSAGE);
+    await contender.pingPong(100);
+    await contender.connectRate(100);
+  }
+  const samples = new Map<string, number[]>();
+  const rows = ROWS.filter((row) => row.scenario.includes(ONLY));
+  for (let round = 0; round < REPS; round++) {
+    for (const row of rows) {
+      for (const contender of contenders) {
+        gc();
+        const value = await row.measure(contender);
+        const key = `${row.scenario}|${contender.name}`;
+        samples.set(key, [...(samples.get(key) ?? []), value]);
+      }
+    }
+  }
+  const table = rows.map((row) => {
+    const rawValue = median(samples.get(`${row.scenario}|node:net`)!);
+    const ours = median(samples.get(`${row.scenario}|anyio-ts`)!);
+    return {
+      scenario: row.scenario,
+      unit: row.unit,
+      "node:net": Number(rawValue.toFixed(1)),
+      "anyio-ts": Number(ours.toFixed(1)),
+      "anyio-ts / node:net": Number((ours / rawValue).toFixed(3)),
+    };
+  });
+  console.table(table);
+  console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,97 @@
+"use structured";
+/**
+ * `connectTcp()`: resolve, then race connection attempts (Happy Eyeballs), then hand the caller
+ * the winning stream.
+ */
+import { checkpoint } from "../core/checkpoint";
+import { checkOptions, describeValue } from "../core/validate";
+import { netHost, type StreamTransport } from "./host";
+import { hostCall } from "./host-call";
+import { orderTargets, raceAttempts, type Target } from "./happy-eyeballs";
+import { checkPort, getaddrinfo } from "./resolution";
+import { SocketStream } from "./socket-stream";
+
+/** Options of {@link connectTcp}. */
+export interface ConnectTcpOptions {
+  /**
+   * The local address to bind to, or a name (resolved first; the family of its first address
+   * then restricts the remote lookup).
+   */
+  localHost?: string;
+  // ≠AnyIO: also allowed without localHost: the wildcard address of each attempt's family.
+  /** The local port to bind to. */
+  localPort?: number;
+  /**
+   * Milliseconds before the next connection attempt starts while the previous one is still
+   * pending (Happy Eyeballs).
+   * @default 250
+   */
+  happyEyeballsDelay?: number;
+}
+
+const CONNECT_TCP_OPTIONS = ["localHost", "localPort", "happyEyeballsDelay"] as const;
+
+/**
+ * Opens a TCP connection to `remoteHost` (an address or a name) on `remotePort`. A name is
+ * resolved once, and its addresses are tried IPv6 first, then alternating families (RFC 8305
+ * Happy Eyeballs): each attempt starts `happyEyeballsDelay` ms after the previous one or as soon
+ * as it failed; the first to connect wins and the others are closed. The stream has
+ * `TCP_NODELAY` on and is half-open capable (`sendEof()`).
+ *
+ * This is a checkpoint. A cancelled call has closed every socket it opened.
+ *
+ * @example
+ * ```ts
+ * await using stream = await connectTcp("localhost", 8080);
+ * await stream.send(new TextEncoder().encode("ping"));
+ * ```
+ * @throws ConnectionFailed("All connection attempts failed") when no attempt connected: its
+ *   `cause` is the host's error (`code` `"ECONNREFUSED"`...), or an `ExceptionGroup` of them.
+ * @throws Error the resolver's own error (`code` `"ENOTFOUND"`) when the name does not resolve.
+ * @throws TypeError or RangeError for an invalid argument.
+ * @throws NotSupportedError in browsers.
+ */
+export async function connectTcp(remoteHost: string, remotePort: number, options: ConnectTcpOptions = {}): Promise<SocketStream> {
+  const host = netHost.get("connectTcp()");
+  if (typeof remoteHost !== "string") throw new TypeError(`Expected \`remoteHost\` to be a string, got ${describeValue(remoteHost)}`);
+  checkPort(remotePort, "remotePort", 1);
+  checkOptions(options, CONNECT_TCP_OPTIONS);
+  const { localHost, localPort, happyEyeballsDelay = 250 } = options;
+  if (localHost !== undefined && typeof localHost !== "string") {
+    throw new TypeError(`Expected \`localHost\` to be a string, got ${describeValue(localHost)}`);
+  }
+  if (localPort !== undefined) checkPort(localPort, "localPort");
+  if (typeof happyEyeballsDelay !== "number") {
+    throw new TypeError(`Expected \`happyEyeballsDelay\` to be a number >= 0, got ${describeValue(happyEyeballsDelay)}`);
+  }
+  if (!(happyEyeballsDelay >= 0)) {
+    throw new RangeError(`Expected \`happyEyeballsDelay\` to be a number >= 0, got ${describeValue(happyEyeballsDelay)}`);
+  }
+  await checkpoint();
+
+  let localAddress: string | undefined;
+  let family: 0 | 4 | 6 = 0;
+  if (localHost !== undefined) {
+    const [local] = await getaddrinfo(localHost, null, { type: "stream" });
+    localAddress = local!.sockaddr[0];
+    family = local!.family;
+  }
+  let targets: Target[];
+  const literal = host.ipVersion(remoteHost);
+  if (literal !== 0) {
+    targets = [{ address: remoteHost, family: literal }];
+  } else {
+    const resolved = await getaddrinfo(remoteHost, remotePort, { family, type: "stream" });
+    targets = orderTargets(resolved.map((info) => ({ address: info.sockaddr[0], family: info.family })));
+  }
+  const attempt = (target: Target): Promise<StreamTransport> =>
+    hostCall<StreamTransport>(
+      "connectTcp()",
+      (done) => host.connectTcp({ host: target.address, port: remotePort, family: target.family, localHost: localAddress, localPort }, done),
+      (transport) => transport.destroy(),
+    );
+  const transport = await raceAttempts(targets, happyEyeballsDelay, attempt, (loser) => loser.destroy());
+  // Invariant: from here on the stream is ours to close on every failure path. A step added after
+  // the connection (a TLS handshake) closes it forcefully when it fails or is cancelled.
+  return new SocketStream(transport);
+}

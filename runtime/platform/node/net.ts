@@ -1,0 +1,355 @@
+/**
+ * The Node host of the networking room (runtime/net/host.ts): sockets and servers from `node:net`,
+ * the resolver from `node:dns`, socket files with `node:fs`. Loaded by the Node entry point for
+ * its side effect: it installs itself in the room's seam.
+ *
+ * Invariant: every `net.Socket` and `net.Server` made or adopted here gets its `'error'` listener
+ * in the same synchronous step that creates or adopts it, and keeps it for its whole life.
+ */
+import * as dns from "node:dns";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import { domainToASCII, fileURLToPath } from "node:url";
+import { describeValue } from "../../core/validate";
+import {
+  netHost,
+  type Abort,
+  type Completion,
+  type ListenerEvents,
+  type ListenerTransport,
+  type LookupAddress,
+  type NetHost,
+  type SocketAddresses,
+  type StreamEvents,
+  type StreamTransport,
+  type TcpConnectTarget,
+  type TcpListenTarget,
+} from "../../net/host";
+
+/** The Node types the networking room's public signatures name (imported there as types only). */
+export type NodeSocket = net.Socket;
+export type NodeServer = net.Server;
+
+/** A Node `Buffer` as a plain `Uint8Array` view of the same memory. */
+function plainBytes(chunk: Buffer): Uint8Array {
+  return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** Whether a socket is an IP (TCP) socket rather than a UNIX one, from what it can report. */
+function isIpSocket(socket: net.Socket): boolean {
+  const address = socket.address();
+  return typeof address === "object" && address !== null && "port" in address;
+}
+
+/** The addresses of a connected TCP socket. */
+function tcpAddresses(socket: net.Socket): SocketAddresses {
+  const local = socket.address() as net.AddressInfo;
+  return {
+    family: local.family === "IPv6" ? "IPv6" : "IPv4",
+    local: [local.address, local.port],
+    remote: [socket.remoteAddress ?? "", socket.remotePort ?? 0],
+  };
+}
+
+/** A connected `net.Socket` as the room's transport. */
+class NodeStreamTransport implements StreamTransport {
+  private events: StreamEvents | undefined;
+  private earlyError: Error | undefined;
+
+  constructor(
+    readonly raw: net.Socket,
+    public addresses: SocketAddresses,
+  ) {
+    raw.on("error", (error) => {
+      if (this.events !== undefined) this.events.error(error);
+      else this.earlyError ??= error;
+    });
+  }
+
+  start(events: StreamEvents): void {
+    this.events = events;
+    const socket = this.raw;
+    if (this.earlyError !== undefined) events.error(this.earlyError);
+    socket.on("data", (chunk: Buffer) => events.data(plainBytes(chunk)));
+    socket.on("end", () => events.end());
+    if (socket.destroyed) events.close();
+    else socket.on("close", () => events.close());
+  }
+
+  pause(): void {
+    this.raw.pause();
+  }
+
+  resume(): void {
+    this.raw.resume();
+  }
+
+  write(data: Uint8Array, done: (error?: Error | null) => void): void {
+    this.raw.write(data, done);
+  }
+
+  end(): void {
+    this.raw.end();
+  }
+
+  destroy(): void {
+    this.raw.destroy();
+  }
+}
+
+/** A listening `net.Server` as the room's transport. */
+class NodeListenerTransport implements ListenerTransport {
+  private events: ListenerEvents | undefined;
+  private readonly early: NodeStreamTransport[] = [];
+  private listenError: ((error: Error) => void) | undefined;
+  addresses: SocketAddresses = { family: "unix", local: "" };
+
+  /** @param unixPath - the socket path of a UNIX listener (its connections' local address). */
+  constructor(
+    readonly raw: net.Server,
+    private unixPath: string | undefined,
+  ) {
+    raw.on("error", (error) => {
+      if (this.listenError !== undefined) this.listenError(error);
+      else this.events?.error(error);
+    });
+    raw.on("connection", (socket: net.Socket) => {
+      let transport: NodeStreamTransport;
+      if (isIpSocket(socket)) {
+        socket.setNoDelay(true);
+        transport = new NodeStreamTransport(socket, tcpAddresses(socket));
+      } else {
+        transport = new NodeStreamTransport(socket, { family: "unix", local: this.unixPath ?? "", remote: "" });
+      }
+      if (this.events !== undefined) this.events.connection(transport);
+      else this.early.push(transport);
+    });
+  }
+
+  /** Listens with `options`; `done` is told how it went. The server's own 'error' listener stays. */
+  listen(options: net.ListenOptions, done: Completion<ListenerTransport>, then?: (ok: () => void) => void): void {
+    this.listenError = (error) => {
+      this.listenError = undefined;
+      done.fail(error);
+    };
+    this.raw.listen(options, () => {
+      this.listenError = undefined;
+      this.captureAddresses();
+      if (then !== undefined) then(() => done.ok(this));
+      else done.ok(this);
+    });
+  }
+
+  captureAddresses(): void {
+    const address = this.raw.address();
+    if (typeof address === "string" || address === null) {
+      this.unixPath ??= address ?? "";
+      this.addresses = { family: "unix", local: this.unixPath };
+    } else {
+      this.addresses = { family: address.family === "IPv6" ? "IPv6" : "IPv4", local: [address.address, address.port] };
+    }
+  }
+
+  start(events: ListenerEvents): void {
+    this.events = events;
+    for (const transport of this.early.splice(0)) events.connection(transport);
+  }
+
+  close(): void {
+    for (const transport of this.early.splice(0)) transport.destroy();
+    if (this.raw.listening) this.raw.close();
+  }
+}
+
+/** Whether this Node has `reusePort` for `net` (22.12+, 23.1+). */
+function hasReusePort(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  return major >= 24 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+}
+
+/** Whether a UNIX socket path is a Linux abstract-namespace name. */
+function isAbstract(path: string): boolean {
+  return path.startsWith("\0");
+}
+
+/** A connection attempt: `socket` reports its first 'connect' or 'error' to `done`. */
+function connecting(socket: net.Socket, addresses: (socket: net.Socket) => SocketAddresses, done: Completion<StreamTransport>): Abort {
+  const transport = new NodeStreamTransport(socket, { family: "unix", local: "" });
+  const failed = (error: Error) => {
+    socket.off("connect", connected);
+    socket.destroy();
+    done.fail(error);
+  };
+  const connected = () => {
+    socket.off("error", failed);
+    transport.addresses = addresses(socket);
+    done.ok(transport);
+  };
+  socket.once("error", failed);
+  socket.once("connect", connected);
+  return () => socket.destroy();
+}
+
+const nodeNet: NetHost = {
+  async lookup(host: string, family: 0 | 4 | 6, flags: number): Promise<LookupAddress[]> {
+    // Looked up on the module object at each call, so tests can stub it.
+    const results = await dns.promises.lookup(host, { all: true, family, hints: flags, order: "verbatim" } as dns.LookupAllOptions);
+    return results.map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 }));
+  },
+
+  async lookupService(host: string, port: number): Promise<[string, string]> {
+    const { hostname, service } = await dns.promises.lookupService(host, port);
+    return [hostname, service];
+  },
+
+  toAscii: (name) => domainToASCII(name),
+  ipVersion: (host) => net.isIP(host) as 0 | 4 | 6,
+  addrconfigFlag: dns.ADDRCONFIG,
+  reusePortSupported: hasReusePort(),
+  version: `Node.js ${process.versions.node}`,
+  platform: `${process.platform}-${process.arch}`,
+  noUnixSockets: process.platform === "win32",
+
+  connectTcp(target: TcpConnectTarget, done: Completion<StreamTransport>): Abort {
+    const options: net.TcpNetConnectOpts = { host: target.host, port: target.port, family: target.family, allowHalfOpen: true };
+    if (target.localHost !== undefined) options.localAddress = target.localHost;
+    else if (target.localPort !== undefined) options.localAddress = target.family === 6 ? "::" : "0.0.0.0";
+    if (target.localPort !== undefined) options.localPort = target.localPort;
+    const socket = net.connect(options);
+    return connecting(
+      socket,
+      (connected) => {
+        connected.setNoDelay(true);
+        return tcpAddresses(connected);
+      },
+      done,
+    );
+  },
+
+  connectUnix(path: string, done: Completion<StreamTransport>): Abort {
+    const socket = net.connect({ path, allowHalfOpen: true });
+    return connecting(socket, () => ({ family: "unix", local: "", remote: path }), done);
+  },
+
+  listenTcp(target: TcpListenTarget, done: Completion<ListenerTransport>): Abort {
+    const server = net.createServer({ allowHalfOpen: true });
+    const transport = new NodeListenerTransport(server, undefined);
+    const options: net.ListenOptions & { reusePort?: boolean } = {
+      host: target.host,
+      port: target.port,
+      ipv6Only: target.ipv6Only,
+      backlog: target.backlog,
+    };
+    if (target.reusePort) options.reusePort = true;
+    transport.listen(options, done);
+    return () => transport.close();
+  },
+
+  listenUnix(path: string, mode: number | undefined, backlog: number, done: Completion<ListenerTransport>): Abort {
+    const server = net.createServer({ allowHalfOpen: true });
+    const transport = new NodeListenerTransport(server, path);
+    let aborted = false;
+    const bind = () => {
+      if (aborted) return;
+      transport.listen({ path, backlog }, done, (ok) => {
+        if (mode === undefined || isAbstract(path)) return ok();
+        fs.chmod(path, mode, (error) => {
+          if (aborted) return;
+          if (error) {
+            transport.close();
+            return done.fail(error);
+          }
+          ok();
+        });
+      });
+    };
+    if (isAbstract(path)) bind();
+    else {
+      // Only a stale *socket* is removed: anything else at the path makes the bind fail.
+      fs.lstat(path, (error, stats) => {
+        if (aborted) return;
+        if (error) return error.code === "ENOENT" ? bind() : done.fail(error);
+        if (!stats.isSocket()) return bind();
+        fs.unlink(path, (unlinkError) => {
+          if (aborted) return;
+          if (unlinkError && unlinkError.code !== "ENOENT") return done.fail(unlinkError);
+          bind();
+        });
+      });
+    }
+    return () => {
+      aborted = true;
+      transport.close();
+    };
+  },
+
+  pathOf(path: unknown): string {
+    if (path instanceof URL) {
+      if (path.protocol !== "file:") throw new TypeError(`Expected \`path\` to be a file: URL, got ${describeValue(String(path))}`);
+      return fileURLToPath(path);
+    }
+    if (typeof path === "object" && path !== null && path.toString !== Object.prototype.toString) return String(path);
+    throw new TypeError(`Expected \`path\` to be a path (a string, a file: URL or a Path), got ${describeValue(path)}`);
+  },
+
+  adoptSocket(socket: unknown, unixOnly: boolean): StreamTransport {
+    let adopted: net.Socket;
+    if (typeof socket === "number") {
+      if (!Number.isInteger(socket) || socket < 0) {
+        throw new TypeError(`Expected \`socket\` to be a net.Socket or a socket descriptor, got ${describeValue(socket)}`);
+      }
+      try {
+        adopted = new net.Socket({ fd: socket, readable: true, writable: true, allowHalfOpen: true });
+      } catch (error) {
+        throw new TypeError(`Descriptor ${socket} is not a stream socket: ${(error as Error).message}`, { cause: error });
+      }
+    } else if (socket instanceof net.Socket) {
+      adopted = socket;
+      if (adopted.destroyed || adopted.connecting || adopted.pending) {
+        throw new TypeError("Expected `socket` to be a connected socket, but it is not connected");
+      }
+      adopted.allowHalfOpen = true;
+    } else {
+      throw new TypeError(`Expected \`socket\` to be a net.Socket or a socket descriptor, got ${describeValue(socket)}`);
+    }
+    const ip = isIpSocket(adopted);
+    if (ip && unixOnly) {
+      // A descriptor was handed over (and is wrapped now): release it; a net.Socket stays the caller's.
+      if (typeof socket === "number") adopted.destroy();
+      throw new TypeError("Expected `socket` to be a UNIX socket, got a TCP socket");
+    }
+    if (ip) {
+      if (adopted.remoteAddress === undefined) throw new TypeError("Expected `socket` to be a connected socket, but it has no peer");
+      adopted.setNoDelay(true);
+      return new NodeStreamTransport(adopted, tcpAddresses(adopted));
+    }
+    return new NodeStreamTransport(adopted, { family: "unix", local: "", remote: "" });
+  },
+
+  adoptServer(server: unknown, done: Completion<ListenerTransport>): Abort {
+    if (typeof server === "number") {
+      if (!Number.isInteger(server) || server < 0) {
+        throw new TypeError(`Expected \`server\` to be a net.Server or a socket descriptor, got ${describeValue(server)}`);
+      }
+      const transport = new NodeListenerTransport(net.createServer({ allowHalfOpen: true }), undefined);
+      const refused: Completion<ListenerTransport> = {
+        ok: done.ok,
+        fail: (error) => done.fail(new TypeError(`Descriptor ${server} is not a bound stream socket: ${error.message}`, { cause: error })),
+      };
+      transport.listen({ fd: server } as net.ListenOptions, refused);
+      return () => transport.close();
+    }
+    if (!(server instanceof net.Server)) {
+      throw new TypeError(`Expected \`server\` to be a net.Server or a socket descriptor, got ${describeValue(server)}`);
+    }
+    if (!server.listening) throw new TypeError("Expected `server` to be a listening server, but it is not listening");
+    // Connections it accepts from now on are half-open capable, as ours are.
+    (server as net.Server & { allowHalfOpen: boolean }).allowHalfOpen = true;
+    const transport = new NodeListenerTransport(server, undefined);
+    transport.captureAddresses();
+    done.ok(transport);
+    return () => transport.close();
+  },
+};
+
+netHost.install(nodeNet);
