@@ -4,6 +4,8 @@
  * across awaits.
  */
 import "./platform/node/context-carrier";
+// The file room's host (node:fs): installed for its side effect.
+import "./platform/node/fs";
 
 export * from "./public";
 // `export *`, not a list of names: CommonJS output would precede a named re-export with

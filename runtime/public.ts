@@ -117,3 +117,11 @@ export {
   TaskNotFinished,
   NoCurrentTaskError,
 } from "./core/errors";
+// Files (the Node entry point installs the host; in a browser each call throws NotSupportedError).
+export { AsyncFile } from "./fs/async-file";
+export { openFile, wrapFile } from "./fs/open-file";
+export type { OpenFileOptions, TextFileOptions } from "./fs/open-file";
+export type { BinaryMode, TextMode } from "./fs/open-mode";
+export type { PathLike, FsPathLike } from "./fs/path-like";
+export type { FileHandle } from "./fs/host";
+export type { FileEncoding } from "./fs/text-codec";

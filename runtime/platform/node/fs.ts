@@ -1,0 +1,54 @@
+/**
+ * The file room's host (runtime/fs/host.ts) on Node, Bun and Deno: `node:fs/promises` for file
+ * handles, `node:os` for the temporary directory, `node:crypto` for random names. Installed
+ * when the Node entry point loads this module; the browser entry never does.
+ */
+import { randomBytes } from "node:crypto";
+import * as fsp from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { constants, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fsHost, type FsHost } from "../../fs/host";
+
+export type { FileHandle };
+
+/** Python's `tempfile` alphabet: lower-case letters, digits and `_`. */
+const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789_";
+
+const host: FsHost = {
+  open: (path, flags, mode) => fsp.open(path, flags, mode),
+  read: (handle, buffer, offset, length, position) =>
+    handle.read(buffer, offset, length, position).then((result) => result.bytesRead),
+  write: (handle, buffer, offset, length, position) =>
+    handle.write(buffer, offset, length, position).then((result) => result.bytesWritten),
+  stat: (handle) => handle.stat().then((stats) => ({ size: stats.size, regular: stats.isFile() })),
+  truncate: (handle, size) => handle.truncate(size),
+  close: (handle) => handle.close(),
+  unlink: (path) => fsp.unlink(path),
+  mkdir: (path, mode) => fsp.mkdir(path, { mode }).then(() => undefined),
+  rmTree: (path) => fsp.rm(path, { recursive: true }),
+  tmpdir: () => tmpdir(),
+  join: (directory, name) => join(directory, name),
+  randomName: () => {
+    const bytes = randomBytes(8);
+    let name = "";
+    for (const byte of bytes) name += ALPHABET[byte % ALPHABET.length];
+    return name;
+  },
+  isFileHandle: (value): value is FileHandle =>
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as FileHandle).fd === "number" &&
+    typeof (value as FileHandle).read === "function" &&
+    typeof (value as FileHandle).write === "function" &&
+    typeof (value as FileHandle).close === "function",
+  illegalSeek: () =>
+    Object.assign(new Error("ESPIPE: illegal seek, seek"), {
+      code: "ESPIPE",
+      errno: -(constants.errno.ESPIPE ?? 29),
+      syscall: "seek",
+    }),
+  windows: process.platform === "win32",
+};
+
+fsHost.install(host);
