@@ -102,8 +102,7 @@ function bytesError(value: unknown, name: string): Error | undefined {
 export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, AsyncIterable<T> {
   /** The limiter given when opening, or null for the run's default limiter. */
   readonly limiter: CapacityLimiter | null;
-  /** The path opened ("" for `wrapFile()`). */
-  name: string;
+  /** @internal */ _name: string;
   /** The mode opened with ("rb", "w+", ...). */
   readonly mode: string;
 
@@ -121,7 +120,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
   /** @internal Use `openFile()` or `wrapFile()`. */
   constructor(backend: FileBackend, init: AsyncFileInit) {
     this._backend = backend;
-    this.name = init.name;
+    this._name = init.name;
     this.mode = init.mode;
     this.text = init.text;
     this.append = init.append;
@@ -133,6 +132,11 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
   /** The `node:fs/promises` `FileHandle` underneath. Never a checkpoint. */
   get wrapped(): FileHandle {
     return this._backend.handle as FileHandle;
+  }
+
+  /** The path opened ("" for `wrapFile()`). Never a checkpoint. */
+  get name(): string {
+    return this._name;
   }
 
   /** Whether `aclose()` was called. Never a checkpoint. */

@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { CancelScope } from "anyio-ts";
 
 /** Makes a fresh directory under os.tmpdir(); `cleanup()` removes it. */
 export function scratchDir(): { dir: string; file(name: string): string; cleanup(): void } {
@@ -19,4 +20,22 @@ export function scratchDir(): { dir: string; file(name: string): string; cleanup
 /** The directory's entries, sorted. */
 export function entriesOf(dir: string): string[] {
   return fs.readdirSync(dir).sort();
+}
+
+/**
+ * Calls `action` in a scope cancelled before it starts, from plain code (so the call itself,
+ * not an await around it, meets the cancellation); resolves to what its promise rejected with,
+ * or undefined if it resolved.
+ */
+export async function inCancelledScope(action: () => Promise<unknown>): Promise<unknown> {
+  let error: unknown;
+  await new CancelScope().run(async (scope) => {
+    scope.cancel();
+    try {
+      await action();
+    } catch (caught) {
+      error = caught;
+    }
+  });
+  return error;
 }
