@@ -37,9 +37,12 @@ export function fileStreamAttributes(file: AsyncFile<Uint8Array>, path: string |
   return attributes;
 }
 
-/** Whether `error` is the host's (a Node error with a string `code`), not one of ours. */
+/**
+ * Whether `error` is the host's (a Node error with a string `code`), not one of ours. Not
+ * `instanceof Error`: the host's errors may come from another realm (a test runner's sandbox).
+ */
 function isHostError(error: unknown): error is Error {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === "string";
+  return typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "string";
 }
 
 /**

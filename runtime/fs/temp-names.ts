@@ -42,8 +42,8 @@ export interface TempNames {
  */
 export function checkTempNames(options: TempNameOptions | undefined, more: readonly string[]): TempNames {
   checkOptions(options, ["suffix", "prefix", "dir", ...more]);
-  const suffix = options?.suffix ?? "";
-  const prefix = options?.prefix ?? "tmp";
+  const suffix = options?.suffix === undefined ? "" : options.suffix;
+  const prefix = options?.prefix === undefined ? "tmp" : options.prefix;
   if (typeof suffix !== "string") throw new TypeError(`Expected \`suffix\` to be a string, got ${describeValue(suffix)}`);
   if (typeof prefix !== "string") throw new TypeError(`Expected \`prefix\` to be a string, got ${describeValue(prefix)}`);
   const dir = options?.dir === undefined ? undefined : pathString(options.dir, "dir");
