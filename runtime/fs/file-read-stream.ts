@@ -7,7 +7,7 @@ import { TypedAttributeProvider, type TypedAttributeMap } from "../streams/typed
 import type { ByteReceiveStream } from "../streams/types";
 import type { AsyncFile } from "./async-file";
 import { adopt, asStreamOperation, fileStreamAttributes, takeAdopted } from "./file-stream-support";
-import type { FileHandle } from "./host";
+import { fsHost, type FileHandle } from "./host";
 import { openFile, wrapFile } from "./open-file";
 import { pathString, type PathLike } from "./path-like";
 import { tagPrimitive } from "../rt";
@@ -39,6 +39,7 @@ export class FileReadStream extends TypedAttributeProvider implements ByteReceiv
   constructor(file: FileHandle) {
     super();
     const adopted = takeAdopted();
+    if (adopted === undefined) fsHost.get("new FileReadStream()");
     this.file = adopted?.file ?? wrapFile(file);
     this.path = adopted?.path;
   }
@@ -56,6 +57,7 @@ export class FileReadStream extends TypedAttributeProvider implements ByteReceiv
   static fromPath(path: PathLike): Promise<FileReadStream> {
     let name: string;
     try {
+      fsHost.get("FileReadStream.fromPath()");
       name = pathString(path, "path");
     } catch (error) {
       return Promise.reject(error);

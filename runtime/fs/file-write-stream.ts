@@ -7,7 +7,7 @@ import { TypedAttributeProvider, type TypedAttributeMap } from "../streams/typed
 import type { ByteSendStream } from "../streams/types";
 import type { AsyncFile } from "./async-file";
 import { adopt, asStreamOperation, fileStreamAttributes, takeAdopted } from "./file-stream-support";
-import type { FileHandle } from "./host";
+import { fsHost, type FileHandle } from "./host";
 import { openFile, wrapFile } from "./open-file";
 import { pathString, type PathLike } from "./path-like";
 
@@ -45,6 +45,7 @@ export class FileWriteStream extends TypedAttributeProvider implements ByteSendS
   constructor(file: FileHandle) {
     super();
     const adopted = takeAdopted();
+    if (adopted === undefined) fsHost.get("new FileWriteStream()");
     this.file = adopted?.file ?? wrapFile(file);
     this.path = adopted?.path;
   }
@@ -63,6 +64,7 @@ export class FileWriteStream extends TypedAttributeProvider implements ByteSendS
   static fromPath(path: PathLike, options?: FileWriteStreamOptions): Promise<FileWriteStream> {
     let name: string;
     try {
+      fsHost.get("FileWriteStream.fromPath()");
       name = pathString(path, "path");
       checkOptions(options, ["append"]);
       if (options?.append !== undefined && typeof options.append !== "boolean") {

@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { pathToFileURL } from "node:url";
-import { CapacityLimiter, ClosedResourceError, openFile, wrapFile, type AsyncFile } from "anyio-ts";
+import { CapacityLimiter, ClosedResourceError, openFile, wrapFile, type AsyncFile, type PathLike } from "anyio-ts";
 import { structuredDescribe, structuredTest } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import { scratchDir } from "./fs-helpers";
@@ -217,7 +217,7 @@ structuredDescribe("openFile() and AsyncFile", () => {
       expect(await file.read()).toBe("via url");
       expect(file.name).toBe(target);
     }
-    const pathLike = { [Symbol.for("anyio-ts.fspath")]: () => target };
+    const pathLike = { [Symbol.for("anyio-ts.fspath")]: () => target } as unknown as PathLike;
     await using file = await openFile(pathLike);
     expect(await file.read()).toBe("via url");
   });
