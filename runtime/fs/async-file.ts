@@ -462,7 +462,9 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
         return Promise.reject(error);
       }
     }
-    return this._queue.run(frame, limiter, call, !memory);
+    // An operation whose turn comes after aclose() was called does not start.
+    const guarded = (): Promise<R> => (this.isClosed ? Promise.reject(closedFile()) : call());
+    return this._queue.run(frame, limiter, guarded, !memory);
   }
 
   /** @internal Called after a write or truncate, inside the operation (a spooled file rolls over here). */

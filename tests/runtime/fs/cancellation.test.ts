@@ -9,6 +9,7 @@ import {
   Cancelled,
   CapacityLimiter,
   checkpoint,
+  ClosedResourceError,
   createTaskGroup,
   FileReadStream,
   FileWriteStream,
@@ -258,6 +259,21 @@ structuredDescribe("a started operation runs to completion", () => {
     expect(results).toEqual(["first", "third"]);
   });
 
+  structuredTest("an operation whose turn comes after aclose() was called does not start", async () => {
+    const target = scratch.file("late.bin");
+    const limiter = new HookedLimiter(1);
+    const file = await openFile(target, "wb", { limiter });
+    // Close the file when the write has taken its token but not yet started its host call.
+    limiter.onAcquire = () => {
+      limiter.onAcquire = undefined;
+      void file.aclose();
+    };
+    expect(await caught(file.write(new Uint8Array([1])))).toBeInstanceOf(ClosedResourceError);
+    await file.aclose();
+    expect(fs.statSync(target).size).toBe(0);
+    expect(limiter.borrowedTokens).toBe(0);
+  });
+
   structuredTest("aclose() in a cancelled scope closes the file", async () => {
     const file = await openFile(scratch.file("c.txt"), "w");
     await new CancelScope().run(async (scope) => {
@@ -273,10 +289,13 @@ structuredDescribe("a started operation runs to completion", () => {
     const file = await openFile(target, "wb", { limiter });
     const outcomes: unknown[] = [];
     let closing: Promise<void> | undefined;
-    // The moment the first write holds its token (its host call starts next), close the file.
+    // Close the file just after the first write's host call started (it starts synchronously
+    // once the token is taken, before any microtask runs).
     limiter.onAcquire = () => {
       limiter.onAcquire = undefined;
-      closing = file.aclose();
+      queueMicrotask(() => {
+        closing = file.aclose();
+      });
     };
     {
       await using tg = createTaskGroup();
