@@ -116,6 +116,8 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
   private aheadText = "";
   private isClosed = false;
   private closing: Promise<void> | undefined;
+  /** Whether a subclass watches growth (a spooled file's rollover rule). */
+  private readonly grows: boolean;
 
   /** @internal Use `openFile()` or `wrapFile()`. */
   constructor(backend: FileBackend, init: AsyncFileInit) {
@@ -127,6 +129,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
     this.limiter = init.limiter;
     this._pos = init.position;
     this._positional = init.positional;
+    this.grows = this._afterGrowth !== AsyncFile.prototype._afterGrowth;
   }
 
   /** The `node:fs/promises` `FileHandle` underneath. Never a checkpoint. */
@@ -269,10 +272,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
     } catch (error) {
       return Promise.reject(error);
     }
-    return this._operation("AsyncFile.write()", async () => {
-      await this.writeNow(bytes);
-      return data.length;
-    });
+    return this._operation("AsyncFile.write()", () => this.writeNow(bytes).then(() => data.length));
   }
 
   /**
@@ -322,7 +322,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
       this.dropReadAhead();
       const target = size ?? this._pos;
       await this._backend.truncate(target);
-      await this._afterGrowth();
+      if (this.grows) await this._afterGrowth();
       return target;
     });
   }
@@ -446,7 +446,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
   /**
    * @internal Runs `call` as one operation of this file: a checkpoint (cancelled: nothing
    * happens), `ClosedResourceError` after `aclose()`, then `call` in the file's queue holding a
-   * limiter token (none and no yield for a file still in memory), to completion.
+   * limiter token (none for a file still in memory), to completion.
    */
   _operation<R>(what: string, call: () => Promise<R>, token = true): Promise<R> {
     const frame = currentFrame();
@@ -464,7 +464,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
     }
     // An operation whose turn comes after aclose() was called does not start.
     const guarded = (): Promise<R> => (this.isClosed ? Promise.reject(closedFile()) : call());
-    return this._queue.run(frame, limiter, guarded, !memory);
+    return this._queue.run(frame, limiter, guarded);
   }
 
   /** @internal Called after a write or truncate, inside the operation (a spooled file rolls over here). */
@@ -499,12 +499,15 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
   }
 
   /** One host read of up to `length` bytes at the position; empty at the end of the file. */
-  private async hostRead(length: number): Promise<Uint8Array> {
-    const buffer = new Uint8Array(length);
-    const count = await this._backend.read(buffer, 0, length, await this.positionForRead());
-    this._pos += count;
-    if (count === length) return buffer;
-    return count === 0 ? EMPTY : buffer.slice(0, count);
+  private hostRead(length: number): Promise<Uint8Array> {
+    if (this._positional === undefined) return this.positionForRead().then(() => this.hostRead(length));
+    const buffer = this._backend.alloc(length);
+    return this._backend.read(buffer, 0, length, this._positional ? this._pos : null).then((count) => {
+      this._pos += count;
+      if (count === length) return buffer;
+      // A copy, so the caller never sees the rest of an uninitialised buffer.
+      return count === 0 ? EMPTY : buffer.slice(0, count);
+    });
   }
 
   /** Takes `count` bytes off the front of the read-ahead (binary mode). */
@@ -523,20 +526,28 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
     this.text?.reset();
   }
 
-  private async readOnce(size: number): Promise<Uint8Array> {
-    if (this.ahead.length > 0) return this.takeAhead(size).slice();
-    if (size === 0) return EMPTY;
+  private readOnce(size: number): Promise<Uint8Array> {
+    if (this.ahead.length > 0) return Promise.resolve(this.takeAhead(size).slice());
+    if (size === 0) return Promise.resolve(EMPTY);
     return this.hostRead(size);
   }
 
-  private async readBytes(size: number): Promise<Uint8Array> {
+  private readBytes(size: number): Promise<Uint8Array> {
+    // The common case first: one host read gives all that was asked (or the end of the file).
+    if (size > 0 && this.ahead.length === 0) {
+      return this.hostRead(size).then((chunk) =>
+        chunk.length === size || chunk.length === 0 ? chunk : this.readMoreBytes(size, [chunk], chunk.length),
+      );
+    }
+    return this.readMoreBytes(size, [], 0);
+  }
+
+  private async readMoreBytes(size: number, chunks: Uint8Array[], total: number): Promise<Uint8Array> {
     if (size === 0) return EMPTY;
-    const chunks: Uint8Array[] = [];
-    let total = 0;
     if (this.ahead.length > 0) {
       const first = this.takeAhead(size < 0 ? this.ahead.length : size).slice();
       chunks.push(first);
-      total = first.length;
+      total += first.length;
     }
     while (size < 0 || total < size) {
       const chunk = await this.hostRead(size < 0 ? CHUNK : size - total);
@@ -630,17 +641,28 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
     }
   }
 
-  private async writeNow(bytes: Uint8Array): Promise<void> {
+  private writeNow(bytes: Uint8Array): Promise<void> {
+    // The common case first: one host write at a known position, nothing read ahead.
+    if (!this.append && this._positional === true && this.ahead.length === 0 && this.aheadText.length === 0 && !this.grows) {
+      const at = this._pos;
+      return this._backend.write(bytes, 0, bytes.length, at).then((count) => {
+        this._pos = at + count;
+        if (count < bytes.length) return this.writeRest(bytes, count);
+      });
+    }
+    return this.writeRest(bytes, 0);
+  }
+
+  private async writeRest(bytes: Uint8Array, written: number): Promise<void> {
     this.dropReadAhead();
-    let written = 0;
     // In an append mode the kernel appends (O_APPEND); elsewhere the file's own position.
     const explicit = !this.append && (await this.positionForRead()) !== null;
-    do {
+    while (written < bytes.length) {
       const count = await this._backend.write(bytes, written, bytes.length - written, explicit ? this._pos : null);
       written += count;
       if (!this.append) this._pos += count;
-    } while (written < bytes.length);
+    }
     if (this.append) this._pos = (await this._backend.stat()).size;
-    await this._afterGrowth();
+    if (this.grows) await this._afterGrowth();
   }
 }

@@ -10,6 +10,8 @@ export interface FileBackend {
   readonly handle: FileHandle | null;
   /** Whether operations need no host call (then they take no limiter token and do not yield). */
   readonly inMemory: boolean;
+  /** A buffer of `length` bytes to read into (uninitialised for a host file: every byte returned is overwritten first). */
+  alloc(length: number): Uint8Array;
   read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
   write(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
   stat(): Promise<FileInfo>;
@@ -26,6 +28,9 @@ export class HandleBackend implements FileBackend {
     readonly handle: FileHandle,
   ) {}
 
+  alloc(length: number): Uint8Array {
+    return this.host.alloc(length);
+  }
   read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number> {
     return this.host.read(this.handle, buffer, offset, length, position);
   }
@@ -54,6 +59,10 @@ export class MemoryBackend implements FileBackend {
   /** The contents (a copy). */
   contents(): Uint8Array {
     return this.data.slice(0, this.size);
+  }
+
+  alloc(length: number): Uint8Array {
+    return new Uint8Array(length);
   }
 
   read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number> {

@@ -25,6 +25,11 @@ export interface FileInfo {
 export interface FsHost {
   /** Opens `path` with Node's `flags` string ("r+", "wx+"...) and `mode` for a created file. */
   open(path: string, flags: string, mode: number): Promise<FileHandle>;
+  /**
+   * A plain `Uint8Array` of `length` bytes on memory of its own (not a shared pool), left
+   * uninitialised: the caller overwrites every byte it hands out.
+   */
+  alloc(length: number): Uint8Array;
   /** Reads into `buffer[offset, offset + length)` at `position` (null: the kernel's offset); resolves to the count read. */
   read(handle: FileHandle, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
   /** Writes `buffer[offset, offset + length)` at `position` (null: the kernel's offset); resolves to the count written. */

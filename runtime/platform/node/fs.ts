@@ -16,6 +16,10 @@ export type { FileHandle };
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789_";
 
 const host: FsHost = {
+  alloc: (length) => {
+    const buffer = Buffer.allocUnsafeSlow(length);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+  },
   open: (path, flags, mode) => fsp.open(path, flags, mode),
   read: (handle, buffer, offset, length, position) =>
     handle.read(buffer, offset, length, position).then((result) => result.bytesRead),
