@@ -42,7 +42,7 @@ export interface AsyncFileInit {
   readonly limiter: CapacityLimiter | null;
   /** The starting byte offset. */
   readonly position: number;
-  /** Whether the file is a regular file (explicit offsets); undefined: find out on first use. */
+  /** Whether the file has positions (explicit offsets); undefined: find out on first use. */
   readonly positional: boolean | undefined;
 }
 
@@ -493,16 +493,33 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
     if (!this._positional) throw fsHost.get("AsyncFile.seek()").illegalSeek();
   }
 
-  private async positionForRead(): Promise<number | null> {
-    if (this._positional === undefined) this._positional = (await this._backend.stat()).regular;
-    return this._positional ? this._pos : null;
+  /**
+   * Runs `io` at the file's position, or at the kernel's offset (null) on a pipe or terminal.
+   * A file not known to be regular is tried at the position first: the host refuses with
+   * `ESPIPE` where the file has no positions, and `io` runs again at the kernel's offset (it
+   * did nothing the first time). Saves a `stat` per open.
+   */
+  private positioned<T>(io: (position: number | null) => Promise<T>): Promise<T> {
+    const kind = this._positional;
+    if (kind === true) return io(this._pos);
+    if (kind === false) return io(null);
+    return io(this._pos).then(
+      (value) => {
+        this._positional = true;
+        return value;
+      },
+      (error: unknown) => {
+        if (this._positional !== undefined || (error as { code?: unknown } | null)?.code !== "ESPIPE") throw error;
+        this._positional = false;
+        return io(null);
+      },
+    );
   }
 
   /** One host read of up to `length` bytes at the position; empty at the end of the file. */
   private hostRead(length: number): Promise<Uint8Array> {
-    if (this._positional === undefined) return this.positionForRead().then(() => this.hostRead(length));
     const buffer = this._backend.alloc(length);
-    return this._backend.read(buffer, 0, length, this._positional ? this._pos : null).then((count) => {
+    return this.positioned((position) => this._backend.read(buffer, 0, length, position)).then((count) => {
       this._pos += count;
       if (count === length) return buffer;
       // A copy, so the caller never sees the rest of an uninitialised buffer.
@@ -567,7 +584,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
       if (once) return filled;
     }
     while (filled < buffer.length) {
-      const count = await this._backend.read(buffer, filled, buffer.length - filled, await this.positionForRead());
+      const count = await this.positioned((position) => this._backend.read(buffer, filled, buffer.length - filled, position));
       this._pos += count;
       filled += count;
       if (count === 0 || once) break;
@@ -655,10 +672,12 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
 
   private async writeRest(bytes: Uint8Array, written: number): Promise<void> {
     this.dropReadAhead();
-    // In an append mode the kernel appends (O_APPEND); elsewhere the file's own position.
-    const explicit = !this.append && (await this.positionForRead()) !== null;
     while (written < bytes.length) {
-      const count = await this._backend.write(bytes, written, bytes.length - written, explicit ? this._pos : null);
+      const from = written;
+      // In an append mode the kernel appends (O_APPEND); elsewhere the file's own position.
+      const count = this.append
+        ? await this._backend.write(bytes, from, bytes.length - from, null)
+        : await this.positioned((position) => this._backend.write(bytes, from, bytes.length - from, position));
       written += count;
       if (!this.append) this._pos += count;
     }

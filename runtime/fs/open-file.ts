@@ -56,19 +56,24 @@ export function fileOptions(
   return { limiter: limiter ?? null, text };
 }
 
-/** @internal Opens `path` on the host and wraps it (host side of an operation: runs to completion). */
+/**
+ * @internal Opens `path` on the host and wraps it (host side of an operation: runs to
+ * completion). Whether the file has positions is found out on first use; only an append mode
+ * asks for the size now, to start at the end.
+ */
 export async function openOnHost<F extends AsyncFile<string | Uint8Array>>(
   host: FsHost,
   path: string,
   flags: string,
   createMode: number,
-  make: (backend: HandleBackend, position: number, regular: boolean) => F,
+  make: (backend: HandleBackend, position: number, positional: boolean | undefined) => F,
   append: boolean,
 ): Promise<F> {
   const handle = await host.open(path, flags, createMode);
   try {
+    if (!append) return make(new HandleBackend(host, handle), 0, undefined);
     const info = await host.stat(handle);
-    return make(new HandleBackend(host, handle), append ? info.size : 0, info.regular);
+    return make(new HandleBackend(host, handle), info.regular ? info.size : 0, info.regular);
   } catch (error) {
     await handle.close();
     throw error;
@@ -113,7 +118,7 @@ export function openFile(file: PathLike, mode: BinaryMode | TextMode = "r", opti
       path,
       parsed.flags,
       0o666,
-      (backend, position, regular) =>
+      (backend, position, positional) =>
         new AsyncFile<string | Uint8Array>(backend, {
           name: path,
           mode,
@@ -121,7 +126,7 @@ export function openFile(file: PathLike, mode: BinaryMode | TextMode = "r", opti
           append: parsed.append,
           limiter: settings.limiter,
           position,
-          positional: regular,
+          positional,
         }),
       parsed.append,
     ),

@@ -58,7 +58,7 @@ export function createTempFile<F extends AsyncFile<string | Uint8Array>>(
       path,
       "wx+",
       0o600,
-      (backend, position, regular) =>
+      (backend, position, positional) =>
         make(backend, {
           name: path,
           mode: settings.mode,
@@ -66,7 +66,7 @@ export function createTempFile<F extends AsyncFile<string | Uint8Array>>(
           append: settings.parsed.append,
           limiter: settings.limiter,
           position,
-          positional: regular,
+          positional,
         }),
       false,
     ),
