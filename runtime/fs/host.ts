@@ -7,6 +7,12 @@
  *
  * Every call here is plain host I/O with no notion of cancellation: the room decides when to
  * start it (after a checkpoint, holding a limiter token) and lets it run to completion.
+ *
+ * The room's modules carry no "use structured" directive, on purpose: their async functions
+ * are the host side of an operation (what runs once the checkpoint and the token are behind
+ * it), and compiled awaits would race those host calls against cancellation. The operations'
+ * promises are tagged as runtime operations instead (file-operation.ts), so compiled callers
+ * await them without a race and a call that started is never reported as cancelled.
  */
 import { Seam } from "../platform/seam";
 import type { FileHandle } from "../platform/node/fs";
