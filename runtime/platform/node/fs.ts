@@ -4,6 +4,7 @@
  * when the Node entry point loads this module; the browser entry never does.
  */
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { constants, tmpdir } from "node:os";
@@ -21,10 +22,17 @@ const host: FsHost = {
     return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
   },
   open: (path, flags, mode) => fsp.open(path, flags, mode),
+  // Reads and writes go through the callback API on the handle's descriptor: one promise per
+  // call instead of FileHandle's async wrappers (measured: a few microseconds per 64 KiB read).
+  // The file room never closes a handle while one of its calls runs.
   read: (handle, buffer, offset, length, position) =>
-    handle.read(buffer, offset, length, position).then((result) => result.bytesRead),
+    new Promise((resolve, reject) =>
+      fs.read(handle.fd, buffer, offset, length, position, (error, count) => (error ? reject(error) : resolve(count))),
+    ),
   write: (handle, buffer, offset, length, position) =>
-    handle.write(buffer, offset, length, position).then((result) => result.bytesWritten),
+    new Promise((resolve, reject) =>
+      fs.write(handle.fd, buffer, offset, length, position, (error, count) => (error ? reject(error) : resolve(count))),
+    ),
   stat: (handle) => handle.stat().then((stats) => ({ size: stats.size, regular: stats.isFile() })),
   truncate: (handle, size) => handle.truncate(size),
   close: (handle) => handle.close(),
