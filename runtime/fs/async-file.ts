@@ -28,9 +28,12 @@ import { fsHost, type FileHandle } from "./host";
 import type { TextCodec } from "./text-codec";
 
 const EMPTY = new Uint8Array(0);
-/** Bytes asked of the host per read when the caller wants everything, or a line. */
+/** Bytes asked of the host per read for `read1()` without a size. */
 const CHUNK = 65536;
+/** Bytes asked of the host per read for a line, and the first read of a read to the end. */
 const LINE_CHUNK = 8192;
+/** The largest read of a read to the end: each read asks twice as much as the one before, up to this. */
+const MAX_CHUNK = 1 << 20;
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
 /** How an `AsyncFile` was opened. @internal */
@@ -566,11 +569,14 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
       chunks.push(first);
       total += first.length;
     }
+    // To the end: small files take one small read (and the read that finds the end).
+    let ask = LINE_CHUNK;
     while (size < 0 || total < size) {
-      const chunk = await this.hostRead(size < 0 ? CHUNK : size - total);
+      const chunk = await this.hostRead(size < 0 ? ask : size - total);
       if (chunk.length === 0) break;
       chunks.push(chunk);
       total += chunk.length;
+      if (ask < MAX_CHUNK) ask *= 2;
     }
     return chunks.length === 0 ? EMPTY : concatAll(chunks, total);
   }
@@ -621,11 +627,13 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
     if (size < 0) {
       const chunks: Uint8Array[] = [];
       let total = 0;
+      let ask = LINE_CHUNK;
       for (;;) {
-        const chunk = await this.hostRead(CHUNK);
+        const chunk = await this.hostRead(ask);
         if (chunk.length === 0) break;
         chunks.push(chunk);
         total += chunk.length;
+        if (ask < MAX_CHUNK) ask *= 2;
       }
       const rest = this.text!.decode(concatAll(chunks.length ? chunks : [EMPTY], total), true);
       const result = this.aheadText + rest;

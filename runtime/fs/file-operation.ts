@@ -19,7 +19,7 @@
  *   as cancelled before it finished.
  * - Operations of one {@link OperationQueue} run one at a time, in call order.
  */
-import { callInFrame, currentFrame, tagPrimitive, Waiter, type Frame } from "../rt";
+import { currentFrame, enterFrame, leaveFrame, tagPrimitive, Waiter, type Frame } from "../rt";
 import { WouldBlock } from "../core/errors";
 import type { CapacityLimiter } from "../sync/capacity-limiter";
 import { cancelled, outsideTask } from "../sync/checks";
@@ -71,8 +71,15 @@ function withToken<R>(frame: Frame, limiter: CapacityLimiter, borrower: object, 
       return Promise.reject(error);
     }
   }
-  // No free token: wait for one in the caller's scope (cancellable; the limiter never loses a token).
-  const waiting = callInFrame(frame, () => limiter.acquireOnBehalfOf(borrower), []) as Promise<Disposable>;
+  // No free token: wait for one in the caller's scope (cancellable; the limiter never loses a
+  // token). The limiter reads the current frame only synchronously, so no context carrier.
+  const previous = enterFrame(frame);
+  let waiting: Promise<Disposable>;
+  try {
+    waiting = limiter.acquireOnBehalfOf(borrower);
+  } finally {
+    leaveFrame(previous);
+  }
   return waiting.then(execute, (error: unknown) => {
     done?.();
     throw error;
