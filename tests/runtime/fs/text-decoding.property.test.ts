@@ -16,6 +16,7 @@ const textArb = fc
   .array(fc.oneof({ weight: 6, arbitrary: fc.constant("x") }, { weight: 4, arbitrary: fc.constantFrom(...pieces) }), {
     minLength: 0,
     maxLength: 12_000,
+    size: "max",
   })
   .map((parts) => parts.join(""));
 const stepArb = fc.oneof(
@@ -35,7 +36,7 @@ test("random reads of a text file return its characters in order, with tell() at
       structuredProperty(
         { clock: "real" },
         textArb,
-        fc.array(stepArb, { maxLength: 20 }),
+        fc.array(stepArb, { maxLength: 20, size: "max" }),
         fc.constantFrom("utf-8" as const, "utf-16le" as const),
         async (text, steps, encoding) => {
           const target = scratch.file(`t-${run++}.txt`);
