@@ -59,6 +59,10 @@ export class NamedTemporaryFile<T extends string | Uint8Array> extends AsyncFile
    * Creates and opens a named temporary file. This is a checkpoint; once started, the
    * creation finishes.
    *
+   * @example
+   * ```ts
+   * await using file = await NamedTemporaryFile.open({ suffix: ".csv", deleteOnClose: false });
+   * ```
    * @throws TypeError / RangeError for a bad option.
    * @throws the Node error (`code` "ENOENT" for a missing `dir`, ...).
    * @throws NotSupportedError in a browser.

@@ -49,6 +49,10 @@ export class TemporaryDirectory implements AsyncDisposable {
   /**
    * Creates a temporary directory. This is a checkpoint; once started, the creation finishes.
    *
+   * @example
+   * ```ts
+   * await using tmp = await TemporaryDirectory.create({ prefix: "test-", ignoreCleanupErrors: true });
+   * ```
    * @throws TypeError for a bad option.
    * @throws the Node error (`code` "ENOENT" for a missing `dir`, ...).
    * @throws NotSupportedError in a browser.

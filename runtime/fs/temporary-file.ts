@@ -32,6 +32,10 @@ export class TemporaryFile {
    * Creates and opens a temporary file, "w+b" unless `mode` says otherwise. This is a
    * checkpoint; once started, the creation finishes.
    *
+   * @example
+   * ```ts
+   * await using scratch = await TemporaryFile.open({ mode: "w+", encoding: "utf-8" });
+   * ```
    * @throws TypeError / RangeError for a bad option.
    * @throws the Node error (`code` "ENOENT" for a missing `dir`, ...).
    * @throws NotSupportedError in a browser.
