@@ -11,11 +11,13 @@
  *   `Buffer.allocUnsafe(65536)` per chunk at an explicit position (each chunk is the caller's,
  *   as our reads return a fresh array), against `AsyncFile.read(65536)` and
  *   `FileReadStream.receive(65536)`;
+ * - the first 32 MiB of it again in 4 KiB chunks, where the cost per call shows most;
  * - sequential write of 256 MiB in 64 KiB chunks: `FileHandle.write()` at an explicit position
  *   against `AsyncFile.write()`;
  * - reading 10,000 files of 1 KiB: 40 workers each opening, reading to the end and closing
  *   files with fs/promises, against 10,000 tasks doing the same with `openFile()` /
- *   `read()` / `aclose()` under the run's default limiter (40 tokens).
+ *   `read()` / `aclose()` under the run's default limiter (40 tokens), and against 40 tasks
+ *   doing it one file after another (the cost of the file room without 10,000 task spawns).
  *
  * The file is read once before timing, so reads come from the page cache in every round. Each
  * of ours runs in a pair with its baseline, back to back, alternating which goes first; the
@@ -38,6 +40,9 @@ const FILE_SIZE = (QUICK ? 32 : 256) * 1024 * 1024;
 const SMALL_FILES = QUICK ? 1000 : 10_000;
 const SMALL_SIZE = 1024;
 const ROUNDS = QUICK ? 2 : 7;
+/** The small-chunk read: 32 MiB of the big file in 4 KiB reads, where per-call overhead shows most. */
+const SMALL_CHUNK = 4096;
+const SMALL_CHUNK_BYTES = Math.min(32 * 1024 * 1024, FILE_SIZE);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -136,6 +141,40 @@ async function main(): Promise<void> {
         if (total !== FILE_SIZE) throw new Error(`read ${total} bytes`);
         return FILE_SIZE / 1e6 / seconds;
       },
+      "read 4 KiB: fs/promises FileHandle": async () => {
+        let total = 0;
+        const seconds = await time(async () => {
+          const handle = await fsp.open(big, "r");
+          try {
+            while (total < SMALL_CHUNK_BYTES) {
+              const { bytesRead } = await handle.read(Buffer.allocUnsafe(SMALL_CHUNK), 0, SMALL_CHUNK, total);
+              if (bytesRead === 0) break;
+              total += bytesRead;
+            }
+          } finally {
+            await handle.close();
+          }
+        });
+        return total / 1e6 / seconds;
+      },
+      "read 4 KiB: AsyncFile.read()": async () => {
+        let total = 0;
+        const seconds = await time(() =>
+          api.run(async () => {
+            const file = await api.openFile(big, "rb");
+            try {
+              while (total < SMALL_CHUNK_BYTES) {
+                const chunk = await file.read(SMALL_CHUNK);
+                if (chunk.length === 0) break;
+                total += chunk.length;
+              }
+            } finally {
+              await file.aclose();
+            }
+          }),
+        );
+        return total / 1e6 / seconds;
+      },
       "write: fs/promises FileHandle": async () => {
         const seconds = await time(async () => {
           const handle = await fsp.open(out, "w");
@@ -206,6 +245,31 @@ async function main(): Promise<void> {
         if (bytes !== SMALL_FILES * SMALL_SIZE) throw new Error(`read ${bytes} bytes`);
         return SMALL_FILES / seconds;
       },
+      "small files: openFile(), 40 tasks": async () => {
+        let bytes = 0;
+        let next = 0;
+        const seconds = await time(() =>
+          api.run(async () => {
+            await api.createTaskGroup().run((tg) => {
+              for (let worker = 0; worker < 40; worker++) {
+                tg.startSoon(async () => {
+                  while (next < smallPaths.length) {
+                    const opened = await api.openFile(smallPaths[next++]!, "rb");
+                    try {
+                      const data = await opened.read();
+                      bytes += data.length;
+                    } finally {
+                      await opened.aclose();
+                    }
+                  }
+                });
+              }
+            });
+          }),
+        );
+        if (bytes !== SMALL_FILES * SMALL_SIZE) throw new Error(`read ${bytes} bytes`);
+        return SMALL_FILES / seconds;
+      },
     };
 
     // Each of ours is measured in pairs with its baseline, run back to back in alternating order,
@@ -214,8 +278,10 @@ async function main(): Promise<void> {
     const pairs: Array<[string, string, string]> = [
       ["read: AsyncFile.read()", "read: fs/promises FileHandle", "MB/s"],
       ["read: FileReadStream.receive()", "read: fs/promises FileHandle", "MB/s"],
+      ["read 4 KiB: AsyncFile.read()", "read 4 KiB: fs/promises FileHandle", "MB/s"],
       ["write: AsyncFile.write()", "write: fs/promises FileHandle", "MB/s"],
       ["small files: openFile(), default limiter", "small files: fs/promises, 40 workers", "files/s"],
+      ["small files: openFile(), 40 tasks", "small files: fs/promises, 40 workers", "files/s"],
     ];
     const results: Record<string, number[]> = {};
     const ratios: Record<string, number[]> = {};
