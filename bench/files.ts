@@ -2,7 +2,7 @@
  * File throughput: anyio-ts's AsyncFile and FileReadStream against node:fs/promises FileHandle
  * in the same run (budget: at least 95% of fs/promises).
  *
- *   node --import tsx bench/files.ts            # anyio-ts from runtime/*.ts (through tsx)
+ *   node --expose-gc --import tsx bench/files.ts   # anyio-ts from runtime/*.ts (through tsx)
  *   node --import tsx bench/files.ts --dist     # anyio-ts from dist/ (run `npm run build` first)
  *   node --import tsx bench/files.ts --quick    # 32 MiB and 1,000 files: a smoke run
  *
@@ -54,6 +54,9 @@ function median(values: number[]): number {
 let lastCpu = 0;
 
 async function time(fn: () => Promise<void>): Promise<number> {
+  // Collect the garbage of the previous measurement first (with --expose-gc), so its collection
+  // is not charged to this one.
+  (globalThis as { gc?: () => void }).gc?.();
   const cpu = process.cpuUsage();
   const start = performance.now();
   await fn();
