@@ -1,6 +1,6 @@
 // Files with anyio-ts: write and read a text file, copy it through file streams, use a
 // temporary directory, and see a cancelled write leave the file whole.
-// Run it with `node --import tsx examples/files.ts`.
+// Run it with `npm run example -- examples/files.ts`.
 import * as path from "node:path";
 import {
   CancelScope,
