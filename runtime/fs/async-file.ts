@@ -16,7 +16,7 @@
  * once the checkpoint and the token are behind it, and must run to completion; compiled awaits
  * would race them against cancellation.
  */
-import { currentFrame, tagPrimitive } from "../rt";
+import { currentFrame, tagPrimitive, yieldMacrotask } from "../rt";
 import { ClosedResourceError } from "../core/errors";
 import { describeValue } from "../core/validate";
 import type { CapacityLimiter } from "../sync/capacity-limiter";
@@ -465,8 +465,16 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
         return Promise.reject(error);
       }
     }
-    // An operation whose turn comes after aclose() was called does not start.
-    const guarded = (): Promise<R> => (this.isClosed ? Promise.reject(closedFile()) : call());
+    const guarded = (): Promise<R> => {
+      // An operation whose turn comes after aclose() was called does not start.
+      if (this.isClosed) return Promise.reject(closedFile());
+      if (memory) return call();
+      // One that needed no host call (tell(), flush(), a read served from the read-ahead)
+      // still lets other tasks run once, as a checkpoint does.
+      const backend = this._backend;
+      const before = backend.calls;
+      return call().then((value) => (backend.calls !== before ? value : new Promise<R>((resolve) => yieldMacrotask(() => resolve(value)))));
+    };
     return this._queue.run(frame, limiter, guarded);
   }
 

@@ -10,6 +10,8 @@ export interface FileBackend {
   readonly handle: FileHandle | null;
   /** Whether operations need no host call (then they take no limiter token and do not yield). */
   readonly inMemory: boolean;
+  /** How many host calls were made so far (an operation that made none yields once). */
+  readonly calls: number;
   /** A buffer of `length` bytes to read into (uninitialised for a host file: every byte returned is overwritten first). */
   alloc(length: number): Uint8Array;
   read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
@@ -22,6 +24,7 @@ export interface FileBackend {
 /** A host file handle. */
 export class HandleBackend implements FileBackend {
   readonly inMemory = false;
+  calls = 0;
 
   constructor(
     private readonly host: FsHost,
@@ -32,15 +35,19 @@ export class HandleBackend implements FileBackend {
     return this.host.alloc(length);
   }
   read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number> {
+    this.calls++;
     return this.host.read(this.handle, buffer, offset, length, position);
   }
   write(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number> {
+    this.calls++;
     return this.host.write(this.handle, buffer, offset, length, position);
   }
   stat(): Promise<FileInfo> {
+    this.calls++;
     return this.host.stat(this.handle);
   }
   truncate(size: number): Promise<void> {
+    this.calls++;
     return this.host.truncate(this.handle, size);
   }
   close(): Promise<void> {
@@ -52,6 +59,7 @@ export class HandleBackend implements FileBackend {
 export class MemoryBackend implements FileBackend {
   readonly handle = null;
   readonly inMemory = true;
+  readonly calls = 0;
   private data = new Uint8Array(256);
   /** The file's size: `data` beyond it is spare capacity (zeros). */
   size = 0;

@@ -132,6 +132,33 @@ structuredDescribe("every file operation is a checkpoint", () => {
   });
 });
 
+structuredDescribe("operations that need no host call", () => {
+  structuredTest("tell(), flush() and a read from the read-ahead still let other tasks run", async () => {
+    const target = scratch.file("yield.txt");
+    fs.writeFileSync(target, "one\ntwo\n");
+    await using file = await openFile(target, "rb");
+    await file.readline(); // reads ahead: "two\n" is buffered
+    let steps = 0;
+    const scope = new CancelScope();
+    await using tg = createTaskGroup();
+    tg.startSoon(() =>
+      scope.run(async () => {
+        for (;;) {
+          steps++;
+          await checkpoint();
+        }
+      }),
+    );
+    await checkpoint();
+    for (const operation of [() => file.tell(), () => file.flush(), () => file.read1(2)]) {
+      const before = steps;
+      await operation();
+      expect(steps).toBeGreaterThan(before);
+    }
+    scope.cancel();
+  });
+});
+
 structuredDescribe("a started operation runs to completion", () => {
   structuredTest("a write cancelled once its host call started returns, and the cancellation lands at the next checkpoint", async () => {
     const target = scratch.file("w.bin");
