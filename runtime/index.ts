@@ -11,6 +11,8 @@ import "./platform/node/fs-path";
 // TLS: installs Node's TLS engine behind the TLS streams (runtime/streams/tls-host.ts).
 import "./platform/node/tls";
 import "./platform/node/net";
+// The file room's host (node:fs): installed for its side effect.
+import "./platform/node/fs";
 
 export * from "./public";
 // `export *`, not a list of names: CommonJS output would precede a named re-export with

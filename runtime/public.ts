@@ -76,6 +76,7 @@ export {
   TypedAttributeProvider,
   SocketAttribute,
   TLSAttribute,
+  FileStreamAttribute,
 } from "./streams/typed-attributes";
 export type { TypedAttribute, TypedAttributeValue, TypedAttributeMap, SocketAddress } from "./streams/typed-attributes";
 export { BufferedByteReceiveStream, BufferedByteStream, BufferedConnectable } from "./streams/buffered";
@@ -148,3 +149,24 @@ export type { TcpListenerOptions } from "./net/tcp-listener";
 export { connectUnix, createUnixListener } from "./net/unix";
 export type { UnixListenerOptions } from "./net/unix";
 export { TCPConnectable, UNIXConnectable, asConnectable } from "./net/connectables";
+// Files (the Node entry point installs the host; in a browser each call throws NotSupportedError).
+export { AsyncFile } from "./fs/async-file";
+export { openFile, wrapFile } from "./fs/open-file";
+export type { OpenFileOptions, TextFileOptions } from "./fs/open-file";
+export type { BinaryMode, TextMode } from "./fs/open-mode";
+export type { FileHandle } from "./fs/host";
+export type { FileEncoding } from "./fs/text-codec";
+export { FileReadStream } from "./fs/file-read-stream";
+export { FileWriteStream } from "./fs/file-write-stream";
+export type { FileWriteStreamOptions } from "./fs/file-write-stream";
+export { TemporaryFile } from "./fs/temporary-file";
+export { NamedTemporaryFile } from "./fs/named-temporary-file";
+export type { NamedTemporaryFileOptions } from "./fs/named-temporary-file";
+export { SpooledTemporaryFile } from "./fs/spooled-temporary-file";
+export type { SpooledTemporaryFileOptions } from "./fs/spooled-temporary-file";
+export { TemporaryDirectory } from "./fs/temporary-directory";
+export type { TemporaryDirectoryOptions } from "./fs/temporary-directory";
+export { mkstemp } from "./fs/mkstemp";
+export { mkdtemp } from "./fs/mkdtemp";
+export { gettempdir } from "./fs/gettempdir";
+export type { TempNameOptions } from "./fs/temp-names";

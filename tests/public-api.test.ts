@@ -112,6 +112,20 @@ export type UdpPublicTypes = [api.UDPPacket, api.UdpSocketOptions];
 // The type-only names of section 6.6 (TLS).
 export type PublicTLSTypes = [api.TLSOptions, api.TLSWrapOptions];
 
+// The type-only names of the file sections; `npm run typecheck` fails if one is not exported.
+export type PublicFileTypes = [
+  api.BinaryMode,
+  api.TextMode,
+  api.OpenFileOptions,
+  api.TextFileOptions,
+  api.PathLike,
+  api.FileHandle,
+  api.TempNameOptions,
+  api.AsyncFile<string>,
+  api.NamedTemporaryFile<Uint8Array>,
+  api.SpooledTemporaryFile<string>,
+];
+
 const exported = api as unknown as Record<string, unknown>;
 
 function isClass(value: unknown): value is abstract new (...args: never[]) => unknown {
@@ -221,7 +235,39 @@ const STREAM_NAMES = [
   "TLSStream",
   "TLSListener",
   "TLSConnectable",
+  "FileStreamAttribute",
+  "FileReadStream",
+  "FileWriteStream",
 ] as const;
+
+// Section 9.1 and 9.3: files and temporary files.
+const FILE_FUNCTIONS = ["openFile", "wrapFile", "mkstemp", "mkdtemp", "gettempdir"] as const;
+const FILE_CLASSES = [
+  "AsyncFile",
+  "TemporaryFile",
+  "NamedTemporaryFile",
+  "SpooledTemporaryFile",
+  "TemporaryDirectory",
+  "FileReadStream",
+  "FileWriteStream",
+  "FileStreamAttribute",
+] as const;
+
+describe("the file names of the public API contract", () => {
+  test.each(FILE_FUNCTIONS)("exports the function %s", (name) => {
+    expect(typeof exported[name]).toBe("function");
+    expect(isClass(exported[name])).toBe(false);
+  });
+
+  test.each(FILE_CLASSES)("exports the class %s", (name) => {
+    expect(isClass(exported[name])).toBe(true);
+  });
+
+  test("NamedTemporaryFile and SpooledTemporaryFile extend AsyncFile", () => {
+    expect(api.NamedTemporaryFile.prototype).toBeInstanceOf(api.AsyncFile);
+    expect(api.SpooledTemporaryFile.prototype).toBeInstanceOf(api.AsyncFile);
+  });
+});
 
 describe("the stream names of the public API contract", () => {
   test.each(STREAM_NAMES)("exports %s", (name) => {

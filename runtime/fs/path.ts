@@ -16,12 +16,14 @@ import * as io from "./path-io";
 import { compileSegment, fullMatchParts } from "./path-pattern";
 import { globPaths, iterdirPaths, walkPaths, checkGlobPattern, type GlobOptions, type WalkOptions } from "./path-walk";
 import type { TextErrors } from "../streams/text";
+import type { AsyncFile } from "./async-file";
+import { openFile, type OpenFileOptions, type TextFileOptions } from "./open-file";
+import type { BinaryMode, TextMode } from "./open-mode";
+import { FSPATH } from "./path-like";
 
 /** Anything a path argument may be: a string, a `file:` URL, or a {@link Path}. */
 export type PathLike = string | URL | Path;
 
-/** The protocol other file functions accept paths by: an object with this method returns its path string. */
-export const FSPATH = Symbol.for("anyio-ts.fspath");
 
 /** Options of {@link Path.readText} and {@link Path.writeText}. */
 export interface PathTextOptions {
@@ -647,6 +649,26 @@ export class Path {
    */
   walk(options?: WalkOptions): AsyncIterable<[dir: Path, dirnames: string[], filenames: string[]]> {
     return walkPaths(this, options);
+  }
+
+  /**
+   * Opens the file with {@link openFile}, holding a token of this path's limiter (the run's
+   * default when it has none) for each operation. This is a checkpoint; once started, the open
+   * runs to completion.
+   *
+   * @example
+   * ```ts
+   * await using file = await new Path("notes.txt").open("a");
+   * await file.write("one more line\n");
+   * ```
+   * @throws Error the host's error (`code` `"ENOENT"`, `"EEXIST"`, `"EACCES"`...).
+   * @throws NotSupportedError in a browser.
+   */
+  open(mode: BinaryMode, options?: OpenFileOptions): Promise<AsyncFile<Uint8Array>>;
+  open(mode?: TextMode, options?: TextFileOptions): Promise<AsyncFile<string>>;
+  open(mode: BinaryMode | TextMode = "r", options?: TextFileOptions): Promise<AsyncFile<string | Uint8Array>> {
+    const withLimiter: TextFileOptions = this.limiter === null ? { ...options } : { limiter: this.limiter, ...options };
+    return openFile(this, mode as TextMode, withLimiter);
   }
 
   /** The file's bytes. This is a checkpoint; once started, the read runs to completion. */

@@ -10,6 +10,7 @@
  */
 import { TypedAttributeLookupError } from "../core/errors";
 import { describeValue } from "../core/validate";
+import type { FileHandle } from "../fs/host";
 
 declare const attributeType: unique symbol;
 
@@ -209,4 +210,22 @@ export class TLSAttribute extends TypedAttributeSet {
   static readonly standardCompatible = typedAttribute<boolean>("TLSAttribute.standardCompatible");
   /** The negotiated protocol version, such as `"TLSv1.3"`. */
   static readonly tlsVersion = typedAttribute<string>("TLSAttribute.tlsVersion");
+}
+
+/**
+ * The typed attributes of file streams (AnyIO's `FileStreamAttribute`). `FileReadStream` and
+ * `FileWriteStream` offer them.
+ *
+ * @example
+ * ```ts
+ * const fd = stream.extra(FileStreamAttribute.fileno);
+ * ```
+ */
+export class FileStreamAttribute extends TypedAttributeSet {
+  /** The `node:fs/promises` `FileHandle` the stream reads or writes. */
+  static readonly file = typedAttribute<FileHandle>("FileStreamAttribute.file");
+  /** The path the stream was opened from (only for streams made by `fromPath()`). */
+  static readonly path = typedAttribute<string>("FileStreamAttribute.path");
+  /** The file descriptor. */
+  static readonly fileno = typedAttribute<number>("FileStreamAttribute.fileno");
 }
