@@ -4,11 +4,13 @@
  * takes "something to connect to" rather than a stream.
  */
 import { ConnectionFailed, isCancelled, NotSupportedError } from "../core/errors";
-import { describeValue } from "../core/validate";
+import { checkOptions, describeValue } from "../core/validate";
+import { TLS_HOSTNAME, TLSConnectable } from "../streams/tls-connectable";
 import type { ByteStreamConnectable } from "../streams/types";
 import { netHost } from "./host";
 import type { IPSockAddr, PathLike } from "./ip";
 import { checkPort } from "./resolution";
+import { TLS_REQUEST_KEYS, tlsWrapOptions, type TLSRequest } from "./tls-request";
 import type { SocketStream } from "./socket-stream";
 import { connectTcp } from "./tcp";
 import { connectUnix, pathString } from "./unix";
@@ -42,6 +44,11 @@ export class TCPConnectable implements ByteStreamConnectable {
     netHost.get("new TCPConnectable()");
     if (typeof host !== "string") throw new TypeError(`Expected \`host\` to be a string, got ${describeValue(host)}`);
     checkPort(port, "port", 1);
+  }
+
+  /** The server name a TLS connection over this connectable verifies by default: its `host`. */
+  get [TLS_HOSTNAME](): string {
+    return this.host;
   }
 
   /**
@@ -108,16 +115,27 @@ function isSockAddr(value: unknown): value is IPSockAddr {
 /**
  * Makes a connectable of `remote`: a connectable is returned as it is, a `[host, port]` pair
  * becomes a {@link TCPConnectable}, a path (string, `file:` URL, `Path`) a {@link UNIXConnectable}.
- * Never a checkpoint.
+ * With `tls` (or `tlsHostname`) that connectable is wrapped in a `TLSConnectable`, whose server
+ * name defaults to the TCP host. Never a checkpoint.
  *
  * @example
  * ```ts
  * await using stream = await asConnectable(["localhost", 8080]).connect();
+ * await using secure = await asConnectable(["example.com", 443], { tls: true }).connect();
  * ```
  * @throws TypeError("cannot convert … to a connectable") for anything else.
  * @throws NotSupportedError in browsers.
  */
-export function asConnectable(remote: ByteStreamConnectable | IPSockAddr | PathLike): ByteStreamConnectable {
+export function asConnectable(remote: ByteStreamConnectable | IPSockAddr | PathLike, options: TLSRequest = {}): ByteStreamConnectable {
+  netHost.get("asConnectable()");
+  checkOptions(options, TLS_REQUEST_KEYS);
+  const tls = tlsWrapOptions(options);
+  const plain = plainConnectable(remote);
+  return tls === undefined ? plain : new TLSConnectable(plain, tls);
+}
+
+/** The connectable `remote` stands for, without TLS. */
+function plainConnectable(remote: ByteStreamConnectable | IPSockAddr | PathLike): ByteStreamConnectable {
   const host = netHost.get("asConnectable()");
   if (typeof remote === "object" && remote !== null && typeof (remote as ByteStreamConnectable).connect === "function") {
     return remote as ByteStreamConnectable;

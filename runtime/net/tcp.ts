@@ -10,9 +10,13 @@ import { hostCall } from "./host-call";
 import { orderTargets, raceAttempts, type Target } from "./happy-eyeballs";
 import { checkPort, getaddrinfo } from "./resolution";
 import { SocketStream } from "./socket-stream";
+import { TLS_REQUEST_KEYS, tlsWrapOptions, type TLSRequest } from "./tls-request";
+import { acloseForcefully } from "../streams/aclose-forcefully";
+import type { TLSOptions } from "../streams/tls-options";
+import { TLSStream } from "../streams/tls-stream";
 
 /** Options of {@link connectTcp}. */
-export interface ConnectTcpOptions {
+export interface ConnectTcpOptions extends TLSRequest {
   /**
    * The local address to bind to, or a name (resolved first; the family of its first address
    * then restricts the remote lookup).
@@ -29,7 +33,7 @@ export interface ConnectTcpOptions {
   happyEyeballsDelay?: number;
 }
 
-const CONNECT_TCP_OPTIONS = ["localHost", "localPort", "happyEyeballsDelay"] as const;
+const CONNECT_TCP_OPTIONS = ["localHost", "localPort", "happyEyeballsDelay", ...TLS_REQUEST_KEYS] as const;
 
 /**
  * Opens a TCP connection to `remoteHost` (an address or a name) on `remotePort`. A name is
@@ -38,12 +42,18 @@ const CONNECT_TCP_OPTIONS = ["localHost", "localPort", "happyEyeballsDelay"] as 
  * as it failed; the first to connect wins and the others are closed. The stream has
  * `TCP_NODELAY` on and is half-open capable (`sendEof()`).
  *
+ * With `tls` (or `tlsHostname`) the connection is then wrapped with `TLSStream.wrap()` as a
+ * client, verifying the server's certificate against `tlsHostname` (default: `remoteHost`), and
+ * the result is a `TLSStream`. A handshake that fails or is cancelled closes the TCP connection
+ * forcefully, and the call rejects with the TLS error (Node's, with its `code`).
+ *
  * This is a checkpoint. A cancelled call has closed every socket it opened.
  *
  * @example
  * ```ts
  * await using stream = await connectTcp("localhost", 8080);
  * await stream.send(new TextEncoder().encode("ping"));
+ * await using secure = await connectTcp("example.com", 443, { tls: { ALPNProtocols: ["http/1.1"] } });
  * ```
  * @throws ConnectionFailed("All connection attempts failed") when no attempt connected: its
  *   `cause` is the host's error (`code` `"ECONNREFUSED"`...), or an `ExceptionGroup` of them.
@@ -51,11 +61,23 @@ const CONNECT_TCP_OPTIONS = ["localHost", "localPort", "happyEyeballsDelay"] as 
  * @throws TypeError or RangeError for an invalid argument.
  * @throws NotSupportedError in browsers.
  */
-export async function connectTcp(remoteHost: string, remotePort: number, options: ConnectTcpOptions = {}): Promise<SocketStream> {
+export async function connectTcp(
+  remoteHost: string,
+  remotePort: number,
+  options: ConnectTcpOptions & ({ tls: true | TLSOptions } | { tlsHostname: string }),
+): Promise<TLSStream>;
+export async function connectTcp(
+  remoteHost: string,
+  remotePort: number,
+  options?: ConnectTcpOptions & { tls?: false; tlsHostname?: undefined },
+): Promise<SocketStream>;
+export async function connectTcp(remoteHost: string, remotePort: number, options?: ConnectTcpOptions): Promise<SocketStream | TLSStream>;
+export async function connectTcp(remoteHost: string, remotePort: number, options: ConnectTcpOptions = {}): Promise<SocketStream | TLSStream> {
   const host = netHost.get("connectTcp()");
   if (typeof remoteHost !== "string") throw new TypeError(`Expected \`remoteHost\` to be a string, got ${describeValue(remoteHost)}`);
   checkPort(remotePort, "remotePort", 1);
   checkOptions(options, CONNECT_TCP_OPTIONS);
+  const tls = tlsWrapOptions(options);
   const { localHost, localPort, happyEyeballsDelay = 250 } = options;
   if (localHost !== undefined && typeof localHost !== "string") {
     throw new TypeError(`Expected \`localHost\` to be a string, got ${describeValue(localHost)}`);
@@ -91,7 +113,13 @@ export async function connectTcp(remoteHost: string, remotePort: number, options
       (transport) => transport.destroy(),
     );
   const transport = await raceAttempts(targets, happyEyeballsDelay, attempt, (loser) => loser.destroy());
-  // Invariant: from here on the stream is ours to close on every failure path. A step added after
-  // the connection (a TLS handshake) closes it forcefully when it fails or is cancelled.
-  return new SocketStream(transport);
+  const stream = new SocketStream(transport);
+  if (tls === undefined) return stream;
+  // Invariant: from here on the stream is ours to close on every failure path.
+  try {
+    return await TLSStream.wrap(stream, { ...tls, hostname: tls.hostname ?? remoteHost });
+  } catch (error) {
+    await acloseForcefully(stream);
+    throw error;
+  }
 }

@@ -70,8 +70,11 @@ export class MultiListener<T> extends TypedAttributeProvider implements Listener
    * ```
    * @throws ExceptionGroup wrapping what stopped the listeners or came out of a handler.
    */
-  async serve(handler: ListenerHandler<T>, taskGroup?: TaskGroup): Promise<void> {
-    await createTaskGroup().run((tg) => {
+  serve(handler: ListenerHandler<T>, taskGroup?: TaskGroup): Promise<void> {
+    // The group's own promise, as it is: a runtime operation's, so compiled code awaits it
+    // without a race and never leaves the group's tasks behind when it is cancelled. (An async
+    // wrapper would make it a foreign promise, which a cancelled caller abandons.)
+    return createTaskGroup().run((tg) => {
       for (const listener of this.listeners) tg.startSoon(() => listener.serve(handler, taskGroup));
     });
   }

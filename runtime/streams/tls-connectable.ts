@@ -11,14 +11,16 @@ import { TLSStream } from "./tls-stream";
 import type { ByteStreamConnectable, ObjectStreamConnectable } from "./types";
 
 /**
- * The server name to verify when the options give none: taken from the inner connectable where
- * it knows one. Only connectables of the networking room know a host (a `TCPConnectable`'s
- * `host`), so until that room is wired in, none is known and `hostname` must be given (or
- * verification turned off).
+ * What a connectable implements to say which server name it reaches (`TCPConnectable` gives its
+ * `host`): {@link TLSConnectable} verifies the server's certificate against it when its options
+ * give no `hostname`.
  */
+export const TLS_HOSTNAME: unique symbol = Symbol.for("anyio-ts.tlsHostname") as never;
+
+/** The server name to verify when the options give none: the one the inner connectable reaches, if it knows one. */
 export function defaultTLSHostname(connectable: ByteStreamConnectable | ObjectStreamConnectable<Uint8Array>): string | undefined {
-  void connectable;
-  return undefined;
+  const named = (connectable as { [TLS_HOSTNAME]?: unknown })[TLS_HOSTNAME];
+  return typeof named === "string" ? named : undefined;
 }
 
 /**
