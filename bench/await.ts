@@ -88,7 +88,10 @@ function compile(structured: boolean): string {
   if (diagnostics.length > 0) {
     throw new Error(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("\n"));
   }
-  const output = result.outputText.replace(/require\("\.\.\/runtime\/index"\)/g, `require(${JSON.stringify(path.join(RUNTIME_DIR, "index"))})`);
+  const output = result.outputText.replace(
+    /require\("\.\.\/runtime\/index"\)/g,
+    `require(${JSON.stringify(path.join(RUNTIME_DIR, "index"))})`,
+  );
   if (structured && !output.includes("__rt.suspendCall")) throw new Error("the plugin did not rewrite await-bodies.ts");
   if (!structured && output.includes("__rt")) throw new Error("the native build was rewritten");
   return output;
@@ -127,20 +130,40 @@ interface Row {
 
 const scale = QUICK ? 0.2 : 1;
 const baseRows: Omit<Row, "deadline">[] = [
-  { title: "(a) primitive: await checkpointIfCancelled()", body: "primitive", n: 500_000 * scale, awaitsPer: 1, budget: 1.3 },
+  {
+    title: "(a) primitive: await checkpointIfCancelled()",
+    body: "primitive",
+    n: 500_000 * scale,
+    awaitsPer: 1,
+    budget: 1.3,
+  },
   { title: "(b) nested structured call: await leaf()", body: "nested", n: 300_000 * scale, awaitsPer: 1, budget: 1.3 },
   { title: "(b) nested, call depth 10", body: "nested10", n: 50_000 * scale, awaitsPer: 10, budget: 1.5 },
-  { title: "(c) foreign resolved promise: await p", body: "foreignResolved", n: 500_000 * scale, awaitsPer: 1, budget: 2 },
-  { title: "(c) foreign I/O-paced: await setImmediate promise", body: "foreignImmediate", n: 50_000 * scale, awaitsPer: 1, budget: 1.15 },
+  {
+    title: "(c) foreign resolved promise: await p",
+    body: "foreignResolved",
+    n: 500_000 * scale,
+    awaitsPer: 1,
+    budget: 2,
+  },
+  {
+    title: "(c) foreign I/O-paced: await setImmediate promise",
+    body: "foreignImmediate",
+    n: 50_000 * scale,
+    awaitsPer: 1,
+    budget: 1.15,
+  },
 ];
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 if (only !== undefined && !baseRows.some((row) => row.body === only)) {
   throw new Error(`--only=${only}: expected one of ${baseRows.map((row) => row.body).join(", ")}`);
 }
-const rows: Row[] = baseRows.filter((row) => only === undefined || row.body === only).flatMap((row) => [
-  { ...row, deadline: false },
-  { ...row, deadline: true },
-]);
+const rows: Row[] = baseRows
+  .filter((row) => only === undefined || row.body === only)
+  .flatMap((row) => [
+    { ...row, deadline: false },
+    { ...row, deadline: true },
+  ]);
 
 function gc(): void {
   const collect = (globalThis as { gc?: () => void }).gc;
@@ -176,7 +199,10 @@ async function main(): Promise<void> {
   // Other tasks alive during the samples, in both builds (see `background` in await-bodies.ts).
   let release!: () => void;
   const until = new Promise<void>((resolve) => (release = resolve));
-  const backgrounds = [anyio.run(structuredBodies.background, openDeadline, until), nativeBodies.background(openTimer, until)];
+  const backgrounds = [
+    anyio.run(structuredBodies.background, openDeadline, until),
+    nativeBodies.background(openTimer, until),
+  ];
   try {
     await measure();
   } finally {
@@ -226,11 +252,23 @@ async function measure(): Promise<void> {
     return { ...row, nativeNs: nat, structuredNs: str, ratio: str / nat, pairedRatio: paired };
   });
 
-  const how = process.env.AWAIT_RUNTIME !== undefined ? "from AWAIT_RUNTIME" : DIST ? "tsc CommonJS output" : "through tsx (esbuild CommonJS)";
+  const how =
+    process.env.AWAIT_RUNTIME !== undefined
+      ? "from AWAIT_RUNTIME"
+      : DIST
+        ? "tsc CommonJS output"
+        : "through tsx (esbuild CommonJS)";
   console.log(`runtime: ${path.relative(ROOT, RUNTIME_DIR) || "."} (${how})`);
-  console.log(`node ${process.version}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? "?"}), ROUNDS=${ROUNDS}, load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `node ${process.version}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? "?"}), ROUNDS=${ROUNDS}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   console.log("");
-  console.log("| row | deadline | native ns/await | structured ns/await | ratio of medians | median paired ratio | budget | met |");
+  console.log(
+    "| row | deadline | native ns/await | structured ns/await | ratio of medians | median paired ratio | budget | met |",
+  );
   console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
   for (const r of results) {
     const met = r.ratio <= r.budget ? "yes" : `no (+${((r.ratio / r.budget - 1) * 100).toFixed(0)}%)`;

@@ -65,8 +65,10 @@ function listTs(dir: string): string[] {
 
 const pkgDir = path.join(ROOT, "node_modules", PACKAGE);
 const srcDir = path.join(pkgDir, "src");
-if (!fs.existsSync(srcDir)) throw new Error(`${srcDir} does not exist: pick another package that ships its .ts sources`);
-const pkgVersion = (JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { version: string }).version;
+if (!fs.existsSync(srcDir))
+  throw new Error(`${srcDir} does not exist: pick another package that ships its .ts sources`);
+const pkgVersion = (JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { version: string })
+  .version;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-compile-bench-"));
 process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -91,7 +93,9 @@ function prepare(dest: string, mark: (text: string) => boolean): { files: string
   return { files, marked, asyncFns };
 }
 
-const corpora = [{ name: "files with async marked", ...prepare(path.join(tmp, "async"), (text) => /\basync\b/.test(text)) }];
+const corpora = [
+  { name: "files with async marked", ...prepare(path.join(tmp, "async"), (text) => /\basync\b/.test(text)) },
+];
 if (args.has("--all-files")) corpora.push({ name: "every file marked", ...prepare(path.join(tmp, "all"), () => true) });
 const totalBytes = corpora[0]!.files.reduce((sum, f) => sum + fs.statSync(f).size, 0);
 
@@ -122,10 +126,20 @@ function countAsyncFunctions(files: string[]): { functions: number; files: numbe
   let functions = 0;
   let withAsync = 0;
   for (const file of files) {
-    const sf = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+    const sf = ts.createSourceFile(
+      file,
+      fs.readFileSync(file, "utf8"),
+      ts.ScriptTarget.ES2022,
+      false,
+      ts.ScriptKind.TS,
+    );
     let here = 0;
     const visit = (node: ts.Node): void => {
-      if (ts.isFunctionLike(node) && (ts.getCombinedModifierFlags(node as ts.Declaration) & ts.ModifierFlags.Async) !== 0) here++;
+      if (
+        ts.isFunctionLike(node) &&
+        (ts.getCombinedModifierFlags(node as ts.Declaration) & ts.ModifierFlags.Async) !== 0
+      )
+        here++;
       ts.forEachChild(node, visit);
     };
     visit(sf);
@@ -179,10 +193,16 @@ function tsSample(files: string[], plugin: boolean): { create: number; emit: num
       }
     : undefined;
   pluginMs = 0;
-  const result = program.emit(undefined, (_name, text) => {
-    bytes += text.length;
-    if (text.includes("__rt.")) rewritten++;
-  }, undefined, false, transformers);
+  const result = program.emit(
+    undefined,
+    (_name, text) => {
+      bytes += text.length;
+      if (text.includes("__rt.")) rewritten++;
+    },
+    undefined,
+    false,
+    transformers,
+  );
   const t2 = performance.now();
   if (result.emitSkipped) throw new Error("emit skipped");
   emittedBytes = bytes;
@@ -225,11 +245,20 @@ function pct(ratio: number): string {
 function main(): void {
   const doTs = !args.has("--babel-only");
   const doBabel = !args.has("--ts-only");
-  console.log(`codebase: ${PACKAGE}@${pkgVersion} src/: ${corpora[0]!.files.length} .ts files, ${(totalBytes / 1e6).toFixed(2)} MB; ${corpora.map((c) => `${c.name}: ${c.marked}`).join(", ")}; \`async\` occurrences: ${corpora[0]!.asyncFns}`);
-  console.log(`node ${process.version}, typescript ${ts.version}, @babel/core ${babel.version}, ${os.cpus().length} cpus, ROUNDS=${ROUNDS}, load at start ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `codebase: ${PACKAGE}@${pkgVersion} src/: ${corpora[0]!.files.length} .ts files, ${(totalBytes / 1e6).toFixed(2)} MB; ${corpora.map((c) => `${c.name}: ${c.marked}`).join(", ")}; \`async\` occurrences: ${corpora[0]!.asyncFns}`,
+  );
+  console.log(
+    `node ${process.version}, typescript ${ts.version}, @babel/core ${babel.version}, ${os.cpus().length} cpus, ROUNDS=${ROUNDS}, load at start ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
 
   const counted = countAsyncFunctions(corpora[0]!.files);
-  console.log(`AST count: ${counted.functions} async functions/arrows/methods in ${counted.files} files (the other marked files only mention \`async\` in strings, comments or names)`);
+  console.log(
+    `AST count: ${counted.functions} async functions/arrows/methods in ${counted.files} files (the other marked files only mention \`async\` in strings, comments or names)`,
+  );
   for (const corpus of corpora) {
     const texts = corpus.files.map((f) => fs.readFileSync(f, "utf8"));
     const tsPlain = { create: [] as number[], emit: [] as number[] };
@@ -284,7 +313,9 @@ function main(): void {
       line("tsc: program.emit() (transform + print)", tsPlain.emit, tsPlugin.emit);
       const total = (s: { create: number[]; emit: number[] }) => s.create.map((c, i) => c + s.emit[i]!);
       line("tsc: createProgram + emit (no type check)", total(tsPlain), total(tsPlugin));
-      console.log(`| (createProgram alone, both sides) | ${median(tsPlain.create).toFixed(0)} | ${median(tsPlugin.create).toFixed(0)} | | | |`);
+      console.log(
+        `| (createProgram alone, both sides) | ${median(tsPlain.create).toFixed(0)} | ${median(tsPlugin.create).toFixed(0)} | | | |`,
+      );
       const own = median(inPlugin);
       const share = own / median(tsPlain.emit);
       console.log(
@@ -292,9 +323,17 @@ function main(): void {
       );
     }
     if (doBabel) line("Babel: transformSync, preset-typescript", babelPlain, babelPlugin);
-    if (doTs) console.log(`\nplugin diagnostics per TS emit: ${pluginDiagnostics / ROUNDS}; emitted ${(emittedBytes / 1e6).toFixed(2)} MB of JS; ${rewrittenFiles} emitted files call the runtime hooks`);
+    if (doTs)
+      console.log(
+        `\nplugin diagnostics per TS emit: ${pluginDiagnostics / ROUNDS}; emitted ${(emittedBytes / 1e6).toFixed(2)} MB of JS; ${rewrittenFiles} emitted files call the runtime hooks`,
+      );
   }
-  console.log(`\nload at end ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `\nload at end ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
 }
 
 main();

@@ -67,7 +67,9 @@ async function time(fn: () => Promise<void>): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const api: AnyIO = args.has("--dist") ? require(path.resolve(__dirname, "../dist/runtime/index.js")) : require("../runtime/index");
+  const api: AnyIO = args.has("--dist")
+    ? require(path.resolve(__dirname, "../dist/runtime/index.js"))
+    : require("../runtime/index");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-bench-files-"));
   try {
     const big = path.join(dir, "big.bin");
@@ -304,8 +306,15 @@ async function main(): Promise<void> {
         (ratios[ours] ??= []).push(measured[ours]! / measured[base]!);
       }
     }
-    console.log(`files bench: ${FILE_SIZE / 1048576} MiB in ${CHUNK / 1024} KiB chunks, ${SMALL_FILES} small files, ${ROUNDS} rounds`);
-    console.log(`node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((n) => n.toFixed(2)).join(" ")}`);
+    console.log(
+      `files bench: ${FILE_SIZE / 1048576} MiB in ${CHUNK / 1024} KiB chunks, ${SMALL_FILES} small files, ${ROUNDS} rounds`,
+    );
+    console.log(
+      `node ${process.version}, ${os.cpus().length} CPUs, load ${os
+        .loadavg()
+        .map((n) => n.toFixed(2))
+        .join(" ")}`,
+    );
     for (const [ours, base, unit] of pairs) {
       const baseFigure = median(results[`${base} (paired with ${ours})`]!);
       const ratio = median(ratios[ours]!);

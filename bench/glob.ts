@@ -38,7 +38,8 @@ function makeTree(root: string): void {
     for (let b = 0; b < DIRS[1]!; b++) {
       const dir = path.join(root, `pkg${a}`, `mod${b}`);
       fs.mkdirSync(dir, { recursive: true });
-      for (let f = 0; f < FILES_PER_DIR; f++) fs.writeFileSync(path.join(dir, `file${f}.${f % 2 === 0 ? "ts" : "js"}`), "");
+      for (let f = 0; f < FILES_PER_DIR; f++)
+        fs.writeFileSync(path.join(dir, `file${f}.${f % 2 === 0 ? "ts" : "js"}`), "");
     }
   }
 }
@@ -71,7 +72,8 @@ async function main(): Promise<void> {
     ? require(path.resolve(__dirname, "../dist/runtime/index.js"))
     : await import("../runtime/index");
   const { glob: tinyglob } = await import("tinyglobby");
-  const nodeGlob = (fs.promises as { glob?: (pattern: string, options: { cwd: string }) => AsyncIterable<string> }).glob;
+  const nodeGlob = (fs.promises as { glob?: (pattern: string, options: { cwd: string }) => AsyncIterable<string> })
+    .glob;
 
   const contenders: Contender[] = [
     {
@@ -115,14 +117,18 @@ async function main(): Promise<void> {
     console.log(
       `node ${process.version}; anyio-ts from ${args.has("--dist") ? "dist/" : "runtime/ (tsx, uncompiled)"}; ` +
         `${DIRS[0]! * DIRS[1]! * FILES_PER_DIR} files in ${DIRS[0]! * DIRS[1]!} directories, ${EXPECTED} matches; ` +
-        `median of ${ROUNDS} rounds; load average ${os.loadavg().map((load) => load.toFixed(2)).join(" ")}`,
+        `median of ${ROUNDS} rounds; load average ${os
+          .loadavg()
+          .map((load) => load.toFixed(2))
+          .join(" ")}`,
     );
     console.log("contender              median ms   vs tinyglobby");
     for (const contender of contenders) {
       const ms = median(times.get(contender.name)!);
       console.log(`${contender.name.padEnd(22)} ${ms.toFixed(1).padStart(9)}   ${(ms / base).toFixed(2)}x`);
     }
-    if (nodeGlob === undefined) console.log(`fs.promises.glob       absent (Node ${process.versions.node}; it arrived in Node 22)`);
+    if (nodeGlob === undefined)
+      console.log(`fs.promises.glob       absent (Node ${process.versions.node}; it arrived in Node 22)`);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

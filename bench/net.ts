@@ -38,7 +38,7 @@ import { pathToFileURL } from "node:url";
 const argv = process.argv.slice(2);
 const args = new Set(argv);
 /** `--only <text>`: run only the scenarios whose name contains it. */
-const ONLY = argv.includes("--only") ? argv[argv.indexOf("--only") + 1] ?? "" : "";
+const ONLY = argv.includes("--only") ? (argv[argv.indexOf("--only") + 1] ?? "") : "";
 const QUICK = args.has("--quick");
 const REPS = QUICK ? 1 : 5;
 const MESSAGE = 64 * 1024;
@@ -182,9 +182,12 @@ async function anyioContender(distDir: string): Promise<Contender> {
     "anyio-ts": pathToFileURL(path.join(distDir, "runtime/index.js")).href,
     "anyio-ts/rt": pathToFileURL(path.join(distDir, "runtime/rt.js")).href,
   };
-  const code = output!.code!.replace(/(from\s+)(["'])(anyio-ts\/rt|anyio-ts)\2/g, (_m, from: string, quote: string, specifier: string) => {
-    return `${from}${quote}${targets[specifier]}${quote}`;
-  });
+  const code = output!.code!.replace(
+    /(from\s+)(["'])(anyio-ts\/rt|anyio-ts)\2/g,
+    (_m, from: string, quote: string, specifier: string) => {
+      return `${from}${quote}${targets[specifier]}${quote}`;
+    },
+  );
   if (!code.includes("__rt.")) throw new Error("the Babel plugin left bench/contenders/net-anyio.src.mjs unchanged");
   const compiled = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-bench-net-")), "net-anyio.mjs");
   fs.writeFileSync(compiled, code);
@@ -218,13 +221,21 @@ const ROWS: Row[] = [
     scenario: "ping-pong p50",
     unit: "µs",
     higherIsBetter: false,
-    measure: async (c) => percentile((await c.pingPong(PINGS)).sort((a, b) => a - b), 50),
+    measure: async (c) =>
+      percentile(
+        (await c.pingPong(PINGS)).sort((a, b) => a - b),
+        50,
+      ),
   },
   {
     scenario: "ping-pong p99",
     unit: "µs",
     higherIsBetter: false,
-    measure: async (c) => percentile((await c.pingPong(PINGS)).sort((a, b) => a - b), 99),
+    measure: async (c) =>
+      percentile(
+        (await c.pingPong(PINGS)).sort((a, b) => a - b),
+        99,
+      ),
   },
   {
     scenario: "connections accepted",
@@ -236,7 +247,8 @@ const ROWS: Row[] = [
 
 async function main(): Promise<void> {
   const dist = path.resolve(__dirname, "../dist");
-  if (!fs.existsSync(path.join(dist, "runtime/index.js"))) throw new Error("bench/net.ts needs dist/: run `npm run build` first");
+  if (!fs.existsSync(path.join(dist, "runtime/index.js")))
+    throw new Error("bench/net.ts needs dist/: run `npm run build` first");
   const contenders = [raw, await anyioContender(dist)];
   console.log(
     `node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}); load ${os
@@ -274,7 +286,12 @@ async function main(): Promise<void> {
     };
   });
   console.table(table);
-  console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(
+    `load after: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
 }
 
 main().catch((error) => {

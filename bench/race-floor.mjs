@@ -58,7 +58,10 @@ const bodies = {
   async waiter() {
     for (let i = 0; i < N; i++) {
       const w = new Waiter();
-      p.then((v) => w.wake(v), (e) => w.fail(e));
+      p.then(
+        (v) => w.wake(v),
+        (e) => w.fail(e),
+      );
       await w.promise;
     }
   },
@@ -90,5 +93,7 @@ for (let round = 0; round < 7; round++) {
 }
 const native = median(samples.native);
 for (const [name, values] of Object.entries(samples)) {
-  console.log(`${name.padEnd(9)} ${median(values).toFixed(1).padStart(6)} ns  ${(median(values) / native).toFixed(2)}x`);
+  console.log(
+    `${name.padEnd(9)} ${median(values).toFixed(1).padStart(6)} ns  ${(median(values) / native).toFixed(2)}x`,
+  );
 }

@@ -177,7 +177,10 @@ function prepareAnyio(opts) {
       fs.cpSync(path.join(REPO, "dist"), dir, { recursive: true });
       const check = spawnSync(
         process.execPath,
-        ["-e", `const m=require(${JSON.stringify(path.join(dir, "runtime/index.js"))});if(typeof m.run!=="function")process.exit(1)`],
+        [
+          "-e",
+          `const m=require(${JSON.stringify(path.join(dir, "runtime/index.js"))});if(typeof m.run!=="function")process.exit(1)`,
+        ],
         { encoding: "utf8" },
       );
       if (check.status === 0) {
@@ -450,7 +453,9 @@ function main() {
               ? `unavailable: ${res.unavailable}`
               : `ERROR: ${String(res.error).split("\n")[0]}`;
         const load = typeof res.otherLoad === "number" ? `, other load ${(res.otherLoad * 100).toFixed(0)}%` : "";
-        console.log(`[${rep}/${opts.reps}] ${pad(scenario, 10)} ${pad(CONTENDERS[contender].label, 34)} ${what} (${(res.wallMs / 1000).toFixed(1)} s${load})`);
+        console.log(
+          `[${rep}/${opts.reps}] ${pad(scenario, 10)} ${pad(CONTENDERS[contender].label, 34)} ${what} (${(res.wallMs / 1000).toFixed(1)} s${load})`,
+        );
       }
     }
   }

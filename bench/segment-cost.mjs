@@ -84,7 +84,11 @@ async function nativeChain(d) {
   return await nativeChain(d - 1);
 }
 
-const variants = { native: async (n) => { for (let i = 0; i < n; i++) await nativeChain(depth - 1); } };
+const variants = {
+  native: async (n) => {
+    for (let i = 0; i < n; i++) await nativeChain(depth - 1);
+  },
+};
 for (const level of levels) variants[level] = hooks(level);
 
 async function time(fn) {
@@ -98,7 +102,9 @@ const names = Object.keys(variants);
 for (let round = 0; round < rounds; round++) {
   for (const name of round % 2 ? names : [...names].reverse()) samples[name].push(await time(variants[name]));
 }
-console.log(`node ${process.version}, ${rounds} rounds of ${iterations} chains of depth ${depth}; ns per await, ratio to native (median of per-round ratios)`);
+console.log(
+  `node ${process.version}, ${rounds} rounds of ${iterations} chains of depth ${depth}; ns per await, ratio to native (median of per-round ratios)`,
+);
 for (const name of names) {
   const ratio = median(samples[name].map((value, i) => value / samples.native[i]));
   console.log(`${name.padEnd(8)} ${median(samples[name]).toFixed(1).padStart(6)} ns  ${ratio.toFixed(2)}x`);

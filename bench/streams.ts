@@ -67,7 +67,8 @@ async function measure(contender: Contender, size: number): Promise<number> {
     const start = performance.now();
     const sum = await contender.run(size);
     const elapsed = performance.now() - start;
-    if (sum !== EXPECTED_SUM) throw new Error(`${contender.name} at size ${size}: sum ${sum}, expected ${EXPECTED_SUM}`);
+    if (sum !== EXPECTED_SUM)
+      throw new Error(`${contender.name} at size ${size}: sum ${sum}, expected ${EXPECTED_SUM}`);
     rates.push(N / (elapsed / 1000));
   }
   return median(rates);

@@ -170,7 +170,10 @@ function scenarios(anyio: AnyIO, pLimit: PLimit): Scenario[] {
       ops: UNCONTENDED_N,
       contenders: [
         { name: "anyio-ts Lock", run: anyioUncontended(anyio, () => new anyio.Lock()) },
-        { name: "anyio-ts Lock fastAcquire", run: anyioUncontended(anyio, () => new anyio.Lock({ fastAcquire: true })) },
+        {
+          name: "anyio-ts Lock fastAcquire",
+          run: anyioUncontended(anyio, () => new anyio.Lock({ fastAcquire: true })),
+        },
         { name: "async-mutex Mutex", run: () => sequential(UNCONTENDED_N, mutex()) },
       ],
     },

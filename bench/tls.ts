@@ -40,7 +40,9 @@ function median(values: number[]): number {
 }
 
 function listen(server: net.Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)),
+  );
 }
 
 /** Raw node:tls: MB/s of 64 KiB round trips. */
@@ -89,7 +91,10 @@ async function anyioTls(anyio: AnyIO): Promise<number> {
   await anyio.run(() =>
     anyio.createTaskGroup().run(async (tg) => {
       tg.startSoon(async () => {
-        const stream = await anyio.TLSStream.wrap(anyio.fromNodeDuplex(serverSocket), { ...certs.server, standardCompatible: false });
+        const stream = await anyio.TLSStream.wrap(anyio.fromNodeDuplex(serverSocket), {
+          ...certs.server,
+          standardCompatible: false,
+        });
         try {
           for (;;) await stream.send(await stream.receive());
         } catch (error) {

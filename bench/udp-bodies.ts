@@ -38,7 +38,7 @@ export async function udpBatch(settings: BatchSettings): Promise<{ elapsed: numb
     }
   });
   const start = performance.now();
-  for (let sent = 0; sent < n; ) {
+  for (let sent = 0; sent < n;) {
     const burst = Math.min(window, n - sent);
     if (connectedSender !== undefined) for (let i = 0; i < burst; i++) await connectedSender.send(payload);
     else for (let i = 0; i < burst; i++) await sender.sendto(payload, toHost, toPort);

@@ -121,9 +121,11 @@ function rawContender(checkpoints: boolean): Contender {
       const tally = new Tally();
       receiver.on("message", checkpoints ? () => setImmediate(() => tally.delivered()) : () => tally.delivered());
       const sendOne = () =>
-        new Promise<void>((resolve, reject) => sender.send(payload, port, HOST, (error) => (error ? reject(error) : resolve())));
+        new Promise<void>((resolve, reject) =>
+          sender.send(payload, port, HOST, (error) => (error ? reject(error) : resolve())),
+        );
       const start = performance.now();
-      for (let sent = 0; sent < N; ) {
+      for (let sent = 0; sent < N;) {
         const burst = Math.min(WINDOW, N - sent);
         for (let i = 0; i < burst; i++) {
           if (checkpoints) await yieldMacrotask();
@@ -192,7 +194,8 @@ function compileBodies(): typeof import("./udp-bodies") {
 function anyioContender(anyio: AnyIO, bodies: typeof import("./udp-bodies"), connected: boolean): Contender {
   return {
     name: connected ? "anyio-ts ConnectedUDPSocket" : "anyio-ts UDPSocket",
-    run: (size) => anyio.run(bodies.udpBatch, { connected, size, n: N, window: WINDOW, lossWait: LOSS_WAIT, host: HOST }),
+    run: (size) =>
+      anyio.run(bodies.udpBatch, { connected, size, n: N, window: WINDOW, lossWait: LOSS_WAIT, host: HOST }),
   };
 }
 

@@ -50,10 +50,13 @@ function done(code = 0) {
 }
 
 // A runaway never-settling run must not hang the harness forever.
-const watchdog = setTimeout(() => {
-  emit({ contender, scenario, error: "watchdog: worker did not finish in time" });
-  process.exit(3);
-}, Number(process.env.BENCH_WORKER_TIMEOUT_MS ?? 600_000));
+const watchdog = setTimeout(
+  () => {
+    emit({ contender, scenario, error: "watchdog: worker did not finish in time" });
+    process.exit(3);
+  },
+  Number(process.env.BENCH_WORKER_TIMEOUT_MS ?? 600_000),
+);
 watchdog.unref();
 
 try {
@@ -67,11 +70,14 @@ try {
     emit({ contender, scenario, N, unit: "B/task", value: r.bytes, before: r.before, after: r.after });
   } else {
     const checks = new Set();
-    const spans = await timeBatches(async () => {
-      const r = await mod[scenario](N);
-      if (r.check && r.check !== "ok") checks.add(r.check);
-      return r.ms;
-    }, { warmup, iters });
+    const spans = await timeBatches(
+      async () => {
+        const r = await mod[scenario](N);
+        if (r.check && r.check !== "ok") checks.add(r.check);
+        return r.ms;
+      },
+      { warmup, iters },
+    );
     const perTaskUs = spans.map((ms) => (ms * 1000) / N);
     emit({
       contender,

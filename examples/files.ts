@@ -2,14 +2,7 @@
 // temporary directory, and see a cancelled write leave the file whole.
 // Run it with `npm run example -- examples/files.ts`.
 import * as path from "node:path";
-import {
-  CancelScope,
-  FileReadStream,
-  FileWriteStream,
-  TemporaryDirectory,
-  openFile,
-  run,
-} from "anyio-ts";
+import { CancelScope, FileReadStream, FileWriteStream, TemporaryDirectory, openFile, run } from "anyio-ts";
 
 run(async () => {
   // Removed with everything in it at the end of the block, even if the block is cancelled.

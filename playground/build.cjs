@@ -12,7 +12,16 @@ const path = require("node:path");
 const repo = path.resolve(__dirname, "..");
 
 /** What a build depends on: the playground, the runtime and the transformer it bundles. */
-const INPUTS = ["playground/src", "playground/index.html", "playground/vite.config.mts", "playground/service-worker-plugin.mts", "playground/shims", "runtime", "transformer", "package-lock.json"];
+const INPUTS = [
+  "playground/src",
+  "playground/index.html",
+  "playground/vite.config.mts",
+  "playground/service-worker-plugin.mts",
+  "playground/shims",
+  "runtime",
+  "transformer",
+  "package-lock.json",
+];
 
 function newestMtime(target) {
   let stat;
@@ -48,7 +57,16 @@ function buildPlayground(outDir, { stdio = "pipe" } = {}) {
   const vite = path.join(repo, "node_modules", "vite", "bin", "vite.js");
   const result = spawnSync(
     process.execPath,
-    [vite, "build", "--config", path.join(__dirname, "vite.config.mts"), "--outDir", path.resolve(outDir), "--logLevel", "warn"],
+    [
+      vite,
+      "build",
+      "--config",
+      path.join(__dirname, "vite.config.mts"),
+      "--outDir",
+      path.resolve(outDir),
+      "--logLevel",
+      "warn",
+    ],
     // NODE_ENV decides import.meta.env.PROD (which registers the service worker); jest sets it to "test".
     { cwd: repo, stdio, encoding: "utf8", env: { ...process.env, NODE_ENV: "production" } },
   );

@@ -31,7 +31,9 @@ export function serviceWorker(root: string): Plugin {
       for (const file of files) {
         const item = bundle[file]!;
         hash.update(file);
-        hash.update(item.type === "chunk" ? item.code : typeof item.source === "string" ? item.source : Buffer.from(item.source));
+        hash.update(
+          item.type === "chunk" ? item.code : typeof item.source === "string" ? item.source : Buffer.from(item.source),
+        );
       }
       const manifest = { version: hash.digest("hex").slice(0, 12), files: list };
       if (!worker.code.includes(PLACEHOLDER)) this.error(`${OUTPUT} lost its ${PLACEHOLDER} placeholder`);

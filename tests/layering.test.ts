@@ -124,7 +124,8 @@ function importsOf(file: string, given?: string): ImportRef[] {
       add(node, node.moduleReference.expression.text, node.isTypeOnly);
     } else if (ts.isImportTypeNode(node)) {
       const argument = node.argument;
-      if (ts.isLiteralTypeNode(argument) && ts.isStringLiteral(argument.literal)) add(node, argument.literal.text, true);
+      if (ts.isLiteralTypeNode(argument) && ts.isStringLiteral(argument.literal))
+        add(node, argument.literal.text, true);
     } else if (ts.isCallExpression(node)) {
       const isDynamicImport = node.expression.kind === ts.SyntaxKind.ImportKeyword;
       const isRequire = ts.isIdentifier(node.expression) && node.expression.text === "require";
@@ -275,7 +276,8 @@ describe("layering of runtime/ and transformer/", () => {
   });
 
   test("outside runtime/platform/, no module imports a node: module or a Node builtin (listed exceptions aside)", () => {
-    const rule = "`node:` modules and Node builtins are imported only under runtime/platform/ (host I/O sits behind the platform seam)";
+    const rule =
+      "`node:` modules and Node builtins are imported only under runtime/platform/ (host I/O sits behind the platform seam)";
     const violations: string[] = [];
     const used = new Set<string>();
     for (const file of runtimeFiles.filter((f) => !inside(f, "runtime/platform"))) {
@@ -289,7 +291,9 @@ describe("layering of runtime/ and transformer/", () => {
     for (const [file, specifiers] of Object.entries(NODE_ONLY_EXCEPTIONS)) {
       for (const specifier of Object.keys(specifiers)) {
         if (!used.has(`${file} ${specifier}`)) {
-          violations.push(`NODE_ONLY_EXCEPTIONS lists ${file} importing ${JSON.stringify(specifier)}, which it no longer does: remove the entry`);
+          violations.push(
+            `NODE_ONLY_EXCEPTIONS lists ${file} importing ${JSON.stringify(specifier)}, which it no longer does: remove the entry`,
+          );
         }
       }
     }
@@ -319,7 +323,8 @@ describe("layering of runtime/ and transformer/", () => {
   });
 
   test("the browser entry loads no module that imports a node: module or a Node builtin", () => {
-    const rule = "the browser entry runtime/index.browser.ts must never load Node code (host I/O sits behind the platform seam)";
+    const rule =
+      "the browser entry runtime/index.browser.ts must never load Node code (host I/O sits behind the platform seam)";
     const problems: string[] = [];
     const loaded = reachable(BROWSER_ENTRY, problems);
     expect(loaded.size).toBeGreaterThan(10); // public.ts and the core, sync and streams modules
@@ -338,7 +343,8 @@ describe("layering of runtime/ and transformer/", () => {
     for (const file of transformerFiles) {
       for (const ref of importsOf(file)) {
         const target = targetOf(ref);
-        if (target !== undefined && inside(target, "runtime")) violations.push(`${show(ref)} (${rel(target)}): ${rule}`);
+        if (target !== undefined && inside(target, "runtime"))
+          violations.push(`${show(ref)} (${rel(target)}): ${rule}`);
       }
     }
     expect(violations).toEqual([]);
@@ -350,7 +356,8 @@ describe("layering of runtime/ and transformer/", () => {
     for (const file of runtimeFiles) {
       for (const ref of importsOf(file)) {
         const target = targetOf(ref);
-        if (target !== undefined && inside(target, "transformer")) violations.push(`${show(ref)} (${rel(target)}): ${rule}`);
+        if (target !== undefined && inside(target, "transformer"))
+          violations.push(`${show(ref)} (${rel(target)}): ${rule}`);
       }
     }
     expect(violations).toEqual([]);

@@ -59,5 +59,16 @@ function extname(p) {
 const join = (...parts) => normalize(parts.filter(Boolean).join("/"));
 const isAbsolute = (p) => p.startsWith("/");
 
-module.exports = { sep: "/", delimiter: ":", normalize, resolve, relative, basename, dirname, extname, join, isAbsolute };
+module.exports = {
+  sep: "/",
+  delimiter: ":",
+  normalize,
+  resolve,
+  relative,
+  basename,
+  dirname,
+  extname,
+  join,
+  isAbsolute,
+};
 module.exports.posix = module.exports;

@@ -16,7 +16,10 @@ export class CompileClient {
   private waiters: Array<() => void> = [];
 
   constructor(private readonly onResult: (response: CompileResponse, source: string) => void) {
-    this.worker = new Worker(new URL("./compile-worker.ts", import.meta.url), { type: "module", name: "anyio-ts compiler" });
+    this.worker = new Worker(new URL("./compile-worker.ts", import.meta.url), {
+      type: "module",
+      name: "anyio-ts compiler",
+    });
     this.worker.addEventListener("message", (event: MessageEvent<CompileResponse>) => this.answered(event.data));
   }
 
@@ -30,7 +33,13 @@ export class CompileClient {
   async resultFor(source: string, frontEnd: FrontEnd): Promise<CompileResponse> {
     for (;;) {
       const req = this.latestRequest;
-      if (this.latest !== undefined && req?.source === source && req.frontEnd === frontEnd && this.pending === undefined && this.inFlight === undefined) {
+      if (
+        this.latest !== undefined &&
+        req?.source === source &&
+        req.frontEnd === frontEnd &&
+        this.pending === undefined &&
+        this.inFlight === undefined
+      ) {
         return this.latest;
       }
       if (this.inFlight === undefined && this.pending === undefined) this.request(source, frontEnd);

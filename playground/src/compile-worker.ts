@@ -42,7 +42,17 @@ workerScope.addEventListener("message", async (event: MessageEvent<CompileReques
       frontEnd,
       output: "",
       runnable: null,
-      diagnostics: [{ from: 0, to: 0, line: 1, column: 1, severity: "error", code: 0, message: `The ${frontEnd} front end failed: ${message}` }],
+      diagnostics: [
+        {
+          from: 0,
+          to: 0,
+          line: 1,
+          column: 1,
+          severity: "error",
+          code: 0,
+          message: `The ${frontEnd} front end failed: ${message}`,
+        },
+      ],
       elapsed: performance.now() - started,
     };
   }

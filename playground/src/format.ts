@@ -39,12 +39,15 @@ export function formatValue(value: unknown, depth = 0, seen: Set<unknown> = new 
   try {
     if (Array.isArray(value)) return `[ ${items(value, depth, seen).join(", ")} ]`.replace("[  ]", "[]");
     if (value instanceof Map) {
-      const entries = [...value].slice(0, MAX_ITEMS).map(([k, v]) => `${formatValue(k, depth + 1, seen)} => ${formatValue(v, depth + 1, seen)}`);
+      const entries = [...value]
+        .slice(0, MAX_ITEMS)
+        .map(([k, v]) => `${formatValue(k, depth + 1, seen)} => ${formatValue(v, depth + 1, seen)}`);
       return `Map(${value.size}) { ${entries.join(", ")} }`;
     }
     if (value instanceof Set) return `Set(${value.size}) { ${items([...value], depth, seen).join(", ")} }`;
     if (value instanceof Promise) return "Promise { <pending or settled> }";
-    const own = Object.prototype.toString !== (value as object).toString && typeof (value as object).toString === "function";
+    const own =
+      Object.prototype.toString !== (value as object).toString && typeof (value as object).toString === "function";
     const proto = Object.getPrototypeOf(value);
     // Objects with a toString of their own (TaskInfo, CancelScope, ...) describe themselves.
     if (own && proto !== Object.prototype && proto !== null) return String(value);

@@ -121,7 +121,10 @@ async function runProgram(): Promise<void> {
     if (compiled.runnable === null) {
       setRunState("idle");
       const errors = compiled.diagnostics.filter((d) => d.severity === "error").length;
-      consoleView.write("system", `Not run: the program has ${plural(errors, "error")} (listed under it). Fix them and run again.`);
+      consoleView.write(
+        "system",
+        `Not run: the program has ${plural(errors, "error")} (listed under it). Fix them and run again.`,
+      );
       setStatus("Not run: fix the errors first");
       return;
     }
@@ -154,7 +157,9 @@ function showRunEvent(event: RunEvent): void {
     taskView.finish();
     consoleView.write(
       "system",
-      event.ok ? `The program ended after ${formatMs(event.time)}.` : `The program ended after ${formatMs(event.time)}, with an uncaught error.`,
+      event.ok
+        ? `The program ended after ${formatMs(event.time)}.`
+        : `The program ended after ${formatMs(event.time)}, with an uncaught error.`,
       event.time,
     );
     setRunState("done");

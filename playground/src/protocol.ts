@@ -54,7 +54,13 @@ export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug" | "system
  */
 export type RunEvent =
   | { readonly type: "console"; readonly time: number; readonly level: ConsoleLevel; readonly text: string }
-  | { readonly type: "spawned"; readonly time: number; readonly task: number; readonly name: string; readonly parent: number | null }
+  | {
+      readonly type: "spawned";
+      readonly time: number;
+      readonly task: number;
+      readonly name: string;
+      readonly parent: number | null;
+    }
   | { readonly type: "started"; readonly time: number; readonly task: number }
   | {
       readonly type: "finished";
@@ -70,7 +76,13 @@ export type RunEvent =
       readonly cause: "cancel" | "deadline";
       readonly scope: string;
     }
-  | { readonly type: "group-error"; readonly time: number; readonly task: number; readonly group: string; readonly error: string }
+  | {
+      readonly type: "group-error";
+      readonly time: number;
+      readonly task: number;
+      readonly group: string;
+      readonly error: string;
+    }
   /** The program ended: every run() settled and the module finished evaluating. */
   | { readonly type: "done"; readonly time: number; readonly ok: boolean };
 

@@ -29,7 +29,12 @@ let uncaught = false;
 function post(event: RunEvent): void {
   if (posted === MAX_EVENTS) {
     posted++;
-    const notice: RunEvent = { type: "console", time: event.time, level: "system", text: `(more than ${MAX_EVENTS} events: the rest of this run is not shown)` };
+    const notice: RunEvent = {
+      type: "console",
+      time: event.time,
+      level: "system",
+      text: `(more than ${MAX_EVENTS} events: the rest of this run is not shown)`,
+    };
     workerScope.postMessage(notice satisfies RunMessage);
   }
   if (posted >= MAX_EVENTS && event.type !== "done") return;
@@ -68,7 +73,13 @@ const instrument: anyio.Instrument = {
     post({ type: "started", time: now(), task: task.id });
   },
   taskFinished(task, outcome, error) {
-    post({ type: "finished", time: now(), task: task.id, outcome, error: outcome === "returned" ? null : formatError(error) });
+    post({
+      type: "finished",
+      time: now(),
+      task: task.id,
+      outcome,
+      error: outcome === "returned" ? null : formatError(error),
+    });
     if (task.parentId === null) {
       liveRuns--;
       maybeDone();
@@ -79,7 +90,13 @@ const instrument: anyio.Instrument = {
   },
   taskGroupError(group, error, host) {
     // The group's scope names it with an id (`<TaskGroup#3 ...>`), as scope-cancelled events do.
-    post({ type: "group-error", time: now(), task: host.id, group: String(group.cancelScope), error: formatError(error) });
+    post({
+      type: "group-error",
+      time: now(),
+      task: host.id,
+      group: String(group.cancelScope),
+      error: formatError(error),
+    });
   },
 };
 
@@ -124,7 +141,9 @@ function requireShim(name: string): unknown {
   throw new Error(`Cannot find module '${name}': programs in the playground can import "anyio-ts" only`);
 }
 
-const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...params: string[]) => (...args: unknown[]) => Promise<void>;
+const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
+  ...params: string[]
+) => (...args: unknown[]) => Promise<void>;
 
 workerScope.addEventListener("message", async (event: MessageEvent<RunRequest>) => {
   captureConsole();

@@ -148,7 +148,9 @@ export class TaskView {
     bar.style.width = `max(2px, calc(${x(stop)} - ${x(start)}))`;
     bar.title =
       `${row.name}: started ${formatMs(start)}, ` +
-      (row.ended !== undefined ? `ended ${formatMs(row.ended)}, ${row.outcome}` : `still ${state} at ${formatMs(end)}`) +
+      (row.ended !== undefined
+        ? `ended ${formatMs(row.ended)}, ${row.outcome}`
+        : `still ${state} at ${formatMs(end)}`) +
       (row.error !== null ? `\n${row.error}` : "");
     track.append(bar);
     let previous = -Infinity;

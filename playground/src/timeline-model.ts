@@ -106,7 +106,11 @@ export class TimelineModel {
           this.log.push({ time: event.time, kind: "error", text });
         } else if (event.outcome === "cancelled") {
           // The Cancelled message names the scope and who cancelled it: the effect, tied to its cause.
-          this.log.push({ time: event.time, kind: "cancel", text: `${row.name} ended by cancellation (${headline(event.error ?? "Cancelled")})` });
+          this.log.push({
+            time: event.time,
+            kind: "cancel",
+            text: `${row.name} ended by cancellation (${headline(event.error ?? "Cancelled")})`,
+          });
         }
         break;
       }
@@ -138,7 +142,11 @@ export class TimelineModel {
       }
       case "done":
         this.endTime = event.time;
-        this.log.push({ time: event.time, kind: "end", text: event.ok ? "the program ended" : "the program ended with an uncaught error" });
+        this.log.push({
+          time: event.time,
+          kind: "end",
+          text: event.ok ? "the program ended" : "the program ended with an uncaught error",
+        });
         break;
       case "console":
         break;
@@ -160,7 +168,9 @@ export class TimelineModel {
       const row = this.tasks.get(id);
       if (row === undefined) return;
       out.push({ row, depth, guides, last });
-      row.children.forEach((child, i) => visit(child, depth + 1, depth === 0 ? [] : [...guides, !last], i === row.children.length - 1));
+      row.children.forEach((child, i) =>
+        visit(child, depth + 1, depth === 0 ? [] : [...guides, !last], i === row.children.length - 1),
+      );
     };
     this.roots.forEach((id, i) => visit(id, 0, [], i === this.roots.length - 1));
     return out;

@@ -202,7 +202,7 @@ export class CancelScope {
   [Symbol.dispose](): void {
     throw new Error(
       this._state === NEW
-        ? "This CancelScope was never entered: `using scope = ...` opens a scope only inside \"use structured\" code " +
+        ? 'This CancelScope was never entered: `using scope = ...` opens a scope only inside "use structured" code ' +
             "compiled by the anyio-ts transformer; in plain code write `await scope.run(async () => { ... })`"
         : "CancelScope[Symbol.dispose]() cannot exit a scope: scopes entered with run() exit when run() returns",
     );
@@ -368,7 +368,8 @@ export class CancelScope {
 
   private linkUnder(parent: CancelScope | null): void {
     this._parent = parent;
-    this._effectivelyCancelled = this._cancelCalled || (!this._shield && parent !== null && parent._effectivelyCancelled);
+    this._effectivelyCancelled =
+      this._cancelCalled || (!this._shield && parent !== null && parent._effectivelyCancelled);
     if (parent === null) return;
     this.nextSibling = parent.firstChild;
     if (parent.firstChild !== null) parent.firstChild.prevSibling = this;
@@ -387,7 +388,7 @@ export class CancelScope {
   private markCancelled(message: string, signals: CancelScope[]): void {
     this._effectivelyCancelled = true;
     if (this.controller !== undefined) signals.push(this);
-    for (let waiter = this.firstWaiter; waiter !== null; ) {
+    for (let waiter = this.firstWaiter; waiter !== null;) {
       const next: Parked | null = waiter._next;
       waiter._cancel(Cancelled._create(message));
       waiter = next;
@@ -503,7 +504,7 @@ function checkFailOptions(options: { shield?: boolean; reason?: string } | undef
  */
 export function currentEffectiveDeadline(): number {
   let deadline = Infinity;
-  for (let scope: CancelScope | null = requireFrame("currentEffectiveDeadline()").scope; scope !== null; ) {
+  for (let scope: CancelScope | null = requireFrame("currentEffectiveDeadline()").scope; scope !== null;) {
     if (scope._cancelCalled) return -Infinity;
     if (scope._deadline < deadline) deadline = scope._deadline;
     scope = scope._shield ? null : scope._parent;

@@ -169,7 +169,14 @@ class Sleeper extends Waiter<void> implements TimerEntry {
 
 // These never read the current frame after an await of their own, so they need no context
 // carrier: `tg.startSoon(sleep, 1000)` must not switch AsyncLocalStorage on for the process.
-for (const fn of [checkpoint, checkpointIfCancelled, cancelShieldedCheckpoint, sleep, sleepUntil, sleepForever, waitAllTasksBlocked]) {
+for (const fn of [
+  checkpoint,
+  checkpointIfCancelled,
+  cancelShieldedCheckpoint,
+  sleep,
+  sleepUntil,
+  sleepForever,
+  waitAllTasksBlocked,
+]) {
   markStructured(fn);
 }
-

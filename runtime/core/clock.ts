@@ -278,4 +278,3 @@ export const afterMicrotasks: (fn: () => void) => void = (() => {
   }
   return yieldMacrotask;
 })();
-

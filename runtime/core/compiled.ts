@@ -171,7 +171,9 @@ export function enter(): Invocation {
   } else {
     // A caller outside the run (the code that called run()) is not part of it.
     const parent =
-      caller !== undefined && caller.frame !== undefined ? caller : (frame.task._runner.calls ??= new Invocation(undefined, undefined));
+      caller !== undefined && caller.frame !== undefined
+        ? caller
+        : (frame.task._runner.calls ??= new Invocation(undefined, undefined));
     c = new Invocation(frame, parent);
     linkCallee(parent, c);
   }
@@ -455,7 +457,11 @@ class Race implements Parked {
 
   constructor(private readonly ctx: Invocation) {}
 
-  park(frame: Frame, promise: Promise<unknown>, iterator?: AsyncIterator<unknown> | Iterator<unknown>): Promise<unknown> {
+  park(
+    frame: Frame,
+    promise: Promise<unknown>,
+    iterator?: AsyncIterator<unknown> | Iterator<unknown>,
+  ): Promise<unknown> {
     const raced = new Promise(capture);
     const resolve = capturedResolve;
     const reject = capturedReject;
@@ -587,7 +593,10 @@ function hasCalleeIn(c: Invocation, scope: CancelScope): boolean {
  * `Cancelled`.
  */
 export function forAwait(c: Invocation, iterable: unknown): AsyncIterable<unknown> {
-  const source = iterable as { [Symbol.asyncIterator]?: () => AsyncIterator<unknown>; [Symbol.iterator]?: () => Iterator<unknown> };
+  const source = iterable as {
+    [Symbol.asyncIterator]?: () => AsyncIterator<unknown>;
+    [Symbol.iterator]?: () => Iterator<unknown>;
+  };
   const asyncMethod = source == null ? undefined : source[Symbol.asyncIterator];
   if (asyncMethod != null) {
     return { [Symbol.asyncIterator]: () => new AsyncSteps(c, asyncMethod.call(source)) as AsyncIterator<unknown> };
@@ -762,7 +771,11 @@ class SyncSteps {
  * `closeOnRejection` closes the iterator when a value of an unfinished iteration rejects.
  * `thenable` tells whether the step may take longer than a microtask.
  */
-function continuation(it: Iterator<unknown>, result: unknown, closeOnRejection: boolean): { step: Promise<unknown>; thenable: boolean } {
+function continuation(
+  it: Iterator<unknown>,
+  result: unknown,
+  closeOnRejection: boolean,
+): { step: Promise<unknown>; thenable: boolean } {
   if (Object(result) !== result) return { step: Promise.reject(notAnObject(result)), thenable: false };
   let done: boolean;
   let value: unknown;

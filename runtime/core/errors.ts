@@ -337,7 +337,10 @@ export class TypedAttributeLookupError extends Error {
   }
 
   /** @param message - defaults to a sentence suggesting a default value. */
-  constructor(message = "Attribute not found; pass a default to extra() to allow it to be missing", options?: ErrorOptions) {
+  constructor(
+    message = "Attribute not found; pass a default to extra() to allow it to be missing",
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 }
@@ -361,10 +364,7 @@ export class BrokenWorkerProcess extends Error {
   }
 
   /** @param message - defaults to a sentence saying the worker failed. */
-  constructor(
-    message = "The worker process exited unexpectedly or sent an invalid response",
-    options?: ErrorOptions,
-  ) {
+  constructor(message = "The worker process exited unexpectedly or sent an invalid response", options?: ErrorOptions) {
     super(message, options);
   }
 }
@@ -489,7 +489,10 @@ export class TaskNotFinished extends Error {
   }
 
   /** @param message - defaults to a sentence telling you to wait for the task first. */
-  constructor(message = "The task has not finished yet; wait for it with wait() or result() first", options?: ErrorOptions) {
+  constructor(
+    message = "The task has not finished yet; wait for it with wait() or result() first",
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 }

@@ -91,7 +91,12 @@ export class ExceptionGroup extends AggregateError {
     super(members, message);
     // Non-enumerable so that inspectors do not print every member twice (they already show
     // AggregateError's `errors`).
-    Object.defineProperty(this, "exceptions", { value: members, writable: false, enumerable: false, configurable: true });
+    Object.defineProperty(this, "exceptions", {
+      value: members,
+      writable: false,
+      enumerable: false,
+      configurable: true,
+    });
   }
 
   /**
@@ -252,10 +257,20 @@ function rebuild(group: ExceptionGroup, members: unknown[]): ExceptionGroup | un
   }
   const derived = group.derive(members);
   if (Object.prototype.hasOwnProperty.call(group, "cause")) {
-    Object.defineProperty(derived, "cause", { value: group.cause, writable: true, enumerable: false, configurable: true });
+    Object.defineProperty(derived, "cause", {
+      value: group.cause,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
   }
   if (group.stack !== undefined) {
-    Object.defineProperty(derived, "stack", { value: group.stack, writable: true, enumerable: false, configurable: true });
+    Object.defineProperty(derived, "stack", {
+      value: group.stack,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
   }
   return derived;
 }

@@ -121,7 +121,10 @@ function dispatch<K extends HookName>(hook: K, args: Parameters<NonNullable<Inst
     } catch (error) {
       // The hook may have removed its own instrument before raising.
       if (installed.list.includes(instrument)) removeInstrument(instrument);
-      emitWarning("RuntimeWarning", `an instrument's ${hook} hook raised and the instrument was removed: ${describeError(error)}`);
+      emitWarning(
+        "RuntimeWarning",
+        `an instrument's ${hook} hook raised and the instrument was removed: ${describeError(error)}`,
+      );
     }
   }
 }
@@ -152,4 +155,3 @@ export function scopeCancelled(scope: CancelScope, cause: CancelCause): void {
 export function taskGroupError(group: TaskGroup, error: unknown, host: TaskHandle<unknown>): void {
   dispatch("taskGroupError", [group, error, host.info]);
 }
-

@@ -71,9 +71,7 @@ export function runWith<T, A extends unknown[]>(
   ...args: A
 ): Promise<T> {
   if (typeof options !== "object" || options === null) {
-    return Promise.reject(
-      new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`),
-    );
+    return Promise.reject(new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`));
   }
   try {
     checkOptions(options, RUN_OPTIONS);

@@ -85,7 +85,11 @@ export class TaskGroup {
    *   or closed (its host is in exit and its last child has ended, or it has exited).
    */
   startSoon<A extends unknown[], R>(fn: (...args: A) => Promise<R> | R, ...args: A): TaskHandle<R>;
-  startSoon<A extends unknown[], R>(options: SpawnOptions, fn: (...args: A) => Promise<R> | R, ...args: A): TaskHandle<R>;
+  startSoon<A extends unknown[], R>(
+    options: SpawnOptions,
+    fn: (...args: A) => Promise<R> | R,
+    ...args: A
+  ): TaskHandle<R>;
   startSoon(first: unknown, ...rest: unknown[]): TaskHandle<unknown> {
     let name: string | Function;
     let fn: (...args: any[]) => unknown;
@@ -134,32 +138,35 @@ export class TaskGroup {
     }
     const [name, fn, args] = parsed;
     // Tagged so that compiled code awaits it without a racing wrapper: start() is structured.
-    return tagPrimitive(new Promise((resolve, reject) => {
-      let reported = false;
-      const status: TaskStatus<unknown> = {
-        started: (value?: unknown) => {
-          if (reported) throw new Error("called 'started' twice on the same task status");
-          reported = true;
-          if (caller.scope._effectivelyCancelled) return; // the caller is being cancelled: the task stays put and ends on its own
-          task._parent = this.host!;
-          task._rootScope._moveUnder(this.cancelScope);
-          task._onDone = this.childDone;
+    return tagPrimitive(
+      new Promise((resolve, reject) => {
+        let reported = false;
+        const status: TaskStatus<unknown> = {
+          started: (value?: unknown) => {
+            if (reported) throw new Error("called 'started' twice on the same task status");
+            reported = true;
+            if (caller.scope._effectivelyCancelled) return; // the caller is being cancelled: the task stays put and ends on its own
+            task._parent = this.host!;
+            task._rootScope._moveUnder(this.cancelScope);
+            task._onDone = this.childDone;
+            caller.task._blocked--;
+            resolve(value);
+          },
+        };
+        this.live++; // a pending start keeps the group open
+        caller.task._blocked++;
+        const task = spawnTask(caller.task._runner, name, caller.task, caller.scope, fn, [...args, status]);
+        task._onDone = (ended) => {
           caller.task._blocked--;
-          resolve(value);
-        },
-      };
-      this.live++; // a pending start keeps the group open
-      caller.task._blocked++;
-      const task = spawnTask(caller.task._runner, name, caller.task, caller.scope, fn, [...args, status]);
-      task._onDone = (ended) => {
-        caller.task._blocked--;
-        if (ended._failure !== undefined) reject(ended._failure);
-        else if (!ended._succeeded) reject(ended._error ?? caller.scope._cancelledError());
-        else if (reported) reject(caller.scope._cancelledError()); // started() came while the caller was cancelled
-        else reject(new Error("child exited without calling taskStatus.started()"));
-        this.childEnded();
-      };
-    }));
+          if (ended._failure !== undefined) reject(ended._failure);
+          else if (!ended._succeeded) reject(ended._error ?? caller.scope._cancelledError());
+          else if (reported)
+            reject(caller.scope._cancelledError()); // started() came while the caller was cancelled
+          else reject(new Error("child exited without calling taskStatus.started()"));
+          this.childEnded();
+        };
+      }),
+    );
   }
 
   /** Cancels the group: the host body and every child. Same as `cancelScope.cancel(reason)`. */
@@ -214,13 +221,15 @@ export class TaskGroup {
   }
 
   toString(): string {
-    const state = this.state === NEW ? "new" : this.state === ACTIVE ? "active" : this.state === CLOSING ? "closing" : "closed";
+    const state =
+      this.state === NEW ? "new" : this.state === ACTIVE ? "active" : this.state === CLOSING ? "closing" : "closed";
     return `<TaskGroup ${state} children=${this.live}>`;
   }
 
   /** @internal Enters the group in `frame`; returns the host body's frame. */
   _enter(frame: Frame): Frame {
-    if (this.state !== NEW) throw new Error("A TaskGroup can be entered only once; create a new one with createTaskGroup()");
+    if (this.state !== NEW)
+      throw new Error("A TaskGroup can be entered only once; create a new one with createTaskGroup()");
     this.state = ACTIVE;
     this.host = frame.task;
     return this.cancelScope._enter(frame.task, frame.scope);

@@ -228,7 +228,9 @@ export function getCurrentTask(): TaskInfo {
 
 /** Every task of the current run that has not finished yet, the root task included. */
 export function getRunningTasks(): TaskInfo[] {
-  return requireFrame("getRunningTasks()").task._runner.liveTasks().map((task) => task.info);
+  return requireFrame("getRunningTasks()")
+    .task._runner.liveTasks()
+    .map((task) => task.info);
 }
 
 // --- Starting tasks ---------------------------------------------------------------------------
@@ -273,7 +275,11 @@ function flushStarts(): void {
 }
 
 /** @internal Runs the body of `task` in its frame and finishes the task when it settles. */
-export function runTaskBody(task: TaskHandle<unknown>, fn: (...args: any[]) => unknown, args: readonly unknown[]): void {
+export function runTaskBody(
+  task: TaskHandle<unknown>,
+  fn: (...args: any[]) => unknown,
+  args: readonly unknown[],
+): void {
   let result: unknown;
   if (installed.list.length !== 0) taskStarted(task);
   try {

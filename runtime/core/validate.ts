@@ -51,7 +51,9 @@ export function unknownOptionError(key: string, known: readonly string[], name =
         ? `The only option is \`${known[0]}\``
         : `The options are ${formatList(known.map((option) => `\`${option}\``))}`;
   return new TypeError(
-    `Unknown option \`${key}\` in \`${name}\`` + (suggestion !== undefined ? `: did you mean \`${suggestion}\`? ` : ". ") + list,
+    `Unknown option \`${key}\` in \`${name}\`` +
+      (suggestion !== undefined ? `: did you mean \`${suggestion}\`? ` : ". ") +
+      list,
   );
 }
 
@@ -89,7 +91,8 @@ function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let distance = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, before[j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        distance = Math.min(distance, before[j - 2]! + 1);
       current[j] = distance;
     }
     [before, previous, current] = [previous, current, before];
@@ -99,7 +102,8 @@ function editDistance(a: string, b: string): number {
 
 /** A boolean option. */
 export function checkBoolean(name: string, value: unknown): asserts value is boolean {
-  if (typeof value !== "boolean") throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describeValue(value)}`);
+  if (typeof value !== "boolean")
+    throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describeValue(value)}`);
 }
 
 /** A delay in milliseconds: a number that is not NaN, or null for "no delay limit". */
@@ -113,7 +117,9 @@ export function checkDelay(name: string, value: unknown): asserts value is numbe
 /** A point in time on the run's clock: a number that is not NaN (±Infinity allowed). */
 export function checkInstant(name: string, value: unknown): asserts value is number {
   if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(`Expected \`${name}\` to be a number (milliseconds on the currentTime() clock), got ${describeValue(value)}`);
+    throw new TypeError(
+      `Expected \`${name}\` to be a number (milliseconds on the currentTime() clock), got ${describeValue(value)}`,
+    );
   }
 }
 

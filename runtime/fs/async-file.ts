@@ -166,7 +166,10 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
   read(size = -1): Promise<T> {
     const problem = sizeError(size, "size");
     if (problem !== undefined) return Promise.reject(problem);
-    return this._operation("AsyncFile.read()", () => (this.text === null ? this.readBytes(size) : this.readText(size)) as Promise<T>);
+    return this._operation(
+      "AsyncFile.read()",
+      () => (this.text === null ? this.readBytes(size) : this.readText(size)) as Promise<T>,
+    );
   }
 
   /**
@@ -303,7 +306,9 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
     } catch (error) {
       return Promise.reject(error);
     }
-    return this._operation("AsyncFile.writelines()", () => this.writeNow(concatAll(chunks.length ? chunks : [EMPTY], total)));
+    return this._operation("AsyncFile.writelines()", () =>
+      this.writeNow(concatAll(chunks.length ? chunks : [EMPTY], total)),
+    );
   }
 
   /**
@@ -320,7 +325,8 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
   truncate(size?: number): Promise<number> {
     const problem = sizeError(size, "size");
     if (problem !== undefined) return Promise.reject(problem);
-    if (size !== undefined && size < 0) return Promise.reject(new RangeError(`Expected \`size\` to be >= 0, got ${describeValue(size)}`));
+    if (size !== undefined && size < 0)
+      return Promise.reject(new RangeError(`Expected \`size\` to be >= 0, got ${describeValue(size)}`));
     return this._operation("AsyncFile.truncate()", async () => {
       this.dropReadAhead();
       const target = size ?? this._pos;
@@ -350,7 +356,9 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
       problem = new RangeError(`Expected \`whence\` to be 0, 1 or 2, got ${describeValue(whence)}`);
     }
     if (problem === undefined && whence === 0 && offset < 0) {
-      problem = new RangeError(`Expected \`offset\` to be >= 0 when seeking from the start, got ${describeValue(offset)}`);
+      problem = new RangeError(
+        `Expected \`offset\` to be >= 0 when seeking from the start, got ${describeValue(offset)}`,
+      );
     }
     if (problem !== undefined) return Promise.reject(problem);
     return this._operation("AsyncFile.seek()", async () => {
@@ -475,7 +483,9 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
       // still lets other tasks run once, as a checkpoint does.
       const backend = this._backend;
       const before = backend.calls;
-      return call().then((value) => (backend.calls !== before ? value : new Promise<R>((resolve) => yieldMacrotask(() => resolve(value)))));
+      return call().then((value) =>
+        backend.calls !== before ? value : new Promise<R>((resolve) => yieldMacrotask(() => resolve(value))),
+      );
     };
     return this._queue.run(frame, limiter, guarded);
   }
@@ -488,7 +498,9 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
   // ---- the host side: these run inside an operation ---------------------------------------
 
   private binaryOnly(method: string): TypeError | undefined {
-    return this.text === null ? undefined : new TypeError(`AsyncFile.${method}() needs a file opened in binary mode, not ${JSON.stringify(this.mode)}`);
+    return this.text === null
+      ? undefined
+      : new TypeError(`AsyncFile.${method}() needs a file opened in binary mode, not ${JSON.stringify(this.mode)}`);
   }
 
   private encode(data: unknown, name: string): Uint8Array {
@@ -497,7 +509,8 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
       if (problem !== undefined) throw problem;
       return data as Uint8Array;
     }
-    if (typeof data !== "string") throw new TypeError(`Expected \`${name}\` to be a string, got ${describeValue(data)}`);
+    if (typeof data !== "string")
+      throw new TypeError(`Expected \`${name}\` to be a string, got ${describeValue(data)}`);
     return this.text.encode(data);
   }
 
@@ -600,7 +613,9 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
       if (once) return filled;
     }
     while (filled < buffer.length) {
-      const count = await this.positioned((position) => this._backend.read(buffer, filled, buffer.length - filled, position));
+      const count = await this.positioned((position) =>
+        this._backend.read(buffer, filled, buffer.length - filled, position),
+      );
       this._pos += count;
       filled += count;
       if (count === 0 || once) break;
@@ -678,7 +693,13 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncResource, 
 
   private writeNow(bytes: Uint8Array): Promise<void> {
     // The common case first: one host write at a known position, nothing read ahead.
-    if (!this.append && this._positional === true && this.ahead.length === 0 && this.aheadText.length === 0 && !this.grows) {
+    if (
+      !this.append &&
+      this._positional === true &&
+      this.ahead.length === 0 &&
+      this.aheadText.length === 0 &&
+      !this.grows
+    ) {
       const at = this._pos;
       return this._backend.write(bytes, 0, bytes.length, at).then((count) => {
         this._pos = at + count;

@@ -19,7 +19,16 @@
  *   as cancelled before it finished.
  * - Operations of one {@link OperationQueue} run one at a time, in call order.
  */
-import { currentFrame, enterFrame, leaveFrame, noteCancelPoint, noteSchedulePoint, tagPrimitive, Waiter, type Frame } from "../rt";
+import {
+  currentFrame,
+  enterFrame,
+  leaveFrame,
+  noteCancelPoint,
+  noteSchedulePoint,
+  tagPrimitive,
+  Waiter,
+  type Frame,
+} from "../rt";
 import { WouldBlock } from "../core/errors";
 import type { CapacityLimiter } from "../sync/capacity-limiter";
 import { cancelled, outsideTask } from "../sync/checks";
@@ -37,7 +46,13 @@ interface Entry {
  * operation has ended (before its promise settles): after the call finished and the token was
  * released, or when it never started (cancelled while waiting for a token).
  */
-function withToken<R>(frame: Frame, limiter: CapacityLimiter, borrower: object, call: HostCall<R>, done?: () => void): Promise<R> {
+function withToken<R>(
+  frame: Frame,
+  limiter: CapacityLimiter,
+  borrower: object,
+  call: HostCall<R>,
+  done?: () => void,
+): Promise<R> {
   if (frame.scope._effectivelyCancelled) {
     done?.();
     return cancelled(frame);
@@ -137,7 +152,9 @@ export class OperationQueue {
       // Idle: start at once. The host call is where the task suspends (Trio's rule for a
       // call run in a worker thread: check for cancellation, then park until it is done).
       this.busy = true;
-      return tagPrimitive(limiter === undefined ? runNow(frame, call, this.done) : withToken(frame, limiter, {}, call, this.done));
+      return tagPrimitive(
+        limiter === undefined ? runNow(frame, call, this.done) : withToken(frame, limiter, {}, call, this.done),
+      );
     }
     const entry: Entry = { turn: new Waiter<void>(frame, () => this.withdraw(entry)) };
     this.entries.push(entry);

@@ -52,7 +52,8 @@ function isHostError(error: unknown): error is Error {
 export function asStreamOperation<T, R>(operation: Promise<T>, map: (value: T) => R, what: string): Promise<R> {
   return tagPrimitive(
     operation.then(map, (error: unknown) => {
-      if (isHostError(error)) throw new BrokenResourceError(`The file ${what} failed: ${error.message}`, { cause: error });
+      if (isHostError(error))
+        throw new BrokenResourceError(`The file ${what} failed: ${error.message}`, { cause: error });
       throw error;
     }),
   );

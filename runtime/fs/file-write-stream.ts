@@ -74,7 +74,9 @@ export class FileWriteStream extends TypedAttributeProvider implements ByteSendS
       return Promise.reject(error);
     }
     return tagPrimitive(
-      openFile(name, options?.append === true ? "ab" : "wb").then((file) => adopt(file, name, () => new FileWriteStream(file.wrapped))),
+      openFile(name, options?.append === true ? "ab" : "wb").then((file) =>
+        adopt(file, name, () => new FileWriteStream(file.wrapped)),
+      ),
     );
   }
 

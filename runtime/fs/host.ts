@@ -37,9 +37,21 @@ export interface FsHost {
    */
   alloc(length: number): Uint8Array;
   /** Reads into `buffer[offset, offset + length)` at `position` (null: the kernel's offset); resolves to the count read. */
-  read(handle: FileHandle, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
+  read(
+    handle: FileHandle,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ): Promise<number>;
   /** Writes `buffer[offset, offset + length)` at `position` (null: the kernel's offset); resolves to the count written. */
-  write(handle: FileHandle, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
+  write(
+    handle: FileHandle,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ): Promise<number>;
   /** Size and kind of an open file. */
   stat(handle: FileHandle): Promise<FileInfo>;
   /** Sets the size of an open file. */

@@ -30,6 +30,9 @@ export function mkstemp(options?: TempNameOptions): Promise<[handle: FileHandle,
     return Promise.reject(error);
   }
   return runHostCall("mkstemp()", null, () =>
-    createUnique(host, names, async (path): Promise<[FileHandle, string]> => [await host.open(path, "wx+", 0o600), path]),
+    createUnique(host, names, async (path): Promise<[FileHandle, string]> => [
+      await host.open(path, "wx+", 0o600),
+      path,
+    ]),
   );
 }

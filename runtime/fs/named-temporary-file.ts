@@ -9,7 +9,13 @@ import { runHostCall } from "./file-operation";
 import { fsHost, type FsHost } from "./host";
 import type { OpenFileOptions, TextFileOptions } from "./open-file";
 import type { BinaryMode, TextMode } from "./open-mode";
-import { booleanOption, createTempFile, tempFileSettings, unlinkQuietly, type TempFileSettings } from "./temp-file-support";
+import {
+  booleanOption,
+  createTempFile,
+  tempFileSettings,
+  unlinkQuietly,
+  type TempFileSettings,
+} from "./temp-file-support";
 import type { TempNameOptions } from "./temp-names";
 
 /** The deletion options of {@link NamedTemporaryFile.open}. */
@@ -70,7 +76,9 @@ export class NamedTemporaryFile<T extends string | Uint8Array> extends AsyncFile
   static open(
     options?: TempNameOptions & { mode?: BinaryMode } & NamedTemporaryFileOptions & OpenFileOptions,
   ): Promise<NamedTemporaryFile<Uint8Array>>;
-  static open(options: TempNameOptions & { mode: TextMode } & NamedTemporaryFileOptions & TextFileOptions): Promise<NamedTemporaryFile<string>>;
+  static open(
+    options: TempNameOptions & { mode: TextMode } & NamedTemporaryFileOptions & TextFileOptions,
+  ): Promise<NamedTemporaryFile<string>>;
   static open(
     options?: TempNameOptions & { mode?: BinaryMode | TextMode } & NamedTemporaryFileOptions & TextFileOptions,
   ): Promise<NamedTemporaryFile<string | Uint8Array>> {
@@ -87,7 +95,11 @@ export class NamedTemporaryFile<T extends string | Uint8Array> extends AsyncFile
       return Promise.reject(error);
     }
     return runHostCall("NamedTemporaryFile.open()", settings.limiter, () =>
-      createTempFile(host, settings, (backend, init) => new NamedTemporaryFile<string | Uint8Array>(backend, init, deleteFile, deleteOnClose)),
+      createTempFile(
+        host,
+        settings,
+        (backend, init) => new NamedTemporaryFile<string | Uint8Array>(backend, init, deleteFile, deleteOnClose),
+      ),
     );
   }
 

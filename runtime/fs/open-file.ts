@@ -99,7 +99,11 @@ export async function openOnHost<F extends AsyncFile<string | Uint8Array>>(
  */
 export function openFile(file: PathLike, mode: BinaryMode, options?: OpenFileOptions): Promise<AsyncFile<Uint8Array>>;
 export function openFile(file: PathLike, mode?: TextMode, options?: TextFileOptions): Promise<AsyncFile<string>>;
-export function openFile(file: PathLike, mode: BinaryMode | TextMode = "r", options?: TextFileOptions): Promise<AsyncFile<string | Uint8Array>> {
+export function openFile(
+  file: PathLike,
+  mode: BinaryMode | TextMode = "r",
+  options?: TextFileOptions,
+): Promise<AsyncFile<string | Uint8Array>> {
   let host: FsHost;
   let path: string;
   let parsed: ParsedMode;
@@ -148,7 +152,10 @@ export function openFile(file: PathLike, mode: BinaryMode | TextMode = "r", opti
  * @throws NotSupportedError in a browser.
  */
 export function wrapFile(file: FileHandle, options?: OpenFileOptions): AsyncFile<Uint8Array>;
-export function wrapFile(file: FileHandle, options: TextFileOptions & { encoding: NonNullable<TextFileOptions["encoding"]> }): AsyncFile<string>;
+export function wrapFile(
+  file: FileHandle,
+  options: TextFileOptions & { encoding: NonNullable<TextFileOptions["encoding"]> },
+): AsyncFile<string>;
 export function wrapFile(file: FileHandle, options?: TextFileOptions): AsyncFile<string | Uint8Array> {
   const host = fsHost.get("wrapFile()");
   if (!host.isFileHandle(file)) {

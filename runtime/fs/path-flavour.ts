@@ -183,7 +183,7 @@ export function unquotePath(text: string): string {
   if (!text.includes("%")) return text;
   const bytes: number[] = [];
   const encoder = new TextEncoder();
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     if (text[i] === "%" && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
       bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
       i += 3;
@@ -216,7 +216,8 @@ export function uriToRaw(uri: string): string | undefined {
   let path = uri.slice(5);
   if (path.startsWith("///")) path = path.slice(2);
   else if (path.startsWith("//localhost/")) path = path.slice(11);
-  if (path.startsWith("///") || (path.startsWith("/") && ":|".includes(path.slice(2, 3)) && path.length > 2)) path = path.slice(1);
+  if (path.startsWith("///") || (path.startsWith("/") && ":|".includes(path.slice(2, 3)) && path.length > 2))
+    path = path.slice(1);
   if (path[1] === "|") path = path[0] + ":" + path.slice(2);
   return unquotePath(path);
 }

@@ -108,15 +108,21 @@ const ENCODINGS: readonly string[] = ["utf-8", "utf-16le", "latin1"];
 
 function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describeValue(value)}`);
+  if (typeof value !== "boolean")
+    throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describeValue(value)}`);
   return value;
 }
 
 function modeArgument(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number") throw new TypeError(`Expected \`${name}\` to be a permission mode (an integer from 0 to 0o7777), got ${describeValue(value)}`);
+  if (typeof value !== "number")
+    throw new TypeError(
+      `Expected \`${name}\` to be a permission mode (an integer from 0 to 0o7777), got ${describeValue(value)}`,
+    );
   if (!Number.isInteger(value) || value < 0 || value > 0o7777) {
-    throw new RangeError(`Expected \`${name}\` to be a permission mode (an integer from 0 to 0o7777), got ${describeValue(value)}`);
+    throw new RangeError(
+      `Expected \`${name}\` to be a permission mode (an integer from 0 to 0o7777), got ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -124,7 +130,8 @@ function modeArgument(name: string, value: unknown, fallback: number): number {
 function textOptions(options: PathTextOptions | undefined): [PathEncoding, boolean] {
   checkOptions(options, TEXT_OPTIONS);
   const encoding = options?.encoding ?? "utf-8";
-  if (typeof encoding !== "string") throw new TypeError(`Expected \`encoding\` to be a string, got ${describeValue(encoding)}`);
+  if (typeof encoding !== "string")
+    throw new TypeError(`Expected \`encoding\` to be a string, got ${describeValue(encoding)}`);
   if (!ENCODINGS.includes(encoding)) {
     throw new RangeError(`Expected \`encoding\` to be "utf-8", "utf-16le" or "latin1", got ${describeValue(encoding)}`);
   }
@@ -185,7 +192,11 @@ export async function stat(path: Path, options: { followSymlinks?: boolean } | u
 }
 
 /** `exists()` and the `is*()` family: a stat that answers false instead of raising. */
-export async function probe(path: Path, options: { followSymlinks?: boolean } | undefined, test: (stats: Stats) => boolean): Promise<boolean> {
+export async function probe(
+  path: Path,
+  options: { followSymlinks?: boolean } | undefined,
+  test: (stats: Stats) => boolean,
+): Promise<boolean> {
   checkOptions(options, FOLLOW_OPTIONS);
   const follow = booleanOption("followSymlinks", options?.followSymlinks, true);
   const hosted = host();
@@ -229,7 +240,8 @@ export async function readText(path: Path, options: PathTextOptions | undefined)
 }
 
 export async function writeBytes(path: Path, data: Uint8Array): Promise<number> {
-  if (!(data instanceof Uint8Array)) throw new TypeError(`Expected \`data\` to be a Uint8Array, got ${describeValue(data)}`);
+  if (!(data instanceof Uint8Array))
+    throw new TypeError(`Expected \`data\` to be a Uint8Array, got ${describeValue(data)}`);
   const hosted = host();
   const text = path.toString();
   await hostMutation(path.limiter, () => hosted.writeBytes(text, data));
@@ -256,7 +268,10 @@ export async function touch(path: Path, options: { mode?: number; existOk?: bool
   await hostMutation(path.limiter, () => hosted.touch(text, mode, existOk));
 }
 
-export async function mkdir(path: Path, options: { mode?: number; parents?: boolean; existOk?: boolean } | undefined): Promise<void> {
+export async function mkdir(
+  path: Path,
+  options: { mode?: number; parents?: boolean; existOk?: boolean } | undefined,
+): Promise<void> {
   checkOptions(options, MKDIR_OPTIONS);
   const mode = modeArgument("mode", options?.mode, 0o777);
   const parents = booleanOption("parents", options?.parents, false);
@@ -266,13 +281,20 @@ export async function mkdir(path: Path, options: { mode?: number; parents?: bool
   await hostMutation(path.limiter, () => hosted.mkdir(text, mode, parents, existOk));
 }
 
-export async function chmod(path: Path, mode: number, options: { followSymlinks?: boolean } | undefined, call = "Path.chmod()"): Promise<void> {
+export async function chmod(
+  path: Path,
+  mode: number,
+  options: { followSymlinks?: boolean } | undefined,
+  call = "Path.chmod()",
+): Promise<void> {
   const checked = modeArgument("mode", mode, 0);
   checkOptions(options, FOLLOW_OPTIONS);
   const follow = booleanOption("followSymlinks", options?.followSymlinks, true);
   const hosted = host();
   if (!follow && !hosted.hasLchmod) {
-    throw new NotSupportedError(`${call} cannot change a symbolic link's own mode here: Node.js has lchmod only on macOS`);
+    throw new NotSupportedError(
+      `${call} cannot change a symbolic link's own mode here: Node.js has lchmod only on macOS`,
+    );
   }
   const text = path.toString();
   await hostMutation(path.limiter, () => hosted.chmod(text, checked, follow));
@@ -300,7 +322,11 @@ export async function rmdir(path: Path): Promise<void> {
   await hostMutation(path.limiter, () => hosted.rmdir(text));
 }
 
-export async function symlinkTo(path: Path, target: PathLike, options: { targetIsDirectory?: boolean } | undefined): Promise<void> {
+export async function symlinkTo(
+  path: Path,
+  target: PathLike,
+  options: { targetIsDirectory?: boolean } | undefined,
+): Promise<void> {
   const link = pathArgument(target, "target");
   checkOptions(options, SYMLINK_OPTIONS);
   const isDirectory = booleanOption("targetIsDirectory", options?.targetIsDirectory, false);
@@ -319,7 +345,8 @@ export async function hardlinkTo(path: Path, target: PathLike): Promise<void> {
 /** The destination of a copy or move: `target`, or `target/name` for the `*Into` forms. */
 function destinationOf(path: Path, target: PathLike, into: boolean, call: string): Path {
   if (!into) return path.withSegments(target);
-  if (path.name === "") throw new RangeError(`Expected a path with a name for ${call}, got ${describeValue(path.toString())}`);
+  if (path.name === "")
+    throw new RangeError(`Expected a path with a name for ${call}, got ${describeValue(path.toString())}`);
   return path.withSegments(target, path.name);
 }
 

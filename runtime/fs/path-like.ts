@@ -28,7 +28,9 @@ function fileUrlPath(url: URL, name: string): string {
   const windows = isWindows();
   const pathname = url.pathname;
   if (/%2f/i.test(pathname) || (windows && /%5c/i.test(pathname))) {
-    throw new TypeError(`Expected \`${name}\` to be a file: URL without encoded path separators, got ${describeValue(url.href)}`);
+    throw new TypeError(
+      `Expected \`${name}\` to be a file: URL without encoded path separators, got ${describeValue(url.href)}`,
+    );
   }
   const decoded = decodeURIComponent(pathname);
   if (windows) {
@@ -60,7 +62,9 @@ export function pathString(path: PathLike | FsPathLike, name: string): string {
   else if (typeof path === "object" && path !== null && typeof (path as Partial<FsPathLike>)[FSPATH] === "function") {
     result = (path as FsPathLike)[FSPATH]();
     if (typeof result !== "string") {
-      throw new TypeError(`Expected \`${name}\`'s [Symbol.for("anyio-ts.fspath")]() to return a string, got ${describeValue(result)}`);
+      throw new TypeError(
+        `Expected \`${name}\`'s [Symbol.for("anyio-ts.fspath")]() to return a string, got ${describeValue(result)}`,
+      );
     }
   } else {
     throw new TypeError(`Expected \`${name}\` to be a string, a file: URL or a Path, got ${describeValue(path)}`);

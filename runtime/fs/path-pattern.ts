@@ -8,7 +8,32 @@
 import type { PathHost } from "./path-host";
 
 /** Characters picomatch gives a meaning pathlib does not: escaped so they match themselves. */
-const PICOMATCH_SPECIAL = new Set(["\\", "(", ")", "{", "}", "!", "+", "@", "|", "^", "$", ".", ",", "&", "#", "'", '"', "<", ">", "=", ";", "%", "~", "]"]);
+const PICOMATCH_SPECIAL = new Set([
+  "\\",
+  "(",
+  ")",
+  "{",
+  "}",
+  "!",
+  "+",
+  "@",
+  "|",
+  "^",
+  "$",
+  ".",
+  ",",
+  "&",
+  "#",
+  "'",
+  '"',
+  "<",
+  ">",
+  "=",
+  ";",
+  "%",
+  "~",
+  "]",
+]);
 
 /** Whether a segment has wildcards (`*`, `?` or `[`), as `glob.has_magic` asks. */
 export function hasMagic(segment: string): boolean {
@@ -42,7 +67,8 @@ export function escapeSegment(segment: string): string {
         stuff = stuff.slice(1);
       }
       let body = "";
-      for (const member of stuff) body += member === "\\" || member === "[" || member === "]" || member === "^" ? "\\" + member : member;
+      for (const member of stuff)
+        body += member === "\\" || member === "[" || member === "]" || member === "^" ? "\\" + member : member;
       out += negate ? `[^${body}]` : `[${body}]`;
     } else {
       out += PICOMATCH_SPECIAL.has(char) ? "\\" + char : char;

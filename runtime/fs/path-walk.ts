@@ -61,7 +61,8 @@ const WALK_OPTIONS = ["topDown", "onError", "followSymlinks"] as const;
  */
 export function checkGlobPattern(host: PathHost, pattern: unknown, recursive: boolean): GlobPattern {
   const call = recursive ? "Path.rglob()" : "Path.glob()";
-  if (typeof pattern !== "string") throw new TypeError(`Expected \`pattern\` to be a string, got ${describeValue(pattern)}`);
+  if (typeof pattern !== "string")
+    throw new TypeError(`Expected \`pattern\` to be a string, got ${describeValue(pattern)}`);
   const { flavour } = host;
   const raw = recursive ? flavour.join(["**", pattern]) : pattern;
   const parsed = flavour.parse(raw);
@@ -70,7 +71,8 @@ export function checkGlobPattern(host: PathHost, pattern: unknown, recursive: bo
   }
   const parts: string[] = [];
   for (const part of parsed.tail) if (!(part === "**" && parts[parts.length - 1] === "**")) parts.push(part);
-  if (parts.length === 0) throw new RangeError(`Expected \`pattern\` to be a non-empty relative pattern, got ${describeValue(pattern)}`);
+  if (parts.length === 0)
+    throw new RangeError(`Expected \`pattern\` to be a non-empty relative pattern, got ${describeValue(pattern)}`);
   const last = raw[raw.length - 1];
   const dirOnly = last === flavour.sep || (flavour.altsep !== undefined && last === flavour.altsep);
   return { parts, dirOnly, call };
@@ -96,7 +98,12 @@ function child(sep: string, parent: string, name: string): string {
  * The entries of one directory, a batch per query step, holding its handle until the loop ends.
  * With `skipErrors`, a directory that cannot be opened or read yields nothing more (glob's rule).
  */
-async function* batchesOf(host: PathHost, limiter: CapacityLimiter | null, dir: string, skipErrors: boolean): AsyncGenerator<DirectoryEntry[]> {
+async function* batchesOf(
+  host: PathHost,
+  limiter: CapacityLimiter | null,
+  dir: string,
+  skipErrors: boolean,
+): AsyncGenerator<DirectoryEntry[]> {
   let handle: DirectoryHandle;
   try {
     handle = await hostStep(limiter, () => host.opendir(dir), true);
@@ -159,14 +166,29 @@ export function globPaths(root: Path, pattern: GlobPattern, options: GlobOptions
   const host = pathHost.get(pattern.call);
   const caseSensitive = options?.caseSensitive ?? host.flavour.caseSensitive;
   const recurseSymlinks = options?.recurseSymlinks ?? false;
-  if (typeof caseSensitive !== "boolean") throw new TypeError(`Expected \`caseSensitive\` to be a boolean, got ${describeValue(caseSensitive)}`);
-  if (typeof recurseSymlinks !== "boolean") throw new TypeError(`Expected \`recurseSymlinks\` to be a boolean, got ${describeValue(recurseSymlinks)}`);
+  if (typeof caseSensitive !== "boolean")
+    throw new TypeError(`Expected \`caseSensitive\` to be a boolean, got ${describeValue(caseSensitive)}`);
+  if (typeof recurseSymlinks !== "boolean")
+    throw new TypeError(`Expected \`recurseSymlinks\` to be a boolean, got ${describeValue(recurseSymlinks)}`);
   const { parts } = pattern;
   // With the platform's case rule, a part without wildcards is a name to join, not to look for
   // (pathlib's rule; with another case rule it must be matched against the listing).
-  const literal = parts.map((part) => part !== "**" && (part === ".." || (!hasMagic(part) && caseSensitive === host.flavour.caseSensitive)));
-  const matchers = parts.map((part, i) => (part === "**" || literal[i] ? undefined : compileSegment(host, part, caseSensitive)));
-  const run: GlobRun = { host, limiter: root.limiter, parts, matchers, literal, dirOnly: pattern.dirOnly, recurseSymlinks, sep: host.flavour.sep };
+  const literal = parts.map(
+    (part) => part !== "**" && (part === ".." || (!hasMagic(part) && caseSensitive === host.flavour.caseSensitive)),
+  );
+  const matchers = parts.map((part, i) =>
+    part === "**" || literal[i] ? undefined : compileSegment(host, part, caseSensitive),
+  );
+  const run: GlobRun = {
+    host,
+    limiter: root.limiter,
+    parts,
+    matchers,
+    literal,
+    dirOnly: pattern.dirOnly,
+    recurseSymlinks,
+    sep: host.flavour.sep,
+  };
   return globFrom(run, root);
 }
 
@@ -245,7 +267,10 @@ async function* recursive(run: GlobRun, start: string, i: number): AsyncGenerato
   const rest = i + 1;
   const everything = rest === parts.length;
   const finalSegment = rest === parts.length - 1 && !run.dirOnly && parts[rest] !== ".." ? parts[rest]! : undefined;
-  const finalMatcher = finalSegment === undefined ? undefined : run.matchers[rest] ?? compileSegment(run.host, finalSegment, run.host.flavour.caseSensitive);
+  const finalMatcher =
+    finalSegment === undefined
+      ? undefined
+      : (run.matchers[rest] ?? compileSegment(run.host, finalSegment, run.host.flavour.caseSensitive));
   if (everything) {
     if (await isDirectory(run, start)) yield start;
   } else if (finalMatcher === undefined) {
@@ -298,8 +323,10 @@ export function walkPaths(root: Path, options: WalkOptions | undefined): AsyncGe
   const topDown = options?.topDown ?? true;
   const onError = options?.onError;
   const followSymlinks = options?.followSymlinks ?? false;
-  if (typeof topDown !== "boolean") throw new TypeError(`Expected \`topDown\` to be a boolean, got ${describeValue(topDown)}`);
-  if (typeof followSymlinks !== "boolean") throw new TypeError(`Expected \`followSymlinks\` to be a boolean, got ${describeValue(followSymlinks)}`);
+  if (typeof topDown !== "boolean")
+    throw new TypeError(`Expected \`topDown\` to be a boolean, got ${describeValue(topDown)}`);
+  if (typeof followSymlinks !== "boolean")
+    throw new TypeError(`Expected \`followSymlinks\` to be a boolean, got ${describeValue(followSymlinks)}`);
   if (onError !== undefined && typeof onError !== "function") {
     throw new TypeError(`Expected \`onError\` to be a function, got ${describeValue(onError)}`);
   }

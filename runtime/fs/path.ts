@@ -24,7 +24,6 @@ import { FSPATH } from "./path-like";
 /** Anything a path argument may be: a string, a `file:` URL, or a {@link Path}. */
 export type PathLike = string | URL | Path;
 
-
 /** Options of {@link Path.readText} and {@link Path.writeText}. */
 export interface PathTextOptions {
   /**
@@ -63,7 +62,11 @@ function segmentString(host: PathHost, segment: unknown, name: string): string {
     }
     return host.fileUrlToPath(segment);
   }
-  if (typeof segment === "object" && segment !== null && typeof (segment as { [FSPATH]?: unknown })[FSPATH] === "function") {
+  if (
+    typeof segment === "object" &&
+    segment !== null &&
+    typeof (segment as { [FSPATH]?: unknown })[FSPATH] === "function"
+  ) {
     const text = (segment as { [FSPATH](): unknown })[FSPATH]();
     if (typeof text === "string") return text;
   }
@@ -79,7 +82,8 @@ function checkLimiter(limiter: unknown): asserts limiter is CapacityLimiter | nu
 
 /** A string argument. */
 function checkString(name: string, value: unknown): asserts value is string {
-  if (typeof value !== "string") throw new TypeError(`Expected \`${name}\` to be a string, got ${describeValue(value)}`);
+  if (typeof value !== "string")
+    throw new TypeError(`Expected \`${name}\` to be a string, got ${describeValue(value)}`);
 }
 
 function optionalBoolean(name: string, value: unknown): boolean | undefined {
@@ -209,7 +213,8 @@ export class Path {
   get parents(): readonly Path[] {
     const { drive, root, tail } = this.parsed;
     const parents: Path[] = [];
-    for (let length = tail.length - 1; length >= 0; length--) parents.push(this.derive({ drive, root, tail: tail.slice(0, length) }));
+    for (let length = tail.length - 1; length >= 0; length--)
+      parents.push(this.derive({ drive, root, tail: tail.slice(0, length) }));
     return parents;
   }
 
@@ -309,7 +314,8 @@ export class Path {
     const raw = uriToRaw(uri);
     if (raw === undefined) throw new RangeError(`Expected \`uri\` to start with "file:", got ${describeValue(uri)}`);
     const path = new Path(raw);
-    if (!path.isAbsolute()) throw new RangeError(`Expected \`uri\` to be an absolute file URI, got ${describeValue(uri)}`);
+    if (!path.isAbsolute())
+      throw new RangeError(`Expected \`uri\` to be an absolute file URI, got ${describeValue(uri)}`);
     return path;
   }
 
@@ -328,7 +334,10 @@ export class Path {
   /** This path with `segments` appended (Python's `path / "x"`). Never a checkpoint. */
   joinpath(...segments: PathLike[]): Path {
     const host = this.host;
-    const raw = [this.toString(), ...segments.map((segment, index) => segmentString(host, segment, `segments[${index}]`))];
+    const raw = [
+      this.toString(),
+      ...segments.map((segment, index) => segmentString(host, segment, `segments[${index}]`)),
+    ];
     return this.derive(host.flavour.parse(host.flavour.join(raw)));
   }
 
@@ -350,7 +359,8 @@ export class Path {
     const caseSensitive = optionalBoolean("caseSensitive", options?.caseSensitive) ?? this.flavour.caseSensitive;
     const patternPath = this.derive(this.flavour.parse(pattern));
     const patternParts = patternPath.parts;
-    if (patternParts.length === 0) throw new RangeError(`Expected \`pattern\` to be a non-empty pattern, got ${describeValue(pattern)}`);
+    if (patternParts.length === 0)
+      throw new RangeError(`Expected \`pattern\` to be a non-empty pattern, got ${describeValue(pattern)}`);
     const pathParts = this.parts;
     if (pathParts.length < patternParts.length) return false;
     if (pathParts.length > patternParts.length && patternPath.anchor !== "") return false;
@@ -412,13 +422,19 @@ export class Path {
         return this.derive({ drive: "", root: "", tail });
       }
       if (!walkUp) {
-        throw new RangeError(`Expected \`other\` to be ${describeValue(this.toString())} or one of its ancestors, got ${describeValue(that.toString())}`);
+        throw new RangeError(
+          `Expected \`other\` to be ${describeValue(this.toString())} or one of its ancestors, got ${describeValue(that.toString())}`,
+        );
       }
       if (ancestor.name === "..") {
-        throw new RangeError(`Expected \`other\` to have no ".." segment to walk up through, got ${describeValue(that.toString())}`);
+        throw new RangeError(
+          `Expected \`other\` to have no ".." segment to walk up through, got ${describeValue(that.toString())}`,
+        );
       }
     }
-    throw new RangeError(`Expected \`other\` to have the same anchor as ${describeValue(this.toString())}, got ${describeValue(that.toString())}`);
+    throw new RangeError(
+      `Expected \`other\` to have the same anchor as ${describeValue(this.toString())}, got ${describeValue(that.toString())}`,
+    );
   }
 
   /**
@@ -428,11 +444,18 @@ export class Path {
   withName(name: string): Path {
     checkString("name", name);
     const { sep, altsep } = this.flavour;
-    if (name === "" || name === "." || name.includes(sep) || (altsep !== undefined && name.includes(altsep)) || this.flavour.splitDrive(name) !== "") {
+    if (
+      name === "" ||
+      name === "." ||
+      name.includes(sep) ||
+      (altsep !== undefined && name.includes(altsep)) ||
+      this.flavour.splitDrive(name) !== ""
+    ) {
       throw new RangeError(`Expected \`name\` to be a file name without a separator, got ${describeValue(name)}`);
     }
     const { drive, root, tail } = this.parsed;
-    if (tail.length === 0) throw new RangeError(`Expected a path with a name to replace, got ${describeValue(this.toString())}`);
+    if (tail.length === 0)
+      throw new RangeError(`Expected a path with a name to replace, got ${describeValue(this.toString())}`);
     return this.derive({ drive, root, tail: [...tail.slice(0, -1), name] });
   }
 
@@ -444,7 +467,10 @@ export class Path {
     checkString("stem", stem);
     const suffix = this.suffix;
     if (suffix === "") return this.withName(stem);
-    if (stem === "") throw new RangeError(`Expected a non-empty \`stem\` for a name with a suffix (${this.name}), got ${describeValue(stem)}`);
+    if (stem === "")
+      throw new RangeError(
+        `Expected a non-empty \`stem\` for a name with a suffix (${this.name}), got ${describeValue(stem)}`,
+      );
     return this.withName(stem + suffix);
   }
 
@@ -456,11 +482,21 @@ export class Path {
   withSuffix(suffix: string): Path {
     checkString("suffix", suffix);
     const { sep, altsep } = this.flavour;
-    if (suffix.includes(sep) || (altsep !== undefined && suffix.includes(altsep)) || (suffix !== "" && !suffix.startsWith(".")) || suffix === ".") {
-      throw new RangeError(`Expected \`suffix\` to be "" or a dot and a name without a separator, got ${describeValue(suffix)}`);
+    if (
+      suffix.includes(sep) ||
+      (altsep !== undefined && suffix.includes(altsep)) ||
+      (suffix !== "" && !suffix.startsWith(".")) ||
+      suffix === "."
+    ) {
+      throw new RangeError(
+        `Expected \`suffix\` to be "" or a dot and a name without a separator, got ${describeValue(suffix)}`,
+      );
     }
     const name = this.name;
-    if (name === "") throw new RangeError(`Expected a path with a name to change the suffix of, got ${describeValue(this.toString())}`);
+    if (name === "")
+      throw new RangeError(
+        `Expected a path with a name to change the suffix of, got ${describeValue(this.toString())}`,
+      );
     const old = this.suffix;
     return this.withName((old === "" ? name : name.slice(0, -old.length)) + suffix);
   }

@@ -123,10 +123,11 @@ export class SpooledTemporaryFile<T extends string | Uint8Array = Uint8Array> ex
     const memory = this._backend;
     if (!(memory instanceof MemoryBackend)) return;
     const host = this.host;
-    const [handle, path] = await createUnique(host, this.settings.names, async (candidate): Promise<[FileHandle, string]> => [
-      await host.open(candidate, "wx+", 0o600),
-      candidate,
-    ]);
+    const [handle, path] = await createUnique(
+      host,
+      this.settings.names,
+      async (candidate): Promise<[FileHandle, string]> => [await host.open(candidate, "wx+", 0o600), candidate],
+    );
     try {
       if (!host.windows) await host.unlink(path);
       const data = memory.contents();

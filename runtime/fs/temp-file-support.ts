@@ -26,7 +26,10 @@ export interface TempFileSettings {
  * of that mode, plus the keys in `more`.
  * @throws TypeError / RangeError for an unknown option or a bad value.
  */
-export function tempFileSettings(options: (TextFileOptions & { mode?: unknown }) | undefined, more: readonly string[]): TempFileSettings {
+export function tempFileSettings(
+  options: (TextFileOptions & { mode?: unknown }) | undefined,
+  more: readonly string[],
+): TempFileSettings {
   const mode = (options?.mode ?? "w+b") as string;
   const parsed = parseMode(mode);
   const fileKeys = parsed.binary ? ["limiter"] : ["limiter", "encoding", "errors"];
@@ -39,7 +42,8 @@ export function tempFileSettings(options: (TextFileOptions & { mode?: unknown })
 export function booleanOption(options: object | undefined, name: string, fallback: boolean): boolean {
   const value = (options as Record<string, unknown> | undefined)?.[name];
   if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describeValue(value)}`);
+  if (typeof value !== "boolean")
+    throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describeValue(value)}`);
   return value;
 }
 

@@ -44,8 +44,10 @@ export function checkTempNames(options: TempNameOptions | undefined, more: reado
   checkOptions(options, ["suffix", "prefix", "dir", ...more]);
   const suffix = options?.suffix === undefined ? "" : options.suffix;
   const prefix = options?.prefix === undefined ? "tmp" : options.prefix;
-  if (typeof suffix !== "string") throw new TypeError(`Expected \`suffix\` to be a string, got ${describeValue(suffix)}`);
-  if (typeof prefix !== "string") throw new TypeError(`Expected \`prefix\` to be a string, got ${describeValue(prefix)}`);
+  if (typeof suffix !== "string")
+    throw new TypeError(`Expected \`suffix\` to be a string, got ${describeValue(suffix)}`);
+  if (typeof prefix !== "string")
+    throw new TypeError(`Expected \`prefix\` to be a string, got ${describeValue(prefix)}`);
   const dir = options?.dir === undefined ? undefined : pathString(options.dir, "dir");
   return { prefix, suffix, dir };
 }
@@ -55,7 +57,11 @@ export function checkTempNames(options: TempNameOptions | undefined, more: reado
  * until one succeeds; resolves to what it returned. The host side of an operation.
  * @throws the Node error of the last attempt when every name was taken, or any other error at once.
  */
-export async function createUnique<R>(host: FsHost, names: TempNames, create: (path: string) => Promise<R>): Promise<R> {
+export async function createUnique<R>(
+  host: FsHost,
+  names: TempNames,
+  create: (path: string) => Promise<R>,
+): Promise<R> {
   const dir = names.dir ?? host.tmpdir();
   let last: unknown;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {

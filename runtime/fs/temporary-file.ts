@@ -42,7 +42,9 @@ export class TemporaryFile {
    */
   static open(options?: TempNameOptions & { mode?: BinaryMode } & OpenFileOptions): Promise<AsyncFile<Uint8Array>>;
   static open(options: TempNameOptions & { mode: TextMode } & TextFileOptions): Promise<AsyncFile<string>>;
-  static open(options?: TempNameOptions & { mode?: BinaryMode | TextMode } & TextFileOptions): Promise<AsyncFile<string | Uint8Array>> {
+  static open(
+    options?: TempNameOptions & { mode?: BinaryMode | TextMode } & TextFileOptions,
+  ): Promise<AsyncFile<string | Uint8Array>> {
     let host: FsHost;
     let settings: TempFileSettings;
     try {
@@ -56,7 +58,11 @@ export class TemporaryFile {
         // An open file cannot be unlinked on Windows: delete it when it is closed instead.
         return createTempFile(host, settings, (backend, init) => new NamedTemporaryFile(backend, init, true, true));
       }
-      const file = await createTempFile(host, settings, (backend, init) => new AsyncFile<string | Uint8Array>(backend, init));
+      const file = await createTempFile(
+        host,
+        settings,
+        (backend, init) => new AsyncFile<string | Uint8Array>(backend, init),
+      );
       try {
         await host.unlink(file.name);
       } catch (error) {

@@ -126,7 +126,10 @@ function isSockAddr(value: unknown): value is IPSockAddr {
  * @throws TypeError("cannot convert … to a connectable") for anything else.
  * @throws NotSupportedError in browsers.
  */
-export function asConnectable(remote: ByteStreamConnectable | IPSockAddr | PathLike, options: TLSRequest = {}): ByteStreamConnectable {
+export function asConnectable(
+  remote: ByteStreamConnectable | IPSockAddr | PathLike,
+  options: TLSRequest = {},
+): ByteStreamConnectable {
   netHost.get("asConnectable()");
   checkOptions(options, TLS_REQUEST_KEYS);
   const tls = tlsWrapOptions(options);
@@ -137,7 +140,11 @@ export function asConnectable(remote: ByteStreamConnectable | IPSockAddr | PathL
 /** The connectable `remote` stands for, without TLS. */
 function plainConnectable(remote: ByteStreamConnectable | IPSockAddr | PathLike): ByteStreamConnectable {
   const host = netHost.get("asConnectable()");
-  if (typeof remote === "object" && remote !== null && typeof (remote as ByteStreamConnectable).connect === "function") {
+  if (
+    typeof remote === "object" &&
+    remote !== null &&
+    typeof (remote as ByteStreamConnectable).connect === "function"
+  ) {
     return remote as ByteStreamConnectable;
   }
   if (isSockAddr(remote)) return new TCPConnectable(remote[0], remote[1]);

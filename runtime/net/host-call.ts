@@ -18,7 +18,11 @@ import type { Abort, Completion } from "./host";
  * @param start - starts the operation and returns how to abort it.
  * @param dispose - closes a result nobody will receive.
  */
-export function hostCall<T>(what: string, start: (done: Completion<T>) => Abort, dispose: (value: T) => void): Promise<T> {
+export function hostCall<T>(
+  what: string,
+  start: (done: Completion<T>) => Abort,
+  dispose: (value: T) => void,
+): Promise<T> {
   const frame = currentFrame();
   if (frame === undefined) return outsideTask(what);
   if (frame.scope._effectivelyCancelled) return cancelled(frame);

@@ -46,13 +46,16 @@ const PROTO = { stream: 6, dgram: 17 } as const;
 
 /** Checks an IP address family option: 0, 4 or 6. */
 export function checkFamily(value: unknown, name = "family"): asserts value is 0 | 4 | 6 {
-  if (typeof value !== "number") throw new TypeError(`Expected \`${name}\` to be 0, 4 or 6, got ${describeValue(value)}`);
-  if (value !== 0 && value !== 4 && value !== 6) throw new RangeError(`Expected \`${name}\` to be 0, 4 or 6, got ${describeValue(value)}`);
+  if (typeof value !== "number")
+    throw new TypeError(`Expected \`${name}\` to be 0, 4 or 6, got ${describeValue(value)}`);
+  if (value !== 0 && value !== 4 && value !== 6)
+    throw new RangeError(`Expected \`${name}\` to be 0, 4 or 6, got ${describeValue(value)}`);
 }
 
 /** Checks a port number: an integer from `min` to 65535. */
 export function checkPort(value: unknown, name: string, min = 0): asserts value is number {
-  if (typeof value !== "number") throw new TypeError(`Expected \`${name}\` to be an integer from ${min} to 65535, got ${describeValue(value)}`);
+  if (typeof value !== "number")
+    throw new TypeError(`Expected \`${name}\` to be an integer from ${min} to 65535, got ${describeValue(value)}`);
   if (!Number.isInteger(value) || value < min || value > 65535) {
     throw new RangeError(`Expected \`${name}\` to be an integer from ${min} to 65535, got ${describeValue(value)}`);
   }
@@ -63,7 +66,9 @@ function portNumber(port: unknown): number {
   if (port === null) return 0;
   if (typeof port === "string") {
     if (!/^\d+$/.test(port)) {
-      throw new RangeError(`Expected \`port\` to be a port number (service names are not supported), got ${describeValue(port)}`);
+      throw new RangeError(
+        `Expected \`port\` to be a port number (service names are not supported), got ${describeValue(port)}`,
+      );
     }
     port = Number(port);
   }
@@ -90,9 +95,14 @@ function portNumber(port: unknown): number {
  * @throws TypeError or RangeError for an invalid argument (a service name for `port` is a RangeError).
  * @throws NotSupportedError in browsers.
  */
-export async function getaddrinfo(host: string | null, port: number | string | null, options: GetaddrinfoOptions = {}): Promise<AddrInfo[]> {
+export async function getaddrinfo(
+  host: string | null,
+  port: number | string | null,
+  options: GetaddrinfoOptions = {},
+): Promise<AddrInfo[]> {
   const resolver = netHost.get("getaddrinfo()");
-  if (host !== null && typeof host !== "string") throw new TypeError(`Expected \`host\` to be a string or null, got ${describeValue(host)}`);
+  if (host !== null && typeof host !== "string")
+    throw new TypeError(`Expected \`host\` to be a string or null, got ${describeValue(host)}`);
   const portValue = portNumber(port);
   checkOptions(options, GETADDRINFO_OPTIONS);
   const { family = 0, type, flags = 0 } = options;

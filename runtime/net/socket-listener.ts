@@ -41,7 +41,10 @@ export const MAX_BACKLOG = 65536;
  * });
  * ```
  */
-export class SocketListener<T extends SocketStream = SocketStream> extends TypedAttributeProvider implements Listener<T> {
+export class SocketListener<T extends SocketStream = SocketStream>
+  extends TypedAttributeProvider
+  implements Listener<T>
+{
   /** Accepted connections not yet handed out, oldest first. */
   private readonly pending: StreamTransport[] = [];
   private accepter: Waiter<T> | undefined;
@@ -207,7 +210,8 @@ export class SocketListener<T extends SocketStream = SocketStream> extends Typed
     const connection = this.pending.shift();
     if (connection !== undefined) {
       this.withdraw();
-      const stream = connection.addresses.family === "unix" ? new UNIXSocketStream(connection) : new SocketStream(connection);
+      const stream =
+        connection.addresses.family === "unix" ? new UNIXSocketStream(connection) : new SocketStream(connection);
       waiter.wake(stream as T);
       return;
     }

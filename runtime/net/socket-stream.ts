@@ -367,8 +367,7 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
         return;
       }
       error = new EndOfStream("The peer closed the connection");
-    }
-    else if (this.transportClosed) error = (this.failure = brokenSocket(new Error("the socket was closed")));
+    } else if (this.transportClosed) error = this.failure = brokenSocket(new Error("the socket was closed"));
     else return; // wait for data
     this.withdrawReceive();
     waiter.fail(error);

@@ -47,13 +47,19 @@ const NO_IPV6 = new Set(["EAFNOSUPPORT", "EADDRNOTAVAIL", "EINVAL"]);
 
 /** Checks a `backlog` option and caps it. */
 export function checkBacklog(backlog: unknown): number {
-  if (typeof backlog !== "number") throw new TypeError(`Expected \`backlog\` to be a positive integer, got ${describeValue(backlog)}`);
-  if (!Number.isInteger(backlog) || backlog < 1) throw new RangeError(`Expected \`backlog\` to be a positive integer, got ${describeValue(backlog)}`);
+  if (typeof backlog !== "number")
+    throw new TypeError(`Expected \`backlog\` to be a positive integer, got ${describeValue(backlog)}`);
+  if (!Number.isInteger(backlog) || backlog < 1)
+    throw new RangeError(`Expected \`backlog\` to be a positive integer, got ${describeValue(backlog)}`);
   return Math.min(backlog, MAX_BACKLOG);
 }
 
 function listen(host: NetHost, target: TcpListenTarget): Promise<ListenerTransport> {
-  return hostCall<ListenerTransport>("createTcpListener()", (done) => host.listenTcp(target, done), (listener) => listener.close());
+  return hostCall<ListenerTransport>(
+    "createTcpListener()",
+    (done) => host.listenTcp(target, done),
+    (listener) => listener.close(),
+  );
 }
 
 /**
@@ -92,7 +98,9 @@ export async function createTcpListener(options: TcpListenerOptions = {}): Promi
   const backlog = checkBacklog(requestedBacklog);
   checkBoolean("reusePort", reusePort);
   if (reusePort && !host.reusePortSupported) {
-    throw new NotSupportedError(`createTcpListener() option \`reusePort\` needs Node.js 22.12 or later; this is ${host.version}`);
+    throw new NotSupportedError(
+      `createTcpListener() option \`reusePort\` needs Node.js 22.12 or later; this is ${host.version}`,
+    );
   }
   await checkpoint();
 
@@ -100,13 +108,17 @@ export async function createTcpListener(options: TcpListenerOptions = {}): Promi
   if (localHost === undefined) {
     if (family === 0) {
       try {
-        return new MultiListener([make(await listen(host, { host: "::", port: localPort, ipv6Only: false, backlog, reusePort }))]);
+        return new MultiListener([
+          make(await listen(host, { host: "::", port: localPort, ipv6Only: false, backlog, reusePort })),
+        ]);
       } catch (error) {
         if (!NO_IPV6.has((error as { code?: string }).code ?? "")) throw error;
       }
     }
     const wildcard = family === 6 ? "::" : "0.0.0.0";
-    return new MultiListener([make(await listen(host, { host: wildcard, port: localPort, ipv6Only: family === 6, backlog, reusePort }))]);
+    return new MultiListener([
+      make(await listen(host, { host: wildcard, port: localPort, ipv6Only: family === 6, backlog, reusePort })),
+    ]);
   }
 
   const resolved = await getaddrinfo(localHost, localPort, { family, type: "stream", flags: host.addrconfigFlag });

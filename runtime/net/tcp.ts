@@ -71,10 +71,19 @@ export async function connectTcp(
   remotePort: number,
   options?: ConnectTcpOptions & { tls?: false; tlsHostname?: undefined },
 ): Promise<SocketStream>;
-export async function connectTcp(remoteHost: string, remotePort: number, options?: ConnectTcpOptions): Promise<SocketStream | TLSStream>;
-export async function connectTcp(remoteHost: string, remotePort: number, options: ConnectTcpOptions = {}): Promise<SocketStream | TLSStream> {
+export async function connectTcp(
+  remoteHost: string,
+  remotePort: number,
+  options?: ConnectTcpOptions,
+): Promise<SocketStream | TLSStream>;
+export async function connectTcp(
+  remoteHost: string,
+  remotePort: number,
+  options: ConnectTcpOptions = {},
+): Promise<SocketStream | TLSStream> {
   const host = netHost.get("connectTcp()");
-  if (typeof remoteHost !== "string") throw new TypeError(`Expected \`remoteHost\` to be a string, got ${describeValue(remoteHost)}`);
+  if (typeof remoteHost !== "string")
+    throw new TypeError(`Expected \`remoteHost\` to be a string, got ${describeValue(remoteHost)}`);
   checkPort(remotePort, "remotePort", 1);
   checkOptions(options, CONNECT_TCP_OPTIONS);
   const tls = tlsWrapOptions(options);
@@ -84,10 +93,14 @@ export async function connectTcp(remoteHost: string, remotePort: number, options
   }
   if (localPort !== undefined) checkPort(localPort, "localPort");
   if (typeof happyEyeballsDelay !== "number") {
-    throw new TypeError(`Expected \`happyEyeballsDelay\` to be a number >= 0, got ${describeValue(happyEyeballsDelay)}`);
+    throw new TypeError(
+      `Expected \`happyEyeballsDelay\` to be a number >= 0, got ${describeValue(happyEyeballsDelay)}`,
+    );
   }
   if (!(happyEyeballsDelay >= 0)) {
-    throw new RangeError(`Expected \`happyEyeballsDelay\` to be a number >= 0, got ${describeValue(happyEyeballsDelay)}`);
+    throw new RangeError(
+      `Expected \`happyEyeballsDelay\` to be a number >= 0, got ${describeValue(happyEyeballsDelay)}`,
+    );
   }
   await checkpoint();
 
@@ -109,7 +122,11 @@ export async function connectTcp(remoteHost: string, remotePort: number, options
   const attempt = (target: Target): Promise<StreamTransport> =>
     hostCall<StreamTransport>(
       "connectTcp()",
-      (done) => host.connectTcp({ host: target.address, port: remotePort, family: target.family, localHost: localAddress, localPort }, done),
+      (done) =>
+        host.connectTcp(
+          { host: target.address, port: remotePort, family: target.family, localHost: localAddress, localPort },
+          done,
+        ),
       (transport) => transport.destroy(),
     );
   const transport = await raceAttempts(targets, happyEyeballsDelay, attempt, (loser) => loser.destroy());

@@ -42,7 +42,9 @@ export function tlsWrapOptions(request: TLSRequest): Omit<TLSWrapOptions, "serve
     throw new TypeError(`Expected \`tlsHostname\` to be a string, got ${describeValue(tlsHostname)}`);
   }
   if (tlsStandardCompatible !== undefined && typeof tlsStandardCompatible !== "boolean") {
-    throw new TypeError(`Expected \`tlsStandardCompatible\` to be a boolean, got ${describeValue(tlsStandardCompatible)}`);
+    throw new TypeError(
+      `Expected \`tlsStandardCompatible\` to be a boolean, got ${describeValue(tlsStandardCompatible)}`,
+    );
   }
   if ((tls === undefined || tls === false) && tlsHostname === undefined) return undefined;
   const base: TLSOptions = typeof tls === "object" ? tls : {};

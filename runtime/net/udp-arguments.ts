@@ -49,7 +49,8 @@ const UDP_OPTIONS = ["family", "localHost", "localPort", "reusePort"] as const;
 export function checkUdpOptions(options: UdpSocketOptions | undefined): CheckedUdpOptions {
   checkOptions(options, UDP_OPTIONS);
   const { family = 0, localHost, localPort = 0, reusePort = false } = options ?? {};
-  if (typeof family !== "number") throw new TypeError(`Expected \`family\` to be 0, 4 or 6, got ${describeValue(family)}`);
+  if (typeof family !== "number")
+    throw new TypeError(`Expected \`family\` to be 0, 4 or 6, got ${describeValue(family)}`);
   if (family !== 0 && family !== 4 && family !== 6) {
     throw new RangeError(`Expected \`family\` to be 0, 4 or 6, got ${describeValue(family)}`);
   }
@@ -65,7 +66,8 @@ function throwIf(error: Error | undefined): void {
 
 /** The error for a host that is not a non-empty string, or undefined. */
 export function checkHost(name: string, value: unknown): TypeError | RangeError | undefined {
-  if (typeof value !== "string") return new TypeError(`Expected \`${name}\` to be a string, got ${describeValue(value)}`);
+  if (typeof value !== "string")
+    return new TypeError(`Expected \`${name}\` to be a string, got ${describeValue(value)}`);
   if (value === "") return new RangeError(`Expected \`${name}\` to be a non-empty string, got ${describeValue(value)}`);
   return undefined;
 }
@@ -73,7 +75,8 @@ export function checkHost(name: string, value: unknown): TypeError | RangeError 
 /** The error for a port that is not an integer from `min` (0 or 1) to 65535, or undefined. */
 export function checkPort(name: string, value: unknown, min: 0 | 1): TypeError | RangeError | undefined {
   const what = `an integer from ${min} to 65535`;
-  if (typeof value !== "number") return new TypeError(`Expected \`${name}\` to be ${what}, got ${describeValue(value)}`);
+  if (typeof value !== "number")
+    return new TypeError(`Expected \`${name}\` to be ${what}, got ${describeValue(value)}`);
   if (!Number.isInteger(value) || value < min || value > 65535) {
     return new RangeError(`Expected \`${name}\` to be ${what}, got ${describeValue(value)}`);
   }

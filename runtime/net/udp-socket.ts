@@ -127,7 +127,9 @@ export class UDPSocket extends TypedAttributeProvider implements UnreliableObjec
    */
   send(packet: UDPPacket): Promise<void> {
     if (!Array.isArray(packet) || packet.length !== 2 || !Array.isArray(packet[1]) || packet[1].length !== 2) {
-      return Promise.reject(new TypeError(`Expected \`packet\` to be [data, [host, port]], got ${describeValue(packet)}`));
+      return Promise.reject(
+        new TypeError(`Expected \`packet\` to be [data, [host, port]], got ${describeValue(packet)}`),
+      );
     }
     const [data, [host, port]] = packet;
     return this.sendto(data, host, port);

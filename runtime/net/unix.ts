@@ -28,7 +28,8 @@ const UNIX_LISTENER_OPTIONS = ["mode", "backlog"] as const;
 /** The host, on a host with UNIX sockets. @throws NotSupportedError in browsers and on Windows. */
 function unixHost(what: string): NetHost {
   const host = netHost.get(what);
-  if (host.noUnixSockets) throw new NotSupportedError(`${what} needs UNIX sockets, which this platform (${host.platform}) does not have`);
+  if (host.noUnixSockets)
+    throw new NotSupportedError(`${what} needs UNIX sockets, which this platform (${host.platform}) does not have`);
   return host;
 }
 
@@ -36,7 +37,9 @@ function unixHost(what: string): NetHost {
 export function pathString(host: NetHost, path: unknown, name = "path"): string {
   if (typeof path === "string") return path;
   if (typeof path === "object" && path !== null) return host.pathOf(path);
-  throw new TypeError(`Expected \`${name}\` to be a path (a string, a file: URL or a Path), got ${describeValue(path)}`);
+  throw new TypeError(
+    `Expected \`${name}\` to be a path (a string, a file: URL or a Path), got ${describeValue(path)}`,
+  );
 }
 
 /**
@@ -82,13 +85,17 @@ export async function connectUnix(path: PathLike): Promise<UNIXSocketStream> {
  * @throws TypeError or RangeError for an invalid argument.
  * @throws NotSupportedError on Windows and in browsers.
  */
-export async function createUnixListener(path: PathLike, options: UnixListenerOptions = {}): Promise<SocketListener<UNIXSocketStream>> {
+export async function createUnixListener(
+  path: PathLike,
+  options: UnixListenerOptions = {},
+): Promise<SocketListener<UNIXSocketStream>> {
   const host = unixHost("createUnixListener()");
   const target = pathString(host, path);
   checkOptions(options, UNIX_LISTENER_OPTIONS);
   const { mode, backlog: requestedBacklog = MAX_BACKLOG } = options;
   if (mode !== undefined) {
-    if (typeof mode !== "number") throw new TypeError(`Expected \`mode\` to be an integer from 0 to 0o7777, got ${describeValue(mode)}`);
+    if (typeof mode !== "number")
+      throw new TypeError(`Expected \`mode\` to be an integer from 0 to 0o7777, got ${describeValue(mode)}`);
     if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
       throw new RangeError(`Expected \`mode\` to be an integer from 0 to 0o7777, got ${describeValue(mode)}`);
     }

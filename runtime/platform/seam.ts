@@ -45,7 +45,8 @@ export class Seam<T> {
    */
   get(call: string): T {
     const implementation = this.implementation;
-    if (implementation === undefined) throw new NotSupportedError(`${call} needs Node.js, Bun or Deno; ${this.lacking}`);
+    if (implementation === undefined)
+      throw new NotSupportedError(`${call} needs Node.js, Bun or Deno; ${this.lacking}`);
     return implementation;
   }
 }

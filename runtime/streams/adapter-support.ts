@@ -140,7 +140,8 @@ export function iteratorOf<T>(step: () => Promise<IteratorResult<T>>): AsyncIter
 export function checkHighWaterMark(value: unknown, integer: boolean): void {
   if (value === undefined) return;
   const what = integer ? "an integer >= 0" : "a number >= 0";
-  if (typeof value !== "number") throw new TypeError(`Expected \`highWaterMark\` to be ${what}, got ${describeValue(value)}`);
+  if (typeof value !== "number")
+    throw new TypeError(`Expected \`highWaterMark\` to be ${what}, got ${describeValue(value)}`);
   if (!(value >= 0) || (integer && !Number.isInteger(value))) {
     throw new RangeError(`Expected \`highWaterMark\` to be ${what}, got ${describeValue(value)}`);
   }

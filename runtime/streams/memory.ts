@@ -246,7 +246,6 @@ export class MemoryObjectSendStream<in T> extends MemoryObjectStreamEnd implemen
     return new MemoryObjectSendStream<T>(this.state);
   }
 
-
   private sendAfterCheckpoint(waiter: Waiter<void>, item: T): void {
     if (waiter.settled) return; // cancelled during the checkpoint: nothing was sent
     if (this.closed) {
@@ -367,7 +366,6 @@ export class MemoryObjectReceiveStream<out T>
     return new MemoryObjectReceiveStream<T>(this.state);
   }
 
-
   /**
    * Iterates over the items: each step is a {@link receive}, and the loop ends (normally) when
    * `receive()` would raise `EndOfStream`. Each step is a checkpoint. Leaving the loop early
@@ -412,7 +410,6 @@ export class MemoryObjectReceiveStream<out T>
   }
 }
 
-
 /**
  * Creates an in-memory stream of objects between tasks and returns its two ends: AnyIO's
  * queue. Items come out in the order they went in, each to exactly one receiver.
@@ -447,7 +444,8 @@ export function createMemoryObjectStream<T>(
   if (typeof maxBufferSize !== "number" || !(Number.isInteger(maxBufferSize) || maxBufferSize === Infinity)) {
     throw new TypeError(`Expected \`maxBufferSize\` to be an integer or Infinity, got ${describeValue(maxBufferSize)}`);
   }
-  if (maxBufferSize < 0) throw new RangeError(`Expected \`maxBufferSize\` to be >= 0, got ${describeValue(maxBufferSize)}`);
+  if (maxBufferSize < 0)
+    throw new RangeError(`Expected \`maxBufferSize\` to be >= 0, got ${describeValue(maxBufferSize)}`);
   const state = new MemoryStreamState(maxBufferSize);
   return [new MemoryObjectSendStream<T>(state), new MemoryObjectReceiveStream<T>(state)];
 }

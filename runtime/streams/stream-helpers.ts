@@ -49,7 +49,9 @@ export function checkShape<T>(name: string, value: T, shape: Shape): T {
     if (complete) return value;
   }
   const methods = formatList(shape.methods.map((method) => `${method}()`));
-  throw new TypeError(`Expected \`${name}\` to be ${shape.kind} (an object with ${methods}), got ${describeValue(value)}`);
+  throw new TypeError(
+    `Expected \`${name}\` to be ${shape.kind} (an object with ${methods}), got ${describeValue(value)}`,
+  );
 }
 
 /**
@@ -57,8 +59,10 @@ export function checkShape<T>(name: string, value: T, shape: Shape): T {
  * integer"), or undefined when it is one: a TypeError for a non-number, a RangeError otherwise.
  */
 export function positiveIntegerError(value: unknown, name: string): TypeError | RangeError | undefined {
-  if (typeof value !== "number") return new TypeError(`Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`);
-  if (!Number.isInteger(value) || value < 1) return new RangeError(`Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`);
+  if (typeof value !== "number")
+    return new TypeError(`Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`);
+  if (!Number.isInteger(value) || value < 1)
+    return new RangeError(`Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`);
   return undefined;
 }
 

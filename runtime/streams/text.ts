@@ -98,9 +98,12 @@ function decoderFor(encoding: string, fatal: boolean): TextDecoder {
   try {
     return new TextDecoder(encoding, { fatal });
   } catch (error) {
-    throw new RangeError(`Expected \`encoding\` to be an encoding TextDecoder supports, got ${describeValue(encoding)}`, {
-      cause: error,
-    });
+    throw new RangeError(
+      `Expected \`encoding\` to be an encoding TextDecoder supports, got ${describeValue(encoding)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

@@ -18,7 +18,9 @@ import type { ByteStreamConnectable, ObjectStreamConnectable } from "./types";
 export const TLS_HOSTNAME: unique symbol = Symbol.for("anyio-ts.tlsHostname") as never;
 
 /** The server name to verify when the options give none: the one the inner connectable reaches, if it knows one. */
-export function defaultTLSHostname(connectable: ByteStreamConnectable | ObjectStreamConnectable<Uint8Array>): string | undefined {
+export function defaultTLSHostname(
+  connectable: ByteStreamConnectable | ObjectStreamConnectable<Uint8Array>,
+): string | undefined {
   const named = (connectable as { [TLS_HOSTNAME]?: unknown })[TLS_HOSTNAME];
   return typeof named === "string" ? named : undefined;
 }
@@ -55,10 +57,16 @@ export class TLSConnectable implements ByteStreamConnectable {
     const host = tlsHost.get("new TLSConnectable()");
     checkShape("connectable", connectable, CONNECTABLE);
     checkTLSOptions(options, "options");
-    const { serverSide, hostname = defaultTLSHostname(connectable), standardCompatible = true, ...rest } =
-      options as TLSWrapOptions;
+    const {
+      serverSide,
+      hostname = defaultTLSHostname(connectable),
+      standardCompatible = true,
+      ...rest
+    } = options as TLSWrapOptions;
     if (serverSide === true) {
-      throw new TypeError(`Expected \`serverSide\` to be false or omitted for a TLSConnectable, got ${describeValue(serverSide)}`);
+      throw new TypeError(
+        `Expected \`serverSide\` to be false or omitted for a TLSConnectable, got ${describeValue(serverSide)}`,
+      );
     }
     this.standardCompatible = standardCompatible;
     this.settings = host.settings({ ...rest, serverSide: false, hostname });

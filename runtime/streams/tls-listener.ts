@@ -51,7 +51,10 @@ const LISTENER_OPTIONS = ["standardCompatible", "handshakeTimeout"] as const;
  * @throws RangeError from the constructor if `handshakeTimeout` is negative or NaN.
  * @throws NotSupportedError from the constructor in browsers.
  */
-export class TLSListener<T extends AnyByteStream = AnyByteStream> extends TypedAttributeProvider implements Listener<TLSStream> {
+export class TLSListener<T extends AnyByteStream = AnyByteStream>
+  extends TypedAttributeProvider
+  implements Listener<TLSStream>
+{
   /** Whether the connections do the TLS closing handshake. */
   readonly standardCompatible: boolean;
   /** How long a client may take to complete the handshake, in milliseconds. */
@@ -84,7 +87,12 @@ export class TLSListener<T extends AnyByteStream = AnyByteStream> extends TypedA
     }
     this.standardCompatible = standardCompatible;
     this.handshakeTimeout = handshakeTimeout;
-    const { serverSide: _side, hostname: _name, standardCompatible: _compatible, ...rest } = (tlsOptions ?? {}) as TLSOptions & {
+    const {
+      serverSide: _side,
+      hostname: _name,
+      standardCompatible: _compatible,
+      ...rest
+    } = (tlsOptions ?? {}) as TLSOptions & {
       serverSide?: unknown;
       hostname?: unknown;
       standardCompatible?: unknown;

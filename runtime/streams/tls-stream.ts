@@ -254,7 +254,9 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
     const version = this.engine.tlsVersion();
     const match = /^TLSv(\d+)(?:\.(\d+))?/.exec(version);
     if (match !== null && (Number(match[1]) < 1 || (Number(match[1]) === 1 && Number(match[2] ?? 0) < 3))) {
-      return Promise.reject(new NotSupportedError(`sendEof() requires at least TLSv1.3; current session uses ${version}`));
+      return Promise.reject(
+        new NotSupportedError(`sendEof() requires at least TLSv1.3; current session uses ${version}`),
+      );
     }
     return Promise.reject(new NotSupportedError("sendEof() has not yet been implemented for TLS streams"));
   }
@@ -272,7 +274,9 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
    */
   unwrap(): Promise<[transportStream: AnyByteStream, leftover: Uint8Array]> {
     return Promise.reject(
-      new NotSupportedError("TLSStream.unwrap() is not supported: Node's TLS layer cannot hand the transport stream back"),
+      new NotSupportedError(
+        "TLSStream.unwrap() is not supported: Node's TLS layer cannot hand the transport stream back",
+      ),
     );
   }
 
@@ -303,10 +307,14 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
       try {
         if (engine.ended === "ragged") throw raggedEof();
         engine.shutdown();
-        await this.pump(() => {
-          while (engine.readPlaintext(65536) !== undefined);
-          return engine.shutdownSent && engine.ended !== "open";
-        }, true, true);
+        await this.pump(
+          () => {
+            while (engine.readPlaintext(65536) !== undefined);
+            return engine.shutdownSent && engine.ended !== "open";
+          },
+          true,
+          true,
+        );
         // (Read again: the pump changed it.)
         if ((engine.ended as TLSEngineEnd) === "ragged") throw raggedEof();
       } catch (error) {

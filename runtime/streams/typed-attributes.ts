@@ -140,7 +140,11 @@ export class TypedAttributeProvider {
  * `defaultValue` is the (empty or one-element) rest array of the caller's default.
  * @internal
  */
-export function lookupExtra(attributes: TypedAttributeMap, attribute: symbol, defaultValue: readonly unknown[]): unknown {
+export function lookupExtra(
+  attributes: TypedAttributeMap,
+  attribute: symbol,
+  defaultValue: readonly unknown[],
+): unknown {
   const getter = Object.prototype.hasOwnProperty.call(attributes, attribute) ? attributes[attribute] : undefined;
   if (getter === undefined) {
     if (defaultValue.length > 0) return defaultValue[0];
@@ -195,7 +199,9 @@ export class TLSAttribute extends TypedAttributeSet {
   /** The negotiated cipher: `[name, protocol version, secret bits]`. */
   static readonly cipher = typedAttribute<readonly [string, string, number]>("TLSAttribute.cipher");
   /** The peer's certificate in decoded form, or `null` if it sent none. */
-  static readonly peerCertificate = typedAttribute<Readonly<Record<string, unknown>> | null>("TLSAttribute.peerCertificate");
+  static readonly peerCertificate = typedAttribute<Readonly<Record<string, unknown>> | null>(
+    "TLSAttribute.peerCertificate",
+  );
   /** The peer's certificate in DER form, or `null` if it sent none. */
   static readonly peerCertificateBinary = typedAttribute<Uint8Array | null>("TLSAttribute.peerCertificateBinary");
   /** Whether this side is the server. */

@@ -44,8 +44,7 @@ export interface AsyncResource extends AsyncDisposable {
  * for await (const [packet, address] of udpSocket) handle(packet, address);
  * ```
  */
-export interface UnreliableObjectReceiveStream<out T>
-  extends AsyncResource, TypedAttributeProvider, AsyncIterable<T> {
+export interface UnreliableObjectReceiveStream<out T> extends AsyncResource, TypedAttributeProvider, AsyncIterable<T> {
   /**
    * The next item. This is a checkpoint.
    * @throws EndOfStream if the other side has finished sending.

@@ -57,7 +57,10 @@ abstract class ReaderAdapter extends TypedAttributeProvider implements AsyncDisp
   private failure: Error | undefined;
   private closed = false;
 
-  constructor(readable: ReadableStream<unknown>, private readonly kind: string) {
+  constructor(
+    readable: ReadableStream<unknown>,
+    private readonly kind: string,
+  ) {
     super();
     this.reader = checkShape("readable", readable, READABLE_STREAM).getReader();
     this.operation = new OperationSlot<any>(`${kind}.receive()`, "receiving from");
@@ -433,7 +436,10 @@ export interface WebStreamAdapterOptions {
  * @throws RangeError if `highWaterMark` is negative or NaN.
  * @throws NoCurrentTaskError outside {@link run}.
  */
-export function toReadableStream<T>(receiveStream: ReceiveSide<T>, options: WebStreamAdapterOptions = {}): ReadableStream<T> {
+export function toReadableStream<T>(
+  receiveStream: ReceiveSide<T>,
+  options: WebStreamAdapterOptions = {},
+): ReadableStream<T> {
   checkShape("receiveStream", receiveStream, RECEIVE_STREAM);
   checkOptions(options, ADAPTER_OPTIONS);
   checkHighWaterMark(options.highWaterMark, false);

@@ -31,7 +31,9 @@ export function checkCount(name: string, value: unknown, infinite: boolean): ass
   const integer = typeof value === "number" && Number.isInteger(value);
   const unbounded = infinite && (value === Infinity || value === -Infinity);
   if (!integer && !unbounded) {
-    throw new TypeError(`Expected \`${name}\` to be ${infinite ? "an integer or Infinity" : "an integer"}, got ${describeValue(value)}`);
+    throw new TypeError(
+      `Expected \`${name}\` to be ${infinite ? "an integer or Infinity" : "an integer"}, got ${describeValue(value)}`,
+    );
   }
   if ((value as number) < 0) throw new RangeError(`Expected \`${name}\` to be >= 0, got ${describeValue(value)}`);
 }

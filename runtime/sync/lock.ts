@@ -38,8 +38,7 @@ export interface LockStatistics {
 
 const REACQUIRE =
   "Attempted to acquire an already held Lock: the current task holds it already, and a Lock cannot be acquired twice by the same task";
-const NOT_OWNER =
-  "The current task is not holding this lock: a Lock can only be released by the task that acquired it";
+const NOT_OWNER = "The current task is not holding this lock: a Lock can only be released by the task that acquired it";
 
 /**
  * A mutual-exclusion lock, like a mutex: at most one task holds it at a time, and only that task

@@ -65,13 +65,19 @@ function watch<T>(name: string, fn: () => T | PromiseLike<T>, expected: boolean)
   return tagPrimitive(settle(name, fn, expected, stop));
 }
 
-async function settle<T>(name: string, fn: () => T | PromiseLike<T>, expected: boolean, stop: () => CheckpointTally): Promise<Awaited<T>> {
+async function settle<T>(
+  name: string,
+  fn: () => T | PromiseLike<T>,
+  expected: boolean,
+  stop: () => CheckpointTally,
+): Promise<Awaited<T>> {
   let value: Awaited<T>;
   try {
     value = await fn();
   } catch (error) {
     const tally = stop();
-    if (!expected && yielded(tally)) throw new Error(`${name}(): the code passed through ${describe(tally)} before it threw`, { cause: error });
+    if (!expected && yielded(tally))
+      throw new Error(`${name}(): the code passed through ${describe(tally)} before it threw`, { cause: error });
     throw error;
   }
   const tally = stop();

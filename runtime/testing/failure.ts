@@ -23,11 +23,9 @@ export function readableFailure(error: unknown): unknown {
   if (failures.length === 0) return error;
   if (failures.length === 1) return failures[0];
   const lines = failures.map((failure, i) => `  ${i + 1}. ${headline(failure)}`);
-  const summary = new AggregateError(
-    failures,
-    `${failures.length} tasks of the test failed:\n${lines.join("\n")}`,
-    { cause: error },
-  );
+  const summary = new AggregateError(failures, `${failures.length} tasks of the test failed:\n${lines.join("\n")}`, {
+    cause: error,
+  });
   // Point the report (and Jest's code frame) at the first failure, not at the task group's exit.
   const first = failures[0];
   const frames = first instanceof Error && typeof first.stack === "string" ? framesOf(first.stack) : "";

@@ -58,7 +58,9 @@ export class ResourceLeakError extends Error {
     const things = leaks.length === 1 ? "1 thing" : `${leaks.length} things`;
     super(
       `${what} left ${things} running after it ended:\n` +
-        leaks.map((leak) => `  - ${leak.description}${leak.createdAt ? `, created at ${leak.createdAt}` : ""}`).join("\n") +
+        leaks
+          .map((leak) => `  - ${leak.description}${leak.createdAt ? `, created at ${leak.createdAt}` : ""}`)
+          .join("\n") +
         "\nEvery task it starts must end, and every timer, socket, listener, file and child process it opens " +
         "must be closed (and a child process waited for) before the test returns.",
     );
@@ -197,7 +199,11 @@ export function trackResources(): ResourceTracker | undefined {
     async stop() {
       recording = false;
       try {
-        for (let turn = 0; turn < SETTLE_TURNS && live.some((entry) => entry.kind !== "timer" && isAlive(entry)); turn++) {
+        for (
+          let turn = 0;
+          turn < SETTLE_TURNS && live.some((entry) => entry.kind !== "timer" && isAlive(entry));
+          turn++
+        ) {
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
       } finally {

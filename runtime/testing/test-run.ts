@@ -86,8 +86,11 @@ const RUN_OPTIONS = ["timeout", "clock", "checkLeaks"] as const;
 export function resolveTestSettings(options: unknown, defaults: TestSettings): TestSettings {
   if (options === undefined) return defaults;
   checkOptions(options, RUN_OPTIONS);
-  const { timeout = defaults.timeout, clock = defaults.clock, checkLeaks = defaults.checkLeaks } =
-    options as StructuredRunOptions;
+  const {
+    timeout = defaults.timeout,
+    clock = defaults.clock,
+    checkLeaks = defaults.checkLeaks,
+  } = options as StructuredRunOptions;
   if (timeout !== null && !(typeof timeout === "number" && timeout >= 0)) {
     throw new TypeError(`Expected \`timeout\` to be a number >= 0 or null, got ${describeValue(timeout)}`);
   }
@@ -169,7 +172,12 @@ export async function runTestBody<T>(what: string, fn: () => T | Promise<T>, set
   if (leakedTasks.length > 0 || resources.length > 0) {
     const error = new ResourceLeakError(
       what,
-      [...leakedTasks, ...resources].map(({ kind, type, description, createdAt }) => ({ kind, type, description, createdAt })),
+      [...leakedTasks, ...resources].map(({ kind, type, description, createdAt }) => ({
+        kind,
+        type,
+        description,
+        createdAt,
+      })),
     );
     // Jest shows the code frame of the first frame: where the first leaked resource was made.
     const frames = resources.find((leak) => leak.frames.length > 0)?.frames;

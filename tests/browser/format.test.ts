@@ -40,7 +40,9 @@ describe("formatArgs", () => {
 describe("formatError", () => {
   test("an error is its name and message; a cause follows, indented", () => {
     expect(formatError(new TypeError("bad"))).toBe("TypeError: bad");
-    expect(formatError(new Error("outer", { cause: new RangeError("inner") }))).toBe("Error: outer\n  cause: RangeError: inner");
+    expect(formatError(new Error("outer", { cause: new RangeError("inner") }))).toBe(
+      "Error: outer\n  cause: RangeError: inner",
+    );
   });
 
   test("an error group lists its members, nested groups indented further", () => {
@@ -49,7 +51,12 @@ describe("formatError", () => {
       new ExceptionGroup("inner", [new TypeError("two")]),
     ]);
     expect(formatError(group)).toBe(
-      ["ExceptionGroup: unhandled errors in a TaskGroup", "  1. Error: one", "  2. ExceptionGroup: inner", "       1. TypeError: two"].join("\n"),
+      [
+        "ExceptionGroup: unhandled errors in a TaskGroup",
+        "  1. Error: one",
+        "  2. ExceptionGroup: inner",
+        "       1. TypeError: two",
+      ].join("\n"),
     );
   });
 

@@ -57,7 +57,11 @@ async function open(target: Page, url: string): Promise<void> {
 
 /** Waits until the rewrite of the current text is shown; returns "ok" or "errors". */
 async function compiled(target: Page = page): Promise<string> {
-  await target.waitForFunction(() => document.body.dataset.compiled === "ok" || document.body.dataset.compiled === "errors", null, WAIT);
+  await target.waitForFunction(
+    () => document.body.dataset.compiled === "ok" || document.body.dataset.compiled === "errors",
+    null,
+    WAIT,
+  );
   return (await target.getAttribute("body", "data-compiled"))!;
 }
 
@@ -68,7 +72,8 @@ async function setProgram(text: string, target: Page = page): Promise<void> {
   await target.keyboard.insertText(text);
   // Once the editor holds the new text, an answer for the old one can no longer count.
   await target.waitForFunction(
-    (expected) => Array.from(document.querySelectorAll("#editor .cm-line"), (line) => line.textContent).join("\n") === expected,
+    (expected) =>
+      Array.from(document.querySelectorAll("#editor .cm-line"), (line) => line.textContent).join("\n") === expected,
     text,
     WAIT,
   );
@@ -133,7 +138,9 @@ async function timelineLog(target: Page = page): Promise<string[]> {
 describe("the playground", () => {
   test("typing a program shows its rewrite beside it, updated as you type", async () => {
     await chooseFrontEnd("typescript");
-    await setProgram('"use structured";\nimport { run, sleep } from "anyio-ts";\n\nasync function main() {\n  await sleep(10);\n}\n');
+    await setProgram(
+      '"use structured";\nimport { run, sleep } from "anyio-ts";\n\nasync function main() {\n  await sleep(10);\n}\n',
+    );
     expect(await paneText("output")).toContain("__rt.enter()");
     expect(await paneText("output")).toContain('import * as __rt from "anyio-ts/rt"');
 
@@ -175,7 +182,10 @@ describe("the playground", () => {
     );
     await runToEnd();
     expect(await programOutput()).toEqual(["hello from fast", "hello from slow", "all done { answer: 42 }"]);
-    expect((await consoleLines()).at(-1)).toEqual({ level: "system", text: expect.stringMatching(/^The program ended after /) });
+    expect((await consoleLines()).at(-1)).toEqual({
+      level: "system",
+      text: expect.stringMatching(/^The program ended after /),
+    });
   }, 60_000);
 
   test("the timeline shows one bar per task in a tree, with deadline, cancel and error marks", async () => {
@@ -229,13 +239,23 @@ describe("the playground", () => {
   test("a diagnostic is underlined in the editor and listed with its position, and the program is not run", async () => {
     for (const frontEnd of ["typescript", "babel"] as const) {
       await chooseFrontEnd(frontEnd);
-      await setProgram('import { run } from "anyio-ts";\n\nrun(async () => {\n  "use structure";\n  console.log("never");\n});\n');
+      await setProgram(
+        'import { run } from "anyio-ts";\n\nrun(async () => {\n  "use structure";\n  console.log("never");\n});\n',
+      );
       expect(await compiled()).toBe("errors");
       await page.waitForSelector("#editor .cm-lintRange-error", WAIT);
       const listed = await page.$$eval("#diagnostics li", (items) => items.map((item) => item.textContent ?? ""));
-      expect(listed).toEqual([expect.stringMatching(/^4:3\s*error anyio-ts\(99102\)\s*Unknown directive "use structure": did you mean "use structured"\?/)]);
+      expect(listed).toEqual([
+        expect.stringMatching(
+          /^4:3\s*error anyio-ts\(99102\)\s*Unknown directive "use structure": did you mean "use structured"\?/,
+        ),
+      ]);
       await page.click("#run");
-      await page.waitForFunction(() => document.querySelector("#console")?.textContent?.includes("Not run"), null, WAIT);
+      await page.waitForFunction(
+        () => document.querySelector("#console")?.textContent?.includes("Not run"),
+        null,
+        WAIT,
+      );
       expect(await programOutput()).toEqual([]);
     }
     await chooseFrontEnd("typescript");
@@ -267,7 +287,8 @@ describe("the playground", () => {
   }, 60_000);
 
   test("a share link carries the program and the front end to a new page", async () => {
-    const program = '"use structured";\nimport { run, sleep } from "anyio-ts";\n\n// ünïcödé survives the trip\nrun(async () => {\n  await sleep(1);\n  console.log("shared");\n});\n';
+    const program =
+      '"use structured";\nimport { run, sleep } from "anyio-ts";\n\n// ünïcödé survives the trip\nrun(async () => {\n  await sleep(1);\n  console.log("shared");\n});\n';
     await chooseFrontEnd("babel");
     await setProgram(program);
     await page.click("#share");
@@ -312,7 +333,10 @@ describe("the playground", () => {
       await runToEnd();
       const lines = await consoleLines();
       expect({ id, errors: lines.filter((line) => line.level === "error") }).toEqual({ id, errors: [] });
-      expect({ id, output: lines.map((line) => line.text) }).toEqual({ id, output: expect.arrayContaining([says[id]]) });
+      expect({ id, output: lines.map((line) => line.text) }).toEqual({
+        id,
+        output: expect.arrayContaining([says[id]]),
+      });
       expect(lines.at(-1)?.text).toMatch(/^The program ended after [^,]*\.$/);
       expect((await timelineRows()).length).toBeGreaterThan(0);
     }

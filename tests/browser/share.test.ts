@@ -6,7 +6,8 @@ import { decodeShare, encodeShare, fromBase64Url, toBase64Url } from "../../play
 
 describe("share links", () => {
   test("a program and its front end survive the round trip", async () => {
-    const code = '"use structured";\nimport { run } from "anyio-ts";\n// ünïcödé, emoji 🎉, and a + / = or two\nrun(async () => {});\n';
+    const code =
+      '"use structured";\nimport { run } from "anyio-ts";\n// ünïcödé, emoji 🎉, and a + / = or two\nrun(async () => {});\n';
     const hash = await encodeShare({ code, frontEnd: "babel" });
     expect(hash).toMatch(/^#fe=babel&code=[A-Za-z0-9_-]+$/);
     await expect(decodeShare(hash)).resolves.toEqual({ code, frontEnd: "babel" });
@@ -31,7 +32,10 @@ describe("share links", () => {
   });
 
   test("a link cut short is an error that says so", async () => {
-    const hash = await encodeShare({ code: "console.log('a program long enough to be cut');".repeat(3), frontEnd: "typescript" });
+    const hash = await encodeShare({
+      code: "console.log('a program long enough to be cut');".repeat(3),
+      frontEnd: "typescript",
+    });
     await expect(decodeShare(hash.slice(0, hash.length - 12))).rejects.toThrow(/share link is damaged/);
   });
 

@@ -12,7 +12,13 @@ function fold(events: RunEvent[]): TimelineModel {
   return model;
 }
 
-const spawn = (time: number, task: number, name: string, parent: number | null): RunEvent => ({ type: "spawned", time, task, name, parent });
+const spawn = (time: number, task: number, name: string, parent: number | null): RunEvent => ({
+  type: "spawned",
+  time,
+  task,
+  name,
+  parent,
+});
 const start = (time: number, task: number): RunEvent => ({ type: "started", time, task });
 
 describe("TimelineModel", () => {
@@ -45,7 +51,13 @@ describe("TimelineModel", () => {
       { type: "finished", time: 20, task: 2, outcome: "failed", error: "Error: boom\n  1. detail" },
     ]);
     const child = model.tasks.get(2)!;
-    expect(child).toMatchObject({ spawned: 5, started: 6, ended: 20, outcome: "failed", error: "Error: boom\n  1. detail" });
+    expect(child).toMatchObject({
+      spawned: 5,
+      started: 6,
+      ended: 20,
+      outcome: "failed",
+      error: "Error: boom\n  1. detail",
+    });
     expect(child.marks).toEqual([{ time: 20, kind: "error", text: "child raised Error: boom" }]);
     expect(model.tasks.get(1)!.ended).toBeUndefined();
     expect(model.lastTime).toBe(20);
@@ -55,11 +67,23 @@ describe("TimelineModel", () => {
     const model = fold([
       spawn(0, 1, "main", null),
       spawn(1, 2, "worker", 1),
-      { type: "scope-cancelled", time: 50, task: 1, cause: "deadline", scope: "<moveOnAfter#4 active cancelled deadline=50.0>" },
+      {
+        type: "scope-cancelled",
+        time: 50,
+        task: 1,
+        cause: "deadline",
+        scope: "<moveOnAfter#4 active cancelled deadline=50.0>",
+      },
       { type: "scope-cancelled", time: 60, task: 2, cause: "cancel", scope: "<task#7 active cancelled>" },
       { type: "scope-cancelled", time: 70, task: 1, cause: "cancel", scope: "<CancelScope#9 active cancelled>" },
       { type: "scope-cancelled", time: 80, task: null, cause: "cancel", scope: "<CancelScope#10 new cancelled>" },
-      { type: "finished", time: 61, task: 2, outcome: "cancelled", error: "Cancelled: Cancelled by cancel scope 7: cancelled" },
+      {
+        type: "finished",
+        time: 61,
+        task: 2,
+        outcome: "cancelled",
+        error: "Cancelled: Cancelled by cancel scope 7: cancelled",
+      },
     ]);
     expect(model.tasks.get(1)!.marks.map((m) => m.kind)).toEqual(["deadline", "cancel"]);
     expect(model.tasks.get(2)!.marks.map((m) => m.kind)).toEqual(["cancel"]);
@@ -94,7 +118,9 @@ describe("TimelineModel", () => {
   });
 
   test("the end of a run is logged, with or without an uncaught error", () => {
-    expect(fold([{ type: "done", time: 9, ok: true }]).log).toEqual([{ time: 9, kind: "end", text: "the program ended" }]);
+    expect(fold([{ type: "done", time: 9, ok: true }]).log).toEqual([
+      { time: 9, kind: "end", text: "the program ended" },
+    ]);
     expect(fold([{ type: "done", time: 9, ok: false }]).log[0]!.text).toBe("the program ended with an uncaught error");
   });
 });
@@ -109,12 +135,21 @@ describe("scopeLabel", () => {
 
 describe("the time axis", () => {
   test("spans a round length at or above the run's length, with round quarters", () => {
-    expect([0, 9, 10, 11, 209, 250, 309, 413, 999, 1001].map(niceSpan)).toEqual([10, 10, 10, 12, 240, 300, 400, 500, 1000, 1200]);
+    expect([0, 9, 10, 11, 209, 250, 309, 413, 999, 1001].map(niceSpan)).toEqual([
+      10, 10, 10, 12, 240, 300, 400, 500, 1000, 1200,
+    ]);
     for (const ms of [7, 55, 130, 2600, 47_000]) {
       const quarter = niceSpan(ms) / 4;
       expect(quarter).toBeGreaterThanOrEqual(ms / 4);
       expect(Number.isInteger(quarter * 10)).toBe(true);
     }
-    expect([0, 2.5, 12.4, 999.6, 1250, 12_500].map(formatMs)).toEqual(["0 ms", "2.5 ms", "12 ms", "1000 ms", "1.25 s", "12.5 s"]);
+    expect([0, 2.5, 12.4, 999.6, 1250, 12_500].map(formatMs)).toEqual([
+      "0 ms",
+      "2.5 ms",
+      "12 ms",
+      "1000 ms",
+      "1.25 s",
+      "12.5 s",
+    ]);
   });
 });

@@ -207,7 +207,8 @@ describe("run() and compiled calls still running", () => {
     let reported: unknown;
     const done = new Promise<void>((resolve) => {
       // A test registered through the public helper, run by hand: its body forgets a call.
-      const { runTestBody } = require("../../runtime/testing/test-run") as typeof import("../../runtime/testing/test-run");
+      const { runTestBody } =
+        require("../../runtime/testing/test-run") as typeof import("../../runtime/testing/test-run");
       async function forgotten() {
         using _ = new CancelScope({ shield: true });
         await sleep(50);

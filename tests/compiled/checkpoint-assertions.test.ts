@@ -35,17 +35,24 @@ structuredDescribe("checkpoint assertions in structured code", () => {
     const foreign = new Promise<number>((resolve) => setImmediate(() => resolve(7)));
     expect(await assertCheckpoints(async () => await foreign)).toBe(7);
     const error = await caught(assertNoCheckpoints(async () => await Promise.resolve(1)));
-    expect((error as Error).message).toMatch(/assertNoCheckpoints\(\): the code passed through 1 cancel point and 1 schedule point/);
+    expect((error as Error).message).toMatch(
+      /assertNoCheckpoints\(\): the code passed through 1 cancel point and 1 schedule point/,
+    );
   });
 
-  structuredTest("a structured function that awaits only a compiled callee doing nothing has no checkpoint", async () => {
-    const nothing = async (): Promise<number> => 3;
-    const caller = async (): Promise<number> => (await nothing()) + 1;
-    expect(await assertNoCheckpoints(caller)).toBe(4);
-    expect(await assertCheckpoints(async () => {
-      await caller();
-      await sleep(0);
-      await checkpoint();
-    })).toBeUndefined();
-  });
+  structuredTest(
+    "a structured function that awaits only a compiled callee doing nothing has no checkpoint",
+    async () => {
+      const nothing = async (): Promise<number> => 3;
+      const caller = async (): Promise<number> => (await nothing()) + 1;
+      expect(await assertNoCheckpoints(caller)).toBe(4);
+      expect(
+        await assertCheckpoints(async () => {
+          await caller();
+          await sleep(0);
+          await checkpoint();
+        }),
+      ).toBeUndefined();
+    },
+  );
 });

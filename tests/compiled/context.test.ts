@@ -79,7 +79,12 @@ describe("callbacks handed to the runtime", () => {
   test("a non-async arrow or function passed straight to startSoon is marked; other callbacks are not", async () => {
     const marks: Array<[string, boolean]> = [];
     const record = (name: string) => (fn: () => unknown) => void marks.push([name, isStructured(fn)]);
-    const recorder = { startSoon: record("startSoon"), start: record("start"), run: record("run"), later: record("later") };
+    const recorder = {
+      startSoon: record("startSoon"),
+      start: record("start"),
+      run: record("run"),
+      later: record("later"),
+    };
     recorder.startSoon(() => undefined);
     recorder.startSoon(function named() {});
     recorder.start(function named() {});

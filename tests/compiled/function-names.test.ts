@@ -267,11 +267,23 @@ describe("a computed key that names a compiled function", () => {
   test("names the function of each class a loop evaluates after its own iteration's key", async () => {
     const build = () => {
       const classes: (new () => Record<string, Function>)[] = [];
-      for (const key of ["a", "b"]) classes.push(class { [key] = async () => {} });
+      for (const key of ["a", "b"])
+        classes.push(
+          class {
+            [key] = async () => {};
+          },
+        );
       for (const key of ["c", "d"]) {
-        classes.push(class { [key] = async () => {} });
+        classes.push(
+          class {
+            [key] = async () => {};
+          },
+        );
       }
-      const factory = (key: string) => class { [key] = async () => {} };
+      const factory = (key: string) =>
+        class {
+          [key] = async () => {};
+        };
       classes.push(factory("e"), factory("f"));
       return classes.map((Class) => Object.entries(new Class()).map(([key, fn]) => [key, fn.name, isStructured(fn)]));
     };

@@ -25,7 +25,15 @@ describe("async generators", () => {
       }
       seen.push(`after:${getCurrentTask().name}`);
     });
-    expect(seen).toEqual(["0:consumer", "consumer", "1:consumer", "consumer", "2:consumer", "consumer", "after:consumer"]);
+    expect(seen).toEqual([
+      "0:consumer",
+      "consumer",
+      "1:consumer",
+      "consumer",
+      "2:consumer",
+      "consumer",
+      "after:consumer",
+    ]);
   });
 
   test("values sent with next() and yield* delegation keep their meaning", async () => {
@@ -61,7 +69,10 @@ describe("async generators", () => {
     }
     const log: string[] = [];
     await run(async () => {
-      for (const [name, make] of [["yield", yields], ["return", returns]] as const) {
+      for (const [name, make] of [
+        ["yield", yields],
+        ["return", returns],
+      ] as const) {
         const scope = moveOnAfter(10);
         {
           using _ = scope;

@@ -98,47 +98,53 @@ structuredDescribe(
       expect(limiter.borrowedTokens).toBe(0);
     });
 
-    structuredTest("a Lock handed over by its owner's release() to a waiter that is cancelled before it resumes", async () => {
-      const lock = new Lock();
-      const log: string[] = [];
-      let waiterScope: CancelScope | undefined;
-      const owner = await lock.acquire();
-      {
-        await using tg = createTaskGroup();
-        tg.startSoon(async () => {
-          using scope = new CancelScope();
-          waiterScope = scope;
-          const p = lock.acquire(); // waits: the lock is held
-          const other = cancelShieldedCheckpoint();
-          using _held = await p; // handed over before the cancel: ours
-          log.push(`waiter holds it: ${String(lock.statistics().owner?.name)}`);
-          await other;
-        });
-        await waitAllTasksBlocked();
-        owner[Symbol.dispose](); // hands the lock to the waiter, which has not resumed yet
-        waiterScope!.cancel();
-      }
-      expect(log).toHaveLength(1);
-      expect(log[0]).toMatch(/^waiter holds it: /);
-      expect(lock.locked()).toBe(false);
-    });
+    structuredTest(
+      "a Lock handed over by its owner's release() to a waiter that is cancelled before it resumes",
+      async () => {
+        const lock = new Lock();
+        const log: string[] = [];
+        let waiterScope: CancelScope | undefined;
+        const owner = await lock.acquire();
+        {
+          await using tg = createTaskGroup();
+          tg.startSoon(async () => {
+            using scope = new CancelScope();
+            waiterScope = scope;
+            const p = lock.acquire(); // waits: the lock is held
+            const other = cancelShieldedCheckpoint();
+            using _held = await p; // handed over before the cancel: ours
+            log.push(`waiter holds it: ${String(lock.statistics().owner?.name)}`);
+            await other;
+          });
+          await waitAllTasksBlocked();
+          owner[Symbol.dispose](); // hands the lock to the waiter, which has not resumed yet
+          waiterScope!.cancel();
+        }
+        expect(log).toHaveLength(1);
+        expect(log[0]).toMatch(/^waiter holds it: /);
+        expect(lock.locked()).toBe(false);
+      },
+    );
 
-    structuredTest("through a function that awaits it: `return await lock.acquire()`, awaited later through a variable", async () => {
-      const lock = new Lock();
-      const log: string[] = [];
-      async function take() {
-        return await lock.acquire();
-      }
-      {
-        using scope = new CancelScope();
-        const p = take();
-        scope.cancel();
-        using _held = await p; // take() was still running when the scope was cancelled: its outcome wins
-        log.push(`held: ${String(lock.locked())}`);
-      }
-      expect(log).toEqual(["held: true"]);
-      expect(lock.locked()).toBe(false);
-    });
+    structuredTest(
+      "through a function that awaits it: `return await lock.acquire()`, awaited later through a variable",
+      async () => {
+        const lock = new Lock();
+        const log: string[] = [];
+        async function take() {
+          return await lock.acquire();
+        }
+        {
+          using scope = new CancelScope();
+          const p = take();
+          scope.cancel();
+          using _held = await p; // take() was still running when the scope was cancelled: its outcome wins
+          log.push(`held: ${String(lock.locked())}`);
+        }
+        expect(log).toEqual(["held: true"]);
+        expect(lock.locked()).toBe(false);
+      },
+    );
 
     structuredTest("a memory stream item handed to a waiting receiver", async () => {
       const received: number[] = [];

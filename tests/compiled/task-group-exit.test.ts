@@ -32,22 +32,25 @@ async function sleeper(log: string[], name = "child") {
 structuredDescribe(
   "await using tg = createTaskGroup() inside a scope that is cancelled while the group waits",
   () => {
-    structuredTest("moveOnAfter: the children are cancelled, nothing after the group runs, the scope catches it", async () => {
-      const log: string[] = [];
-      let scope: CancelScope | undefined;
-      {
-        using s = moveOnAfter(100);
-        scope = s;
+    structuredTest(
+      "moveOnAfter: the children are cancelled, nothing after the group runs, the scope catches it",
+      async () => {
+        const log: string[] = [];
+        let scope: CancelScope | undefined;
         {
-          await using tg = createTaskGroup();
-          tg.startSoon(sleeper, log);
+          using s = moveOnAfter(100);
+          scope = s;
+          {
+            await using tg = createTaskGroup();
+            tg.startSoon(sleeper, log);
+          }
+          log.push("after the group");
         }
-        log.push("after the group");
-      }
-      log.push("after the scope");
-      expect(scope!.cancelledCaught).toBe(true);
-      expect(log).toEqual(["child cancelled", "after the scope"]);
-    });
+        log.push("after the scope");
+        expect(scope!.cancelledCaught).toBe(true);
+        expect(log).toEqual(["child cancelled", "after the scope"]);
+      },
+    );
 
     structuredTest("failAfter: the block raises TimeoutError", async () => {
       const log: string[] = [];

@@ -1,7 +1,16 @@
 "use structured";
 // Task groups opened with `await using`: the exit waits for the children, cancels them when
 // the body or a child fails, and raises every failure in an ExceptionGroup.
-import { Cancelled, ExceptionGroup, createTaskGroup, getCurrentTask, moveOnAfter, run, sleep, sleepForever } from "anyio-ts";
+import {
+  Cancelled,
+  ExceptionGroup,
+  createTaskGroup,
+  getCurrentTask,
+  moveOnAfter,
+  run,
+  sleep,
+  sleepForever,
+} from "anyio-ts";
 import "./no-frame-leaks";
 
 function foreign<T>(value: T, ms: number): Promise<T> {

@@ -39,7 +39,9 @@ function readFixture(name: string) {
     diagnostics,
     fileName,
     /** Where Babel 7's runner reported an error (or its parser rejected the file). */
-    fails: diagnostics.some((d) => d.category === "error") || read(path.join(dir, "output.babel.js"))?.startsWith("/* Babel fails with:"),
+    fails:
+      diagnostics.some((d) => d.category === "error") ||
+      read(path.join(dir, "output.babel.js"))?.startsWith("/* Babel fails with:"),
     commonJs: isCommonJs(options),
   };
 }
@@ -54,13 +56,17 @@ function fixture(name: string): ReturnType<typeof readFixture> {
 function babel8Package(name: string): string {
   const found = path.dirname(require.resolve(`${name}/package.json`, { paths: [babel8] }));
   // Resolution walks up to the repository's Babel 7 when the nested install is missing.
-  if (!found.startsWith(path.join(babel8, "node_modules") + path.sep)) throw new Error(`${name} 8 is not installed in ${babel8}`);
+  if (!found.startsWith(path.join(babel8, "node_modules") + path.sep))
+    throw new Error(`${name} 8 is not installed in ${babel8}`);
   return found;
 }
 
 /** The plugins of a fixture: the same list as fixtures.babel.test.ts gives Babel 7. */
 function pluginsOf(options: FixtureOptions, commonJs: boolean): unknown[] {
-  return [[plugin, options.transformer ?? {}], ...(commonJs ? [babel8Package("@babel/plugin-transform-modules-commonjs")] : [])];
+  return [
+    [plugin, options.transformer ?? {}],
+    ...(commonJs ? [babel8Package("@babel/plugin-transform-modules-commonjs")] : []),
+  ];
 }
 
 function configSource(config: Record<string, unknown>): string {
@@ -106,7 +112,9 @@ describe("the fixture corpus through Babel 8's CLI", () => {
   let batch: Finished;
   /** Cases with their own run: files that fail (the CLI stops at the first), and `include` globs (relative to the root, the case folder). */
   const solo = new Map<string, Finished>();
-  const soloCases = cases.filter((name) => fixture(name).fails || fixture(name).options.transformer?.include !== undefined);
+  const soloCases = cases.filter(
+    (name) => fixture(name).fails || fixture(name).options.transformer?.include !== undefined,
+  );
   const isSolo = new Set(soloCases);
 
   beforeAll(async () => {
@@ -120,7 +128,8 @@ describe("the fixture corpus through Babel 8's CLI", () => {
       fs.mkdirSync(path.dirname(path.join(caseDir, fileName)), { recursive: true });
       fs.copyFileSync(path.join(dir, "input.ts"), path.join(caseDir, fileName));
       const plugins = pluginsOf(options, commonJs);
-      if (isSolo.has(name)) fs.writeFileSync(path.join(work, "solo", `${name}.config.cjs`), configSource({ ...base, plugins }));
+      if (isSolo.has(name))
+        fs.writeFileSync(path.join(work, "solo", `${name}.config.cjs`), configSource({ ...base, plugins }));
       else overrides.push({ test: caseDir, plugins });
     }
     fs.writeFileSync(path.join(work, "batch.config.cjs"), configSource({ ...base, overrides }));
@@ -129,7 +138,15 @@ describe("the fixture corpus through Babel 8's CLI", () => {
       spawn(process.execPath, [cli, ...args, "--config-file", config, "--no-highlight-code"], cwd);
     const runs: (() => Promise<void>)[] = [
       async () => {
-        batch = await babel(work, path.join(work, "batch.config.cjs"), "batch", "--out-dir", "out", "--extensions", ".ts");
+        batch = await babel(
+          work,
+          path.join(work, "batch.config.cjs"),
+          "batch",
+          "--out-dir",
+          "out",
+          "--extensions",
+          ".ts",
+        );
       },
       ...soloCases.map((name) => async () => {
         const caseDir = path.join(work, "solo", name);
@@ -163,7 +180,10 @@ describe("the fixture corpus through Babel 8's CLI", () => {
         ? []
         : fixture(name)
             .diagnostics.filter((d) => d.category === "warning")
-            .map((d) => `${path.join(work, "batch", name, "input.ts")}:${d.line}:${d.column} - warning anyio-ts(${d.code}): ${d.message}`),
+            .map(
+              (d) =>
+                `${path.join(work, "batch", name, "input.ts")}:${d.line}:${d.column} - warning anyio-ts(${d.code}): ${d.message}`,
+            ),
     );
     const printed = batch.stderr.split("\n").filter((line) => / - warning anyio-ts\(\d+\): /.test(line));
     expect(printed).toEqual(expected);
@@ -174,14 +194,16 @@ describe("the fixture corpus through Babel 8's CLI", () => {
 
     test(fails ? "fails with Babel 7's message and code frames" : "compiles to output.babel.js", () => {
       const golden = read(path.join(dir, "output.babel.js"));
-      if (golden === undefined) throw new Error(`${name}: output.babel.js is missing; run fixtures.babel.test.ts with OVERWRITE=1`);
+      if (golden === undefined)
+        throw new Error(`${name}: output.babel.js is missing; run fixtures.babel.test.ts with OVERWRITE=1`);
       const run = solo.get(name);
       if (fails) {
         expect(run?.status).toBe(1);
         expect(printedError(run!.stderr, path.join(work, "solo", name))).toBe(goldenError(golden));
         return;
       }
-      const output = run !== undefined ? path.join(work, "solo", name, "out.js") : path.join(work, "out", name, "input.js");
+      const output =
+        run !== undefined ? path.join(work, "solo", name, "out.js") : path.join(work, "out", name, "input.js");
       expect(run?.status ?? 0).toBe(0);
       expect(normalize(fs.readFileSync(output, "utf8"))).toBe(normalize(golden));
     });
@@ -204,7 +226,10 @@ describe("the Vite and esbuild plugins with Babel 8 as the project's @babel/core
       const context = { warn() {}, error(log) { throw new Error(log.message); } };
       plugin.transform.call(context, '"use structured";\\nexport async function f(x: number) {\\n  await g(x);\\n}\\n', "/app/src/a.ts")
         .then((result) => console.log(JSON.stringify({ babel: require(babelCore).version, code: result.code })));`;
-    const { babel, code } = JSON.parse(node(["--preserve-symlinks", "-e", script], babel8)) as { babel: string; code: string };
+    const { babel, code } = JSON.parse(node(["--preserve-symlinks", "-e", script], babel8)) as {
+      babel: string;
+      code: string;
+    };
     expect(babel).toMatch(/^8\./);
     expect(code).toContain("const $c = __rt.enter();");
     expect(code).toContain("export async function f(x: number)");

@@ -66,7 +66,10 @@ describe("the esbuild plugin", () => {
   }
 
   test("rewrites a structured file and leaves its TypeScript to esbuild", async () => {
-    const entry = write("main.ts", `"use structured";\nexport async function f(url: string): Promise<number> {\n  return (await fetch(url)).status;\n}\n`);
+    const entry = write(
+      "main.ts",
+      `"use structured";\nexport async function f(url: string): Promise<number> {\n  return (await fetch(url)).status;\n}\n`,
+    );
     const [out] = (await bundle(entry)).outputFiles;
     expect(out!.text).toContain('import * as __rt from "anyio-ts/rt"');
     expect(out!.text).toContain("const $c = __rt.enter();");
@@ -75,7 +78,10 @@ describe("the esbuild plugin", () => {
 
   test("leaves a file without structured code exactly as esbuild builds it alone", async () => {
     // The text mentions the directive, so the plugin parses the file, but nothing in it is structured.
-    const entry = write("plain.ts", `export const directive = "use structured";\nexport async function f(url: string) {\n  return (await fetch(url)).status;\n}\n`);
+    const entry = write(
+      "plain.ts",
+      `export const directive = "use structured";\nexport async function f(url: string) {\n  return (await fetch(url)).status;\n}\n`,
+    );
     const [withPlugin] = (await bundle(entry)).outputFiles;
     const [without] = (await bundle(entry, {}, false)).outputFiles;
     expect(withPlugin!.text).toBe(without!.text);
@@ -101,12 +107,17 @@ describe("the esbuild plugin", () => {
     const failure = (await bundle(entry).catch((error: unknown) => error)) as esbuild.BuildFailure;
     expect(failure.errors).toHaveLength(1);
     const [error] = failure.errors;
-    expect(error!.text).toMatch(/^Unknown directive "use structure": did you mean "use structured"\?.*\(anyio-ts 99102\)$/);
+    expect(error!.text).toMatch(
+      /^Unknown directive "use structure": did you mean "use structured"\?.*\(anyio-ts 99102\)$/,
+    );
     expect(error!.location).toMatchObject({ file: "bad.ts", line: 2, column: 2, lineText: '  "use structure";' });
   });
 
   test("reports warnings as esbuild warnings and still builds", async () => {
-    const entry = write("warn.ts", `"use structured";\nexport async function f() {\n  await Promise.all([g(), g()]);\n}\nasync function g() {}\n`);
+    const entry = write(
+      "warn.ts",
+      `"use structured";\nexport async function f() {\n  await Promise.all([g(), g()]);\n}\nasync function g() {}\n`,
+    );
     const result = await bundle(entry);
     expect(result.warnings.map((w) => [w.text.slice(0, 30), w.location?.line, w.location?.column])).toEqual([
       ["Promise.all() over calls runs ", 3, 8],

@@ -32,21 +32,34 @@ export interface Finished {
 /** Runs a command to the end; `status` is its exit code (never throws for a non-zero one). */
 export function spawn(command: string, args: string[], cwd: string): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd, env: quietEnv, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const status = error === null ? 0 : (error as { code?: unknown }).code;
-      if (typeof status !== "number") reject(error);
-      else resolve({ status, stdout, stderr });
-    });
+    execFile(
+      command,
+      args,
+      { cwd, env: quietEnv, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const status = error === null ? 0 : (error as { code?: unknown }).code;
+        if (typeof status !== "number") reject(error);
+        else resolve({ status, stdout, stderr });
+      },
+    );
   });
 }
 
 /** Runs a command and returns its stdout; on failure, throws with everything it printed. */
 export function sh(command: string, args: string[], cwd: string): string {
   try {
-    return execFileSync(command, args, { cwd, env: quietEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+    return execFileSync(command, args, {
+      cwd,
+      env: quietEnv,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 64 * 1024 * 1024,
+    });
   } catch (error) {
     const { stdout, stderr, status } = error as { stdout?: string; stderr?: string; status?: number };
-    throw new Error(`\`${[path.basename(command), ...args].join(" ")}\` exited with ${status} in ${cwd}\n${stdout ?? ""}${stderr ?? ""}`);
+    throw new Error(
+      `\`${[path.basename(command), ...args].join(" ")}\` exited with ${status} in ${cwd}\n${stdout ?? ""}${stderr ?? ""}`,
+    );
   }
 }
 
@@ -66,7 +79,10 @@ function hash(parts: Iterable<string | Buffer>): string {
  * when its node_modules was installed from the same lock file: a stamp in node_modules records it.
  */
 export function npmCi(dir: string): void {
-  const lock = hash([fs.readFileSync(path.join(dir, "package.json")), fs.readFileSync(path.join(dir, "package-lock.json"))]);
+  const lock = hash([
+    fs.readFileSync(path.join(dir, "package.json")),
+    fs.readFileSync(path.join(dir, "package-lock.json")),
+  ]);
   const stamp = path.join(dir, "node_modules", ".anyio-ts-installed");
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === lock) return;
   sh("npm", ["ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], dir);
@@ -96,7 +112,9 @@ export function builtPackage(): string {
   const sources = [
     ...filesUnder(path.join(repo, "runtime")),
     ...filesUnder(path.join(repo, "transformer")),
-    ...["package.json", "tsconfig.json", "tsconfig.build.json", "scripts/copy-shims.cjs"].map((name) => path.join(repo, name)),
+    ...["package.json", "tsconfig.json", "tsconfig.build.json", "scripts/copy-shims.cjs"].map((name) =>
+      path.join(repo, name),
+    ),
   ];
   const key = hash(sources.flatMap((file) => [path.relative(repo, file), fs.readFileSync(file)]));
   const cache = path.join(repo, "node_modules", ".cache", "anyio-ts-integrations");
@@ -115,7 +133,16 @@ export function builtPackage(): string {
     if (built()) return target;
     const building = fs.mkdtempSync(path.join(cache, "building-"));
     try {
-      node([path.join(repo, "node_modules", "ts-patch", "bin", "tspc.js"), "-p", "tsconfig.build.json", "--outDir", path.join(building, "dist")], repo);
+      node(
+        [
+          path.join(repo, "node_modules", "ts-patch", "bin", "tspc.js"),
+          "-p",
+          "tsconfig.build.json",
+          "--outDir",
+          path.join(building, "dist"),
+        ],
+        repo,
+      );
       node([path.join(repo, "scripts", "copy-shims.cjs"), path.join(building, "dist")], repo);
       fs.copyFileSync(path.join(repo, "package.json"), path.join(building, "package.json"));
       fs.renameSync(building, target);

@@ -84,8 +84,16 @@ function load(code: string): { main: () => Promise<string[]> } {
 }
 
 describe.each([
-  ["node 12 (async functions and async generators kept)", { targets: { node: "12" } }, { asyncKept: true, generatorsKept: true }],
-  ["ES2017 browsers (async functions kept, async generators lowered)", { targets: { chrome: "58" } }, { asyncKept: true, generatorsKept: false }],
+  [
+    "node 12 (async functions and async generators kept)",
+    { targets: { node: "12" } },
+    { asyncKept: true, generatorsKept: true },
+  ],
+  [
+    "ES2017 browsers (async functions kept, async generators lowered)",
+    { targets: { chrome: "58" } },
+    { asyncKept: true, generatorsKept: false },
+  ],
   ["preset-env's default targets (everything lowered to regenerator)", {}, { asyncKept: false, generatorsKept: false }],
 ])("with preset-env for %s", (_label, envOptions, expected) => {
   const code = compile(envOptions);
@@ -132,7 +140,12 @@ describe("plugin order", () => {
       presets: [[require.resolve("@babel/preset-env"), { modules: false }]],
     })!.code!;
     expect(() =>
-      babel.transformSync(lowered, { filename: "/project/src/a.js", babelrc: false, configFile: false, plugins: [anyioBabelPlugin] }),
+      babel.transformSync(lowered, {
+        filename: "/project/src/a.js",
+        babelrc: false,
+        configFile: false,
+        plugins: [anyioBabelPlugin],
+      }),
     ).toThrow(/The directive "use structured" only applies to async functions/);
   });
 });

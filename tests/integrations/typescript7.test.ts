@@ -44,7 +44,17 @@ describe("examples/typescript7", () => {
 
   describe("emitted by Babel with anyio-ts/babel", () => {
     beforeAll(() => {
-      node([path.join(example, "node_modules", "@babel", "cli", "bin", "babel.js"), "src", "--out-dir", "dist", "--extensions", ".ts"], example);
+      node(
+        [
+          path.join(example, "node_modules", "@babel", "cli", "bin", "babel.js"),
+          "src",
+          "--out-dir",
+          "dist",
+          "--extensions",
+          ".ts",
+        ],
+        example,
+      );
     }, INTEGRATION_TIMEOUT);
 
     test("the output is an ES module with the rewrite", () => {

@@ -109,7 +109,9 @@ describe("the Vite plugin's transform hook", () => {
     const { errors } = await transform(code, "/app/src/bad.ts");
     expect(errors).toHaveLength(1);
     const [error] = errors;
-    expect(error!.message).toMatch(/^Unknown directive "use structure".*\(anyio-ts 99102\)\n5:3: The directive "use structured" only applies/);
+    expect(error!.message).toMatch(
+      /^Unknown directive "use structure".*\(anyio-ts 99102\)\n5:3: The directive "use structured" only applies/,
+    );
     expect(error!.loc).toEqual({ file: "/app/src/bad.ts", line: 2, column: 2 });
     expect(error!.frame).toContain('> 2 |   "use structure";');
     // Plain text even where colour is on (CI, FORCE_COLOR): the overlay shows escapes verbatim.
@@ -129,7 +131,9 @@ describe("the Vite plugin's transform hook", () => {
   });
 
   test("rejects invalid options when the plugin is created", () => {
-    expect(() => anyio({ include: [1] as unknown as string[] })).toThrow(/Expected `include` to be an array of glob strings/);
+    expect(() => anyio({ include: [1] as unknown as string[] })).toThrow(
+      /Expected `include` to be an array of glob strings/,
+    );
     expect(() => anyio({ onWarning: "log" as unknown as () => void })).toThrow(
       "Expected `onWarning` to be a function, got `log` (string)",
     );

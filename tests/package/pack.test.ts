@@ -20,7 +20,14 @@ const SUBPATHS: Record<string, string[]> = {
   "anyio-ts/babel": ["STRUCTURED_DIRECTIVE", "UNSTRUCTURED_DIRECTIVE", "classifyDirective"],
   "anyio-ts/vite": ["anyio", "default"],
   "anyio-ts/esbuild": ["anyio", "default"],
-  "anyio-ts/jest": ["structuredTest", "structuredDescribe", "MockClock", "currentMockClock", "freeTcpPort", "freeUdpPort"],
+  "anyio-ts/jest": [
+    "structuredTest",
+    "structuredDescribe",
+    "MockClock",
+    "currentMockClock",
+    "freeTcpPort",
+    "freeUdpPort",
+  ],
   "anyio-ts/fast-check": ["structuredProperty"],
   "anyio-ts/transformer/jest": ["name", "version", "factory"],
 };
@@ -40,9 +47,9 @@ describe("the packed package", () => {
   beforeAll(() => {
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-pack-"));
     sh("npm", ["run", "build"], root);
-    const [packed] = JSON.parse(
-      sh("npm", ["pack", "--json", "--pack-destination", workDir], root),
-    ) as { filename: string }[];
+    const [packed] = JSON.parse(sh("npm", ["pack", "--json", "--pack-destination", workDir], root)) as {
+      filename: string;
+    }[];
     const tarball = path.join(workDir, path.basename(packed!.filename));
 
     consumer = path.join(workDir, "consumer");

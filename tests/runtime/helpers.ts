@@ -56,6 +56,8 @@ export async function until(
   expected: Partial<MemoryObjectStreamStatistics>,
 ): Promise<void> {
   const matches = () =>
-    Object.entries(expected).every(([key, value]) => end.statistics()[key as keyof MemoryObjectStreamStatistics] === value);
+    Object.entries(expected).every(
+      ([key, value]) => end.statistics()[key as keyof MemoryObjectStreamStatistics] === value,
+    );
   while (!matches()) await checkpoint();
 }

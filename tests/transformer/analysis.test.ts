@@ -51,15 +51,24 @@ function pickReturn(code: string): Picked[] {
 /** The body of `async function f() <block>`, or of `async () => <expression>`, in each AST. */
 function bodyOf(code: string): Picked[] {
   const trees = both(code);
-  const tsFunction = find(tsPort, trees.ts as ts.Node, (node) => ts.isFunctionDeclaration(node) || ts.isArrowFunction(node)) as
-    | ts.FunctionDeclaration
-    | ts.ArrowFunction;
-  const babelFunction = find(babelPort, trees.babel.program as babelTypes.Node, (node) =>
-    node.type === "FunctionDeclaration" || node.type === "ArrowFunctionExpression",
+  const tsFunction = find(
+    tsPort,
+    trees.ts as ts.Node,
+    (node) => ts.isFunctionDeclaration(node) || ts.isArrowFunction(node),
+  ) as ts.FunctionDeclaration | ts.ArrowFunction;
+  const babelFunction = find(
+    babelPort,
+    trees.babel.program as babelTypes.Node,
+    (node) => node.type === "FunctionDeclaration" || node.type === "ArrowFunctionExpression",
   ) as babelTypes.FunctionDeclaration | babelTypes.ArrowFunctionExpression;
   return [
     { port: tsPort, analysis: new Analysis(tsPort), node: tsFunction.body, isBlock: ts.isBlock(tsFunction.body!) },
-    { port: babelPort, analysis: new Analysis(babelPort), node: babelFunction.body, isBlock: babelFunction.body.type === "BlockStatement" },
+    {
+      port: babelPort,
+      analysis: new Analysis(babelPort),
+      node: babelFunction.body,
+      isBlock: babelFunction.body.type === "BlockStatement",
+    },
   ];
 }
 
@@ -302,7 +311,12 @@ describe("keyName and needsKeyTemp: what a method's key names it by", () => {
       [babelPort, trees.babel.program],
     ].map(([port, root]) => {
       const p = port as SyntaxPort<any>;
-      return { port: p, analysis: new Analysis(p), node: find(p, root, (node) => p.kind(node) === "method"), isBlock: false };
+      return {
+        port: p,
+        analysis: new Analysis(p),
+        node: find(p, root, (node) => p.kind(node) === "method"),
+        isBlock: false,
+      };
     });
     expect(decided(picked, (p) => p.analysis.needsKeyTemp(p.node))).toBe(temp);
     expect(decided(picked, (p) => describeName(p, p.analysis.keyName(p.node, false)))).toBe(name);

@@ -54,7 +54,10 @@ function write(dir: string, files: Record<string, unknown>): void {
 
 function runTspc(args: string[], cwd: string): { status: number; output: string } {
   try {
-    return { status: 0, output: execFileSync(process.execPath, [tspc, ...args], { cwd, encoding: "utf8", stdio: "pipe" }) };
+    return {
+      status: 0,
+      output: execFileSync(process.execPath, [tspc, ...args], { cwd, encoding: "utf8", stdio: "pipe" }),
+    };
   } catch (error) {
     const { status, stdout, stderr } = error as { status: number; stdout: string; stderr: string };
     return { status, output: `${stdout}${stderr}` };
@@ -72,7 +75,10 @@ describe("tspc -b with project references", () => {
   test("builds a library project and the app that references it, both structured", () => {
     const dir = tempDir();
     write(dir, {
-      "lib/tsconfig.json": { compilerOptions: compilerOptions({ composite: true, declaration: true }), include: ["src"] },
+      "lib/tsconfig.json": {
+        compilerOptions: compilerOptions({ composite: true, declaration: true }),
+        include: ["src"],
+      },
       "lib/src/wait.ts": `"use structured";
 // The runtime's sources are loaded at run time (kept out of this program).
 const { getCurrentTask } = require(${runtime});
@@ -186,9 +192,17 @@ export async function first(): Promise<number> {
     child.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
     const read = () => (fs.existsSync(out) ? fs.readFileSync(out, "utf8") : undefined);
     try {
-      const initial = await until("the first build", () => read()?.includes("async function first") ? read() : undefined, () => log);
+      const initial = await until(
+        "the first build",
+        () => (read()?.includes("async function first") ? read() : undefined),
+        () => log,
+      );
       expect(initial).toContain("await __rt.suspend(");
-      await until("the watcher to settle", () => (/Watching for file changes/.test(log) ? true : undefined), () => log);
+      await until(
+        "the watcher to settle",
+        () => (/Watching for file changes/.test(log) ? true : undefined),
+        () => log,
+      );
 
       fs.writeFileSync(
         path.join(dir, "src/main.ts"),
@@ -205,7 +219,11 @@ export async function second(): Promise<number> {
 }
 `,
       );
-      const updated = await until("the rebuilt output", () => read()?.includes("async function second") ? read() : undefined, () => log);
+      const updated = await until(
+        "the rebuilt output",
+        () => (read()?.includes("async function second") ? read() : undefined),
+        () => log,
+      );
       expect(updated).toContain("__rt.suspendCall($c, (__rt.pre($c), first()))");
       expect(updated.match(/const \$c = __rt\.enter\(\)/g)).toHaveLength(2);
       expect(log).not.toMatch(/error TS/);

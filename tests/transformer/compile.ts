@@ -49,8 +49,12 @@ export function compileFixture(
   const options = readFixtureOptions(dir);
   const input = fs.readFileSync(path.join(dir, "input.ts"), "utf8");
   const fileName = options.fileName ?? "input.ts";
-  const converted = ts.convertCompilerOptionsFromJson({ target: "ES2022", module: "ES2022", ...options.compilerOptions }, dir);
-  if (converted.errors.length > 0) throw new Error(ts.flattenDiagnosticMessageText(converted.errors[0]!.messageText, "\n"));
+  const converted = ts.convertCompilerOptionsFromJson(
+    { target: "ES2022", module: "ES2022", ...options.compilerOptions },
+    dir,
+  );
+  if (converted.errors.length > 0)
+    throw new Error(ts.flattenDiagnosticMessageText(converted.errors[0]!.messageText, "\n"));
   const collected: ts5.Diagnostic[] = [];
   const result = ts.transpileModule(input, {
     fileName,
@@ -97,5 +101,8 @@ export function checkJavaScript(output: string, commonJs: boolean): void {
     new vm.Script(`(function (exports, require, module) {\n${output}\n})`);
     return;
   }
-  parse(output, { sourceType: "module", plugins: ["explicitResourceManagement", ["decorators", { decoratorsBeforeExport: true }]] });
+  parse(output, {
+    sourceType: "module",
+    plugins: ["explicitResourceManagement", ["decorators", { decoratorsBeforeExport: true }]],
+  });
 }

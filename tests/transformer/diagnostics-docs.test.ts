@@ -77,7 +77,11 @@ function diagnosticsTable(): { rows: Map<string, string>; duplicates: string[] }
 const withArticle = (word: string): string => `${/^[aeiou]/.test(word) ? "an" : "a"} ${word}`;
 
 /** The diagnostics messages.ts defines: `TS<code>` -> severity, with the key of each. */
-const defined = Object.entries(messages).map(([key, kind]) => ({ key, code: `TS${kind.code}`, severity: kind.severity }));
+const defined = Object.entries(messages).map(([key, kind]) => ({
+  key,
+  code: `TS${kind.code}`,
+  severity: kind.severity,
+}));
 
 describe("docs/transformer.md's Diagnostics table", () => {
   test("messages.ts defines diagnostics, each with its own code", () => {
@@ -97,7 +101,9 @@ describe("docs/transformer.md's Diagnostics table", () => {
     for (const { key, code, severity } of defined) {
       const documented = rows.get(code);
       if (documented === undefined) {
-        problems.push(`transformer/core/messages.ts defines ${code} (messages.${key}, ${severity}), missing from docs/transformer.md's Diagnostics table`);
+        problems.push(
+          `transformer/core/messages.ts defines ${code} (messages.${key}, ${severity}), missing from docs/transformer.md's Diagnostics table`,
+        );
       } else if (documented !== severity) {
         problems.push(
           `docs/transformer.md says ${code} is ${withArticle(documented)}, transformer/core/messages.ts ` +
@@ -107,14 +113,20 @@ describe("docs/transformer.md's Diagnostics table", () => {
     }
     const codes = new Set(defined.map(({ code }) => code));
     for (const code of rows.keys()) {
-      if (!codes.has(code)) problems.push(`docs/transformer.md's Diagnostics table lists ${code}, which transformer/core/messages.ts does not define`);
+      if (!codes.has(code))
+        problems.push(
+          `docs/transformer.md's Diagnostics table lists ${code}, which transformer/core/messages.ts does not define`,
+        );
     }
     expect(problems).toEqual([]);
   });
 
   test("every TS99xxx code cited in docs/ and README.md exists", () => {
     const codes = new Set(defined.map(({ code }) => code));
-    const files = [path.join(repo, "README.md"), ...walk(path.join(repo, "docs")).filter((file) => file.endsWith(".md"))];
+    const files = [
+      path.join(repo, "README.md"),
+      ...walk(path.join(repo, "docs")).filter((file) => file.endsWith(".md")),
+    ];
     const problems: string[] = [];
     for (const file of files) {
       fs.readFileSync(file, "utf8")
@@ -122,7 +134,9 @@ describe("docs/transformer.md's Diagnostics table", () => {
         .forEach((line, index) => {
           for (const match of line.matchAll(/\bTS99\d{3}\b/g)) {
             if (!codes.has(match[0])) {
-              problems.push(`${rel(file)}:${index + 1} cites ${match[0]}, which transformer/core/messages.ts does not define`);
+              problems.push(
+                `${rel(file)}:${index + 1} cites ${match[0]}, which transformer/core/messages.ts does not define`,
+              );
             }
           }
         });
@@ -134,7 +148,17 @@ describe("docs/transformer.md's Diagnostics table", () => {
 // ---------------------------------------------------------------------------------------------
 // 2. Citations of documents outside the repository
 
-const SCANNED = ["runtime", "transformer", "docs", "tests", "bench", "examples", "playground/src", "README.md", "CHANGELOG.md"];
+const SCANNED = [
+  "runtime",
+  "transformer",
+  "docs",
+  "tests",
+  "bench",
+  "examples",
+  "playground/src",
+  "README.md",
+  "CHANGELOG.md",
+];
 const SKIPPED_DIRECTORIES = new Set(["node_modules", "dist", "coverage", ".tmp"]);
 const SCANNED_EXTENSIONS = /\.(?:[cm]?[jt]sx?|md|html|css)$/;
 
@@ -217,14 +241,22 @@ describe("citations", () => {
     expect(files.some((file) => file.includes("node_modules/") || file.startsWith("examples/vite/dist/"))).toBe(false);
     const probe = path.join(repo, "docs/probe.md");
     const documents = (text: string): string[] => citationsIn(probe, text).map((citation) => citation.document);
-    expect(documents("see ../shared/API.md, DESIGN.md and STYLE.md")).toEqual(["../shared/API.md", "DESIGN.md", "STYLE.md"]);
+    expect(documents("see ../shared/API.md, DESIGN.md and STYLE.md")).toEqual([
+      "../shared/API.md",
+      "DESIGN.md",
+      "STYLE.md",
+    ]);
     expect(documents("(reference B.4 rule 30; B.1 rule 5) and reference/anyio-semantics.md")).toEqual([
       "reference/anyio-semantics.md",
       REFERENCE,
       REFERENCE,
       REFERENCE,
     ]);
-    expect(documents("../../shared/hooks and /work/shared/x")).toEqual(["../../shared/hooks", "shared/hooks", "/work/shared"]);
+    expect(documents("../../shared/hooks and /work/shared/x")).toEqual([
+      "../../shared/hooks",
+      "shared/hooks",
+      "/work/shared",
+    ]);
     expect(documents("transformer.md, ../README.md, docs/sync.md, https://example.com/a/API.md")).toEqual([]);
   });
 
@@ -248,7 +280,9 @@ describe("citations", () => {
     for (const [file, documents] of Object.entries(CITATION_ALLOW_LIST)) {
       for (const document of documents) {
         if (!cited.get(file)?.has(document)) {
-          problems.push(`CITATION_ALLOW_LIST lets ${file} cite ${JSON.stringify(document)}, which it no longer does: remove the entry`);
+          problems.push(
+            `CITATION_ALLOW_LIST lets ${file} cite ${JSON.stringify(document)}, which it no longer does: remove the entry`,
+          );
         }
       }
     }

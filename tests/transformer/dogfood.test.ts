@@ -29,7 +29,8 @@ function buildPlugin(): Record<string, unknown> {
   const configFile = path.join(repo, "tsconfig.build.json");
   const { config, error } = ts.readConfigFile(configFile, ts.sys.readFile);
   if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, "\n"));
-  const plugins = (config as { compilerOptions: { plugins?: Record<string, unknown>[] } }).compilerOptions.plugins ?? [];
+  const plugins =
+    (config as { compilerOptions: { plugins?: Record<string, unknown>[] } }).compilerOptions.plugins ?? [];
   const entry = plugins.find((p) => String(p.transform).includes("transformer/typescript"));
   if (entry === undefined) throw new Error("tsconfig.build.json has no anyio-ts plugin entry");
   return entry;
@@ -57,7 +58,10 @@ describe("the build", () => {
       void transform;
       const program = { getCompilerOptions: () => ({ configFilePath: path.join(repo, "tsconfig.build.json") }) };
       const added: ts.Diagnostic[] = [];
-      const factory = anyioTransformer(program as unknown as ts.Program, options, { ts, addDiagnostic: (d) => added.push(d) });
+      const factory = anyioTransformer(program as unknown as ts.Program, options, {
+        ts,
+        addDiagnostic: (d) => added.push(d),
+      });
       const output = emit(file, fs.readFileSync(file, "utf8"), [factory]);
       expect(added).toEqual([]);
       const specifier = /const __rt = require\("([^"]+)"\)/.exec(output)?.[1];

@@ -48,7 +48,8 @@ function compileWithBabel(dir: string, { plugin = true }: { plugin?: boolean } =
   const input = fs.readFileSync(path.join(dir, "input.ts"), "utf8");
   const warnings: Diagnostic[] = [];
   const plugins: babel.PluginItem[] = [];
-  if (plugin) plugins.push([anyioBabelPlugin, { ...options.transformer, onWarning: (w: Diagnostic) => warnings.push(w) }]);
+  if (plugin)
+    plugins.push([anyioBabelPlugin, { ...options.transformer, onWarning: (w: Diagnostic) => warnings.push(w) }]);
   if (isCommonJs(options)) plugins.push(require.resolve("@babel/plugin-transform-modules-commonjs"));
   const toFixture = (d: Diagnostic): FixtureDiagnostic => ({
     line: d.line,
@@ -95,7 +96,8 @@ describe.each(cases)("fixture %s (babel)", (name) => {
     const outputFile = path.join(dir, "output.babel.js");
     if (overwrite) fs.writeFileSync(outputFile, output);
     const expected = read(outputFile);
-    if (expected === undefined) throw new Error(`${name}: output.babel.js is missing; run with OVERWRITE=1 to create it`);
+    if (expected === undefined)
+      throw new Error(`${name}: output.babel.js is missing; run with OVERWRITE=1 to create it`);
     expect(output).toBe(expected);
     const expectedDiagnostics = JSON.parse(read(path.join(dir, "diagnostics.json")) ?? "[]") as FixtureDiagnostic[];
     expect(diagnostics).toEqual(name in PARSER_REJECTS ? [] : expectedDiagnostics);
@@ -144,7 +146,9 @@ describe("the Babel plugin entry", () => {
   });
 
   test("keeps the runtime import through preset-typescript's import elision, beside type-only imports", () => {
-    const code = compile(`"use structured";\nimport type { A } from "a";\nimport { B } from "b";\nexport async function f(x: A & B) { await fetch("x"); }\n`);
+    const code = compile(
+      `"use structured";\nimport type { A } from "a";\nimport { B } from "b";\nexport async function f(x: A & B) { await fetch("x"); }\n`,
+    );
     expect(code).toContain(`import * as __rt from "anyio-ts/rt";`);
     expect(code).not.toContain(`from "a"`);
     expect(code).not.toContain(`from "b"`);
@@ -156,7 +160,10 @@ describe("the Babel plugin entry", () => {
       babelrc: false,
       configFile: false,
       presets: [require.resolve("@babel/preset-typescript")],
-      plugins: [[anyioBabelPlugin, {}, "first"], [anyioBabelPlugin, {}, "second"]],
+      plugins: [
+        [anyioBabelPlugin, {}, "first"],
+        [anyioBabelPlugin, {}, "second"],
+      ],
     })!.code!;
     expect(twice).toBe(compile(source));
   });
@@ -185,7 +192,9 @@ describe("the Babel plugin entry", () => {
 
   test("selects files by include globs relative to Babel's root", () => {
     const plain = `export async function f() {\n  await fetch("x");\n}\n`;
-    expect(compile(plain, { include: ["src/**/*.ts"] }, { root: "/project", cwd: "/project" })).toContain("__rt.enter()");
+    expect(compile(plain, { include: ["src/**/*.ts"] }, { root: "/project", cwd: "/project" })).toContain(
+      "__rt.enter()",
+    );
     expect(compile(plain, { include: ["lib/**/*.ts"] }, { root: "/project", cwd: "/project" })).not.toContain("__rt");
   });
 });

@@ -10,7 +10,14 @@
 // `"use strict"` before the file's other directives, TypeScript 5 after them.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { checkJavaScript, compileFixture, compilers, isCommonJs, readFixtureOptions, type FixtureDiagnostic } from "./compile";
+import {
+  checkJavaScript,
+  compileFixture,
+  compilers,
+  isCommonJs,
+  readFixtureOptions,
+  type FixtureDiagnostic,
+} from "./compile";
 
 const root = path.join(__dirname, "fixtures");
 const overwrite = process.env.OVERWRITE === "1" || process.env.OVERWRITE === "true";

@@ -96,7 +96,8 @@ function runtimeNamespace(program: t.Program, specifier: string): string | undef
       }
     }
   }
-  if (found.length > 1) throw new Error(`the runtime "${specifier}" is imported ${found.length} times (${found.join(", ")})`);
+  if (found.length > 1)
+    throw new Error(`the runtime "${specifier}" is imported ${found.length} times (${found.join(", ")})`);
   return found[0];
 }
 
@@ -149,7 +150,16 @@ function describeArgument(node: t.Node): string {
 }
 
 /** Keys of a Babel node that hold positions or comments, not child nodes. */
-const NOT_CHILDREN = new Set(["loc", "start", "end", "range", "extra", "leadingComments", "trailingComments", "innerComments"]);
+const NOT_CHILDREN = new Set([
+  "loc",
+  "start",
+  "end",
+  "range",
+  "extra",
+  "leadingComments",
+  "trailingComments",
+  "innerComments",
+]);
 
 /**
  * Visits `node` and every node below it, each before its children, children in source order

@@ -74,7 +74,9 @@ describe("the parity corpus", () => {
   });
 
   test("leaves out exactly the fixtures whose Babel output is an error message, not code", () => {
-    const babelFails = cases.filter((name) => read(path.join(root, name, "output.babel.js"))?.startsWith("/* Babel fails with:"));
+    const babelFails = cases.filter((name) =>
+      read(path.join(root, name, "output.babel.js"))?.startsWith("/* Babel fails with:"),
+    );
     expect(babelFails).toEqual(errorOnly);
   });
 
@@ -88,7 +90,8 @@ describe.each(compared)("fixture %s", (name) => {
   test("both front ends make the same runtime hook calls, in the same order", () => {
     const { tsc, babel } = bothOutputs(name);
     // Both import the runtime, or neither does; an import with no hook call is a bug of its own.
-    const imports = (use: RuntimeUse) => (use.namespace === undefined ? "no runtime import" : `imports the runtime as ${use.namespace}`);
+    const imports = (use: RuntimeUse) =>
+      use.namespace === undefined ? "no runtime import" : `imports the runtime as ${use.namespace}`;
     if ((tsc.namespace === undefined) !== (babel.namespace === undefined)) {
       throw new Error(`${name}: output.tsc.js ${imports(tsc)}, output.babel.js ${imports(babel)}`);
     }
@@ -137,14 +140,9 @@ async function f() {
     );
 
   test("finds the namespace from the import, in either module form, and ignores other names", () => {
-    expect(extractHookCalls(tscOutput("suspendCall", `"run", $k`), "anyio-ts/rt").calls.map((call) => call.text)).toEqual([
-      'markMethods(A.prototype, "run", $k)',
-      "enter/0",
-      "resume/2",
-      "suspendCall/2",
-      "pre/1",
-      "exit/1",
-    ]);
+    expect(
+      extractHookCalls(tscOutput("suspendCall", `"run", $k`), "anyio-ts/rt").calls.map((call) => call.text),
+    ).toEqual(['markMethods(A.prototype, "run", $k)', "enter/0", "resume/2", "suspendCall/2", "pre/1", "exit/1"]);
     expect(compare(tscOutput("suspendCall", `"run", $k`), babelOutput)).toBeUndefined();
   });
 
@@ -164,6 +162,8 @@ async function f() {
 
   test("reports a list that ends early", () => {
     const shorter = babelOutput.replace("    __rt_1.exit($c);\n", "");
-    expect(compare(tscOutput("suspendCall", `"run", $k`), shorter)).toMatch(/differ at position 5 .*\n[^]*\(end: 5 calls\)/);
+    expect(compare(tscOutput("suspendCall", `"run", $k`), shorter)).toMatch(
+      /differ at position 5 .*\n[^]*\(end: 5 calls\)/,
+    );
   });
 });

@@ -42,7 +42,10 @@ describe("the ts-patch entry", () => {
   });
 
   test("include globs are matched relative to the tsconfig's directory", () => {
-    const program = { getCompilerOptions: () => ({ configFilePath: "/project/tsconfig.json" }), getCurrentDirectory: () => "/elsewhere" };
+    const program = {
+      getCompilerOptions: () => ({ configFilePath: "/project/tsconfig.json" }),
+      getCurrentDirectory: () => "/elsewhere",
+    };
     const factory = anyioTransformer(program as unknown as ts.Program, { include: ["src/**/*.ts"] }, { ts });
     const source = `export async function f() {\n  await fetch("x");\n}\n`;
     expect(emit(source, [factory], "/project/src/deep/a.ts").outputText).toContain("__rt.enter()");
@@ -162,11 +165,15 @@ describe("with TypeScript 6 (the typescript6 devDependency)", () => {
   test("the ts-patch entry builds its nodes with the TypeScript instance it is given", () => {
     const added: ts.Diagnostic[] = [];
     const factory = anyioTransformer(undefined, {}, { ts: ts6, addDiagnostic: (d) => added.push(d) });
-    const output = emit6(`"use structured";\nexport async function f() {\n  using s = g();\n  await fetch("x");\n}\n`, [factory]);
+    const output = emit6(`"use structured";\nexport async function f() {\n  using s = g();\n  await fetch("x");\n}\n`, [
+      factory,
+    ]);
     expect(output).toContain("__rt.enter()");
     expect(output).toContain("$u.use(g())");
     emit6(`export async function f() {\n  "use structure";\n}\n`, [factory]);
-    expect(added.map((d) => [d.code, d.category])).toEqual([[messages.misspelledDirective.code, ts6.DiagnosticCategory.Error]]);
+    expect(added.map((d) => [d.code, d.category])).toEqual([
+      [messages.misspelledDirective.code, ts6.DiagnosticCategory.Error],
+    ]);
   });
 
   test("a TypeScript 6 program emits through the plugin, diagnostics and all", () => {
@@ -187,17 +194,22 @@ describe("with TypeScript 6 (the typescript6 devDependency)", () => {
     const readFile = host.readFile.bind(host);
     host.readFile = (name) => files[name] ?? readFile(name);
     host.fileExists = (name) => name in files || ts6.sys.fileExists(name);
-    host.getSourceFile = ((getSourceFile) => (name: string, ...rest: unknown[]) =>
-      name in files
-        ? ts6.createSourceFile(name, files[name]!, ts6.ScriptTarget.ES2022, true)
-        : (getSourceFile as (...args: unknown[]) => ts.SourceFile | undefined)(name, ...rest))(host.getSourceFile.bind(host));
+    host.getSourceFile = (
+      (getSourceFile) =>
+      (name: string, ...rest: unknown[]) =>
+        name in files
+          ? ts6.createSourceFile(name, files[name]!, ts6.ScriptTarget.ES2022, true)
+          : (getSourceFile as (...args: unknown[]) => ts.SourceFile | undefined)(name, ...rest)
+    )(host.getSourceFile.bind(host));
     host.writeFile = (name, text) => (written[name] = text);
     const program = ts6.createProgram(Object.keys(files), options, host);
     const added: ts.Diagnostic[] = [];
     const factory = anyioTransformer(program, {}, { ts: ts6, addDiagnostic: (d) => added.push(d) });
     program.emit(undefined, undefined, undefined, false, { before: [factory] });
     expect(written["/project/out/a.js"]).toContain("await __rt.suspend($c, new Promise(");
-    expect(added.map((d) => [d.file?.fileName, d.code])).toEqual([["/project/src/b.ts", messages.misspelledDirective.code]]);
+    expect(added.map((d) => [d.file?.fileName, d.code])).toEqual([
+      ["/project/src/b.ts", messages.misspelledDirective.code],
+    ]);
   });
 
   test("the ts-jest adapter uses ts-jest's compiler module", () => {

@@ -22,7 +22,10 @@ function runtimeImport(code: string): string {
 
 const frontEnds: Record<string, (fileName: string, runtimeModule: string) => Promise<string>> = {
   async "tspc (ts-patch, root: the tsconfig's directory)"(fileName, runtimeModule) {
-    const program = { getCompilerOptions: () => ({ configFilePath: path.join(root, "tsconfig.json") }), getCurrentDirectory: () => "/elsewhere" };
+    const program = {
+      getCompilerOptions: () => ({ configFilePath: path.join(root, "tsconfig.json") }),
+      getCurrentDirectory: () => "/elsewhere",
+    };
     const factory = anyioTransformer(program as unknown as ts.Program, { runtimeModule }, { ts });
     return emit(fileName, factory);
   },

@@ -36,7 +36,12 @@ const frontEnds: [string, () => Promise<Compiled>][] = [
     async () => {
       const out = ts.transpileModule(input, {
         fileName: "/project/src/load.ts",
-        compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, sourceMap: true, inlineSources: true },
+        compilerOptions: {
+          target: ts.ScriptTarget.ES2022,
+          module: ts.ModuleKind.CommonJS,
+          sourceMap: true,
+          inlineSources: true,
+        },
         transformers: { before: [jestFactory({ configSet: { compilerModule: ts, rootDir: "/project" } }, {})] },
       });
       return { code: out.outputText, map: JSON.parse(out.sourceMapText!) as SourceMapInput };

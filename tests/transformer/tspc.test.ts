@@ -104,7 +104,7 @@ describe("tspc with the plugin in tsconfig.json", () => {
     });
     const { status, output } = build(dir);
     expect(status).not.toBe(0);
-    expect(output).toContain("src/bad.ts(2,3): error TS99102: Unknown directive \"use structure\"");
+    expect(output).toContain('src/bad.ts(2,3): error TS99102: Unknown directive "use structure"');
   }, 60_000);
 });
 

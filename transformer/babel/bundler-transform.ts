@@ -11,7 +11,12 @@ import * as path from "node:path";
 import { classifyDirective } from "../core/directive";
 import { isIncluded, resolveOptions } from "../core/options";
 import { mayNeedRewrite } from "../core/rules";
-import anyioBabelPlugin, { type AnyioBabelError, type AnyioFileMetadata, type BabelPluginOptions, type Diagnostic } from "./plugin";
+import anyioBabelPlugin, {
+  type AnyioBabelError,
+  type AnyioFileMetadata,
+  type BabelPluginOptions,
+  type Diagnostic,
+} from "./plugin";
 
 /**
  * Options of the Vite and esbuild plugins: the transformer's options (`include`, `exclude`,
@@ -95,7 +100,10 @@ const DEFAULT_FILTER = /\.[cm]?[jt]sx?$/;
 
 /** The part of `@babel/core` the bundler plugins call (Babel 7 and 8 alike). */
 interface BabelCore {
-  transformAsync(code: string, options: Record<string, unknown>): Promise<{ code?: string | null; map?: unknown; metadata?: unknown } | null>;
+  transformAsync(
+    code: string,
+    options: Record<string, unknown>,
+  ): Promise<{ code?: string | null; map?: unknown; metadata?: unknown } | null>;
 }
 
 let babel: BabelCore | undefined;
@@ -107,7 +115,11 @@ function loadBabel(): BabelCore {
     babel = require("@babel/core") as BabelCore;
   } catch (error) {
     // Only @babel/core itself missing; a broken install of it keeps its own error.
-    if ((error as { code?: string }).code !== "MODULE_NOT_FOUND" || !String((error as Error).message).includes("'@babel/core'")) throw error;
+    if (
+      (error as { code?: string }).code !== "MODULE_NOT_FOUND" ||
+      !String((error as Error).message).includes("'@babel/core'")
+    )
+      throw error;
     throw new Error(
       "anyio-ts compiles structured code with Babel, and `@babel/core` is not installed. " +
         "Install it with: npm install --save-dev @babel/core",
@@ -127,14 +139,18 @@ function loadBabel(): BabelCore {
  */
 export function createBundlerTransform(options: BundlerPluginOptions = {}): BundlerTransform {
   if (options === null || typeof options !== "object") {
-    throw new TypeError(`Expected the anyio-ts plugin options to be an object, got \`${String(options)}\` (${typeof options})`);
+    throw new TypeError(
+      `Expected the anyio-ts plugin options to be an object, got \`${String(options)}\` (${typeof options})`,
+    );
   }
   const { filter = DEFAULT_FILTER, root: _root, onWarning, ...transformerOptions } = options;
   if (!(filter instanceof RegExp)) {
     throw new TypeError(`Expected \`filter\` to be a regular expression, got \`${String(filter)}\` (${typeof filter})`);
   }
   if (options.root !== undefined && (typeof options.root !== "string" || options.root === "")) {
-    throw new TypeError(`Expected \`root\` to be a non-empty string, got \`${String(options.root)}\` (${typeof options.root})`);
+    throw new TypeError(
+      `Expected \`root\` to be a non-empty string, got \`${String(options.root)}\` (${typeof options.root})`,
+    );
   }
   if (onWarning !== undefined && typeof onWarning !== "function") {
     throw new TypeError(`Expected \`onWarning\` to be a function, got \`${String(onWarning)}\` (${typeof onWarning})`);

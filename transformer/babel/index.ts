@@ -20,9 +20,4 @@
 export { default } from "./plugin";
 export type { AnyioBabelError, AnyioFileMetadata, BabelPluginOptions, Diagnostic } from "./plugin";
 export type { TransformerOptions } from "../core/options";
-export {
-  STRUCTURED_DIRECTIVE,
-  UNSTRUCTURED_DIRECTIVE,
-  classifyDirective,
-  type DirectiveKind,
-} from "../core/directive";
+export { STRUCTURED_DIRECTIVE, UNSTRUCTURED_DIRECTIVE, classifyDirective, type DirectiveKind } from "../core/directive";

@@ -70,7 +70,11 @@ interface PluginApi {
 }
 
 interface CodeFrameFile {
-  buildCodeFrameError(node: BabelTypes.Node | null | undefined, message: string, error?: new (message: string) => Error): Error;
+  buildCodeFrameError(
+    node: BabelTypes.Node | null | undefined,
+    message: string,
+    error?: new (message: string) => Error,
+  ): Error;
 }
 
 /**
@@ -102,7 +106,10 @@ export default function anyioBabelPlugin(api: PluginApi, rawOptions: BabelPlugin
             options:
               fileName === undefined
                 ? options
-                : { ...options, runtimeModule: runtimeModuleSpecifier(root, options.runtimeModule, path.resolve(cwd, fileName)) },
+                : {
+                    ...options,
+                    runtimeModule: runtimeModuleSpecifier(root, options.runtimeModule, path.resolve(cwd, fileName)),
+                  },
             code: file.code,
             relativePath: fileName === undefined ? undefined : path.relative(root, path.resolve(cwd, fileName)),
             commonJs: programPath.node.sourceType === "script",

@@ -195,7 +195,8 @@ class Rewriter extends RewriteState<Node> {
   /** Reads the directives of a prologue; reports misspellings and directives where they do not apply. */
   private directivesOf(directives: readonly BabelTypes.Directive[] | undefined, applies: boolean): Mode | undefined {
     let mode: Mode | undefined;
-    for (const directive of directives ?? []) mode = this.directiveMode(directive, directive.value.value, applies) ?? mode;
+    for (const directive of directives ?? [])
+      mode = this.directiveMode(directive, directive.value.value, applies) ?? mode;
     return mode;
   }
 
@@ -213,7 +214,8 @@ class Rewriter extends RewriteState<Node> {
     const parent = this.ancestors[this.ancestors.length - 1];
     this.ancestors.push(node);
     try {
-      if (parent === undefined || !this.t.isLoop(parent) || parent.body !== node || node.type === "BlockStatement") return this.dispatch(node);
+      if (parent === undefined || !this.t.isLoop(parent) || parent.body !== node || node.type === "BlockStatement")
+        return this.dispatch(node);
       // A loop body of one statement: its key temporaries are fresh in each iteration.
       const { result, temps } = this.withTemps(() => this.dispatch(node));
       if (temps.length === 0) return result;
@@ -348,7 +350,10 @@ class Rewriter extends RewriteState<Node> {
   /** `var $k, $k_1;` (or `let`). */
   private tempDeclaration(temps: string[], kind: TempKind): Statement {
     const { t } = this;
-    return t.variableDeclaration(kind, temps.map((name) => t.variableDeclarator(t.identifier(name))));
+    return t.variableDeclaration(
+      kind,
+      temps.map((name) => t.variableDeclarator(t.identifier(name))),
+    );
   }
 
   private visitStatementList(statements: Statement[]): Statement[] {
@@ -362,7 +367,8 @@ class Rewriter extends RewriteState<Node> {
     for (const statement of statements) {
       this.checkStray(statement);
       const usingKind = this.usingKind(statement);
-      if (usingKind !== undefined && this.fn === undefined) this.checkScopeOutside(statement as BabelTypes.VariableDeclaration, usingKind);
+      if (usingKind !== undefined && this.fn === undefined)
+        this.checkScopeOutside(statement as BabelTypes.VariableDeclaration, usingKind);
       else if (usingKind !== undefined) {
         if (inner === undefined) {
           inner = [];
@@ -393,7 +399,10 @@ class Rewriter extends RewriteState<Node> {
 
   /** The declaration an `export` statement carries (TypeScript sees it as the statement itself). */
   private declarationOf(statement: Statement): Node {
-    if ((statement.type === "ExportNamedDeclaration" || statement.type === "ExportDefaultDeclaration") && statement.declaration != null) {
+    if (
+      (statement.type === "ExportNamedDeclaration" || statement.type === "ExportDefaultDeclaration") &&
+      statement.declaration != null
+    ) {
       return statement.declaration;
     }
     return statement;
@@ -420,7 +429,10 @@ class Rewriter extends RewriteState<Node> {
           declaration.id = this.visitNode(declaration.id);
           if (initializer != null) {
             const visited = this.visitNode(initializer);
-            declaration.init = this.at(t.callExpression(t.memberExpression(t.identifier(this.blockName), t.identifier(method)), [visited]), initializer);
+            declaration.init = this.at(
+              t.callExpression(t.memberExpression(t.identifier(this.blockName), t.identifier(method)), [visited]),
+              initializer,
+            );
           }
         } finally {
           this.ancestors.pop();
@@ -454,12 +466,18 @@ class Rewriter extends RewriteState<Node> {
     const declare = t.variableDeclaration("const", [t.variableDeclarator(u(), this.call("block", [this.ctx()]))]);
     const fail = t.catchClause(
       t.identifier(this.errorName),
-      t.blockStatement([t.expressionStatement(t.callExpression(t.memberExpression(u(), t.identifier("fail")), [t.identifier(this.errorName)]))]),
+      t.blockStatement([
+        t.expressionStatement(
+          t.callExpression(t.memberExpression(u(), t.identifier("fail")), [t.identifier(this.errorName)]),
+        ),
+      ]),
     );
     const close = awaitUsing
       ? this.call("resume", [
           this.ctx(),
-          t.awaitExpression(this.call("leave", [this.ctx(), t.callExpression(t.memberExpression(u(), t.identifier("closeAsync")), [])])),
+          t.awaitExpression(
+            this.call("leave", [this.ctx(), t.callExpression(t.memberExpression(u(), t.identifier("closeAsync")), [])]),
+          ),
         ])
       : t.callExpression(t.memberExpression(u(), t.identifier("close")), []);
     return [declare, t.tryStatement(t.blockStatement(inner), fail, t.blockStatement([t.expressionStatement(close)]))];
@@ -498,7 +516,12 @@ class Rewriter extends RewriteState<Node> {
     }
     const generator = node.generator === true;
     const state: FunctionState | undefined = compiled
-      ? { generator, leaf: !generator && this.plan.isLeafBody(body, body.type === "BlockStatement"), scopeDepth: 0, runsAfterReturn: 0 }
+      ? {
+          generator,
+          leaf: !generator && this.plan.isLeafBody(body, body.type === "BlockStatement"),
+          scopeDepth: 0,
+          runsAfterReturn: 0,
+        }
       : undefined;
     this.across(
       undefined,
@@ -514,16 +537,28 @@ class Rewriter extends RewriteState<Node> {
       mode,
     );
     if (!compiled) {
-      const callback = !isAsync && !generator && mode === "structured" && (node.type === "ArrowFunctionExpression" || node.type === "FunctionExpression");
+      const callback =
+        !isAsync &&
+        !generator &&
+        mode === "structured" &&
+        (node.type === "ArrowFunctionExpression" || node.type === "FunctionExpression");
       return callback && this.plan.isRunnerCallback(node) ? this.at(this.call("markStructured", [node]), node) : node;
     }
-    if (node.type === "FunctionDeclaration" || node.type === "ClassMethod" || node.type === "ClassPrivateMethod" || node.type === "ObjectMethod") {
+    if (
+      node.type === "FunctionDeclaration" ||
+      node.type === "ClassMethod" ||
+      node.type === "ClassPrivateMethod" ||
+      node.type === "ObjectMethod"
+    ) {
       this.structured.add(node);
       return node;
     }
     // Function expressions and arrows: mark the value where it is made, keeping the name its
     // position would have given it.
-    const inferred = node.type === "ArrowFunctionExpression" || node.id == null ? this.nameExpression(this.plan.nameFromPlace(node), true) : undefined;
+    const inferred =
+      node.type === "ArrowFunctionExpression" || node.id == null
+        ? this.nameExpression(this.plan.nameFromPlace(node), true)
+        : undefined;
     const args: Expression[] = [node];
     if (inferred !== undefined) args.push(inferred);
     return this.at(this.call("markStructured", args), node);
@@ -537,20 +572,26 @@ class Rewriter extends RewriteState<Node> {
     const { t } = this;
     const { result, temps } = this.withTemps(() => this.visitNode(body));
     if (temps.length === 0) return result;
-    return this.at(t.blockStatement([this.tempDeclaration(temps, "var"), this.at(t.returnStatement(result), body)]), body);
+    return this.at(
+      t.blockStatement([this.tempDeclaration(temps, "var"), this.at(t.returnStatement(result), body)]),
+      body,
+    );
   }
 
   /**
    * A field: decorators and a computed key are evaluated where the class is (an `await` there
    * belongs to the enclosing function); the value is a function boundary of its own.
    */
-  private visitField(node: BabelTypes.ClassProperty | BabelTypes.ClassPrivateProperty | BabelTypes.ClassAccessorProperty): Node {
+  private visitField(
+    node: BabelTypes.ClassProperty | BabelTypes.ClassPrivateProperty | BabelTypes.ClassAccessorProperty,
+  ): Node {
     if (node.decorators != null) node.decorators = this.visitList(node.decorators);
     if (node.type !== "ClassPrivateProperty" && node.computed) node.key = this.visitNode(node.key);
     const value = node.value;
     if (value != null) node.value = this.across(undefined, () => this.visitNode(value));
     const temp = this.keyTempOf(node);
-    if (temp !== undefined && node.type !== "ClassPrivateProperty") node.key = this.keyAssignment(node.key as Expression, temp);
+    if (temp !== undefined && node.type !== "ClassPrivateProperty")
+      node.key = this.keyAssignment(node.key as Expression, temp);
     return node;
   }
 
@@ -587,7 +628,8 @@ class Rewriter extends RewriteState<Node> {
     if (!possible) return operand;
     let wrapped: Expression;
     if (callHook === undefined) wrapped = this.call(hook, [operand]);
-    else if (direct) wrapped = this.call(callHook, [this.ctx(), t.sequenceExpression([this.call("pre", [this.ctx()]), operand])]);
+    else if (direct)
+      wrapped = this.call(callHook, [this.ctx(), t.sequenceExpression([this.call("pre", [this.ctx()]), operand])]);
     else wrapped = this.call(hook, [this.ctx(), operand]);
     return this.at(wrapped, expression);
   }
@@ -744,7 +786,9 @@ class Rewriter extends RewriteState<Node> {
       ? this.call("forAwait", [this.ctx(), this.visitNode(node.argument!)])
       : this.call(
           "leave",
-          node.argument == null ? [this.ctx()] : [this.ctx(), this.handedOut(node.argument, ["yielded", "yieldedCall"])],
+          node.argument == null
+            ? [this.ctx()]
+            : [this.ctx(), this.handedOut(node.argument, ["yielded", "yieldedCall"])],
         );
     return this.at(this.call("resume", [this.ctx(), node]), node);
   }

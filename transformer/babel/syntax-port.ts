@@ -129,7 +129,10 @@ export class BabelPort implements SyntaxPort<Node> {
           if (item == null || typeof item !== "object") continue;
           // An object literal's spread runs no iterator (TypeScript gives it a node of its own):
           // only its operand is looked at.
-          const visited = objectLiteral && (item as Node).type === "SpreadElement" ? (item as BabelTypes.SpreadElement).argument : (item as Node);
+          const visited =
+            objectLiteral && (item as Node).type === "SpreadElement"
+              ? (item as BabelTypes.SpreadElement).argument
+              : (item as Node);
           if (test(visited)) return true;
         }
       } else if (child != null && typeof child === "object" && test(child as Node)) {
@@ -169,7 +172,9 @@ export class BabelPort implements SyntaxPort<Node> {
   }
 
   elements(node: Node): readonly Node[] {
-    return (node as BabelTypes.ArrayExpression).elements.filter((element): element is NonNullable<typeof element> => element != null);
+    return (node as BabelTypes.ArrayExpression).elements.filter(
+      (element): element is NonNullable<typeof element> => element != null,
+    );
   }
 
   returnOperand(node: Node): Node | undefined {
@@ -209,7 +214,8 @@ export class BabelPort implements SyntaxPort<Node> {
   }
 
   propertyKey(node: Node): PropertyKey {
-    const owner = node as BabelTypes.ObjectProperty | BabelTypes.ClassProperty | BabelTypes.ClassMethod | BabelTypes.ObjectMethod;
+    const owner = node as
+      BabelTypes.ObjectProperty | BabelTypes.ClassProperty | BabelTypes.ClassMethod | BabelTypes.ObjectMethod;
     const key = owner.key as Node;
     if ("computed" in owner && owner.computed === true) {
       return { computed: true, stringLiteral: key.type === "StringLiteral" ? key.value : undefined, isPrivate: false };
@@ -228,6 +234,8 @@ export class BabelPort implements SyntaxPort<Node> {
   }
 
   assignment(node: Node): Assignment<Node> | undefined {
-    return node.type === "AssignmentExpression" ? { operator: node.operator, target: node.left, value: node.right } : undefined;
+    return node.type === "AssignmentExpression"
+      ? { operator: node.operator, target: node.left, value: node.right }
+      : undefined;
   }
 }

@@ -211,7 +211,9 @@ export class Analysis<N> {
     }
     const assignment = port.assignment(parent);
     if (assignment !== undefined && assignment.value === child && NAMING_ASSIGNMENTS.has(assignment.operator)) {
-      return port.kind(assignment.target) === "identifier" ? { text: port.identifierName(assignment.target) } : undefined;
+      return port.kind(assignment.target) === "identifier"
+        ? { text: port.identifierName(assignment.target) }
+        : undefined;
     }
     return undefined;
   }

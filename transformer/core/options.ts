@@ -55,7 +55,9 @@ export const DEFAULT_RUNTIME_MODULE = "anyio-ts/rt";
  */
 export function resolveOptions(raw: unknown = {}): ResolvedOptions {
   if (raw === null || typeof raw !== "object") {
-    throw new TypeError(`Expected the anyio-ts transformer options to be an object, got \`${String(raw)}\` (${typeof raw})`);
+    throw new TypeError(
+      `Expected the anyio-ts transformer options to be an object, got \`${String(raw)}\` (${typeof raw})`,
+    );
   }
   const options = raw as Record<string, unknown>;
   const runtimeModule = options.runtimeModule ?? DEFAULT_RUNTIME_MODULE;
@@ -80,7 +82,9 @@ function globList(name: string, value: unknown): RegExp[] {
   if (value === undefined) return [];
   const list = typeof value === "string" ? [value] : value;
   if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
-    throw new TypeError(`Expected \`${name}\` to be an array of glob strings, got \`${String(value)}\` (${typeof value})`);
+    throw new TypeError(
+      `Expected \`${name}\` to be an array of glob strings, got \`${String(value)}\` (${typeof value})`,
+    );
   }
   return list.map(globToRegExp);
 }

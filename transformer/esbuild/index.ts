@@ -76,4 +76,3 @@ function toMessage(d: Diagnostic, file: string, lines: string[]): PartialMessage
     location: { file, line: d.line, column: Buffer.byteLength(lineText.slice(0, d.column - 1)), lineText },
   };
 }
-

@@ -22,12 +22,7 @@ import { resolveOptions, type ResolvedOptions } from "../core/options";
 import { runtimeModuleSpecifier } from "../core/runtime-module";
 import { createRewriter, type RewriteHost } from "./rewrite";
 
-export {
-  STRUCTURED_DIRECTIVE,
-  UNSTRUCTURED_DIRECTIVE,
-  classifyDirective,
-  type DirectiveKind,
-} from "../core/directive";
+export { STRUCTURED_DIRECTIVE, UNSTRUCTURED_DIRECTIVE, classifyDirective, type DirectiveKind } from "../core/directive";
 export type { TransformerOptions } from "../core/options";
 export { createRewriter, type RewriteHost } from "./rewrite";
 
@@ -53,7 +48,10 @@ export default function anyioTransformer(
   const ts: typeof TS = extras?.ts ?? (require("typescript") as typeof TS);
   const root = projectRoot(program);
   const addDiagnostic = extras?.addDiagnostic;
-  const report = addDiagnostic !== undefined ? (diagnostics: TS.Diagnostic[]) => diagnostics.forEach((d) => addDiagnostic(d)) : throwOnErrors(ts);
+  const report =
+    addDiagnostic !== undefined
+      ? (diagnostics: TS.Diagnostic[]) => diagnostics.forEach((d) => addDiagnostic(d))
+      : throwOnErrors(ts);
   return rewriterAt(ts, root, resolveOptions(config), report);
 }
 

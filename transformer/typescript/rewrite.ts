@@ -211,7 +211,12 @@ class Rewriter extends RewriteState<TS.Node> {
   private visit(node: TS.Node): TS.VisitResult<TS.Node | undefined> {
     const { ts, f } = this;
     const parent = node.parent as TS.Node | undefined;
-    if (parent !== undefined && ts.isIterationStatement(parent, false) && parent.statement === node && !ts.isBlock(node)) {
+    if (
+      parent !== undefined &&
+      ts.isIterationStatement(parent, false) &&
+      parent.statement === node &&
+      !ts.isBlock(node)
+    ) {
       // A loop body of one statement: its key temporaries are fresh in each iteration.
       const { result, temps } = this.withTemps(() => this.visitNodeKind(node));
       if (temps.length === 0) return result;
@@ -233,12 +238,19 @@ class Rewriter extends RewriteState<TS.Node> {
         const visited = ts.visitEachChild(node as TS.PropertyAssignment, this.visitor, this.context);
         const temp = this.keyTempOf(node);
         if (temp === undefined) return visited;
-        return this.f.updatePropertyAssignment(visited, this.keyAssignment(visited.name as TS.ComputedPropertyName, temp), visited.initializer);
+        return this.f.updatePropertyAssignment(
+          visited,
+          this.keyAssignment(visited.name as TS.ComputedPropertyName, temp),
+          visited.initializer,
+        );
       }
       case ts.SyntaxKind.Block:
         return this.f.updateBlock(node as TS.Block, this.visitStatements((node as TS.Block).statements, 0, "let"));
       case ts.SyntaxKind.ModuleBlock:
-        return this.f.updateModuleBlock(node as TS.ModuleBlock, this.visitStatements((node as TS.ModuleBlock).statements, 0, "var"));
+        return this.f.updateModuleBlock(
+          node as TS.ModuleBlock,
+          this.visitStatements((node as TS.ModuleBlock).statements, 0, "var"),
+        );
       case ts.SyntaxKind.CaseClause:
       case ts.SyntaxKind.DefaultClause:
         return this.visitClause(node as TS.CaseOrDefaultClause);
@@ -261,7 +273,11 @@ class Rewriter extends RewriteState<TS.Node> {
         );
       case ts.SyntaxKind.ForStatement: {
         const initializer = (node as TS.ForStatement).initializer;
-        if (initializer !== undefined && ts.isVariableDeclarationList(initializer) && (initializer.flags & ts.NodeFlags.Using) !== 0) {
+        if (
+          initializer !== undefined &&
+          ts.isVariableDeclarationList(initializer) &&
+          (initializer.flags & ts.NodeFlags.Using) !== 0
+        ) {
           return this.runningAfterReturn(() => ts.visitEachChild(node, this.visitor, this.context));
         }
         break;
@@ -278,7 +294,8 @@ class Rewriter extends RewriteState<TS.Node> {
       }
       case ts.SyntaxKind.CallExpression: {
         const combinator = this.plan.unstructuredCombinator(node);
-        if (combinator !== undefined) this.report((node as TS.CallExpression).expression, messages.promiseCombinator, combinator);
+        if (combinator !== undefined)
+          this.report((node as TS.CallExpression).expression, messages.promiseCombinator, combinator);
         break;
       }
     }
@@ -323,7 +340,11 @@ class Rewriter extends RewriteState<TS.Node> {
    * statements first (`declare`), or leaves them to the list around it (a `case` clause, whose
    * declarations a jump to a later clause would skip).
    */
-  private visitStatements(statements: TS.NodeArray<TS.Statement>, prologue: number, declare: TempKind | undefined): TS.NodeArray<TS.Statement> {
+  private visitStatements(
+    statements: TS.NodeArray<TS.Statement>,
+    prologue: number,
+    declare: TempKind | undefined,
+  ): TS.NodeArray<TS.Statement> {
     const { ts, f } = this;
     if (declare === undefined) return this.visitStatementList(statements, prologue);
     const { result, temps } = this.withTemps(() => this.visitStatementList(statements, prologue));
@@ -336,7 +357,10 @@ class Rewriter extends RewriteState<TS.Node> {
   private tempDeclaration(temps: string[], kind: TempKind): TS.Statement {
     const { ts, f } = this;
     const declarations = temps.map((name) => f.createVariableDeclaration(name));
-    return f.createVariableStatement(undefined, f.createVariableDeclarationList(declarations, kind === "let" ? ts.NodeFlags.Let : ts.NodeFlags.None));
+    return f.createVariableStatement(
+      undefined,
+      f.createVariableDeclarationList(declarations, kind === "let" ? ts.NodeFlags.Let : ts.NodeFlags.None),
+    );
   }
 
   private visitStatementList(statements: TS.NodeArray<TS.Statement>, prologue: number): TS.NodeArray<TS.Statement> {
@@ -352,7 +376,8 @@ class Rewriter extends RewriteState<TS.Node> {
       const statement = statements[i]!;
       this.checkStray(statement);
       const usingKind = this.usingKind(statement);
-      if (usingKind !== undefined && this.fn === undefined) this.checkScopeOutside(statement as TS.VariableStatement, usingKind);
+      if (usingKind !== undefined && this.fn === undefined)
+        this.checkScopeOutside(statement as TS.VariableStatement, usingKind);
       else if (usingKind !== undefined) {
         if (inner === undefined) {
           inner = [];
@@ -417,11 +442,24 @@ class Rewriter extends RewriteState<TS.Node> {
               ),
               declaration.initializer!,
             );
-      return f.updateVariableDeclaration(declaration, declaration.name, declaration.exclamationToken, declaration.type, wrapped);
+      return f.updateVariableDeclaration(
+        declaration,
+        declaration.name,
+        declaration.exclamationToken,
+        declaration.type,
+        wrapped,
+      );
     });
     if (opensScope && this.fn!.generator) this.fn!.scopeDepth++;
-    const list = ts.setTextRange(f.createVariableDeclarationList(declarations, ts.NodeFlags.Const), statement.declarationList);
-    return f.updateVariableStatement(statement, statement.modifiers, ts.setOriginalNode(list, statement.declarationList));
+    const list = ts.setTextRange(
+      f.createVariableDeclarationList(declarations, ts.NodeFlags.Const),
+      statement.declarationList,
+    );
+    return f.updateVariableStatement(
+      statement,
+      statement.modifiers,
+      ts.setOriginalNode(list, statement.declarationList),
+    );
   }
 
   /** `using scope = moveOnAfter(...)` in code that is not structured: the scope would never be entered. */
@@ -453,7 +491,9 @@ class Rewriter extends RewriteState<TS.Node> {
       f.createBlock(
         [
           f.createExpressionStatement(
-            f.createCallExpression(f.createPropertyAccessExpression(u(), "fail"), undefined, [f.createIdentifier(this.errorName)]),
+            f.createCallExpression(f.createPropertyAccessExpression(u(), "fail"), undefined, [
+              f.createIdentifier(this.errorName),
+            ]),
           ),
         ],
         true,
@@ -516,7 +556,12 @@ class Rewriter extends RewriteState<TS.Node> {
     }
     const generator = node.asteriskToken !== undefined;
     const state: FunctionState | undefined = compiled
-      ? { generator, leaf: !generator && this.plan.isLeafBody(body!, ts.isBlock(body!)), scopeDepth: 0, runsAfterReturn: 0 }
+      ? {
+          generator,
+          leaf: !generator && this.plan.isLeafBody(body!, ts.isBlock(body!)),
+          scopeDepth: 0,
+          runsAfterReturn: 0,
+        }
       : undefined;
     const [parameters, newBody] = this.across(
       undefined,
@@ -524,7 +569,12 @@ class Rewriter extends RewriteState<TS.Node> {
         const parameters = this.visitList(node.parameters);
         if (body === undefined) return [parameters, undefined] as const;
         if (!compiled) {
-          return [parameters, ts.isBlock(body) ? f.updateBlock(body, this.visitStatements(body.statements, prologue, "var")) : this.visitExpressionBody(body)] as const;
+          return [
+            parameters,
+            ts.isBlock(body)
+              ? f.updateBlock(body, this.visitStatements(body.statements, prologue, "var"))
+              : this.visitExpressionBody(body),
+          ] as const;
         }
         return [parameters, this.across(state, () => this.compileBody(body, prologue, state!))] as const;
       },
@@ -533,28 +583,83 @@ class Rewriter extends RewriteState<TS.Node> {
     let result: TS.Node;
     switch (node.kind) {
       case ts.SyntaxKind.FunctionDeclaration:
-        result = f.updateFunctionDeclaration(node, modifiers, node.asteriskToken, node.name, node.typeParameters, parameters, node.type, newBody as TS.Block | undefined);
+        result = f.updateFunctionDeclaration(
+          node,
+          modifiers,
+          node.asteriskToken,
+          node.name,
+          node.typeParameters,
+          parameters,
+          node.type,
+          newBody as TS.Block | undefined,
+        );
         break;
       case ts.SyntaxKind.FunctionExpression:
-        result = f.updateFunctionExpression(node, modifiers as TS.NodeArray<TS.Modifier> | undefined, node.asteriskToken, node.name, node.typeParameters, parameters, node.type, newBody as TS.Block);
+        result = f.updateFunctionExpression(
+          node,
+          modifiers as TS.NodeArray<TS.Modifier> | undefined,
+          node.asteriskToken,
+          node.name,
+          node.typeParameters,
+          parameters,
+          node.type,
+          newBody as TS.Block,
+        );
         break;
       case ts.SyntaxKind.ArrowFunction:
-        result = f.updateArrowFunction(node, modifiers as TS.NodeArray<TS.Modifier> | undefined, node.typeParameters, parameters, node.type, node.equalsGreaterThanToken, newBody as TS.ConciseBody);
+        result = f.updateArrowFunction(
+          node,
+          modifiers as TS.NodeArray<TS.Modifier> | undefined,
+          node.typeParameters,
+          parameters,
+          node.type,
+          node.equalsGreaterThanToken,
+          newBody as TS.ConciseBody,
+        );
         break;
       case ts.SyntaxKind.MethodDeclaration:
-        result = f.updateMethodDeclaration(node, modifiers, node.asteriskToken, name as TS.PropertyName, node.questionToken, node.typeParameters, parameters, node.type, newBody as TS.Block | undefined);
+        result = f.updateMethodDeclaration(
+          node,
+          modifiers,
+          node.asteriskToken,
+          name as TS.PropertyName,
+          node.questionToken,
+          node.typeParameters,
+          parameters,
+          node.type,
+          newBody as TS.Block | undefined,
+        );
         break;
       case ts.SyntaxKind.GetAccessor:
-        result = f.updateGetAccessorDeclaration(node, modifiers, name as TS.PropertyName, parameters, node.type, newBody as TS.Block | undefined);
+        result = f.updateGetAccessorDeclaration(
+          node,
+          modifiers,
+          name as TS.PropertyName,
+          parameters,
+          node.type,
+          newBody as TS.Block | undefined,
+        );
         break;
       case ts.SyntaxKind.SetAccessor:
-        result = f.updateSetAccessorDeclaration(node, modifiers, name as TS.PropertyName, parameters, newBody as TS.Block | undefined);
+        result = f.updateSetAccessorDeclaration(
+          node,
+          modifiers,
+          name as TS.PropertyName,
+          parameters,
+          newBody as TS.Block | undefined,
+        );
         break;
       default:
-        result = f.updateConstructorDeclaration(node as TS.ConstructorDeclaration, modifiers, parameters, newBody as TS.Block | undefined);
+        result = f.updateConstructorDeclaration(
+          node as TS.ConstructorDeclaration,
+          modifiers,
+          parameters,
+          newBody as TS.Block | undefined,
+        );
     }
     if (!compiled) {
-      const callback = !isAsync && !generator && mode === "structured" && (ts.isArrowFunction(node) || ts.isFunctionExpression(node));
+      const callback =
+        !isAsync && !generator && mode === "structured" && (ts.isArrowFunction(node) || ts.isFunctionExpression(node));
       if (callback && this.plan.isRunnerCallback(node)) {
         return ts.setOriginalNode(ts.setTextRange(this.call("markStructured", [result as TS.Expression]), node), node);
       }
@@ -595,7 +700,14 @@ class Rewriter extends RewriteState<TS.Node> {
     const initializer = this.across(undefined, () => this.visitNode(node.initializer));
     const temp = this.keyTempOf(node);
     if (temp !== undefined) name = this.keyAssignment(name as TS.ComputedPropertyName, temp);
-    return f.updatePropertyDeclaration(node, modifiers, name, node.questionToken ?? node.exclamationToken, node.type, initializer);
+    return f.updatePropertyDeclaration(
+      node,
+      modifiers,
+      name,
+      node.questionToken ?? node.exclamationToken,
+      node.type,
+      initializer,
+    );
   }
 
   /**
@@ -606,7 +718,10 @@ class Rewriter extends RewriteState<TS.Node> {
   private keyAssignment(name: TS.ComputedPropertyName, temp: string): TS.ComputedPropertyName {
     const { ts, f } = this;
     const key = ts.setTextRange(this.call("key", [name.expression]), name.expression);
-    return f.updateComputedPropertyName(name, ts.setTextRange(f.createAssignment(f.createIdentifier(temp), key), name.expression));
+    return f.updateComputedPropertyName(
+      name,
+      ts.setTextRange(f.createAssignment(f.createIdentifier(temp), key), name.expression),
+    );
   }
 
   /**
@@ -616,7 +731,9 @@ class Rewriter extends RewriteState<TS.Node> {
    */
   private returnValue(expression: TS.Expression): TS.Expression {
     const awaited = this.plan.skipOuter(expression);
-    return this.ts.isAwaitExpression(awaited) && this.endsInvocation() ? this.visitAwait(awaited, false) : this.returned(expression);
+    return this.ts.isAwaitExpression(awaited) && this.endsInvocation()
+      ? this.visitAwait(awaited, false)
+      : this.returned(expression);
   }
 
   /**
@@ -640,7 +757,8 @@ class Rewriter extends RewriteState<TS.Node> {
     if (!this.plan.mayBePromise(expression)) return operand;
     let wrapped: TS.Expression;
     if (callHook === undefined) wrapped = this.call(hook, [operand]);
-    else if (this.plan.isDirectCall(expression)) wrapped = this.call(callHook, [this.ctx(), f.createComma(this.call("pre", [this.ctx()]), operand)]);
+    else if (this.plan.isDirectCall(expression))
+      wrapped = this.call(callHook, [this.ctx(), f.createComma(this.call("pre", [this.ctx()]), operand)]);
     else wrapped = this.call(hook, [this.ctx(), operand]);
     return ts.setTextRange(wrapped, expression);
   }
@@ -675,7 +793,14 @@ class Rewriter extends RewriteState<TS.Node> {
     const enter = f.createVariableStatement(
       undefined,
       f.createVariableDeclarationList(
-        [f.createVariableDeclaration(this.ctxName, undefined, undefined, this.call(generator ? "enterGenerator" : "enter", []))],
+        [
+          f.createVariableDeclaration(
+            this.ctxName,
+            undefined,
+            undefined,
+            this.call(generator ? "enterGenerator" : "enter", []),
+          ),
+        ],
         ts.NodeFlags.Const,
       ),
     );
@@ -715,7 +840,14 @@ class Rewriter extends RewriteState<TS.Node> {
     const marks = this.methodMarkers(node, () => f.createThis());
     if (marks.length === 0) return visited;
     const block = f.createClassStaticBlockDeclaration(f.createBlock(marks, true));
-    return f.updateClassExpression(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, [...visited.members, block]);
+    return f.updateClassExpression(
+      visited,
+      visited.modifiers,
+      visited.name,
+      visited.typeParameters,
+      visited.heritageClauses,
+      [...visited.members, block],
+    );
   }
 
   /** The `markMethods` calls for a class's structured methods with public names; `ref` names the class. */
@@ -787,7 +919,9 @@ class Rewriter extends RewriteState<TS.Node> {
         ? this.call("forAwait", [this.ctx(), this.visitNode(node.expression!)])
         : this.call(
             "leave",
-            node.expression === undefined ? [this.ctx()] : [this.ctx(), this.handedOut(node.expression, ["yielded", "yieldedCall"])],
+            node.expression === undefined
+              ? [this.ctx()]
+              : [this.ctx(), this.handedOut(node.expression, ["yielded", "yieldedCall"])],
           );
     const yielded = f.updateYieldExpression(node, node.asteriskToken, left);
     return ts.setOriginalNode(ts.setTextRange(this.call("resume", [this.ctx(), yielded]), node), node);
@@ -816,7 +950,10 @@ class Rewriter extends RewriteState<TS.Node> {
     const expression = this.visitNode(node.expression);
     const body = this.withReenter(this.visitNode(node.statement));
     const iterable = ts.setTextRange(this.call("forAwait", [this.ctx(), expression]), node.expression);
-    return [f.updateForOfStatement(node, node.awaitModifier, initializer, iterable, body), this.hookStatement("reenter")];
+    return [
+      f.updateForOfStatement(node, node.awaitModifier, initializer, iterable, body),
+      this.hookStatement("reenter"),
+    ];
   }
 
   /** `body` as a block that starts with `__rt.reenter($c)`. */
@@ -842,7 +979,8 @@ class Rewriter extends RewriteState<TS.Node> {
       return [f.updateLabeledStatement(node, node.label, loop!), ...rest];
     }
     let statement = visited as TS.Statement;
-    if (this.fn!.leaf || !this.plan.containsForAwait(node.statement)) return f.updateLabeledStatement(node, node.label, statement);
+    if (this.fn!.leaf || !this.plan.containsForAwait(node.statement))
+      return f.updateLabeledStatement(node, node.label, statement);
     if (ts.isIterationStatement(statement, false)) statement = this.withReenterInBody(statement);
     return [f.updateLabeledStatement(node, node.label, statement), this.hookStatement("reenter")];
   }
@@ -851,8 +989,10 @@ class Rewriter extends RewriteState<TS.Node> {
   private withReenterInBody(loop: TS.IterationStatement): TS.IterationStatement {
     const { ts, f } = this;
     const newBody = this.withReenter(loop.statement);
-    if (ts.isForStatement(loop)) return f.updateForStatement(loop, loop.initializer, loop.condition, loop.incrementor, newBody);
-    if (ts.isForOfStatement(loop)) return f.updateForOfStatement(loop, loop.awaitModifier, loop.initializer, loop.expression, newBody);
+    if (ts.isForStatement(loop))
+      return f.updateForStatement(loop, loop.initializer, loop.condition, loop.incrementor, newBody);
+    if (ts.isForOfStatement(loop))
+      return f.updateForOfStatement(loop, loop.awaitModifier, loop.initializer, loop.expression, newBody);
     if (ts.isForInStatement(loop)) return f.updateForInStatement(loop, loop.initializer, loop.expression, newBody);
     if (ts.isWhileStatement(loop)) return f.updateWhileStatement(loop, loop.expression, newBody);
     return f.updateDoStatement(loop as TS.DoStatement, newBody, (loop as TS.DoStatement).expression);
@@ -868,8 +1008,13 @@ class Rewriter extends RewriteState<TS.Node> {
     const catchClause =
       clause === undefined
         ? undefined
-        : f.updateCatchClause(clause, this.visitNode(clause.variableDeclaration), this.withReenter(this.visitNode(clause.block)));
-    const finallyBlock = node.finallyBlock === undefined ? undefined : this.withReenter(this.visitNode(node.finallyBlock));
+        : f.updateCatchClause(
+            clause,
+            this.visitNode(clause.variableDeclaration),
+            this.withReenter(this.visitNode(clause.block)),
+          );
+    const finallyBlock =
+      node.finallyBlock === undefined ? undefined : this.withReenter(this.visitNode(node.finallyBlock));
     return f.updateTryStatement(node, tryBlock, catchClause, finallyBlock);
   }
 }

@@ -166,7 +166,11 @@ export class TypeScriptPort implements SyntaxPort<TS.Node> {
     const { ts } = this;
     const name = (node as TS.PropertyAssignment | TS.PropertyDeclaration | TS.MethodDeclaration).name;
     if (ts.isComputedPropertyName(name)) {
-      return { computed: true, stringLiteral: ts.isStringLiteral(name.expression) ? name.expression.text : undefined, isPrivate: false };
+      return {
+        computed: true,
+        stringLiteral: ts.isStringLiteral(name.expression) ? name.expression.text : undefined,
+        isPrivate: false,
+      };
     }
     if (ts.isPrivateIdentifier(name)) return { computed: false, name: name.text, isPrivate: true };
     const plain = ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name);

@@ -35,7 +35,11 @@ export interface AnyioVitePlugin {
   name: string;
   enforce: "pre";
   configResolved(config: { root: string }): void;
-  transform(this: ViteTransformContext, code: string, id: string): Promise<{ code: string; map?: SourceMapObject } | null>;
+  transform(
+    this: ViteTransformContext,
+    code: string,
+    id: string,
+  ): Promise<{ code: string; map?: SourceMapObject } | null>;
 }
 
 /**
@@ -95,7 +99,10 @@ export function anyio(options: BundlerPluginOptions = {}): AnyioVitePlugin {
       const [first, ...rest] = result.errors;
       if (first !== undefined) {
         const log = toLog(first, fileName);
-        this.error({ ...log, message: [log.message, ...rest.map((d) => `${d.line}:${d.column}: ${d.message}`)].join("\n") });
+        this.error({
+          ...log,
+          message: [log.message, ...rest.map((d) => `${d.line}:${d.column}: ${d.message}`)].join("\n"),
+        });
       }
       if (result.code === undefined) return null;
       return { code: result.code, map: result.map };

@@ -53,7 +53,11 @@ export function compile(source: string): CompileResult {
   } catch (error) {
     return { output: "", runnable: null, diagnostics: [syntaxError(source, error)] };
   }
-  return compileResult(output, found.map((d) => toDiagnostic(source, d)), toCommonJs);
+  return compileResult(
+    output,
+    found.map((d) => toDiagnostic(source, d)),
+    toCommonJs,
+  );
 }
 
 function toCommonJs(code: string): string {
@@ -77,9 +81,13 @@ function toDiagnostic(source: string, d: BabelDiagnostic): PlaygroundDiagnostic 
 /** Babel's parser errors carry `loc` (1-based line, 0-based column) and `pos`. */
 function syntaxError(source: string, error: unknown): PlaygroundDiagnostic {
   const e = error as { message?: string; loc?: { line: number; column: number }; pos?: number };
-  const from = typeof e.pos === "number" ? e.pos : e.loc !== undefined ? offsetOf(source, e.loc.line, e.loc.column + 1) : 0;
+  const from =
+    typeof e.pos === "number" ? e.pos : e.loc !== undefined ? offsetOf(source, e.loc.line, e.loc.column + 1) : 0;
   const { line, column } = positionOf(source, from);
   // Babel prefixes the file name and appends a code frame; the list shows its own position.
-  const message = (e.message ?? String(error)).replace(/^[^:]*playground\.ts: /, "").split("\n")[0]!.replace(/ \(\d+:\d+\)$/, "");
+  const message = (e.message ?? String(error))
+    .replace(/^[^:]*playground\.ts: /, "")
+    .split("\n")[0]!
+    .replace(/ \(\d+:\d+\)$/, "");
   return { from, to: Math.min(from + 1, source.length), line, column, severity: "error", code: 0, message };
 }

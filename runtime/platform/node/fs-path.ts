@@ -118,7 +118,10 @@ function encode(text: string, encoding: PathEncoding, fatal: boolean): Uint8Arra
     for (let i = 0; i < text.length; i++) {
       const unit = text.charCodeAt(i);
       if (unit > 0xff) {
-        if (fatal) throw new TypeError(`Cannot encode ${describeValue(text)} in latin1: it holds ${JSON.stringify(text[i])}, which latin1 cannot hold`);
+        if (fatal)
+          throw new TypeError(
+            `Cannot encode ${describeValue(text)} in latin1: it holds ${JSON.stringify(text[i])}, which latin1 cannot hold`,
+          );
         bytes[i] = 0x3f; // "?"
       } else bytes[i] = unit;
     }
@@ -188,7 +191,13 @@ async function copy(from: string, to: string, followSymlinks: boolean, preserveM
 
 /** @internal `move` across devices: a copy keeping links and metadata, then the source deleted. */
 export async function moveAcrossDevices(from: string, to: string): Promise<void> {
-  await fsp.cp(from, to, { recursive: true, dereference: false, verbatimSymlinks: true, preserveTimestamps: true, force: true });
+  await fsp.cp(from, to, {
+    recursive: true,
+    dereference: false,
+    verbatimSymlinks: true,
+    preserveTimestamps: true,
+    force: true,
+  });
   await fsp.rm(from, { recursive: true });
 }
 
@@ -204,7 +213,14 @@ const host: PathHost = {
   flavour: windows ? windowsFlavour : posixFlavour,
   hasLchmod: typeof fs.lchmod === "function",
   segmentRegExp: (escaped, caseSensitive) =>
-    picomatch.makeRe(escaped, { dot: true, nocase: !caseSensitive, nobrace: true, noextglob: true, nonegate: true, windows: false }),
+    picomatch.makeRe(escaped, {
+      dot: true,
+      nocase: !caseSensitive,
+      nobrace: true,
+      noextglob: true,
+      nonegate: true,
+      windows: false,
+    }),
   fileUrlToPath: (fileUrl) => url.fileURLToPath(fileUrl),
   cwd: () => Promise.resolve(process.cwd()),
   home: () => Promise.resolve(os.homedir()),

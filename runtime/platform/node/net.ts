@@ -173,7 +173,11 @@ function isAbstract(path: string): boolean {
 }
 
 /** A connection attempt: `socket` reports its first 'connect' or 'error' to `done`. */
-function connecting(socket: net.Socket, addresses: (socket: net.Socket) => SocketAddresses, done: Completion<StreamTransport>): Abort {
+function connecting(
+  socket: net.Socket,
+  addresses: (socket: net.Socket) => SocketAddresses,
+  done: Completion<StreamTransport>,
+): Abort {
   const transport = new NodeStreamTransport(socket, { family: "unix", local: "" });
   const failed = (error: Error) => {
     socket.off("connect", connected);
@@ -193,7 +197,12 @@ function connecting(socket: net.Socket, addresses: (socket: net.Socket) => Socke
 const nodeNet: NetHost = {
   async lookup(host: string, family: 0 | 4 | 6, flags: number): Promise<LookupAddress[]> {
     // Looked up on the module object at each call, so tests can stub it.
-    const results = await dns.promises.lookup(host, { all: true, family, hints: flags, order: "verbatim" } as dns.LookupAllOptions);
+    const results = await dns.promises.lookup(host, {
+      all: true,
+      family,
+      hints: flags,
+      order: "verbatim",
+    } as dns.LookupAllOptions);
     return results.map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 }));
   },
 
@@ -211,7 +220,12 @@ const nodeNet: NetHost = {
   noUnixSockets: process.platform === "win32",
 
   connectTcp(target: TcpConnectTarget, done: Completion<StreamTransport>): Abort {
-    const options: net.TcpNetConnectOpts = { host: target.host, port: target.port, family: target.family, allowHalfOpen: true };
+    const options: net.TcpNetConnectOpts = {
+      host: target.host,
+      port: target.port,
+      family: target.family,
+      allowHalfOpen: true,
+    };
     if (target.localHost !== undefined) options.localAddress = target.localHost;
     else if (target.localPort !== undefined) options.localAddress = target.family === 6 ? "::" : "0.0.0.0";
     if (target.localPort !== undefined) options.localPort = target.localPort;
@@ -285,7 +299,8 @@ const nodeNet: NetHost = {
 
   pathOf(path: unknown): string {
     if (path instanceof URL) {
-      if (path.protocol !== "file:") throw new TypeError(`Expected \`path\` to be a file: URL, got ${describeValue(String(path))}`);
+      if (path.protocol !== "file:")
+        throw new TypeError(`Expected \`path\` to be a file: URL, got ${describeValue(String(path))}`);
       return fileURLToPath(path);
     }
     if (typeof path === "object" && path !== null && path.toString !== Object.prototype.toString) return String(path);
@@ -296,12 +311,16 @@ const nodeNet: NetHost = {
     let adopted: net.Socket;
     if (typeof socket === "number") {
       if (!Number.isInteger(socket) || socket < 0) {
-        throw new TypeError(`Expected \`socket\` to be a net.Socket or a socket descriptor, got ${describeValue(socket)}`);
+        throw new TypeError(
+          `Expected \`socket\` to be a net.Socket or a socket descriptor, got ${describeValue(socket)}`,
+        );
       }
       try {
         adopted = new net.Socket({ fd: socket, readable: true, writable: true, allowHalfOpen: true });
       } catch (error) {
-        throw new TypeError(`Descriptor ${socket} is not a stream socket: ${(error as Error).message}`, { cause: error });
+        throw new TypeError(`Descriptor ${socket} is not a stream socket: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     } else if (socket instanceof net.Socket) {
       adopted = socket;
@@ -310,7 +329,9 @@ const nodeNet: NetHost = {
       }
       adopted.allowHalfOpen = true;
     } else {
-      throw new TypeError(`Expected \`socket\` to be a net.Socket or a socket descriptor, got ${describeValue(socket)}`);
+      throw new TypeError(
+        `Expected \`socket\` to be a net.Socket or a socket descriptor, got ${describeValue(socket)}`,
+      );
     }
     const ip = isIpSocket(adopted);
     if (ip && unixOnly) {
@@ -319,7 +340,8 @@ const nodeNet: NetHost = {
       throw new TypeError("Expected `socket` to be a UNIX socket, got a TCP socket");
     }
     if (ip) {
-      if (adopted.remoteAddress === undefined) throw new TypeError("Expected `socket` to be a connected socket, but it has no peer");
+      if (adopted.remoteAddress === undefined)
+        throw new TypeError("Expected `socket` to be a connected socket, but it has no peer");
       adopted.setNoDelay(true);
       return new NodeStreamTransport(adopted, tcpAddresses(adopted));
     }
@@ -329,18 +351,25 @@ const nodeNet: NetHost = {
   adoptServer(server: unknown, done: Completion<ListenerTransport>): Abort {
     if (typeof server === "number") {
       if (!Number.isInteger(server) || server < 0) {
-        throw new TypeError(`Expected \`server\` to be a net.Server or a socket descriptor, got ${describeValue(server)}`);
+        throw new TypeError(
+          `Expected \`server\` to be a net.Server or a socket descriptor, got ${describeValue(server)}`,
+        );
       }
       const transport = new NodeListenerTransport(net.createServer({ allowHalfOpen: true }), undefined);
       const refused: Completion<ListenerTransport> = {
         ok: done.ok,
-        fail: (error) => done.fail(new TypeError(`Descriptor ${server} is not a bound stream socket: ${error.message}`, { cause: error })),
+        fail: (error) =>
+          done.fail(
+            new TypeError(`Descriptor ${server} is not a bound stream socket: ${error.message}`, { cause: error }),
+          ),
       };
       transport.listen({ fd: server } as net.ListenOptions, refused);
       return () => transport.close();
     }
     if (!(server instanceof net.Server)) {
-      throw new TypeError(`Expected \`server\` to be a net.Server or a socket descriptor, got ${describeValue(server)}`);
+      throw new TypeError(
+        `Expected \`server\` to be a net.Server or a socket descriptor, got ${describeValue(server)}`,
+      );
     }
     if (!server.listening) throw new TypeError("Expected `server` to be a listening server, but it is not listening");
     // Connections it accepts from now on are half-open capable, as ours are.

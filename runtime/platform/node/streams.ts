@@ -223,7 +223,10 @@ class NodeWriter extends NodeSide<void> {
 /**
  * An object or byte receive stream reading from a Node `Readable` (see {@link fromNodeReadable}).
  */
-export class NodeReadableReceiveStream<out T = Uint8Array> extends TypedAttributeProvider implements ObjectReceiveStream<T> {
+export class NodeReadableReceiveStream<out T = Uint8Array>
+  extends TypedAttributeProvider
+  implements ObjectReceiveStream<T>
+{
   private readonly reader: NodeReader;
 
   /** @internal Use {@link fromNodeReadable}. */

@@ -23,13 +23,7 @@ import { domainToASCII } from "node:url";
 import { Waiter, currentFrame } from "../../rt";
 import { cancelled, outsideTask } from "../../sync/checks";
 import { describeValue } from "../../core/validate";
-import type {
-  TLSEngine,
-  TLSEngineEnd,
-  TLSEngineOptions,
-  TLSEngineSettings,
-  TLSHost,
-} from "../../streams/tls-host";
+import type { TLSEngine, TLSEngineEnd, TLSEngineOptions, TLSEngineSettings, TLSHost } from "../../streams/tls-host";
 import { tlsHost } from "../../streams/tls-host";
 
 /** Node's `tls.SecureContextOptions`, for the room's option types. */
@@ -165,7 +159,9 @@ class NodeTLSEngine implements TLSEngine {
   get failure(): Error | undefined {
     if (this.failed === undefined && !this.established && readableHasEnded(this.socket)) {
       // Node reports this only for clients, and only through a listener it adds in tls.connect().
-      this.failed = Object.assign(new Error("The transport ended before the TLS handshake completed"), { code: "ECONNRESET" });
+      this.failed = Object.assign(new Error("The transport ended before the TLS handshake completed"), {
+        code: "ECONNRESET",
+      });
     }
     return this.failed;
   }
@@ -346,7 +342,8 @@ function readableHasEnded(socket: tls.TLSSocket): boolean {
 function asciiHostname(hostname: string): string {
   if (net.isIP(hostname) !== 0) return hostname;
   const ascii = domainToASCII(hostname);
-  if (ascii === "") throw new RangeError(`Expected \`hostname\` to be a valid host name, got ${describeValue(hostname)}`);
+  if (ascii === "")
+    throw new RangeError(`Expected \`hostname\` to be a valid host name, got ${describeValue(hostname)}`);
   return ascii;
 }
 

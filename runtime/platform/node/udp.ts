@@ -58,14 +58,21 @@ class NodeDatagramTransport implements DatagramTransport {
   }
 
   attach(onDatagram: (data: Uint8Array, host: string, port: number) => void, onError: (error: Error) => void): void {
-    this.raw.on("message", (buffer: Buffer, rinfo: dgram.RemoteInfo) => onDatagram(viewOf(buffer), rinfo.address, rinfo.port));
+    this.raw.on("message", (buffer: Buffer, rinfo: dgram.RemoteInfo) =>
+      onDatagram(viewOf(buffer), rinfo.address, rinfo.port),
+    );
     this.onError = onError;
     const early = this.early;
     this.early = undefined;
     if (early !== undefined) onError(early);
   }
 
-  send(data: Uint8Array, host: string | undefined, port: number | undefined, done: (error: Error | null) => void): void {
+  send(
+    data: Uint8Array,
+    host: string | undefined,
+    port: number | undefined,
+    done: (error: Error | null) => void,
+  ): void {
     if (host === undefined) this.raw.send(data, done);
     else this.raw.send(data, port, host, done);
   }
@@ -95,7 +102,9 @@ class NodeDatagramTransport implements DatagramTransport {
 function socketProblem(socket: unknown, connected: boolean): string | undefined {
   if (!(socket instanceof dgram.Socket)) {
     const kind =
-      typeof socket === "object" && socket !== null ? `a ${socket.constructor?.name ?? "object"}` : `\`${String(socket)}\` (${typeof socket})`;
+      typeof socket === "object" && socket !== null
+        ? `a ${socket.constructor?.name ?? "object"}`
+        : `\`${String(socket)}\` (${typeof socket})`;
     return `Expected \`socket\` to be a dgram.Socket, got ${kind}`;
   }
   try {
@@ -127,7 +136,11 @@ const nodeUdpHost: UdpHost = {
     // Node answers an IP literal with its own family whatever `family` asked for.
     const first = family === 0 ? addresses[0] : addresses.find((address) => address.family === family);
     if (first === undefined) {
-      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND", syscall: "getaddrinfo", hostname: host });
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), {
+        code: "ENOTFOUND",
+        syscall: "getaddrinfo",
+        hostname: host,
+      });
     }
     return { address: first.address, family: first.family === 6 ? 6 : 4 };
   },
@@ -135,7 +148,10 @@ const nodeUdpHost: UdpHost = {
   reusePortLacking,
 
   open(request: DatagramOpenRequest): DatagramOpening {
-    const raw = dgram.createSocket({ type: request.family === 6 ? "udp6" : "udp4", ...(request.reusePort ? { reusePort: true } : {}) });
+    const raw = dgram.createSocket({
+      type: request.family === 6 ? "udp6" : "udp4",
+      ...(request.reusePort ? { reusePort: true } : {}),
+    });
     const transport = new NodeDatagramTransport(raw, request.family);
     const ready = new Promise<void>((resolve, reject) => {
       const fail = (error: Error) => {

@@ -947,7 +947,9 @@ describe("exiting through the runtime hooks", () => {
 describe("constructor options", () => {
   test("an unknown option is rejected, naming it and suggesting the closest known one", () => {
     expect(() => new CancelScope({ shieldd: true } as never)).toThrow(
-      new TypeError("Unknown option `shieldd` in `options`: did you mean `shield`? The options are `deadline` and `shield`"),
+      new TypeError(
+        "Unknown option `shieldd` in `options`: did you mean `shield`? The options are `deadline` and `shield`",
+      ),
     );
   });
 
@@ -976,7 +978,7 @@ describe("constructor options", () => {
 
   test("a known option with the wrong type names the option", () => {
     expect(() => new CancelScope({ shield: "yes" as never })).toThrow(
-      new TypeError("Expected `shield` to be a boolean, got `\"yes\"` (string)"),
+      new TypeError('Expected `shield` to be a boolean, got `"yes"` (string)'),
     );
   });
 });

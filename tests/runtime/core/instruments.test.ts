@@ -39,10 +39,12 @@ function recorder(): { events: Recorded[]; instrument: Instrument } {
   const instrument: Instrument = {
     taskSpawned: (task) => events.push({ kind: "spawned", id: task.id, name: task.name, parentId: task.parentId }),
     taskStarted: (task) => events.push({ kind: "started", id: task.id, name: task.name }),
-    taskFinished: (task, outcome, error) => events.push({ kind: "finished", id: task.id, name: task.name, outcome, error }),
+    taskFinished: (task, outcome, error) =>
+      events.push({ kind: "finished", id: task.id, name: task.name, outcome, error }),
     scopeCancelled: (scope, cause, task) =>
       events.push({ kind: "cancelled", scope: String(scope), cause, taskId: task?.id ?? null }),
-    taskGroupError: (group, error, host) => events.push({ kind: "groupError", group: String(group), error, hostId: host.id }),
+    taskGroupError: (group, error, host) =>
+      events.push({ kind: "groupError", group: String(group), error, hostId: host.id }),
   };
   installed.push(instrument);
   addInstrument(instrument);
@@ -102,11 +104,20 @@ describe("task events", () => {
       });
     });
     const order = short(events);
-    expect(order.slice(0, 6)).toEqual(["spawned main", "started main", "spawned a", "spawned b", "started a", "started b"]);
+    expect(order.slice(0, 6)).toEqual([
+      "spawned main",
+      "started main",
+      "spawned a",
+      "spawned b",
+      "started a",
+      "started b",
+    ]);
     // The children end in either order (a is woken by b); the host's task ends after both.
     expect(order.slice(6, 8).sort()).toEqual(["finished a returned", "finished b returned"]);
     expect(order.slice(8)).toEqual(["finished main returned"]);
-    const children = events.filter((e): e is Extract<Recorded, { kind: "spawned" }> => e.kind === "spawned" && e.name !== "main");
+    const children = events.filter(
+      (e): e is Extract<Recorded, { kind: "spawned" }> => e.kind === "spawned" && e.name !== "main",
+    );
     expect(children.map((e) => e.parentId)).toEqual([hostId, hostId]);
   });
 
@@ -161,7 +172,14 @@ describe("scope cancellation events", () => {
       });
     });
     const cancelled = events.filter((e) => e.kind === "cancelled");
-    expect(cancelled).toEqual([{ kind: "cancelled", scope: expect.stringMatching(/^<CancelScope#\d+ active cancelled>$/), cause: "cancel", taskId }]);
+    expect(cancelled).toEqual([
+      {
+        kind: "cancelled",
+        scope: expect.stringMatching(/^<CancelScope#\d+ active cancelled>$/),
+        cause: "cancel",
+        taskId,
+      },
+    ]);
   });
 
   test("a deadline is reported with cause 'deadline' and the scope's label", async () => {
@@ -186,7 +204,9 @@ describe("scope cancellation events", () => {
     const { events } = recorder();
     const scope = new CancelScope();
     scope.cancel();
-    expect(events).toEqual([{ kind: "cancelled", scope: expect.stringContaining("new cancelled"), cause: "cancel", taskId: null }]);
+    expect(events).toEqual([
+      { kind: "cancelled", scope: expect.stringContaining("new cancelled"), cause: "cancel", taskId: null },
+    ]);
   });
 
   test("cancelling a task handle cancels that task's own scope, reported with the task", async () => {
@@ -198,7 +218,9 @@ describe("scope cancellation events", () => {
       await sleep(1);
       handle.cancel();
     });
-    expect(events.filter((e) => e.kind === "cancelled")).toMatchObject([{ cause: "cancel", taskId: victim, scope: expect.stringContaining("<task#") }]);
+    expect(events.filter((e) => e.kind === "cancelled")).toMatchObject([
+      { cause: "cancel", taskId: victim, scope: expect.stringContaining("<task#") },
+    ]);
     expect(events.find((e) => e.kind === "finished" && e.name === "victim")).toMatchObject({ outcome: "cancelled" });
   });
 });
@@ -247,7 +269,10 @@ describe("task group errors", () => {
       error: boom,
       hostId: host,
     });
-    expect(events.find((e) => e.kind === "cancelled")).toMatchObject({ scope: expect.stringMatching(/^<TaskGroup#\d+ active cancelled>$/), taskId: host });
+    expect(events.find((e) => e.kind === "cancelled")).toMatchObject({
+      scope: expect.stringMatching(/^<TaskGroup#\d+ active cancelled>$/),
+      taskId: host,
+    });
   });
 
   test("an error raised by the host body is reported too", async () => {
@@ -295,7 +320,9 @@ describe("installing and removing", () => {
 
   test("addInstrument rejects a non-object with the validation template", () => {
     expect(() => addInstrument(null as unknown as Instrument)).toThrow(TypeError);
-    expect(() => addInstrument(42 as unknown as Instrument)).toThrow("Expected `instrument` to be an object, got `42` (number)");
+    expect(() => addInstrument(42 as unknown as Instrument)).toThrow(
+      "Expected `instrument` to be an object, got `42` (number)",
+    );
   });
 
   test("a hook that throws removes its instrument with a warning, and the run goes on", async () => {
@@ -311,12 +338,19 @@ describe("installing and removing", () => {
       installed.push(broken);
       addInstrument(broken);
       const { events } = recorder();
-      const value = await run(() => createTaskGroup().run(async (tg) => void tg.startSoon(() => sleep(1))).then(() => 7));
+      const value = await run(() =>
+        createTaskGroup()
+          .run(async (tg) => void tg.startSoon(() => sleep(1)))
+          .then(() => 7),
+      );
       expect(value).toBe(7);
       expect(calls).toBe(1);
       expect(short(events).filter((e) => e.startsWith("spawned"))).toHaveLength(2); // the others still hear everything
       expect(warn.mock.calls).toEqual([
-        [expect.stringContaining("taskSpawned hook raised and the instrument was removed: Error: instrument bug"), { type: "RuntimeWarning" }],
+        [
+          expect.stringContaining("taskSpawned hook raised and the instrument was removed: Error: instrument bug"),
+          { type: "RuntimeWarning" },
+        ],
       ]);
       expect(() => removeInstrument(broken)).toThrow(/not installed/);
     } finally {
@@ -336,7 +370,10 @@ describe("installing and removing", () => {
       addInstrument(leaving);
       expect(await run(async () => 3)).toBe(3);
       expect(warn.mock.calls).toEqual([
-        [expect.stringContaining("taskSpawned hook raised and the instrument was removed: Error: bye"), { type: "RuntimeWarning" }],
+        [
+          expect.stringContaining("taskSpawned hook raised and the instrument was removed: Error: bye"),
+          { type: "RuntimeWarning" },
+        ],
       ]);
     } finally {
       warn.mockRestore();

@@ -101,10 +101,15 @@ describe("run()", () => {
 
 describe("a function that asks to be structured but was not compiled", () => {
   // Built from text at run time, so that no transformer ever sees it.
-  const uncompiled = new Function('return async function main() { "use strict"; "use structured"; return 1; }')() as () => Promise<number>;
+  const uncompiled = new Function(
+    'return async function main() { "use strict"; "use structured"; return 1; }',
+  )() as () => Promise<number>;
   const warnings = () => {
     const emitted: Array<[string, string | undefined]> = [];
-    const spy = jest.spyOn(process, "emitWarning").mockImplementation(((message: string, options?: { type?: string }) => {
+    const spy = jest.spyOn(process, "emitWarning").mockImplementation(((
+      message: string,
+      options?: { type?: string },
+    ) => {
       emitted.push([String(message), options?.type]);
     }) as typeof process.emitWarning);
     return { emitted, restore: () => spy.mockRestore() };

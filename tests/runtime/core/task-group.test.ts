@@ -118,7 +118,8 @@ describe("spawning", () => {
   test("startSoon and start on a group that was never entered say how to enter it", async () => {
     await run(async () => {
       const tg = createTaskGroup();
-      const howToEnter = /^This task group was never entered, so it cannot start tasks: in plain code use `await createTaskGroup\(\)\.run\(async \(tg\) => \{ \.\.\. \}\)`, or compile this code with the anyio-ts transformer/;
+      const howToEnter =
+        /^This task group was never entered, so it cannot start tasks: in plain code use `await createTaskGroup\(\)\.run\(async \(tg\) => \{ \.\.\. \}\)`, or compile this code with the anyio-ts transformer/;
       expect(() => tg.startSoon(async () => {})).toThrow(howToEnter);
       await expect(tg.start(async () => {})).rejects.toThrow(howToEnter);
     });
@@ -283,26 +284,30 @@ describe("cancelling a group", () => {
   });
 
   // On a manual MockClock that nobody advances: the sleeps can only end by cancellation.
-  structuredTest("cancelling the group interrupts sleeping children, whose cleanup runs", async () => {
-    const log: string[] = [];
-    await createTaskGroup().run(async (tg) => {
-      for (const name of ["a", "b"]) {
-        tg.startSoon(async () => {
-          try {
-            await sleep(LONG);
-            log.push(`${name} finished`);
-          } catch (e) {
-            log.push(`${name} ${isCancelled(e) ? "cancelled" : "failed"}`);
-            throw e;
-          }
-        });
-      }
-      await waitAllTasksBlocked();
-      tg.cancel();
-    });
-    expect(log.sort()).toEqual(["a cancelled", "b cancelled"]);
-    expect(currentTime()).toBe(0);
-  }, { clock: "manual" });
+  structuredTest(
+    "cancelling the group interrupts sleeping children, whose cleanup runs",
+    async () => {
+      const log: string[] = [];
+      await createTaskGroup().run(async (tg) => {
+        for (const name of ["a", "b"]) {
+          tg.startSoon(async () => {
+            try {
+              await sleep(LONG);
+              log.push(`${name} finished`);
+            } catch (e) {
+              log.push(`${name} ${isCancelled(e) ? "cancelled" : "failed"}`);
+              throw e;
+            }
+          });
+        }
+        await waitAllTasksBlocked();
+        tg.cancel();
+      });
+      expect(log.sort()).toEqual(["a cancelled", "b cancelled"]);
+      expect(currentTime()).toBe(0);
+    },
+    { clock: "manual" },
+  );
 
   test("a scope inside a child can be cancelled from the host without cancelling the group", async () => {
     let childScope: CancelScope | undefined;
@@ -588,23 +593,27 @@ describe("errors", () => {
     expect(sleepCompleted).toBe(false);
   });
 
-  structuredTest("a failing child cancels the host at its next checkpoint", async () => {
-    let sleepCompleted = false;
-    const err = await caught(
-      createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          await waitAllTasksBlocked();
-          throw new Error("foo");
-        });
-        await sleep(LONG);
-        sleepCompleted = true;
-      }),
-    );
-    expect(err).toBeInstanceOf(ExceptionGroup);
-    expect(messagesOf(err as ExceptionGroup)).toEqual(["foo"]);
-    expect(sleepCompleted).toBe(false);
-    expect(currentTime()).toBe(0);
-  }, { clock: "manual" });
+  structuredTest(
+    "a failing child cancels the host at its next checkpoint",
+    async () => {
+      let sleepCompleted = false;
+      const err = await caught(
+        createTaskGroup().run(async (tg) => {
+          tg.startSoon(async () => {
+            await waitAllTasksBlocked();
+            throw new Error("foo");
+          });
+          await sleep(LONG);
+          sleepCompleted = true;
+        }),
+      );
+      expect(err).toBeInstanceOf(ExceptionGroup);
+      expect(messagesOf(err as ExceptionGroup)).toEqual(["foo"]);
+      expect(sleepCompleted).toBe(false);
+      expect(currentTime()).toBe(0);
+    },
+    { clock: "manual" },
+  );
 
   test("a failing child cancels its siblings", async () => {
     let sleepCompleted = false;

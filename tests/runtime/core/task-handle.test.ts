@@ -22,10 +22,14 @@ import { inTaskGroup } from "../helpers";
 describe("status and results", () => {
   test("startSoon returns a pending TaskHandle that finishes with the return value", async () => {
     await inTaskGroup(async (tg) => {
-      const handle = tg.startSoon(async (x: number, y: number) => {
-        await checkpoint();
-        return x + y;
-      }, 2, 4);
+      const handle = tg.startSoon(
+        async (x: number, y: number) => {
+          await checkpoint();
+          return x + y;
+        },
+        2,
+        4,
+      );
       expect(handle).toBeInstanceOf(TaskHandle);
       expect(handle.status).toBe("pending");
       expect(await handle.result()).toBe(6);
@@ -124,7 +128,6 @@ describe("status and results", () => {
     expect(failure).not.toBeInstanceOf(Cancelled);
     expect((failure as Error).name).toBe("TaskCancelled");
   });
-
 });
 
 describe("cancel()", () => {

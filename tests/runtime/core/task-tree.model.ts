@@ -151,9 +151,21 @@ export type TreeNode =
   | { readonly kind: "checkpoint"; readonly id: number }
   | { readonly kind: "fail"; readonly id: number; readonly ms: number }
   | { readonly kind: "group"; readonly id: number; readonly children: readonly ChildSpec[]; readonly body: TreeNode }
-  | { readonly kind: "scope"; readonly id: number; readonly type: ScopeType; readonly ms: number; readonly body: TreeNode }
+  | {
+      readonly kind: "scope";
+      readonly id: number;
+      readonly type: ScopeType;
+      readonly ms: number;
+      readonly body: TreeNode;
+    }
   | { readonly kind: "cancel"; readonly id: number; readonly ms: number; readonly target: number | null }
-  | { readonly kind: "spawn"; readonly id: number; readonly ms: number; readonly target: number | null; readonly node: TreeNode }
+  | {
+      readonly kind: "spawn";
+      readonly id: number;
+      readonly ms: number;
+      readonly target: number | null;
+      readonly node: TreeNode;
+    }
   | { readonly kind: "swallow"; readonly id: number; readonly body: TreeNode }
   | { readonly kind: "cleanup"; readonly id: number; readonly ms: number; readonly body: TreeNode };
 
@@ -195,7 +207,10 @@ const rawArbitraries = fc.letrec<{ node: Raw; leaf: Raw; seq: Raw; group: Raw; s
     { arbitrary: tie("scope"), weight: 3 },
     { arbitrary: fc.record({ kind: fc.constant("swallow" as const), body: tie("node") }), weight: 1 },
     { arbitrary: fc.record({ kind: fc.constant("cleanup" as const), ms: time, body: tie("node") }), weight: 1 },
-    { arbitrary: fc.record({ kind: fc.constant("spawn" as const), ms: time, target: fc.nat(7), node: tie("node") }), weight: 1 },
+    {
+      arbitrary: fc.record({ kind: fc.constant("spawn" as const), ms: time, target: fc.nat(7), node: tie("node") }),
+      weight: 1,
+    },
   ),
   leaf: fc.oneof(
     fc.record({ kind: fc.constant("sleep" as const), ms: time }),
@@ -216,7 +231,10 @@ const rawArbitraries = fc.letrec<{ node: Raw; leaf: Raw; seq: Raw; group: Raw; s
     kind: fc.constant("group" as const),
     children: fc.array(
       fc.record({
-        how: fc.oneof({ arbitrary: fc.constant("soon" as const), weight: 3 }, { arbitrary: fc.constant("start" as const), weight: 1 }),
+        how: fc.oneof(
+          { arbitrary: fc.constant("soon" as const), weight: 3 },
+          { arbitrary: fc.constant("start" as const), weight: 1 },
+        ),
         ready: fc.nat({ max: 3 }),
         node: tie("node"),
       }),
@@ -273,7 +291,8 @@ function finalize(raw: Raw): TaskTree {
     }
   };
   visit(raw);
-  const pick = (list: Raw[], index: number): number | null => (list.length === 0 ? null : ids.get(list[index % list.length])!);
+  const pick = (list: Raw[], index: number): number | null =>
+    list.length === 0 ? null : ids.get(list[index % list.length])!;
   const build = (r: Raw): TreeNode => {
     const id = ids.get(r)!;
     let node: TreeNode;
@@ -384,7 +403,9 @@ export function printTree(tree: TaskTree | TreeNode, indent = ""): string {
         n.items.forEach((item) => walk(item, deeper, ""));
         break;
       case "group":
-        n.children.forEach((c) => walk(c.node, deeper, c.how === "soon" ? "startSoon: " : `start (ready after ${c.ready}): `));
+        n.children.forEach((c) =>
+          walk(c.node, deeper, c.how === "soon" ? "startSoon: " : `start (ready after ${c.ready}): `),
+        );
         walk(n.body, deeper, "body: ");
         break;
       case "scope":
@@ -686,7 +707,10 @@ export class TreeRun {
    * A spawn node's action: `start(tg, ctx, childName)` must call `tg.startSoon` for the node
    * (in context `ctx`, reporting `childName` at the end). Refusals are recorded and swallowed.
    */
-  spawn(node: NodeOf<"spawn">, start: (tg: TaskGroup, ctx: Invocation, groupId: number, childName: string) => void): void {
+  spawn(
+    node: NodeOf<"spawn">,
+    start: (tg: TaskGroup, ctx: Invocation, groupId: number, childName: string) => void,
+  ): void {
     if (node.target === null) return;
     const group = this.groups.get(node.target);
     if (group?.tg === undefined) {
@@ -712,7 +736,9 @@ export class TreeRun {
       if (group.bodyEnd === undefined) open.push("its body was still running");
       for (const c of group.children) if (c.end === undefined) open.push(`${c.name} was still running`);
       if (open.length > 0) {
-        this.violation(`R9: group#${node.target} refused spawn#${node.id} at #${refusal.seq} while ${open.join(" and ")}`);
+        this.violation(
+          `R9: group#${node.target} refused spawn#${node.id} at #${refusal.seq} while ${open.join(" and ")}`,
+        );
       }
     }
   }
@@ -794,7 +820,8 @@ export class TreeRun {
       const parentId = this.tree.parentOf.get(r.node.id);
       const parent = parentId === undefined ? undefined : this.records.get(parentId);
       if (parent?.enter === undefined || r.enter === undefined) continue;
-      if (r.enter.seq < parent.enter.seq) this.violation(`R1: ${label(r.node)} was entered before its parent ${label(parent.node)}`);
+      if (r.enter.seq < parent.enter.seq)
+        this.violation(`R1: ${label(r.node)} was entered before its parent ${label(parent.node)}`);
       if (r.final !== undefined && parent.final !== undefined && r.final.seq > parent.final.seq) {
         this.violation(
           `R1: ${label(r.node)} ended at #${r.final.seq}, after its parent ${label(parent.node)} had ended at #${parent.final.seq}`,
@@ -810,7 +837,8 @@ export class TreeRun {
     if (leaves.length > 1) this.covered("R2: several errors came out of the root");
     for (const leaf of leaves) {
       if (leaf instanceof Cancelled) this.violation("R2: a Cancelled escaped the root");
-      else if (!expected.has(leaf)) this.violation(`R2: ${name(leaf)} escaped the root but was never thrown by the tree`);
+      else if (!expected.has(leaf))
+        this.violation(`R2: ${name(leaf)} escaped the root but was never thrown by the tree`);
       else if (seen.has(leaf)) this.violation(`R2: ${name(leaf)} appears more than once in the root's error`);
       seen.add(leaf);
     }
@@ -821,14 +849,16 @@ export class TreeRun {
 
   private checkTasks(): void {
     for (const [id, taskName] of this.spawnedTasks) {
-      if (!this.finishedTasks.has(id)) this.violation(`R3: task '${taskName}' (id ${id}) was still running after the root returned`);
+      if (!this.finishedTasks.has(id))
+        this.violation(`R3: task '${taskName}' (id ${id}) was still running after the root returned`);
     }
   }
 
   private checkGroup(g: GroupRecord): void {
     const who = label(g.node);
     if (g.exit === undefined || g.bodyEnd === undefined) {
-      if (g.tg !== undefined) this.violation(`R4: ${who} was entered but never ${g.bodyEnd ? "exited" : "finished its body"}`);
+      if (g.tg !== undefined)
+        this.violation(`R4: ${who} was entered but never ${g.bodyEnd ? "exited" : "finished its body"}`);
       return;
     }
     if (g.bodyEnd.seq > g.exit.seq) this.violation(`R4: ${who} exited at #${g.exit.seq} before its body ended`);
@@ -879,17 +909,28 @@ export class TreeRun {
       if (!bodyCancelled) this.violation(`R5a: ${who}.cancelledCaught but its body ${describeOutcome(body)}`);
       const outer = this.cancelledBefore(outerCtx, s.bodyEnd.seq);
       if (outer !== undefined) {
-        this.violation(`R5a: ${who}.cancelledCaught although the visible enclosing ${outer.ctx.name} was cancelled at #${outer.event.seq}`);
+        this.violation(
+          `R5a: ${who}.cancelledCaught although the visible enclosing ${outer.ctx.name} was cancelled at #${outer.event.seq}`,
+        );
       }
     }
     // b.
-    if (!caught && s.bodyEnd.cancelCalled && bodyCancelled && this.cancelledBefore(outerCtx, s.exit.seq) === undefined) {
-      this.violation(`R5b: ${who} was cancelled and its body ${describeOutcome(body)}, yet it did not catch it (cancelledCaught false)`);
+    if (
+      !caught &&
+      s.bodyEnd.cancelCalled &&
+      bodyCancelled &&
+      this.cancelledBefore(outerCtx, s.exit.seq) === undefined
+    ) {
+      this.violation(
+        `R5b: ${who} was cancelled and its body ${describeOutcome(body)}, yet it did not catch it (cancelledCaught false)`,
+      );
     }
     // c.
     if (!caught) {
       if (exit.threw !== body.threw || (exit.threw && exit.error !== body.error)) {
-        this.violation(`R5c: ${who} caught nothing but its body ${describeOutcome(body)} and the scope ${describeOutcome(exit)}`);
+        this.violation(
+          `R5c: ${who} caught nothing but its body ${describeOutcome(body)} and the scope ${describeOutcome(exit)}`,
+        );
       }
       return;
     }
@@ -899,7 +940,9 @@ export class TreeRun {
       const out = exit.threw ? leavesOf(exit.error) : [];
       const same = exit.threw && out.length === rest.length && rest.every((e) => out.includes(e));
       if (!same) {
-        this.violation(`R5d: ${who} should raise the non-cancellation rest of ${name(body.error)}, but it ${describeOutcome(exit)}`);
+        this.violation(
+          `R5d: ${who} should raise the non-cancellation rest of ${name(body.error)}, but it ${describeOutcome(exit)}`,
+        );
       }
     } else if (s.node.type === "failAfter" && s.exit.time >= scope.deadline) {
       if (!(exit.threw && exit.error instanceof TimeoutError)) {
@@ -912,7 +955,9 @@ export class TreeRun {
         this.timeouts.push(exit.error);
       }
     } else if (exit.threw) {
-      this.violation(`R5d: ${who} caught its cancellation and nothing else was in flight, but it ${describeOutcome(exit)}`);
+      this.violation(
+        `R5d: ${who} caught its cancellation and nothing else was in flight, but it ${describeOutcome(exit)}`,
+      );
     }
   }
 
@@ -956,7 +1001,9 @@ export class TreeRun {
       }
       if (hasCancelled(r.final.outcome)) this.covered("R8: a node ended with a Cancelled");
       if (hasCancelled(r.final.outcome) && this.cancelledBefore(r.ctx, r.final.seq) === undefined) {
-        this.violation(`R8: ${who} ended with a Cancelled at #${r.final.seq} but no scope it can see had been cancelled`);
+        this.violation(
+          `R8: ${who} ended with a Cancelled at #${r.final.seq} but no scope it can see had been cancelled`,
+        );
       }
     }
   }
@@ -1004,7 +1051,12 @@ export function unreachedPremises(): Premise[] {
  * Jest timeout that many cases need, and `TREE_IGNORE` (rule ids such as `R6,R5b`): rules
  * whose violations do not fail a case, to search past a known failure.
  */
-export function treeRunSettings(): { seed: number | undefined; numRuns: number; jestTimeout: number; ignore: string[] } {
+export function treeRunSettings(): {
+  seed: number | undefined;
+  numRuns: number;
+  jestTimeout: number;
+  ignore: string[];
+} {
   const runs = Number(process.env.TREE_RUNS ?? 2000);
   const seedText = process.env.TREE_SEED ?? "20240917";
   const seed = seedText === "random" ? undefined : Number(seedText);
@@ -1014,7 +1066,10 @@ export function treeRunSettings(): { seed: number | undefined; numRuns: number; 
   if (seed !== undefined && !Number.isInteger(seed)) {
     throw new RangeError(`Expected \`TREE_SEED\` to be an integer or "random", got \`${seedText}\``);
   }
-  const ignore = (process.env.TREE_IGNORE ?? "").split(",").map((rule) => rule.trim()).filter((rule) => rule !== "");
+  const ignore = (process.env.TREE_IGNORE ?? "")
+    .split(",")
+    .map((rule) => rule.trim())
+    .filter((rule) => rule !== "");
   return { seed, numRuns: runs, jestTimeout: 30_000 + runs * 100, ignore };
 }
 
@@ -1040,7 +1095,12 @@ export function regressionTrees(): [string, TaskTree][] {
     ],
     [
       "R6: code after the group inside the cancelled scope does not run",
-      { kind: "scope", type: "moveOn", ms: 1, body: { kind: "seq", items: [group(checkpoint(), soon(sleep(3))), sleep(0)] } },
+      {
+        kind: "scope",
+        type: "moveOn",
+        ms: 1,
+        body: { kind: "seq", items: [group(checkpoint(), soon(sleep(3))), sleep(0)] },
+      },
     ],
     [
       "R6: an explicit cancel() of the enclosing group while the inner host waits",
@@ -1057,7 +1117,12 @@ export function regressionTrees(): [string, TaskTree][] {
     // resumes with Cancelled. Plain JavaScript does this by itself.
     [
       "R1: a deferred await in a cancelled scope waits for the callee to unwind",
-      { kind: "scope", type: "moveOn", ms: 0, body: { kind: "seq", via: "deferred", items: [{ kind: "seq", items: [sleep(0)] }] } },
+      {
+        kind: "scope",
+        type: "moveOn",
+        ms: 0,
+        body: { kind: "seq", via: "deferred", items: [{ kind: "seq", items: [sleep(0)] }] },
+      },
     ],
     [
       "R1/R4: a deferred await in a cancelled scope waits for the callee's task group to exit",

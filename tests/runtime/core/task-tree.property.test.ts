@@ -237,7 +237,10 @@ describe("random task trees, callback form", () => {
     `every tree obeys R1-R11 (${settings.numRuns} runs, seed ${settings.seed})`,
     async () => {
       coverage.clear();
-      await fc.assert(structuredProperty({ timeout: 2000 }, taskTree, runTree), { seed: settings.seed, numRuns: settings.numRuns });
+      await fc.assert(structuredProperty({ timeout: 2000 }, taskTree, runTree), {
+        seed: settings.seed,
+        numRuns: settings.numRuns,
+      });
       if (process.env.TREE_COVERAGE) console.log(Object.fromEntries(coverage));
       // The trees reached every situation the rules speak about (a few hundred runs suffice).
       if (settings.numRuns >= 300) expect(unreachedPremises()).toEqual([]);

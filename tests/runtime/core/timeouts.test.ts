@@ -31,20 +31,24 @@ const autojump = { clock: "autojump" } as const;
 
 describe("moveOnAfter", () => {
   for (const delay of [0, 30]) {
-    structuredTest(`moveOnAfter(${delay}) leaves the block at exactly the deadline`, async () => {
-      let result = false;
-      const scope = moveOnAfter(delay);
-      const value = await scope.run(async () => {
-        await sleep(LONG);
-        result = true;
-        return "value";
-      });
-      expect(value).toBeUndefined();
-      expect(result).toBe(false);
-      expect(scope.cancelCalled).toBe(true);
-      expect(scope.cancelledCaught).toBe(true);
-      expect(currentTime()).toBe(delay);
-    }, autojump);
+    structuredTest(
+      `moveOnAfter(${delay}) leaves the block at exactly the deadline`,
+      async () => {
+        let result = false;
+        const scope = moveOnAfter(delay);
+        const value = await scope.run(async () => {
+          await sleep(LONG);
+          result = true;
+          return "value";
+        });
+        expect(value).toBeUndefined();
+        expect(result).toBe(false);
+        expect(scope.cancelCalled).toBe(true);
+        expect(scope.cancelledCaught).toBe(true);
+        expect(currentTime()).toBe(delay);
+      },
+      autojump,
+    );
   }
 
   test("a negative delay cancels at the first checkpoint", async () => {
@@ -72,13 +76,17 @@ describe("moveOnAfter", () => {
     });
   });
 
-  structuredTest("the deadline is fixed when moveOnAfter is called, not when the scope is entered", async () => {
-    const scope = moveOnAfter(1000);
-    expect(scope.deadline).toBe(1000);
-    await sleep(30);
-    await scope.run(() => expect(scope.deadline).toBe(1000));
-    expect(currentTime()).toBe(30);
-  }, autojump);
+  structuredTest(
+    "the deadline is fixed when moveOnAfter is called, not when the scope is entered",
+    async () => {
+      const scope = moveOnAfter(1000);
+      expect(scope.deadline).toBe(1000);
+      await sleep(30);
+      await scope.run(() => expect(scope.deadline).toBe(1000));
+      expect(currentTime()).toBe(30);
+    },
+    autojump,
+  );
 
   test("the shield option shields the scope from outer cancellation", async () => {
     const log: string[] = [];
@@ -98,29 +106,33 @@ describe("moveOnAfter", () => {
     expect(log).toEqual(["slept while shielded"]);
   });
 
-  structuredTest("nested timeouts: the outer deadline fires and only the outer scope catches", async () => {
-    let sleepCompleted = false;
-    let innerCompleted = false;
-    const outer = moveOnAfter(30);
-    let inner!: CancelScope;
-    await outer.run(async () => {
-      expect(currentEffectiveDeadline()).toBe(30);
-      inner = moveOnAfter(LONG);
-      await inner.run(async () => {
+  structuredTest(
+    "nested timeouts: the outer deadline fires and only the outer scope catches",
+    async () => {
+      let sleepCompleted = false;
+      let innerCompleted = false;
+      const outer = moveOnAfter(30);
+      let inner!: CancelScope;
+      await outer.run(async () => {
         expect(currentEffectiveDeadline()).toBe(30);
-        await sleep(LONG);
-        sleepCompleted = true;
+        inner = moveOnAfter(LONG);
+        await inner.run(async () => {
+          expect(currentEffectiveDeadline()).toBe(30);
+          await sleep(LONG);
+          sleepCompleted = true;
+        });
+        innerCompleted = true;
       });
-      innerCompleted = true;
-    });
-    expect(currentTime()).toBe(30);
-    expect(sleepCompleted).toBe(false);
-    expect(innerCompleted).toBe(false);
-    expect(outer.cancelCalled).toBe(true);
-    expect(outer.cancelledCaught).toBe(true);
-    expect(inner.cancelCalled).toBe(false);
-    expect(inner.cancelledCaught).toBe(false);
-  }, autojump);
+      expect(currentTime()).toBe(30);
+      expect(sleepCompleted).toBe(false);
+      expect(innerCompleted).toBe(false);
+      expect(outer.cancelCalled).toBe(true);
+      expect(outer.cancelledCaught).toBe(true);
+      expect(inner.cancelCalled).toBe(false);
+      expect(inner.cancelledCaught).toBe(false);
+    },
+    autojump,
+  );
 
   test("after an expired timeout, the next checkpoint outside does not raise", async () => {
     const log: string[] = [];
@@ -152,19 +164,23 @@ describe("moveOnAfter", () => {
 
 describe("moveOnAt", () => {
   for (const delay of [0, 30]) {
-    structuredTest(`moveOnAt(now + ${delay}) leaves the block at exactly the deadline`, async () => {
-      let result = false;
-      await sleep(1000);
-      const scope = moveOnAt(currentTime() + delay);
-      await scope.run(async () => {
-        await sleep(LONG);
-        result = true;
-      });
-      expect(result).toBe(false);
-      expect(scope.cancelCalled).toBe(true);
-      expect(scope.cancelledCaught).toBe(true);
-      expect(currentTime()).toBe(1000 + delay);
-    }, autojump);
+    structuredTest(
+      `moveOnAt(now + ${delay}) leaves the block at exactly the deadline`,
+      async () => {
+        let result = false;
+        await sleep(1000);
+        const scope = moveOnAt(currentTime() + delay);
+        await scope.run(async () => {
+          await sleep(LONG);
+          result = true;
+        });
+        expect(result).toBe(false);
+        expect(scope.cancelCalled).toBe(true);
+        expect(scope.cancelledCaught).toBe(true);
+        expect(currentTime()).toBe(1000 + delay);
+      },
+      autojump,
+    );
   }
 
   test("moveOnAt uses the given absolute deadline", async () => {
@@ -197,28 +213,32 @@ describe("moveOnAt", () => {
 
 describe("failAfter", () => {
   for (const delay of [0, 30]) {
-    structuredTest(`failAfter(${delay}) raises TimeoutError at the deadline; the inner Cancelled mentions it`, async () => {
-      let innerMessage = "";
-      const scope = failAfter(delay);
-      const err = await caught(
-        scope.run(async () => {
-          try {
-            await sleep(LONG);
-          } catch (e) {
-            expect(e).toBeInstanceOf(Cancelled);
-            innerMessage = (e as Error).message;
-            throw e;
-          }
-        }),
-      );
-      expect(currentTime()).toBe(delay);
-      expect(err).toBeInstanceOf(TimeoutError);
-      expect(err).toBeInstanceOf(Error);
-      expect((err as Error).name).toBe("TimeoutError");
-      expect(innerMessage).toMatch(/deadline/);
-      expect(scope.cancelCalled).toBe(true);
-      expect(scope.cancelledCaught).toBe(true);
-    }, autojump);
+    structuredTest(
+      `failAfter(${delay}) raises TimeoutError at the deadline; the inner Cancelled mentions it`,
+      async () => {
+        let innerMessage = "";
+        const scope = failAfter(delay);
+        const err = await caught(
+          scope.run(async () => {
+            try {
+              await sleep(LONG);
+            } catch (e) {
+              expect(e).toBeInstanceOf(Cancelled);
+              innerMessage = (e as Error).message;
+              throw e;
+            }
+          }),
+        );
+        expect(currentTime()).toBe(delay);
+        expect(err).toBeInstanceOf(TimeoutError);
+        expect(err).toBeInstanceOf(Error);
+        expect((err as Error).name).toBe("TimeoutError");
+        expect(innerMessage).toMatch(/deadline/);
+        expect(scope.cancelCalled).toBe(true);
+        expect(scope.cancelledCaught).toBe(true);
+      },
+      autojump,
+    );
   }
 
   test("failAfter(null) never times out", async () => {
@@ -269,50 +289,66 @@ describe("failAfter", () => {
     expect(scope.cancelledCaught).toBe(true);
   });
 
-  structuredTest("an ordinary error from the body propagates instead of a TimeoutError", async () => {
-    const boom = new RangeError("body failed");
-    const err = await caught(
-      failAfter(10).run(async () => {
-        await new CancelScope({ shield: true }).run(() => sleep(30));
-        throw boom;
-      }),
-    );
-    expect(err).toBe(boom);
-    expect(currentTime()).toBe(30);
-  }, autojump);
-
-  structuredTest("the deadline is set on entry", async () => {
-    const scope = failAfter(200);
-    await sleep(100);
-    await scope.run(() => {
-      expect(scope.deadline).toBe(300);
-    });
-  }, autojump);
-
-  structuredTest("extending the deadline while active avoids the timeout", async () => {
-    const scope = failAfter(30);
-    const value = await scope.run(async () => {
-      scope.deadline += 300;
-      await sleep(100);
-      return "done";
-    });
-    expect(value).toBe("done");
-    expect(scope.cancelCalled).toBe(false);
-    expect(currentTime()).toBe(100);
-  }, autojump);
-
-  structuredTest("a timeout that cancels a task group comes out as one TimeoutError", async () => {
-    const err = await caught(
-      failAfter(30).run(() =>
-        createTaskGroup().run(async (tg) => {
-          tg.startSoon(sleep, LONG);
-          await sleep(LONG);
+  structuredTest(
+    "an ordinary error from the body propagates instead of a TimeoutError",
+    async () => {
+      const boom = new RangeError("body failed");
+      const err = await caught(
+        failAfter(10).run(async () => {
+          await new CancelScope({ shield: true }).run(() => sleep(30));
+          throw boom;
         }),
-      ),
-    );
-    expect(err).toBeInstanceOf(TimeoutError);
-    expect(currentTime()).toBe(30);
-  }, autojump);
+      );
+      expect(err).toBe(boom);
+      expect(currentTime()).toBe(30);
+    },
+    autojump,
+  );
+
+  structuredTest(
+    "the deadline is set on entry",
+    async () => {
+      const scope = failAfter(200);
+      await sleep(100);
+      await scope.run(() => {
+        expect(scope.deadline).toBe(300);
+      });
+    },
+    autojump,
+  );
+
+  structuredTest(
+    "extending the deadline while active avoids the timeout",
+    async () => {
+      const scope = failAfter(30);
+      const value = await scope.run(async () => {
+        scope.deadline += 300;
+        await sleep(100);
+        return "done";
+      });
+      expect(value).toBe("done");
+      expect(scope.cancelCalled).toBe(false);
+      expect(currentTime()).toBe(100);
+    },
+    autojump,
+  );
+
+  structuredTest(
+    "a timeout that cancels a task group comes out as one TimeoutError",
+    async () => {
+      const err = await caught(
+        failAfter(30).run(() =>
+          createTaskGroup().run(async (tg) => {
+            tg.startSoon(sleep, LONG);
+            await sleep(LONG);
+          }),
+        ),
+      );
+      expect(err).toBeInstanceOf(TimeoutError);
+      expect(currentTime()).toBe(30);
+    },
+    autojump,
+  );
 
   test("an outer cancellation propagates as Cancelled, never as TimeoutError", async () => {
     const log: string[] = [];
@@ -348,22 +384,26 @@ describe("failAfter", () => {
     expect(scope.cancelledCaught).toBe(true);
   });
 
-  structuredTest("a timeout still fires in a task that was cancelled in an earlier, exited group", async () => {
-    let blockComplete = false;
-    await createTaskGroup().run(async (tg) => {
-      tg.cancelScope.cancel();
-      await sleepForever();
-    });
-    const err = await caught(
-      failAfter(30).run(async () => {
-        await sleep(LONG);
-        blockComplete = true;
-      }),
-    );
-    expect(err).toBeInstanceOf(TimeoutError);
-    expect(blockComplete).toBe(false);
-    expect(currentTime()).toBe(30);
-  }, autojump);
+  structuredTest(
+    "a timeout still fires in a task that was cancelled in an earlier, exited group",
+    async () => {
+      let blockComplete = false;
+      await createTaskGroup().run(async (tg) => {
+        tg.cancelScope.cancel();
+        await sleepForever();
+      });
+      const err = await caught(
+        failAfter(30).run(async () => {
+          await sleep(LONG);
+          blockComplete = true;
+        }),
+      );
+      expect(err).toBeInstanceOf(TimeoutError);
+      expect(blockComplete).toBe(false);
+      expect(currentTime()).toBe(30);
+    },
+    autojump,
+  );
 
   test("the shield option keeps an outer cancellation out", async () => {
     const log: string[] = [];
@@ -384,26 +424,30 @@ describe("failAfter", () => {
 
 describe("failAt", () => {
   for (const delay of [0, 30]) {
-    structuredTest(`failAt(now + ${delay}) raises TimeoutError at exactly the deadline`, async () => {
-      let innerMessage = "";
-      await sleep(500);
-      const scope = failAt(currentTime() + delay);
-      const err = await caught(
-        scope.run(async () => {
-          try {
-            await sleep(LONG);
-          } catch (e) {
-            innerMessage = (e as Error).message;
-            throw e;
-          }
-        }),
-      );
-      expect(err).toBeInstanceOf(TimeoutError);
-      expect(innerMessage).toMatch(/deadline/);
-      expect(scope.cancelCalled).toBe(true);
-      expect(scope.cancelledCaught).toBe(true);
-      expect(currentTime()).toBe(500 + delay);
-    }, autojump);
+    structuredTest(
+      `failAt(now + ${delay}) raises TimeoutError at exactly the deadline`,
+      async () => {
+        let innerMessage = "";
+        await sleep(500);
+        const scope = failAt(currentTime() + delay);
+        const err = await caught(
+          scope.run(async () => {
+            try {
+              await sleep(LONG);
+            } catch (e) {
+              innerMessage = (e as Error).message;
+              throw e;
+            }
+          }),
+        );
+        expect(err).toBeInstanceOf(TimeoutError);
+        expect(innerMessage).toMatch(/deadline/);
+        expect(scope.cancelCalled).toBe(true);
+        expect(scope.cancelledCaught).toBe(true);
+        expect(currentTime()).toBe(500 + delay);
+      },
+      autojump,
+    );
   }
 
   test("failAt(null) never times out", async () => {
@@ -461,7 +505,9 @@ describe("argument errors", () => {
         new TypeError("Unknown option `deadline` in `options`. The only option is `shield`"),
       );
       expect(() => failAfter(10, { reasn: "slow" } as never)).toThrow(
-        new TypeError("Unknown option `reasn` in `options`: did you mean `reason`? The options are `shield` and `reason`"),
+        new TypeError(
+          "Unknown option `reasn` in `options`: did you mean `reason`? The options are `shield` and `reason`",
+        ),
       );
       expect(() => failAt(10, { message: "slow" } as never)).toThrow(
         new TypeError("Unknown option `message` in `options`. The options are `shield` and `reason`"),

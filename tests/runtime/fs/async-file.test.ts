@@ -117,39 +117,45 @@ structuredDescribe("openFile() and AsyncFile", () => {
     expect(rest).toEqual(["bb\n", "\n", "ccc"]);
   });
 
-  structuredTest("write() appends 1000 bytes to the data already there in r+ mode after a seek to the end", async () => {
-    const target = scratch.file("grow.bin");
-    fs.writeFileSync(target, new Uint8Array(500));
-    await using file = await openFile(target, "r+b");
-    expect(await file.seek(0, 2)).toBe(500);
-    expect(await file.write(new Uint8Array(1000).fill(1))).toBe(1000);
-    expect(fs.statSync(target).size).toBe(1500);
-  });
+  structuredTest(
+    "write() appends 1000 bytes to the data already there in r+ mode after a seek to the end",
+    async () => {
+      const target = scratch.file("grow.bin");
+      fs.writeFileSync(target, new Uint8Array(500));
+      await using file = await openFile(target, "r+b");
+      expect(await file.seek(0, 2)).toBe(500);
+      expect(await file.write(new Uint8Array(1000).fill(1))).toBe(1000);
+      expect(fs.statSync(target).size).toBe(1500);
+    },
+  );
 
-  structuredTest("mode w truncates, mode a appends and starts at the end, mode x refuses an existing file", async () => {
-    const target = scratch.file("modes.txt");
-    fs.writeFileSync(target, "old");
-    await (await openFile(target, "w")).aclose();
-    expect(fs.readFileSync(target, "utf8")).toBe("");
-    fs.writeFileSync(target, "abc");
-    {
-      await using file = await openFile(target, "a+");
-      expect(await file.tell()).toBe(3);
-      await file.seek(0);
-      expect(await file.read(1)).toBe("a");
-      await file.write("def");
-      expect(await file.tell()).toBe(6);
-    }
-    expect(fs.readFileSync(target, "utf8")).toBe("abcdef");
-    const error = (await caught(openFile(target, "x"))) as NodeJS.ErrnoException;
-    expect(error.code).toBe("EEXIST");
-    {
-      await using created = await openFile(scratch.file("fresh.txt"), "x+");
-      await created.write("new");
-      await created.seek(0);
-      expect(await created.read()).toBe("new");
-    }
-  });
+  structuredTest(
+    "mode w truncates, mode a appends and starts at the end, mode x refuses an existing file",
+    async () => {
+      const target = scratch.file("modes.txt");
+      fs.writeFileSync(target, "old");
+      await (await openFile(target, "w")).aclose();
+      expect(fs.readFileSync(target, "utf8")).toBe("");
+      fs.writeFileSync(target, "abc");
+      {
+        await using file = await openFile(target, "a+");
+        expect(await file.tell()).toBe(3);
+        await file.seek(0);
+        expect(await file.read(1)).toBe("a");
+        await file.write("def");
+        expect(await file.tell()).toBe(6);
+      }
+      expect(fs.readFileSync(target, "utf8")).toBe("abcdef");
+      const error = (await caught(openFile(target, "x"))) as NodeJS.ErrnoException;
+      expect(error.code).toBe("EEXIST");
+      {
+        await using created = await openFile(scratch.file("fresh.txt"), "x+");
+        await created.write("new");
+        await created.seek(0);
+        expect(await created.read()).toBe("new");
+      }
+    },
+  );
 
   structuredTest("a write on a file opened for reading rejects with the Node error", async () => {
     const target = scratch.file("ro.txt");
@@ -226,7 +232,9 @@ structuredDescribe("openFile() and AsyncFile", () => {
     expect(await caught(openFile(42 as unknown as string))).toBeInstanceOf(TypeError);
     expect(await caught(openFile(new URL("https://example.com/x")))).toBeInstanceOf(TypeError);
     expect(await caught(openFile(scratch.file("x"), "rw" as "r"))).toBeInstanceOf(RangeError);
-    expect(await caught(openFile(scratch.file("x"), "w", { encoding: "utf-32" as "utf-8" }))).toBeInstanceOf(RangeError);
+    expect(await caught(openFile(scratch.file("x"), "w", { encoding: "utf-32" as "utf-8" }))).toBeInstanceOf(
+      RangeError,
+    );
     expect(await caught(openFile(scratch.file("x"), "wb", { encoding: "utf-8" } as never))).toBeInstanceOf(TypeError);
     expect(await caught(openFile(scratch.file("x"), "w", { limiter: 3 as never }))).toBeInstanceOf(TypeError);
     expect(fs.existsSync(scratch.file("x"))).toBe(false);

@@ -160,34 +160,37 @@ structuredDescribe("operations that need no host call", () => {
 });
 
 structuredDescribe("a started operation runs to completion", () => {
-  structuredTest("a write cancelled once its host call started returns, and the cancellation lands at the next checkpoint", async () => {
-    const target = scratch.file("w.bin");
-    const limiter = new HookedLimiter(1);
-    await using file = await openFile(target, "wb", { limiter });
-    const payload = new Uint8Array(4 << 20).fill(7);
-    let written: number | undefined;
-    let after: unknown;
-    let sizeAtRelease = -1;
-    await new CancelScope().run(async (scope) => {
-      limiter.onAcquire = () => scope.cancel();
-      limiter.onRelease = () => {
-        sizeAtRelease = fs.statSync(target).size;
-      };
-      written = await file.write(payload);
-      try {
-        await checkpoint();
-      } catch (error) {
-        after = error;
-        throw error;
-      }
-    });
-    expect(written).toBe(payload.length);
-    expect(after).toBeInstanceOf(Cancelled);
-    // The token was held until the write had finished.
-    expect(sizeAtRelease).toBe(payload.length);
-    expect(limiter.borrowedTokens).toBe(0);
-    expect(fs.statSync(target).size).toBe(payload.length);
-  });
+  structuredTest(
+    "a write cancelled once its host call started returns, and the cancellation lands at the next checkpoint",
+    async () => {
+      const target = scratch.file("w.bin");
+      const limiter = new HookedLimiter(1);
+      await using file = await openFile(target, "wb", { limiter });
+      const payload = new Uint8Array(4 << 20).fill(7);
+      let written: number | undefined;
+      let after: unknown;
+      let sizeAtRelease = -1;
+      await new CancelScope().run(async (scope) => {
+        limiter.onAcquire = () => scope.cancel();
+        limiter.onRelease = () => {
+          sizeAtRelease = fs.statSync(target).size;
+        };
+        written = await file.write(payload);
+        try {
+          await checkpoint();
+        } catch (error) {
+          after = error;
+          throw error;
+        }
+      });
+      expect(written).toBe(payload.length);
+      expect(after).toBeInstanceOf(Cancelled);
+      // The token was held until the write had finished.
+      expect(sizeAtRelease).toBe(payload.length);
+      expect(limiter.borrowedTokens).toBe(0);
+      expect(fs.statSync(target).size).toBe(payload.length);
+    },
+  );
 
   structuredTest("a read cancelled once its host call started returns what it read", async () => {
     const target = scratch.file("r.bin");
@@ -266,22 +269,22 @@ structuredDescribe("a started operation runs to completion", () => {
     const results: string[] = [];
     const scope = new CancelScope();
     {
-    await using tg = createTaskGroup();
-    tg.startSoon(async () => {
-      await file.write("first");
-      results.push("first");
-    });
-    tg.startSoon(async () => {
-      await scope.run(async () => {
-        await file.write("second");
-        results.push("second");
+      await using tg = createTaskGroup();
+      tg.startSoon(async () => {
+        await file.write("first");
+        results.push("first");
       });
-    });
-    tg.startSoon(async () => {
-      await file.write("third");
-      results.push("third");
-    });
-    scope.cancel();
+      tg.startSoon(async () => {
+        await scope.run(async () => {
+          await file.write("second");
+          results.push("second");
+        });
+      });
+      tg.startSoon(async () => {
+        await file.write("third");
+        results.push("third");
+      });
+      scope.cancel();
     }
     expect(results).toEqual(["first", "third"]);
   });

@@ -164,7 +164,9 @@ structuredDescribe("FileWriteStream", () => {
   structuredTest("bad arguments are refused", async () => {
     await using stream = await FileWriteStream.fromPath(scratch.file("b.bin"));
     expect(await caught(stream.send("text" as never))).toBeInstanceOf(TypeError);
-    expect(await caught(FileWriteStream.fromPath(scratch.file("x"), { append: "yes" } as never))).toBeInstanceOf(TypeError);
+    expect(await caught(FileWriteStream.fromPath(scratch.file("x"), { append: "yes" } as never))).toBeInstanceOf(
+      TypeError,
+    );
     expect(fs.existsSync(scratch.file("x"))).toBe(false);
   });
 });

@@ -1,7 +1,14 @@
 // The anyio-ts/jest leak check knows the file room's resources: an AsyncFile, a file stream or a
 // temporary file left open fails the test as a leaked file handle; closed ones never do.
 import * as fs from "node:fs";
-import { FileReadStream, NamedTemporaryFile, openFile, SpooledTemporaryFile, TemporaryFile, type AsyncFile } from "anyio-ts";
+import {
+  FileReadStream,
+  NamedTemporaryFile,
+  openFile,
+  SpooledTemporaryFile,
+  TemporaryFile,
+  type AsyncFile,
+} from "anyio-ts";
 import { ResourceLeakError } from "anyio-ts/jest";
 import { failureOf, register } from "../testing/capture";
 import { scratchDir } from "./fs-helpers";

@@ -1,17 +1,34 @@
 // The two path flavours as pure string functions, so the Windows rules are checked on every
 // platform: pathlib's documented PureWindowsPath and PurePosixPath examples, and file: URIs.
-import { formatUri, posixFlavour, quotePath, unquotePath, uriToRaw, windowsFlavour, type PathFlavour } from "../../../runtime/fs/path-flavour";
+import {
+  formatUri,
+  posixFlavour,
+  quotePath,
+  unquotePath,
+  uriToRaw,
+  windowsFlavour,
+  type PathFlavour,
+} from "../../../runtime/fs/path-flavour";
 
-const text = (flavour: PathFlavour, ...segments: string[]): string => flavour.format(flavour.parse(flavour.join(segments)));
+const text = (flavour: PathFlavour, ...segments: string[]): string =>
+  flavour.format(flavour.parse(flavour.join(segments)));
 
 describe("the Windows flavour", () => {
   test("splits drive, root and parts", () => {
     expect(windowsFlavour.parse("c:/Program Files/")).toEqual({ drive: "c:", root: "\\", tail: ["Program Files"] });
     expect(windowsFlavour.parse("c:Program Files/")).toEqual({ drive: "c:", root: "", tail: ["Program Files"] });
     expect(windowsFlavour.parse("/Program Files/")).toEqual({ drive: "", root: "\\", tail: ["Program Files"] });
-    expect(windowsFlavour.parse("//host/share/foo.txt")).toEqual({ drive: "\\\\host\\share", root: "\\", tail: ["foo.txt"] });
+    expect(windowsFlavour.parse("//host/share/foo.txt")).toEqual({
+      drive: "\\\\host\\share",
+      root: "\\",
+      tail: ["foo.txt"],
+    });
     expect(windowsFlavour.parse("//host/share")).toEqual({ drive: "\\\\host\\share", root: "\\", tail: [] });
-    expect(windowsFlavour.parse("//?/UNC/server/share/x")).toEqual({ drive: "\\\\?\\UNC\\server\\share", root: "\\", tail: ["x"] });
+    expect(windowsFlavour.parse("//?/UNC/server/share/x")).toEqual({
+      drive: "\\\\?\\UNC\\server\\share",
+      root: "\\",
+      tail: ["x"],
+    });
   });
 
   test("joins as ntpath.join: a rooted segment keeps the drive, another drive replaces it", () => {
@@ -30,7 +47,9 @@ describe("the Windows flavour", () => {
 
   test("file: URIs of drive letters and UNC shares", () => {
     expect(formatUri(windowsFlavour, windowsFlavour.parse("c:/Windows"), "c:\\Windows")).toBe("file:///c:/Windows");
-    expect(formatUri(windowsFlavour, windowsFlavour.parse("//some/share/a b"), "\\\\some\\share\\a b")).toBe("file://some/share/a%20b");
+    expect(formatUri(windowsFlavour, windowsFlavour.parse("//some/share/a b"), "\\\\some\\share\\a b")).toBe(
+      "file://some/share/a%20b",
+    );
     expect(uriToRaw("file:///C:/foo/bar")).toBe("C:/foo/bar");
     expect(uriToRaw("file:///c|/x")).toBe("c:/x");
     expect(uriToRaw("file:////server/share/x")).toBe("//server/share/x");
@@ -57,7 +76,8 @@ describe("percent-encoding of file: URIs", () => {
   });
 
   test("is undone by unquoting for any text", () => {
-    for (const sample of ["", "/", "/x y", "/äöü/€/😀", "/%41", "/a+b=c&d"]) expect(unquotePath(quotePath(sample))).toBe(sample);
+    for (const sample of ["", "/", "/x y", "/äöü/€/😀", "/%41", "/a+b=c&d"])
+      expect(unquotePath(quotePath(sample))).toBe(sample);
   });
 
   test("a URI that does not start with file: has no path", () => {

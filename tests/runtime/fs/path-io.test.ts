@@ -6,7 +6,17 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as nodePath from "node:path";
-import { CancelScope, Cancelled, CapacityLimiter, NotSupportedError, Path, checkpoint, createTaskGroup, sleep, waitAllTasksBlocked } from "anyio-ts";
+import {
+  CancelScope,
+  Cancelled,
+  CapacityLimiter,
+  NotSupportedError,
+  Path,
+  checkpoint,
+  createTaskGroup,
+  sleep,
+  waitAllTasksBlocked,
+} from "anyio-ts";
 import { structuredDescribe, structuredTest } from "anyio-ts/jest";
 import { moveAcrossDevices } from "../../../runtime/platform/node/fs-path";
 import { currentDefaultThreadLimiter } from "../../../runtime/threads/default-thread-limiter";
@@ -57,7 +67,9 @@ structuredDescribe("the working and home directories", () => {
     const result = await new Path("~/btelkbee").withLimiter(limiter).expanduser();
     expect(result.toString()).toBe(nodePath.join(os.homedir(), "btelkbee"));
     expect(result.limiter).toBe(limiter);
-    expect((await new Path(`~${os.userInfo().username}/x`).expanduser()).toString()).toBe(nodePath.join(os.homedir(), "x"));
+    expect((await new Path(`~${os.userInfo().username}/x`).expanduser()).toString()).toBe(
+      nodePath.join(os.homedir(), "x"),
+    );
     expect((await new Path("a/~b").expanduser()).toString()).toBe("a/~b");
     const error = await caught(new Path("~no-such-user-anyio-ts/x").expanduser());
     expect(error).toBeInstanceOf(Error);
@@ -66,13 +78,16 @@ structuredDescribe("the working and home directories", () => {
 });
 
 structuredDescribe("queries", () => {
-  structuredTest("exists() is false for a missing path and for a broken link unless followSymlinks is false", async () => {
-    expect(await new Path("~/btelkbee").exists()).toBe(false);
-    expect(await new Path(tmp).exists()).toBe(true);
-    fs.symlinkSync(at("missing"), at("link"));
-    expect(await new Path(at("link")).exists({ followSymlinks: false })).toBe(true);
-    expect(await new Path(at("link")).exists()).toBe(false);
-  });
+  structuredTest(
+    "exists() is false for a missing path and for a broken link unless followSymlinks is false",
+    async () => {
+      expect(await new Path("~/btelkbee").exists()).toBe(false);
+      expect(await new Path(tmp).exists()).toBe(true);
+      fs.symlinkSync(at("missing"), at("link"));
+      expect(await new Path(at("link")).exists({ followSymlinks: false })).toBe(true);
+      expect(await new Path(at("link")).exists()).toBe(false);
+    },
+  );
 
   structuredTest("isDir() and isFile() follow links unless told not to", async () => {
     expect(await new Path(at("somedir")).isDir()).toBe(false);
@@ -151,18 +166,23 @@ structuredDescribe("queries", () => {
     expect(((await caught(new Path(at("nope")).samefile(tmp))) as NodeJS.ErrnoException).code).toBe("ENOENT");
   });
 
-  structuredTest("resolve() collapses '..' and links, keeps missing parts unless strict, and keeps the limiter", async () => {
-    const limiter = new CapacityLimiter(1);
-    const real = fs.realpathSync(tmp);
-    const result = await new Path(tmp, "somedir", "..", "somefile").withLimiter(limiter).resolve();
-    expect(result.toString()).toBe(nodePath.join(real, "somefile"));
-    expect(result.limiter).toBe(limiter);
-    fs.mkdirSync(at("dir"));
-    fs.symlinkSync(at("dir"), at("link"));
-    expect((await new Path(tmp, "link", "x").resolve()).toString()).toBe(nodePath.join(real, "dir", "x"));
-    expect(((await caught(new Path(tmp, "missing").resolve({ strict: true }))) as NodeJS.ErrnoException).code).toBe("ENOENT");
-    expect((await new Path(".").resolve()).toString()).toBe(fs.realpathSync(process.cwd()));
-  });
+  structuredTest(
+    "resolve() collapses '..' and links, keeps missing parts unless strict, and keeps the limiter",
+    async () => {
+      const limiter = new CapacityLimiter(1);
+      const real = fs.realpathSync(tmp);
+      const result = await new Path(tmp, "somedir", "..", "somefile").withLimiter(limiter).resolve();
+      expect(result.toString()).toBe(nodePath.join(real, "somefile"));
+      expect(result.limiter).toBe(limiter);
+      fs.mkdirSync(at("dir"));
+      fs.symlinkSync(at("dir"), at("link"));
+      expect((await new Path(tmp, "link", "x").resolve()).toString()).toBe(nodePath.join(real, "dir", "x"));
+      expect(((await caught(new Path(tmp, "missing").resolve({ strict: true }))) as NodeJS.ErrnoException).code).toBe(
+        "ENOENT",
+      );
+      expect((await new Path(".").resolve()).toString()).toBe(fs.realpathSync(process.cwd()));
+    },
+  );
 });
 
 structuredDescribe("reading and writing content", () => {
@@ -221,7 +241,9 @@ structuredDescribe("changing the file system", () => {
     fs.writeFileSync(at("testfile"), "keep");
     await new Path(at("testfile")).touch();
     expect(fs.readFileSync(at("testfile"), "utf8")).toBe("keep");
-    expect(((await caught(new Path(at("testfile")).touch({ existOk: false }))) as NodeJS.ErrnoException).code).toBe("EEXIST");
+    expect(((await caught(new Path(at("testfile")).touch({ existOk: false }))) as NodeJS.ErrnoException).code).toBe(
+      "EEXIST",
+    );
     await new Path(at("private")).touch({ mode: 0o600 });
     expect(fs.statSync(at("private")).mode & 0o777).toBe(0o600);
     expect(await caught(new Path(at("x")).touch({ mode: -1 }))).toBeInstanceOf(RangeError);
@@ -236,7 +258,9 @@ structuredDescribe("changing the file system", () => {
     await new Path(at("a", "b", "c")).mkdir({ parents: true, mode: 0o700 });
     expect(fs.statSync(at("a", "b", "c")).mode & 0o777).toBe(0o700);
     fs.writeFileSync(at("file"), "");
-    expect(((await caught(new Path(at("file")).mkdir({ existOk: true }))) as NodeJS.ErrnoException).code).toBe("EEXIST");
+    expect(((await caught(new Path(at("file")).mkdir({ existOk: true }))) as NodeJS.ErrnoException).code).toBe(
+      "EEXIST",
+    );
   });
 
   structuredTest("chmod() changes the mode; lchmod() is NotSupportedError where Node lacks it", async () => {
@@ -252,7 +276,9 @@ structuredDescribe("changing the file system", () => {
       const error = await caught(new Path(at("link")).lchmod(0o600));
       expect(error).toBeInstanceOf(NotSupportedError);
       expect((error as Error).message).toMatch(/^Path\.lchmod\(\) /);
-      expect(await caught(new Path(at("link")).chmod(0o600, { followSymlinks: false }))).toBeInstanceOf(NotSupportedError);
+      expect(await caught(new Path(at("link")).chmod(0o600, { followSymlinks: false }))).toBeInstanceOf(
+        NotSupportedError,
+      );
     }
   });
 
@@ -369,19 +395,79 @@ structuredDescribe("changing the file system", () => {
 const MEMBERS: [name: string, setup: () => void, call: () => Promise<unknown>, unchanged: () => void][] = [
   ["touch()", () => {}, () => new Path(at("new")).touch(), () => expect(fs.existsSync(at("new"))).toBe(false)],
   ["mkdir()", () => {}, () => new Path(at("new")).mkdir(), () => expect(fs.existsSync(at("new"))).toBe(false)],
-  ["writeBytes()", () => {}, () => new Path(at("new")).writeBytes(new Uint8Array([1])), () => expect(fs.existsSync(at("new"))).toBe(false)],
-  ["writeText()", () => fs.writeFileSync(at("f"), "old"), () => new Path(at("f")).writeText("new"), () => expect(fs.readFileSync(at("f"), "utf8")).toBe("old")],
-  ["rename()", () => fs.writeFileSync(at("f"), ""), () => new Path(at("f")).rename(at("g")), () => expect(fs.existsSync(at("f"))).toBe(true)],
-  ["replace()", () => fs.writeFileSync(at("f"), ""), () => new Path(at("f")).replace(at("g")), () => expect(fs.existsSync(at("g"))).toBe(false)],
-  ["unlink()", () => fs.writeFileSync(at("f"), ""), () => new Path(at("f")).unlink(), () => expect(fs.existsSync(at("f"))).toBe(true)],
-  ["rmdir()", () => fs.mkdirSync(at("d")), () => new Path(at("d")).rmdir(), () => expect(fs.existsSync(at("d"))).toBe(true)],
-  ["chmod()", () => fs.writeFileSync(at("f"), "", { mode: 0o644 }), () => new Path(at("f")).chmod(0o400), () => expect(fs.statSync(at("f")).mode & 0o777).toBe(0o644)],
+  [
+    "writeBytes()",
+    () => {},
+    () => new Path(at("new")).writeBytes(new Uint8Array([1])),
+    () => expect(fs.existsSync(at("new"))).toBe(false),
+  ],
+  [
+    "writeText()",
+    () => fs.writeFileSync(at("f"), "old"),
+    () => new Path(at("f")).writeText("new"),
+    () => expect(fs.readFileSync(at("f"), "utf8")).toBe("old"),
+  ],
+  [
+    "rename()",
+    () => fs.writeFileSync(at("f"), ""),
+    () => new Path(at("f")).rename(at("g")),
+    () => expect(fs.existsSync(at("f"))).toBe(true),
+  ],
+  [
+    "replace()",
+    () => fs.writeFileSync(at("f"), ""),
+    () => new Path(at("f")).replace(at("g")),
+    () => expect(fs.existsSync(at("g"))).toBe(false),
+  ],
+  [
+    "unlink()",
+    () => fs.writeFileSync(at("f"), ""),
+    () => new Path(at("f")).unlink(),
+    () => expect(fs.existsSync(at("f"))).toBe(true),
+  ],
+  [
+    "rmdir()",
+    () => fs.mkdirSync(at("d")),
+    () => new Path(at("d")).rmdir(),
+    () => expect(fs.existsSync(at("d"))).toBe(true),
+  ],
+  [
+    "chmod()",
+    () => fs.writeFileSync(at("f"), "", { mode: 0o644 }),
+    () => new Path(at("f")).chmod(0o400),
+    () => expect(fs.statSync(at("f")).mode & 0o777).toBe(0o644),
+  ],
   ["symlinkTo()", () => {}, () => new Path(at("l")).symlinkTo(tmp), () => expect(fs.existsSync(at("l"))).toBe(false)],
-  ["hardlinkTo()", () => fs.writeFileSync(at("f"), ""), () => new Path(at("h")).hardlinkTo(at("f")), () => expect(fs.existsSync(at("h"))).toBe(false)],
-  ["copy()", () => fs.writeFileSync(at("f"), ""), () => new Path(at("f")).copy(at("c")), () => expect(fs.existsSync(at("c"))).toBe(false)],
-  ["copyInto()", () => fs.writeFileSync(at("f"), ""), () => new Path(at("f")).copyInto(os.tmpdir()), () => expect(fs.existsSync(at("f"))).toBe(true)],
-  ["move()", () => fs.writeFileSync(at("f"), ""), () => new Path(at("f")).move(at("m")), () => expect(fs.existsSync(at("f"))).toBe(true)],
-  ["moveInto()", () => fs.writeFileSync(at("f"), ""), () => new Path(at("f")).moveInto(at("..")), () => expect(fs.existsSync(at("f"))).toBe(true)],
+  [
+    "hardlinkTo()",
+    () => fs.writeFileSync(at("f"), ""),
+    () => new Path(at("h")).hardlinkTo(at("f")),
+    () => expect(fs.existsSync(at("h"))).toBe(false),
+  ],
+  [
+    "copy()",
+    () => fs.writeFileSync(at("f"), ""),
+    () => new Path(at("f")).copy(at("c")),
+    () => expect(fs.existsSync(at("c"))).toBe(false),
+  ],
+  [
+    "copyInto()",
+    () => fs.writeFileSync(at("f"), ""),
+    () => new Path(at("f")).copyInto(os.tmpdir()),
+    () => expect(fs.existsSync(at("f"))).toBe(true),
+  ],
+  [
+    "move()",
+    () => fs.writeFileSync(at("f"), ""),
+    () => new Path(at("f")).move(at("m")),
+    () => expect(fs.existsSync(at("f"))).toBe(true),
+  ],
+  [
+    "moveInto()",
+    () => fs.writeFileSync(at("f"), ""),
+    () => new Path(at("f")).moveInto(at("..")),
+    () => expect(fs.existsSync(at("f"))).toBe(true),
+  ],
   ["readBytes()", () => fs.writeFileSync(at("f"), "x"), () => new Path(at("f")).readBytes(), () => {}],
   ["readText()", () => fs.writeFileSync(at("f"), "x"), () => new Path(at("f")).readText(), () => {}],
   ["stat()", () => {}, () => new Path(tmp).stat(), () => {}],
@@ -478,42 +564,45 @@ structuredDescribe("cancellation while an operation is in flight", () => {
     expect(events).toEqual(["stat() cancelled", "scope exited, token returned: true", "thread pool still blocked"]);
   });
 
-  structuredTest("a mutation runs to completion and reports its result; Cancelled comes at the next checkpoint", async () => {
-    const limiter = new CapacityLimiter(1);
-    const path = new Path(at("written")).withLimiter(limiter);
-    const events: string[] = [];
-    const call = watchHostCall("writeText");
-    let pool: { release(): Promise<void> } | undefined = blockThreadPool(tmp);
-    try {
-      await createTaskGroup().run(async (tg) => {
-        const scope = new CancelScope();
-        tg.startSoon(async () => {
-          await scope.run(async () => {
-            const written = await path.writeText("all of it");
-            events.push(`writeText() returned ${written}`);
-            try {
-              await checkpoint();
-            } catch (error) {
-              events.push(error instanceof Cancelled ? "next checkpoint cancelled" : String(error));
-              throw error;
-            }
+  structuredTest(
+    "a mutation runs to completion and reports its result; Cancelled comes at the next checkpoint",
+    async () => {
+      const limiter = new CapacityLimiter(1);
+      const path = new Path(at("written")).withLimiter(limiter);
+      const events: string[] = [];
+      const call = watchHostCall("writeText");
+      let pool: { release(): Promise<void> } | undefined = blockThreadPool(tmp);
+      try {
+        await createTaskGroup().run(async (tg) => {
+          const scope = new CancelScope();
+          tg.startSoon(async () => {
+            await scope.run(async () => {
+              const written = await path.writeText("all of it");
+              events.push(`writeText() returned ${written}`);
+              try {
+                await checkpoint();
+              } catch (error) {
+                events.push(error instanceof Cancelled ? "next checkpoint cancelled" : String(error));
+                throw error;
+              }
+            });
           });
+          await call.started.wait(); // the host call is under way (and stays so: the pool is blocked)
+          scope.cancel();
+          await sleep(20);
+          events.push("pool released");
+          const blocked = pool!;
+          pool = undefined;
+          await blocked.release();
         });
-        await call.started.wait(); // the host call is under way (and stays so: the pool is blocked)
-        scope.cancel();
-        await sleep(20);
-        events.push("pool released");
-        const blocked = pool!;
-        pool = undefined;
-        await blocked.release();
-      });
-    } finally {
-      call.restore();
-      await pool?.release();
-    }
-    expect(events).toEqual(["pool released", "writeText() returned 9", "next checkpoint cancelled"]);
-    expect(fs.readFileSync(at("written"), "utf8")).toBe("all of it");
-  });
+      } finally {
+        call.restore();
+        await pool?.release();
+      }
+      expect(events).toEqual(["pool released", "writeText() returned 9", "next checkpoint cancelled"]);
+      expect(fs.readFileSync(at("written"), "utf8")).toBe("all of it");
+    },
+  );
 });
 
 structuredDescribe("the limiter", () => {

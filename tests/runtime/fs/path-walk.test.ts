@@ -5,7 +5,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as nodePath from "node:path";
 import fc from "fast-check";
-import { CancelScope, Cancelled, CapacityLimiter, NotSupportedError, Path, createTaskGroup, sleep, waitAllTasksBlocked } from "anyio-ts";
+import {
+  CancelScope,
+  Cancelled,
+  CapacityLimiter,
+  NotSupportedError,
+  Path,
+  createTaskGroup,
+  sleep,
+  waitAllTasksBlocked,
+} from "anyio-ts";
 import { structuredDescribe, structuredTest } from "anyio-ts/jest";
 import { openDirectoryHandles } from "../../../runtime/platform/node/fs-path";
 import { caught } from "../../helpers";
@@ -106,7 +115,9 @@ structuredDescribe("glob and rglob", () => {
     expect(await collect(root.glob("**/DUMMY*.txt", { caseSensitive: false }), root)).toEqual(DUMMIES);
     expect(await collect(root.rglob("*.TXT", { caseSensitive: true }), root)).toEqual([]);
     expect(await collect(root.rglob("*.TXT", { caseSensitive: false }), root)).toEqual(DUMMIES);
-    expect(await collect(root.glob("SUBDIR/dummyfile1.TXT", { caseSensitive: false }), root)).toEqual(["subdir/dummyfile1.txt"]);
+    expect(await collect(root.glob("SUBDIR/dummyfile1.TXT", { caseSensitive: false }), root)).toEqual([
+      "subdir/dummyfile1.txt",
+    ]);
   });
 
   structuredTest("recurseSymlinks lets '**' descend through links to directories", async () => {
@@ -136,30 +147,36 @@ structuredDescribe("glob and rglob", () => {
     expect(await collect(root.glob("*/.*"), root)).toEqual(["d/.inner"]);
   });
 
-  structuredTest("'**' alone is the directory and everything below it; a trailing separator keeps directories", async () => {
-    fs.mkdirSync(nodePath.join(tmp, "a", "b"), { recursive: true });
-    fs.writeFileSync(nodePath.join(tmp, "a", "f"), "");
-    fs.writeFileSync(nodePath.join(tmp, "a", "b", "g"), "");
-    const root = new Path(tmp);
-    expect(await collect(root.glob("**"), root)).toEqual([".", "a", "a/b", "a/b/g", "a/f"]);
-    expect(await collect(root.glob("**/"), root)).toEqual([".", "a", "a/b"]);
-    expect(await collect(root.glob("a/**"), root)).toEqual(["a", "a/b", "a/b/g", "a/f"]);
-    expect(await collect(root.glob("*/"), root)).toEqual(["a"]);
-    expect(await collect(root.glob("**/**/g"), root)).toEqual(["a/b/g"]);
-    expect(await collect(root.glob("**/b/*"), root)).toEqual(["a/b/g"]);
-  });
+  structuredTest(
+    "'**' alone is the directory and everything below it; a trailing separator keeps directories",
+    async () => {
+      fs.mkdirSync(nodePath.join(tmp, "a", "b"), { recursive: true });
+      fs.writeFileSync(nodePath.join(tmp, "a", "f"), "");
+      fs.writeFileSync(nodePath.join(tmp, "a", "b", "g"), "");
+      const root = new Path(tmp);
+      expect(await collect(root.glob("**"), root)).toEqual([".", "a", "a/b", "a/b/g", "a/f"]);
+      expect(await collect(root.glob("**/"), root)).toEqual([".", "a", "a/b"]);
+      expect(await collect(root.glob("a/**"), root)).toEqual(["a", "a/b", "a/b/g", "a/f"]);
+      expect(await collect(root.glob("*/"), root)).toEqual(["a"]);
+      expect(await collect(root.glob("**/**/g"), root)).toEqual(["a/b/g"]);
+      expect(await collect(root.glob("**/b/*"), root)).toEqual(["a/b/g"]);
+    },
+  );
 
-  structuredTest("literal segments are looked up, '..' is literal, and a missing directory yields nothing", async () => {
-    fs.mkdirSync(nodePath.join(tmp, "a", "b"), { recursive: true });
-    fs.writeFileSync(nodePath.join(tmp, "a", "b", "c.txt"), "");
-    const root = new Path(tmp);
-    expect(await collect(root.glob("a/b/c.txt"), root)).toEqual(["a/b/c.txt"]);
-    expect(await collect(root.glob("a/b/missing"), root)).toEqual([]);
-    expect(await collect(root.glob("a/b/../b/*.txt"), root)).toEqual(["a/b/../b/c.txt"]);
-    expect(await collect(root.glob("a/../a/*"), root)).toEqual(["a/../a/b"]);
-    expect(await collect(new Path(tmp, "missing").glob("*"), root)).toEqual([]);
-    expect(await collect(root.glob("a/b/c.txt/*"), root)).toEqual([]);
-  });
+  structuredTest(
+    "literal segments are looked up, '..' is literal, and a missing directory yields nothing",
+    async () => {
+      fs.mkdirSync(nodePath.join(tmp, "a", "b"), { recursive: true });
+      fs.writeFileSync(nodePath.join(tmp, "a", "b", "c.txt"), "");
+      const root = new Path(tmp);
+      expect(await collect(root.glob("a/b/c.txt"), root)).toEqual(["a/b/c.txt"]);
+      expect(await collect(root.glob("a/b/missing"), root)).toEqual([]);
+      expect(await collect(root.glob("a/b/../b/*.txt"), root)).toEqual(["a/b/../b/c.txt"]);
+      expect(await collect(root.glob("a/../a/*"), root)).toEqual(["a/../a/b"]);
+      expect(await collect(new Path(tmp, "missing").glob("*"), root)).toEqual([]);
+      expect(await collect(root.glob("a/b/c.txt/*"), root)).toEqual([]);
+    },
+  );
 
   structuredTest("character classes, and brace or extglob syntax taken literally", async () => {
     for (const name of ["a1", "a2", "ab", "{x,y}", "x", "@(q)"]) fs.writeFileSync(nodePath.join(tmp, name), "");
@@ -287,7 +304,8 @@ structuredDescribe("walk", () => {
     fs.symlinkSync(nodePath.join(tmp, "real"), nodePath.join(tmp, "link"));
     const root = new Path(tmp);
     const plain: [string, string[], string[]][] = [];
-    for await (const [dir, dirnames, filenames] of root.walk()) plain.push([dir.relativeTo(root).toString(), [...dirnames].sort(), [...filenames].sort()]);
+    for await (const [dir, dirnames, filenames] of root.walk())
+      plain.push([dir.relativeTo(root).toString(), [...dirnames].sort(), [...filenames].sort()]);
     expect(plain).toEqual([
       [".", ["real"], ["link"]],
       ["real", [], ["inside"]],
@@ -300,7 +318,9 @@ structuredDescribe("walk", () => {
   structuredTest("a directory that cannot be opened goes to onError and is skipped", async () => {
     const errors: string[] = [];
     const seen: string[] = [];
-    for await (const [dir] of new Path(tmp, "missing").walk({ onError: (error) => errors.push((error as NodeJS.ErrnoException).code!) })) {
+    for await (const [dir] of new Path(tmp, "missing").walk({
+      onError: (error) => errors.push((error as NodeJS.ErrnoException).code!),
+    })) {
       seen.push(dir.toString());
     }
     expect(seen).toEqual([]);
@@ -384,40 +404,43 @@ structuredDescribe("every iterator closes its directory handle", () => {
 });
 
 structuredDescribe("iterators under cancellation and the limiter", () => {
-  structuredTest("a cancellation while a directory is being opened lands after the open, and the handle is closed", async () => {
-    const events: string[] = [];
-    const call = watchHostCall("opendir");
-    const pool = blockThreadPool(tmp);
-    let released = false;
-    try {
-      await createTaskGroup().run(async (tg) => {
-        const scope = new CancelScope();
-        tg.startSoon(async () => {
-          await scope.run(async () => {
-            try {
-              for await (const _ of new Path(tmp).iterdir()) events.push("entry");
-            } catch (error) {
-              events.push(error instanceof Cancelled ? "cancelled" : String(error));
-              throw error;
-            }
+  structuredTest(
+    "a cancellation while a directory is being opened lands after the open, and the handle is closed",
+    async () => {
+      const events: string[] = [];
+      const call = watchHostCall("opendir");
+      const pool = blockThreadPool(tmp);
+      let released = false;
+      try {
+        await createTaskGroup().run(async (tg) => {
+          const scope = new CancelScope();
+          tg.startSoon(async () => {
+            await scope.run(async () => {
+              try {
+                for await (const _ of new Path(tmp).iterdir()) events.push("entry");
+              } catch (error) {
+                events.push(error instanceof Cancelled ? "cancelled" : String(error));
+                throw error;
+              }
+            });
           });
+          await call.started.wait(); // opendir() is under way, held up by the blocked pool
+          scope.cancel();
+          await sleep(20);
+          events.push("pool released");
+          released = true;
+          await pool.release();
         });
-        await call.started.wait(); // opendir() is under way, held up by the blocked pool
-        scope.cancel();
-        await sleep(20);
-        events.push("pool released");
-        released = true;
-        await pool.release();
-      });
-    } finally {
-      call.restore();
-      if (!released) await pool.release();
-    }
-    // The open was not abandoned (its handle would have leaked): it finished, then the next step
-    // raised Cancelled and the handle was closed.
-    expect(events).toEqual(["pool released", "cancelled"]);
-    expect(openDirectoryHandles()).toBe(0);
-  });
+      } finally {
+        call.restore();
+        if (!released) await pool.release();
+      }
+      // The open was not abandoned (its handle would have leaked): it finished, then the next step
+      // raised Cancelled and the handle was closed.
+      expect(events).toEqual(["pool released", "cancelled"]);
+      expect(openDirectoryHandles()).toBe(0);
+    },
+  );
 
   structuredTest("each step waits for a token of the path's limiter", async () => {
     populate();

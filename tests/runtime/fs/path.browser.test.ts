@@ -27,7 +27,18 @@ describe("Path in the browser entry", () => {
   });
 
   test("the class is the same shape as on Node", () => {
-    for (const member of ["stat", "glob", "rglob", "walk", "iterdir", "readText", "writeText", "match", "fullMatch", "relativeTo"]) {
+    for (const member of [
+      "stat",
+      "glob",
+      "rglob",
+      "walk",
+      "iterdir",
+      "readText",
+      "writeText",
+      "match",
+      "fullMatch",
+      "relativeTo",
+    ]) {
       expect(typeof (Path.prototype as unknown as Record<string, unknown>)[member]).toBe("function");
     }
   });

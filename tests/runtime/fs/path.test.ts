@@ -9,12 +9,61 @@ const p = (...segments: (string | URL | Path)[]): Path => new Path(...segments);
 describe("the members", () => {
   // pathlib's public members as the contract lists them (open() joins with the async files).
   const METHODS = [
-    "withLimiter", "toString", "toJSON", "equals", "asPosix", "asUri", "isAbsolute", "isRelativeTo", "joinpath", "match",
-    "fullMatch", "relativeTo", "withName", "withStem", "withSuffix", "withSegments", "absolute", "expanduser", "resolve",
-    "readlink", "stat", "lstat", "exists", "isDir", "isFile", "isSymlink", "isSocket", "isFifo", "isBlockDevice",
-    "isCharDevice", "isJunction", "isMount", "samefile", "iterdir", "glob", "rglob", "walk", "readBytes", "readText",
-    "writeBytes", "writeText", "touch", "mkdir", "chmod", "lchmod", "rename", "replace", "unlink", "rmdir", "symlinkTo",
-    "hardlinkTo", "copy", "copyInto", "move", "moveInto",
+    "withLimiter",
+    "toString",
+    "toJSON",
+    "equals",
+    "asPosix",
+    "asUri",
+    "isAbsolute",
+    "isRelativeTo",
+    "joinpath",
+    "match",
+    "fullMatch",
+    "relativeTo",
+    "withName",
+    "withStem",
+    "withSuffix",
+    "withSegments",
+    "absolute",
+    "expanduser",
+    "resolve",
+    "readlink",
+    "stat",
+    "lstat",
+    "exists",
+    "isDir",
+    "isFile",
+    "isSymlink",
+    "isSocket",
+    "isFifo",
+    "isBlockDevice",
+    "isCharDevice",
+    "isJunction",
+    "isMount",
+    "samefile",
+    "iterdir",
+    "glob",
+    "rglob",
+    "walk",
+    "readBytes",
+    "readText",
+    "writeBytes",
+    "writeText",
+    "touch",
+    "mkdir",
+    "chmod",
+    "lchmod",
+    "rename",
+    "replace",
+    "unlink",
+    "rmdir",
+    "symlinkTo",
+    "hardlinkTo",
+    "copy",
+    "copyInto",
+    "move",
+    "moveInto",
   ];
   const PROPERTIES = ["parts", "drive", "root", "anchor", "parents", "parent", "name", "suffix", "suffixes", "stem"];
 
@@ -66,8 +115,12 @@ describe("building a Path", () => {
     expect(p(new URL("file:///tmp/a%20b")).toString()).toBe("/tmp/a b");
     expect(p(p("/x"), "y").toString()).toBe("/x/y");
     expect(() => p(new URL("https://example.com/a"))).toThrow(TypeError);
-    expect(() => p(new URL("https://example.com/a"))).toThrow("Expected `segments[0]` to be a file: URL, got `\"https://example.com/a\"` (string)");
-    expect(() => new Path(42 as unknown as string)).toThrow("Expected `segments[0]` to be a string, a file: URL or a Path, got `42` (number)");
+    expect(() => p(new URL("https://example.com/a"))).toThrow(
+      'Expected `segments[0]` to be a file: URL, got `"https://example.com/a"` (string)',
+    );
+    expect(() => new Path(42 as unknown as string)).toThrow(
+      "Expected `segments[0]` to be a string, a file: URL or a Path, got `42` (number)",
+    );
   });
 
   test("prints as a string, as JSON, through the fspath protocol and in util.inspect", () => {
@@ -75,7 +128,7 @@ describe("building a Path", () => {
     expect(`${path}`).toBe("/foo");
     expect(JSON.stringify({ path })).toBe('{"path":"/foo"}');
     expect((path as unknown as Record<symbol, () => string>)[Symbol.for("anyio-ts.fspath")]!()).toBe("/foo");
-    expect(util.inspect(path)).toBe("Path(\"/foo\")");
+    expect(util.inspect(path)).toBe('Path("/foo")');
   });
 });
 
@@ -171,7 +224,9 @@ describe("deriving paths", () => {
 
   test("relativeTo raises RangeError where pathlib raises ValueError", () => {
     expect(() => p("/etc/passwd").relativeTo("/usr")).toThrow(RangeError);
-    expect(() => p("/etc/passwd").relativeTo("/usr")).toThrow('Expected `other` to be `"/etc/passwd"` (string) or one of its ancestors, got `"/usr"` (string)');
+    expect(() => p("/etc/passwd").relativeTo("/usr")).toThrow(
+      'Expected `other` to be `"/etc/passwd"` (string) or one of its ancestors, got `"/usr"` (string)',
+    );
     expect(() => p("/etc/passwd").relativeTo("usr", { walkUp: true })).toThrow("the same anchor");
     expect(() => p("/a/b").relativeTo("/a/../c", { walkUp: true })).toThrow('no ".." segment');
     expect(() => p("/a").relativeTo("/b", { walkUp: "yes" as unknown as boolean })).toThrow(TypeError);
@@ -278,7 +333,10 @@ describe("match", () => {
 
   test("a name without wildcards matches itself and nothing else, whatever characters it holds", () => {
     const chars = fc.constantFrom(..."ab.{},()!+@|^$\\~'\"<>=;%&#]-");
-    const names = fc.array(chars, { minLength: 1, maxLength: 8 }).map((list) => list.join("")).filter((name) => name !== "." && name !== "..");
+    const names = fc
+      .array(chars, { minLength: 1, maxLength: 8 })
+      .map((list) => list.join(""))
+      .filter((name) => name !== "." && name !== "..");
     fc.assert(
       fc.property(names, (name) => {
         expect(p(name).match(name)).toBe(true);
@@ -295,7 +353,7 @@ describe("match", () => {
     // negates, a leading ']' is a member, an unclosed '[' is literal), everything else literal.
     const reference = (pattern: string): RegExp => {
       let source = "";
-      for (let i = 0; i < pattern.length; ) {
+      for (let i = 0; i < pattern.length;) {
         const char = pattern[i++]!;
         if (char === "*") source += ".*";
         else if (char === "?") source += ".";
@@ -315,7 +373,9 @@ describe("match", () => {
       }
       return new RegExp(`^${source}$`, "s");
     };
-    const patterns = fc.array(fc.constantFrom(..."ab.*?[]!"), { minLength: 1, maxLength: 7 }).map((list) => list.join(""));
+    const patterns = fc
+      .array(fc.constantFrom(..."ab.*?[]!"), { minLength: 1, maxLength: 7 })
+      .map((list) => list.join(""));
     const names = fc.array(fc.constantFrom(..."ab.[]!*?"), { minLength: 1, maxLength: 6 }).map((list) => list.join(""));
     const valid = (text: string): boolean => text !== "." && text !== "..";
     fc.assert(

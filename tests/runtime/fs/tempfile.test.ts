@@ -259,7 +259,9 @@ structuredDescribe("TemporaryDirectory", () => {
   });
 
   structuredTest("a missing parent directory rejects with ENOENT", async () => {
-    const error = (await caught(TemporaryDirectory.create({ dir: path.join(scratch.dir, "missing") }))) as NodeJS.ErrnoException;
+    const error = (await caught(
+      TemporaryDirectory.create({ dir: path.join(scratch.dir, "missing") }),
+    )) as NodeJS.ErrnoException;
     expect(error.code).toBe("ENOENT");
   });
 });

@@ -47,7 +47,11 @@ test("random reads of a text file return its characters in order, with tell() at
             const piece = step.kind === "read" ? await file.read(step.size) : await file.readline();
             if (step.kind === "read") {
               // size counts UTF-16 units; one more only to complete a surrogate pair.
-              expect(piece.length === step.size || piece.length === step.size + 1 || got.length + piece.length === text.length).toBe(true);
+              expect(
+                piece.length === step.size ||
+                  piece.length === step.size + 1 ||
+                  got.length + piece.length === text.length,
+              ).toBe(true);
             } else if (piece.length > 0 && got.length + piece.length < text.length) {
               expect(piece.endsWith("\n")).toBe(true);
             }

@@ -58,7 +58,9 @@ describe("networking in the browser entry point", () => {
 
   test("acloseForcefully() works there (it needs no host)", async () => {
     let closed = false;
-    await api.run(() => api.acloseForcefully({ aclose: async () => void (closed = true), [Symbol.asyncDispose]: async () => {} }));
+    await api.run(() =>
+      api.acloseForcefully({ aclose: async () => void (closed = true), [Symbol.asyncDispose]: async () => {} }),
+    );
     expect(closed).toBe(true);
   });
 });

@@ -75,7 +75,9 @@ structuredDescribe("UNIXConnectable", () => {
     const where = path.join(directory, "missing.sock");
     const error = (await caught(new UNIXConnectable(where).connect())) as Error;
     expect(error).toBeInstanceOf(ConnectionFailed);
-    expect(error.message).toMatch(new RegExp(`^error connecting to '${where.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}': `));
+    expect(error.message).toMatch(
+      new RegExp(`^error connecting to '${where.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}': `),
+    );
     expect((error.cause as NodeJS.ErrnoException).code).toBe("ENOENT");
   });
 });

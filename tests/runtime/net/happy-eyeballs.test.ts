@@ -77,62 +77,72 @@ async function race(scripts: Record<string, Script>, delay: number) {
   return { winner: winner?.name, error, started, cancelled, disposed };
 }
 
-structuredDescribe("raceAttempts()", () => {
-  structuredTest("starts the next attempt after the delay and cancels the losers", async () => {
-    const result = await race({ a: { after: 1000, ok: true }, b: { after: 100, ok: true }, c: { after: 10, ok: true } }, 250);
-    expect(result.winner).toBe("b");
-    expect(result.started).toEqual({ a: 0, b: 250 });
-    expect(result.cancelled).toEqual(["a"]);
-  });
-
-  structuredTest("starts the next attempt as soon as the previous one failed", async () => {
-    const result = await race({ a: { after: 10, ok: false }, b: { after: 10, ok: false }, c: { after: 10, ok: true } }, 250);
-    expect(result.winner).toBe("c");
-    expect(result.started).toEqual({ a: 0, b: 10, c: 20 });
-  });
-
-  structuredTest("disposes of an attempt that connects after the race was decided", async () => {
-    const result = await race({ a: { after: 300, ok: true, stubborn: true }, b: { after: 10, ok: true } }, 250);
-    expect(result.winner).toBe("b");
-    expect(result.disposed).toEqual(["a"]);
-  });
-
-  structuredTest("one failure is the cause of ConnectionFailed as it is", async () => {
-    const result = await race({ a: { after: 5, ok: false } }, 250);
-    expect(result.error).toBeInstanceOf(ConnectionFailed);
-    expect((result.error as Error).message).toBe("All connection attempts failed");
-    expect(((result.error as Error).cause as Error).message).toBe("a refused");
-  });
-
-  structuredTest("several failures are an ExceptionGroup as the cause", async () => {
-    const result = await race({ a: { after: 5, ok: false }, b: { after: 1, ok: false } }, 250);
-    const cause = (result.error as Error).cause as ExceptionGroup;
-    expect(cause).toBeInstanceOf(ExceptionGroup);
-    expect(cause.message).toBe("multiple connection attempts failed");
-    expect(cause.exceptions.map((one) => (one as Error).message)).toEqual(["a refused", "b refused"]);
-  });
-
-  structuredTest("a winner is disposed of when the race is cancelled from outside after it won", async () => {
-    const disposed: string[] = [];
-    const scope = new CancelScope();
-    await scope.run(async () => {
-      await raceAttempts(
-        [v4("a")],
+structuredDescribe(
+  "raceAttempts()",
+  () => {
+    structuredTest("starts the next attempt after the delay and cancels the losers", async () => {
+      const result = await race(
+        { a: { after: 1000, ok: true }, b: { after: 100, ok: true }, c: { after: 10, ok: true } },
         250,
-        async () => {
-          await new CancelScope({ shield: true }).run(async () => {
-            scope.cancel();
-            await sleep(1);
-          });
-          return { name: "a" };
-        },
-        (value) => disposed.push(value.name),
       );
+      expect(result.winner).toBe("b");
+      expect(result.started).toEqual({ a: 0, b: 250 });
+      expect(result.cancelled).toEqual(["a"]);
     });
-    expect(scope.cancelledCaught).toBe(true);
-    expect(disposed).toEqual(["a"]);
-  });
-}, { clock: "autojump" });
+
+    structuredTest("starts the next attempt as soon as the previous one failed", async () => {
+      const result = await race(
+        { a: { after: 10, ok: false }, b: { after: 10, ok: false }, c: { after: 10, ok: true } },
+        250,
+      );
+      expect(result.winner).toBe("c");
+      expect(result.started).toEqual({ a: 0, b: 10, c: 20 });
+    });
+
+    structuredTest("disposes of an attempt that connects after the race was decided", async () => {
+      const result = await race({ a: { after: 300, ok: true, stubborn: true }, b: { after: 10, ok: true } }, 250);
+      expect(result.winner).toBe("b");
+      expect(result.disposed).toEqual(["a"]);
+    });
+
+    structuredTest("one failure is the cause of ConnectionFailed as it is", async () => {
+      const result = await race({ a: { after: 5, ok: false } }, 250);
+      expect(result.error).toBeInstanceOf(ConnectionFailed);
+      expect((result.error as Error).message).toBe("All connection attempts failed");
+      expect(((result.error as Error).cause as Error).message).toBe("a refused");
+    });
+
+    structuredTest("several failures are an ExceptionGroup as the cause", async () => {
+      const result = await race({ a: { after: 5, ok: false }, b: { after: 1, ok: false } }, 250);
+      const cause = (result.error as Error).cause as ExceptionGroup;
+      expect(cause).toBeInstanceOf(ExceptionGroup);
+      expect(cause.message).toBe("multiple connection attempts failed");
+      expect(cause.exceptions.map((one) => (one as Error).message)).toEqual(["a refused", "b refused"]);
+    });
+
+    structuredTest("a winner is disposed of when the race is cancelled from outside after it won", async () => {
+      const disposed: string[] = [];
+      const scope = new CancelScope();
+      await scope.run(async () => {
+        await raceAttempts(
+          [v4("a")],
+          250,
+          async () => {
+            await new CancelScope({ shield: true }).run(async () => {
+              scope.cancel();
+              await sleep(1);
+            });
+            return { name: "a" };
+          },
+          (value) => disposed.push(value.name),
+        );
+      });
+      expect(scope.cancelledCaught).toBe(true);
+      expect(disposed).toEqual(["a"]);
+    });
+  },
+  { clock: "autojump" },
+);
 
 structuredDescribe("connectTcp() over several addresses", () => {
   structuredTest("tries the next address as soon as one is refused", async () => {
@@ -165,10 +175,12 @@ structuredDescribe("connectTcp() over several addresses", () => {
       ),
     );
     try {
-      jest.spyOn(dns.promises, "lookup").mockResolvedValue([
-        { address: "127.0.0.1", family: 4 },
-        ...(ipv6 ? [{ address: "::1", family: 6 }] : []),
-      ] as never);
+      jest
+        .spyOn(dns.promises, "lookup")
+        .mockResolvedValue([
+          { address: "127.0.0.1", family: 4 },
+          ...(ipv6 ? [{ address: "::1", family: 6 }] : []),
+        ] as never);
       await using stream = await connectTcp("dual.test", port);
       expect(stream.extra(SocketAttribute.family)).toBe(ipv6 ? "IPv6" : "IPv4");
     } finally {
@@ -186,7 +198,10 @@ structuredDescribe("connectTcp() over several addresses", () => {
     expect(error).toBeInstanceOf(ConnectionFailed);
     const group = error.cause as ExceptionGroup;
     expect(group.message).toBe("multiple connection attempts failed");
-    expect(group.exceptions.map((one) => (one as NodeJS.ErrnoException).code)).toEqual(["ECONNREFUSED", "ECONNREFUSED"]);
+    expect(group.exceptions.map((one) => (one as NodeJS.ErrnoException).code)).toEqual([
+      "ECONNREFUSED",
+      "ECONNREFUSED",
+    ]);
   });
 
   structuredTest("a failed lookup rejects with the resolver's own error", async () => {

@@ -28,7 +28,10 @@ structuredDescribe("getaddrinfo()", () => {
       [4, "stream", 6, ["127.0.0.1", 8080]],
       [6, "stream", 6, ["::1", 8080]],
     ]);
-    expect(lookup).toHaveBeenCalledWith("example.test", expect.objectContaining({ all: true, family: 0, hints: dns.ADDRCONFIG }));
+    expect(lookup).toHaveBeenCalledWith(
+      "example.test",
+      expect.objectContaining({ all: true, family: 0, hints: dns.ADDRCONFIG }),
+    );
   });
 
   structuredTest("without a type, lists each address's stream entry then its dgram entry", async () => {
@@ -71,8 +74,13 @@ structuredDescribe("getaddrinfo()", () => {
   });
 
   structuredTest("null host gives the wildcard addresses, filtered by family", async () => {
-    expect((await getaddrinfo(null, 80, { type: "stream" })).map((entry) => entry.sockaddr[0])).toEqual(["::", "0.0.0.0"]);
-    expect((await getaddrinfo(null, 80, { family: 4, type: "stream" })).map((entry) => entry.sockaddr[0])).toEqual(["0.0.0.0"]);
+    expect((await getaddrinfo(null, 80, { type: "stream" })).map((entry) => entry.sockaddr[0])).toEqual([
+      "::",
+      "0.0.0.0",
+    ]);
+    expect((await getaddrinfo(null, 80, { family: 4, type: "stream" })).map((entry) => entry.sockaddr[0])).toEqual([
+      "0.0.0.0",
+    ]);
   });
 
   structuredTest("a failed lookup rejects with the resolver's own error", async () => {

@@ -218,16 +218,24 @@ structuredDescribe("createTcpListener()", () => {
 
   structuredTest("a name gives one listener per address, all on one port", async () => {
     const ipv6 = await hasIpv6Loopback();
-    const addresses = ipv6 ? [{ address: "127.0.0.1", family: 4 }, { address: "::1", family: 6 }] : [{ address: "127.0.0.1", family: 4 }, { address: "127.0.0.2", family: 4 }];
+    const addresses = ipv6
+      ? [
+          { address: "127.0.0.1", family: 4 },
+          { address: "::1", family: 6 },
+        ]
+      : [
+          { address: "127.0.0.1", family: 4 },
+          { address: "127.0.0.2", family: 4 },
+        ];
     const lookup = jest.spyOn(dns.promises, "lookup").mockResolvedValue(addresses as never);
     await using listener = await createTcpListener({ localHost: "both.test" });
     expect(lookup).toHaveBeenCalledWith("both.test", expect.objectContaining({ all: true, hints: dns.ADDRCONFIG }));
     expect(listener.listeners).toHaveLength(2);
     const ports = listener.listeners.map((one) => one.extra(SocketAttribute.localPort));
     expect(ports[0]).toBe(ports[1]);
-    expect(listener.listeners.map((one) => (one.extra(SocketAttribute.localAddress) as readonly [string, number])[0])).toEqual(
-      addresses.map((entry) => entry.address),
-    );
+    expect(
+      listener.listeners.map((one) => (one.extra(SocketAttribute.localAddress) as readonly [string, number])[0]),
+    ).toEqual(addresses.map((entry) => entry.address));
   });
 
   /** Makes `listen()` fail with EADDRINUSE for binds to a port picked by an earlier listener. */
@@ -238,9 +246,12 @@ structuredDescribe("createTcpListener()", () => {
       const options = args[0] as net.ListenOptions;
       if (typeof options === "object" && options.port !== 0 && options.host !== undefined && left > 0) {
         left--;
-        const error = Object.assign(new Error(`listen EADDRINUSE: address already in use ${options.host}:${options.port}`), {
-          code: "EADDRINUSE",
-        });
+        const error = Object.assign(
+          new Error(`listen EADDRINUSE: address already in use ${options.host}:${options.port}`),
+          {
+            code: "EADDRINUSE",
+          },
+        );
         process.nextTick(() => this.emit("error", error));
         return this;
       }
@@ -255,10 +266,9 @@ structuredDescribe("createTcpListener()", () => {
     ] as never);
     failReusedPortBinds(1);
     await using listener = await createTcpListener({ localHost: "two.test" });
-    expect(listener.listeners.map((one) => (one.extra(SocketAttribute.localAddress) as readonly [string, number])[0])).toEqual([
-      "127.0.0.2",
-      "127.0.0.1",
-    ]);
+    expect(
+      listener.listeners.map((one) => (one.extra(SocketAttribute.localAddress) as readonly [string, number])[0]),
+    ).toEqual(["127.0.0.2", "127.0.0.1"]);
     const ports = listener.listeners.map((one) => one.extra(SocketAttribute.localPort));
     expect(ports[0]).toBe(ports[1]);
   });

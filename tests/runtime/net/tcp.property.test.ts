@@ -14,7 +14,16 @@
  * still be delivered, whole and in its place; one cancelled at its checkpoint is not).
  */
 import fc from "fast-check";
-import { EndOfStream, Lock, createTaskGroup, createTcpListener, connectTcp, moveOnAfter, SocketAttribute, type SocketListener } from "anyio-ts";
+import {
+  EndOfStream,
+  Lock,
+  createTaskGroup,
+  createTcpListener,
+  connectTcp,
+  moveOnAfter,
+  SocketAttribute,
+  type SocketListener,
+} from "anyio-ts";
 import { structuredProperty } from "anyio-ts/fast-check";
 import { concat } from "./helpers";
 
@@ -27,10 +36,13 @@ interface Op {
 
 const deadline = fc.option(fc.integer({ min: 0, max: 6 }), { freq: 2, nil: null });
 const program = fc.record({
-  senders: fc.array(fc.array(fc.record({ size: fc.integer({ min: 1, max: 1_500_000 }), deadline }), { minLength: 1, maxLength: 5 }), {
-    minLength: 1,
-    maxLength: 3,
-  }),
+  senders: fc.array(
+    fc.array(fc.record({ size: fc.integer({ min: 1, max: 1_500_000 }), deadline }), { minLength: 1, maxLength: 5 }),
+    {
+      minLength: 1,
+      maxLength: 3,
+    },
+  ),
   receivers: fc.array(fc.array(fc.record({ size: fc.integer({ min: 1, max: 70_000 }), deadline }), { maxLength: 8 }), {
     minLength: 1,
     maxLength: 3,

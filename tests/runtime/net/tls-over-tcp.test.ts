@@ -83,7 +83,9 @@ structuredDescribe("connectTcp() with tls", () => {
     const port = await tlsEchoServer(tg);
     // Node's root certificates do not know the test CA.
     const error = await caught(connectTcp("127.0.0.1", port, { tls: true }));
-    expect((error as NodeJS.ErrnoException).code).toMatch(/^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/);
+    expect((error as NodeJS.ErrnoException).code).toMatch(
+      /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/,
+    );
     tg.cancelScope.cancel();
     // The leak check of structuredTest fails the test if the client's socket stayed open.
   });
@@ -101,9 +103,13 @@ structuredDescribe("connectTcp() with tls", () => {
     const failures: unknown[] = [];
     const port = await tlsEchoServer(tg, failures);
     expect(await caught(connectTcp("127.0.0.1", port, { tls: "yes" as never }))).toBeInstanceOf(TypeError);
-    expect(await caught(connectTcp("127.0.0.1", port, { tls: { ALPNProtocols: "h2" as never } }))).toBeInstanceOf(TypeError);
+    expect(await caught(connectTcp("127.0.0.1", port, { tls: { ALPNProtocols: "h2" as never } }))).toBeInstanceOf(
+      TypeError,
+    );
     expect(await caught(connectTcp("127.0.0.1", port, { tlsHostname: 5 as never }))).toBeInstanceOf(TypeError);
-    expect(await caught(connectTcp("127.0.0.1", port, { tlsStandardCompatible: "no" as never }))).toBeInstanceOf(TypeError);
+    expect(await caught(connectTcp("127.0.0.1", port, { tlsStandardCompatible: "no" as never }))).toBeInstanceOf(
+      TypeError,
+    );
     expect(failures).toEqual([]);
     tg.cancelScope.cancel();
   });
@@ -140,7 +146,10 @@ structuredDescribe("TLS connectables over TCP", () => {
     const stream = await connectable.connect();
     expect(stream).toBeInstanceOf(TLSStream);
     await stream.aclose();
-    const named = asConnectable(["127.0.0.1", port], { tlsHostname: "localhost", tls: { ca: certs.ca } }) as TLSConnectable;
+    const named = asConnectable(["127.0.0.1", port], {
+      tlsHostname: "localhost",
+      tls: { ca: certs.ca },
+    }) as TLSConnectable;
     expect(named.hostname).toBe("localhost");
     expect(asConnectable(["127.0.0.1", port])).toBeInstanceOf(TCPConnectable);
     expect(() => asConnectable(["127.0.0.1", port], { tsl: true } as never)).toThrow(TypeError);

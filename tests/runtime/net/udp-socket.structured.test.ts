@@ -55,7 +55,9 @@ describe.each([
 ] as const)("UDPSocket over %s", (familyName, family, host) => {
   structuredTest("a datagram sent to itself arrives with the sender's address", async () => {
     if (!ipv6 && family === 6) {
-      expect(((await caught(createUdpSocket({ localHost: host }))) as NodeJS.ErrnoException).code).toBe("EADDRNOTAVAIL");
+      expect(((await caught(createUdpSocket({ localHost: host }))) as NodeJS.ErrnoException).code).toBe(
+        "EADDRNOTAVAIL",
+      );
       return;
     }
     await using socket = await createUdpSocket({ localHost: host, family });
@@ -126,17 +128,22 @@ describe.each([
     }
   });
 
-  structuredTest("a datagram too large for UDP rejects its send with EMSGSIZE, and the socket stays usable", async () => {
-    if (!ipv6 && family === 6) return expect(ipv6).toBe(false);
-    await using socket = await createUdpSocket({ family, localHost: host });
-    const [localHost, localPort] = localAddressOf(socket);
-    const error = (await caught(socket.sendto(new Uint8Array(70_000), localHost, localPort))) as NodeJS.ErrnoException;
-    expect(error.code).toBe("EMSGSIZE");
-    expect(error).not.toBeInstanceOf(BrokenResourceError);
-    await socket.sendto(datagram("after"), localHost, localPort);
-    const [data] = await socket.receive();
-    expect(textOf(data)).toBe("after");
-  });
+  structuredTest(
+    "a datagram too large for UDP rejects its send with EMSGSIZE, and the socket stays usable",
+    async () => {
+      if (!ipv6 && family === 6) return expect(ipv6).toBe(false);
+      await using socket = await createUdpSocket({ family, localHost: host });
+      const [localHost, localPort] = localAddressOf(socket);
+      const error = (await caught(
+        socket.sendto(new Uint8Array(70_000), localHost, localPort),
+      )) as NodeJS.ErrnoException;
+      expect(error.code).toBe("EMSGSIZE");
+      expect(error).not.toBeInstanceOf(BrokenResourceError);
+      await socket.sendto(datagram("after"), localHost, localPort);
+      const [data] = await socket.receive();
+      expect(textOf(data)).toBe("after");
+    },
+  );
 });
 
 structuredDescribe("UDPSocket: one task per direction, and closing", () => {
@@ -163,15 +170,18 @@ structuredDescribe("UDPSocket: one task per direction, and closing", () => {
     expect(textOf(data)).toBe("1");
   });
 
-  structuredTest("closing the socket from another task wakes a blocked receive() with ClosedResourceError", async () => {
-    const socket = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
-    await using tg = createTaskGroup();
-    tg.startSoon(async () => {
-      await waitAllTasksBlocked();
-      await socket.aclose();
-    });
-    expect(await caught(socket.receive())).toBeInstanceOf(ClosedResourceError);
-  });
+  structuredTest(
+    "closing the socket from another task wakes a blocked receive() with ClosedResourceError",
+    async () => {
+      const socket = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
+      await using tg = createTaskGroup();
+      tg.startSoon(async () => {
+        await waitAllTasksBlocked();
+        await socket.aclose();
+      });
+      expect(await caught(socket.receive())).toBeInstanceOf(ClosedResourceError);
+    },
+  );
 
   structuredTest("after aclose(), receive(), send() and the address attributes raise ClosedResourceError", async () => {
     const socket = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
@@ -184,13 +194,16 @@ structuredDescribe("UDPSocket: one task per direction, and closing", () => {
     expect(socket.extra(SocketAttribute.family)).toBe("IPv4");
   });
 
-  structuredTest("a send() blocked in its checkpoint when another task closes the socket gets ClosedResourceError", async () => {
-    const socket = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
-    const [host, port] = localAddressOf(socket);
-    const sending = socket.sendto(datagram(1), host, port);
-    await socket.aclose();
-    expect(await caught(sending)).toBeInstanceOf(ClosedResourceError);
-  });
+  structuredTest(
+    "a send() blocked in its checkpoint when another task closes the socket gets ClosedResourceError",
+    async () => {
+      const socket = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
+      const [host, port] = localAddressOf(socket);
+      const sending = socket.sendto(datagram(1), host, port);
+      await socket.aclose();
+      expect(await caught(sending)).toBeInstanceOf(ClosedResourceError);
+    },
+  );
 
   structuredTest("an asynchronous socket error breaks the socket; an ICMP report does not", async () => {
     await using socket = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
@@ -221,61 +234,67 @@ structuredDescribe("UDPSocket: cancellation", () => {
     expect(textOf((await socket.receive())[0])).toBe("kept");
   });
 
-  structuredTest("a receive() cancelled while parked takes nothing: the next datagram goes to the next receive()", async () => {
-    await using socket = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
-    const [host, port] = localAddressOf(socket);
-    const outcome: string[] = [];
-    {
-      await using tg = createTaskGroup();
-      tg.startSoon(async () => {
-        try {
-          await socket.receive();
-          outcome.push("received");
-        } catch (error) {
-          outcome.push(error instanceof Cancelled ? "cancelled" : String(error));
-          throw error;
-        }
-      });
-      await waitAllTasksBlocked();
-      tg.cancelScope.cancel();
-    }
-    expect(outcome).toEqual(["cancelled"]);
-    await socket.sendto(datagram("next"), host, port);
-    expect(textOf((await socket.receive())[0])).toBe("next");
-  });
+  structuredTest(
+    "a receive() cancelled while parked takes nothing: the next datagram goes to the next receive()",
+    async () => {
+      await using socket = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
+      const [host, port] = localAddressOf(socket);
+      const outcome: string[] = [];
+      {
+        await using tg = createTaskGroup();
+        tg.startSoon(async () => {
+          try {
+            await socket.receive();
+            outcome.push("received");
+          } catch (error) {
+            outcome.push(error instanceof Cancelled ? "cancelled" : String(error));
+            throw error;
+          }
+        });
+        await waitAllTasksBlocked();
+        tg.cancelScope.cancel();
+      }
+      expect(outcome).toEqual(["cancelled"]);
+      await socket.sendto(datagram("next"), host, port);
+      expect(textOf((await socket.receive())[0])).toBe("next");
+    },
+  );
 
-  structuredTest("a receive() handed a datagram returns it even when its scope is cancelled before it resumes", async () => {
-    await using socket = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
-    await using sender = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
-    const [host, port] = localAddressOf(socket);
-    const log: string[] = [];
-    for (const iterate of [false, true]) {
-      await using tg = createTaskGroup();
-      const scope = new CancelScope();
-      tg.startSoon(async () => {
-        using _entered = scope;
-        const data = iterate ? (await socket[Symbol.asyncIterator]().next()).value[0] : (await socket.receive())[0];
-        log.push(`got ${textOf(data)}`);
-        try {
-          await checkpoint();
-        } catch (error) {
-          log.push(error instanceof Cancelled ? "then cancelled" : String(error));
-          throw error;
-        }
-      });
-      await waitAllTasksBlocked();
-      // Our listener runs after the runtime's, which has just handed the datagram over: the
-      // receiving task has not resumed yet when its scope is cancelled.
-      const raw = rawOf(socket);
-      const cancelOnArrival = () => {
-        raw.off("message", cancelOnArrival);
-        scope.cancel();
-      };
-      raw.on("message", cancelOnArrival);
-      await sender.sendto(datagram(iterate ? "second" : "first"), host, port);
-    }
-    expect(log).toEqual(["got first", "then cancelled", "got second", "then cancelled"]);
-  });
+  structuredTest(
+    "a receive() handed a datagram returns it even when its scope is cancelled before it resumes",
+    async () => {
+      await using socket = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
+      await using sender = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
+      const [host, port] = localAddressOf(socket);
+      const log: string[] = [];
+      for (const iterate of [false, true]) {
+        await using tg = createTaskGroup();
+        const scope = new CancelScope();
+        tg.startSoon(async () => {
+          using _entered = scope;
+          const data = iterate ? (await socket[Symbol.asyncIterator]().next()).value[0] : (await socket.receive())[0];
+          log.push(`got ${textOf(data)}`);
+          try {
+            await checkpoint();
+          } catch (error) {
+            log.push(error instanceof Cancelled ? "then cancelled" : String(error));
+            throw error;
+          }
+        });
+        await waitAllTasksBlocked();
+        // Our listener runs after the runtime's, which has just handed the datagram over: the
+        // receiving task has not resumed yet when its scope is cancelled.
+        const raw = rawOf(socket);
+        const cancelOnArrival = () => {
+          raw.off("message", cancelOnArrival);
+          scope.cancel();
+        };
+        raw.on("message", cancelOnArrival);
+        await sender.sendto(datagram(iterate ? "second" : "first"), host, port);
+      }
+      expect(log).toEqual(["got first", "then cancelled", "got second", "then cancelled"]);
+    },
+  );
 
   structuredTest("a send() in a cancelled scope raises Cancelled and sends nothing", async () => {
     await using socket = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
@@ -361,22 +380,25 @@ structuredDescribe("UDPSocket.fromSocket() and reusePort", () => {
     }
   });
 
-  structuredTest("reusePort lets two sockets share a port where the host supports it, and is NotSupportedError elsewhere", async () => {
-    const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
-    if (major > 22 || (major === 22 && minor >= 12)) {
-      await using first = await createUdpSocket({ localHost: LOOPBACK[4], reusePort: true });
-      const port = first.extra(SocketAttribute.localPort);
-      await using second = await createUdpSocket({ localHost: LOOPBACK[4], localPort: port, reusePort: true });
-      expect(second.extra(SocketAttribute.localPort)).toBe(port);
-    } else {
-      const error = await caught(createUdpSocket({ localHost: LOOPBACK[4], reusePort: true }));
-      expect(error).toBeInstanceOf(NotSupportedError);
-      expect((error as Error).message).toBe(
-        "createUdpSocket() cannot use the `reusePort` option: SO_REUSEPORT for UDP sockets needs Node.js 22.12 or later " +
-          `(this is ${process.versions.node})`,
-      );
-    }
-  });
+  structuredTest(
+    "reusePort lets two sockets share a port where the host supports it, and is NotSupportedError elsewhere",
+    async () => {
+      const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
+      if (major > 22 || (major === 22 && minor >= 12)) {
+        await using first = await createUdpSocket({ localHost: LOOPBACK[4], reusePort: true });
+        const port = first.extra(SocketAttribute.localPort);
+        await using second = await createUdpSocket({ localHost: LOOPBACK[4], localPort: port, reusePort: true });
+        expect(second.extra(SocketAttribute.localPort)).toBe(port);
+      } else {
+        const error = await caught(createUdpSocket({ localHost: LOOPBACK[4], reusePort: true }));
+        expect(error).toBeInstanceOf(NotSupportedError);
+        expect((error as Error).message).toBe(
+          "createUdpSocket() cannot use the `reusePort` option: SO_REUSEPORT for UDP sockets needs Node.js 22.12 or later " +
+            `(this is ${process.versions.node})`,
+        );
+      }
+    },
+  );
 
   structuredTest("a family with a localPort binds that port on the wildcard address", async () => {
     const port = await freeUdpPort(4);
@@ -384,10 +406,15 @@ structuredDescribe("UDPSocket.fromSocket() and reusePort", () => {
     expect(localAddressOf(socket)).toEqual(["0.0.0.0", port]);
   });
 
-  structuredTest("binding an address and port already in use rejects with EADDRINUSE and leaves nothing open", async () => {
-    await using first = await createUdpSocket({ localHost: LOOPBACK[4] });
-    const port = first.extra(SocketAttribute.localPort);
-    const error = (await caught(createUdpSocket({ localHost: LOOPBACK[4], localPort: port }))) as NodeJS.ErrnoException;
-    expect(error.code).toBe("EADDRINUSE");
-  });
+  structuredTest(
+    "binding an address and port already in use rejects with EADDRINUSE and leaves nothing open",
+    async () => {
+      await using first = await createUdpSocket({ localHost: LOOPBACK[4] });
+      const port = first.extra(SocketAttribute.localPort);
+      const error = (await caught(
+        createUdpSocket({ localHost: LOOPBACK[4], localPort: port }),
+      )) as NodeJS.ErrnoException;
+      expect(error.code).toBe("EADDRINUSE");
+    },
+  );
 });

@@ -29,7 +29,11 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant("send" as const), count: fc.integer({ min: 1, max: 4 }) }),
   fc.record({ kind: fc.constant("receive" as const) }),
   fc.record({ kind: fc.constant("receiveCancelled" as const) }),
-  fc.record({ kind: fc.constant("race" as const), count: fc.integer({ min: 0, max: 3 }), pause: fc.integer({ min: 0, max: 4 }) }),
+  fc.record({
+    kind: fc.constant("race" as const),
+    count: fc.integer({ min: 0, max: 3 }),
+    pause: fc.integer({ min: 0, max: 4 }),
+  }),
 );
 
 const SEED = 20261206;
@@ -40,65 +44,69 @@ const raceOutcomes = { received: 0, cancelled: 0 };
 
 test("no datagram is lost to, or duplicated by, a cancelled receive()", async () => {
   await fc.assert(
-    structuredProperty({ clock: "real", timeout: 15_000 }, fc.array(step, { minLength: 1, maxLength: 12 }), async (program) => {
-      await using receiver = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
-      await using sender = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
-      const [host, port] = localAddressOf(receiver);
-      let sent = 0;
-      const received: number[] = [];
+    structuredProperty(
+      { clock: "real", timeout: 15_000 },
+      fc.array(step, { minLength: 1, maxLength: 12 }),
+      async (program) => {
+        await using receiver = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
+        await using sender = await createUdpSocket({ family: 4, localHost: LOOPBACK[4] });
+        const [host, port] = localAddressOf(receiver);
+        let sent = 0;
+        const received: number[] = [];
 
-      const sendSome = async (count: number) => {
-        for (let i = 0; i < count; i++) await sender.sendto(datagram(sent++), host, port);
-      };
-      const receiveOne = async () => {
-        const [data] = await receiver.receive();
-        received.push(Number(textOf(data)));
-      };
-      /** Receives inside `scope`; a cancellation is counted and swallowed by the scope. */
-      const receiveIn = async (scope: CancelScope, race: boolean) => {
-        using _entered = scope;
-        try {
-          await receiveOne();
-          if (race) raceOutcomes.received++;
-        } catch (error) {
-          if (race && error instanceof Cancelled) raceOutcomes.cancelled++;
-          throw error;
-        }
-      };
-
-      for (const action of program) {
-        switch (action.kind) {
-          case "send":
-            await sendSome(action.count);
-            break;
-          case "receive":
-            if (received.length < sent) await receiveOne();
-            break;
-          case "receiveCancelled": {
-            const scope = new CancelScope();
-            scope.cancel();
-            await receiveIn(scope, false);
-            break;
+        const sendSome = async (count: number) => {
+          for (let i = 0; i < count; i++) await sender.sendto(datagram(sent++), host, port);
+        };
+        const receiveOne = async () => {
+          const [data] = await receiver.receive();
+          received.push(Number(textOf(data)));
+        };
+        /** Receives inside `scope`; a cancellation is counted and swallowed by the scope. */
+        const receiveIn = async (scope: CancelScope, race: boolean) => {
+          using _entered = scope;
+          try {
+            await receiveOne();
+            if (race) raceOutcomes.received++;
+          } catch (error) {
+            if (race && error instanceof Cancelled) raceOutcomes.cancelled++;
+            throw error;
           }
-          case "race": {
-            const scope = new CancelScope();
-            await using tg = createTaskGroup();
-            tg.startSoon(sendSome, action.count);
-            tg.startSoon(receiveIn, scope, true);
-            tg.startSoon(async () => {
-              for (let i = 0; i < action.pause; i++) await checkpoint();
+        };
+
+        for (const action of program) {
+          switch (action.kind) {
+            case "send":
+              await sendSome(action.count);
+              break;
+            case "receive":
+              if (received.length < sent) await receiveOne();
+              break;
+            case "receiveCancelled": {
+              const scope = new CancelScope();
               scope.cancel();
-            });
-            break;
+              await receiveIn(scope, false);
+              break;
+            }
+            case "race": {
+              const scope = new CancelScope();
+              await using tg = createTaskGroup();
+              tg.startSoon(sendSome, action.count);
+              tg.startSoon(receiveIn, scope, true);
+              tg.startSoon(async () => {
+                for (let i = 0; i < action.pause; i++) await checkpoint();
+                scope.cancel();
+              });
+              break;
+            }
           }
         }
-      }
-      {
-        using _limit = failAfter(5_000);
-        while (received.length < sent) await receiveOne();
-      }
-      expect(received).toEqual(Array.from({ length: sent }, (_, n) => n));
-    }),
+        {
+          using _limit = failAfter(5_000);
+          while (received.length < sent) await receiveOne();
+        }
+        expect(received).toEqual(Array.from({ length: sent }, (_, n) => n));
+      },
+    ),
     { seed: SEED, numRuns: RUNS },
   );
   expect(raceOutcomes.received).toBeGreaterThan(0);

@@ -36,13 +36,43 @@ describe("argument checks come before the opening checkpoint", () => {
   test.each([
     ["no options", undefined, TypeError, 'Either "family" or "localHost" must be given'],
     ["family 0 and no localHost", { family: 0 }, TypeError, 'Either "family" or "localHost" must be given'],
-    ["a family that is not a number", { family: "4" }, TypeError, 'Expected `family` to be 0, 4 or 6, got `"4"` (string)'],
+    [
+      "a family that is not a number",
+      { family: "4" },
+      TypeError,
+      'Expected `family` to be 0, 4 or 6, got `"4"` (string)',
+    ],
     ["family 5", { family: 5 }, RangeError, "Expected `family` to be 0, 4 or 6, got `5` (number)"],
-    ["a localHost that is not a string", { localHost: 1 }, TypeError, "Expected `localHost` to be a string, got `1` (number)"],
-    ["an empty localHost", { localHost: "" }, RangeError, 'Expected `localHost` to be a non-empty string, got `""` (string)'],
-    ["localPort 65536", { family: 4, localPort: 65536 }, RangeError, "Expected `localPort` to be an integer from 0 to 65535, got `65536` (number)"],
-    ["localPort 1.5", { family: 4, localPort: 1.5 }, RangeError, "Expected `localPort` to be an integer from 0 to 65535, got `1.5` (number)"],
-    ["reusePort that is not a boolean", { family: 4, reusePort: 1 }, TypeError, "Expected `reusePort` to be a boolean, got `1` (number)"],
+    [
+      "a localHost that is not a string",
+      { localHost: 1 },
+      TypeError,
+      "Expected `localHost` to be a string, got `1` (number)",
+    ],
+    [
+      "an empty localHost",
+      { localHost: "" },
+      RangeError,
+      'Expected `localHost` to be a non-empty string, got `""` (string)',
+    ],
+    [
+      "localPort 65536",
+      { family: 4, localPort: 65536 },
+      RangeError,
+      "Expected `localPort` to be an integer from 0 to 65535, got `65536` (number)",
+    ],
+    [
+      "localPort 1.5",
+      { family: 4, localPort: 1.5 },
+      RangeError,
+      "Expected `localPort` to be an integer from 0 to 65535, got `1.5` (number)",
+    ],
+    [
+      "reusePort that is not a boolean",
+      { family: 4, reusePort: 1 },
+      TypeError,
+      "Expected `reusePort` to be a boolean, got `1` (number)",
+    ],
     ["a misspelt option", { famliy: 4 }, TypeError, "Unknown option `famliy` in `options`: did you mean `family`?"],
   ])("createUdpSocket() with %s", async (_label, options, errorClass, message) => {
     const error = await caughtWhenCancelled(() => createUdpSocket(options as never));
@@ -51,12 +81,34 @@ describe("argument checks come before the opening checkpoint", () => {
   });
 
   test.each([
-    ["a remoteHost that is not a string", [null, 53], TypeError, "Expected `remoteHost` to be a string, got `null` (object)"],
-    ["remotePort 0", ["127.0.0.1", 0], RangeError, "Expected `remotePort` to be an integer from 1 to 65535, got `0` (number)"],
-    ["a remotePort string", ["127.0.0.1", "53"], TypeError, 'Expected `remotePort` to be an integer from 1 to 65535, got `"53"` (string)'],
-    ["a bad option", ["127.0.0.1", 53, { localPort: -1 }], RangeError, "Expected `localPort` to be an integer from 0 to 65535, got `-1` (number)"],
+    [
+      "a remoteHost that is not a string",
+      [null, 53],
+      TypeError,
+      "Expected `remoteHost` to be a string, got `null` (object)",
+    ],
+    [
+      "remotePort 0",
+      ["127.0.0.1", 0],
+      RangeError,
+      "Expected `remotePort` to be an integer from 1 to 65535, got `0` (number)",
+    ],
+    [
+      "a remotePort string",
+      ["127.0.0.1", "53"],
+      TypeError,
+      'Expected `remotePort` to be an integer from 1 to 65535, got `"53"` (string)',
+    ],
+    [
+      "a bad option",
+      ["127.0.0.1", 53, { localPort: -1 }],
+      RangeError,
+      "Expected `localPort` to be an integer from 0 to 65535, got `-1` (number)",
+    ],
   ])("createConnectedUdpSocket() with %s", async (_label, args, errorClass, message) => {
-    const error = await caughtWhenCancelled(() => (createConnectedUdpSocket as (...a: unknown[]) => Promise<unknown>)(...args));
+    const error = await caughtWhenCancelled(() =>
+      (createConnectedUdpSocket as (...a: unknown[]) => Promise<unknown>)(...args),
+    );
     expect(error).toBeInstanceOf(errorClass);
     expect((error as Error).message).toBe(message);
   });
@@ -65,9 +117,21 @@ describe("argument checks come before the opening checkpoint", () => {
     await using socket = await createUdpSocket({ localHost: LOOPBACK[4] });
     const [host, port] = localAddressOf(socket);
     const cases: Array<[() => Promise<unknown>, ErrorConstructor, string]> = [
-      [() => socket.sendto("text" as never, host, port), TypeError, 'Expected `data` to be a Uint8Array, got `"text"` (string)'],
-      [() => socket.sendto(datagram(1), 1 as never, port), TypeError, "Expected `host` to be a string, got `1` (number)"],
-      [() => socket.sendto(datagram(1), host, 0), RangeError, "Expected `port` to be an integer from 1 to 65535, got `0` (number)"],
+      [
+        () => socket.sendto("text" as never, host, port),
+        TypeError,
+        'Expected `data` to be a Uint8Array, got `"text"` (string)',
+      ],
+      [
+        () => socket.sendto(datagram(1), 1 as never, port),
+        TypeError,
+        "Expected `host` to be a string, got `1` (number)",
+      ],
+      [
+        () => socket.sendto(datagram(1), host, 0),
+        RangeError,
+        "Expected `port` to be an integer from 1 to 65535, got `0` (number)",
+      ],
       [() => socket.send([datagram(1)] as never), TypeError, "Expected `packet` to be [data, [host, port]]"],
       [() => socket.send([datagram(1), [host]] as never), TypeError, "Expected `packet` to be [data, [host, port]]"],
     ];
@@ -83,40 +147,51 @@ describe("argument checks come before the opening checkpoint", () => {
 });
 
 describe("name lookup", () => {
-  structuredTest("localHost is looked up through dns.promises.lookup, and its first address decides the family", async () => {
-    const ipv6 = (await probeIpv6()).available;
-    const first = ipv6 ? { address: "::1", family: 6 } : { address: "127.0.0.1", family: 4 };
-    const lookup = jest
-      .spyOn(dns.promises, "lookup")
-      .mockResolvedValue([first, { address: "127.0.0.1", family: 4 }] as never);
-    await using socket = await createUdpSocket({ localHost: "udp.example.test" });
-    expect(lookup).toHaveBeenCalledWith("udp.example.test", { all: true, family: 0, hints: dns.ADDRCONFIG, verbatim: true });
-    expect(socket.extra(SocketAttribute.family)).toBe(ipv6 ? "IPv6" : "IPv4");
-    expect(localAddressOf(socket)[0]).toBe(first.address);
-  });
-
-  structuredTest("createConnectedUdpSocket() looks up remoteHost in localHost's family and connects to its first address", async () => {
-    const peer = await boundDgram(4);
-    const lookup = jest.spyOn(dns.promises, "lookup").mockImplementation((async (name: string) => {
-      if (name === "local.example.test") return [{ address: "127.0.0.1", family: 4 }];
-      return [
-        { address: "127.0.0.1", family: 4 },
-        { address: "127.0.0.2", family: 4 },
-      ];
-    }) as never);
-    try {
-      await using socket = await createConnectedUdpSocket("peer.example.test", peer.address().port, {
-        localHost: "local.example.test",
+  structuredTest(
+    "localHost is looked up through dns.promises.lookup, and its first address decides the family",
+    async () => {
+      const ipv6 = (await probeIpv6()).available;
+      const first = ipv6 ? { address: "::1", family: 6 } : { address: "127.0.0.1", family: 4 };
+      const lookup = jest
+        .spyOn(dns.promises, "lookup")
+        .mockResolvedValue([first, { address: "127.0.0.1", family: 4 }] as never);
+      await using socket = await createUdpSocket({ localHost: "udp.example.test" });
+      expect(lookup).toHaveBeenCalledWith("udp.example.test", {
+        all: true,
+        family: 0,
+        hints: dns.ADDRCONFIG,
+        verbatim: true,
       });
-      expect(lookup.mock.calls).toEqual([
-        ["local.example.test", { all: true, family: 0, hints: dns.ADDRCONFIG, verbatim: true }],
-        ["peer.example.test", { all: true, family: 4, hints: dns.ADDRCONFIG, verbatim: true }],
-      ]);
-      expect(socket.extra(SocketAttribute.remoteAddress)).toEqual(["127.0.0.1", peer.address().port]);
-    } finally {
-      await closeDgram(peer);
-    }
-  });
+      expect(socket.extra(SocketAttribute.family)).toBe(ipv6 ? "IPv6" : "IPv4");
+      expect(localAddressOf(socket)[0]).toBe(first.address);
+    },
+  );
+
+  structuredTest(
+    "createConnectedUdpSocket() looks up remoteHost in localHost's family and connects to its first address",
+    async () => {
+      const peer = await boundDgram(4);
+      const lookup = jest.spyOn(dns.promises, "lookup").mockImplementation((async (name: string) => {
+        if (name === "local.example.test") return [{ address: "127.0.0.1", family: 4 }];
+        return [
+          { address: "127.0.0.1", family: 4 },
+          { address: "127.0.0.2", family: 4 },
+        ];
+      }) as never);
+      try {
+        await using socket = await createConnectedUdpSocket("peer.example.test", peer.address().port, {
+          localHost: "local.example.test",
+        });
+        expect(lookup.mock.calls).toEqual([
+          ["local.example.test", { all: true, family: 0, hints: dns.ADDRCONFIG, verbatim: true }],
+          ["peer.example.test", { all: true, family: 4, hints: dns.ADDRCONFIG, verbatim: true }],
+        ]);
+        expect(socket.extra(SocketAttribute.remoteAddress)).toEqual(["127.0.0.1", peer.address().port]);
+      } finally {
+        await closeDgram(peer);
+      }
+    },
+  );
 
   structuredTest("a failed lookup rejects with the resolver's own error and opens nothing", async () => {
     const failure = Object.assign(new Error("getaddrinfo ENOTFOUND nowhere.test"), { code: "ENOTFOUND" });
@@ -182,7 +257,10 @@ describe("the browser entry point", () => {
     ["UDPSocket.fromSocket()", () => browser.UDPSocket.fromSocket({} as never)],
     ["ConnectedUDPSocket.fromSocket()", () => browser.ConnectedUDPSocket.fromSocket({} as never)],
     ["new UDPSocket()", async () => new (browser.UDPSocket as unknown as new (t: unknown) => unknown)({})],
-    ["new ConnectedUDPSocket()", async () => new (browser.ConnectedUDPSocket as unknown as new (t: unknown) => unknown)({})],
+    [
+      "new ConnectedUDPSocket()",
+      async () => new (browser.ConnectedUDPSocket as unknown as new (t: unknown) => unknown)({}),
+    ],
   ])("%s throws NotSupportedError naming the call", async (call, action) => {
     const error = await caught(() => action());
     expect(error).toBeInstanceOf(browser.NotSupportedError);

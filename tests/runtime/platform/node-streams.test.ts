@@ -409,9 +409,13 @@ describe("argument errors", () => {
     const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
     await run(() => {
       expect(() => toNodeReadable(null as never)).toThrow(
-        new TypeError("Expected `receiveStream` to be a receive stream (an object with receive() and aclose()), got `null` (object)"),
+        new TypeError(
+          "Expected `receiveStream` to be a receive stream (an object with receive() and aclose()), got `null` (object)",
+        ),
       );
-      expect(() => toNodeWritable(receive as never)).toThrow(/^Expected `sendStream` to be a send stream \(an object with send\(\) and aclose\(\)\)/);
+      expect(() => toNodeWritable(receive as never)).toThrow(
+        /^Expected `sendStream` to be a send stream \(an object with send\(\) and aclose\(\)\)/,
+      );
       expect(() => toNodeDuplex(send as never)).toThrow(
         /^Expected `byteStream` to be a byte stream \(an object with receive\(\), send\(\), sendEof\(\) and aclose\(\)\)/,
       );

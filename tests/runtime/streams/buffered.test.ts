@@ -328,7 +328,9 @@ describe("BufferedByteReceiveStream.receive()", () => {
     await run(async () => {
       const error = await caught(buffered.receive(maxBytes));
       expect(error).toBeInstanceOf(RangeError);
-      expect((error as Error).message).toBe(`Expected \`maxBytes\` to be a positive integer, got \`${maxBytes}\` (number)`);
+      expect((error as Error).message).toBe(
+        `Expected \`maxBytes\` to be a positive integer, got \`${maxBytes}\` (number)`,
+      );
     });
     send.close();
     receive.close();
@@ -462,7 +464,9 @@ describe("BufferedConnectable", () => {
   test("wraps every connected stream in a BufferedByteStream", async () => {
     const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
     const memoryStream = new StapledObjectStream(send, receive);
-    const connectable = new BufferedConnectable({ connect: async (): Promise<ObjectStream<Uint8Array>> => memoryStream });
+    const connectable = new BufferedConnectable({
+      connect: async (): Promise<ObjectStream<Uint8Array>> => memoryStream,
+    });
     await run(async () => {
       await using stream = await connectable.connect();
       expect(stream).toBeInstanceOf(BufferedByteStream);

@@ -73,7 +73,10 @@ const trigger = fc.option(
 const op = fc.record({
   nowait: fc.nat(4).map((n) => n === 0),
   pause: fc.nat(2),
-  trigger: fc.option(trigger.filter((t): t is Trigger => t !== null), { nil: null, freq: 3 }),
+  trigger: fc.option(
+    trigger.filter((t): t is Trigger => t !== null),
+    { nil: null, freq: 3 },
+  ),
 });
 
 /** Programs whose actors have up to `maxOps` operations (enough, in all, to fill the buffer). */
@@ -254,7 +257,8 @@ function check(p: Program, trace: Trace): void {
   for (const item of trace.taken) {
     const s = senderOf(item);
     const last = lastOf.get(s);
-    if (last !== undefined && last > item) throw new Error(`sender ${s}'s item ${item} was taken after its item ${last}`);
+    if (last !== undefined && last > item)
+      throw new Error(`sender ${s}'s item ${item} was taken after its item ${last}`);
     lastOf.set(s, item);
   }
 }

@@ -116,10 +116,12 @@ describe("memory object streams in structured code", () => {
         send.sendNowait(3);
       });
       expect(await assertNoCheckpoints(async () => receive.receiveNowait())).toBe(2);
-      expect(await assertCheckpoints(async () => {
-        for await (const n of receive) return n;
-        return undefined;
-      })).toBe(3);
+      expect(
+        await assertCheckpoints(async () => {
+          for await (const n of receive) return n;
+          return undefined;
+        }),
+      ).toBe(3);
     });
     send.close();
     receive.close();

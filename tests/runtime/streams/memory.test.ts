@@ -482,7 +482,10 @@ describe("operations that are never checkpoints", () => {
     await run(async () => {
       const sendClone = await assertNoCheckpoints(() => send.clone());
       const receiveClone = await assertNoCheckpoints(() => receive.clone());
-      expect(await assertNoCheckpoints(() => send.statistics())).toMatchObject({ openSendStreams: 2, openReceiveStreams: 2 });
+      expect(await assertNoCheckpoints(() => send.statistics())).toMatchObject({
+        openSendStreams: 2,
+        openReceiveStreams: 2,
+      });
       await assertNoCheckpoints(() => sendClone.close());
       await assertNoCheckpoints(() => receiveClone.close());
       await assertNoCheckpoints(() => send.aclose());
@@ -943,7 +946,9 @@ describe("toString()", () => {
   test("names the end, its state and the buffer", () => {
     const [send, receive] = createMemoryObjectStream<number>(Infinity);
     send.sendNowait(1);
-    expect(String(send)).toMatch(/^<MemoryObjectSendStream #\d+ open buffer=1\/Infinity waitingSend=0 waitingReceive=0>$/);
+    expect(String(send)).toMatch(
+      /^<MemoryObjectSendStream #\d+ open buffer=1\/Infinity waitingSend=0 waitingReceive=0>$/,
+    );
     receive.close();
     expect(String(receive)).toMatch(/^<MemoryObjectReceiveStream #\d+ closed buffer=1\/Infinity/);
     send.close();
@@ -1000,7 +1005,10 @@ describe("an end garbage-collected while open", () => {
 
 // Compile-time checks: a send end accepts a narrower item type (contravariance), a receive end
 // can be read as a wider one (covariance), like AnyIO's test_type_variance.
-export function typeVariance(send: MemoryObjectSendStream<number | string>, receive: MemoryObjectReceiveStream<number>) {
+export function typeVariance(
+  send: MemoryObjectSendStream<number | string>,
+  receive: MemoryObjectReceiveStream<number>,
+) {
   const narrowerSend: MemoryObjectSendStream<number> = send;
   const widerReceive: MemoryObjectReceiveStream<number | string> = receive;
   // @ts-expect-error a send end of numbers cannot take strings

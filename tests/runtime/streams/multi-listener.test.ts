@@ -194,7 +194,9 @@ describe("MultiListener", () => {
     const a = new QueueListener("a");
     const inner = new MultiListener([a]);
     expect(() => new MultiListener([inner, null as never])).toThrow(
-      new TypeError("Expected `listeners[1]` to be a listener (an object with serve() and aclose()), got `null` (object)"),
+      new TypeError(
+        "Expected `listeners[1]` to be a listener (an object with serve() and aclose()), got `null` (object)",
+      ),
     );
     expect(inner.listeners).toEqual([a]);
     await run(() => inner.aclose());

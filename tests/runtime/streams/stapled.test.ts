@@ -289,7 +289,10 @@ describe("checkpoints", () => {
       await assertCheckpoints(() => stapled.send("a"));
       await assertCheckpoints(() => stapled.send("b"));
       expect(await assertCheckpoints(() => stapled.receive())).toBe("a");
-      expect(await assertCheckpoints(() => stapled[Symbol.asyncIterator]().next())).toEqual({ done: false, value: "b" });
+      expect(await assertCheckpoints(() => stapled[Symbol.asyncIterator]().next())).toEqual({
+        done: false,
+        value: "b",
+      });
       await stapled.aclose();
     });
   });
@@ -306,30 +309,43 @@ describe("checkpoints", () => {
   });
 
   test.each<[string, () => StapledByteStream | StapledObjectStream<Uint8Array>]>([
-    ["StapledByteStream", () => {
-      const { send, receive } = loopback<Uint8Array>();
-      return new StapledByteStream(send, receive);
-    }],
-    ["StapledObjectStream", () => {
-      const { send, receive } = loopback<Uint8Array>();
-      return new StapledObjectStream(send, receive);
-    }],
-  ])("%s: sendEof(), aclose() and extraAttributes over memory object streams are no checkpoints", async (_name, make) => {
-    const stapled = make();
-    await run(async () => {
-      await assertNoCheckpoints(() => stapled.extraAttributes);
-      await assertNoCheckpoints(() => stapled.sendEof());
-      await assertNoCheckpoints(() => stapled.aclose());
-    });
-    expect(() => (stapled.receiveStream as MemoryObjectReceiveStream<Uint8Array>).receiveNowait()).toThrow(ClosedResourceError);
-  });
+    [
+      "StapledByteStream",
+      () => {
+        const { send, receive } = loopback<Uint8Array>();
+        return new StapledByteStream(send, receive);
+      },
+    ],
+    [
+      "StapledObjectStream",
+      () => {
+        const { send, receive } = loopback<Uint8Array>();
+        return new StapledObjectStream(send, receive);
+      },
+    ],
+  ])(
+    "%s: sendEof(), aclose() and extraAttributes over memory object streams are no checkpoints",
+    async (_name, make) => {
+      const stapled = make();
+      await run(async () => {
+        await assertNoCheckpoints(() => stapled.extraAttributes);
+        await assertNoCheckpoints(() => stapled.sendEof());
+        await assertNoCheckpoints(() => stapled.aclose());
+      });
+      expect(() => (stapled.receiveStream as MemoryObjectReceiveStream<Uint8Array>).receiveNowait()).toThrow(
+        ClosedResourceError,
+      );
+    },
+  );
 });
 
 describe("argument errors", () => {
   test("StapledByteStream checks both streams at construction", () => {
     const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
     expect(() => new StapledByteStream(null as never, receive)).toThrow(
-      new TypeError("Expected `sendStream` to be a byte send stream (an object with send() and aclose()), got `null` (object)"),
+      new TypeError(
+        "Expected `sendStream` to be a byte send stream (an object with send() and aclose()), got `null` (object)",
+      ),
     );
     expect(() => new StapledByteStream(send, null as never)).toThrow(
       new TypeError(
@@ -343,14 +359,18 @@ describe("argument errors", () => {
   test("StapledObjectStream checks both streams at construction, also that they are not swapped", () => {
     const [send, receive] = createMemoryObjectStream<string>(1);
     expect(() => new StapledObjectStream(null as never, receive)).toThrow(
-      new TypeError("Expected `sendStream` to be an object send stream (an object with send() and aclose()), got `null` (object)"),
+      new TypeError(
+        "Expected `sendStream` to be an object send stream (an object with send() and aclose()), got `null` (object)",
+      ),
     );
     expect(() => new StapledObjectStream(send, undefined as never)).toThrow(
       new TypeError(
         "Expected `receiveStream` to be an object receive stream (an object with receive() and aclose()), got `undefined` (undefined)",
       ),
     );
-    expect(() => new StapledObjectStream(receive as never, send as never)).toThrow(/^Expected `sendStream` to be an object send stream/);
+    expect(() => new StapledObjectStream(receive as never, send as never)).toThrow(
+      /^Expected `sendStream` to be an object send stream/,
+    );
     send.close();
     receive.close();
   });

@@ -385,7 +385,9 @@ describe("argument errors", () => {
       ),
     );
     expect(() => new TextSendStream(null as never)).toThrow(
-      new TypeError("Expected `transportStream` to be a byte send stream (an object with send() and aclose()), got `null` (object)"),
+      new TypeError(
+        "Expected `transportStream` to be a byte send stream (an object with send() and aclose()), got `null` (object)",
+      ),
     );
     const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
     expect(() => new TextStream(receive as never)).toThrow(
@@ -404,13 +406,17 @@ describe("argument errors", () => {
       new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
     );
     expect(() => new TextReceiveStream(receive, { encodng: "latin1" } as never)).toThrow(
-      new TypeError("Unknown option `encodng` in `options`: did you mean `encoding`? The options are `encoding` and `errors`"),
+      new TypeError(
+        "Unknown option `encodng` in `options`: did you mean `encoding`? The options are `encoding` and `errors`",
+      ),
     );
     expect(() => new TextReceiveStream(receive, { encode: (text: string) => utf8(text) } as never)).toThrow(
       new TypeError("Unknown option `encode` in `options`. The options are `encoding` and `errors`"),
     );
     expect(() => new TextSendStream(send, { error: "replace" } as never)).toThrow(
-      new TypeError("Unknown option `error` in `options`: did you mean `errors`? The options are `encoding`, `errors` and `encode`"),
+      new TypeError(
+        "Unknown option `error` in `options`: did you mean `errors`? The options are `encoding`, `errors` and `encode`",
+      ),
     );
     const connectable = { connect: async (): Promise<ObjectStream<Uint8Array>> => Promise.reject(new Error("unused")) };
     expect(() => new TextConnectable(connectable, { newline: "\\n" } as never)).toThrow(
@@ -423,10 +429,16 @@ describe("argument errors", () => {
   test("TextStream takes the options of both directions", () => {
     const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
     const stream = new StapledObjectStream(send, receive);
-    const text = new TextStream(stream, { encoding: "utf-8", errors: "replace", encode: (piece: string) => utf8(piece) });
+    const text = new TextStream(stream, {
+      encoding: "utf-8",
+      errors: "replace",
+      encode: (piece: string) => utf8(piece),
+    });
     expect(text).toBeInstanceOf(TextStream);
     expect(() => new TextStream(stream, { encodings: "utf-8" } as never)).toThrow(
-      new TypeError("Unknown option `encodings` in `options`: did you mean `encoding`? The options are `encoding`, `errors` and `encode`"),
+      new TypeError(
+        "Unknown option `encodings` in `options`: did you mean `encoding`? The options are `encoding`, `errors` and `encode`",
+      ),
     );
     send.close();
     receive.close();

@@ -15,7 +15,9 @@ describe("TLS in the browser entry point", () => {
   });
 
   test("new TLSListener() throws NotSupportedError naming the constructor", () => {
-    expect(() => new browser.TLSListener(listener as never, {})).toThrow(new browser.NotSupportedError(`new TLSListener() ${NEEDS_NODE}`));
+    expect(() => new browser.TLSListener(listener as never, {})).toThrow(
+      new browser.NotSupportedError(`new TLSListener() ${NEEDS_NODE}`),
+    );
   });
 
   test("new TLSConnectable() throws NotSupportedError naming the constructor", () => {

@@ -49,8 +49,22 @@ function signed(dir: string, name: string, cn: string, san: string | undefined):
   if (san !== undefined) extensions.push(`subjectAltName=${san}`);
   fs.writeFileSync(path.join(dir, `${name}.ext`), extensions.join("\n") + "\n");
   openssl(dir, [
-    "x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-    "-days", "2", "-sha256", "-extfile", `${name}.ext`, "-out", `${name}.pem`,
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-sha256",
+    "-extfile",
+    `${name}.ext`,
+    "-out",
+    `${name}.pem`,
   ]);
   return read(dir, name);
 }
@@ -70,18 +84,49 @@ export function testCertificates(): TestCertificates {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-tls-"));
   try {
     openssl(dir, [
-      "req", "-x509", ...KEY, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=anyio-ts test CA",
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+      "req",
+      "-x509",
+      ...KEY,
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=anyio-ts test CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
     ]);
     const server = signed(dir, "server", "localhost", "DNS:localhost,IP:127.0.0.1,IP:::1");
     const client = signed(dir, "client", "client", undefined);
     const otherName = signed(dir, "other", "example.org", "DNS:example.org");
     const idna = signed(dir, "idna", "xn--fa-hia.de", "DNS:xn--fa-hia.de");
     openssl(dir, [
-      "req", "-x509", ...KEY, "-keyout", "self.key", "-out", "self.pem", "-days", "2", "-subj", "/CN=localhost",
-      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "req",
+      "-x509",
+      ...KEY,
+      "-keyout",
+      "self.key",
+      "-out",
+      "self.pem",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
     ]);
-    cached = { ca: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"), server, client, otherName, idna, selfSigned: read(dir, "self") };
+    cached = {
+      ca: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"),
+      server,
+      client,
+      otherName,
+      idna,
+      selfSigned: read(dir, "self"),
+    };
     return cached;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -92,7 +92,9 @@ structuredDescribe("TLSConnectable", () => {
     );
     expect(new TLSConnectable(pairConnectable(), { rejectUnauthorized: false }).hostname).toBeUndefined();
     expect(() => new TLSConnectable({} as never, { hostname: "localhost" })).toThrow(TypeError);
-    expect(() => new TLSConnectable(pairConnectable(), { hostname: "localhost", serverSide: true } as never)).toThrow(TypeError);
+    expect(() => new TLSConnectable(pairConnectable(), { hostname: "localhost", serverSide: true } as never)).toThrow(
+      TypeError,
+    );
   });
 
   structuredTest("a connectable that knows no host gives no default hostname", () => {

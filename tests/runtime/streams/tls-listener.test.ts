@@ -72,46 +72,49 @@ structuredDescribe("TLSListener", () => {
     expect(unwrapExceptionGroup(after)).toBeInstanceOf(ClosedResourceError);
   });
 
-  structuredTest("a client that never handshakes is dropped after handshakeTimeout, and serving continues", async () => {
-    RecordingTLSListener.errors = [];
-    const spy = jest.spyOn(console, "error").mockImplementation(() => {});
-    const inner = new OfferListener();
-    const listener = new RecordingTLSListener(inner, serverOptions, { handshakeTimeout: 200 });
-    const scope = new CancelScope();
-    const served = new Event();
-    const [idleClient, idleServer] = memoryPair();
-    {
-      await using tg = createTaskGroup();
-      tg.startSoon(() =>
-        scope.run(() =>
-          listener.serve(async (stream) => {
-            await stream.send(encode("welcome"));
-            await stream.aclose();
-            served.set();
-          }),
-        ),
-      );
-      inner.offer(idleServer);
-      // The idle client's transport is closed by the listener once its handshake timed out.
-      expect(await caught(idleClient.receive())).toBeInstanceOf(EndOfStream);
-      const [clientTransport, serverTransport] = memoryPair();
-      inner.offer(serverTransport);
-      const client = await TLSStream.wrap(clientTransport, clientOptions);
-      expect(decode(await client.receive())).toBe("welcome");
-      await client.aclose();
-      await served.wait();
-      scope.cancel();
-    }
-    await idleClient.aclose();
-    expect(spy).toHaveBeenCalledTimes(1); // the override delegated to TLSListener's, which logs
-    spy.mockRestore();
-    expect(RecordingTLSListener.errors).toHaveLength(1);
-    const [error, stream] = RecordingTLSListener.errors[0]!;
-    expect(error).toBeInstanceOf(TimeoutError);
-    expect((error as Error).message).toBe("The TLS handshake timed out");
-    expect(stream).toBe(idleServer);
-    expect(await caught(idleServer.send(encode("x")))).toBeInstanceOf(ClosedResourceError);
-  });
+  structuredTest(
+    "a client that never handshakes is dropped after handshakeTimeout, and serving continues",
+    async () => {
+      RecordingTLSListener.errors = [];
+      const spy = jest.spyOn(console, "error").mockImplementation(() => {});
+      const inner = new OfferListener();
+      const listener = new RecordingTLSListener(inner, serverOptions, { handshakeTimeout: 200 });
+      const scope = new CancelScope();
+      const served = new Event();
+      const [idleClient, idleServer] = memoryPair();
+      {
+        await using tg = createTaskGroup();
+        tg.startSoon(() =>
+          scope.run(() =>
+            listener.serve(async (stream) => {
+              await stream.send(encode("welcome"));
+              await stream.aclose();
+              served.set();
+            }),
+          ),
+        );
+        inner.offer(idleServer);
+        // The idle client's transport is closed by the listener once its handshake timed out.
+        expect(await caught(idleClient.receive())).toBeInstanceOf(EndOfStream);
+        const [clientTransport, serverTransport] = memoryPair();
+        inner.offer(serverTransport);
+        const client = await TLSStream.wrap(clientTransport, clientOptions);
+        expect(decode(await client.receive())).toBe("welcome");
+        await client.aclose();
+        await served.wait();
+        scope.cancel();
+      }
+      await idleClient.aclose();
+      expect(spy).toHaveBeenCalledTimes(1); // the override delegated to TLSListener's, which logs
+      spy.mockRestore();
+      expect(RecordingTLSListener.errors).toHaveLength(1);
+      const [error, stream] = RecordingTLSListener.errors[0]!;
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect((error as Error).message).toBe("The TLS handshake timed out");
+      expect(stream).toBe(idleServer);
+      expect(await caught(idleServer.send(encode("x")))).toBeInstanceOf(ClosedResourceError);
+    },
+  );
 
   structuredTest("by default a failed handshake is reported with console.error and serving continues", async () => {
     const inner = new OfferListener();

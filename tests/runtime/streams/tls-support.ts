@@ -22,7 +22,9 @@ import {
 } from "anyio-ts";
 
 /** A connected pair of loopback TCP sockets on `host`, as our byte streams; the server socket is closed. */
-export async function tcpPair(host = "127.0.0.1"): Promise<[client: NodeDuplexByteStream, server: NodeDuplexByteStream]> {
+export async function tcpPair(
+  host = "127.0.0.1",
+): Promise<[client: NodeDuplexByteStream, server: NodeDuplexByteStream]> {
   const server = net.createServer({ allowHalfOpen: true });
   try {
     await new Promise<void>((resolve, reject) => {

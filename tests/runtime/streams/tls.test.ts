@@ -105,23 +105,33 @@ structuredDescribe("TLSStream.wrap() and data", () => {
     expect((server.extra(TLSAttribute.sslObject) as tls.TLSSocket & { servername?: unknown }).servername).toBeFalsy();
   });
 
-  structuredTest("an IP literal hostname is verified against the certificate's IP addresses and not sent as SNI", async () => {
-    const [client, server] = await handshakePair(await tcpPair(), { hostname: "127.0.0.1", ca: certs.ca });
-    await using _both = closingBoth(client, server);
-    expect((server.extra(TLSAttribute.sslObject) as tls.TLSSocket & { servername?: unknown }).servername).toBeFalsy();
-  });
+  structuredTest(
+    "an IP literal hostname is verified against the certificate's IP addresses and not sent as SNI",
+    async () => {
+      const [client, server] = await handshakePair(await tcpPair(), { hostname: "127.0.0.1", ca: certs.ca });
+      await using _both = closingBoth(client, server);
+      expect((server.extra(TLSAttribute.sslObject) as tls.TLSSocket & { servername?: unknown }).servername).toBeFalsy();
+    },
+  );
 
   structuredTest("a host name is sent as SNI", async () => {
     const [client, server] = await handshakePair(memoryPair());
     await using _both = closingBoth(client, server);
-    expect((server.extra(TLSAttribute.sslObject) as tls.TLSSocket & { servername?: unknown }).servername).toBe("localhost");
+    expect((server.extra(TLSAttribute.sslObject) as tls.TLSSocket & { servername?: unknown }).servername).toBe(
+      "localhost",
+    );
   });
 
-  structuredTest("a non-ASCII hostname is converted with IDNA 2008 (faß.de is xn--fa-hia.de, not fass.de)", async () => {
-    const [client, server] = await handshakePair(memoryPair(), { hostname: "faß.de", ca: certs.ca }, certs.idna);
-    await using _both = closingBoth(client, server);
-    expect((server.extra(TLSAttribute.sslObject) as tls.TLSSocket & { servername?: unknown }).servername).toBe("xn--fa-hia.de");
-  });
+  structuredTest(
+    "a non-ASCII hostname is converted with IDNA 2008 (faß.de is xn--fa-hia.de, not fass.de)",
+    async () => {
+      const [client, server] = await handshakePair(memoryPair(), { hostname: "faß.de", ca: certs.ca }, certs.idna);
+      await using _both = closingBoth(client, server);
+      expect((server.extra(TLSAttribute.sslObject) as tls.TLSSocket & { servername?: unknown }).servername).toBe(
+        "xn--fa-hia.de",
+      );
+    },
+  );
 
   structuredTest("TLS runs over an object stream of Uint8Array (an in-memory transport)", async () => {
     const [client, server] = await handshakePair(memoryPair());
@@ -222,16 +232,19 @@ structuredDescribe("TLSStream.wrap() and data", () => {
 });
 
 structuredDescribe("verification", () => {
-  structuredTest("a certificate for another name fails with ERR_TLS_CERT_ALTNAME_INVALID and closes the transport", async () => {
-    const [clientTransport, serverTransport] = memoryPair();
-    await using tg = createTaskGroup();
-    tg.startSoon(async () => {
-      await caught(TLSStream.wrap(serverTransport, certs.otherName));
-    });
-    const error = await caught(TLSStream.wrap(clientTransport, clientOptions));
-    expect((error as NodeJS.ErrnoException).code).toBe("ERR_TLS_CERT_ALTNAME_INVALID");
-    expect(await caught(clientTransport.send(encode("x")))).toBeInstanceOf(ClosedResourceError);
-  });
+  structuredTest(
+    "a certificate for another name fails with ERR_TLS_CERT_ALTNAME_INVALID and closes the transport",
+    async () => {
+      const [clientTransport, serverTransport] = memoryPair();
+      await using tg = createTaskGroup();
+      tg.startSoon(async () => {
+        await caught(TLSStream.wrap(serverTransport, certs.otherName));
+      });
+      const error = await caught(TLSStream.wrap(clientTransport, clientOptions));
+      expect((error as NodeJS.ErrnoException).code).toBe("ERR_TLS_CERT_ALTNAME_INVALID");
+      expect(await caught(clientTransport.send(encode("x")))).toBeInstanceOf(ClosedResourceError);
+    },
+  );
 
   structuredTest("a self-signed certificate fails with DEPTH_ZERO_SELF_SIGNED_CERT", async () => {
     const [clientTransport, serverTransport] = memoryPair();
@@ -254,7 +267,11 @@ structuredDescribe("verification", () => {
   });
 
   structuredTest("rejectUnauthorized: false accepts an unverified server, with no hostname needed", async () => {
-    const [client, server] = await handshakePair(memoryPair(), { rejectUnauthorized: false, serverSide: false }, certs.selfSigned);
+    const [client, server] = await handshakePair(
+      memoryPair(),
+      { rejectUnauthorized: false, serverSide: false },
+      certs.selfSigned,
+    );
     await using _both = closingBoth(client, server);
     await server.send(encode("unverified"));
     expect(decode(await client.receive())).toBe("unverified");
@@ -282,7 +299,11 @@ structuredDescribe("verification", () => {
       session = (first.extra(TLSAttribute.sslObject) as tls.TLSSocket).getSession();
     }
     expect(session).toBeInstanceOf(Uint8Array);
-    const [second, secondServer] = await handshakePair(memoryPair(), { ...clientOptions, session: session! }, serverContext);
+    const [second, secondServer] = await handshakePair(
+      memoryPair(),
+      { ...clientOptions, session: session! },
+      serverContext,
+    );
     await using _both = closingBoth(second, secondServer);
     expect((second.extra(TLSAttribute.sslObject) as tls.TLSSocket).isSessionReused()).toBe(true);
   });
@@ -307,16 +328,19 @@ structuredDescribe("verification", () => {
     expect((error as NodeJS.ErrnoException).code).toBe("PIN_MISMATCH");
   });
 
-  structuredTest("a client that verifies without a hostname is a TypeError that leaves the transport open", async () => {
-    const [clientTransport, serverTransport] = memoryPair();
-    const error = await caught(TLSStream.wrap(clientTransport, { serverSide: false, ca: certs.ca }));
-    expect(error).toBeInstanceOf(TypeError);
-    expect((error as Error).message).toBe("hostname is required to verify the server certificate");
-    await clientTransport.send(encode("still open"));
-    expect(decode(await serverTransport.receive())).toBe("still open");
-    await clientTransport.aclose();
-    await serverTransport.aclose();
-  });
+  structuredTest(
+    "a client that verifies without a hostname is a TypeError that leaves the transport open",
+    async () => {
+      const [clientTransport, serverTransport] = memoryPair();
+      const error = await caught(TLSStream.wrap(clientTransport, { serverSide: false, ca: certs.ca }));
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toBe("hostname is required to verify the server certificate");
+      await clientTransport.send(encode("still open"));
+      expect(decode(await serverTransport.receive())).toBe("still open");
+      await clientTransport.aclose();
+      await serverTransport.aclose();
+    },
+  );
 
   structuredTest("a server without cert, pfx or secureContext is a TypeError", async () => {
     const [clientTransport, serverTransport] = memoryPair();
@@ -331,8 +355,14 @@ structuredDescribe("verification", () => {
     const [clientTransport, serverTransport] = memoryPair();
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ hostname: 42 }, "Expected `hostname` to be a string, got `42` (number)"],
-      [{ ...serverOptions, standardCompatible: "yes" }, "Expected `standardCompatible` to be a boolean, got `\"yes\"` (string)"],
-      [{ ...serverOptions, ALPNProtocols: "h2" }, "Expected `ALPNProtocols` to be an array of strings, got `\"h2\"` (string)"],
+      [
+        { ...serverOptions, standardCompatible: "yes" },
+        'Expected `standardCompatible` to be a boolean, got `"yes"` (string)',
+      ],
+      [
+        { ...serverOptions, ALPNProtocols: "h2" },
+        'Expected `ALPNProtocols` to be an array of strings, got `"h2"` (string)',
+      ],
     ];
     for (const [options, message] of cases) {
       const error = await caught(TLSStream.wrap(clientTransport, options as TLSWrapOptions));
@@ -350,7 +380,9 @@ structuredDescribe("verification", () => {
     expect(error).toBeInstanceOf(NoCurrentTaskError);
     expect((error as Error).message).toMatch(/^TLSStream\.wrap\(\) must be called from a task/);
     clientTransport.sendNowait(encode("open"));
-    expect(decode((serverTransport.receiveStream as MemoryObjectReceiveStream<Uint8Array>).receiveNowait())).toBe("open");
+    expect(decode((serverTransport.receiveStream as MemoryObjectReceiveStream<Uint8Array>).receiveNowait())).toBe(
+      "open",
+    );
   });
 
   structuredTest("a server with requestCert verifies the client's certificate", async () => {
@@ -366,9 +398,13 @@ structuredDescribe("verification", () => {
     {
       await using tg = createTaskGroup();
       tg.startSoon(async () => {
-        serverError = await caught(TLSStream.wrap(serverTransport, { ...serverOptions, requestCert: true, ca: certs.ca }));
+        serverError = await caught(
+          TLSStream.wrap(serverTransport, { ...serverOptions, requestCert: true, ca: certs.ca }),
+        );
       });
-      const client = await TLSStream.wrap(clientTransport, { ...clientOptions, ...certs.selfSigned }).catch((error: unknown) => error);
+      const client = await TLSStream.wrap(clientTransport, { ...clientOptions, ...certs.selfSigned }).catch(
+        (error: unknown) => error,
+      );
       if (client instanceof TLSStream) {
         expect(await caught(client.receive())).toBeInstanceOf(BrokenResourceError);
         await client.aclose().catch(() => {});
@@ -377,12 +413,19 @@ structuredDescribe("verification", () => {
     expect((serverError as NodeJS.ErrnoException).code).toBe("DEPTH_ZERO_SELF_SIGNED_CERT");
   });
 
-  structuredTest("a server with requestCert and rejectUnauthorized: false accepts an unverified client certificate", async () => {
-    const server = { ...serverOptions, requestCert: true, rejectUnauthorized: false, ca: certs.ca };
-    const [client, serverStream] = await handshakePair(memoryPair(), { ...clientOptions, ...certs.selfSigned }, server);
-    await using _both = closingBoth(client, serverStream);
-    expect(serverStream.extra(TLSAttribute.peerCertificate)).not.toBeNull();
-  });
+  structuredTest(
+    "a server with requestCert and rejectUnauthorized: false accepts an unverified client certificate",
+    async () => {
+      const server = { ...serverOptions, requestCert: true, rejectUnauthorized: false, ca: certs.ca };
+      const [client, serverStream] = await handshakePair(
+        memoryPair(),
+        { ...clientOptions, ...certs.selfSigned },
+        server,
+      );
+      await using _both = closingBoth(client, serverStream);
+      expect(serverStream.extra(TLSAttribute.peerCertificate)).not.toBeNull();
+    },
+  );
 
   structuredTest("a server with requestCert rejects a client without a certificate", async () => {
     const [clientTransport, serverTransport] = memoryPair();
@@ -390,7 +433,9 @@ structuredDescribe("verification", () => {
     {
       await using tg = createTaskGroup();
       tg.startSoon(async () => {
-        serverError = await caught(TLSStream.wrap(serverTransport, { ...serverOptions, requestCert: true, ca: certs.ca }));
+        serverError = await caught(
+          TLSStream.wrap(serverTransport, { ...serverOptions, requestCert: true, ca: certs.ca }),
+        );
       });
       // TLS 1.3 clients finish before the server has judged them: the client's failure, if any, comes later.
       const client = await TLSStream.wrap(clientTransport, clientOptions).catch((error: unknown) => error);
@@ -482,17 +527,20 @@ structuredDescribe("ALPN and typed attributes", () => {
     expect(server.extra(TLSAttribute.peerCertificateBinary)).toBeNull();
   });
 
-  structuredTest("under TLS 1.2 the tls-unique channel binding is the same on both sides, and TLS 1.2 ciphers report their key bits", async () => {
-    const [client, server] = await handshakePair(memoryPair(), { ...clientOptions, maxVersion: "TLSv1.2" });
-    await using _both = closingBoth(client, server);
-    expect(client.extra(TLSAttribute.tlsVersion)).toBe("TLSv1.2");
-    const clientBinding = client.extra(TLSAttribute.channelBindingTlsUnique);
-    const serverBinding = server.extra(TLSAttribute.channelBindingTlsUnique);
-    expect(clientBinding).toBeInstanceOf(Uint8Array);
-    expect(Buffer.from(clientBinding!).equals(Buffer.from(serverBinding!))).toBe(true);
-    const [name, , bits] = client.extra(TLSAttribute.cipher);
-    expect(bits).toBe(/AES_?256|CHACHA20/.test(name) ? 256 : 128);
-  });
+  structuredTest(
+    "under TLS 1.2 the tls-unique channel binding is the same on both sides, and TLS 1.2 ciphers report their key bits",
+    async () => {
+      const [client, server] = await handshakePair(memoryPair(), { ...clientOptions, maxVersion: "TLSv1.2" });
+      await using _both = closingBoth(client, server);
+      expect(client.extra(TLSAttribute.tlsVersion)).toBe("TLSv1.2");
+      const clientBinding = client.extra(TLSAttribute.channelBindingTlsUnique);
+      const serverBinding = server.extra(TLSAttribute.channelBindingTlsUnique);
+      expect(clientBinding).toBeInstanceOf(Uint8Array);
+      expect(Buffer.from(clientBinding!).equals(Buffer.from(serverBinding!))).toBe(true);
+      const [name, , bits] = client.extra(TLSAttribute.cipher);
+      expect(bits).toBe(/AES_?256|CHACHA20/.test(name) ? 256 : 128);
+    },
+  );
 });
 
 structuredDescribe("closing", () => {
@@ -531,29 +579,35 @@ structuredDescribe("closing", () => {
     expect(await caught(client.receive())).toBeInstanceOf(EndOfStream);
   });
 
-  structuredTest("a plain node:tls peer's end() is close_notify: EndOfStream on a standard-compatible stream", async () => {
-    const server = tls.createServer(serverOptions, (socket) => {
-      socket.on("error", () => {});
-      socket.write("bye");
-      // Ends once the client answered: Node skips close_notify for an end() in the same turn as the handshake.
-      socket.once("data", () => socket.end());
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    try {
-      const { port } = server.address() as net.AddressInfo;
-      const socket = net.connect(port, "127.0.0.1");
-      await new Promise<void>((resolve) => socket.once("connect", resolve));
-      await using stream = await TLSStream.wrap(fromNodeDuplex(socket), clientOptions);
-      expect(decode(await stream.receive())).toBe("bye");
-      await stream.send(encode("ok"));
-      expect(await caught(stream.receive())).toBeInstanceOf(EndOfStream);
-    } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-  });
+  structuredTest(
+    "a plain node:tls peer's end() is close_notify: EndOfStream on a standard-compatible stream",
+    async () => {
+      const server = tls.createServer(serverOptions, (socket) => {
+        socket.on("error", () => {});
+        socket.write("bye");
+        // Ends once the client answered: Node skips close_notify for an end() in the same turn as the handshake.
+        socket.once("data", () => socket.end());
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      try {
+        const { port } = server.address() as net.AddressInfo;
+        const socket = net.connect(port, "127.0.0.1");
+        await new Promise<void>((resolve) => socket.once("connect", resolve));
+        await using stream = await TLSStream.wrap(fromNodeDuplex(socket), clientOptions);
+        expect(decode(await stream.receive())).toBe("bye");
+        await stream.send(encode("ok"));
+        expect(await caught(stream.receive())).toBeInstanceOf(EndOfStream);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    },
+  );
 
   structuredTest("a transport EOF without close_notify is BrokenResourceError when standard compatible", async () => {
-    const [client, server] = await handshakePair(memoryPair(), clientOptions, { ...serverOptions, standardCompatible: false });
+    const [client, server] = await handshakePair(memoryPair(), clientOptions, {
+      ...serverOptions,
+      standardCompatible: false,
+    });
     await using tg = createTaskGroup();
     tg.startSoon(async () => {
       await server.send(encode("hello"));
@@ -591,45 +645,60 @@ structuredDescribe("closing", () => {
     [false, true],
     [false, false],
   ]) {
-    structuredTest(`closing with server standardCompatible ${serverCompatible} and client ${clientCompatible}`, async () => {
-      const [client, server] = await handshakePair(
-        await tcpPair(),
-        { ...clientOptions, standardCompatible: clientCompatible },
-        { ...serverOptions, standardCompatible: serverCompatible },
-      );
-      let serverError: unknown;
-      let clientError: unknown;
-      {
-        await using tg = createTaskGroup();
-        tg.startSoon(async () => {
-          await server.send(encode("hello"));
-          serverError = await server.aclose().then(() => undefined, (error: unknown) => error);
-        });
-        expect(decode(await client.receive())).toBe("hello");
-        clientError = await client.aclose().then(() => undefined, (error: unknown) => error);
-      }
-      if (clientCompatible && !serverCompatible) expect(clientError).toBeInstanceOf(BrokenResourceError);
-      else expect(clientError).toBeUndefined();
-      if (serverCompatible && !clientCompatible) expect(serverError).toBeInstanceOf(BrokenResourceError);
-      else expect(serverError).toBeUndefined();
-    });
+    structuredTest(
+      `closing with server standardCompatible ${serverCompatible} and client ${clientCompatible}`,
+      async () => {
+        const [client, server] = await handshakePair(
+          await tcpPair(),
+          { ...clientOptions, standardCompatible: clientCompatible },
+          { ...serverOptions, standardCompatible: serverCompatible },
+        );
+        let serverError: unknown;
+        let clientError: unknown;
+        {
+          await using tg = createTaskGroup();
+          tg.startSoon(async () => {
+            await server.send(encode("hello"));
+            serverError = await server.aclose().then(
+              () => undefined,
+              (error: unknown) => error,
+            );
+          });
+          expect(decode(await client.receive())).toBe("hello");
+          clientError = await client.aclose().then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        }
+        if (clientCompatible && !serverCompatible) expect(clientError).toBeInstanceOf(BrokenResourceError);
+        else expect(clientError).toBeUndefined();
+        if (serverCompatible && !clientCompatible) expect(serverError).toBeInstanceOf(BrokenResourceError);
+        else expect(serverError).toBeUndefined();
+      },
+    );
   }
 
-  structuredTest("after aclose(), receive() and send() raise ClosedResourceError and aclose() does nothing", async () => {
-    const [client, server] = await handshakePair(
-      memoryPair(),
-      { ...clientOptions, standardCompatible: false },
-      { ...serverOptions, standardCompatible: false },
-    );
-    await using _s = server;
-    await client.aclose();
-    await client.aclose();
-    expect(await caught(client.receive())).toBeInstanceOf(ClosedResourceError);
-    expect(await caught(client.send(encode("x")))).toBeInstanceOf(ClosedResourceError);
-  });
+  structuredTest(
+    "after aclose(), receive() and send() raise ClosedResourceError and aclose() does nothing",
+    async () => {
+      const [client, server] = await handshakePair(
+        memoryPair(),
+        { ...clientOptions, standardCompatible: false },
+        { ...serverOptions, standardCompatible: false },
+      );
+      await using _s = server;
+      await client.aclose();
+      await client.aclose();
+      expect(await caught(client.receive())).toBeInstanceOf(ClosedResourceError);
+      expect(await caught(client.send(encode("x")))).toBeInstanceOf(ClosedResourceError);
+    },
+  );
 
   structuredTest("aclose() in a cancelled scope closes the transport at once and raises Cancelled", async () => {
-    const [client, server] = await handshakePair(memoryPair(), clientOptions, { ...serverOptions, standardCompatible: false });
+    const [client, server] = await handshakePair(memoryPair(), clientOptions, {
+      ...serverOptions,
+      standardCompatible: false,
+    });
     let outcome: unknown;
     await new CancelScope().run(async (scope) => {
       scope.cancel();
@@ -753,28 +822,31 @@ structuredDescribe("concurrency and cancellation", () => {
     await server.aclose().catch(() => {});
   });
 
-  structuredTest("cancelling wrap() during the handshake closes the transport before Cancelled propagates", async () => {
-    const [clientTransport, peer] = memoryPair();
-    await using _p = peer;
-    const scope = new CancelScope();
-    let outcome: unknown;
-    {
-      await using tg = createTaskGroup();
-      tg.startSoon(async () => {
-        await scope.run(async () => {
-          outcome = await caught(TLSStream.wrap(clientTransport, clientOptions));
-          throw outcome;
+  structuredTest(
+    "cancelling wrap() during the handshake closes the transport before Cancelled propagates",
+    async () => {
+      const [clientTransport, peer] = memoryPair();
+      await using _p = peer;
+      const scope = new CancelScope();
+      let outcome: unknown;
+      {
+        await using tg = createTaskGroup();
+        tg.startSoon(async () => {
+          await scope.run(async () => {
+            outcome = await caught(TLSStream.wrap(clientTransport, clientOptions));
+            throw outcome;
+          });
         });
-      });
-      // The peer never answers: it sees the ClientHello, then the wrap is cancelled.
-      const hello = await peer.receive();
-      expect(hello[0]).toBe(0x16); // a TLS handshake record
-      scope.cancel();
-    }
-    expect(outcome).toBeInstanceOf(Cancelled);
-    expect(await caught(clientTransport.send(encode("x")))).toBeInstanceOf(ClosedResourceError);
-    expect(await caught(peer.receive())).toBeInstanceOf(EndOfStream);
-  });
+        // The peer never answers: it sees the ClientHello, then the wrap is cancelled.
+        const hello = await peer.receive();
+        expect(hello[0]).toBe(0x16); // a TLS handshake record
+        scope.cancel();
+      }
+      expect(outcome).toBeInstanceOf(Cancelled);
+      expect(await caught(clientTransport.send(encode("x")))).toBeInstanceOf(ClosedResourceError);
+      expect(await caught(peer.receive())).toBeInstanceOf(EndOfStream);
+    },
+  );
 
   structuredTest("wrap() in a cancelled scope sends nothing and closes the transport", async () => {
     const [clientTransport, peer] = memoryPair();

@@ -113,9 +113,14 @@ describe("TypedAttributeSet", () => {
 
   test("SocketAttribute and TLSAttribute declare AnyIO's keys", () => {
     const names = (set: { attributes(): TypedAttribute<unknown>[] }) =>
-      set.attributes().map((key) => key.description).sort();
+      set
+        .attributes()
+        .map((key) => key.description)
+        .sort();
     expect(names(SocketAttribute)).toEqual(
-      ["family", "localAddress", "localPort", "rawSocket", "remoteAddress", "remotePort"].map((n) => `SocketAttribute.${n}`),
+      ["family", "localAddress", "localPort", "rawSocket", "remoteAddress", "remotePort"].map(
+        (n) => `SocketAttribute.${n}`,
+      ),
     );
     expect(names(TLSAttribute)).toEqual(
       [
@@ -136,7 +141,10 @@ describe("TypedAttributeSet", () => {
   test("a provider can offer keys from a group", () => {
     class FakeSocket extends TypedAttributeProvider {
       override get extraAttributes(): TypedAttributeMap {
-        return { [SocketAttribute.remoteAddress]: () => ["127.0.0.1", 8080] as const, [SocketAttribute.remotePort]: () => 8080 };
+        return {
+          [SocketAttribute.remoteAddress]: () => ["127.0.0.1", 8080] as const,
+          [SocketAttribute.remotePort]: () => 8080,
+        };
       }
     }
     const socket = new FakeSocket();

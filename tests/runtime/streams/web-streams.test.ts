@@ -460,7 +460,10 @@ describe("checkpoints", () => {
     await run(async () => {
       const stream = fromReadableStream(readable);
       expect(await assertCheckpoints(() => stream.receive())).toBe("first");
-      expect(await assertCheckpoints(() => stream[Symbol.asyncIterator]().next())).toEqual({ done: false, value: "second" });
+      expect(await assertCheckpoints(() => stream[Symbol.asyncIterator]().next())).toEqual({
+        done: false,
+        value: "second",
+      });
       await stream.aclose();
     });
   });
@@ -533,17 +536,23 @@ describe("argument errors", () => {
       new TypeError("Expected `readable` to be a ReadableStream (an object with getReader()), got `null` (object)"),
     );
     expect(() => fromReadableByteStream({} as never)).toThrow(
-      new TypeError("Expected `readable` to be a ReadableStream (an object with getReader()), got `[object Object]` (object)"),
+      new TypeError(
+        "Expected `readable` to be a ReadableStream (an object with getReader()), got `[object Object]` (object)",
+      ),
     );
     expect(() => fromWritableStream(undefined as never)).toThrow(
-      new TypeError("Expected `writable` to be a WritableStream (an object with getWriter()), got `undefined` (undefined)"),
+      new TypeError(
+        "Expected `writable` to be a WritableStream (an object with getWriter()), got `undefined` (undefined)",
+      ),
     );
   });
 
   test("the to* adapters need one of our streams, checked at the call", async () => {
     await run(() => {
       expect(() => toReadableStream(null as never)).toThrow(
-        new TypeError("Expected `receiveStream` to be a receive stream (an object with receive() and aclose()), got `null` (object)"),
+        new TypeError(
+          "Expected `receiveStream` to be a receive stream (an object with receive() and aclose()), got `null` (object)",
+        ),
       );
       expect(() => toWritableStream(new WritableStream() as never)).toThrow(
         new TypeError(
@@ -560,7 +569,9 @@ describe("argument errors", () => {
         new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
       );
       expect(() => toWritableStream(send, { highWatermark: 4 } as never)).toThrow(
-        new TypeError("Unknown option `highWatermark` in `options`: did you mean `highWaterMark`? The only option is `highWaterMark`"),
+        new TypeError(
+          "Unknown option `highWatermark` in `options`: did you mean `highWaterMark`? The only option is `highWaterMark`",
+        ),
       );
       expect(() => toReadableStream(receive, { highWaterMark: "4" as never })).toThrow(
         new TypeError('Expected `highWaterMark` to be a number >= 0, got `"4"` (string)'),

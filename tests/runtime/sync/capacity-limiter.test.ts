@@ -36,7 +36,9 @@ describe("totalTokens", () => {
   });
 
   test("must be >= 0", () => {
-    expect(() => new CapacityLimiter(-1)).toThrow(new RangeError("Expected `totalTokens` to be >= 0, got `-1` (number)"));
+    expect(() => new CapacityLimiter(-1)).toThrow(
+      new RangeError("Expected `totalTokens` to be >= 0, got `-1` (number)"),
+    );
     expect(() => new CapacityLimiter(-Infinity)).toThrow(RangeError);
   });
 

@@ -324,8 +324,12 @@ describe("holding the lock is required", () => {
 
   test("the lock argument must be a Lock", () => {
     expect(() => new Condition({} as Lock)).toThrow(TypeError);
-    expect(() => new Condition(null as never)).toThrow(new TypeError("Expected `lock` to be a Lock, got `null` (object)"));
-    expect(() => new Condition("lock" as never)).toThrow(new TypeError("Expected `lock` to be a Lock, got `\"lock\"` (string)"));
+    expect(() => new Condition(null as never)).toThrow(
+      new TypeError("Expected `lock` to be a Lock, got `null` (object)"),
+    );
+    expect(() => new Condition("lock" as never)).toThrow(
+      new TypeError('Expected `lock` to be a Lock, got `"lock"` (string)'),
+    );
   });
 });
 

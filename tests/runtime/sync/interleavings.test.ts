@@ -239,13 +239,18 @@ describe("random interleavings", () => {
 
   test("Semaphore: never more holders than slots, no slot lost or made up, no deadlock", async () => {
     await fc.assert(
-      fc.asyncProperty(programArb, fc.integer({ min: 1, max: 3 }), fc.boolean(), async (program, slots, fastAcquire) => {
-        // maxValue = slots: a slot given back twice would throw.
-        const semaphore = new Semaphore(slots, { maxValue: slots, fastAcquire });
-        await exercise(semaphore, program, () => slots);
-        expect(semaphore.value).toBe(slots);
-        expect(semaphore.statistics().tasksWaiting).toBe(0);
-      }),
+      fc.asyncProperty(
+        programArb,
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
+        async (program, slots, fastAcquire) => {
+          // maxValue = slots: a slot given back twice would throw.
+          const semaphore = new Semaphore(slots, { maxValue: slots, fastAcquire });
+          await exercise(semaphore, program, () => slots);
+          expect(semaphore.value).toBe(slots);
+          expect(semaphore.statistics().tasksWaiting).toBe(0);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -389,53 +394,62 @@ describe("random interleavings", () => {
       cancelWithSet: fc.boolean(),
     });
     await fc.assert(
-      fc.asyncProperty(fc.array(waiterArb, { minLength: 1, maxLength: 5 }), fc.integer({ min: 0, max: 6 }), async (waiters, setAfter) => {
-        const event = new Event();
-        let clock = 0;
-        let setAt = Infinity;
-        const results = waiters.map(() => ({ calledAt: Infinity, cancelAt: Infinity, returned: false, raised: false }));
-        const scopes = waiters.map(() => new CancelScope());
-        const cancel = (index: number) => {
-          if (results[index].cancelAt === Infinity) results[index].cancelAt = clock++;
-          scopes[index].cancel();
-        };
-        const waiterTasks = waiters.map((plan, index) => async (tg: TaskGroup) => {
-          await steps(plan.delay);
-          const result = results[index];
-          if (plan.cancelAfter !== null) {
-            const after = plan.cancelAfter;
-            tg.startSoon(async () => {
-              await steps(after);
-              cancel(index);
-            });
-          }
-          await scopes[index].run(async () => {
-            result.calledAt = clock++;
-            try {
-              await event.wait();
-            } catch (error) {
-              expect(error).toBeInstanceOf(Cancelled);
-              result.raised = true;
-              throw error;
+      fc.asyncProperty(
+        fc.array(waiterArb, { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 0, max: 6 }),
+        async (waiters, setAfter) => {
+          const event = new Event();
+          let clock = 0;
+          let setAt = Infinity;
+          const results = waiters.map(() => ({
+            calledAt: Infinity,
+            cancelAt: Infinity,
+            returned: false,
+            raised: false,
+          }));
+          const scopes = waiters.map(() => new CancelScope());
+          const cancel = (index: number) => {
+            if (results[index].cancelAt === Infinity) results[index].cancelAt = clock++;
+            scopes[index].cancel();
+          };
+          const waiterTasks = waiters.map((plan, index) => async (tg: TaskGroup) => {
+            await steps(plan.delay);
+            const result = results[index];
+            if (plan.cancelAfter !== null) {
+              const after = plan.cancelAfter;
+              tg.startSoon(async () => {
+                await steps(after);
+                cancel(index);
+              });
             }
-            result.returned = true;
+            await scopes[index].run(async () => {
+              result.calledAt = clock++;
+              try {
+                await event.wait();
+              } catch (error) {
+                expect(error).toBeInstanceOf(Cancelled);
+                result.raised = true;
+                throw error;
+              }
+              result.returned = true;
+            });
           });
-        });
-        const setter = async () => {
-          await steps(setAfter);
-          setAt = clock++;
-          event.set();
-          waiters.forEach((plan, index) => plan.cancelWithSet && cancel(index));
-        };
-        await runProgram([...waiterTasks, setter]);
-        for (const r of results) {
-          expect(r.returned !== r.raised).toBe(true);
-          if (r.cancelAt < setAt) expect(r.raised).toBe(true);
-          if (r.calledAt < setAt && setAt < r.cancelAt) expect(r.returned).toBe(true);
-          if (r.cancelAt === Infinity) expect(r.returned).toBe(true);
-        }
-        expect(event.statistics().tasksWaiting).toBe(0);
-      }),
+          const setter = async () => {
+            await steps(setAfter);
+            setAt = clock++;
+            event.set();
+            waiters.forEach((plan, index) => plan.cancelWithSet && cancel(index));
+          };
+          await runProgram([...waiterTasks, setter]);
+          for (const r of results) {
+            expect(r.returned !== r.raised).toBe(true);
+            if (r.cancelAt < setAt) expect(r.raised).toBe(true);
+            if (r.calledAt < setAt && setAt < r.cancelAt) expect(r.returned).toBe(true);
+            if (r.cancelAt === Infinity) expect(r.returned).toBe(true);
+          }
+          expect(event.statistics().tasksWaiting).toBe(0);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

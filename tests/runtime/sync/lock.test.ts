@@ -252,12 +252,15 @@ describe("ownership", () => {
 });
 
 describe("acquire() is a checkpoint", () => {
-  test.each([false, true])("in a cancelled scope it raises and takes nothing, even when free (fastAcquire: %s)", async (fastAcquire) => {
-    const lock = new Lock({ fastAcquire });
-    const error = await caughtInCancelledScope(() => lock.acquire());
-    expect(error).toBeInstanceOf(Cancelled);
-    expect(lock.locked()).toBe(false);
-  });
+  test.each([false, true])(
+    "in a cancelled scope it raises and takes nothing, even when free (fastAcquire: %s)",
+    async (fastAcquire) => {
+      const lock = new Lock({ fastAcquire });
+      const error = await caughtInCancelledScope(() => lock.acquire());
+      expect(error).toBeInstanceOf(Cancelled);
+      expect(lock.locked()).toBe(false);
+    },
+  );
 
   test("an uncontended acquire() is a checkpoint", async () => {
     const lock = new Lock();
@@ -381,7 +384,11 @@ describe("operations that are never checkpoints", () => {
   test("statistics() is no checkpoint", async () => {
     const lock = new Lock();
     await run(async () => {
-      expect(await assertNoCheckpoints(() => lock.statistics())).toEqual({ locked: false, owner: null, tasksWaiting: 0 });
+      expect(await assertNoCheckpoints(() => lock.statistics())).toEqual({
+        locked: false,
+        owner: null,
+        tasksWaiting: 0,
+      });
     });
   });
 });
@@ -538,7 +545,7 @@ describe("outside run()", () => {
 
   test("the options are checked", () => {
     expect(() => new Lock({ fastAcquire: "yes" as unknown as boolean })).toThrow(
-      "Expected `fastAcquire` to be a boolean, got `\"yes\"` (string)",
+      'Expected `fastAcquire` to be a boolean, got `"yes"` (string)',
     );
     expect(() => new Lock(null as unknown as object)).toThrow(
       new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
@@ -547,7 +554,9 @@ describe("outside run()", () => {
 
   test("an unknown option is rejected, with the closest known one suggested", () => {
     expect(() => new Lock({ fastAquire: true } as never)).toThrow(
-      new TypeError("Unknown option `fastAquire` in `options`: did you mean `fastAcquire`? The only option is `fastAcquire`"),
+      new TypeError(
+        "Unknown option `fastAquire` in `options`: did you mean `fastAcquire`? The only option is `fastAcquire`",
+      ),
     );
     expect(() => new Lock({ reentrant: true } as never)).toThrow(
       new TypeError("Unknown option `reentrant` in `options`. The only option is `fastAcquire`"),

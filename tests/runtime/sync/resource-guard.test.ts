@@ -81,6 +81,8 @@ describe("ResourceGuard", () => {
     expect(() => new ResourceGuard(3 as unknown as string)).toThrow(
       new TypeError("Expected `action` to be a string, got `3` (number)"),
     );
-    expect(() => new ResourceGuard(null as never)).toThrow(new TypeError("Expected `action` to be a string, got `null` (object)"));
+    expect(() => new ResourceGuard(null as never)).toThrow(
+      new TypeError("Expected `action` to be a string, got `null` (object)"),
+    );
   });
 });

@@ -117,12 +117,15 @@ describe("no queue jumping", () => {
 });
 
 describe("acquire() is a checkpoint", () => {
-  test.each([false, true])("in a cancelled scope it raises and takes nothing, even with a free slot (fastAcquire: %s)", async (fastAcquire) => {
-    const semaphore = new Semaphore(1, { fastAcquire });
-    const error = await caughtInCancelledScope(() => semaphore.acquire());
-    expect(error).toBeInstanceOf(Cancelled);
-    expect(semaphore.value).toBe(1);
-  });
+  test.each([false, true])(
+    "in a cancelled scope it raises and takes nothing, even with a free slot (fastAcquire: %s)",
+    async (fastAcquire) => {
+      const semaphore = new Semaphore(1, { fastAcquire });
+      const error = await caughtInCancelledScope(() => semaphore.acquire());
+      expect(error).toBeInstanceOf(Cancelled);
+      expect(semaphore.value).toBe(1);
+    },
+  );
 
   test("an uncontended acquire() is a checkpoint", async () => {
     const semaphore = new Semaphore(1);
@@ -133,19 +136,22 @@ describe("acquire() is a checkpoint", () => {
     });
   });
 
-  test.each([false, true])("an acquire() that waits for a release is a checkpoint (fastAcquire: %s)", async (fastAcquire) => {
-    const semaphore = new Semaphore(0, { fastAcquire });
-    await run(async () => {
-      const acquisition = await assertCheckpoints(() => {
-        const acquiring = semaphore.acquire();
-        semaphore.release();
-        return acquiring;
+  test.each([false, true])(
+    "an acquire() that waits for a release is a checkpoint (fastAcquire: %s)",
+    async (fastAcquire) => {
+      const semaphore = new Semaphore(0, { fastAcquire });
+      await run(async () => {
+        const acquisition = await assertCheckpoints(() => {
+          const acquiring = semaphore.acquire();
+          semaphore.release();
+          return acquiring;
+        });
+        expect(semaphore.value).toBe(0);
+        acquisition[Symbol.dispose]();
       });
-      expect(semaphore.value).toBe(0);
-      acquisition[Symbol.dispose]();
-    });
-    expect(semaphore.value).toBe(1);
-  });
+      expect(semaphore.value).toBe(1);
+    },
+  );
 
   test("with fastAcquire an uncontended acquire() is only a cancel point: it takes the slot without letting other tasks run", async () => {
     const semaphore = new Semaphore(1, { fastAcquire: true });
@@ -284,7 +290,9 @@ describe("limits and validation", () => {
   });
 
   test("initialValue must be an integer >= 0", () => {
-    expect(() => new Semaphore(1.5)).toThrow(new TypeError("Expected `initialValue` to be an integer, got `1.5` (number)"));
+    expect(() => new Semaphore(1.5)).toThrow(
+      new TypeError("Expected `initialValue` to be an integer, got `1.5` (number)"),
+    );
     expect(() => new Semaphore("1" as unknown as number)).toThrow(TypeError);
     expect(() => new Semaphore(Infinity)).toThrow(TypeError);
     expect(() => new Semaphore(-1)).toThrow(new RangeError("Expected `initialValue` to be >= 0, got `-1` (number)"));
@@ -305,7 +313,9 @@ describe("limits and validation", () => {
       new TypeError("Expected `options` to be an object or undefined, got `null` (object)"),
     );
     expect(() => new Semaphore(1, { max_value: 2 } as never)).toThrow(
-      new TypeError("Unknown option `max_value` in `options`: did you mean `maxValue`? The options are `maxValue` and `fastAcquire`"),
+      new TypeError(
+        "Unknown option `max_value` in `options`: did you mean `maxValue`? The options are `maxValue` and `fastAcquire`",
+      ),
     );
     expect(() => new Semaphore(1, { bounded: true } as never)).toThrow(
       new TypeError("Unknown option `bounded` in `options`. The options are `maxValue` and `fastAcquire`"),

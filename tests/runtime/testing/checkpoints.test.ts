@@ -28,20 +28,25 @@ describe("assertCheckpoints()", () => {
     ["checkpoint()", () => checkpoint()],
     ["sleep(0)", () => sleep(0)],
     ["an uncontended Lock.acquire()", () => new Lock().acquire()],
-    ["Event.wait() on a set event", () => {
-      const event = new Event();
-      event.set();
-      return event.wait();
-    }],
+    [
+      "Event.wait() on a set event",
+      () => {
+        const event = new Event();
+        event.set();
+        return event.wait();
+      },
+    ],
   ])("passes for %s", async (_, operation) => {
     await run(() => assertCheckpoints(operation));
   });
 
   test("returns what the function returned", async () => {
-    const value = await run(() => assertCheckpoints(async () => {
-      await checkpoint();
-      return 42;
-    }));
+    const value = await run(() =>
+      assertCheckpoints(async () => {
+        await checkpoint();
+        return 42;
+      }),
+    );
     expect(value).toBe(42);
   });
 
@@ -63,17 +68,23 @@ describe("assertCheckpoints()", () => {
 
   test("lets an error of the function through without asserting", async () => {
     const failure = new Error("boom");
-    const error = await run(() => caught(assertCheckpoints(() => {
-      throw failure;
-    })));
+    const error = await run(() =>
+      caught(
+        assertCheckpoints(() => {
+          throw failure;
+        }),
+      ),
+    );
     expect(error).toBe(failure);
   });
 
   test("lets a Cancelled through: a checkpoint in a cancelled scope raised", async () => {
-    const error = await run(() => new CancelScope().run((scope) => {
-      scope.cancel();
-      return caught(assertCheckpoints(() => checkpoint()));
-    }));
+    const error = await run(() =>
+      new CancelScope().run((scope) => {
+        scope.cancel();
+        return caught(assertCheckpoints(() => checkpoint()));
+      }),
+    );
     expect(error).toBeInstanceOf(Cancelled);
   });
 
@@ -129,10 +140,14 @@ describe("assertNoCheckpoints()", () => {
 
   test("fails even when the function threw after a checkpoint, keeping its error as the cause", async () => {
     const failure = new Error("boom");
-    const error = await run(() => caught(assertNoCheckpoints(async () => {
-      await checkpoint();
-      throw failure;
-    })));
+    const error = await run(() =>
+      caught(
+        assertNoCheckpoints(async () => {
+          await checkpoint();
+          throw failure;
+        }),
+      ),
+    );
     expect((error as Error).message).toMatch(/before it threw/);
     expect((error as Error).cause).toBe(failure);
   });
@@ -155,9 +170,11 @@ describe("nesting and bookkeeping", () => {
       await assertCheckpoints(async () => {
         await assertCheckpoints(() => checkpoint());
       });
-      const error = await caught(assertNoCheckpoints(async () => {
-        await assertCheckpoints(() => checkpoint());
-      }));
+      const error = await caught(
+        assertNoCheckpoints(async () => {
+          await assertCheckpoints(() => checkpoint());
+        }),
+      );
       expect((error as Error).message).toMatch(SOME_CHECKPOINT);
     });
   });

@@ -23,7 +23,8 @@ function bareImports(entry: string): Set<string> {
       else {
         const base = path.resolve(path.dirname(file), specifier);
         const found = [`${base}.ts`, path.join(base, "index.ts")].find((candidate) => fs.existsSync(candidate));
-        if (found === undefined) throw new Error(`${path.relative(repo, file)} imports ${specifier}, which is not a .ts file here`);
+        if (found === undefined)
+          throw new Error(`${path.relative(repo, file)} imports ${specifier}, which is not a .ts file here`);
         pending.push(found);
       }
     }

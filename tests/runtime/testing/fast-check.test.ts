@@ -4,14 +4,7 @@
  * seed replays the same failure.
  */
 import fc from "fast-check";
-import {
-  createTaskGroup,
-  currentTime,
-  getCurrentTask,
-  moveOnAfter,
-  sleep,
-  sleepForever,
-} from "anyio-ts";
+import { createTaskGroup, currentTime, getCurrentTask, moveOnAfter, sleep, sleepForever } from "anyio-ts";
 import { MockClock, ResourceLeakError, currentMockClock } from "anyio-ts/jest";
 import { structuredProperty } from "anyio-ts/fast-check";
 import { stopwatch } from "../../helpers";
@@ -80,7 +73,10 @@ describe("structuredProperty", () => {
   });
 
   test("returning false fails the case, as with fc.asyncProperty", async () => {
-    const result = await fc.check(structuredProperty(fc.nat(100), async (n) => n < 50), { seed: 1 });
+    const result = await fc.check(
+      structuredProperty(fc.nat(100), async (n) => n < 50),
+      { seed: 1 },
+    );
     expect(result.failed).toBe(true);
     expect(result.counterexample).toEqual([50]);
   });

@@ -104,10 +104,14 @@ describe("the clock option", () => {
   );
 
   const shared = new MockClock({ autojumpThreshold: 0 });
-  structuredTest("a clock object: the test runs on it", async () => {
-    expect(currentMockClock()).toBe(shared);
-    await sleep(10);
-  }, { clock: shared });
+  structuredTest(
+    "a clock object: the test runs on it",
+    async () => {
+      expect(currentMockClock()).toBe(shared);
+      await sleep(10);
+    },
+    { clock: shared },
+  );
   test("(the clock moved with that test)", () => {
     expect(shared.now()).toBe(10);
   });

@@ -17,7 +17,10 @@ import { failureOf, register } from "./capture";
 const THIS_FILE = path.basename(__filename);
 
 /** Runs the body as a structured test and returns the leaks it failed with. */
-async function leaksOf(fn: () => unknown, options?: Parameters<typeof register>[2]): Promise<readonly LeakedResource[]> {
+async function leaksOf(
+  fn: () => unknown,
+  options?: Parameters<typeof register>[2],
+): Promise<readonly LeakedResource[]> {
   const error = await failureOf(register("leaky", fn, options));
   expect(error).toBeInstanceOf(ResourceLeakError);
   return (error as ResourceLeakError).leaks;
@@ -54,7 +57,9 @@ describe("timers", () => {
         createdAt: expect.stringContaining(`${THIS_FILE}:`),
       },
     ]);
-    expect(message).toMatch(/^test "leaves a timer" left 1 thing running after it ended:\n {2}- setTimeout\(leakyTick, 400 ms\), created at /);
+    expect(message).toMatch(
+      /^test "leaves a timer" left 1 thing running after it ended:\n {2}- setTimeout\(leakyTick, 400 ms\), created at /,
+    );
     expect(stack).toContain(THIS_FILE);
     // Cleared when reported, so it cannot fire during a later test.
     await new Promise((resolve) => setTimeout(resolve, 450));
@@ -66,7 +71,10 @@ describe("timers", () => {
       setInterval(function poll() {}, 1000);
       setTimeout(() => {}, 5000).unref();
     });
-    expect(leaks.map((leak) => leak.description)).toEqual(["setInterval(poll, 1000 ms)", "setTimeout(<anonymous>, 5000 ms, unref'd)"]);
+    expect(leaks.map((leak) => leak.description)).toEqual([
+      "setInterval(poll, 1000 ms)",
+      "setTimeout(<anonymous>, 5000 ms, unref'd)",
+    ]);
   });
 
   test("among thousands of timers that ended, the one left running is still found", async () => {
@@ -103,7 +111,9 @@ describe("timers", () => {
   test("checkLeaks: false turns the check off", async () => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await register("allowed to leak", () => void (timer = setTimeout(() => {}, 10_000)), { checkLeaks: false }).body();
+      await register("allowed to leak", () => void (timer = setTimeout(() => {}, 10_000)), {
+        checkLeaks: false,
+      }).body();
     } finally {
       clearTimeout(timer);
     }
@@ -140,7 +150,12 @@ describe("tasks", () => {
       });
     });
     expect(leaks).toEqual([
-      { kind: "task", type: "Task", description: expect.stringMatching(/^task 'forgotten poller' \(id \d+\)$/), createdAt: undefined },
+      {
+        kind: "task",
+        type: "Task",
+        description: expect.stringMatching(/^task 'forgotten poller' \(id \d+\)$/),
+        createdAt: undefined,
+      },
     ]);
     expect(cleanedUp).toBe(true);
   });
@@ -165,7 +180,12 @@ describe("sockets and listeners", () => {
       });
       const port = (server!.address() as net.AddressInfo).port;
       expect(leaks).toEqual([
-        { kind: "listener", type: "TCPSERVERWRAP", description: `TCP listener on 127.0.0.1:${port}`, createdAt: expect.stringContaining(THIS_FILE) },
+        {
+          kind: "listener",
+          type: "TCPSERVERWRAP",
+          description: `TCP listener on 127.0.0.1:${port}`,
+          createdAt: expect.stringContaining(THIS_FILE),
+        },
       ]);
     } finally {
       if (server) await closeServer(server);
@@ -207,7 +227,12 @@ describe("sockets and listeners", () => {
         await new Promise<void>((resolve) => socket!.bind(0, "127.0.0.1", resolve));
       });
       expect(leaks).toEqual([
-        { kind: "socket", type: "UDPWRAP", description: `UDP socket 127.0.0.1:${socket!.address().port}`, createdAt: expect.any(String) },
+        {
+          kind: "socket",
+          type: "UDPWRAP",
+          description: `UDP socket 127.0.0.1:${socket!.address().port}`,
+          createdAt: expect.any(String),
+        },
       ]);
     } finally {
       socket?.close();

@@ -53,7 +53,11 @@ structuredDescribe(
       const woke: string[] = [];
       {
         await using tg = createTaskGroup();
-        for (const [name, ms] of [["hour", 3_600_000], ["minute", 60_000], ["second", 1000]] as const) {
+        for (const [name, ms] of [
+          ["hour", 3_600_000],
+          ["minute", 60_000],
+          ["second", 1000],
+        ] as const) {
           tg.startSoon(async () => {
             await sleep(ms);
             woke.push(`${name}@${currentTime()}`);

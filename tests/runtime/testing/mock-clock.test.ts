@@ -44,7 +44,9 @@ describe("a MockClock", () => {
 
   test("rejects a negative, infinite or non-number advance", () => {
     const clock = new MockClock();
-    expect(() => clock.advance(-1)).toThrow(new TypeError("Expected `ms` to be a finite number >= 0, got `-1` (number)"));
+    expect(() => clock.advance(-1)).toThrow(
+      new TypeError("Expected `ms` to be a finite number >= 0, got `-1` (number)"),
+    );
     expect(() => clock.advance(Infinity)).toThrow(TypeError);
     expect(() => clock.advance("5" as unknown as number)).toThrow(
       new TypeError('Expected `ms` to be a finite number >= 0, got `"5"` (string)'),
@@ -190,7 +192,12 @@ describe("autojump mode", () => {
     const woke: Array<[string, number]> = [];
     await runWith({ clock: autojump() }, () =>
       createTaskGroup().run((tg) => {
-        for (const [name, ms] of [["c", 3000], ["a", 1000], ["b", 2000], ["a2", 1000]] as const) {
+        for (const [name, ms] of [
+          ["c", 3000],
+          ["a", 1000],
+          ["b", 2000],
+          ["a2", 1000],
+        ] as const) {
           tg.startSoon(async () => {
             await sleep(ms);
             woke.push([name, currentTime()]);

@@ -66,7 +66,9 @@ describe("freeTcpPort", () => {
   });
 
   test("rejects a family that is not 4 or 6", async () => {
-    await expect(freeTcpPort(5 as 4)).rejects.toThrow(new TypeError("Expected `family` to be 4, 6 or undefined, got `5` (number)"));
+    await expect(freeTcpPort(5 as 4)).rejects.toThrow(
+      new TypeError("Expected `family` to be 4, 6 or undefined, got `5` (number)"),
+    );
     await expect(freeTcpPort("IPv4" as unknown as 4)).rejects.toThrow(/got `"IPv4"` \(string\)/);
   });
 });

@@ -7,10 +7,15 @@ import { MockClock } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 
 test("behaves like run(): passes the arguments and resolves to the value", async () => {
-  const sum = await runWith({}, async (a: number, b: number) => {
-    await sleep(1);
-    return a + b;
-  }, 2, 3);
+  const sum = await runWith(
+    {},
+    async (a: number, b: number) => {
+      await sleep(1);
+      return a + b;
+    },
+    2,
+    3,
+  );
   expect(sum).toBe(5);
 });
 
@@ -34,7 +39,9 @@ test("rejects options that are not an object and a clock without now()", async (
     new TypeError("Expected `options` to be an object, got `null` (object)"),
   );
   expect(await caught(runWith({ clock: {} as Clock }, () => 1))).toEqual(
-    new TypeError("Expected `options.clock` to be a clock (an object with a now() method) or undefined, got `[object Object]` (object)"),
+    new TypeError(
+      "Expected `options.clock` to be a clock (an object with a now() method) or undefined, got `[object Object]` (object)",
+    ),
   );
   expect(await caught(runWith({}, "fn" as unknown as () => void))).toBeInstanceOf(TypeError);
 });

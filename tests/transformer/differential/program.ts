@@ -175,7 +175,8 @@ export function programArb(options: GenOptions): fc.Arbitrary<Program> {
   const sourceArbs: fc.Arbitrary<Source>[] = [];
   if (!without.has("array")) sourceArbs.push(syncItems(ARRAY_OUTSIDE).map((items) => ({ k: "array", items })));
   if (!without.has("syncGen")) sourceArbs.push(syncItems(SYNC_GEN_OUTSIDE).map((items) => ({ k: "syncGen", items })));
-  if (!without.has("gen")) sourceArbs.push(fc.record({ to: offset, d: delta }).map(({ to, d }) => ({ k: "gen", to, d })));
+  if (!without.has("gen"))
+    sourceArbs.push(fc.record({ to: offset, d: delta }).map(({ to, d }) => ({ k: "gen", to, d })));
   const source = sourceArbs.length > 0 ? fc.oneof(...sourceArbs) : undefined;
 
   const retArbs: fc.Arbitrary<Ret>[] = [
@@ -252,7 +253,11 @@ export function programArb(options: GenOptions): fc.Arbitrary<Program> {
           kind: "try",
           weight: 3,
           arbitrary: fc
-            .record({ body: inner, handler: fc.option(inner, { nil: null }), finalizer: fc.option(inner, { nil: null }) })
+            .record({
+              body: inner,
+              handler: fc.option(inner, { nil: null }),
+              finalizer: fc.option(inner, { nil: null }),
+            })
             .map(({ body, handler, finalizer }) => ({
               k: "try",
               body,
@@ -309,7 +314,9 @@ export function programArb(options: GenOptions): fc.Arbitrary<Program> {
 
   const fnUnit = block(0, false, false, 5).map((body): Unit => ({ gen: false, body }));
   const genUnit = block(0, true, false, 5).map((body): Unit => ({ gen: true, body }));
-  const unit = without.has("generators") ? fnUnit : fc.oneof({ arbitrary: fnUnit, weight: 2 }, { arbitrary: genUnit, weight: 1 });
+  const unit = without.has("generators")
+    ? fnUnit
+    : fc.oneof({ arbitrary: fnUnit, weight: 2 }, { arbitrary: genUnit, weight: 1 });
   const task = fc.record({ to: offset, arg: fc.integer({ min: 1, max: 4 }) });
   return fc
     .record({
@@ -392,7 +399,14 @@ const RACED = `function raced(p: Promise<any>): Promise<any> {
  */
 export function printHandWritten(body: string, options: PrintOptions): string {
   const text = options.model ? body : body.replace(/\braced\(/g, "(");
-  return [...(options.directive ? [`"use structured";`] : []), PRELUDE, ...(options.model ? [RACED] : []), "", text.trim(), ""].join("\n");
+  return [
+    ...(options.directive ? [`"use structured";`] : []),
+    PRELUDE,
+    ...(options.model ? [RACED] : []),
+    "",
+    text.trim(),
+    "",
+  ].join("\n");
 }
 
 /** Prints `program` as a TypeScript module exporting `main(trace)` and `idle()`. */
@@ -511,7 +525,9 @@ class Printer {
       }
       case "indirect": {
         const to = this.resolve(this.unit, stmt.to, false);
-        this.line(`const p_${id} = ${to === undefined ? `Promise.resolve(${stmt.d})` : `${this.name(to)}(x + ${stmt.d})`};`);
+        this.line(
+          `const p_${id} = ${to === undefined ? `Promise.resolve(${stmt.d})` : `${this.name(to)}(x + ${stmt.d})`};`,
+        );
         this.line(`p_${id}.catch(noop);`);
         for (const inner of stmt.between) this.stmt(inner);
         this.line(`trace("${label} " + (await ${this.foreign(`p_${id}`)}));`);
