@@ -129,6 +129,12 @@ export class SocketListener<T extends SocketStream = SocketStream> extends Typed
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
     const waiter = new Waiter<T>(frame, this.withdraw);
     this.accepter = waiter;
+    if (this.pending.length === 0 && this.failure === undefined && !this.closed) {
+      // The host reports connections from the callbacks of its accept loop, each a macrotask of
+      // its own: with none queued, the wait for one is the scheduling point, so no extra turn.
+      this.accepterReady = true;
+      return waiter.promise;
+    }
     yieldMacrotask(() => {
       if (this.accepter !== waiter) return;
       this.accepterReady = true;

@@ -12,8 +12,10 @@
  * the write started keeps its bytes in the host's queue, which delivers writes in order, so they
  * go out before any later send's, never interleaved.
  *
- *   receive() ──► cancelled? ──► checkpoint (one macrotask) ──► cancelled? nothing taken
- *                                                            └► take queued bytes, or wait for them
+ *   receive() ──► cancelled? ──► nothing queued or on its way? wait for bytes (the wait is the
+ *                 │                                           scheduling point: they come in a later macrotask)
+ *                 └► otherwise: one macrotask ──► cancelled? nothing taken
+ *                                              └► take queued bytes, or wait for them
  *   send()    ──► cancelled? nothing sent ──► write + one macrotask ──► both over: resolve
  */
 import { currentFrame, Waiter, yieldMacrotask } from "../rt";
@@ -182,12 +184,30 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
     this.receiver = waiter;
     this.receiveLimit = maxBytes;
     this.receiverIterating = iterating;
+    if (this.mustWait()) {
+      // Nothing can end this receive before a later macrotask brings bytes (or the end, or a
+      // failure): the wait is the scheduling point, so the receive takes them as they come.
+      this.receiverReady = true;
+      return waiter.promise;
+    }
     yieldMacrotask(() => {
       if (this.receiver !== waiter) return;
       this.receiverReady = true;
       this.pumpReceive();
     });
     return waiter.promise;
+  }
+
+  /** Whether a receive starting now has to wait for an event from a later macrotask. */
+  private mustWait(): boolean {
+    return (
+      this.queued === 0 &&
+      !this.closed &&
+      !this.peerEnded &&
+      !this.transportClosed &&
+      this.failure === undefined &&
+      this.transport.quiet()
+    );
   }
 
   /**
