@@ -57,6 +57,15 @@ export async function raceAttempts<T extends object>(
   attempt: (target: Target) => Promise<T>,
   dispose: (value: T) => void,
 ): Promise<T> {
+  if (targets.length === 1) {
+    // One address: nothing to stagger or race, so no task group (the attempt is the checkpoint).
+    try {
+      return await attempt(targets[0]!);
+    } catch (error) {
+      if (isCancelled(error)) throw error;
+      throw new ConnectionFailed("All connection attempts failed", { cause: error });
+    }
+  }
   let winner: T | undefined;
   const errors: unknown[] = [];
   try {

@@ -107,12 +107,14 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
       error: (error) => {
         this.failure ??= brokenSocket(error);
         this.pumpReceive();
-        this.failWritingSender(this.failure);
+        if (this.hasWritingSender()) this.failSender(this.failure);
       },
       close: () => {
         this.transportClosed = true;
         this.pumpReceive();
-        this.failWritingSender(this.failure ?? brokenSocket(new Error("the socket was closed")));
+        // Errors are made only for a task that gets one: an error object (its stack) costs more
+        // than the rest of a connection's close.
+        if (this.hasWritingSender()) this.failSender(this.failure ?? brokenSocket(new Error("the socket was closed")));
       },
     };
     transport.start(events);
@@ -314,11 +316,14 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   aclose(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    const error = closedSocket(this.kind);
     const receiver = this.receiver;
-    this.withdrawReceive();
-    receiver?.fail(error);
-    this.failSender(error);
+    if (receiver !== undefined || this.sender !== undefined) {
+      const error = closedSocket(this.kind);
+      this.withdrawReceive();
+      receiver?.fail(error);
+      this.failSender(error);
+    }
+    this.writing = undefined;
     this.dropQueue();
     // Invariant: the host handle is released before aclose() returns (no socket outlives its owner).
     this.transport.destroy();
@@ -433,10 +438,9 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
     sender?.fail(error);
   }
 
-  /** Fails the send in progress if its bytes are with the host (a send still in its checkpoint finds out itself). */
-  private failWritingSender(error: Error): void {
-    if (this.closed || this.sender === undefined || this.sender !== this.writing) return;
-    this.failSender(error);
+  /** Whether a send in progress has its bytes with the host (a send still in its checkpoint finds out itself). */
+  private hasWritingSender(): boolean {
+    return !this.closed && this.sender !== undefined && this.sender === this.writing;
   }
 }
 
