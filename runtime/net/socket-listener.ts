@@ -63,6 +63,9 @@ export class SocketListener<T extends SocketStream = SocketStream> extends Typed
       connection: (connection) => {
         if (this.closed || this.pending.length >= this.backlog) return connection.destroy();
         this.pending.push(connection);
+        // Connections come from the host's accept callbacks, each a macrotask after an accept
+        // waiting for its turn: the arrival is that turn.
+        if (this.accepter !== undefined) this.accepterReady = true;
         this.pump();
       },
       error: (error) => {
