@@ -30,7 +30,8 @@
  * anyio-ts / raw (for latency, anyio-ts's p50 over raw's: lower is better).
  *
  * Each measurement runs in a Node process of its own (this file with `--child`), after a warm-up
- * pass of the same scenario at a quarter of its size. In one shared process, whatever one
+ * pass of the same scenario at full size (after a quarter-size one, anyio-ts's longer code paths
+ * were still cold: its first pass of the connection rate runs about 30% below the later ones). In one shared process, whatever one
  * contender switches on for the whole process (AsyncLocalStorage's promise hooks, once anything
  * enters it, stay on for every promise after) would tax the other contender's figures too.
  */
@@ -213,8 +214,7 @@ interface Row {
   scenario: string;
   unit: string;
   higherIsBetter: boolean;
-  /** One figure; `divisor` shrinks the work (4 for the warm-up pass). */
-  measure(contender: Contender, divisor: number): Promise<number>;
+  measure(contender: Contender): Promise<number>;
 }
 
 const ROWS: Row[] = [
@@ -222,50 +222,50 @@ const ROWS: Row[] = [
     scenario: "echo, 1 connection",
     unit: "MB/s",
     higherIsBetter: true,
-    measure: async (c, d) => ECHO_BYTES / d / 1e6 / (await c.echo(1, ECHO_BYTES / d)),
+    measure: async (c) => ECHO_BYTES / 1e6 / (await c.echo(1, ECHO_BYTES)),
   },
   {
     scenario: "echo, 64 connections",
     unit: "MB/s",
     higherIsBetter: true,
-    measure: async (c, d) => ECHO_BYTES / d / 1e6 / (await c.echo(64, ECHO_BYTES / d / 64)),
+    measure: async (c) => ECHO_BYTES / 1e6 / (await c.echo(64, ECHO_BYTES / 64)),
   },
   {
     scenario: "ping-pong p50",
     unit: "µs",
     higherIsBetter: false,
-    measure: async (c, d) => percentile((await c.pingPong(PINGS / d)).sort((a, b) => a - b), 50),
+    measure: async (c) => percentile((await c.pingPong(PINGS)).sort((a, b) => a - b), 50),
   },
   {
     scenario: "ping-pong p99",
     unit: "µs",
     higherIsBetter: false,
-    measure: async (c, d) => percentile((await c.pingPong(PINGS / d)).sort((a, b) => a - b), 99),
+    measure: async (c) => percentile((await c.pingPong(PINGS)).sort((a, b) => a - b), 99),
   },
   {
     scenario: "connections accepted",
     unit: "conn/s",
     higherIsBetter: true,
-    measure: async (c, d) => {
+    measure: async (c) => {
       // In batches, each against a listener of its own (see CONNECT_BATCH).
       let seconds = 0;
-      for (let done = 0; done < CONNECTIONS / d; done += CONNECT_BATCH) seconds += await c.connectRate(CONNECT_BATCH);
-      return CONNECTIONS / d / seconds;
+      for (let done = 0; done < CONNECTIONS; done += CONNECT_BATCH) seconds += await c.connectRate(CONNECT_BATCH);
+      return CONNECTIONS / seconds;
     },
   },
 ];
 
 /**
  * Measures one row for one contender in this process (started by {@link main} with `--child`):
- * a warm-up pass of the scenario at a quarter of its size, then the measurement, printed as JSON.
+ * a warm-up pass of the scenario, then the measurement, printed as JSON.
  */
 async function child(contenderName: string, rowIndex: number): Promise<void> {
   const dist = path.resolve(__dirname, "../dist");
   const contender = contenderName === raw.name ? raw : await anyioContender(dist);
   const row = ROWS[rowIndex]!;
-  await row.measure(contender, 4);
+  await row.measure(contender);
   gc();
-  const value = await row.measure(contender, 1);
+  const value = await row.measure(contender);
   process.stdout.write(`${JSON.stringify({ value })}\n`);
 }
 
