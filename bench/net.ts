@@ -29,9 +29,10 @@
  * elsewhere spreads over both; the figure is the median over REPS rounds. The ratio column is
  * anyio-ts / raw (for latency, anyio-ts's p50 over raw's: lower is better).
  *
- * Each measurement runs in a Node process of its own (this file with `--child`), after a warm-up
- * pass of the same scenario at full size (after a quarter-size one, anyio-ts's longer code paths
- * were still cold: its first pass of the connection rate runs about 30% below the later ones). In one shared process, whatever one
+ * Each measurement runs in a Node process of its own (this file with `--child`), after
+ * WARMUP_PASSES full-size passes of the same scenario (after one quarter-size pass, anyio-ts's
+ * longer code paths were still cold: its first pass of the connection rate runs about 30% below
+ * the later ones). In one shared process, whatever one
  * contender switches on for the whole process (AsyncLocalStorage's promise hooks, once anything
  * enters it, stay on for every promise after) would tax the other contender's figures too.
  */
@@ -54,6 +55,8 @@ const ECHO_BYTES = (QUICK ? 16 : 128) * 1024 * 1024;
 const PINGS = QUICK ? 2_000 : 10_000;
 const CONNECTIONS = QUICK ? 2_000 : 10_000;
 const CONNECT_CONCURRENCY = 32;
+/** Full-size passes of a scenario before its measurement, in each process. */
+const WARMUP_PASSES = 3;
 /**
  * Connections per listener in the connection-rate scenario. Thousands of connect-and-close
  * cycles against one loopback listener make Linux overflow its accept queue now and then
@@ -257,14 +260,19 @@ const ROWS: Row[] = [
 
 /**
  * Measures one row for one contender in this process (started by {@link main} with `--child`):
- * a warm-up pass of the scenario, then the measurement, printed as JSON.
+ * warm-up passes of the scenario, then the measurement, printed as JSON.
+ *
+ * The collector is forced before the warm-up, not between it and the measurement: a forced full
+ * collection right before the measured pass left that pass in a state no running server is in
+ * (echo over 64 connections measured 410-480 MB/s for anyio-ts after one, 1020-1130 without,
+ * and raw `node:net` 1060-1090 after one, 860-970 without).
  */
 async function child(contenderName: string, rowIndex: number): Promise<void> {
   const dist = path.resolve(__dirname, "../dist");
   const contender = contenderName === raw.name ? raw : await anyioContender(dist);
   const row = ROWS[rowIndex]!;
-  await row.measure(contender);
   gc();
+  for (let pass = 0; pass < WARMUP_PASSES; pass++) await row.measure(contender);
   const value = await row.measure(contender);
   process.stdout.write(`${JSON.stringify({ value })}\n`);
 }
