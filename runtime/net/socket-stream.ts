@@ -36,9 +36,9 @@ const HIGH_WATER = 256 * 1024;
 /**
  * Bytes queued over all streams of this process above which each stream reads ahead only
  * {@link SHARED_HIGH_WATER}: with many busy connections the kernel's socket buffers hold what is
- * in flight rather than the heap. Measured (bench/net.ts, echo over 64 connections), 256 KiB per
- * stream there cost about 40% of the throughput against 64 KiB, from collector work on the
- * megabytes held; one connection is faster with 256 KiB (fewer pauses of reading).
+ * in flight rather than the heap. Measured on a loaded machine (echo over 64 connections, with
+ * the collector then three times as busy as raw Node's), 256 KiB per stream ran 35-45% slower
+ * than 64 KiB; one connection ran about 1.5x faster with 256 KiB (fewer pauses of reading).
  */
 const SHARED_BUDGET = 4 * 1024 * 1024;
 /** The read-ahead of each stream while the shared budget is used up. */
