@@ -9,6 +9,7 @@
  * one that connects after the race was decided is disposed of at once.
  */
 import { moveOnAfter } from "../core/cancel-scope";
+import { checkpointIfCancelled } from "../core/checkpoint";
 import { ConnectionFailed } from "../core/errors";
 import { ExceptionGroup } from "../core/exception-group";
 import { createTaskGroup } from "../core/task-group";
@@ -57,6 +58,24 @@ export async function raceAttempts<T extends object>(
   attempt: (target: Target) => Promise<T>,
   dispose: (value: T) => void,
 ): Promise<T> {
+  if (targets.length === 1) {
+    // One address: nothing to stagger or race, so no task group (the attempt is the checkpoint).
+    let value: T;
+    try {
+      value = await attempt(targets[0]!);
+    } catch (error) {
+      if (isCancelled(error)) throw error;
+      throw new ConnectionFailed("All connection attempts failed", { cause: error });
+    }
+    try {
+      // As the task group's exit would: a race cancelled from outside once it was won disposes of the winner.
+      await checkpointIfCancelled();
+    } catch (error) {
+      dispose(value);
+      throw error;
+    }
+    return value;
+  }
   let winner: T | undefined;
   const errors: unknown[] = [];
   try {

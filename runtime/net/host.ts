@@ -47,6 +47,13 @@ export interface StreamTransport {
   pause(): void;
   /** Starts reading again. */
   resume(): void;
+  /**
+   * Whether nothing is on its way to the events from the current macrotask: no bytes buffered
+   * by the host, no end or failure already noted and about to be reported. Then the next event
+   * comes from a later macrotask (the host reading the kernel), so waiting for it is a
+   * scheduling point.
+   */
+  quiet(): boolean;
   /** Queues `data` after every earlier write; `done` runs when the host passed it to the kernel. */
   write(data: Uint8Array, done: (error?: Error | null) => void): void;
   /** Sends FIN after every queued write. */

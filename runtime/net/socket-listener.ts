@@ -66,6 +66,9 @@ export class SocketListener<T extends SocketStream = SocketStream>
       connection: (connection) => {
         if (this.closed || this.pending.length >= this.backlog) return connection.destroy();
         this.pending.push(connection);
+        // Connections come from the host's accept callbacks, each a macrotask after an accept
+        // waiting for its turn: the arrival is that turn.
+        if (this.accepter !== undefined) this.accepterReady = true;
         this.pump();
       },
       error: (error) => {
@@ -132,6 +135,12 @@ export class SocketListener<T extends SocketStream = SocketStream>
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
     const waiter = new Waiter<T>(frame, this.withdraw);
     this.accepter = waiter;
+    if (this.pending.length === 0 && this.failure === undefined && !this.closed) {
+      // The host reports connections from the callbacks of its accept loop, each a macrotask of
+      // its own: with none queued, the wait for one is the scheduling point, so no extra turn.
+      this.accepterReady = true;
+      return waiter.promise;
+    }
     yieldMacrotask(() => {
       if (this.accepter !== waiter) return;
       this.accepterReady = true;

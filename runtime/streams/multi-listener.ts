@@ -2,7 +2,8 @@
  * `MultiListener`: several listeners served as one (AnyIO's `MultiListener`), such as the IPv4
  * and IPv6 sockets of one server port.
  */
-import { createTaskGroup, type TaskGroup } from "../core/task-group";
+import type { TaskGroup } from "../core/task-group";
+import { serveAll } from "./serve-all";
 import { TypedAttributeProvider, type TypedAttributeMap } from "./typed-attributes";
 import type { Listener, ListenerHandler } from "./types";
 import { checkShape, LISTENER, primitive } from "./stream-helpers";
@@ -71,12 +72,9 @@ export class MultiListener<T> extends TypedAttributeProvider implements Listener
    * @throws ExceptionGroup wrapping what stopped the listeners or came out of a handler.
    */
   serve(handler: ListenerHandler<T>, taskGroup?: TaskGroup): Promise<void> {
-    // The group's own promise, as it is: a runtime operation's, so compiled code awaits it
-    // without a race and never leaves the group's tasks behind when it is cancelled. (An async
-    // wrapper would make it a foreign promise, which a cancelled caller abandons.)
-    return createTaskGroup().run((tg) => {
-      for (const listener of this.listeners) tg.startSoon(() => listener.serve(handler, taskGroup));
-    });
+    // A compiled function's promise: compiled code awaits it as a callee, without a race, so a
+    // cancelled caller never leaves the group's tasks behind (runtime/streams/serve-all.ts).
+    return serveAll(this.listeners, handler, taskGroup);
   }
 
   /**

@@ -84,6 +84,13 @@ class NodeStreamTransport implements StreamTransport {
     this.raw.resume();
   }
 
+  quiet(): boolean {
+    // 'data' from bytes Node buffered (after a resume), and 'end', 'error' and 'close' are
+    // emitted from process.nextTick, so in the macrotask that noted them: each shows here first.
+    const socket = this.raw as net.Socket & { _readableState?: { ended?: boolean } };
+    return socket.readableLength === 0 && !socket.destroyed && socket._readableState?.ended !== true;
+  }
+
   write(data: Uint8Array, done: (error?: Error | null) => void): void {
     this.raw.write(data, done);
   }
