@@ -6,6 +6,7 @@ import { tagPrimitive } from "../rt";
 import { BrokenResourceError } from "../core/errors";
 import { FileStreamAttribute, type TypedAttributeMap } from "../streams/typed-attributes";
 import type { AsyncFile } from "./async-file";
+import { Path } from "./path";
 
 /** An `AsyncFile` a `fromPath()` hands to the stream constructor it calls next (constructors take a FileHandle). */
 let adopting: { file: AsyncFile<Uint8Array>; path: string } | undefined;
@@ -33,7 +34,10 @@ export function fileStreamAttributes(file: AsyncFile<Uint8Array>, path: string |
     [FileStreamAttribute.file]: () => file.wrapped,
     [FileStreamAttribute.fileno]: () => file.wrapped.fd,
   };
-  if (path !== undefined) attributes[FileStreamAttribute.path] = () => path;
+  if (path !== undefined) {
+    const asPath = new Path(path);
+    attributes[FileStreamAttribute.path] = () => asPath;
+  }
   return attributes;
 }
 

@@ -11,6 +11,7 @@
 import { TypedAttributeLookupError } from "../core/errors";
 import { describeValue } from "../core/validate";
 import type { FileHandle } from "../fs/host";
+import type { Path } from "../fs/path";
 
 declare const attributeType: unique symbol;
 
@@ -230,8 +231,8 @@ export class TLSAttribute extends TypedAttributeSet {
 export class FileStreamAttribute extends TypedAttributeSet {
   /** The `node:fs/promises` `FileHandle` the stream reads or writes. */
   static readonly file = typedAttribute<FileHandle>("FileStreamAttribute.file");
-  /** The path the stream was opened from (only for streams made by `fromPath()`). */
-  static readonly path = typedAttribute<string>("FileStreamAttribute.path");
+  /** The path the stream was opened from, as a `Path` (only for streams made by `fromPath()`). */
+  static readonly path = typedAttribute<Path>("FileStreamAttribute.path");
   /** The file descriptor. */
   static readonly fileno = typedAttribute<number>("FileStreamAttribute.fileno");
 }

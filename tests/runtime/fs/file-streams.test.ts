@@ -11,6 +11,7 @@ import {
   FileStreamAttribute,
   FileWriteStream,
   TypedAttributeLookupError,
+  Path,
 } from "anyio-ts";
 import { structuredDescribe, structuredTest } from "anyio-ts/jest";
 import { caught } from "../../helpers";
@@ -89,7 +90,8 @@ structuredDescribe("FileReadStream", () => {
     const target = scratch.file("a.txt");
     fs.writeFileSync(target, "x");
     await using stream = await FileReadStream.fromPath(target);
-    expect(stream.extra(FileStreamAttribute.path)).toBe(target);
+    expect(stream.extra(FileStreamAttribute.path)).toBeInstanceOf(Path);
+    expect(String(stream.extra(FileStreamAttribute.path))).toBe(target);
     const fileno = stream.extra(FileStreamAttribute.fileno);
     expect(fileno).toBeGreaterThan(2);
     expect(stream.extra(FileStreamAttribute.file).fd).toBe(fileno);
@@ -148,7 +150,8 @@ structuredDescribe("FileWriteStream", () => {
   structuredTest("offers the path, file and fileno attributes", async () => {
     const target = scratch.file("attrs.txt");
     await using stream = await FileWriteStream.fromPath(target);
-    expect(stream.extra(FileStreamAttribute.path)).toBe(target);
+    expect(stream.extra(FileStreamAttribute.path)).toBeInstanceOf(Path);
+    expect(String(stream.extra(FileStreamAttribute.path))).toBe(target);
     expect(stream.extra(FileStreamAttribute.fileno)).toBeGreaterThan(2);
     expect(stream.extra(FileStreamAttribute.file).fd).toBe(stream.extra(FileStreamAttribute.fileno));
   });
