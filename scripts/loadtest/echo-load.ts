@@ -9,7 +9,7 @@
  * Run by `npm run loadtest` (scripts/loadtest.cjs compiles this file with the Babel plugin) and,
  * shortened, by tests/runtime/net/load.test.ts.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
@@ -169,9 +169,13 @@ export async function runEchoLoad(options: EchoLoadOptions): Promise<EchoLoadRep
   const { clients, durationMs, clientScript, seed = 1, sampleMs = 100, log = () => {} } = options;
   const gc = collector();
 
-  // Spawning once first sets up what Node keeps for child processes for good (the SIGCHLD
-  // pipe), so the descriptor count before the run compares with the one after.
-  spawnSync(process.execPath, ["-e", ""]);
+  // Descriptors Node opens once and keeps for good must be open before the first count: the
+  // SIGCHLD pipe (the first child process) and libuv's reserve descriptor on /dev/null (opened
+  // with the first stream handle, kept to shed connections when accept() hits EMFILE). A child
+  // with piped stdio opens both.
+  await new Promise<void>((resolve, reject) => {
+    spawn(process.execPath, ["-e", ""], { stdio: "pipe" }).once("error", reject).once("close", () => resolve());
+  });
   gc();
   const fdsBefore = openFds();
   const start = memory();
