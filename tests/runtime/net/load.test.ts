@@ -31,9 +31,12 @@ structuredTest(
     expect(clients.lingering).toBeGreaterThanOrEqual(clients.slots.slowloris);
     expect(clients.closedByServer).toBe(clients.lingering);
     expect(clients.notClosed).toBe(0);
-    // The server saw every connection and ended every handler: by the client's end, a client's
-    // fault, or the cancellation.
-    expect(server.accepted).toBe(clients.connections);
+    // The server ended every handler it ran: by the client's end, a client's fault, or the
+    // cancellation. (It may have run fewer handlers than clients connected: a flood connection
+    // closed by its client while still queued for accept() when the server is cancelled is
+    // closed by the listener without a handler, and the kernel drops one reset before accept().)
+    expect(server.accepted).toBeGreaterThan(0);
+    expect(server.accepted).toBeLessThanOrEqual(clients.connections);
     expect(server.open).toBe(0);
     expect(server.cancelled).toBeGreaterThanOrEqual(clients.slots.slowloris);
     const faults = Object.values(server.errors).reduce((sum, n) => sum + n, 0);
