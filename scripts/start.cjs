@@ -8,7 +8,7 @@
 //   npm run example -- examples/x.ts runs another example (so does `npm start -- examples/x.ts`)
 //
 // Examples that start with "use structured" are compiled with the built Babel plugin into
-// dist/run/ first (scripts/structured-node.cjs), since tsx cannot apply the transformer.
+// .tmp/run/ first (scripts/structured-node.cjs), since tsx cannot apply the transformer.
 // Examples import "anyio-ts" by name. Node resolves that name from inside this repository to
 // dist/ through the package's own "exports" (package self-reference), so no link or install is
 // needed. tsx is pointed at tsconfig.build.json, whose empty `paths` keep it from mapping the

@@ -3,10 +3,11 @@
 //
 //   ensureBuild()                 builds dist/ (npm run build) when it is missing or stale
 //   compileStructured(file)       compiles `file` with the built anyio-ts Babel plugin into
-//                                 dist/run/<path of file>.cjs (CommonJS) and returns that path
+//                                 .tmp/run/<path of file>.cjs (CommonJS) and returns that path
 //
-// The compiled file imports "anyio-ts" by name; from inside dist/ Node resolves it to the built
-// package through its own "exports" (package self-reference). Relative imports of other
+// The output goes to .tmp/ (ignored by git, and outside dist/ so `npm pack` never ships it). The
+// compiled file imports "anyio-ts" by name; from inside the repository Node resolves it to the
+// built package (dist/) through the package's own "exports" (package self-reference). Relative imports of other
 // repository files are not rewritten, so the files compiled this way import only packages.
 "use strict";
 
@@ -42,7 +43,7 @@ function isStructured(source) {
 
 /**
  * Compiles a TypeScript file with the anyio-ts Babel plugin from dist/ (and TypeScript's types
- * stripped, ES modules and `using` lowered for Node 20) into dist/run/, and returns the output.
+ * stripped, ES modules and `using` lowered for Node 20) into .tmp/run/, and returns the output.
  */
 function compileStructured(file) {
   const babel = require("@babel/core");
@@ -62,7 +63,7 @@ function compileStructured(file) {
       require.resolve("@babel/plugin-transform-modules-commonjs"),
     ],
   });
-  const target = path.join(root, "dist", "run", path.relative(root, source).replace(/\.[cm]?tsx?$/, ".cjs"));
+  const target = path.join(root, ".tmp", "run", path.relative(root, source).replace(/\.[cm]?tsx?$/, ".cjs"));
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.writeFileSync(target, out.code);
   return target;
