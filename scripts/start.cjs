@@ -7,6 +7,8 @@
 //   npm run example                  runs examples/task-group-timeout.ts in Node instead
 //   npm run example -- examples/x.ts runs another example (so does `npm start -- examples/x.ts`)
 //
+// Examples that start with "use structured" are compiled with the built Babel plugin into
+// .tmp/run/ first (scripts/structured-node.cjs), since tsx cannot apply the transformer.
 // Examples import "anyio-ts" by name. Node resolves that name from inside this repository to
 // dist/ through the package's own "exports" (package self-reference), so no link or install is
 // needed. tsx is pointed at tsconfig.build.json, whose empty `paths` keep it from mapping the
@@ -59,15 +61,7 @@ async function startPlayground(port, portGiven) {
 
 // --- The example runner (Node) ---------------------------------------------------------------------
 
-const builtEntry = path.join(root, "dist", "runtime", "index.js");
-/** What dist/ is built from, relative to the repository. */
-const PACKAGE_INPUTS = ["runtime", "transformer", "tsconfig.json", "tsconfig.build.json"];
-
-function isPackageBuildStale() {
-  // The same test as the playground's build: the built file against the newest of its inputs.
-  const { isOlderThanInputs } = require("../playground/build.cjs");
-  return isOlderThanInputs(builtEntry, PACKAGE_INPUTS);
-}
+const { ensureBuild, isStructured, compileStructured } = require("./structured-node.cjs");
 
 function runOrExit(command, args, options = {}) {
   const result = spawnSync(command, args, {
@@ -85,9 +79,13 @@ function runExample(example = path.join("examples", "task-group-timeout.ts")) {
     console.error(`No such example: ${example}`);
     process.exit(1);
   }
-  if (isPackageBuildStale()) {
-    console.log("> building anyio-ts (dist/ is missing or older than its sources)");
-    runOrExit("npm", ["run", "build"]);
+  ensureBuild();
+  if (isStructured(fs.readFileSync(path.resolve(root, example), "utf8"))) {
+    // tsx cannot apply the transformer: compile the example with the Babel plugin, then run it.
+    const compiled = compileStructured(example);
+    console.log(`> running ${example} (structured code, compiled to ${path.relative(root, compiled)})\n`);
+    runOrExit(process.execPath, ["--enable-source-maps", compiled]);
+    return;
   }
   console.log(`> running ${example}\n`);
   runOrExit(process.execPath, ["--import", "tsx", example], {
