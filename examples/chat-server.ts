@@ -19,6 +19,7 @@ import {
   IncompleteRead,
   SocketAttribute,
   WouldBlock,
+  BrokenResourceError,
   createMemoryObjectStream,
   createTaskGroup,
   createTcpListener,
@@ -56,6 +57,8 @@ class Room {
       try {
         member.outbox.sendNowait(line);
       } catch (error) {
+        // Its writer has already ended (the client went away): the member is leaving anyway.
+        if (error instanceof BrokenResourceError) continue;
         if (!(error instanceof WouldBlock)) throw error;
         member.kick();
       }
@@ -117,7 +120,8 @@ if (require.main === module) {
       await scope.run(() =>
         chatServer({
           port: Number(process.env.PORT ?? 7001),
-          onListening: (port) => console.log(`chat server on 127.0.0.1:${port}; connect with \`nc 127.0.0.1 ${port}\`, Ctrl+C stops it`),
+          onListening: (port) =>
+            console.log(`chat server on 127.0.0.1:${port}; connect with \`nc 127.0.0.1 ${port}\`, Ctrl+C stops it`),
         }),
       );
       console.log("\nstopped: every client was disconnected and the listener closed");

@@ -47,7 +47,8 @@ if (require.main === module) {
       await scope.run(() =>
         echoServer({
           port: Number(process.env.PORT ?? 7000),
-          onListening: (port) => console.log(`echo server on 127.0.0.1:${port}; try \`nc 127.0.0.1 ${port}\`, Ctrl+C stops it`),
+          onListening: (port) =>
+            console.log(`echo server on 127.0.0.1:${port}; try \`nc 127.0.0.1 ${port}\`, Ctrl+C stops it`),
         }),
       );
       console.log("\nstopped: every connection and the listener are closed");

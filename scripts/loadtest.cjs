@@ -40,7 +40,9 @@ async function main(args) {
   // The server holds one descriptor per client plus a few dozen of its own; leave room.
   const limit = descriptorLimit();
   if (clients + 256 > limit) {
-    console.error(`${clients} clients need about ${clients + 256} descriptors; \`ulimit -n\` is ${limit}. Raise it or pass --clients.`);
+    console.error(
+      `${clients} clients need about ${clients + 256} descriptors; \`ulimit -n\` is ${limit}. Raise it or pass --clients.`,
+    );
     process.exit(2);
   }
 

@@ -30,7 +30,11 @@ function isPackageBuildStale() {
 function ensureBuild() {
   if (!isPackageBuildStale()) return;
   console.log("> building anyio-ts (dist/ is missing or older than its sources)");
-  const result = spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit", shell: process.platform === "win32" });
+  const result = spawnSync("npm", ["run", "build"], {
+    cwd: root,
+    stdio: "inherit",
+    shell: process.platform === "win32",
+  });
   if (result.error) throw result.error;
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

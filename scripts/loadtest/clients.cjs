@@ -143,7 +143,10 @@ function echoReader(socket, kind) {
     expect(bytes) {
       if (failure) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => fail(Object.assign(new Error("round trip stalled"), { code: "STALLED" })), STALL_MS);
+        const timer = setTimeout(
+          () => fail(Object.assign(new Error("round trip stalled"), { code: "STALLED" })),
+          STALL_MS,
+        );
         pending = { bytes, offset: 0, resolve, reject, timer };
       });
     },
@@ -154,7 +157,8 @@ function echoReader(socket, kind) {
 }
 
 /** Resolves when the socket has closed. */
-const closed = (socket) => (socket.destroyed && socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once("close", resolve)));
+const closed = (socket) =>
+  socket.destroyed && socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once("close", resolve));
 
 // --- The kinds of client ------------------------------------------------------------------------------
 
@@ -360,10 +364,13 @@ async function runSlot(slot) {
 }
 
 async function main() {
-  const hardStop = setTimeout(() => {
-    console.error("clients.cjs: gave up waiting (hard stop)");
-    process.exit(3);
-  }, durationMs + 2 * LINGER_MS);
+  const hardStop = setTimeout(
+    () => {
+      console.error("clients.cjs: gave up waiting (hard stop)");
+      process.exit(3);
+    },
+    durationMs + 2 * LINGER_MS,
+  );
   hardStop.unref();
 
   await Promise.all(Array.from({ length: clients }, (_, slot) => runSlot(slot)));

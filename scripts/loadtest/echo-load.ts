@@ -127,7 +127,11 @@ function kindOf(error: unknown): string {
 }
 
 /** The JSON lines a child writes on stdout, one promise per expected line type. */
-function childLines(child: ChildProcess): { results: Promise<Record<string, unknown>>; closed: Promise<Record<string, unknown>>; exit: Promise<number | null> } {
+function childLines(child: ChildProcess): {
+  results: Promise<Record<string, unknown>>;
+  closed: Promise<Record<string, unknown>>;
+  exit: Promise<number | null>;
+} {
   const waiting = new Map<string, (value: Record<string, unknown>) => void>();
   const failures: ((error: Error) => void)[] = [];
   const line = (type: string) =>
@@ -174,7 +178,9 @@ export async function runEchoLoad(options: EchoLoadOptions): Promise<EchoLoadRep
   // with the first stream handle, kept to shed connections when accept() hits EMFILE). A child
   // with piped stdio opens both.
   await new Promise<void>((resolve, reject) => {
-    spawn(process.execPath, ["-e", ""], { stdio: "pipe" }).once("error", reject).once("close", () => resolve());
+    spawn(process.execPath, ["-e", ""], { stdio: "pipe" })
+      .once("error", reject)
+      .once("close", () => resolve());
   });
   gc();
   const fdsBefore = openFds();
@@ -245,7 +251,9 @@ export async function runEchoLoad(options: EchoLoadOptions): Promise<EchoLoadRep
     await sleep(50);
     after = openFds();
   }
-  const left = [...after].filter(([fd, target]) => fdsBefore.get(fd) !== target).map(([fd, target]) => `${fd} -> ${target}`);
+  const left = [...after]
+    .filter(([fd, target]) => fdsBefore.get(fd) !== target)
+    .map(([fd, target]) => `${fd} -> ${target}`);
 
   const me = getCurrentTask().id;
   const tasksLeft = getRunningTasks()
@@ -257,7 +265,11 @@ export async function runEchoLoad(options: EchoLoadOptions): Promise<EchoLoadRep
   const end = memory();
   const loadEnd = loadAverage();
   return {
-    clients: { ...(results as unknown as ClientResults), closedByServer: closed.closedByServer as number, notClosed: closed.notClosed as number },
+    clients: {
+      ...(results as unknown as ClientResults),
+      closedByServer: closed.closedByServer as number,
+      notClosed: closed.notClosed as number,
+    },
     server,
     memory: { start, peak, end, samples },
     fds: { before: fdsBefore.size, after: after.size, left },
@@ -303,14 +315,19 @@ export function checkReport(report: EchoLoadReport, heapSlackBytes = 64 * MiB): 
   const { clients, server, memory: m } = report;
   if (clients.roundTrips.ok === 0) failures.push("no well-behaved round trip was made");
   if (clients.roundTrips.bad !== 0) failures.push(`${clients.roundTrips.bad} well-behaved round trips failed`);
-  const wellBehavedErrors = Object.keys(clients.errors).filter((key) => key.startsWith("echo:") || key.startsWith("halfClose:"));
+  const wellBehavedErrors = Object.keys(clients.errors).filter(
+    (key) => key.startsWith("echo:") || key.startsWith("halfClose:"),
+  );
   if (wellBehavedErrors.length > 0) failures.push(`well-behaved clients saw errors: ${wellBehavedErrors.join(", ")}`);
-  if (clients.notClosed !== 0) failures.push(`${clients.notClosed} connections were still open after the server was cancelled`);
+  if (clients.notClosed !== 0)
+    failures.push(`${clients.notClosed} connections were still open after the server was cancelled`);
   if (server.open !== 0) failures.push(`${server.open} handlers were still running after the group exited`);
   if (report.fds.left.length !== 0) failures.push(`descriptors left open: ${report.fds.left.join(", ")}`);
   if (report.tasksLeft.length !== 0) failures.push(`tasks left: ${report.tasksLeft.join(", ")}`);
   if (m.end.heapUsed >= m.start.heapUsed + heapSlackBytes) {
-    failures.push(`the heap grew from ${m.start.heapUsed} to ${m.end.heapUsed} bytes (bound: start + ${heapSlackBytes})`);
+    failures.push(
+      `the heap grew from ${m.start.heapUsed} to ${m.end.heapUsed} bytes (bound: start + ${heapSlackBytes})`,
+    );
   }
   return failures;
 }

@@ -45,8 +45,10 @@ structuredTest(
     expect(report.fds.left).toEqual([]);
     expect(report.tasksLeft).toEqual([]);
     expect(report.memory.end.heapUsed).toBeLessThan(report.memory.start.heapUsed + 64 * MiB);
-    expect({ failures: checkReport(report), report: formatReport(report) }).toEqual({ failures: [], report: expect.any(String) });
+    expect({ failures: checkReport(report), report: formatReport(report) }).toEqual({
+      failures: [],
+      report: expect.any(String),
+    });
   },
   { timeout: 240_000 },
 );
-
