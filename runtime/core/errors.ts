@@ -394,7 +394,7 @@ export class ConnectionFailed extends Error {
  * the option; an optional native addon that is not installed. The message names the call and
  * says why (`"connectTcp() needs Node.js, Bun or Deno; browsers cannot open sockets"`).
  *
- * It also stands where AnyIO raises `NotImplementedError` (`TLSStream.sendEof()`).
+ * It is also what a call raises that AnyIO itself declines to carry out (`TLSStream.sendEof()`).
  *
  * @example
  * ```ts

@@ -240,8 +240,8 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
   }
 
   /**
-   * Always rejects: TLS has no half-close that Node can send (AnyIO's `send_eof()` raises
-   * `NotImplementedError` alike). Never a checkpoint.
+   * Always rejects: TLS has no half-close that Node can send (AnyIO's `send_eof()` refuses it
+   * too). Never a checkpoint.
    *
    * @example
    * ```ts
