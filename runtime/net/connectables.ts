@@ -13,7 +13,8 @@ import { checkPort } from "./resolution";
 import { TLS_REQUEST_KEYS, tlsWrapOptions, type TLSRequest } from "./tls-request";
 import type { SocketStream } from "./socket-stream";
 import { connectTcp } from "./tcp";
-import { connectUnix, pathString } from "./unix";
+import { connectUnix, socketPath } from "./unix";
+import { FSPATH } from "../fs/path-like";
 import type { UNIXSocketStream } from "./unix-socket-stream";
 
 /** The message of a connect failure, with the underlying error's. */
@@ -84,7 +85,8 @@ export class UNIXConnectable implements ByteStreamConnectable {
    * @throws TypeError if `path` is not a path. NotSupportedError in browsers.
    */
   constructor(readonly path: PathLike) {
-    pathString(netHost.get("new UNIXConnectable()"), path);
+    netHost.get("new UNIXConnectable()");
+    socketPath(path);
   }
 
   /**
@@ -101,7 +103,8 @@ export class UNIXConnectable implements ByteStreamConnectable {
       return await connectUnix(this.path);
     } catch (error) {
       if (isCancelled(error) || error instanceof NotSupportedError) throw error;
-      const path = pathString(netHost.get("UNIXConnectable.connect()"), this.path);
+      netHost.get("UNIXConnectable.connect()");
+      const path = socketPath(this.path);
       throw new ConnectionFailed(failureMessage(`'${path}'`, error), { cause: error });
     }
   }
@@ -139,7 +142,7 @@ export function asConnectable(
 
 /** The connectable `remote` stands for, without TLS. */
 function plainConnectable(remote: ByteStreamConnectable | IPSockAddr | PathLike): ByteStreamConnectable {
-  const host = netHost.get("asConnectable()");
+  netHost.get("asConnectable()");
   if (
     typeof remote === "object" &&
     remote !== null &&
@@ -149,14 +152,12 @@ function plainConnectable(remote: ByteStreamConnectable | IPSockAddr | PathLike)
   }
   if (isSockAddr(remote)) return new TCPConnectable(remote[0], remote[1]);
   if (typeof remote === "string" || remote instanceof URL) return new UNIXConnectable(remote);
-  if (typeof remote === "object" && remote !== null && !Array.isArray(remote) && hasOwnToString(remote)) {
-    pathString(host, remote);
+  if (
+    typeof remote === "object" &&
+    remote !== null &&
+    typeof (remote as { [FSPATH]?: unknown })[FSPATH] === "function"
+  ) {
     return new UNIXConnectable(remote as PathLike);
   }
   throw new TypeError(`cannot convert ${describeValue(remote)} to a connectable`);
-}
-
-/** Whether `value` is a path object: its class defines its own `toString()` (as `Path` does). */
-function hasOwnToString(value: object): boolean {
-  return typeof value.toString === "function" && value.toString !== Object.prototype.toString;
 }

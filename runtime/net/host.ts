@@ -148,8 +148,6 @@ export interface NetHost {
    * abstract name), binds, then applies `mode` (when given) with chmod.
    */
   listenUnix(path: string, mode: number | undefined, backlog: number, done: Completion<ListenerTransport>): Abort;
-  /** The path of a `file:` URL or path object, as a string. */
-  pathOf(path: unknown): string;
   /**
    * A transport over a connected socket the caller hands over (`net.Socket` or descriptor).
    * @throws TypeError naming what is wrong with it.

@@ -7,6 +7,7 @@ import { NotSupportedError } from "../core/errors";
 import { checkOptions, describeValue } from "../core/validate";
 import { netHost, type ListenerTransport, type NetHost, type StreamTransport } from "./host";
 import { hostCall } from "./host-call";
+import { pathString } from "../fs/path-like";
 import type { PathLike } from "./ip";
 import { MAX_BACKLOG, SocketListener } from "./socket-listener";
 import { checkBacklog } from "./tcp-listener";
@@ -25,21 +26,20 @@ export interface UnixListenerOptions {
 
 const UNIX_LISTENER_OPTIONS = ["mode", "backlog"] as const;
 
+/**
+ * A socket's path as a string: a string as it is (a leading NUL names an abstract socket, which
+ * file paths refuse), a `file:` URL or a `Path` as the file room converts it.
+ */
+export function socketPath(path: unknown): string {
+  return typeof path === "string" ? path : pathString(path as PathLike, "path");
+}
+
 /** The host, on a host with UNIX sockets. @throws NotSupportedError in browsers and on Windows. */
 function unixHost(what: string): NetHost {
   const host = netHost.get(what);
   if (host.noUnixSockets)
     throw new NotSupportedError(`${what} needs UNIX sockets, which this platform (${host.platform}) does not have`);
   return host;
-}
-
-/** Checks a path argument and returns it as a string. */
-export function pathString(host: NetHost, path: unknown, name = "path"): string {
-  if (typeof path === "string") return path;
-  if (typeof path === "object" && path !== null) return host.pathOf(path);
-  throw new TypeError(
-    `Expected \`${name}\` to be a path (a string, a file: URL or a Path), got ${describeValue(path)}`,
-  );
 }
 
 /**
@@ -58,7 +58,7 @@ export function pathString(host: NetHost, path: unknown, name = "path"): string 
  */
 export async function connectUnix(path: PathLike): Promise<UNIXSocketStream> {
   const host = unixHost("connectUnix()");
-  const target = pathString(host, path);
+  const target = socketPath(path);
   await checkpoint();
   const transport = await hostCall<StreamTransport>(
     "connectUnix()",
@@ -90,7 +90,7 @@ export async function createUnixListener(
   options: UnixListenerOptions = {},
 ): Promise<SocketListener<UNIXSocketStream>> {
   const host = unixHost("createUnixListener()");
-  const target = pathString(host, path);
+  const target = socketPath(path);
   checkOptions(options, UNIX_LISTENER_OPTIONS);
   const { mode, backlog: requestedBacklog = MAX_BACKLOG } = options;
   if (mode !== undefined) {

@@ -9,7 +9,7 @@
 import * as dns from "node:dns";
 import * as fs from "node:fs";
 import * as net from "node:net";
-import { domainToASCII, fileURLToPath } from "node:url";
+import { domainToASCII } from "node:url";
 import { describeValue } from "../../core/validate";
 import {
   netHost,
@@ -302,16 +302,6 @@ const nodeNet: NetHost = {
       aborted = true;
       transport.close();
     };
-  },
-
-  pathOf(path: unknown): string {
-    if (path instanceof URL) {
-      if (path.protocol !== "file:")
-        throw new TypeError(`Expected \`path\` to be a file: URL, got ${describeValue(String(path))}`);
-      return fileURLToPath(path);
-    }
-    if (typeof path === "object" && path !== null && path.toString !== Object.prototype.toString) return String(path);
-    throw new TypeError(`Expected \`path\` to be a path (a string, a file: URL or a Path), got ${describeValue(path)}`);
   },
 
   adoptSocket(socket: unknown, unixOnly: boolean): StreamTransport {
