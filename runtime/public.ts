@@ -170,3 +170,6 @@ export { mkstemp } from "./fs/mkstemp";
 export { mkdtemp } from "./fs/mkdtemp";
 export { gettempdir } from "./fs/gettempdir";
 export type { TempNameOptions } from "./fs/temp-names";
+// Threads and processes: how a function is named so a worker can import it.
+export { workerFunction } from "./threads/worker-function";
+export type { WorkerFunction } from "./threads/worker-function";

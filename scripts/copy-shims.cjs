@@ -1,5 +1,5 @@
-// Copies the CommonJS shims under transformer/ (they ship as they are, tsc does not emit them)
-// into a build's output folder. `npm run build` runs it after tspc; so does the integration
+// Copies the CommonJS shims under transformer/ and runtime/ (they ship as they are, tsc does not
+// emit them; runtime/'s are what worker threads and processes load) into a build's output folder. `npm run build` runs it after tspc; so does the integration
 // tests' cached build of the package.
 //
 //   node scripts/copy-shims.cjs [outDir]     (default: dist)
@@ -17,6 +17,8 @@ function shims(dir) {
   });
 }
 
-for (const file of shims(path.join(repo, "transformer"))) {
-  fs.copyFileSync(file, path.join(outDir, path.relative(repo, file)));
+for (const file of [...shims(path.join(repo, "transformer")), ...shims(path.join(repo, "runtime"))]) {
+  const target = path.join(outDir, path.relative(repo, file));
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.copyFileSync(file, target);
 }

@@ -41,6 +41,8 @@ const FUNCTIONS = [
   "connectUnix",
   "createUnixListener",
   "asConnectable",
+  // 10.1 Worker functions
+  "workerFunction",
 ] as const;
 
 const CLASSES = [
@@ -106,6 +108,9 @@ export type PublicTypes = [
   api.GlobOptions,
   api.WalkOptions,
 ];
+
+// The type-only names of section 10.
+export type PublicWorkerTypes = [api.WorkerFunction<(n: number) => number>];
 
 // The type-only names of section 7.4 (UDP).
 export type UdpPublicTypes = [api.UDPPacket, api.UdpSocketOptions];
