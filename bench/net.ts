@@ -208,9 +208,16 @@ async function anyioContender(distDir: string): Promise<Contender> {
     },
   );
   if (!code.includes("__rt.")) throw new Error("the Babel plugin left bench/contenders/net-anyio.src.mjs unchanged");
-  const compiled = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-bench-net-")), "net-anyio.mjs");
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-bench-net-"));
+  const compiled = path.join(directory, "net-anyio.mjs");
   fs.writeFileSync(compiled, code);
-  const module = (await import(pathToFileURL(compiled).href)) as { netContender(settings: object): Contender };
+  let module: { netContender(settings: object): Contender };
+  try {
+    module = await import(pathToFileURL(compiled).href);
+  } finally {
+    // Loaded once per process: the file is not needed after the import.
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
   return module.netContender({ MESSAGE, CONNECT_CONCURRENCY });
 }
 
