@@ -2,9 +2,9 @@
  * TCP on loopback: anyio-ts's streams and listeners against raw `node:net`, side by side in one
  * run, on the same machine and Node.
  *
- *   npm run build && node --expose-gc --import tsx bench/net.ts          # anyio-ts from dist/
- *   node --expose-gc --import tsx bench/net.ts --quick                   # a smoke run
- *   node --expose-gc --import tsx bench/net.ts --only echo               # some scenarios only
+ *   npm run build && node bench/plain-node.cjs --expose-gc bench/net.ts  # anyio-ts from dist/, plain Node
+ *   node bench/plain-node.cjs --expose-gc bench/net.ts --quick           # a smoke run
+ *   node bench/plain-node.cjs --expose-gc bench/net.ts --only echo       # some scenarios only
  *
  * anyio-ts is loaded from dist/ (built with the transformer: the networking room is structured
  * code, and tsx would run it uncompiled), and its side of each scenario
@@ -27,7 +27,12 @@
  *
  * Figures: each round measures every (scenario, contender) pair once, interleaved so load from
  * elsewhere spreads over both; the figure is the median over REPS rounds. The ratio column is
- * anyio-ts / raw (for latency, anyio-ts's p50 over raw's: lower is better).
+ * anyio-ts / raw (for latency, anyio-ts's p50 over raw's: lower is better). The CPU time ratio
+ * is the median CPU seconds (user + system, all threads) of anyio-ts's measured passes over raw's,
+ * for the same work: steadier than wall-clock figures when the machine is busy.
+ *
+ * Run it under plain Node (`node bench/plain-node.cjs --expose-gc bench/net.ts`) to measure what
+ * users run; under tsx the figures of both contenders include its hooks.
  *
  * Each measurement runs in a Node process of its own (this file with `--child`), after
  * WARMUP_PASSES full-size passes of the same scenario (after one quarter-size pass, anyio-ts's
@@ -291,18 +296,26 @@ async function child(contenderName: string, rowIndex: number): Promise<void> {
   const row = ROWS[rowIndex]!;
   gc();
   for (let pass = 0; pass < WARMUP_PASSES; pass++) await row.measure(contender);
+  const before = process.cpuUsage();
   const value = await row.measure(contender);
-  process.stdout.write(`${JSON.stringify({ value })}\n`);
+  const used = process.cpuUsage(before);
+  process.stdout.write(`${JSON.stringify({ value, cpu: (used.user + used.system) / 1e6 })}\n`);
 }
 
-/** Runs {@link child} in a fresh Node (with this one's flags) and returns its figure. */
-function measureApart(contender: string, rowIndex: number): number {
+/** What one measurement reports: the row's figure, and the CPU seconds (user + system) of its pass. */
+interface Sample {
+  value: number;
+  cpu: number;
+}
+
+/** Runs {@link child} in a fresh Node (with this one's flags) and returns its figures. */
+function measureApart(contender: string, rowIndex: number): Sample {
   const output = execFileSync(
     process.execPath,
     [...process.execArgv, __filename, "--child", contender, String(rowIndex), ...(QUICK ? ["--quick"] : [])],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
   );
-  return (JSON.parse(output.trim().split("\n").pop()!) as { value: number }).value;
+  return JSON.parse(output.trim().split("\n").pop()!) as Sample;
 }
 
 async function main(): Promise<void> {
@@ -315,7 +328,7 @@ async function main(): Promise<void> {
       .map((x) => x.toFixed(2))
       .join(" ")}; ${REPS} rounds, each measurement in a process of its own`,
   );
-  const samples = new Map<string, number[]>();
+  const samples = new Map<string, Sample[]>();
   const rows = ROWS.map((row, index) => ({ row, index })).filter(({ row }) => row.scenario.includes(ONLY));
   const names = [raw.name, "anyio-ts"];
   for (let round = 0; round < REPS; round++) {
@@ -328,14 +341,20 @@ async function main(): Promise<void> {
     }
   }
   const table = rows.map(({ row }) => {
-    const rawValue = median(samples.get(`${row.scenario}|node:net`)!);
-    const ours = median(samples.get(`${row.scenario}|anyio-ts`)!);
+    const rawSamples = samples.get(`${row.scenario}|node:net`)!;
+    const ourSamples = samples.get(`${row.scenario}|anyio-ts`)!;
+    const rawValue = median(rawSamples.map((sample) => sample.value));
+    const ours = median(ourSamples.map((sample) => sample.value));
+    // The same work in both passes, so CPU seconds compare directly; a busy machine disturbs
+    // them less than the wall-clock figures.
+    const cpuRatio = median(ourSamples.map((sample) => sample.cpu)) / median(rawSamples.map((sample) => sample.cpu));
     return {
       scenario: row.scenario,
       unit: row.unit,
       "node:net": Number(rawValue.toFixed(1)),
       "anyio-ts": Number(ours.toFixed(1)),
       "anyio-ts / node:net": Number((ours / rawValue).toFixed(3)),
+      "CPU time ratio": Number(cpuRatio.toFixed(3)),
     };
   });
   console.table(table);
