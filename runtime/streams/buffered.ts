@@ -263,9 +263,11 @@ export class BufferedByteReceiveStream extends TypedAttributeProvider implements
    * await using buffered = new BufferedByteReceiveStream(connection);
    * ```
    */
-  async aclose(): Promise<void> {
+  aclose(): Promise<void> {
     this.closed = true;
-    await this.receiveStream.aclose();
+    // A runtime primitive: a cancelled compiled caller waits for the wrapped stream's close
+    // instead of leaving it running behind its back.
+    return primitive(() => this.receiveStream.aclose());
   }
 
   /** Closes the stream at the end of an `await using` block. */

@@ -235,12 +235,16 @@ export class TextReceiveStream extends TypedAttributeProvider implements ObjectR
    * await text.aclose();
    * ```
    */
-  async aclose(): Promise<void> {
-    try {
-      await this.transportStream.aclose();
-    } finally {
-      this.decoder = new TextDecoder(this.encoding, { fatal: this.errors === "strict" });
-    }
+  aclose(): Promise<void> {
+    // A runtime primitive: a cancelled compiled caller waits for the transport's close instead
+    // of leaving it running behind its back.
+    return primitive(async () => {
+      try {
+        await this.transportStream.aclose();
+      } finally {
+        this.decoder = new TextDecoder(this.encoding, { fatal: this.errors === "strict" });
+      }
+    });
   }
 
   /** Closes the stream at the end of an `await using` block. */

@@ -11,6 +11,8 @@ import {
   createMemoryObjectStream,
   createTaskGroup,
   run,
+  type MemoryObjectReceiveStream,
+  type ObjectReceiveStream,
   type TaskStatus,
 } from "anyio-ts";
 import { isStructured } from "anyio-ts/rt";
@@ -105,4 +107,44 @@ describe("stream wrappers in structured code", () => {
     expect(received).toEqual(["hello"]);
     for (const end of [toPeer, fromUs, toUs, fromPeer]) end.close();
   });
+
+  test.each([
+    ["TextReceiveStream", (stream: MemoryObjectReceiveStream<Uint8Array>) => new TextReceiveStream(stream)],
+    [
+      "BufferedByteReceiveStream",
+      (stream: MemoryObjectReceiveStream<Uint8Array>) => new BufferedByteReceiveStream(stream),
+    ],
+  ] as Array<[string, (stream: MemoryObjectReceiveStream<Uint8Array>) => ObjectReceiveStream<unknown>]>)(
+    "a caller cancelled while in %s.aclose() resumes only after the wrapped stream closed",
+    async (_name, wrap) => {
+      const [send, receive] = createMemoryObjectStream<Uint8Array>(0);
+      const log: string[] = [];
+      const closeNow = receive.aclose.bind(receive);
+      // A wrapped stream whose close takes a while in plain code that ignores cancellation.
+      receive.aclose = () =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            void closeNow();
+            log.push("wrapped stream closed");
+            resolve();
+          }, 5),
+        );
+      const wrapper = wrap(receive);
+      await run(async () => {
+        await using tg = createTaskGroup();
+        const scope = await tg.start(async (status: TaskStatus<CancelScope>) => {
+          using inner = new CancelScope();
+          status.started(inner);
+          try {
+            await wrapper.aclose();
+          } finally {
+            log.push("caller resumed");
+          }
+        });
+        scope.cancel();
+      });
+      expect(log).toEqual(["wrapped stream closed", "caller resumed"]);
+      send.close();
+    },
+  );
 });
