@@ -7,7 +7,7 @@ import { CancelScope, requireFrame } from "./cancel-scope";
 import { Cancelled, TaskCancelled, TaskFailed } from "./errors";
 import { ExceptionGroup } from "./exception-group";
 import { installed, taskFinished, taskSpawned, taskStarted } from "./instruments";
-import { takePrimitivePromise } from "./primitive";
+import { tagPrimitive, takePrimitivePromise } from "./primitive";
 import { describeError, isThenable } from "./validate";
 import { Waiter } from "./waiter";
 import type { Runner } from "./runner";
@@ -107,8 +107,14 @@ export class TaskHandle<T> {
    * @throws TaskFailed (with the task's error as `cause`) if it failed.
    * @throws TaskCancelled if it was cancelled.
    */
-  async result(): Promise<T> {
-    await this.wait();
+  result(): Promise<T> {
+    // A runtime primitive: compiled callers await it without a race (the wait inside is the
+    // cancellation point), as they await wait().
+    return tagPrimitive(this.wait().then(() => this.outcomeValue()));
+  }
+
+  /** The value of a task that ended, or the error that says how it did not finish. */
+  private outcomeValue(): T {
     if (this.outcome === FINISHED) return this.value as T;
     if (this.outcome === FAILED) {
       throw new TaskFailed(`Task '${this.name}' failed: ${describeError(this.error)}`, { cause: this.error });
