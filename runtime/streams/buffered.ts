@@ -397,7 +397,8 @@ export class BufferedConnectable implements ByteStreamConnectable {
   }
 
   /**
-   * Connects a stream with the wrapped connectable and wraps it. This is a checkpoint.
+   * Connects a stream with the wrapped connectable and wraps it. This is a checkpoint if the
+   * wrapped connectable's `connect()` is.
    *
    * @example
    * ```ts

@@ -68,7 +68,8 @@ export class StapledByteStream extends TypedAttributeProvider implements ByteStr
   }
 
   /**
-   * Up to `maxBytes` bytes from the receive stream. This is a checkpoint.
+   * Up to `maxBytes` bytes from the receive stream. This is a checkpoint if the receive stream's
+   * `receive()` is.
    *
    * @example
    * ```ts
@@ -85,7 +86,7 @@ export class StapledByteStream extends TypedAttributeProvider implements ByteStr
   }
 
   /**
-   * Sends `data` on the send stream. This is a checkpoint.
+   * Sends `data` on the send stream. This is a checkpoint if the send stream's `send()` is.
    *
    * @example
    * ```ts
@@ -177,7 +178,7 @@ export class StapledObjectStream<T> extends TypedAttributeProvider implements Ob
   }
 
   /**
-   * The next item from the receive stream. This is a checkpoint.
+   * The next item from the receive stream. This is a checkpoint if the receive stream's `receive()` is.
    *
    * @example
    * ```ts
@@ -190,7 +191,7 @@ export class StapledObjectStream<T> extends TypedAttributeProvider implements Ob
   }
 
   /**
-   * Sends `item` on the send stream. This is a checkpoint.
+   * Sends `item` on the send stream. This is a checkpoint if the send stream's `send()` is.
    *
    * @example
    * ```ts

@@ -498,7 +498,8 @@ export class TextConnectable implements ObjectStreamConnectable<string> {
   }
 
   /**
-   * Connects a byte stream with the wrapped connectable and wraps it. This is a checkpoint.
+   * Connects a byte stream with the wrapped connectable and wraps it. This is a checkpoint if the
+   * wrapped connectable's `connect()` is.
    *
    * @example
    * ```ts
