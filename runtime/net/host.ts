@@ -27,7 +27,10 @@ export interface StreamEvents {
   close(): void;
 }
 
-/** The addresses of a socket, read once when its transport is made. */
+/**
+ * The addresses of a socket. A host may read `local` and `remote` from the socket only when they
+ * are first asked for (getters); such a getter throws once the socket is gone.
+ */
 export interface SocketAddresses {
   readonly family: "IPv4" | "IPv6" | "unix";
   /** `[host, port]` for IP sockets; a path (or `""`) for UNIX sockets. */

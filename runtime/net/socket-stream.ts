@@ -64,7 +64,8 @@ export function closedSocket(kind: string): ClosedResourceError {
  * `BusyResourceError`.
  *
  * Typed attributes (`SocketAttribute`): `family`, `localAddress`, `remoteAddress`, `rawSocket`
- * (the `net.Socket`), and for IP sockets `localPort` and `remotePort`.
+ * (the `net.Socket`), and for IP sockets `localPort` and `remotePort`. The addresses are read
+ * from the socket when first asked for; after {@link aclose} they raise `ClosedResourceError`.
  *
  * @example
  * ```ts
@@ -154,16 +155,35 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
 
   /** The stream's typed attributes (see the class summary). Never a checkpoint. */
   override get extraAttributes(): TypedAttributeMap {
-    const { family, local, remote } = this.transport.addresses;
+    const addresses = this.transport.addresses;
+    const family = addresses.family;
+    const local = () => this.address(() => addresses.local);
+    const remote = () => this.address(() => addresses.remote!);
     const attributes: Record<symbol, () => unknown> = {
       [SocketAttribute.family]: () => family,
-      [SocketAttribute.localAddress]: () => local,
+      [SocketAttribute.localAddress]: local,
+      [SocketAttribute.remoteAddress]: remote,
       [SocketAttribute.rawSocket]: () => this.transport.raw,
     };
-    if (remote !== undefined) attributes[SocketAttribute.remoteAddress] = () => remote;
-    if (typeof local !== "string") attributes[SocketAttribute.localPort] = () => local[1];
-    if (remote !== undefined && typeof remote !== "string") attributes[SocketAttribute.remotePort] = () => remote[1];
+    if (family !== "unix") {
+      attributes[SocketAttribute.localPort] = () => (local() as readonly [string, number])[1];
+      attributes[SocketAttribute.remotePort] = () => (remote() as readonly [string, number])[1];
+    }
     return attributes;
+  }
+
+  /**
+   * One of the socket's addresses. The host reads each from the socket when it is first asked
+   * for (a system call a connection whose addresses nobody reads never makes), so after
+   * {@link aclose} they raise `ClosedResourceError`, as the socket's own calls would.
+   */
+  private address(read: () => string | readonly [string, number]): string | readonly [string, number] {
+    if (this.closed) throw closedSocket(this.kind);
+    try {
+      return read();
+    } catch (error) {
+      throw this.failure ?? brokenSocket(error);
+    }
   }
 
   /**

@@ -41,7 +41,44 @@ function isIpSocket(socket: net.Socket): boolean {
   return typeof address === "object" && address !== null && "port" in address;
 }
 
-/** The addresses of a connected TCP socket. */
+/**
+ * The addresses of a connected TCP socket, each read from the socket the first time it is asked
+ * for and then kept: each is a system call (`getsockname`, `getpeername`) that a connection
+ * whose addresses nobody reads never makes. Reading one after the socket was closed throws.
+ */
+class LazyTcpAddresses implements SocketAddresses {
+  private localPair: readonly [string, number] | undefined;
+  private remotePair: readonly [string, number] | undefined;
+
+  constructor(
+    private readonly socket: net.Socket,
+    readonly family: "IPv4" | "IPv6",
+  ) {}
+
+  get local(): readonly [string, number] {
+    if (this.localPair === undefined) {
+      const address = this.socket.address();
+      if (typeof address !== "object" || address === null || !("port" in address)) throw socketGone();
+      this.localPair = [address.address, address.port];
+    }
+    return this.localPair;
+  }
+
+  get remote(): readonly [string, number] {
+    if (this.remotePair === undefined) {
+      const { remoteAddress, remotePort } = this.socket;
+      if (remoteAddress === undefined || remotePort === undefined) throw socketGone();
+      this.remotePair = [remoteAddress, remotePort];
+    }
+    return this.remotePair;
+  }
+}
+
+function socketGone(): Error {
+  return new Error("the socket was closed before its address was read");
+}
+
+/** The addresses of a connected TCP socket, read now. */
 function tcpAddresses(socket: net.Socket): SocketAddresses {
   const local = socket.address() as net.AddressInfo;
   return {
@@ -122,9 +159,11 @@ class NodeListenerTransport implements ListenerTransport {
     });
     raw.on("connection", (socket: net.Socket) => {
       let transport: NodeStreamTransport;
-      if (isIpSocket(socket)) {
+      // Connections arrive once listening, when the server's own family is known: theirs.
+      const family = this.addresses.family;
+      if (family !== "unix") {
         socket.setNoDelay(true);
-        transport = new NodeStreamTransport(socket, tcpAddresses(socket));
+        transport = new NodeStreamTransport(socket, new LazyTcpAddresses(socket, family));
       } else {
         transport = new NodeStreamTransport(socket, { family: "unix", local: this.unixPath ?? "", remote: "" });
       }
@@ -241,7 +280,7 @@ const nodeNet: NetHost = {
       socket,
       (connected) => {
         connected.setNoDelay(true);
-        return tcpAddresses(connected);
+        return new LazyTcpAddresses(connected, target.family === 6 ? "IPv6" : "IPv4");
       },
       done,
     );

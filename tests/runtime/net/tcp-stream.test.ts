@@ -19,6 +19,7 @@ import {
   checkpoint,
   connectTcp,
   createTaskGroup,
+  createTcpListener,
   sleep,
   Event,
   acloseForcefully,
@@ -61,6 +62,49 @@ structuredDescribe("connectTcp() and SocketStream", () => {
       const raw = stream.extra(SocketAttribute.rawSocket) as net.Socket;
       expect(raw).toBeInstanceOf(net.Socket);
       expect(server.sockets[0]?.remotePort ?? localPort).toBe(localPort);
+    } finally {
+      await server.close();
+    }
+  });
+
+  structuredTest(
+    "the address attributes of an accepted stream are its own; after aclose() they are ClosedResourceError",
+    async () => {
+      await using multi = await createTcpListener({ localHost: "127.0.0.1" });
+      const listener = multi.listeners[0] as SocketListener;
+      const client = await connectTcp("127.0.0.1", listener.extra(SocketAttribute.localPort));
+      const accepted = await listener.accept();
+      expect(accepted.extra(SocketAttribute.family)).toBe("IPv4");
+      expect(accepted.extra(SocketAttribute.localAddress)).toEqual([
+        "127.0.0.1",
+        listener.extra(SocketAttribute.localPort),
+      ]);
+      expect(accepted.extra(SocketAttribute.remoteAddress)).toEqual(client.extra(SocketAttribute.localAddress));
+      expect(accepted.extra(SocketAttribute.remotePort)).toBe(client.extra(SocketAttribute.localPort));
+      await accepted.aclose();
+      await client.aclose();
+      for (const stream of [accepted, client]) {
+        for (const attribute of [
+          SocketAttribute.localAddress,
+          SocketAttribute.localPort,
+          SocketAttribute.remoteAddress,
+          SocketAttribute.remotePort,
+        ]) {
+          expect(() => stream.extra(attribute)).toThrow(ClosedResourceError);
+        }
+        expect(stream.extra(SocketAttribute.family)).toBe("IPv4");
+        expect(stream.extra(SocketAttribute.rawSocket)).toBeInstanceOf(net.Socket);
+      }
+    },
+  );
+
+  structuredTest("an address never read before the peer reset the connection is BrokenResourceError", async () => {
+    const server = await rawServer("127.0.0.1", (socket) => socket.once("data", () => socket.resetAndDestroy()));
+    try {
+      await using stream = await connectTcp("127.0.0.1", server.port);
+      await stream.send(bytes("reset me"));
+      expect(await caught(stream.receive())).toBeInstanceOf(BrokenResourceError);
+      expect(() => stream.extra(SocketAttribute.remoteAddress)).toThrow(BrokenResourceError);
     } finally {
       await server.close();
     }
