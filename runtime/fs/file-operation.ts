@@ -29,7 +29,6 @@ import {
   Waiter,
   type Frame,
 } from "../rt";
-import { WouldBlock } from "../core/errors";
 import type { CapacityLimiter } from "../sync/capacity-limiter";
 import { cancelled, outsideTask } from "../sync/checks";
 import { currentDefaultThreadLimiter } from "../threads/default-thread-limiter";
@@ -79,13 +78,10 @@ function withToken<R>(
     );
   };
   try {
-    limiter.acquireOnBehalfOfNowait(borrower);
-    return execute();
+    if (limiter._tryAcquireOnBehalfOf(borrower)) return execute();
   } catch (error) {
-    if (!(error instanceof WouldBlock)) {
-      done?.();
-      return Promise.reject(error);
-    }
+    done?.();
+    return Promise.reject(error);
   }
   // No free token: wait for one in the caller's scope (cancellable; the limiter never loses a
   // token). The limiter reads the current frame only synchronously, so no context carrier.

@@ -19,7 +19,7 @@
  * Argument errors are raised before the checkpoint.
  */
 import { checkpointIfCancelled } from "../core/checkpoint";
-import { NotSupportedError, WouldBlock } from "../core/errors";
+import { NotSupportedError } from "../core/errors";
 import { checkOptions, describeValue } from "../core/validate";
 import { tagPrimitive } from "../rt";
 import type { CapacityLimiter } from "../sync/capacity-limiter";
@@ -77,12 +77,7 @@ export async function hostStep<T>(limiter: CapacityLimiter | null, start: () => 
   const tokens = limiter ?? currentDefaultThreadLimiter();
   const borrower = {};
   await checkpointIfCancelled();
-  try {
-    tokens.acquireOnBehalfOfNowait(borrower);
-  } catch (error) {
-    if (!(error instanceof WouldBlock)) throw error;
-    await tokens.acquireOnBehalfOf(borrower);
-  }
+  if (!tokens._tryAcquireOnBehalfOf(borrower)) await tokens.acquireOnBehalfOf(borrower);
   try {
     if (keep) {
       await checkpointIfCancelled();

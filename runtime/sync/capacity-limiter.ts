@@ -207,6 +207,21 @@ export class CapacityLimiter {
     return `<CapacityLimiter ${this.holders.size}/${this.total} borrowed waiting=${this.waiters.length}>`;
   }
 
+  /**
+   * Borrows a token for `borrower` if one is free and nobody waits, and says whether it did: the
+   * nowait path for the runtime's own hot paths, which would otherwise make (and catch) a
+   * `WouldBlock`, stack trace and all, each time the limiter is busy.
+   *
+   * @internal
+   * @throws Error if `borrower` already holds a token of this limiter.
+   */
+  _tryAcquireOnBehalfOf(borrower: object): boolean {
+    if (this.holders.has(borrower)) throw new Error(ALREADY_HOLDING);
+    if (this.waiters.length > 0 || this.holders.size >= this.total) return false;
+    this.holders.add(borrower);
+    return true;
+  }
+
   /** Borrows a token at once or throws: the nowait path. */
   private take(borrower: object): void {
     if (this.holders.has(borrower)) throw new Error(ALREADY_HOLDING);

@@ -40,10 +40,11 @@ afterEach(() => scratch.cleanup());
 class HookedLimiter extends CapacityLimiter {
   onAcquire: (() => void) | undefined;
   onRelease: (() => void) | undefined;
-  override acquireOnBehalfOfNowait(borrower: object): Disposable {
-    const acquisition = super.acquireOnBehalfOfNowait(borrower);
-    this.onAcquire?.();
-    return acquisition;
+  // The file room takes a free token through the limiter's non-throwing nowait path.
+  override _tryAcquireOnBehalfOf(borrower: object): boolean {
+    const acquired = super._tryAcquireOnBehalfOf(borrower);
+    if (acquired) this.onAcquire?.();
+    return acquired;
   }
   override releaseOnBehalfOf(borrower: object): void {
     this.onRelease?.();

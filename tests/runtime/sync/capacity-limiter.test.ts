@@ -107,6 +107,20 @@ describe("totalTokens", () => {
     });
   });
 
+  test("the runtime's non-throwing nowait path takes a free token and says false when none is free", () => {
+    const limiter = new CapacityLimiter(1);
+    const first = { name: "first" };
+    expect(limiter._tryAcquireOnBehalfOf(first)).toBe(true);
+    expect(limiter.borrowedTokens).toBe(1);
+    expect(() => limiter._tryAcquireOnBehalfOf(first)).toThrow("already holding");
+    const second = { name: "second" };
+    expect(limiter._tryAcquireOnBehalfOf(second)).toBe(false);
+    expect(limiter.borrowedTokens).toBe(1);
+    limiter.releaseOnBehalfOf(first);
+    expect(limiter._tryAcquireOnBehalfOf(second)).toBe(true);
+    limiter.releaseOnBehalfOf(second);
+  });
+
   test("lowering it below the borrowed count takes nothing back but grants nothing until enough are released", async () => {
     const limiter = new CapacityLimiter(3);
     await run(async () => {
