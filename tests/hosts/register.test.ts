@@ -87,6 +87,11 @@ describe.each(nodes)("%s --import anyio-ts/register main.ts", (_name, node) => {
     expect(report(result)).toEqual({ status: 0, ...COMPILED });
   });
 
+  test("compiles a CommonJS entry and the structured module it requires", async () => {
+    const result = await run(projects.typescript, node(), ["--import", "anyio-ts/register", "main.cts"]);
+    expect(report(result)).toEqual({ status: 0, interrupted: true });
+  });
+
   test("fails with what to install when no compiler is installed", async () => {
     const result = await run(projects.none, node(), ["--import", "anyio-ts/register", "main.ts"]);
     expect(result.status).not.toBe(0);
@@ -100,6 +105,11 @@ describe.each(nodes.slice(1))("%s with only @babel/core installed", (_name, node
   test("compiles the structured file with Babel and strips the types itself", async () => {
     const result = await run(projects.babel, node(), ["--import", "anyio-ts/register", "main.ts"]);
     expect(report(result)).toEqual({ status: 0, ...COMPILED });
+  });
+
+  test("compiles a CommonJS entry and the structured module it requires with Babel", async () => {
+    const result = await run(projects.babel, node(), ["--import", "anyio-ts/register", "main.cts"]);
+    expect(report(result)).toEqual({ status: 0, interrupted: true });
   });
 });
 
@@ -130,10 +140,14 @@ describe("the compile cache", () => {
     // A changed file is compiled again, into a new entry.
     fs.appendFileSync(path.join(project, "main.ts"), "\n// changed\n");
     expect(report(await run(project, node24, args))).toEqual({ status: 0, ...COMPILED });
-    expect(fs.readdirSync(cache).sort()).toEqual([entry, expect.stringMatching(/^[0-9a-f]{64}\.json$/)].sort());
+    const after = fs.readdirSync(cache);
+    expect(after).toHaveLength(2);
+    expect(after).toContain(entry);
   });
 });
 
+// ES modules only: Bun 1.4 does not run CommonJS code a runtime plugin hands back, so the
+// plugin leaves .cts and .cjs files to Bun (docs/transformer.md says so).
 describe("bun with anyio-ts/bun preloaded by bunfig.toml", () => {
   // Bun runs the compiled code it is given without reading its inline source map, so stack
   // traces name main.ts with the compiled code's line numbers.
@@ -152,7 +166,7 @@ describe("bun with anyio-ts/bun preloaded by bunfig.toml", () => {
 });
 
 describe("deno run --preload npm:anyio-ts/register", () => {
-  const deno = (project: string) =>
+  const deno = (project: string, entry = "main.ts") =>
     run(project, bin("deno"), [
       "run",
       "--allow-read",
@@ -160,11 +174,15 @@ describe("deno run --preload npm:anyio-ts/register", () => {
       "--allow-write=node_modules/.cache/anyio-ts",
       "--preload",
       "npm:anyio-ts/register",
-      "main.ts",
+      entry,
     ]);
 
   test("compiles the structured file with TypeScript", async () => {
     expect(report(await deno(projects.typescript))).toEqual({ status: 0, ...COMPILED });
+  });
+
+  test("compiles a CommonJS entry and the structured module it requires", async () => {
+    expect(report(await deno(projects.typescript, "main.cts"))).toEqual({ status: 0, interrupted: true });
   });
 
   test("says that a .ts file needs TypeScript when only @babel/core is installed", async () => {
