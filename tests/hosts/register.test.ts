@@ -42,9 +42,13 @@ function makeProject(name: string, frontEnd: FrontEnd): string {
   // A copy, not a link: Node resolves a linked package's peer dependencies from its real path,
   // which would find the repository's own TypeScript and Babel.
   fs.cpSync(builtPackage(), path.join(project, "node_modules", "anyio-ts"), { recursive: true });
-  const linked = ["picomatch", "node-gyp-build", ...FRONT_END_PACKAGES[frontEnd]];
-  for (const name of linked) {
-    fs.symlinkSync(path.join(repo, "node_modules", name), path.join(project, "node_modules", name), "dir");
+  for (const name of ["picomatch", "node-gyp-build", ...FRONT_END_PACKAGES[frontEnd]]) {
+    const from = path.join(repo, "node_modules", name);
+    const to = path.join(project, "node_modules", name);
+    // Packages without dependencies are copied, so that Deno's `--allow-read=.` covers them as it
+    // covers installed ones; Babel and its dependencies are linked.
+    if (name !== "@babel/core") fs.cpSync(from, to, { recursive: true, dereference: true });
+    else fs.symlinkSync(from, to, "dir");
   }
   // Deno resolves `npm:` specifiers from the packages package.json lists.
   const dependencies = Object.fromEntries(["anyio-ts", ...FRONT_END_PACKAGES[frontEnd]].map((n) => [n, "*"]));
@@ -166,10 +170,12 @@ describe("bun with anyio-ts/bun preloaded by bunfig.toml", () => {
 });
 
 describe("deno run --preload npm:anyio-ts/register", () => {
-  const deno = (project: string, entry = "main.ts") =>
+  // The narrowest permissions: the project's files, the cache, and the environment (TypeScript
+  // reads TSC_* variables when it loads).
+  const deno = (project: string, entry = "main.ts", read = ".") =>
     run(project, bin("deno"), [
       "run",
-      "--allow-read",
+      `--allow-read=${read}`,
       "--allow-env",
       "--allow-write=node_modules/.cache/anyio-ts",
       "--preload",
@@ -186,7 +192,8 @@ describe("deno run --preload npm:anyio-ts/register", () => {
   });
 
   test("says that a .ts file needs TypeScript when only @babel/core is installed", async () => {
-    const result = await deno(projects.babel);
+    // Babel's packages are links into the repository here: reading them needs more than `.`.
+    const result = await deno(projects.babel, "main.ts", `.,${fs.realpathSync(path.join(repo, "node_modules"))}`);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain("Deno cannot run TypeScript itself");
   });

@@ -26,7 +26,9 @@ function formatOf(context) {
 export function load(url, context, nextLoad) {
   if (!url.startsWith("file:")) return nextLoad(url, context);
   const fileName = fileURLToPath(url);
-  const source = /\.[cm]?[jt]s$/.test(fileName) ? readFileSync(fileName, "utf8") : undefined;
+  // Files under node_modules are never compiled (packages ship compiled code): not even read.
+  const candidate = /\.[cm]?[jt]s$/.test(fileName) && !/[\\/]node_modules[\\/]/.test(fileName);
+  const source = candidate ? readFileSync(fileName, "utf8") : undefined;
   const compiled = source === undefined ? undefined : compiler.compile(fileName, source, formatOf(context));
   if (compiled === undefined) return nextLoad(url, context);
   return { format: compiled.format, source: compiled.code, shortCircuit: true };
