@@ -117,6 +117,13 @@ describe.each(nodes.slice(1))("%s with only @babel/core installed", (_name, node
   });
 });
 
+describe.each(nodes)("%s --import anyio-ts/register main.mjs", (_name, node) => {
+  test.each(["typescript", "babel"] as const)("compiles structured JavaScript with %s", async (frontEnd) => {
+    const result = await run(projects[frontEnd], node(), ["--import", "anyio-ts/register", "main.mjs"]);
+    expect(report(result)).toEqual({ status: 0, interrupted: true });
+  });
+});
+
 test(`node ${process.version} with only @babel/core says that a .ts file needs TypeScript`, async () => {
   const result = await run(projects.babel, process.execPath, ["--import", "anyio-ts/register", "main.ts"]);
   expect(result.status).not.toBe(0);
@@ -162,6 +169,11 @@ describe("bun with anyio-ts/bun preloaded by bunfig.toml", () => {
     expect(report(result)).toEqual({ status: 0, ...BUN });
   });
 
+  test.each(["typescript", "babel"] as const)("compiles structured JavaScript with %s", async (frontEnd) => {
+    const result = await run(projects[frontEnd], bin("bun"), ["main.mjs"]);
+    expect(report(result)).toEqual({ status: 0, interrupted: true });
+  });
+
   test("fails with what to install when no compiler is installed", async () => {
     const result = await run(projects.none, bin("bun"), ["main.ts"]);
     expect(result.status).not.toBe(0);
@@ -189,6 +201,11 @@ describe("deno run --preload npm:anyio-ts/register", () => {
 
   test("compiles a CommonJS entry and the structured module it requires", async () => {
     expect(report(await deno(projects.typescript, "main.cts"))).toEqual({ status: 0, interrupted: true });
+  });
+
+  test("compiles structured JavaScript with Babel", async () => {
+    const result = await deno(projects.babel, "main.mjs", `.,${fs.realpathSync(path.join(repo, "node_modules"))}`);
+    expect(report(result)).toEqual({ status: 0, interrupted: true });
   });
 
   test("says that a .ts file needs TypeScript when only @babel/core is installed", async () => {
