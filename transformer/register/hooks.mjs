@@ -15,21 +15,16 @@ const { createHostCompiler } = require("./host-compiler.js");
 const hostStripsTypes = !("Deno" in globalThis) && Boolean(process.features?.typescript);
 const compiler = createHostCompiler({ hostStripsTypes });
 
-/** The format Node's resolution or an earlier hook decided, as a module system. */
-function formatOf(context) {
-  const format = context?.format ?? undefined;
-  if (format === "module" || format === "module-typescript") return "module";
-  if (format === "commonjs" || format === "commonjs-typescript") return "commonjs";
-  return undefined;
-}
-
 export function load(url, context, nextLoad) {
   if (!url.startsWith("file:")) return nextLoad(url, context);
   const fileName = fileURLToPath(url);
   // Files under node_modules are never compiled (packages ship compiled code): not even read.
   const candidate = /\.[cm]?[jt]s$/.test(fileName) && !/[\\/]node_modules[\\/]/.test(fileName);
   const source = candidate ? readFileSync(fileName, "utf8") : undefined;
-  const compiled = source === undefined ? undefined : compiler.compile(fileName, source, formatOf(context));
+  // The compiler decides the module format itself, from the extension, package.json's `type` and
+  // the file's syntax: the format Node's resolution puts in `context` is only a guess for a file
+  // in a package without `type` (Node reparses such a file as an ES module when it has to).
+  const compiled = source === undefined ? undefined : compiler.compile(fileName, source);
   if (compiled === undefined) return nextLoad(url, context);
   return { format: compiled.format, source: compiled.code, shortCircuit: true };
 }
