@@ -1,6 +1,7 @@
-// Copies the CommonJS shims under transformer/ and runtime/ (they ship as they are, tsc does not
-// emit them; runtime/'s are what worker threads and processes load) into a build's output folder. `npm run build` runs it after tspc; so does the integration
-// tests' cached build of the package.
+// Copies the plain JavaScript files under transformer/ and runtime/ (they ship as they are, tsc
+// does not emit them): the CommonJS shims (runtime/'s are what worker threads and processes
+// load) and the ES module hooks of anyio-ts/register and anyio-ts/bun. `npm run build` runs it
+// after tspc; so does the integration tests' cached build of the package.
 //
 //   node scripts/copy-shims.cjs [outDir]     (default: dist)
 const fs = require("node:fs");
@@ -13,7 +14,7 @@ function shims(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) return shims(file);
-    return entry.name.endsWith(".cjs") ? [file] : [];
+    return /\.[cm]js$/.test(entry.name) ? [file] : [];
   });
 }
 
