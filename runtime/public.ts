@@ -173,3 +173,7 @@ export type { TempNameOptions } from "./fs/temp-names";
 // Threads and processes: how a function is named so a worker can import it.
 export { workerFunction } from "./threads/worker-function";
 export type { WorkerFunction } from "./threads/worker-function";
+export { toThread } from "./threads/to-thread";
+export type { ToThreadOptions } from "./threads/to-thread";
+export { fromThread } from "./threads/from-thread";
+export { BrokenWorkerThread } from "./core/errors";

@@ -1,0 +1,131 @@
+/**
+ * The thread room's host on `node:worker_threads` (installed by the Node entry point): worker
+ * threads running workers/thread-worker.cjs, each with a message channel and two shared flags
+ * for the calls it makes back into this thread (see workers/worker-api.cjs for the protocol).
+ *
+ * Every worker has `'error'` and `'exit'` listeners for its whole life: a worker that dies is
+ * reported to its pool, never as an uncaught exception.
+ */
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import type { EncodedThrown } from "../../threads/remote-error";
+import {
+  threadsHost,
+  type FromThreadImplementation,
+  type HostWorker,
+  type ThreadAnswer,
+  type ThreadJob,
+  type ThreadsHost,
+  type WorkerEvents,
+} from "../../threads/host";
+
+interface WorkerApi {
+  readonly fromThread: FromThreadImplementation;
+  readonly CALLBACK_KEY: string;
+  _inToThreadWorker(): boolean;
+}
+
+// Plain JavaScript shared with the worker threads (they cannot load TypeScript).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const workerApi: WorkerApi = require("./workers/worker-api.cjs");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const errorRecord: { encodeError(thrown: unknown): EncodedThrown } = require("./workers/error-record.cjs");
+
+const WORKER_ENTRY = path.join(__dirname, "workers", "thread-worker.cjs");
+
+/** A real dynamic import (TypeScript's CommonJS output would turn `import()` into `require()`). */
+const dynamicImport = new Function("specifier", "return import(specifier)") as (
+  specifier: string,
+) => Promise<Record<string, unknown>>;
+
+class NodeWorker implements HostWorker {
+  readonly flags: Int32Array;
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private error: unknown = undefined;
+  private terminating = false;
+
+  constructor(events: WorkerEvents) {
+    const shared = new SharedArrayBuffer(8);
+    this.flags = new Int32Array(shared);
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.worker = new Worker(WORKER_ENTRY, { workerData: { port: port2, shared }, transferList: [port2] });
+    this.worker.on("message", (answer: ThreadAnswer) => events.answer(answer));
+    this.worker.on("error", (error) => {
+      this.error = error;
+    });
+    this.worker.on("exit", (code) => {
+      port1.close();
+      if (!this.terminating) events.exited(this.error ?? code);
+    });
+    port1.on("message", (request) => events.request(request, (answer) => this.reply(answer)));
+  }
+
+  post(job: ThreadJob, transferList: readonly unknown[]): void {
+    this.worker.postMessage(job, transferList as never);
+  }
+
+  ref(keep: boolean): void {
+    if (keep) {
+      this.worker.ref();
+      this.port.ref();
+    } else {
+      this.worker.unref();
+      this.port.unref();
+    }
+  }
+
+  terminate(): Promise<void> {
+    this.terminating = true;
+    this.port.close();
+    return this.worker.terminate().then(
+      () => {},
+      () => {},
+    );
+  }
+
+  /** Posts the answer first, then raises the flag: once the worker wakes, the message is there. */
+  private reply(answer: ThreadAnswer): void {
+    try {
+      this.port.postMessage(answer);
+    } catch (error) {
+      this.port.postMessage({ ok: false, error: errorRecord.encodeError(error) });
+    }
+    Atomics.store(this.flags, 0, 1);
+    Atomics.notify(this.flags, 0);
+  }
+}
+
+/** The module a worker named, loaded in this thread: CommonJS by `require`, ES modules by `import()`. */
+async function loadFunction(module: string, exportName: string): Promise<(...args: unknown[]) => unknown> {
+  const file = module.startsWith("file:") ? fileURLToPath(module) : module;
+  let exports: Record<string, unknown>;
+  let commonjs = true;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    exports = require(path.isAbsolute(file) ? file : require.resolve(file, { paths: [process.cwd()] }));
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code !== "ERR_REQUIRE_ESM" && code !== "ERR_REQUIRE_ASYNC_MODULE") throw error;
+    exports = await dynamicImport(path.isAbsolute(file) ? pathToFileURL(file).href : file);
+    commonjs = false;
+  }
+  let fn = exports?.[exportName];
+  if (fn === undefined && exportName === "default" && commonjs && typeof exports === "function") fn = exports;
+  if (typeof fn !== "function")
+    throw new TypeError(`The module ${module} has no function export named "${exportName}"`);
+  return fn as (...args: unknown[]) => unknown;
+}
+
+const host: ThreadsHost = {
+  startWorker: (events) => new NodeWorker(events),
+  loadFunction,
+  encodeError: errorRecord.encodeError,
+  callbackKey: workerApi.CALLBACK_KEY,
+  fromThread: workerApi.fromThread,
+  inToThreadWorker: () => workerApi._inToThreadWorker(),
+};
+
+threadsHost.install(host);
