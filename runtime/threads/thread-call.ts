@@ -115,8 +115,6 @@ class ThreadCall implements WorkerClient {
   private worker: PooledWorker | undefined = undefined;
   private wait: Waiter<unknown> | undefined = undefined;
   private finished = false;
-  /** Whether the caller left on cancellation (abandonOnCancel) while the worker runs on. */
-  private abandoned = false;
 
   constructor(
     private readonly frame: Frame,
@@ -147,10 +145,7 @@ class ThreadCall implements WorkerClient {
       Atomics.store(flags, 1, 1);
     };
     this.wait = this.prepared.abandonOnCancel
-      ? new Waiter<unknown>(frame, () => {
-          this.abandoned = true;
-          raiseCancelFlag();
-        })
+      ? new Waiter<unknown>(frame, raiseCancelFlag)
       : new ShieldedWait<unknown>(frame, raiseCancelFlag);
     const { fn } = this.prepared;
     try {
@@ -222,15 +217,17 @@ class ThreadCall implements WorkerClient {
 
   /**
    * fromThread.run and lent callbacks: `fn` runs in a cancel scope of its own inside the scope
-   * of the runSync() call, so the caller's cancellation reaches it; once an abandoning caller
-   * left, the scope is shielded (the host no longer cancels it).
+   * of the runSync() call, so the caller's cancellation reaches it (for an abandoning call the
+   * scope is shielded: see below).
    */
   private async serveTask(
     fn: (...args: any[]) => unknown,
     args: unknown[],
     reply: (answer: ThreadAnswer) => void,
   ): Promise<void> {
-    const scope = new CancelScope(this.abandoned ? { shield: true } : undefined);
+    // Abandoning: the host's cancellation is the abandonment, after which the host no longer
+    // cancels the task; so the host's scope never cancels it (AnyIO's behaviour).
+    const scope = new CancelScope(this.prepared.abandonOnCancel ? { shield: true } : undefined);
     const inner = enterScope(this.frame, scope);
     let value: unknown;
     try {

@@ -15,6 +15,9 @@ import { threadsHost, type HostWorker, type ThreadAnswer, type ThreadRequest } f
 /** How long an idle worker waits for another job before it is terminated (AnyIO's figure). */
 export const IDLE_TIMEOUT_MS = 10_000;
 
+/** @internal The idle timeout in use (tests shorten it). */
+export const poolSettings = { idleTimeoutMs: IDLE_TIMEOUT_MS };
+
 /** What a pooled worker is doing for a call; the call gets the worker's events. */
 export interface WorkerClient {
   answer(answer: ThreadAnswer): void;
@@ -89,7 +92,7 @@ export class ThreadPool {
     if (worker.dead || this.closed) return;
     // An idle worker must not keep the process alive by itself: the run's end terminates it anyway.
     worker.host.ref(false);
-    worker.idleTimer = setTimeout(() => this.retire(worker), IDLE_TIMEOUT_MS);
+    worker.idleTimer = setTimeout(() => this.retire(worker), poolSettings.idleTimeoutMs);
     (worker.idleTimer as { unref?: () => void }).unref?.();
     this.idle.push(worker);
   }
