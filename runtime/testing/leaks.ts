@@ -23,16 +23,7 @@ import { createHook, executionAsyncId, type AsyncHook } from "node:async_hooks";
 import * as path from "node:path";
 
 /** What kind of thing outlived a test. */
-export type LeakKind =
-  | "task"
-  | "call"
-  | "timer"
-  | "socket"
-  | "listener"
-  | "process"
-  | "file"
-  | "watcher"
-  | "worker";
+export type LeakKind = "task" | "call" | "timer" | "socket" | "listener" | "process" | "file" | "watcher" | "worker";
 
 /** One thing a test left running; see {@link ResourceLeakError}. */
 export interface LeakedResource {
@@ -283,7 +274,8 @@ function isAlive(entry: Tracked): boolean {
   if (entry.type === "FILEHANDLE") return !(typeof resource.fd === "number" && resource.fd < 0);
   // A worker thread's handle has no owner link; it answers getResourceLimits() only while its
   // thread lives (undefined once it exited or was terminated).
-  if (entry.type === "WORKER") return typeof resource.getResourceLimits === "function" && resource.getResourceLimits() !== undefined;
+  if (entry.type === "WORKER")
+    return typeof resource.getResourceLimits === "function" && resource.getResourceLimits() !== undefined;
   const owner = ownerOf(resource);
   if (owner !== undefined) return holds(owner, resource);
   return !(typeof resource.fd === "number" && resource.fd < 0);
