@@ -177,3 +177,7 @@ export { toThread } from "./threads/to-thread";
 export type { ToThreadOptions } from "./threads/to-thread";
 export { fromThread } from "./threads/from-thread";
 export { BrokenWorkerThread } from "./core/errors";
+export { BlockingPortal } from "./threads/blocking-portal";
+export type { PortalToken } from "./threads/blocking-portal";
+export { BlockingPortalClient, startBlockingPortal } from "./threads/blocking-portal-client";
+export { PortalFuture } from "./threads/portal-future";

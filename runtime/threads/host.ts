@@ -61,6 +61,35 @@ export interface FromThreadImplementation {
   checkCancelled(): void;
 }
 
+/** A portal client's thread-side implementation (portal-client.cjs); futures are {@link FutureStateLike}. */
+export interface PortalClientImplementation {
+  call(fn: unknown, args: unknown[]): unknown;
+  startTaskSoon(name: string | undefined, fn: unknown, args: unknown[]): FutureStateLike;
+  startAndWait(name: string | undefined, fn: unknown, args: unknown[]): [FutureStateLike, unknown];
+  stop(cancelRemaining: boolean): void;
+  /** Blocks until the portal has exited. */
+  waitUntilExited(): void;
+  close(): void;
+}
+
+/** A client-side future (see portal-future.ts FutureState). */
+export interface FutureStateLike {
+  done(): boolean;
+  cancelled(): boolean;
+  cancel(): boolean;
+  result(timeout: number): unknown;
+  exception(): unknown;
+  promise(): Promise<unknown>;
+}
+
+/** The worker thread of a portal started by startBlockingPortal(), once its portal runs. */
+export interface PortalWorker {
+  readonly port: MessagePort;
+  readonly threadId: number;
+  /** Lets the thread end once its portal stopped (terminating it if it has not ended). */
+  end(): void;
+}
+
 /** The host's threads. */
 export interface ThreadsHost {
   /** Starts a worker thread for toThread jobs. */
@@ -75,6 +104,12 @@ export interface ThreadsHost {
   readonly fromThread: FromThreadImplementation;
   /** Whether this thread is a worker started by toThread.runSync(). */
   inToThreadWorker(): boolean;
+  /** This thread's id (`worker_threads.threadId`). */
+  readonly threadId: number;
+  /** A client of the portal whose token port is `port`. */
+  portalClient(port: MessagePort, portalThreadId: number | undefined): PortalClientImplementation;
+  /** Starts a worker thread running a portal; blocks until the portal runs. */
+  startPortalWorker(name: string): PortalWorker;
 }
 
 export const threadsHost = new Seam<ThreadsHost>("browsers have no worker threads here");

@@ -8,12 +8,15 @@
  */
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import type { EncodedThrown } from "../../threads/remote-error";
+import { MessageChannel, receiveMessageOnPort, threadId, Worker, type MessagePort } from "node:worker_threads";
+import { BrokenWorkerThread, TimeoutError, Cancelled } from "../../core/errors";
+import { decodeError, type EncodedThrown } from "../../threads/remote-error";
 import {
   threadsHost,
   type FromThreadImplementation,
   type HostWorker,
+  type PortalClientImplementation,
+  type PortalWorker,
   type ThreadAnswer,
   type ThreadJob,
   type ThreadsHost,
@@ -30,9 +33,23 @@ interface WorkerApi {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const workerApi: WorkerApi = require("./workers/worker-api.cjs");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
+const portalClient: {
+  makePortalClient(errors: object): {
+    PortalClientImpl: new (port: unknown, portalThreadId: number | undefined) => PortalClientImplementation;
+  };
+} = require("./workers/portal-client.cjs");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const errorRecord: { encodeError(thrown: unknown): EncodedThrown } = require("./workers/error-record.cjs");
 
 const WORKER_ENTRY = path.join(__dirname, "workers", "thread-worker.cjs");
+const PORTAL_ENTRY = path.join(__dirname, "workers", "portal-worker.cjs");
+/** The runtime's Node entry as this thread runs it: TypeScript sources (tests) or the build. */
+const RUNTIME_ENTRY = path.join(__dirname, "..", "..", `index${path.extname(__filename)}`);
+/** How long startBlockingPortal() waits for its worker's portal before giving up. */
+const PORTAL_START_TIMEOUT_MS = 60_000;
+
+/** Portal clients here rethrow the runtime's own error classes. */
+const { PortalClientImpl } = portalClient.makePortalClient({ Cancelled, TimeoutError, decode: decodeError });
 
 /** A real dynamic import (TypeScript's CommonJS output would turn `import()` into `require()`). */
 const dynamicImport = new Function("specifier", "return import(specifier)") as (
@@ -119,6 +136,52 @@ async function loadFunction(module: string, exportName: string): Promise<(...arg
   return fn as (...args: unknown[]) => unknown;
 }
 
+/** A TypeScript loader for a portal worker when this runtime runs from its sources. */
+function typeScriptLoader(): string | undefined {
+  if (path.extname(__filename) !== ".ts") return undefined;
+  return require.resolve("tsx/cjs");
+}
+
+function startPortalWorker(name: string): PortalWorker {
+  const shared = new SharedArrayBuffer(4);
+  const flags = new Int32Array(shared);
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(PORTAL_ENTRY, {
+    name,
+    workerData: { port: port2, shared, runtime: RUNTIME_ENTRY, register: typeScriptLoader() },
+    transferList: [port2],
+  });
+  // An error after the start is the portal's own business (its run() reports through clients).
+  worker.on("error", () => {});
+  const deadline = Date.now() + PORTAL_START_TIMEOUT_MS;
+  let message: { token?: { port: MessagePort; threadId: number }; error?: EncodedThrown } | undefined;
+  for (;;) {
+    const received = receiveMessageOnPort(port1);
+    if (received !== undefined) {
+      message = received.message;
+      break;
+    }
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) break;
+    Atomics.wait(flags, 0, 0, Math.min(remaining, 100));
+    Atomics.store(flags, 0, 0);
+  }
+  port1.close();
+  if (message?.token === undefined) {
+    void worker.terminate();
+    throw new BrokenWorkerThread("The portal's worker thread did not start its portal", {
+      cause: message?.error !== undefined ? decodeError(message.error) : undefined,
+    });
+  }
+  return {
+    port: message.token.port as never,
+    threadId: message.token.threadId,
+    end: () => {
+      void worker.terminate();
+    },
+  };
+}
+
 const host: ThreadsHost = {
   startWorker: (events) => new NodeWorker(events),
   loadFunction,
@@ -126,6 +189,9 @@ const host: ThreadsHost = {
   callbackKey: workerApi.CALLBACK_KEY,
   fromThread: workerApi.fromThread,
   inToThreadWorker: () => workerApi._inToThreadWorker(),
+  threadId,
+  portalClient: (port, portalThreadId) => new PortalClientImpl(port, portalThreadId),
+  startPortalWorker,
 };
 
 threadsHost.install(host);

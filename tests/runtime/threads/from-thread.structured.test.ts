@@ -45,9 +45,9 @@ structuredDescribe("fromThread", () => {
   test("outside a toThread worker each call throws NoCurrentTaskError saying what to use", () => {
     const message =
       "fromThread.run() can only be called inside a worker thread started by toThread.runSync(); use a BlockingPortal token elsewhere";
-    expect(() => fromThread.run((() => 1) as never)).toThrow(NoCurrentTaskError);
-    expect(() => fromThread.run((() => 1) as never)).toThrow(message);
-    expect(() => fromThread.runSync((() => 1) as never)).toThrow(NoCurrentTaskError);
+    expect(() => fromThread.run(() => 1)).toThrow(NoCurrentTaskError);
+    expect(() => fromThread.run(() => 1)).toThrow(message);
+    expect(() => fromThread.runSync(() => 1)).toThrow(NoCurrentTaskError);
     expect(() => fromThread.checkCancelled()).toThrow(NoCurrentTaskError);
   });
 

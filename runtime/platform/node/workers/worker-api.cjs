@@ -175,9 +175,50 @@ function workerFunction(module, exportName = "default") {
   return Object.freeze({ module, exportName });
 }
 
+const { PortalClientImpl } = require("./portal-client.cjs").makePortalClient({
+  Cancelled,
+  TimeoutError,
+  decode: reviveError,
+});
+
+/** A blocking portal's client in this worker (the runtime's BlockingPortalClient, in plain JavaScript). */
+class BlockingPortalClient {
+  constructor(impl) {
+    this._impl = impl;
+  }
+  static connect(token) {
+    if (typeof token !== "object" || token === null || typeof token.port !== "object") {
+      throw new TypeError(`Expected \`token\` to be a PortalToken (from portal.connect()), got ${describe(token)}`);
+    }
+    return new BlockingPortalClient(new PortalClientImpl(token.port, token.threadId));
+  }
+  call(fn, ...args) {
+    return this._impl.call(fn, args);
+  }
+  startTaskSoon(first, ...rest) {
+    if (typeof first === "object" && first !== null && typeof first.module !== "string") {
+      return this._impl.startTaskSoon(first.name, rest[0], rest.slice(1));
+    }
+    return this._impl.startTaskSoon(undefined, first, rest);
+  }
+  startTask(fn, ...args) {
+    return this._impl.startAndWait(undefined, fn, args);
+  }
+  stop(cancelRemaining = false) {
+    this._impl.stop(cancelRemaining);
+  }
+  close() {
+    this._impl.close();
+  }
+  [Symbol.dispose]() {
+    this.close();
+  }
+}
+
 module.exports = {
   fromThread,
   workerFunction,
+  BlockingPortalClient,
   Cancelled,
   NoCurrentTaskError,
   TimeoutError,
