@@ -9,6 +9,7 @@ import { threadsHost, type PortalClientImplementation, type PortalWorker } from 
 import { PortalFuture } from "./portal-future";
 import type { PortalToken } from "./blocking-portal";
 import { describeValue } from "../core/validate";
+import { currentFrame, currentRun, onRunClose } from "../rt";
 
 type Fn = (...args: any[]) => unknown;
 
@@ -153,7 +154,8 @@ let portals = 0;
 /**
  * Starts a worker thread that runs `run()` with a {@link BlockingPortal} and blocks until the
  * portal is running; returns a client of it. Closing the client stops the portal (waiting for
- * its tasks) and ends the thread. Blocks this thread; never a checkpoint.
+ * its tasks) and ends the thread. Called inside `run()`, the thread also ends with the run (as
+ * every worker does). Blocks this thread; never a checkpoint.
  *
  * @param options.name - the worker thread's name; default `"anyio-ts-portal-<n>"`.
  * @throws BrokenWorkerThread when the worker could not start its portal.
@@ -167,5 +169,8 @@ export function startBlockingPortal(options?: { name?: string }): BlockingPortal
   const host = threadsHost.get("startBlockingPortal()");
   const name = options?.name ?? `anyio-ts-portal-${++portals}`;
   if (typeof name !== "string") throw new TypeError(`Expected \`name\` to be a string, got ${describeValue(name)}`);
-  return BlockingPortalClient._owning(host.startPortalWorker(name));
+  const worker = host.startPortalWorker(name);
+  // Started inside a run, the thread is the run's: it does not outlive it (run() waits for its end).
+  if (currentFrame() !== undefined) onRunClose(currentRun("startBlockingPortal()"), () => worker.terminate());
+  return BlockingPortalClient._owning(worker);
 }

@@ -88,6 +88,8 @@ export interface PortalWorker {
   readonly threadId: number;
   /** Lets the thread end once its portal stopped (terminating it if it has not ended). */
   end(): void;
+  /** Terminates the thread (if it still runs) and resolves once it has ended. */
+  terminate(): Promise<void>;
 }
 
 /** The host's threads. */

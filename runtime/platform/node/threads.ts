@@ -179,6 +179,11 @@ function startPortalWorker(name: string): PortalWorker {
     end: () => {
       void worker.terminate();
     },
+    terminate: () =>
+      worker.terminate().then(
+        () => {},
+        () => {},
+      ),
   };
 }
 
