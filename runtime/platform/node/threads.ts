@@ -115,14 +115,20 @@ class NodeWorker implements HostWorker {
   }
 }
 
+/**
+ * Loads a user's module by the path a worker named: not part of the runtime's own import graph
+ * (whose specifiers are literals), so through this alias. This module's own `require`, so a test
+ * runner's module registry (and its name mapping) applies.
+ */
+const loadUserModule: (id: string) => Record<string, unknown> = require;
+
 /** The module a worker named, loaded in this thread: CommonJS by `require`, ES modules by `import()`. */
 async function loadFunction(module: string, exportName: string): Promise<(...args: unknown[]) => unknown> {
   const file = module.startsWith("file:") ? fileURLToPath(module) : module;
   let exports: Record<string, unknown>;
   let commonjs = true;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    exports = require(path.isAbsolute(file) ? file : require.resolve(file, { paths: [process.cwd()] }));
+    exports = loadUserModule(path.isAbsolute(file) ? file : require.resolve(file, { paths: [process.cwd()] }));
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     if (code !== "ERR_REQUIRE_ESM" && code !== "ERR_REQUIRE_ASYNC_MODULE") throw error;
