@@ -15,8 +15,8 @@
  * - CPU-bound throughput: 4 jobs per core of SHA-256 over 8 MiB each, through
  *   `toThread.runSync()` from a task group under the default limiter (one worker per job: the
  *   limiter has 40 tokens; timed on a pool warmed by a first batch in the same run), against
- *   piscina with one thread per core, and against the same jobs on the main thread one after
- *   another.
+ *   `toThread.runSync()` with a limiter of one token per core, against piscina with one thread
+ *   per core, and against the same jobs on the main thread one after another.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -41,10 +41,17 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** CPU time (user + system, every thread of the process) of the last {@link time} call, in ms. */
+let lastCpu = 0;
+
 async function time(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   await fn();
-  return performance.now() - start;
+  const elapsed = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  lastCpu = (used.user + used.system) / 1000;
+  return elapsed;
 }
 
 /** Writes the worker modules the rows use into `dir`. */
@@ -121,8 +128,15 @@ async function main(): Promise<void> {
     "fromThread.runSync": [],
     "synckit createSyncFn": [],
     "cpu toThread": [],
+    "cpu toThread, limiter = cores": [],
     "cpu piscina": [],
     "cpu main thread": [],
+  };
+  /** CPU ms per row and round (both threads), which a busy machine disturbs less than wall time. */
+  const cpuRows: Record<string, number[]> = {};
+  const record = (row: string, ms: number): void => {
+    rows[row]!.push(ms);
+    (cpuRows[row] ??= []).push(lastCpu);
   };
   const hashPool = new Piscina({ filename: files.poolHash, minThreads: CORES, maxThreads: CORES });
   try {
@@ -138,7 +152,8 @@ async function main(): Promise<void> {
       syncEcho(i);
     }
     for (let round = 0; round < ROUNDS; round++) {
-      rows["toThread.runSync"]!.push(
+      record(
+        "toThread.runSync",
         await api.run(async () => {
           await api.toThread.runSync(add, 0, 1);
           return time(async () => {
@@ -146,23 +161,27 @@ async function main(): Promise<void> {
           });
         }),
       );
-      rows.piscina!.push(
+      record(
+        "piscina",
         await time(async () => {
           for (let i = 0; i < ROUND_TRIPS; i++) await piscina.run({ a: i, b: 1 });
         }),
       );
-      rows.tinypool!.push(
+      record(
+        "tinypool",
         await time(async () => {
           for (let i = 0; i < ROUND_TRIPS; i++) await tinypool.run({ a: i, b: 1 });
         }),
       );
-      rows["raw Worker"]!.push(
+      record(
+        "raw Worker",
         await time(async () => {
           for (let i = 0; i < ROUND_TRIPS; i++) await rawCall(i, 1);
         }),
       );
       rows["fromThread.runSync"]!.push(await api.run(() => api.toThread.runSync(callbacks, CALLBACKS)));
-      rows["synckit createSyncFn"]!.push(
+      record(
+        "synckit createSyncFn",
         await time(() => {
           for (let i = 0; i < CALLBACKS; i++) syncEcho(i);
         }),
@@ -174,6 +193,17 @@ async function main(): Promise<void> {
             const batch = () =>
               api.createTaskGroup().run(async (tg) => {
                 for (let job = 0; job < JOBS; job++) tg.startSoon(() => api.toThread.runSync(hash, job));
+              });
+            await batch();
+            return time(batch);
+          }),
+        );
+        rows["cpu toThread, limiter = cores"]!.push(
+          await api.run(async () => {
+            const limiter = new api.CapacityLimiter(CORES);
+            const batch = () =>
+              api.createTaskGroup().run(async (tg) => {
+                for (let job = 0; job < JOBS; job++) tg.startSoon(() => api.toThread.runSync({ limiter }, hash, job));
               });
             await batch();
             return time(batch);
@@ -201,6 +231,7 @@ async function main(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const perCall = (row: string, n: number) => (median(rows[row]!) * 1000) / n;
+  const cpuPerCall = (row: string, n: number) => (median(cpuRows[row]!) * 1000) / n;
   const trip = {
     ours: perCall("toThread.runSync", ROUND_TRIPS),
     piscina: perCall("piscina", ROUND_TRIPS),
@@ -211,6 +242,7 @@ async function main(): Promise<void> {
   const jobsPerSecond = (row: string) => JOBS / (median(rows[row]!) / 1000);
   const cpu = {
     ours: jobsPerSecond("cpu toThread"),
+    cores: jobsPerSecond("cpu toThread, limiter = cores"),
     piscina: jobsPerSecond("cpu piscina"),
     main: jobsPerSecond("cpu main thread"),
   };
@@ -227,12 +259,25 @@ async function main(): Promise<void> {
     `  tinypool           ${trip.tinypool.toFixed(1)}  (${(trip.tinypool / trip.piscina).toFixed(2)}x piscina)`,
   );
   console.log(`  raw Worker         ${trip.raw.toFixed(1)}  (${(trip.raw / trip.piscina).toFixed(2)}x piscina)`);
+  const cpuTrip = {
+    ours: cpuPerCall("toThread.runSync", ROUND_TRIPS),
+    piscina: cpuPerCall("piscina", ROUND_TRIPS),
+    tinypool: cpuPerCall("tinypool", ROUND_TRIPS),
+    raw: cpuPerCall("raw Worker", ROUND_TRIPS),
+  };
+  console.log(`round trip, CPU µs per call (both threads):`);
+  for (const [row, value] of Object.entries(cpuTrip)) {
+    console.log(`  ${row.padEnd(18)} ${value.toFixed(1)}  (${(value / cpuTrip.piscina).toFixed(2)}x piscina)`);
+  }
   console.log(`blocking call into the other thread (µs per call, ${CALLBACKS} calls):`);
   console.log(`  fromThread.runSync ${back.ours.toFixed(1)}  (${(back.ours / back.synckit).toFixed(2)}x synckit)`);
   console.log(`  synckit            ${back.synckit.toFixed(1)}`);
   console.log(`CPU-bound throughput (jobs/s, ${JOBS} SHA-256 jobs of ${HASH_BYTES / 1048576} MiB):`);
   console.log(
     `  toThread.runSync   ${cpu.ours.toFixed(1)}  (${(cpu.ours / cpu.piscina).toFixed(2)}x piscina, ${(cpu.ours / cpu.main).toFixed(2)}x main thread)`,
+  );
+  console.log(
+    `  toThread.runSync, limiter of ${CORES} tokens ${cpu.cores.toFixed(1)}  (${(cpu.cores / cpu.piscina).toFixed(2)}x piscina)`,
   );
   console.log(`  piscina (${CORES} threads) ${cpu.piscina.toFixed(1)}`);
   console.log(`  main thread        ${cpu.main.toFixed(1)}`);

@@ -27,6 +27,9 @@ export interface PortalToken {
 }
 
 const NOT_RUNNING = "This portal is not running";
+/** A client's flags[1]: 0 running, then stopped (no new tasks), then exited (nothing answers). */
+const STOPPED_FLAG = 1;
+const EXITED_FLAG = 2;
 const NEW = 0;
 const RUNNING = 1;
 const STOPPED = 2;
@@ -246,7 +249,13 @@ export class BlockingPortal {
   }
 
   private halt(cancelRemaining: boolean): void {
-    if (this.state === RUNNING) this.state = STOPPED;
+    if (this.state === RUNNING) {
+      this.state = STOPPED;
+      // Clients refuse new work from now on without a round trip (their futures still settle).
+      for (const connection of this.connections) {
+        if (connection.flags !== undefined) Atomics.compareExchange(connection.flags, 1, 0, STOPPED_FLAG);
+      }
+    }
     this.stopped.set();
     if (cancelRemaining) this.tg?.cancelScope.cancel("the blocking portal is shutting down");
   }
@@ -261,7 +270,7 @@ export class BlockingPortal {
     this.connections.delete(connection);
     this.remote.delete(connection);
     if (connection.flags !== undefined) {
-      Atomics.store(connection.flags, 1, 1);
+      Atomics.store(connection.flags, 1, EXITED_FLAG);
       Atomics.notify(connection.flags, 0);
     }
     connection.port.onmessage = null;
@@ -301,6 +310,7 @@ export class BlockingPortal {
     switch (message.kind) {
       case "hello":
         connection.flags = message.flags;
+        if (this.state !== RUNNING) Atomics.store(message.flags, 1, STOPPED_FLAG);
         return;
       case "close":
         this.disconnect(connection);

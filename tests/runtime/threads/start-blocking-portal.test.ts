@@ -82,6 +82,9 @@ structuredDescribe("startBlockingPortal", () => {
     withPortal((portal) => {
       portal.stop();
       expect(() => portal.call(task("add"), 1, 1)).toThrow("This portal is not running");
+      expect(() => portal.startTaskSoon(task("add"), 1, 1)).toThrow("This portal is not running");
+      expect(() => portal.startTask(task("startWith"), 1)).toThrow("This portal is not running");
+      expect(() => portal.stop()).toThrow("This portal is not running");
     });
   });
 

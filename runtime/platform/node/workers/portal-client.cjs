@@ -9,14 +9,17 @@
 //                    { kind: "cancel", id }   { kind: "stop", id, cancelRemaining }   { kind: "close" }
 //   portal → client  { id, kind: "started", value }   { id, kind: "done", ok, value | error | cancelled }
 //                    { id, kind: "stopped" }          { id, kind: "refused", message }
-// After posting, the portal raises flags[0] and notifies; flags[1] is raised once the portal has
-// exited (nothing will answer any more). A blocked client drains the port with
+// After posting, the portal raises flags[0] and notifies; flags[1] becomes 1 when the portal
+// stops (new tasks are refused here, without a round trip) and 2 once it has exited (nothing
+// will answer any more). A blocked client drains the port with
 // receiveMessageOnPort, so it needs no event loop of its own; while a `then` is pending it also
 // listens on the port, and both routes feed one dispatcher.
 const { receiveMessageOnPort, threadId } = require("node:worker_threads");
 
 const NOT_RUNNING = "This portal is not running";
 const LOOP_THREAD = "This method cannot be called from the event loop thread";
+/** flags[1]: 0 while the portal runs, STOPPED once it takes no new tasks, EXITED once nothing answers. */
+const EXITED = 2;
 
 /**
  * @param {object} errors - the classes this thread knows: { Cancelled, TimeoutError, decode(record) }.
@@ -140,7 +143,7 @@ function makePortalClient(errors) {
         Atomics.store(this.flags, 0, 0);
         this.drain();
         if (ready()) return;
-        if (Atomics.load(this.flags, 1) !== 0) {
+        if (Atomics.load(this.flags, 1) === EXITED) {
           this.drain();
           if (ready()) return;
           throw new Error(NOT_RUNNING);
@@ -196,20 +199,21 @@ function makePortalClient(errors) {
 
     stop(cancelRemaining) {
       if (this.closed) throw new Error("This portal client is closed");
+      if (Atomics.load(this.flags, 1) !== 0) throw new Error(NOT_RUNNING);
       const id = this.nextId++;
       this.post({ kind: "stop", id, cancelRemaining: cancelRemaining === true });
-      this.waitFor(() => this.pending.has(id) || Atomics.load(this.flags, 1) !== 0, Infinity);
+      this.waitFor(() => this.pending.has(id) || Atomics.load(this.flags, 1) === EXITED, Infinity);
       const answer = this.pending.get(id);
       this.pending.delete(id);
-      if (answer !== undefined && answer.kind === "refused") throw new Error(answer.message);
+      if (answer === undefined || answer.kind === "refused") throw new Error(answer?.message ?? NOT_RUNNING);
     }
 
     /** Blocks until the portal has exited (its tasks are done and it told every client). */
     waitUntilExited() {
-      while (Atomics.load(this.flags, 1) === 0) {
+      while (Atomics.load(this.flags, 1) !== EXITED) {
         Atomics.store(this.flags, 0, 0);
         this.drain();
-        if (Atomics.load(this.flags, 1) !== 0) break;
+        if (Atomics.load(this.flags, 1) === EXITED) break;
         Atomics.wait(this.flags, 0, 0, 1000);
       }
     }
