@@ -87,7 +87,7 @@ export function startThreadCall(
   try {
     payload =
       transferList.length === 0
-        ? { args: structuredClone(sent), transfer: [] }
+        ? { args: sent.every(isPrimitive) ? sent : structuredClone(sent), transfer: [] }
         : structuredClone({ args: sent, transfer: [...transferList] }, { transfer: transferList as Transferable[] });
   } catch (error) {
     return Promise.reject(error);
@@ -109,6 +109,11 @@ export function startThreadCall(
     leaveFrame(previous);
   }
   return tagPrimitive(waiting.then(() => call.dispatch()));
+}
+
+/** A value that always survives structured clone as itself (so it needs no trial clone). */
+function isPrimitive(value: unknown): boolean {
+  return value === null || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol");
 }
 
 class ThreadCall implements WorkerClient {

@@ -72,22 +72,59 @@ async function functionOf(specifier, exportName) {
   return fn;
 }
 
-parentPort.on("message", async (job) => {
-  api._beginJob(job.id);
-  let answer;
+/** Functions already loaded, by module and export: a job for one of them starts synchronously. */
+const loaded = new Map();
+
+function answer(message) {
   try {
-    const fn = await functionOf(job.module, job.exportName);
-    const value = await fn(...api._reviveArgs(job.args, job.id));
-    answer = { id: job.id, ok: true, value };
-  } catch (error) {
-    answer = { id: job.id, ok: false, error: encodeError(error) };
-  } finally {
-    api._endJob(job.id);
-  }
-  try {
-    parentPort.postMessage(answer);
+    parentPort.postMessage(message);
   } catch (error) {
     // The value could not be cloned: the caller gets the DataCloneError.
-    parentPort.postMessage({ id: job.id, ok: false, error: encodeError(error) });
+    parentPort.postMessage({ id: message.id, ok: false, error: encodeError(error) });
   }
+}
+
+function finish(id, ok, outcome) {
+  api._endJob(id);
+  answer(ok ? { id, ok: true, value: outcome } : { id, ok: false, error: encodeError(outcome) });
+}
+
+/** Runs `fn` for the job; a promise it returns is awaited in this thread's event loop. */
+function call(job, fn) {
+  let value;
+  try {
+    value = fn(...api._reviveArgs(job.args, job.id));
+  } catch (error) {
+    finish(job.id, false, error);
+    return;
+  }
+  if (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof value.then === "function"
+  ) {
+    Promise.resolve(value).then(
+      (result) => finish(job.id, true, result),
+      (error) => finish(job.id, false, error),
+    );
+  } else {
+    finish(job.id, true, value);
+  }
+}
+
+parentPort.on("message", (job) => {
+  api._beginJob(job.id);
+  const key = `${job.exportName}\0${job.module}`;
+  const fn = loaded.get(key);
+  if (fn !== undefined) {
+    call(job, fn);
+    return;
+  }
+  functionOf(job.module, job.exportName).then(
+    (found) => {
+      loaded.set(key, found);
+      call(job, found);
+    },
+    (error) => finish(job.id, false, error),
+  );
 });
