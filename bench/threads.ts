@@ -188,7 +188,8 @@ async function main(): Promise<void> {
       );
       if (round < 3) {
         // One run: its pool is warmed by a first batch (workers start and load the module), then timed.
-        rows["cpu toThread"]!.push(
+        record(
+          "cpu toThread",
           await api.run(async () => {
             const batch = () =>
               api.createTaskGroup().run(async (tg) => {
@@ -198,7 +199,8 @@ async function main(): Promise<void> {
             return time(batch);
           }),
         );
-        rows["cpu toThread, limiter = cores"]!.push(
+        record(
+          "cpu toThread, limiter = cores",
           await api.run(async () => {
             const limiter = new api.CapacityLimiter(CORES);
             const batch = () =>
@@ -209,13 +211,15 @@ async function main(): Promise<void> {
             return time(batch);
           }),
         );
-        rows["cpu piscina"]!.push(
+        record(
+          "cpu piscina",
           await time(() => Promise.all(Array.from({ length: JOBS }, (_, job) => hashPool.run(job)))),
         );
         if (round === 0) {
           // eslint-disable-next-line @typescript-eslint/no-require-imports
           const { hash: local } = require(files.hash) as { hash: (seed: number) => string };
-          rows["cpu main thread"]!.push(
+          record(
+            "cpu main thread",
             await time(() => {
               for (let job = 0; job < JOBS; job++) local(job);
             }),
@@ -281,6 +285,12 @@ async function main(): Promise<void> {
   );
   console.log(`  piscina (${CORES} threads) ${cpu.piscina.toFixed(1)}`);
   console.log(`  main thread        ${cpu.main.toFixed(1)}`);
+  const cpuPerJob = (row: string) => median(cpuRows[row]!) / JOBS;
+  console.log(
+    `  CPU ms per job (all threads): toThread ${cpuPerJob("cpu toThread").toFixed(1)}, ` +
+      `toThread with ${CORES} tokens ${cpuPerJob("cpu toThread, limiter = cores").toFixed(1)}, ` +
+      `piscina ${cpuPerJob("cpu piscina").toFixed(1)}, main thread ${cpuPerJob("cpu main thread").toFixed(1)}`,
+  );
 }
 
 main().catch((error) => {
