@@ -179,5 +179,6 @@ export { fromThread } from "./threads/from-thread";
 export { BrokenWorkerThread } from "./core/errors";
 export { BlockingPortal } from "./threads/blocking-portal";
 export type { PortalToken } from "./threads/blocking-portal";
-export { BlockingPortalClient, startBlockingPortal } from "./threads/blocking-portal-client";
+export { BlockingPortalClient } from "./threads/blocking-portal-client";
+export { startBlockingPortal } from "./threads/start-blocking-portal";
 export { PortalFuture } from "./threads/portal-future";

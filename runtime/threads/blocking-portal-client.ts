@@ -2,14 +2,13 @@
  * `BlockingPortalClient`: a blocking portal as another thread sees it. Built from a
  * {@link PortalToken}, it starts tasks in the portal's event loop thread with `WorkerFunction`s
  * (a closure cannot cross threads) and blocks this thread (`Atomics.wait`) until the loop
- * answers. Also what {@link startBlockingPortal} returns: a portal in a worker thread of its own.
+ * answers. Also what `startBlockingPortal()` returns: a portal in a worker thread of its own.
  */
 import { checkWorkerFunction, type WorkerFunction } from "./worker-function";
 import { threadsHost, type PortalClientImplementation, type PortalWorker } from "./host";
 import { PortalFuture } from "./portal-future";
 import type { PortalToken } from "./blocking-portal";
 import { describeValue } from "../core/validate";
-import { currentFrame, currentRun, onRunClose } from "../rt";
 
 type Fn = (...args: any[]) => unknown;
 
@@ -18,7 +17,7 @@ const ownedWorker = new WeakMap<BlockingPortalClient, PortalWorker>();
 
 /**
  * A connection to a {@link BlockingPortal} from another thread (a user's `Worker`, a worker of
- * `toThread`, or the thread that called {@link startBlockingPortal}). Its calls block this
+ * `toThread`, or the thread that called `startBlockingPortal()`). Its calls block this
  * thread until the portal's loop answers; they are not checkpoints of any task.
  *
  * @example
@@ -50,7 +49,7 @@ export class BlockingPortalClient implements Disposable {
     return new BlockingPortalClient(host.portalClient(token.port, token.threadId));
   }
 
-  /** @internal The client of a portal in a worker thread of its own (startBlockingPortal). */
+  /** @internal The client of a portal in a worker thread of its own (start-blocking-portal.ts). */
   static _owning(worker: PortalWorker): BlockingPortalClient {
     const host = threadsHost.get("startBlockingPortal()");
     return new BlockingPortalClient(host.portalClient(worker.port, worker.threadId), worker);
@@ -122,7 +121,7 @@ export class BlockingPortalClient implements Disposable {
   }
 
   /**
-   * Disconnects this client. For the client of {@link startBlockingPortal}: stops the portal
+   * Disconnects this client. For the client of `startBlockingPortal()`: stops the portal
    * (waiting for its remaining tasks) and ends its worker thread.
    */
   close(): void {
@@ -147,30 +146,4 @@ export class BlockingPortalClient implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-let portals = 0;
-
-/**
- * Starts a worker thread that runs `run()` with a {@link BlockingPortal} and blocks until the
- * portal is running; returns a client of it. Closing the client stops the portal (waiting for
- * its tasks) and ends the thread. Called inside `run()`, the thread also ends with the run (as
- * every worker does). Blocks this thread; never a checkpoint.
- *
- * @param options.name - the worker thread's name; default `"anyio-ts-portal-<n>"`.
- * @throws BrokenWorkerThread when the worker could not start its portal.
- * @example
- * ```ts
- * using portal = startBlockingPortal();
- * const value = portal.call(workerFunction<typeof compute>(require.resolve("./compute"), "compute"), 3);
- * ```
- */
-export function startBlockingPortal(options?: { name?: string }): BlockingPortalClient {
-  const host = threadsHost.get("startBlockingPortal()");
-  const name = options?.name ?? `anyio-ts-portal-${++portals}`;
-  if (typeof name !== "string") throw new TypeError(`Expected \`name\` to be a string, got ${describeValue(name)}`);
-  const worker = host.startPortalWorker(name);
-  // Started inside a run, the thread is the run's: it does not outlive it (run() waits for its end).
-  if (currentFrame() !== undefined) onRunClose(currentRun("startBlockingPortal()"), () => worker.terminate());
-  return BlockingPortalClient._owning(worker);
 }
