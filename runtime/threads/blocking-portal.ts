@@ -9,7 +9,7 @@
  * No "use structured" here: the awaits are the portal's own bookkeeping, and the tasks it
  * starts are ordinary tasks of its task group.
  */
-import { currentFrame, enterTaskGroup, exitTaskGroup, type Frame } from "../rt";
+import { currentFrame, enterTaskGroup, exitTaskGroup, tagPrimitive, type Frame } from "../rt";
 import { CancelScope } from "../core/cancel-scope";
 import { createTaskGroup, type TaskGroup, type TaskStatus } from "../core/task-group";
 import { checkFunction, describeValue } from "../core/validate";
@@ -82,6 +82,8 @@ export class BlockingPortal {
   /** The frame it was made in: `await using` enters the portal there on first use. */
   private readonly madeIn: Frame | undefined;
   private lazyGroup: TaskGroup | undefined;
+  /** Set by {@link run} at once, so a second entry is refused even before the first one began. */
+  private entered = false;
 
   /**
    * Makes a portal; it starts running when entered (see the class). Never a checkpoint.
@@ -111,21 +113,26 @@ export class BlockingPortal {
     } catch (error) {
       return Promise.reject(error);
     }
+    this.entered = true;
     const group = createTaskGroup();
-    return group
-      .run(async (tg) => {
-        this.begin(tg);
-        let value: T;
-        try {
-          value = await fn(this);
-        } catch (error) {
-          this.halt(true);
-          throw error;
-        }
-        this.halt(false);
-        return value;
-      })
-      .finally(() => this.exit()) as Promise<T>;
+    // A runtime operation's promise (as the group's own): compiled callers await it without a
+    // race, so they never leave while the portal's tasks still run.
+    return tagPrimitive(
+      group
+        .run(async (tg) => {
+          this.begin(tg);
+          let value: T;
+          try {
+            value = await fn(this);
+          } catch (error) {
+            this.halt(true);
+            throw error;
+          }
+          this.halt(false);
+          return value;
+        })
+        .finally(() => this.exit()) as Promise<T>,
+    );
   }
 
   /**
@@ -218,15 +225,16 @@ export class BlockingPortal {
   // --- Inside ---------------------------------------------------------------------------------
 
   private checkNew(): void {
-    if (this.state !== NEW) {
+    if (this.state !== NEW || this.entered) {
       throw new Error("This BlockingPortal was entered before; make a new BlockingPortal for each run");
     }
   }
 
   /** The portal's task group, entering it in the frame it was made in on first use (`await using`). */
   private group(): TaskGroup {
-    if (this.state === NEW && this.madeIn !== undefined) {
+    if (this.state === NEW && !this.entered && this.madeIn !== undefined) {
       const group = createTaskGroup();
+      this.entered = true;
       enterTaskGroup(this.madeIn, group);
       this.lazyGroup = group;
       this.begin(group);
@@ -236,7 +244,7 @@ export class BlockingPortal {
   }
 
   private checkRunning(): void {
-    if (this.state === NEW && this.madeIn !== undefined) {
+    if (this.state === NEW && !this.entered && this.madeIn !== undefined) {
       this.group();
       return;
     }

@@ -9,7 +9,7 @@
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, receiveMessageOnPort, threadId, Worker, type MessagePort } from "node:worker_threads";
-import { BrokenWorkerThread, TimeoutError, Cancelled } from "../../core/errors";
+import { BrokenWorkerThread, Cancelled, NotSupportedError, TimeoutError } from "../../core/errors";
 import { decodeError, type EncodedThrown } from "../../threads/remote-error";
 import {
   threadsHost,
@@ -29,27 +29,50 @@ interface WorkerApi {
   _inToThreadWorker(): boolean;
 }
 
-// Plain JavaScript shared with the worker threads (they cannot load TypeScript).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const workerApi: WorkerApi = require("./workers/worker-api.cjs");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const portalClient: {
-  makePortalClient(errors: object): {
-    PortalClientImpl: new (port: unknown, portalThreadId: number | undefined) => PortalClientImplementation;
-  };
-} = require("./workers/portal-client.cjs");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const errorRecord: { encodeError(thrown: unknown): EncodedThrown } = require("./workers/error-record.cjs");
+/** The plain JavaScript modules shared with the worker threads (they cannot load TypeScript). */
+interface SharedModules {
+  readonly workerApi: WorkerApi;
+  readonly PortalClientImpl: new (port: unknown, portalThreadId: number | undefined) => PortalClientImplementation;
+  readonly encodeError: (thrown: unknown) => EncodedThrown;
+  /** This module's directory, where workers/ lies. */
+  readonly here: string;
+}
 
-const WORKER_ENTRY = path.join(__dirname, "workers", "thread-worker.cjs");
-const PORTAL_ENTRY = path.join(__dirname, "workers", "portal-worker.cjs");
+let shared: SharedModules | undefined;
+
+/**
+ * The shared modules, loaded on first use rather than at load: a bundle of the runtime (Vite,
+ * esbuild) then loads without them, and only a thread call fails there, with a clear error.
+ *
+ * @throws NotSupportedError where this module does not run from the package's files (a bundle).
+ */
+function sharedModules(call: string): SharedModules {
+  if (shared !== undefined) return shared;
+  if (typeof __dirname !== "string" || typeof __filename !== "string") {
+    throw new NotSupportedError(
+      `${call} needs the anyio-ts package's own files on disk (its worker threads start from them); it cannot run from a bundle. Leave anyio-ts out of the bundle (mark it external).`,
+    );
+  }
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const workerApi: WorkerApi = require("./workers/worker-api.cjs");
+  const portalClient: {
+    makePortalClient(errors: object): { PortalClientImpl: SharedModules["PortalClientImpl"] };
+  } = require("./workers/portal-client.cjs");
+  const errorRecord: { encodeError(thrown: unknown): EncodedThrown } = require("./workers/error-record.cjs");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  // Portal clients here rethrow the runtime's own error classes.
+  const { PortalClientImpl } = portalClient.makePortalClient({ Cancelled, TimeoutError, decode: decodeError });
+  shared = { workerApi, PortalClientImpl, encodeError: errorRecord.encodeError, here: __dirname };
+  return shared;
+}
+
+const workerEntry = (call: string) => path.join(sharedModules(call).here, "workers", "thread-worker.cjs");
+const portalEntry = (call: string) => path.join(sharedModules(call).here, "workers", "portal-worker.cjs");
 /** The runtime's Node entry as this thread runs it: TypeScript sources (tests) or the build. */
-const RUNTIME_ENTRY = path.join(__dirname, "..", "..", `index${path.extname(__filename)}`);
+const runtimeEntry = (call: string) =>
+  path.join(sharedModules(call).here, "..", "..", `index${path.extname(__filename)}`);
 /** How long startBlockingPortal() waits for its worker's portal before giving up. */
 const PORTAL_START_TIMEOUT_MS = 60_000;
-
-/** Portal clients here rethrow the runtime's own error classes. */
-const { PortalClientImpl } = portalClient.makePortalClient({ Cancelled, TimeoutError, decode: decodeError });
 
 /** A real dynamic import (TypeScript's CommonJS output would turn `import()` into `require()`). */
 const dynamicImport = new Function("specifier", "return import(specifier)") as (
@@ -68,7 +91,10 @@ class NodeWorker implements HostWorker {
     this.flags = new Int32Array(shared);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(WORKER_ENTRY, { workerData: { port: port2, shared }, transferList: [port2] });
+    this.worker = new Worker(workerEntry("toThread.runSync()"), {
+      workerData: { port: port2, shared },
+      transferList: [port2],
+    });
     this.worker.on("message", (answer: ThreadAnswer) => events.answer(answer));
     this.worker.on("error", (error) => {
       this.error = error;
@@ -108,7 +134,7 @@ class NodeWorker implements HostWorker {
     try {
       this.port.postMessage(answer);
     } catch (error) {
-      this.port.postMessage({ ok: false, error: errorRecord.encodeError(error) });
+      this.port.postMessage({ ok: false, error: sharedModules("toThread.runSync()").encodeError(error) });
     }
     Atomics.store(this.flags, 0, 1);
     Atomics.notify(this.flags, 0);
@@ -120,7 +146,8 @@ class NodeWorker implements HostWorker {
  * (whose specifiers are literals), so through this alias. This module's own `require`, so a test
  * runner's module registry (and its name mapping) applies.
  */
-const loadUserModule: (id: string) => Record<string, unknown> = require;
+const loadUserModule = (typeof require === "function" ? require : undefined) as
+  ((id: string) => Record<string, unknown>) | undefined;
 
 /** The module a worker named, loaded in this thread: CommonJS by `require`, ES modules by `import()`. */
 async function loadFunction(module: string, exportName: string): Promise<(...args: unknown[]) => unknown> {
@@ -128,6 +155,7 @@ async function loadFunction(module: string, exportName: string): Promise<(...arg
   let exports: Record<string, unknown>;
   let commonjs = true;
   try {
+    if (loadUserModule === undefined) throw new NotSupportedError(`${module} cannot be loaded here: no require()`);
     exports = loadUserModule(path.isAbsolute(file) ? file : require.resolve(file, { paths: [process.cwd()] }));
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
@@ -149,12 +177,13 @@ function typeScriptLoader(): string | undefined {
 }
 
 function startPortalWorker(name: string): PortalWorker {
-  const shared = new SharedArrayBuffer(4);
-  const flags = new Int32Array(shared);
+  const flagBuffer = new SharedArrayBuffer(4);
+  const flags = new Int32Array(flagBuffer);
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(PORTAL_ENTRY, {
+  const call = "startBlockingPortal()";
+  const worker = new Worker(portalEntry(call), {
     name,
-    workerData: { port: port2, shared, runtime: RUNTIME_ENTRY, register: typeScriptLoader() },
+    workerData: { port: port2, shared: flagBuffer, runtime: runtimeEntry(call), register: typeScriptLoader() },
     transferList: [port2],
   });
   // An error after the start is the portal's own business (its run() reports through clients).
@@ -196,12 +225,17 @@ function startPortalWorker(name: string): PortalWorker {
 const host: ThreadsHost = {
   startWorker: (events) => new NodeWorker(events),
   loadFunction,
-  encodeError: errorRecord.encodeError,
-  callbackKey: workerApi.CALLBACK_KEY,
-  fromThread: workerApi.fromThread,
-  inToThreadWorker: () => workerApi._inToThreadWorker(),
+  encodeError: (thrown) => sharedModules("toThread.runSync()").encodeError(thrown),
+  get callbackKey() {
+    return sharedModules("toThread.runSync()").workerApi.CALLBACK_KEY;
+  },
+  get fromThread() {
+    return sharedModules("fromThread").workerApi.fromThread;
+  },
+  inToThreadWorker: () => sharedModules("fromThread").workerApi._inToThreadWorker(),
   threadId,
-  portalClient: (port, portalThreadId) => new PortalClientImpl(port, portalThreadId),
+  portalClient: (port, portalThreadId) =>
+    new (sharedModules("BlockingPortalClient.connect()").PortalClientImpl)(port, portalThreadId),
   startPortalWorker,
 };
 
