@@ -13,6 +13,8 @@ import "./platform/node/tls";
 import "./platform/node/net";
 // The file room's host (node:fs): installed for its side effect.
 import "./platform/node/fs";
+// The thread room's host (node:worker_threads): toThread, fromThread, portals.
+import "./platform/node/threads";
 
 export * from "./public";
 // `export *`, not a list of names: CommonJS output would precede a named re-export with

@@ -173,3 +173,12 @@ export type { TempNameOptions } from "./fs/temp-names";
 // Threads and processes: how a function is named so a worker can import it.
 export { workerFunction } from "./threads/worker-function";
 export type { WorkerFunction } from "./threads/worker-function";
+export { toThread } from "./threads/to-thread";
+export type { ToThreadOptions } from "./threads/to-thread";
+export { fromThread } from "./threads/from-thread";
+export { BrokenWorkerThread } from "./core/errors";
+export { BlockingPortal } from "./threads/blocking-portal";
+export type { PortalToken } from "./threads/blocking-portal";
+export { BlockingPortalClient } from "./threads/blocking-portal-client";
+export { startBlockingPortal } from "./threads/start-blocking-portal";
+export { PortalFuture } from "./threads/portal-future";

@@ -31,6 +31,7 @@ import * as clock from "./core/clock";
 import * as compiled from "./core/compiled";
 import * as frame from "./core/frame";
 import * as primitive from "./core/primitive";
+import type { Runner } from "./core/runner";
 import type { TaskGroup } from "./core/task-group";
 import * as validate from "./core/validate";
 import * as waiter from "./core/waiter";
@@ -125,4 +126,12 @@ export function exitTaskGroup(tg: TaskGroup, hasError: boolean, error?: unknown)
  */
 export function currentRun(what: string): object {
   return cancelScope.requireFrame(what).task._runner;
+}
+
+/**
+ * Registers `closer` to run when the run `run` (from {@link currentRun}) ends; `run()` settles
+ * only after the promise it returns. For resources a room keeps for the whole run.
+ */
+export function onRunClose(run: object, closer: () => void | Promise<void>): void {
+  (run as Runner).onClose(closer);
 }

@@ -81,6 +81,7 @@ const ERROR_CLASSES = [
   "IncompleteRead",
   "TypedAttributeLookupError",
   "BrokenWorkerProcess",
+  "BrokenWorkerThread",
   "ConnectionFailed",
   "NotSupportedError",
   "TaskFailed",
@@ -110,7 +111,7 @@ export type PublicTypes = [
 ];
 
 // The type-only names of section 10.
-export type PublicWorkerTypes = [api.WorkerFunction<(n: number) => number>];
+export type PublicWorkerTypes = [api.WorkerFunction<(n: number) => number>, api.ToThreadOptions, api.PortalToken];
 
 // The type-only names of section 7.4 (UDP).
 export type UdpPublicTypes = [api.UDPPacket, api.UdpSocketOptions];
@@ -293,5 +294,29 @@ describe("the UDP names of the public API contract", () => {
   test.each(UDP_CLASSES)("exports the class %s, with a static fromSocket()", (name) => {
     expect(isClass(exported[name])).toBe(true);
     expect(typeof (exported[name] as { fromSocket?: unknown }).fromSocket).toBe("function");
+  });
+});
+
+// Sections 10.2-10.4: threads and portals.
+const THREAD_NAMESPACES = {
+  toThread: ["runSync", "currentDefaultThreadLimiter", "callback"],
+  fromThread: ["run", "runSync", "checkCancelled"],
+} as const;
+const THREAD_CLASSES = ["BlockingPortal", "BlockingPortalClient", "PortalFuture"] as const;
+
+describe("the thread names of the public API contract", () => {
+  test.each(Object.entries(THREAD_NAMESPACES))("exports the namespace %s with its functions", (name, functions) => {
+    const namespace = exported[name] as Record<string, unknown>;
+    expect(Object.keys(namespace).sort()).toEqual([...functions].sort());
+    for (const fn of functions) expect(typeof namespace[fn]).toBe("function");
+  });
+
+  test.each(THREAD_CLASSES)("exports the class %s", (name) => {
+    expect(isClass(exported[name])).toBe(true);
+  });
+
+  test("exports startBlockingPortal and BlockingPortalClient.connect", () => {
+    expect(typeof api.startBlockingPortal).toBe("function");
+    expect(typeof api.BlockingPortalClient.connect).toBe("function");
   });
 });

@@ -531,3 +531,31 @@ function withCause(message: string, options: ErrorOptions | undefined): string {
     return message;
   }
 }
+
+/**
+ * Thrown by `toThread.runSync()` when its worker thread died before answering: `process.exit()`
+ * in the worker, an uncaught error in its event loop, or its resource limits. `cause` holds the
+ * exit code or the error. The worker is not reused.
+ *
+ * ≠AnyIO: a Python thread cannot die under its caller; a JavaScript worker thread can.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await toThread.runSync(crunch, data);
+ * } catch (error) {
+ *   if (error instanceof BrokenWorkerThread) console.error("worker died", error.cause);
+ *   else throw error;
+ * }
+ * ```
+ */
+export class BrokenWorkerThread extends Error {
+  static {
+    nameErrorClass(this, "BrokenWorkerThread");
+  }
+
+  /** @param message - defaults to a sentence saying the worker died. */
+  constructor(message = "The worker thread died before it answered", options?: ErrorOptions) {
+    super(message, options);
+  }
+}

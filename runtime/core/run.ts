@@ -111,7 +111,9 @@ async function startRun<T, A extends unknown[]>(
     root._finish(false, error);
     throw error;
   } finally {
-    runner.close();
+    // Resources that live as long as the run (worker threads) are released before it settles.
+    const closing = runner.close();
+    if (closing !== undefined) await closing;
   }
 }
 

@@ -84,8 +84,37 @@ export class Runner implements ClockRun {
     this.timers.fireDue();
   }
 
-  /** The run has ended: its timers stop, and sleeps still pending in them fail (see Timers.close). */
-  close(): void {
+  /** What must be released when the run ends (worker threads), in registration order. */
+  private closers: Array<() => void | Promise<void>> | undefined = undefined;
+
+  /**
+   * Registers `closer` to run when the run ends, after its last task: a room's resources that
+   * live as long as the run (a thread pool) are released there, so nothing outlives `run()`.
+   * `run()` settles only once every promise a closer returned has settled (errors are ignored:
+   * releasing is best effort and must not replace the run's outcome).
+   */
+  onClose(closer: () => void | Promise<void>): void {
+    (this.closers ??= []).push(closer);
+  }
+
+  /**
+   * The run has ended: its timers stop, and sleeps still pending in them fail (see Timers.close);
+   * then the closers run. Returns a promise only when a closer has something to wait for.
+   */
+  close(): Promise<void> | undefined {
     this.timers.close();
+    const closers = this.closers;
+    if (closers === undefined) return undefined;
+    this.closers = undefined;
+    const pending: Promise<void>[] = [];
+    for (const closer of closers) {
+      try {
+        const result = closer();
+        if (result !== undefined) pending.push(result.catch(() => {}));
+      } catch {
+        // Best effort: see onClose.
+      }
+    }
+    return pending.length > 0 ? Promise.all(pending).then(() => {}) : undefined;
   }
 }

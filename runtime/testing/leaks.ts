@@ -2,7 +2,7 @@
  * Leak detection for tests: what a test started and did not stop.
  *
  * Host resources are watched with `node:async_hooks` while the test runs: every timer, socket,
- * listener, child process, file handle and file watcher created in that window is recorded with
+ * listener, child process, worker thread, file handle and file watcher created in that window is recorded with
  * the stack that created it. Whatever is still alive once the test's run has ended (and a few
  * event-loop turns have let closing handles finish) outlived the test. Resources that existed
  * before the test started, Jest's among them, are never seen.
@@ -23,7 +23,7 @@ import { createHook, executionAsyncId, type AsyncHook } from "node:async_hooks";
 import * as path from "node:path";
 
 /** What kind of thing outlived a test. */
-export type LeakKind = "task" | "call" | "timer" | "socket" | "listener" | "process" | "file" | "watcher";
+export type LeakKind = "task" | "call" | "timer" | "socket" | "listener" | "process" | "file" | "watcher" | "worker";
 
 /** One thing a test left running; see {@link ResourceLeakError}. */
 export interface LeakedResource {
@@ -71,8 +71,9 @@ export class ResourceLeakError extends Error {
 
 /**
  * The async_hooks types worth reporting, and what each is. Requests (FSREQ..., ...REQWRAP)
- * always complete on their own; signal listeners and workers cannot be asked whether they are
- * still alive (they have no owner holding them), so they are left out.
+ * always complete on their own; signal listeners cannot be asked whether they are still alive
+ * (they have no owner holding them), so they are left out. A worker thread's handle is asked
+ * directly (see isAlive).
  */
 const TRACKED: ReadonlyMap<string, LeakKind> = new Map<string, LeakKind>([
   ["Timeout", "timer"],
@@ -85,6 +86,7 @@ const TRACKED: ReadonlyMap<string, LeakKind> = new Map<string, LeakKind>([
   ["FILEHANDLE", "file"],
   ["FSEVENTWRAP", "watcher"],
   ["STATWATCHER", "watcher"],
+  ["WORKER", "worker"],
 ]);
 
 /**
@@ -270,6 +272,10 @@ function isAlive(entry: Tracked): boolean {
   const resource = entry.resource;
   if (entry.type === "Timeout") return resource._destroyed !== true;
   if (entry.type === "FILEHANDLE") return !(typeof resource.fd === "number" && resource.fd < 0);
+  // A worker thread's handle has no owner link; it answers getResourceLimits() only while its
+  // thread lives (undefined once it exited or was terminated).
+  if (entry.type === "WORKER")
+    return typeof resource.getResourceLimits === "function" && resource.getResourceLimits() !== undefined;
   const owner = ownerOf(resource);
   if (owner !== undefined) return holds(owner, resource);
   return !(typeof resource.fd === "number" && resource.fd < 0);
@@ -345,6 +351,8 @@ function describeResource(entry: Tracked): string {
       return "fs.watch() watcher";
     case "STATWATCHER":
       return "fs.watchFile() watcher";
+    case "WORKER":
+      return `worker thread ${resource.threadId}`;
     default:
       return entry.type;
   }

@@ -1,0 +1,130 @@
+"use strict";
+// The entry of a worker thread started by toThread.runSync(): it imports the named module
+// export (once per worker), calls it for each job the loop thread posts, awaits a promise it
+// returns in this thread's own event loop, and posts back the value or the error record.
+//
+// Job:    { id, module, exportName, args }          (lent callbacks travel as placeholders)
+// Answer: { id, ok: true, value } | { id, ok: false, error: EncodedThrown }
+//
+// `require("anyio-ts")` in a worker module resolves to worker-api.cjs: the worker's side of
+// fromThread and lent callbacks, which needs neither the TypeScript sources nor a build.
+const { parentPort, workerData } = require("node:worker_threads");
+const Module = require("node:module");
+const path = require("node:path");
+const { pathToFileURL, fileURLToPath } = require("node:url");
+const { encodeError } = require("./error-record.cjs");
+const api = require("./worker-api.cjs");
+
+const apiPath = require.resolve("./worker-api.cjs");
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  return request === "anyio-ts" ? apiPath : resolveFilename.call(this, request, ...rest);
+};
+
+api._attach({ port: workerData.port, flags: new Int32Array(workerData.shared) });
+
+/** Loaded modules by specifier (a worker imports each module once). */
+const modules = new Map();
+/** A real dynamic import, kept out of reach of tools that rewrite `import()` into `require()`. */
+const dynamicImport = new Function("specifier", "return import(specifier)");
+
+function load(specifier) {
+  let loading = modules.get(specifier);
+  if (loading === undefined) {
+    loading = loadModule(specifier);
+    modules.set(specifier, loading);
+  }
+  return loading;
+}
+
+async function loadModule(specifier) {
+  let file;
+  if (specifier.startsWith("file:")) file = fileURLToPath(specifier);
+  else if (path.isAbsolute(specifier)) file = specifier;
+  else {
+    // A bare package specifier, resolved from the working directory.
+    try {
+      file = Module.createRequire(path.join(process.cwd(), "index.js")).resolve(specifier);
+    } catch {
+      return dynamicImport(specifier);
+    }
+  }
+  try {
+    const exports = require(file);
+    return { exports, commonjs: true };
+  } catch (error) {
+    if (error && (error.code === "ERR_REQUIRE_ESM" || error.code === "ERR_REQUIRE_ASYNC_MODULE")) {
+      return { exports: await dynamicImport(pathToFileURL(file).href), commonjs: false };
+    }
+    throw error;
+  }
+}
+
+async function functionOf(specifier, exportName) {
+  const loaded = await load(specifier);
+  const exports = loaded.exports;
+  let fn = exports?.[exportName];
+  // `module.exports = fn` is a CommonJS module's default export.
+  if (fn === undefined && exportName === "default" && loaded.commonjs && typeof exports === "function") fn = exports;
+  if (typeof fn !== "function") {
+    throw new TypeError(`The module ${specifier} has no function export named "${exportName}"`);
+  }
+  return fn;
+}
+
+/** Functions already loaded, by module and export: a job for one of them starts synchronously. */
+const loaded = new Map();
+
+function answer(message) {
+  try {
+    parentPort.postMessage(message);
+  } catch (error) {
+    // The value could not be cloned: the caller gets the DataCloneError.
+    parentPort.postMessage({ id: message.id, ok: false, error: encodeError(error) });
+  }
+}
+
+function finish(id, ok, outcome) {
+  api._endJob(id);
+  answer(ok ? { id, ok: true, value: outcome } : { id, ok: false, error: encodeError(outcome) });
+}
+
+/** Runs `fn` for the job; a promise it returns is awaited in this thread's event loop. */
+function call(job, fn) {
+  let value;
+  try {
+    value = fn(...api._reviveArgs(job.args, job.id));
+  } catch (error) {
+    finish(job.id, false, error);
+    return;
+  }
+  if (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof value.then === "function"
+  ) {
+    Promise.resolve(value).then(
+      (result) => finish(job.id, true, result),
+      (error) => finish(job.id, false, error),
+    );
+  } else {
+    finish(job.id, true, value);
+  }
+}
+
+parentPort.on("message", (job) => {
+  api._beginJob(job.id);
+  const key = `${job.exportName}\0${job.module}`;
+  const fn = loaded.get(key);
+  if (fn !== undefined) {
+    call(job, fn);
+    return;
+  }
+  functionOf(job.module, job.exportName).then(
+    (found) => {
+      loaded.set(key, found);
+      call(job, found);
+    },
+    (error) => finish(job.id, false, error),
+  );
+});
