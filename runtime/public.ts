@@ -173,3 +173,9 @@ export type { TempNameOptions } from "./fs/temp-names";
 // Threads and processes: how a function is named so a worker can import it.
 export { workerFunction } from "./threads/worker-function";
 export type { WorkerFunction } from "./threads/worker-function";
+// UNIX datagram sockets (the optional native addon; NotSupportedError without it and in browsers).
+export { createUnixDatagramSocket, createConnectedUnixDatagramSocket } from "./net/unix-datagram";
+export type { UnixDatagramSocketOptions } from "./net/unix-datagram";
+export { UNIXDatagramSocket } from "./net/unix-datagram-socket";
+export type { UNIXDatagramPacket } from "./net/unix-datagram-socket";
+export { ConnectedUNIXDatagramSocket } from "./net/connected-unix-datagram-socket";
