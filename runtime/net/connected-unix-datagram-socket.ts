@@ -4,10 +4,9 @@
  */
 import { SocketAttribute, TypedAttributeProvider, type TypedAttributeMap } from "../streams/typed-attributes";
 import type { UnreliableObjectStream } from "../streams/types";
-import { DatagramEndpoint } from "./datagram-endpoint";
 import type { UnixDatagramTransport } from "./native-host";
 import { checkBytes } from "./udp-arguments";
-import { asEndpointTransport } from "./unix-datagram-transport";
+import { UnixDatagramEndpoint } from "./unix-datagram-endpoint";
 
 function dataOf(data: Uint8Array): Uint8Array {
   return data;
@@ -16,7 +15,7 @@ function dataOf(data: Uint8Array): Uint8Array {
 /**
  * A UNIX datagram socket connected to one peer (AnyIO's `ConnectedUNIXDatagramSocket`), made by
  * `createConnectedUnixDatagramSocket()`: `send()` goes to that peer, and only its datagrams are
- * received. Queueing, receiving and closing are those of {@link UNIXDatagramSocket}. Unlike a
+ * received. Receiving, backpressure and closing are those of {@link UNIXDatagramSocket}. Unlike a
  * connected UDP socket, a peer that went away is an error of the next send (`ECONNREFUSED`):
  * the kernel knows it at once, no ICMP report is involved.
  *
@@ -31,21 +30,14 @@ function dataOf(data: Uint8Array): Uint8Array {
  * ```
  */
 export class ConnectedUNIXDatagramSocket extends TypedAttributeProvider implements UnreliableObjectStream<Uint8Array> {
-  private readonly endpoint: DatagramEndpoint<Uint8Array>;
+  private readonly endpoint: UnixDatagramEndpoint<Uint8Array>;
   private readonly transport: UnixDatagramTransport;
 
   /** @internal Use `createConnectedUnixDatagramSocket()`. */
   constructor(transport: UnixDatagramTransport) {
     super();
     this.transport = transport;
-    // Not "connected" for the endpoint: its rule of ignoring ECONNREFUSED is about ICMP reports,
-    // and a UNIX peer's absence is a real error of the send.
-    this.endpoint = new DatagramEndpoint<Uint8Array>(
-      asEndpointTransport(transport),
-      "ConnectedUNIXDatagramSocket",
-      dataOf,
-      false,
-    );
+    this.endpoint = new UnixDatagramEndpoint<Uint8Array>(transport, "ConnectedUNIXDatagramSocket", dataOf);
   }
 
   /**
@@ -83,7 +75,7 @@ export class ConnectedUNIXDatagramSocket extends TypedAttributeProvider implemen
   send(data: Uint8Array): Promise<void> {
     const invalid = checkBytes("data", data);
     if (invalid !== undefined) return Promise.reject(invalid);
-    return this.endpoint.send(data, undefined, undefined);
+    return this.endpoint.send(data, undefined);
   }
 
   /**
@@ -130,8 +122,8 @@ export class ConnectedUNIXDatagramSocket extends TypedAttributeProvider implemen
     const endpoint = this.endpoint;
     return {
       [SocketAttribute.family]: () => "unix",
-      [SocketAttribute.localAddress]: () => endpoint.localAddress()[0],
-      [SocketAttribute.remoteAddress]: () => endpoint.remoteAddress()[0],
+      [SocketAttribute.localAddress]: () => endpoint.localPath(),
+      [SocketAttribute.remoteAddress]: () => endpoint.remotePath(),
       [SocketAttribute.rawSocket]: () => this.transport.raw,
     };
   }

@@ -39,14 +39,27 @@ export function passesFds(transport: StreamTransport): transport is FdStreamTran
   return (transport as Partial<FdStreamTransport>).passesFds === true;
 }
 
-/** One UNIX datagram socket run by the addon. */
+/**
+ * One UNIX datagram socket run by the addon. It reads and writes only on request: a datagram
+ * nobody asked for stays in the kernel (whose queue then holds senders back: UNIX datagrams
+ * are never dropped), and a send waiting for room in the peer's queue has sent nothing yet.
+ */
 export interface UnixDatagramTransport {
   /** `SocketAttribute.rawSocket`: `{ fd }`. */
   readonly raw: { readonly fd: number };
-  /** Routes datagrams (with their sender's path, `""` if unbound) and asynchronous errors; called once. */
-  attach(onDatagram: (data: Uint8Array, sender: string) => void, onError: (error: Error) => void): void;
-  /** Sends one datagram to `path` (or the connected peer when undefined); `done` once the kernel took it. */
-  send(data: Uint8Array, path: string | undefined, done: (error: Error | null) => void): void;
+  /**
+   * Receives one datagram (at most 65536 bytes of it) as soon as one is there, and reports it
+   * with its sender's path (`""` if unbound) to `done` in the step that read it. Returns how to
+   * withdraw the request: after that nothing is read for it.
+   */
+  receive(done: (error: Error | null, data?: Uint8Array, sender?: string) => void): () => void;
+  /**
+   * Sends one datagram to `path` (or the connected peer when undefined) as soon as the kernel
+   * has room; `done` once it took it, or with the host's error for this datagram. Returns how
+   * to withdraw the request: after that the datagram is not sent (a datagram goes out whole or
+   * not at all).
+   */
+  send(data: Uint8Array, path: string | undefined, done: (error: Error | null) => void): () => void;
   /** Closes the socket (the descriptor is released before this returns). Closing twice does nothing. */
   close(): void;
   /** The bound path (`""` if unbound). @throws the host's error once closed. */

@@ -1,15 +1,14 @@
 /**
  * `UNIXDatagramSocket`: an unconnected UNIX datagram socket (run by the optional native addon)
- * as an unreliable object stream of `[data, path]` packets. Receiving, queueing, sending and
- * closing are those of the UDP sockets (the shared `DatagramEndpoint`).
+ * as an unreliable object stream of `[data, path]` packets (see unix-datagram-endpoint.ts for
+ * receiving and sending).
  */
 import { describeValue } from "../core/validate";
 import { SocketAttribute, TypedAttributeProvider, type TypedAttributeMap } from "../streams/typed-attributes";
 import type { UnreliableObjectStream } from "../streams/types";
-import { DatagramEndpoint } from "./datagram-endpoint";
 import type { UnixDatagramTransport } from "./native-host";
 import { checkBytes } from "./udp-arguments";
-import { asEndpointTransport } from "./unix-datagram-transport";
+import { UnixDatagramEndpoint } from "./unix-datagram-endpoint";
 
 /**
  * A datagram and the path of the socket it came from or goes to: `[data, path]`; the path is
@@ -41,10 +40,10 @@ export function checkSocketPath(name: string, value: unknown): TypeError | Range
  * `createUnixDatagramSocket()`: it sends to any socket path and receives from any sender.
  * Datagrams keep their boundaries; a receive returns at most 65536 bytes of one.
  *
- * Datagrams that arrive while no `receive()` waits are queued, at most 100 (then the oldest is
- * dropped). Receiving never ends the stream. One task at a time may receive, and one may send.
- * A send to a receiver whose queue is full waits until it has room (UNIX datagrams are not
- * dropped by the kernel).
+ * Nothing is read ahead: datagrams wait in the kernel until a `receive()` takes one, and a
+ * receiver that does not read holds its senders back (UNIX datagrams are never dropped, unlike
+ * UDP's). A send waiting for room has sent nothing and can be cancelled. Receiving never ends
+ * the stream. One task at a time may receive, and one may send.
  *
  * Attributes (`SocketAttribute`): `family` (`"unix"`), `localAddress` (the bound path, `""` if
  * unbound) and `rawSocket` (a `NativeSocket`: `{ fd }`).
@@ -56,26 +55,22 @@ export function checkSocketPath(name: string, value: unknown): TypeError | Range
  * ```
  */
 export class UNIXDatagramSocket extends TypedAttributeProvider implements UnreliableObjectStream<UNIXDatagramPacket> {
-  private readonly endpoint: DatagramEndpoint<UNIXDatagramPacket>;
+  private readonly endpoint: UnixDatagramEndpoint<UNIXDatagramPacket>;
   private readonly transport: UnixDatagramTransport;
 
   /** @internal Use `createUnixDatagramSocket()`. */
   constructor(transport: UnixDatagramTransport) {
     super();
     this.transport = transport;
-    this.endpoint = new DatagramEndpoint<UNIXDatagramPacket>(
-      asEndpointTransport(transport),
-      "UNIXDatagramSocket",
-      packetOf,
-      false,
-    );
+    this.endpoint = new UnixDatagramEndpoint<UNIXDatagramPacket>(transport, "UNIXDatagramSocket", packetOf);
   }
 
   /**
    * The next datagram and its sender's path, `[data, path]`: the oldest queued one, or the next
    * to arrive. Never raises `EndOfStream`.
    *
-   * This is a checkpoint, and the checkpoint comes first: a cancelled receive takes no datagram.
+   * This is a checkpoint, and the checkpoint comes first: a cancelled receive takes no datagram
+   * (it stays in the kernel for the next receive).
    *
    * @example
    * ```ts
@@ -94,9 +89,8 @@ export class UNIXDatagramSocket extends TypedAttributeProvider implements Unreli
    * an error for this datagram (`ENOENT`, `ECONNREFUSED`: nothing listens there; `EMSGSIZE`)
    * rejects this send with the host's error and leaves the socket usable.
    *
-   * This is a checkpoint, and the checkpoint comes first: a cancelled task sends nothing. Once
-   * the datagram is handed over the send completes, and a cancellation lands at the next
-   * checkpoint.
+   * This is a checkpoint, and the checkpoint comes first: a cancelled task sends nothing. A send
+   * waiting for room in a full receiver's queue can be cancelled too, and then sent nothing.
    *
    * @example
    * ```ts
@@ -125,7 +119,7 @@ export class UNIXDatagramSocket extends TypedAttributeProvider implements Unreli
   sendto(data: Uint8Array, path: string): Promise<void> {
     const invalid = checkBytes("data", data) ?? checkSocketPath("path", path);
     if (invalid !== undefined) return Promise.reject(invalid);
-    return this.endpoint.send(data, path, 0);
+    return this.endpoint.send(data, path);
   }
 
   /**
@@ -174,7 +168,7 @@ export class UNIXDatagramSocket extends TypedAttributeProvider implements Unreli
     const endpoint = this.endpoint;
     return {
       [SocketAttribute.family]: () => "unix",
-      [SocketAttribute.localAddress]: () => endpoint.localAddress()[0],
+      [SocketAttribute.localAddress]: () => endpoint.localPath(),
       [SocketAttribute.rawSocket]: () => this.transport.raw,
     };
   }

@@ -34,9 +34,8 @@ import { addonMissingError, nativeAddon, type NativeAddon, type NativeWatcher } 
 
 const EAGAIN = -11;
 const EBADF = -9;
+const EINVAL = -22;
 const MSG_CTRUNC = 0x8;
-/** Datagrams read per readiness report before other work gets a turn. */
-const DATAGRAMS_PER_TURN = 64;
 /** Connections accepted per readiness report. */
 const ACCEPTS_PER_TURN = 128;
 /** The largest datagram a receive returns (the rest of a longer one is discarded, as for UDP). */
@@ -196,6 +195,12 @@ class NativeStreamTransport implements FdStreamTransport {
       const rest = write.offset === 0 ? write.data : write.data.subarray(write.offset);
       const sent = this.addon.sendmsg(this.watcher.fd, rest, write.offset === 0 ? write.fds : [], null);
       if (sent === EAGAIN) return;
+      if (sent < 0 && write.offset === 0 && write.fds.length > 0 && (sent === EBADF || sent === EINVAL)) {
+        // A descriptor the kernel refuses: nothing was sent, only this send fails.
+        this.writes.shift();
+        write.done(systemError(sent, "sendmsg"));
+        continue;
+      }
       if (sent < 0) return this.fail(systemError(sent, write.fds.length > 0 ? "sendmsg" : "write"));
       write.offset += sent;
       if (write.offset < write.data.length) continue;
@@ -481,19 +486,13 @@ export function nativeStreams(): NativeStreams | undefined {
   return streams;
 }
 
-/** One datagram waiting for room in the kernel. */
-interface PendingDatagram {
-  readonly data: Uint8Array;
-  readonly path: string | undefined;
-  readonly done: (error: Error | null) => void;
-}
-
-/** A UNIX datagram socket run by the addon. */
+/** A UNIX datagram socket run by the addon: reads and writes only on request (see UnixDatagramTransport). */
 class NativeDatagramTransport implements UnixDatagramTransport {
   readonly raw: NativeSocketHandle;
-  private onDatagram: ((data: Uint8Array, sender: string) => void) | undefined;
-  private onError: ((error: Error) => void) | undefined;
-  private readonly sends: PendingDatagram[] = [];
+  private receiver: ((error: Error | null, data?: Uint8Array, sender?: string) => void) | undefined;
+  private sender:
+    | { readonly data: Uint8Array; readonly path: string | undefined; readonly done: (error: Error | null) => void }
+    | undefined;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private backoff = 1;
   private closed = false;
@@ -508,38 +507,49 @@ class NativeDatagramTransport implements UnixDatagramTransport {
     watcher.onready = (status, events) => this.ready(status, events);
   }
 
-  attach(onDatagram: (data: Uint8Array, sender: string) => void, onError: (error: Error) => void): void {
-    this.onDatagram = onDatagram;
-    this.onError = onError;
+  receive(done: (error: Error | null, data?: Uint8Array, sender?: string) => void): () => void {
+    this.receiver = done;
+    this.read(); // past the caller's checkpoint: take one at once if it is there
     this.update();
+    return () => {
+      if (this.receiver !== done) return;
+      this.receiver = undefined;
+      this.update();
+    };
   }
 
-  send(data: Uint8Array, path: string | undefined, done: (error: Error | null) => void): void {
-    if (this.closed) return done(systemError(EBADF, "sendmsg"));
-    this.sends.push({ data, path, done });
-    if (this.sends.length === 1) this.flush();
+  send(data: Uint8Array, path: string | undefined, done: (error: Error | null) => void): () => void {
+    const request = { data, path, done };
+    this.sender = request;
+    this.write();
     this.update();
+    return () => {
+      if (this.sender !== request) return;
+      this.sender = undefined;
+      this.update();
+    };
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.retry !== undefined) clearTimeout(this.retry);
-    this.retry = undefined;
-    this.sends.length = 0; // their owner ended them already
+    this.receiver = undefined;
+    this.sender = undefined;
+    this.stopRetry();
     this.watcher.close();
   }
 
   localPath(): string {
-    return this.name(this.addon.getsockname(this.watcher.fd), "getsockname");
+    return this.name(() => this.addon.getsockname(this.watcher.fd), "getsockname");
   }
 
   remotePath(): string {
-    return this.name(this.addon.getpeername(this.watcher.fd), "getpeername");
+    return this.name(() => this.addon.getpeername(this.watcher.fd), "getpeername");
   }
 
-  private name(result: string | number, syscall: string): string {
+  private name(ask: () => string | number, syscall: string): string {
     if (this.closed) throw systemError(EBADF, syscall);
+    const result = ask();
     if (typeof result === "number") throw systemError(result, syscall);
     return result;
   }
@@ -547,51 +557,69 @@ class NativeDatagramTransport implements UnixDatagramTransport {
   private ready(status: number, events: number): void {
     if (this.closed) return;
     if (status < 0) {
-      this.onError?.(systemError(status, "poll"));
-      return;
+      const error = systemError(status, "poll");
+      const receiver = this.receiver;
+      this.receiver = undefined;
+      receiver?.(error);
+    } else {
+      if (events & 2) this.write();
+      if (events & 1) this.read();
     }
-    if (events & 2) this.flush();
-    if (events & 1) this.readSome();
     this.update();
   }
 
-  private readSome(): void {
-    for (let i = 0; i < DATAGRAMS_PER_TURN && !this.closed; i++) {
-      const result = this.addon.recvmsg(this.watcher.fd, MAX_DATAGRAM, 0, true);
-      if (result === EAGAIN) return;
-      if (typeof result === "number") return this.onError?.(systemError(result, "recvmsg"));
-      this.onDatagram?.(plain(result[0]), result[2] ?? "");
-    }
+  /** One recvmsg() for the waiting receive, if a datagram is there. */
+  private read(): void {
+    const receiver = this.receiver;
+    if (receiver === undefined || this.closed) return;
+    const result = this.addon.recvmsg(this.watcher.fd, MAX_DATAGRAM, 0, true);
+    if (result === EAGAIN) return;
+    this.receiver = undefined;
+    if (typeof result === "number") return receiver(systemError(result, "recvmsg"));
+    receiver(null, plain(result[0]), result[2] ?? "");
   }
 
-  /** Sends queued datagrams in order until the kernel has no room; each send's own error is its own. */
-  private flush(): void {
-    while (this.sends.length > 0 && !this.closed) {
-      const pending = this.sends[0]!;
-      const sent = this.addon.sendmsg(this.watcher.fd, pending.data, [], pending.path ?? null);
-      if (sent === EAGAIN) return;
-      this.sends.shift();
-      this.backoff = 1;
-      pending.done(sent < 0 ? systemError(sent, "sendmsg", pending.path) : null);
-    }
+  /** One sendmsg() of the waiting send, if the kernel has room; its own error is its own. */
+  private write(): void {
+    const sender = this.sender;
+    if (sender === undefined || this.closed) return;
+    const sent = this.addon.sendmsg(this.watcher.fd, sender.data, [], sender.path ?? null);
+    if (sent === EAGAIN) return;
+    this.sender = undefined;
+    this.backoff = 1;
+    sender.done(sent < 0 ? systemError(sent, "sendmsg", sender.path) : null);
   }
 
+  private stopRetry(): void {
+    if (this.retry !== undefined) clearTimeout(this.retry);
+    this.retry = undefined;
+  }
+
+  /** Watches for what a request waits for, and nothing else. */
   private update(): void {
     if (this.closed) return;
     // A connected socket is told when its peer has room; an unconnected one is not (Linux
     // reports it writable whenever its own buffer has room), so it retries on a short timer.
-    const waiting = this.sends.length > 0;
-    const mask = (this.onDatagram !== undefined ? 1 : 0) | (waiting && this.connected ? 2 : 0);
+    const sending = this.sender !== undefined;
+    const mask = (this.receiver !== undefined ? 1 : 0) | (sending && this.connected ? 2 : 0);
     if (mask !== this.watching) {
       this.watching = mask;
       const result = this.watcher.watch(mask);
-      if (result < 0) this.onError?.(systemError(result, "poll"));
+      if (result < 0) {
+        const error = systemError(result, "poll");
+        const sender = this.sender;
+        const receiver = this.receiver;
+        this.sender = this.receiver = undefined;
+        sender?.done(error);
+        receiver?.(error);
+      }
     }
-    if (waiting && !this.connected && this.retry === undefined) {
+    if (!sending || this.connected) this.stopRetry();
+    else if (this.retry === undefined) {
       this.retry = setTimeout(() => {
         this.retry = undefined;
         this.backoff = Math.min(this.backoff * 2, 32);
-        this.flush();
+        this.write();
         this.update();
       }, this.backoff);
     }

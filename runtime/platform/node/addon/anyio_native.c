@@ -395,6 +395,8 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
     for (int i = 0; i < fd_count; i++) close(fds[i]);
     fd_count = 0;
   }
+  /* CMSG_SPACE rounds up, so the kernel may fit one more than asked for: at most max_fds. */
+  while (fd_count > max_fds) close(fds[--fd_count]);
 
   napi_value result, data_value, fd_array, address_value, flags_value, unexpected_value;
   napi_status status = napi_create_buffer_copy(env, (size_t)received, buffer, NULL, &data_value);
