@@ -1,8 +1,10 @@
 /**
- * Loading the optional native addon anyio-ts-native (runtime/platform/node/addon/anyio_native.c,
- * built by node-gyp from the package's binding.gyp into build/, or shipped prebuilt under
- * prebuilds/<platform>-<arch>/ by prebuildify). node-gyp-build finds whichever exists, from the
- * package root.
+ * Loading the optional native addon anyio-ts-native (runtime/platform/node/addon/anyio_native.c).
+ * node-gyp-build finds a binary in one of two places:
+ *   - in the repository (these sources run under Jest or tsx): build/Release/, made by node-gyp
+ *     from the root binding.gyp, or prebuilds/<platform>-<arch>/, made by prebuildify;
+ *   - in the published package (dist/runtime/platform/node/ is this file): dist/native/, where
+ *     `npm run build` puts the prebuilt binaries, the C source and a binding.gyp to build it there.
  *
  * The addon is loaded lazily, the first time something needs it (descriptor passing, UNIX
  * datagram sockets, or a UNIX stream socket), never at import: a program that uses neither loads
@@ -58,8 +60,9 @@ export interface NativeWatcher {
 /** The environment variable that hides the addon. */
 export const HIDE_VARIABLE = "ANYIO_TS_NO_NATIVE";
 
-/** The package root: this file is runtime/platform/node/ (sources) or dist/runtime/platform/node/ (build). */
-const PACKAGE_ROOT = path.resolve(__dirname, "..", "..", "..");
+/** Where to look, in order: dist/native/ of a build, then the repository root (see the header). */
+const BASE = path.resolve(__dirname, "..", "..", "..");
+const CANDIDATES = [path.join(BASE, "native"), BASE];
 
 let loaded: NativeAddon | undefined;
 let failure: string | undefined;
@@ -74,14 +77,24 @@ export function nativeAddon(): NativeAddon | undefined {
     failure = `${HIDE_VARIABLE} is set`;
     return undefined;
   }
+  let load: (directory: string) => NativeAddon;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const load = require("node-gyp-build") as (directory: string) => NativeAddon;
-    loaded = load(PACKAGE_ROOT);
-  } catch (error) {
-    failure = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    load = require("node-gyp-build") as (directory: string) => NativeAddon;
+  } catch {
+    failure = "its loader, the package node-gyp-build, is not installed";
+    return undefined;
   }
-  return loaded;
+  for (const directory of CANDIDATES) {
+    try {
+      loaded = load(directory);
+      return loaded;
+    } catch (error) {
+      // The first failure says most: the place a build would be.
+      failure ??= error instanceof Error ? (error.message.split("\n")[0] ?? String(error)) : String(error);
+    }
+  }
+  return undefined;
 }
 
 /** Why the addon is not loaded (undefined when it is). */
