@@ -6,7 +6,7 @@
  * receiveFds() leaves, checkpoints, argument errors, closing, and that no descriptor leaks
  * (/proc/self/fd counted before and after).
  */
-import { fork } from "node:child_process";
+import { fork, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -348,5 +348,19 @@ structuredDescribe("descriptor passing with the native addon", () => {
     }
     await listener.aclose();
     expect(openDescriptors()).toBe(before);
+  });
+
+  structuredTest("a native socket that was never closed is closed when it is garbage collected", async () => {
+    const result = spawnSync(
+      process.execPath,
+      ["--expose-gc", path.join(__dirname, "../../fixtures/net/finalizer.cjs")],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(result.status).toBe(0);
+    const { before, opened, after, open } = JSON.parse(result.stdout) as Record<string, number>;
+    expect(opened).toBe(before! + 10);
+    expect([after, open]).toEqual([before, 0]);
   });
 });
