@@ -125,3 +125,24 @@ export async function fdBatch(settings: FdSettings): Promise<{ elapsed: number }
     fs.closeSync(file);
   }
 }
+
+/**
+ * `bytes` bytes from a client to a server over a UNIX stream pair (an abstract name), sent in
+ * `chunk`-byte sends while the server receives (at most 65536 bytes per receive) until it has
+ * them all. Run by the addon or by node:net, whichever this process uses.
+ */
+export async function streamBatch(settings: { bytes: number; chunk: number }): Promise<{ elapsed: number }> {
+  const { bytes, chunk } = settings;
+  const name = `\0anyio-bench-stream-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  await using listener = await anyio.createUnixListener(name);
+  await using client = await anyio.connectUnix(name);
+  await using server = await listener.accept();
+  const payload = new Uint8Array(chunk);
+  const start = performance.now();
+  await using tg = anyio.createTaskGroup();
+  tg.startSoon(async () => {
+    for (let sent = 0; sent < bytes; sent += chunk) await client.send(payload);
+  });
+  for (let received = 0; received < bytes;) received += (await server.receive()).length;
+  return { elapsed: performance.now() - start };
+}

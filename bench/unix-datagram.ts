@@ -7,7 +7,11 @@
  *   (`ConnectedUDPSocket` → `UDPSocket` on 127.0.0.1), at 64 and 1200 bytes;
  * - descriptor-passing messages per second over a UNIX stream pair run by the addon (a one-byte
  *   message with one descriptor, `sendFds` → `receiveFds(1, 1)`, the receiver closing each
- *   descriptor) against the same messages without descriptors (`send` → `receiveFds(1, 1)`).
+ *   descriptor) against the same messages without descriptors (`send` → `receiveFds(1, 1)`);
+ * - what running UNIX *streams* on the addon costs: MB/s of a bulk transfer (64 KiB sends,
+ *   receives of at most 64 KiB) over a UNIX stream pair run by the addon against the same over
+ *   node:net (a child process of this file with ANYIO_TS_NO_NATIVE=1, since the choice is made
+ *   once per process; the addon's figure comes from a child too, so both pay the same).
  *
  *   npm run build && node --expose-gc --import tsx bench/unix-datagram.ts --dist
  *   node --expose-gc --import tsx bench/unix-datagram.ts --quick        # from runtime/ (tsx)
@@ -18,6 +22,7 @@
  * median over ITERS timed batches after a warm-up, then the median over REPS rounds, with the
  * contenders interleaved in each round. The machine's load (`os.loadavg()`) is printed with them.
  */
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -40,6 +45,8 @@ const SIZES = [64, 1200];
 const ROOT = path.resolve(__dirname, "..");
 const RUNTIME_DIR = path.join(ROOT, args.has("--dist") ? "dist/runtime" : "runtime");
 const BODIES = path.join(__dirname, "unix-datagram-bodies.ts");
+const STREAM_BYTES = (QUICK ? 16 : 64) * 1024 * 1024;
+const STREAM_CHUNK = 64 * 1024;
 
 function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
@@ -114,9 +121,37 @@ function table(rows: string[][]): void {
   for (const row of rows.slice(1)) console.log(line(row));
 }
 
+/** In a child process: MB/s of the bulk stream transfer, median of ITERS after a warm-up, as JSON. */
+async function streamChild(anyio: AnyIO, bodies: Bodies): Promise<void> {
+  const rates: number[] = [];
+  for (let i = 0; i <= ITERS; i++) {
+    gc();
+    const { elapsed } = await anyio.run(bodies.streamBatch, { bytes: STREAM_BYTES, chunk: STREAM_CHUNK });
+    if (i > 0) rates.push(STREAM_BYTES / 1024 / 1024 / (elapsed / 1000));
+  }
+  console.log(JSON.stringify({ rate: median(rates) }));
+}
+
+/** The bulk stream transfer's MB/s in a child process, with or without the addon. */
+function streamRate(native: boolean): number {
+  const env = { ...process.env };
+  if (native) delete env.ANYIO_TS_NO_NATIVE;
+  else env.ANYIO_TS_NO_NATIVE = "1";
+  const output = execFileSync(
+    process.execPath,
+    [...process.execArgv, __filename, ...process.argv.slice(2), "--stream-child"],
+    {
+      env,
+      encoding: "utf8",
+    },
+  );
+  return (JSON.parse(output.trim().split("\n").pop()!) as { rate: number }).rate;
+}
+
 async function main(): Promise<void> {
   const anyio: AnyIO = require(path.join(RUNTIME_DIR, "index"));
   const bodies = compileBodies();
+  if (args.has("--stream-child")) return streamChild(anyio, bodies);
   const load = () =>
     os
       .loadavg()
@@ -169,6 +204,15 @@ async function main(): Promise<void> {
     }
   }
   table(rows);
+  const streams: Array<[number, number]> = [];
+  for (let rep = 0; rep < REPS; rep++) streams.push([streamRate(true), streamRate(false)]);
+  const nativeRate = median(streams.map(([n]) => n));
+  const nodeRate = median(streams.map(([, n]) => n));
+  table([
+    ["UNIX stream, 64 KiB sends", "MB/s (median)", "ratio to node:net"],
+    ["run by the addon", nativeRate.toFixed(1), `${(nativeRate / nodeRate).toFixed(2)}x`],
+    ["run by node:net (ANYIO_TS_NO_NATIVE=1)", nodeRate.toFixed(1), "1.00x"],
+  ]);
   console.log(`load average at end ${load()}`);
 }
 

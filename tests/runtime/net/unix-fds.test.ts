@@ -363,4 +363,35 @@ structuredDescribe("descriptor passing with the native addon", () => {
     expect(opened).toBe(before! + 10);
     expect([after, open]).toEqual([before, 0]);
   });
+
+  structuredTest(
+    "ancillary data other than SCM_RIGHTS is an error naming it, and what came with it is closed",
+    async () => {
+      const before = openDescriptors();
+      const [client, server, close] = await pair();
+      const file = fileWith("refused");
+      try {
+        // SO_PASSCRED on the receiving socket makes the kernel add SCM_CREDENTIALS to every message.
+        // Socket options belong to the socket, so a child that inherits the descriptor can set it:
+        // python3 is there wherever the addon can be built (node-gyp needs it).
+        const fd = (server.extra(SocketAttribute.rawSocket) as NativeSocket).fd;
+        const setter = spawnSync(
+          "python3",
+          ["-c", "import socket; socket.socket(fileno=3).setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)"],
+          { stdio: ["ignore", "inherit", "inherit", fd] },
+        );
+        expect(setter.status).toBe(0);
+        await client.sendFds(bytes("with credentials"), [file]);
+        const error = await caught(server.receiveFds(100, 4));
+        expect(error).toBeInstanceOf(Error);
+        expect((error as Error).message).toMatch(
+          /^Received unexpected ancillary data \(SCM_CREDENTIALS: cmsg_level 1, cmsg_type 2\)/,
+        );
+      } finally {
+        fs.closeSync(file);
+        await close();
+      }
+      expect(openDescriptors()).toBe(before);
+    },
+  );
 });
