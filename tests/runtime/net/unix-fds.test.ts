@@ -394,4 +394,15 @@ structuredDescribe("descriptor passing with the native addon", () => {
       expect(openDescriptors()).toBe(before);
     },
   );
+
+  structuredTest(
+    "a worker thread that ends with native sockets open releases them, and its teardown is clean",
+    async () => {
+      const result = spawnSync(process.execPath, [path.join(__dirname, "../../fixtures/net/worker-teardown.cjs")], {
+        encoding: "utf8",
+      });
+      expect([result.signal, result.status]).toEqual([null, 0]);
+      expect(JSON.parse(result.stdout)).toEqual({ open: 4, leftOver: 0 });
+    },
+  );
 });

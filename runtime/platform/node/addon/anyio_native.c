@@ -26,6 +26,8 @@
  *     closed before returning, so none leaks on any path.
  */
 #define _GNU_SOURCE
+/* Node-API 8: asynchronous cleanup hooks (Node.js >= 14.8, every Node this package supports). */
+#define NAPI_VERSION 8
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
@@ -325,7 +327,10 @@ static napi_value js_sendmsg(napi_env env, napi_callback_info info) {
  *   unexpected  undefined, or "level L type T" of the first ancillary message that is not
  *               SCM_RIGHTS; the descriptors received are then already closed and fds is empty.
  */
-static unsigned char scratch[65536];
+/* Per environment (each worker thread has its own): where recvmsg() reads before the copy into a Buffer. */
+#define SCRATCH_SIZE 65536
+
+static void* instance_scratch(napi_env env);
 
 static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -342,7 +347,8 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   if (max_fds < 0) max_fds = 0;
   if (max_fds > MAX_FDS) max_fds = MAX_FDS;
 
-  unsigned char* buffer = (size_t)max_bytes <= sizeof(scratch) ? scratch : malloc((size_t)max_bytes);
+  unsigned char* scratch = instance_scratch(env);
+  unsigned char* buffer = (size_t)max_bytes <= SCRATCH_SIZE && scratch != NULL ? scratch : malloc((size_t)max_bytes + 1);
   if (buffer == NULL) return make_int(env, -ENOMEM);
   union {
     char buffer[CMSG_SPACE(sizeof(int) * MAX_FDS)];
@@ -443,8 +449,19 @@ typedef struct {
   int64_t open;
   /* How many watchers exist (not yet finalized), and whether the environment finalized its data. */
   int64_t watchers;
+  /* uv_close() calls whose callback has not run yet: the environment must not end before. */
+  int64_t closing;
+  /* Set while the environment's asynchronous cleanup waits for those callbacks. */
+  napi_async_cleanup_hook_handle cleanup;
   int dead;
+  unsigned char scratch[SCRATCH_SIZE];
 } Instance;
+
+static void* instance_scratch(napi_env env) {
+  Instance* instance = NULL;
+  if (napi_get_instance_data(env, (void**)&instance) != napi_ok || instance == NULL) return NULL;
+  return instance->scratch;
+}
 
 struct Watcher {
   napi_env env;
@@ -461,7 +478,27 @@ struct Watcher {
   Watcher* next;
 };
 
-static void free_poll(uv_handle_t* handle) { free(handle); }
+/* The instance goes once the environment let go of it and nothing of it is left. */
+static void maybe_free_instance(Instance* instance) {
+  if (instance->dead && instance->watchers == 0 && instance->closing == 0) free(instance);
+}
+
+/*
+ * The close callback of a poll handle. Until it has run, the handle's memory and this code must
+ * stay: the asynchronous cleanup hook holds the environment's teardown (and the unloading of
+ * this library, which a worker thread's end brings) until the last one ran.
+ */
+static void free_poll(uv_handle_t* handle) {
+  Instance* instance = (Instance*)handle->data;
+  free(handle);
+  instance->closing--;
+  if (instance->closing == 0 && instance->cleanup != NULL) {
+    napi_async_cleanup_hook_handle cleanup = instance->cleanup;
+    instance->cleanup = NULL;
+    napi_remove_async_cleanup_hook(cleanup);
+  }
+  maybe_free_instance(instance);
+}
 
 static void unlink_watcher(Watcher* watcher) {
   Instance* instance = watcher->instance;
@@ -475,6 +512,9 @@ static void unlink_watcher(Watcher* watcher) {
 static void release(Watcher* watcher) {
   if (watcher->poll != NULL) {
     uv_poll_stop(watcher->poll);
+    /* No readiness callback runs after uv_poll_stop(): from now on the handle points at the instance. */
+    watcher->poll->data = watcher->instance;
+    watcher->instance->closing++;
     uv_close((uv_handle_t*)watcher->poll, free_poll);
     watcher->poll = NULL;
   }
@@ -515,7 +555,8 @@ static void finalize_watcher(napi_env env, void* data, void* hint) {
   release(watcher);
   unlink_watcher(watcher);
   /* The instance outlives every watcher: the last one out frees it once the environment let go. */
-  if (--instance->watchers == 0 && instance->dead) free(instance);
+  instance->watchers--;
+  maybe_free_instance(instance);
   if (watcher->context != NULL) napi_async_destroy(env, watcher->context);
   if (watcher->self != NULL) napi_delete_reference(env, watcher->self);
   free(watcher);
@@ -629,10 +670,15 @@ static napi_value js_open_count(napi_env env, napi_callback_info info) {
   return make_int(env, instance->open);
 }
 
-/* The environment is going away (a worker thread ends): close every descriptor still open. */
-static void cleanup(void* data) {
+/*
+ * The environment is going away (a worker thread ends, or the process): close every descriptor
+ * still open, and hold the teardown until the poll handles' close callbacks have run.
+ */
+static void cleanup(napi_async_cleanup_hook_handle handle, void* data) {
   Instance* instance = (Instance*)data;
   for (Watcher* watcher = instance->head; watcher != NULL; watcher = watcher->next) release(watcher);
+  if (instance->closing == 0) napi_remove_async_cleanup_hook(handle);
+  else instance->cleanup = handle;
 }
 
 static void free_instance(napi_env env, void* data, void* hint) {
@@ -641,14 +687,14 @@ static void free_instance(napi_env env, void* data, void* hint) {
   Instance* instance = (Instance*)data;
   /* Watchers finalized later still unlink themselves: the last of them frees the instance. */
   instance->dead = 1;
-  if (instance->watchers == 0) free(instance);
+  maybe_free_instance(instance);
 }
 
 static napi_value init(napi_env env, napi_value exports) {
   Instance* instance = calloc(1, sizeof(Instance));
   if (instance == NULL) return NULL;
   CHECK(napi_set_instance_data(env, instance, free_instance, NULL));
-  CHECK(napi_add_env_cleanup_hook(env, cleanup, instance));
+  CHECK(napi_add_async_cleanup_hook(env, cleanup, instance, NULL));
 
   napi_property_descriptor functions[] = {
       {"socket", NULL, js_socket, NULL, NULL, NULL, napi_default, NULL},
