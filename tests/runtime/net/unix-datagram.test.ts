@@ -15,6 +15,7 @@ import {
   ClosedResourceError,
   ConnectedUNIXDatagramSocket,
   SocketAttribute,
+  TypedAttributeLookupError,
   UNIXDatagramSocket,
   createConnectedUnixDatagramSocket,
   createTaskGroup,
@@ -133,6 +134,10 @@ structuredDescribe("UNIX datagram sockets", () => {
     await using socket = await createUnixDatagramSocket({ localPath: where, localMode: 0o600 });
     expect(fs.statSync(where).mode & 0o777).toBe(0o600);
     expect(socket.extra(SocketAttribute.localAddress)).toBe(where);
+    // No ports, and no peer for an unconnected socket.
+    for (const attribute of [SocketAttribute.localPort, SocketAttribute.remoteAddress, SocketAttribute.remotePort]) {
+      expect(() => socket.extra(attribute)).toThrow(TypedAttributeLookupError);
+    }
   });
 
   structuredTest("a send nobody can receive fails with the host's error and the socket goes on", async () => {

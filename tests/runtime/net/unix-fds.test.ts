@@ -6,7 +6,7 @@
  * receiveFds() leaves, checkpoints, argument errors, closing, and that no descriptor leaks
  * (/proc/self/fd counted before and after).
  */
-import { fork, spawnSync } from "node:child_process";
+import { fork, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -405,4 +405,36 @@ structuredDescribe("descriptor passing with the native addon", () => {
       expect(JSON.parse(result.stdout)).toEqual({ open: 4, leftOver: 0 });
     },
   );
+
+  structuredTest("works with a peer that uses plain sendmsg()/recvmsg() (a Python process)", async () => {
+    const before = openDescriptors();
+    const where = socketPath();
+    await using listener = await createUnixListener(where);
+    const [one, two] = [path.join(directory, `p${++counter}`), path.join(directory, `p${++counter}`)];
+    // python3 is there wherever the addon can be built (node-gyp needs it).
+    const peer = spawn("python3", [path.join(__dirname, "../../fixtures/net/fd-peer.py"), where, one, two], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let output = "";
+    peer.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => peer.once("exit", resolve));
+    const first = fileWith("Hello, ");
+    const second = fileWith("World!");
+    try {
+      await using stream = await listener.accept();
+      await stream.sendFds(bytes("test"), [first, second]);
+      const [message, fds] = await stream.receiveFds(10, 2);
+      expect(text(message)).toBe("test");
+      expect(fds.map(contentOf).join("")).toBe("Hello, World!");
+      for (const fd of fds) fs.closeSync(fd);
+      expect(await exited).toBe(0);
+      expect(output).toBe("test|Hello, World!\n");
+    } finally {
+      fs.closeSync(first);
+      fs.closeSync(second);
+      peer.kill();
+    }
+    await listener.aclose();
+    expect(openDescriptors()).toBe(before);
+  });
 });
