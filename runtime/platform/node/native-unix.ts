@@ -360,9 +360,21 @@ function streamOf(addon: NativeAddon, fd: number, local?: string, remote?: strin
   });
 }
 
+/** Removes the socket file a failed or abandoned open bound (nothing for an abstract name). */
+function unbind(path: string | undefined): void {
+  if (path === undefined || isAbstract(path)) return;
+  try {
+    fs.unlinkSync(path);
+  } catch {
+    // Gone already.
+  }
+}
+
 /**
  * Binds `fd` to `path`: removes a stale *socket* there first (anything else makes the bind fail
  * with `EADDRINUSE`), binds, then applies `mode` with chmod. Abstract names touch no file.
+ * `bound` is told once the socket file exists, so that a failure or an abort after it removes
+ * the file again.
  */
 function bindPath(
   addon: NativeAddon,
@@ -370,12 +382,14 @@ function bindPath(
   path: string,
   mode: number | undefined,
   aborted: () => boolean,
+  bound: () => void,
   then: (error: Error | null) => void,
 ): void {
   const bind = () => {
     if (aborted()) return;
     const result = addon.bind(fd, path);
     if (result < 0) return then(systemError(result, "bind", path));
+    bound();
     if (mode === undefined || isAbstract(path)) return then(null);
     fs.chmod(path, mode, (error) => {
       if (!aborted()) then(error);
@@ -432,12 +446,14 @@ function nativeStreamsOf(addon: NativeAddon): NativeStreams {
       }
       const watcher = new addon.Watcher(fd);
       let aborted = false;
+      let bound: string | undefined;
       bindPath(
         addon,
         fd,
         path,
         mode,
         () => aborted,
+        () => (bound = path),
         (error) => {
           if (error === null) {
             const result = addon.listen(fd, backlog);
@@ -445,6 +461,7 @@ function nativeStreamsOf(addon: NativeAddon): NativeStreams {
           }
           if (error !== null) {
             watcher.close();
+            unbind(bound);
             return done.fail(error);
           }
           done.ok(new NativeListenerTransport(addon, watcher, path));
@@ -453,6 +470,7 @@ function nativeStreamsOf(addon: NativeAddon): NativeStreams {
       return () => {
         aborted = true;
         watcher.close();
+        unbind(bound);
       };
     },
 
@@ -639,6 +657,7 @@ function openDatagram(request: UnixDatagramRequest, done: Completion<UnixDatagra
   }
   const watcher = new addon.Watcher(fd);
   let aborted = false;
+  let bound: string | undefined;
   const connect = (error: Error | null) => {
     if (error === null && request.remotePath !== undefined) {
       const result = addon.connect(fd, request.remotePath);
@@ -646,16 +665,27 @@ function openDatagram(request: UnixDatagramRequest, done: Completion<UnixDatagra
     }
     if (error !== null) {
       watcher.close();
+      unbind(bound);
       return done.fail(error);
     }
     done.ok(new NativeDatagramTransport(addon, watcher, request.remotePath !== undefined));
   };
-  if (request.localPath !== undefined)
-    bindPath(addon, fd, request.localPath, request.localMode, () => aborted, connect);
-  else connect(null);
+  const localPath = request.localPath;
+  if (localPath !== undefined) {
+    bindPath(
+      addon,
+      fd,
+      localPath,
+      request.localMode,
+      () => aborted,
+      () => (bound = localPath),
+      connect,
+    );
+  } else connect(null);
   return () => {
     aborted = true;
     watcher.close();
+    unbind(bound);
   };
 }
 
