@@ -60,9 +60,16 @@ export interface NativeWatcher {
 /** The environment variable that hides the addon. */
 export const HIDE_VARIABLE = "ANYIO_TS_NO_NATIVE";
 
-/** Where to look, in order: dist/native/ of a build, then the repository root (see the header). */
-const BASE = path.resolve(__dirname, "..", "..", "..");
-const CANDIDATES = [path.join(BASE, "native"), BASE];
+/**
+ * Where to look, in order: dist/native/ of a build, then the repository root (see the header).
+ * Nowhere when this module was bundled into an ES module (no `__dirname`): a bundle carries no
+ * native binary.
+ */
+function candidates(): string[] {
+  if (typeof __dirname !== "string") return [];
+  const base = path.resolve(__dirname, "..", "..", "..");
+  return [path.join(base, "native"), base];
+}
 
 let loaded: NativeAddon | undefined;
 let failure: string | undefined;
@@ -85,13 +92,15 @@ export function nativeAddon(): NativeAddon | undefined {
     failure = "its loader, the package node-gyp-build, is not installed";
     return undefined;
   }
-  for (const directory of CANDIDATES) {
+  failure = "it cannot be located from a bundle";
+  for (const [index, directory] of candidates().entries()) {
     try {
       loaded = load(directory);
       return loaded;
     } catch (error) {
       // The first failure says most: the place a build would be.
-      failure ??= error instanceof Error ? (error.message.split("\n")[0] ?? String(error)) : String(error);
+      if (index === 0)
+        failure = error instanceof Error ? (error.message.split("\n")[0] ?? String(error)) : String(error);
     }
   }
   return undefined;

@@ -25,7 +25,7 @@ import {
   getCancelledExcClass,
   type NativeSocket,
 } from "anyio-ts";
-import { ResourceLeakError, structuredDescribe, structuredTest } from "anyio-ts/jest";
+import { assertCheckpoints, ResourceLeakError, structuredDescribe, structuredTest } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import { failureOf, register } from "../testing/capture";
 import { bytes, text } from "./helpers";
@@ -260,6 +260,16 @@ structuredDescribe("UNIX datagram sockets", () => {
     expect(await caught(socket.sendto("x" as never, "/tmp/x"))).toBeInstanceOf(TypeError);
     expect(await caught(socket.sendto(bytes("x"), ""))).toBeInstanceOf(RangeError);
     expect(await caught(socket.send(["x"] as never))).toBeInstanceOf(TypeError);
+  });
+
+  structuredTest("every operation is a checkpoint, opening included", async () => {
+    const serverPath = socketPath();
+    await using server = await assertCheckpoints(() => createUnixDatagramSocket({ localPath: serverPath }));
+    await using client = await assertCheckpoints(() => createConnectedUnixDatagramSocket(serverPath));
+    await assertCheckpoints(() => client.send(bytes("a")));
+    await assertCheckpoints(() => server.sendto(bytes("b"), serverPath));
+    expect(text((await assertCheckpoints(() => server.receive()))[0])).toBe("a");
+    expect(text((await assertCheckpoints(() => server.receive()))[0])).toBe("b");
   });
 
   test("the leak check of anyio-ts/jest reports a native socket left open", async () => {

@@ -24,7 +24,7 @@ import {
   getCancelledExcClass,
   type NativeSocket,
 } from "anyio-ts";
-import { structuredDescribe, structuredTest } from "anyio-ts/jest";
+import { assertCheckpoints, structuredDescribe, structuredTest } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import { bytes, text } from "./helpers";
 
@@ -436,5 +436,29 @@ structuredDescribe("descriptor passing with the native addon", () => {
     }
     await listener.aclose();
     expect(openDescriptors()).toBe(before);
+  });
+
+  structuredTest("sendFds() and receiveFds() are checkpoints, waiting or not", async () => {
+    const [client, server, close] = await pair();
+    const file = fileWith("checkpoint");
+    try {
+      await assertCheckpoints(() => client.sendFds(bytes("1"), [file]));
+      // The message is in the kernel already: receiveFds() still gives others a turn.
+      const [, fds] = await assertCheckpoints(() => server.receiveFds(10, 1));
+      for (const fd of fds) fs.closeSync(fd);
+      // Nothing there: it waits, and the wait is its checkpoint.
+      let received: [Uint8Array, number[]] | undefined;
+      {
+        await using tg = createTaskGroup();
+        tg.startSoon(async () => {
+          received = await assertCheckpoints(() => server.receiveFds(10, 1));
+        });
+        await client.send(bytes("2"));
+      }
+      expect(text(received![0])).toBe("2");
+    } finally {
+      fs.closeSync(file);
+      await close();
+    }
   });
 });
