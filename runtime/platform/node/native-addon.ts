@@ -15,6 +15,7 @@
  * runtime then behaves as if it were not installed. Tests use it for the path without the
  * addon, and it is a way out should the addon ever misbehave.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { format } from "node:util";
 import { NotSupportedError } from "../../core/errors";
@@ -122,11 +123,13 @@ export const PLATFORM = `${process.platform}-${process.arch}`;
  */
 export function addonMissingError(call: string): NotSupportedError {
   const reason = nativeAddonFailure() ?? "it did not load";
+  // Where binding.gyp is: dist/native/ of the installed package, or the repository root.
+  const source = candidates().find((directory) => fs.existsSync(path.join(directory, "binding.gyp")));
   const remedy =
     process.platform === "linux"
-      ? "Reinstall anyio-ts with its prebuilt binary (prebuilds/linux-x64), or build it from source in the " +
-        "anyio-ts package directory with `npx node-gyp rebuild` (needs a C compiler and Node.js's headers; " +
-        "pass --nodedir=/usr where node-gyp cannot download them)"
+      ? "Reinstall anyio-ts with its prebuilt binary (prebuilds/linux-x64), or build it from source with " +
+        `\`npx node-gyp rebuild\` in ${source ?? "the anyio-ts package's dist/native directory"} (needs a C compiler ` +
+        "and Node.js's headers; pass --nodedir=/usr where node-gyp cannot download them)"
       : "The addon is built for Linux only for now";
   return new NotSupportedError(
     format(

@@ -8,6 +8,7 @@
  */
 import { fork, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
@@ -15,6 +16,7 @@ import {
   CancelScope,
   ClosedResourceError,
   EndOfStream,
+  NotSupportedError,
   SocketAttribute,
   UNIXSocketStream,
   connectUnix,
@@ -461,4 +463,23 @@ structuredDescribe("descriptor passing with the native addon", () => {
       await close();
     }
   });
+
+  structuredTest(
+    "a stream made from a net.Socket stays on node:net, and its sendFds() says why it cannot",
+    async () => {
+      const where = socketPath();
+      await using listener = await createUnixListener(where);
+      const socket = net.connect(where);
+      await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+      await using stream = await UNIXSocketStream.fromSocket(socket);
+      await using _server = await listener.accept();
+      expect(stream.extra(SocketAttribute.rawSocket)).toBe(socket);
+      const error = await caught(stream.sendFds(bytes("x"), [0]));
+      expect(error).toBeInstanceOf(NotSupportedError);
+      expect((error as Error).message).toBe(
+        "UNIXSocketStream.sendFds() works only on streams run by the native addon anyio-ts-native: this one was " +
+          "made from a net.Socket (use connectUnix(), createUnixListener() or UNIXSocketStream.fromSocket(fd))",
+      );
+    },
+  );
 });
