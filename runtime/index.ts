@@ -11,6 +11,8 @@ import "./platform/node/fs-path";
 // TLS: installs Node's TLS engine behind the TLS streams (runtime/streams/tls-host.ts).
 import "./platform/node/tls";
 import "./platform/node/net";
+// Descriptor passing and UNIX datagram sockets (the optional native addon, loaded on first use).
+import "./platform/node/native-unix";
 // The file room's host (node:fs): installed for its side effect.
 import "./platform/node/fs";
 // The thread room's host (node:worker_threads): toThread, fromThread, portals.

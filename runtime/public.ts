@@ -182,3 +182,9 @@ export type { PortalToken } from "./threads/blocking-portal";
 export { BlockingPortalClient } from "./threads/blocking-portal-client";
 export { startBlockingPortal } from "./threads/start-blocking-portal";
 export { PortalFuture } from "./threads/portal-future";
+// UNIX datagram sockets (the optional native addon; NotSupportedError without it and in browsers).
+export { createUnixDatagramSocket, createConnectedUnixDatagramSocket } from "./net/unix-datagram";
+export type { UnixDatagramSocketOptions } from "./net/unix-datagram";
+export { UNIXDatagramSocket } from "./net/unix-datagram-socket";
+export type { UNIXDatagramPacket } from "./net/unix-datagram-socket";
+export { ConnectedUNIXDatagramSocket } from "./net/connected-unix-datagram-socket";

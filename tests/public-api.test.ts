@@ -320,3 +320,26 @@ describe("the thread names of the public API contract", () => {
     expect(typeof api.BlockingPortalClient.connect).toBe("function");
   });
 });
+
+// Section 7.5: UNIX datagram sockets (and 7.3's descriptor passing, on UNIXSocketStream).
+const UNIX_DATAGRAM_FUNCTIONS = ["createUnixDatagramSocket", "createConnectedUnixDatagramSocket"] as const;
+const UNIX_DATAGRAM_CLASSES = ["UNIXDatagramSocket", "ConnectedUNIXDatagramSocket"] as const;
+
+// The type-only names of section 7.5.
+export type UnixDatagramPublicTypes = [api.UNIXDatagramPacket, api.UnixDatagramSocketOptions];
+
+describe("the UNIX datagram and descriptor-passing names of the public API contract", () => {
+  test.each(UNIX_DATAGRAM_FUNCTIONS)("exports the function %s", (name) => {
+    expect(typeof exported[name]).toBe("function");
+    expect(isClass(exported[name])).toBe(false);
+  });
+
+  test.each(UNIX_DATAGRAM_CLASSES)("exports the class %s", (name) => {
+    expect(isClass(exported[name])).toBe(true);
+  });
+
+  test("UNIXSocketStream has sendFds() and receiveFds()", () => {
+    expect(typeof api.UNIXSocketStream.prototype.sendFds).toBe("function");
+    expect(typeof api.UNIXSocketStream.prototype.receiveFds).toBe("function");
+  });
+});

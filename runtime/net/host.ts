@@ -57,6 +57,12 @@ export interface StreamTransport {
    * scheduling point.
    */
   quiet(): boolean;
+  /**
+   * Present on transports that read from the kernel only when asked (those of the native addon,
+   * which must not read ahead of a passed descriptor): `maxBytes` > 0 while a receive waits for
+   * bytes, at most that many to read; 0 once it no longer waits.
+   */
+  want?(maxBytes: number): void;
   /** Queues `data` after every earlier write; `done` runs when the host passed it to the kernel. */
   write(data: Uint8Array, done: (error?: Error | null) => void): void;
   /** Sends FIN after every queued write. */

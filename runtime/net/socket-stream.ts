@@ -102,6 +102,7 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   private readonly withdrawReceive = (): void => {
     this.receiver = undefined;
     this.receiverReady = false;
+    this.transport.want?.(0);
   };
   private readonly withdrawSend = (): void => {
     this.sender = undefined;
@@ -151,6 +152,21 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
    */
   static fromSocket(socket: NodeSocket | number): Promise<SocketStream> {
     return adopt("SocketStream.fromSocket()", socket, false);
+  }
+
+  /** @internal Whether a receive is in progress (subclasses keep other reads out meanwhile). */
+  protected get receiving(): boolean {
+    return this.receiver !== undefined;
+  }
+
+  /** @internal Whether a send is in progress. */
+  protected get sending(): boolean {
+    return this.sender !== undefined;
+  }
+
+  /** @internal Whether {@link aclose} ran. */
+  protected get isClosed(): boolean {
+    return this.closed;
   }
 
   /** The stream's typed attributes (see the class summary). Never a checkpoint. */
@@ -224,6 +240,7 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
       // Nothing can end this receive before a later macrotask brings bytes (or the end, or a
       // failure): the wait is the scheduling point, so the receive takes them as they come.
       this.receiverReady = true;
+      this.transport.want?.(maxBytes);
       return waiter.promise;
     }
     yieldMacrotask(() => {
@@ -438,7 +455,11 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
       }
       error = new EndOfStream("The peer closed the connection");
     } else if (this.transportClosed) error = this.failure = brokenSocket(new Error("the socket was closed"));
-    else return; // wait for data
+    else {
+      // Wait for data (a transport that reads only when asked is asked now).
+      this.transport.want?.(this.receiveLimit);
+      return;
+    }
     this.withdrawReceive();
     waiter.fail(error);
   }

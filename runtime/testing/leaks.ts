@@ -87,6 +87,9 @@ const TRACKED: ReadonlyMap<string, LeakKind> = new Map<string, LeakKind>([
   ["FSEVENTWRAP", "watcher"],
   ["STATWATCHER", "watcher"],
   ["WORKER", "worker"],
+  // A socket of the optional native addon (UNIX sockets that pass descriptors, UNIX datagram
+  // sockets): the resource is its Watcher, whose `fd` is -1 once closed.
+  ["ANYIO_NATIVE_SOCKET", "socket"],
 ]);
 
 /**
@@ -347,6 +350,8 @@ function describeResource(entry: Tracked): string {
     }
     case "FILEHANDLE":
       return `file handle (fd ${resource.fd})`;
+    case "ANYIO_NATIVE_SOCKET":
+      return `UNIX socket of the native addon (fd ${resource.fd})`;
     case "FSEVENTWRAP":
       return "fs.watch() watcher";
     case "STATWATCHER":

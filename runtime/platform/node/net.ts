@@ -25,6 +25,7 @@ import {
   type TcpConnectTarget,
   type TcpListenTarget,
 } from "../../net/host";
+import { nativeStreams } from "./native-unix";
 
 /** The Node types the networking room's public signatures name (imported there as types only). */
 export type NodeSocket = net.Socket;
@@ -287,6 +288,9 @@ const nodeNet: NetHost = {
   },
 
   connectUnix(path: string, done: Completion<StreamTransport>): Abort {
+    // With the native addon, UNIX stream sockets run on it (they can then pass descriptors).
+    const native = nativeStreams();
+    if (native !== undefined) return native.connect(path, done);
     const socket = net.connect({ path, allowHalfOpen: true });
     return connecting(socket, () => ({ family: "unix", local: "", remote: path }), done);
   },
@@ -306,6 +310,8 @@ const nodeNet: NetHost = {
   },
 
   listenUnix(path: string, mode: number | undefined, backlog: number, done: Completion<ListenerTransport>): Abort {
+    const native = nativeStreams();
+    if (native !== undefined) return native.listen(path, mode, backlog, done);
     const server = net.createServer({ allowHalfOpen: true });
     const transport = new NodeListenerTransport(server, path);
     let aborted = false;
@@ -345,6 +351,11 @@ const nodeNet: NetHost = {
 
   adoptSocket(socket: unknown, unixOnly: boolean): StreamTransport {
     let adopted: net.Socket;
+    if (typeof socket === "number" && Number.isInteger(socket) && socket >= 0) {
+      // A UNIX stream descriptor runs on the native addon when it is installed.
+      const native = nativeStreams()?.adopt(socket);
+      if (native !== undefined) return native;
+    }
     if (typeof socket === "number") {
       if (!Number.isInteger(socket) || socket < 0) {
         throw new TypeError(
