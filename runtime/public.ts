@@ -173,3 +173,14 @@ export type { TempNameOptions } from "./fs/temp-names";
 // Threads and processes: how a function is named so a worker can import it.
 export { workerFunction } from "./threads/worker-function";
 export type { WorkerFunction } from "./threads/worker-function";
+// Subprocesses and worker processes (the Node entry point installs the host; in a browser each
+// call throws NotSupportedError).
+export { openProcess } from "./process/open-process";
+export { runProcess } from "./process/run-process";
+export type { RunProcessOptions } from "./process/run-process";
+export type { ProcessOptions, StdioSpec } from "./process/stdio-spec";
+export { Process } from "./process/process";
+export { CompletedProcess } from "./process/completed-process";
+export { CalledProcessError } from "./process/called-process-error";
+export { toProcess } from "./process/to-process";
+export type { ToProcessOptions } from "./process/to-process";

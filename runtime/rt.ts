@@ -126,3 +126,14 @@ export function exitTaskGroup(tg: TaskGroup, hasError: boolean, error?: unknown)
 export function currentRun(what: string): object {
   return cancelScope.requireFrame(what).task._runner;
 }
+
+/**
+ * Registers `finalizer` to run once the current `run()` has ended (after its last task), for a
+ * room that keeps resources per run (the worker processes of `toProcess.runSync()`): `run()`
+ * settles only after the promise `finalizer` returns has settled. Finalizers run in
+ * registration order; one that throws or rejects does not stop the others.
+ * @throws NoCurrentTaskError outside `run()`.
+ */
+export function atRunEnd(what: string, finalizer: () => void | Promise<void>): void {
+  cancelScope.requireFrame(what).task._runner.onClose(finalizer);
+}

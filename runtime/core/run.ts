@@ -111,7 +111,9 @@ async function startRun<T, A extends unknown[]>(
     root._finish(false, error);
     throw error;
   } finally {
-    runner.close();
+    // Resources the rooms keep per run (worker processes) are released before run() settles.
+    const closing = runner.close();
+    if (closing !== undefined) await closing;
   }
 }
 

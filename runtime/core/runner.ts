@@ -31,6 +31,8 @@ export class Runner implements ClockRun {
    * by the first compiled invocation of the run.
    */
   calls: Invocation | undefined = undefined;
+  /** What the rooms above the core asked to finish when the run ends (rt.ts `atRunEnd`), in order. */
+  private finalizers: Array<() => void | Promise<void>> | undefined = undefined;
 
   constructor(clock?: Clock) {
     this.timers = new Timers(clock);
@@ -84,8 +86,31 @@ export class Runner implements ClockRun {
     this.timers.fireDue();
   }
 
-  /** The run has ended: its timers stop, and sleeps still pending in them fail (see Timers.close). */
-  close(): void {
+  /** Registers `finalizer` to run when the run ends, after its last task (see {@link close}). */
+  onClose(finalizer: () => void | Promise<void>): void {
+    (this.finalizers ??= []).push(finalizer);
+  }
+
+  /**
+   * The run has ended: its timers stop, and sleeps still pending in them fail (see Timers.close);
+   * then the finalizers run. Returns what `run()` must wait for before it settles (the
+   * finalizers' promises; their failures are ignored: a finalizer reports its own), or
+   * `undefined` when none was registered, so a run without any costs nothing more.
+   */
+  close(): Promise<void> | undefined {
     this.timers.close();
+    const finalizers = this.finalizers;
+    if (finalizers === undefined) return undefined;
+    this.finalizers = undefined;
+    const pending: Promise<unknown>[] = [];
+    for (const finalizer of finalizers) {
+      try {
+        const result = finalizer();
+        if (result !== undefined) pending.push(Promise.resolve(result).catch(() => undefined));
+      } catch {
+        // A finalizer that throws does not stop the others.
+      }
+    }
+    return pending.length === 0 ? undefined : Promise.all(pending).then(() => undefined);
   }
 }
