@@ -85,7 +85,13 @@ const host: ProcessHost = {
   },
 
   serialize(value: unknown): Uint8Array {
-    return v8.serialize(value);
+    try {
+      return v8.serialize(value);
+    } catch (error) {
+      // v8 reports a plain Error; structured clone's own DataCloneError says the same thing.
+      structuredClone(value);
+      throw error;
+    }
   },
 
   availableParallelism(): number {

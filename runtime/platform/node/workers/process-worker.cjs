@@ -48,6 +48,16 @@ function exported(namespace, name, specifier) {
   return value;
 }
 
+/** The DataCloneError that structured clone raises for `value`, if it does. */
+function cloneError(value) {
+  try {
+    structuredClone(value);
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
 async function handle(message) {
   const id = message.id;
   let reply;
@@ -61,8 +71,9 @@ async function handle(message) {
   try {
     process.send(reply);
   } catch (error) {
-    // The value cannot cross (structured clone refused it): report that instead.
-    process.send({ id, ok: false, error: encodeError(error) });
+    // The value cannot cross (structured clone refused it): report that instead, as the
+    // DataCloneError structured clone raises (v8 reports a plain Error).
+    process.send({ id, ok: false, error: encodeError(cloneError(reply.value) ?? error) });
   }
 }
 
