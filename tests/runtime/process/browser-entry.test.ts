@@ -4,6 +4,8 @@
  * there. The browser entry is loaded in an isolated module registry, so the Node host this test
  * file's own imports install is not seen by it.
  */
+export {};
+
 type BrowserApi = typeof import("../../../runtime/index.browser");
 
 function loadBrowserEntry(): BrowserApi {
