@@ -21,7 +21,6 @@ import { structuredDescribe, structuredTest } from "anyio-ts/jest";
 import { caught } from "../../helpers";
 import { childrenOfThisProcess, expectReaped, fixture } from "./process-helpers";
 
-type Functions = typeof import("../../fixtures/process/worker-functions.cjs");
 const CJS = fixture("worker-functions.cjs");
 const pid = workerFunction<() => number>(CJS, "pid");
 const add = workerFunction<(a: number, b: number) => number>(CJS, "add");
@@ -32,7 +31,7 @@ const throwsCustom = workerFunction<() => never>(CJS, "throwsCustom");
 const sleepsSync = workerFunction<(ms: number) => string>(CJS, "sleepsSync");
 const exits = workerFunction<(code: number) => never>(CJS, "exits");
 const returnsFunction = workerFunction<() => () => number>(CJS, "returnsFunction");
-const fib = workerFunction<Functions["fib"]>(CJS, "fib");
+const fib = workerFunction<(n: number) => number>(CJS, "fib");
 
 structuredDescribe(
   "toProcess.runSync",
