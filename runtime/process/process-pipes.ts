@@ -13,8 +13,9 @@
  *   read blocks on a full pipe (backpressure); a send waits for `'drain'` once the pipe's
  *   buffer is past its high-water mark.
  */
-import type { Waiter } from "../rt";
-import { BrokenResourceError, ClosedResourceError, EndOfStream } from "../core/errors";
+import { currentFrame, Waiter, yieldMacrotask } from "../rt";
+import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors";
+import { cancelled, outsideTask } from "../sync/checks";
 import { DONE, asBytes, iteratorOf, OperationSlot } from "../streams/adapter-support";
 import { positiveIntegerError } from "../streams/stream-helpers";
 import { TypedAttributeProvider } from "../streams/typed-attributes";
@@ -32,12 +33,18 @@ function brokenPipe(name: string, cause: unknown): BrokenResourceError {
 
 /** Reads one of the child's output pipes: stdout or stderr (or both merged). */
 export class ProcessReceiveStream extends TypedAttributeProvider implements ByteReceiveStream {
-  private readonly slot: OperationSlot<any>;
+  /** The receive in progress. */
+  private current: Waiter<any> | undefined = undefined;
   /** The step of the receive in progress, run again at the pipe's next event. */
   private retry: (() => void) | undefined = undefined;
   private ended = false;
   private failure: Error | undefined = undefined;
   private closed = false;
+  /** Built once: what cancellation of a receive runs (it has read nothing). */
+  private readonly withdraw = (): void => {
+    this.current = undefined;
+    this.retry = undefined;
+  };
 
   /** @internal */
   constructor(
@@ -45,9 +52,6 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
     private readonly name: string,
   ) {
     super();
-    this.slot = new OperationSlot<any>(`Process.${name}.receive()`, `receiving from the process's ${name}`, () => {
-      this.retry = undefined;
-    });
     // Permanent listeners: 'readable' keeps the pipe paused (data waits in the pipe until a
     // receive reads it); 'error' never goes unhandled.
     readable.on("readable", this.poke);
@@ -77,17 +81,58 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
   receive(maxBytes = 65536): Promise<Uint8Array> {
     const invalid = positiveIntegerError(maxBytes, "maxBytes");
     if (invalid !== undefined) return Promise.reject(invalid);
-    return this.slot.start((waiter) => this.step(waiter, maxBytes, false));
+    return this.start(maxBytes, false);
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
-    return iteratorOf<Uint8Array>(() => this.slot.start((waiter) => this.step(waiter, 65536, true)));
+    return iteratorOf<Uint8Array>(() => this.start(65536, true));
+  }
+
+  /**
+   * Starts a receive: the checkpoint first (a cancelled task reads nothing), then the step.
+   * When nothing is buffered the receive must wait for a later event of the pipe anyway, and
+   * that wait is its scheduling point; otherwise one macrotask passes before it reads.
+   */
+  private start(maxBytes: number, iterating: boolean): Promise<any> {
+    if (this.current !== undefined) return Promise.reject(new BusyResourceError("receiving from"));
+    const frame = currentFrame();
+    if (frame === undefined) return outsideTask(`Process.${this.name}.receive()`);
+    if (frame.scope._effectivelyCancelled) return cancelled(frame);
+    const waiter = new Waiter<any>(frame, this.withdraw);
+    this.current = waiter;
+    if (this.mustWait()) {
+      this.retry = () => this.step(waiter, maxBytes, iterating);
+    } else {
+      yieldMacrotask(() => this.step(waiter, maxBytes, iterating));
+    }
+    return waiter.promise;
+  }
+
+  /** Whether nothing can end a receive before the pipe's next event. */
+  private mustWait(): boolean {
+    const readable = this.readable;
+    return (
+      !this.closed &&
+      !this.ended &&
+      this.failure === undefined &&
+      readable.readableLength === 0 &&
+      !readable.readableEnded &&
+      !readable.destroyed
+    );
+  }
+
+  private settle(waiter: Waiter<any>, value: unknown, error?: Error): void {
+    this.current = undefined;
+    if (error !== undefined) waiter.fail(error);
+    else waiter.wake(value);
   }
 
   private step(waiter: Waiter<any>, maxBytes: number, iterating: boolean): void {
-    if (waiter.settled) return;
-    if (this.closed) return this.slot.settle(waiter, undefined, closedPipe(this.name));
+    if (waiter.settled || this.current !== waiter) return;
+    if (this.closed) return this.settle(waiter, undefined, closedPipe(this.name));
     const readable = this.readable;
+    // Invariant: read() runs only in the step that ends the waiter, so a cancelled receive has
+    // taken nothing out of the pipe.
     const chunk: unknown = readable.destroyed ? null : readable.read();
     if (chunk !== null) {
       let bytes = asBytes(chunk);
@@ -96,16 +141,16 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
         readable.unshift(chunk instanceof Uint8Array ? chunk.subarray(maxBytes) : bytes.subarray(maxBytes));
         bytes = bytes.subarray(0, maxBytes);
       }
-      return this.slot.settle(waiter, iterating ? { value: bytes, done: false } : bytes);
+      return this.settle(waiter, iterating ? { value: bytes, done: false } : bytes);
     }
-    if (this.failure !== undefined) return this.slot.settle(waiter, undefined, this.failure);
+    if (this.failure !== undefined) return this.settle(waiter, undefined, this.failure);
     if (this.ended || readable.readableEnded) {
-      if (iterating) return this.slot.settle(waiter, DONE);
-      return this.slot.settle(waiter, undefined, new EndOfStream(`The process's ${this.name} has ended`));
+      if (iterating) return this.settle(waiter, DONE);
+      return this.settle(waiter, undefined, new EndOfStream(`The process's ${this.name} has ended`));
     }
     if (readable.destroyed) {
       this.failure = brokenPipe(this.name, readable.errored ?? new Error("the pipe was destroyed before it ended"));
-      return this.slot.settle(waiter, undefined, this.failure);
+      return this.settle(waiter, undefined, this.failure);
     }
     this.retry = () => this.step(waiter, maxBytes, iterating);
   }
@@ -124,7 +169,9 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
     if (this.closed) return;
     this.closed = true;
     this.retry = undefined;
-    this.slot.take()?.fail(closedPipe(this.name));
+    const waiting = this.current;
+    this.current = undefined;
+    waiting?.fail(closedPipe(this.name));
     if (!this.readable.destroyed) this.readable.destroy();
   }
 

@@ -137,7 +137,8 @@ export class Process implements AsyncResource {
    * an `await using` block by cancellation never orphans the child (its `exitCode` is then
    * non-zero). Closing the pipes first lets a child blocked writing to a full pipe die of
    * SIGPIPE instead of deadlocking. Afterwards the streams raise `ClosedResourceError`.
-   * This is a checkpoint (the wait); closing again just waits again.
+   * This is a checkpoint while the child runs (the wait); once it has exited, closing only
+   * closes the pipes, so closing again does nothing.
    *
    * @example
    * ```ts
@@ -151,6 +152,8 @@ export class Process implements AsyncResource {
     this.pipes.stdin?.closeNow();
     this.pipes.stdout?.closeNow();
     this.pipes.stderr?.closeNow();
+    // Already reaped: nothing to wait for (as AnyIO's wait() of an exited process, no yield).
+    if (this.code !== null) return;
     try {
       await this.wait();
     } catch (error) {
