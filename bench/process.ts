@@ -23,7 +23,8 @@
  *   workers started before the timing); the figure is sequential / parallel time.
  *
  * Each pair runs ROUNDS times, alternating which side goes first; the figure is the median over
- * the rounds of ours / baseline within a round. Print `uptime` with the results: a loaded machine
+ * the rounds of ours / baseline within a round, and the same for the CPU time this process spent
+ * (children excluded), which a busy machine disturbs less than wall-clock time. Print `uptime` with the results: a loaded machine
  * moves every figure.
  */
 import { fork, spawn } from "node:child_process";
@@ -195,6 +196,14 @@ function cpuParallel(): Promise<number> {
 
 // --- driver -----------------------------------------------------------------------------------
 
+/** Runs `fn` and returns its figure with the CPU time (user + system) this process spent meanwhile. */
+async function withCpu(fn: () => Promise<number>): Promise<[number, number]> {
+  const before = process.cpuUsage();
+  const figure = await fn();
+  const used = process.cpuUsage(before);
+  return [figure, (used.user + used.system) / 1000];
+}
+
 async function pair(
   name: string,
   ours: () => Promise<number>,
@@ -204,26 +213,30 @@ async function pair(
   const ratios: number[] = [];
   const oursTimes: number[] = [];
   const baseTimes: number[] = [];
+  const cpuRatios: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     let a: number;
     let b: number;
+    let cpuA: number;
+    let cpuB: number;
     if (round % 2 === 0) {
-      a = await ours();
-      b = await baseline();
+      [a, cpuA] = await withCpu(ours);
+      [b, cpuB] = await withCpu(baseline);
     } else {
-      b = await baseline();
-      a = await ours();
+      [b, cpuB] = await withCpu(baseline);
+      [a, cpuA] = await withCpu(ours);
     }
     oursTimes.push(a);
     baseTimes.push(b);
     ratios.push(lowerIsBetter ? a / b : b / a);
+    cpuRatios.push(cpuA / cpuB);
   }
   console.log(
     `${name.padEnd(44)} ours ${median(oursTimes).toFixed(1).padStart(8)} ms   baseline ${median(baseTimes)
       .toFixed(1)
       .padStart(8)} ms   ratio ${median(ratios).toFixed(3)} (range ${Math.min(...ratios).toFixed(3)}–${Math.max(
       ...ratios,
-    ).toFixed(3)})`,
+    ).toFixed(3)})   cpu(this process) ratio ${median(cpuRatios).toFixed(3)}`,
   );
 }
 
