@@ -15,7 +15,7 @@ import { CancelScope } from "../core/cancel-scope";
 import { describeValue } from "../core/validate";
 import { cancelled, outsideTask } from "../sync/checks";
 import type { AsyncResource, ByteReceiveStream, ByteSendStream } from "../streams/types";
-import type { ChildProcess, ProcessHost } from "./host";
+import { processHost, type ChildProcess, type ProcessHost } from "./host";
 import type { ProcessReceiveStream, ProcessSendStream } from "./process-pipes";
 
 /**
@@ -55,6 +55,8 @@ export class Process implements AsyncResource {
       readonly stderr: ProcessReceiveStream | null;
     },
   ) {
+    // Only openProcess() makes one; in a browser even trying says why it cannot work.
+    processHost.get("new Process()");
     this.pid = child.pid!;
     this.stdin = pipes.stdin;
     this.stdout = pipes.stdout;

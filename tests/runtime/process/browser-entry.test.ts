@@ -36,6 +36,7 @@ const CALLS: ReadonlyArray<readonly [string, () => unknown]> = [
   ["toProcess.runSync()", () => api.toProcess.runSync(fn)],
   ["toProcess.runSync()", () => api.toProcess.runSync({ cancellable: true }, fn)],
   ["toProcess.currentDefaultProcessLimiter()", () => api.toProcess.currentDefaultProcessLimiter()],
+  ["new Process()", () => new (api.Process as unknown as new (...args: unknown[]) => unknown)({}, {}, {})],
 ];
 
 describe("subprocesses in the browser entry point", () => {
