@@ -9,12 +9,25 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough, type Readable, type Writable } from "node:stream";
 import * as v8 from "node:v8";
+import { NotSupportedError } from "../../core/errors";
 import { processHost, type ProcessHost, type SpawnRequest } from "../../process/host";
 
 export type { ChildProcess, Readable, Writable };
 
-/** The worker process entry: plain JavaScript, shipped next to this module in `workers/`. */
-const WORKER_ENTRY = path.join(__dirname, "workers", "process-worker.cjs");
+/**
+ * The worker process entry: plain JavaScript, shipped next to this module in `workers/`. Looked
+ * up only when a worker starts: an ES module bundle of the runtime has no `__dirname` (and no
+ * worker file beside it), and must still load.
+ */
+function workerEntry(): string {
+  if (typeof __dirname !== "string") {
+    throw new NotSupportedError(
+      "toProcess.runSync() needs the runtime's worker entry (runtime/platform/node/workers/process-worker.cjs) " +
+        "beside it; this copy of anyio-ts was bundled without it. Import anyio-ts from node_modules instead.",
+    );
+  }
+  return path.join(__dirname, "workers", "process-worker.cjs");
+}
 
 /** Children to kill if this process exits while they live (worker processes). */
 const atExit = new Set<ChildProcess>();
@@ -75,7 +88,7 @@ const host: ProcessHost = {
   },
 
   forkWorker(): ChildProcess {
-    const child = fork(WORKER_ENTRY, [], {
+    const child = fork(workerEntry(), [], {
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       execArgv: process.execArgv,
