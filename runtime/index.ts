@@ -17,6 +17,8 @@ import "./platform/node/native-unix";
 import "./platform/node/fs";
 // The thread room's host (node:worker_threads): toThread, fromThread, portals.
 import "./platform/node/threads";
+// The process room's host (node:child_process): installed for its side effect.
+import "./platform/node/process";
 
 export * from "./public";
 // `export *`, not a list of names: CommonJS output would precede a named re-export with

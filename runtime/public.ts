@@ -188,3 +188,14 @@ export type { UnixDatagramSocketOptions } from "./net/unix-datagram";
 export { UNIXDatagramSocket } from "./net/unix-datagram-socket";
 export type { UNIXDatagramPacket } from "./net/unix-datagram-socket";
 export { ConnectedUNIXDatagramSocket } from "./net/connected-unix-datagram-socket";
+// Subprocesses and worker processes (the Node entry point installs the host; in a browser each
+// call throws NotSupportedError).
+export { openProcess } from "./process/open-process";
+export { runProcess } from "./process/run-process";
+export type { RunProcessOptions } from "./process/run-process";
+export type { ProcessOptions, StdioSpec } from "./process/stdio-spec";
+export { Process } from "./process/process";
+export { CompletedProcess } from "./process/completed-process";
+export { CalledProcessError } from "./process/called-process-error";
+export { toProcess } from "./process/to-process";
+export type { ToProcessOptions } from "./process/to-process";

@@ -343,3 +343,33 @@ describe("the UNIX datagram and descriptor-passing names of the public API contr
     expect(typeof api.UNIXSocketStream.prototype.receiveFds).toBe("function");
   });
 });
+
+// Section 8 and 10.5: subprocesses and worker processes.
+const PROCESS_FUNCTIONS = ["runProcess", "openProcess"] as const;
+const PROCESS_CLASSES = ["Process", "CompletedProcess", "CalledProcessError"] as const;
+
+// The type-only names of section 8 and 10.5.
+export type PublicProcessTypes = [api.StdioSpec, api.ProcessOptions, api.RunProcessOptions, api.ToProcessOptions];
+
+describe("the process names of the public API contract", () => {
+  test.each(PROCESS_FUNCTIONS)("exports the function %s", (name) => {
+    expect(typeof exported[name]).toBe("function");
+    expect(isClass(exported[name])).toBe(false);
+  });
+
+  test.each(PROCESS_CLASSES)("exports the class %s", (name) => {
+    expect(isClass(exported[name])).toBe(true);
+  });
+
+  test("CalledProcessError extends Error and is named after its class", () => {
+    const error = new api.CalledProcessError(["false"], 1, null, null, null);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe("CalledProcessError");
+    expect(error.message).toBe('Command ["false"] returned non-zero exit status 1.');
+  });
+
+  test("exports the toProcess namespace with runSync() and currentDefaultProcessLimiter()", () => {
+    expect(typeof api.toProcess.runSync).toBe("function");
+    expect(typeof api.toProcess.currentDefaultProcessLimiter).toBe("function");
+  });
+});

@@ -111,7 +111,7 @@ async function startRun<T, A extends unknown[]>(
     root._finish(false, error);
     throw error;
   } finally {
-    // Resources that live as long as the run (worker threads) are released before it settles.
+    // Resources that live as long as the run (worker threads and processes) are released before it settles.
     const closing = runner.close();
     if (closing !== undefined) await closing;
   }

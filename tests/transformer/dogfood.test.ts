@@ -8,7 +8,15 @@ import * as ts from "typescript";
 import anyioTransformer, { jestFactory } from "../../transformer/typescript/index";
 
 const repo = path.resolve(__dirname, "../..");
-const ROOMS = ["runtime/sync", "runtime/streams", "runtime/testing", "runtime/net"];
+const ROOMS = [
+  "runtime/sync",
+  "runtime/streams",
+  "runtime/testing",
+  "runtime/net",
+  "runtime/fs",
+  "runtime/process",
+  "runtime/threads",
+];
 const files = ROOMS.flatMap((dir) =>
   fs
     .readdirSync(path.join(repo, dir))
