@@ -13,6 +13,8 @@ import "./platform/node/tls";
 import "./platform/node/net";
 // The file room's host (node:fs): installed for its side effect.
 import "./platform/node/fs";
+// Signals: the signal receivers' host, and run()'s handling of SIGINT and SIGTERM.
+import "./platform/node/signals";
 
 export * from "./public";
 // `export *`, not a list of names: CommonJS output would precede a named re-export with

@@ -173,3 +173,11 @@ export type { TempNameOptions } from "./fs/temp-names";
 // Threads and processes: how a function is named so a worker can import it.
 export { workerFunction } from "./threads/worker-function";
 export type { WorkerFunction } from "./threads/worker-function";
+// Context variables (work everywhere) and signals (the Node entry point installs the host; in a
+// browser openSignalReceiver() throws NotSupportedError).
+export { ContextVar, ContextVarToken } from "./core/context-var";
+export type { ContextVarOptions } from "./core/context-var";
+export { RunVar, RunVarToken } from "./core/run-var";
+export { Interrupted } from "./core/errors";
+export { openSignalReceiver } from "./signals/open-signal-receiver";
+export { SignalReceiver } from "./signals/signal-receiver";
