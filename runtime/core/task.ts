@@ -264,8 +264,14 @@ export function spawnTask<T>(
   if (contextInUse) inheritContext(task, currentContext());
   runner.addTask(task);
   runner.pendingStarts++;
-  if (startQueue.length === 0) queueMicrotask(flushStarts);
-  startQueue.push(task, fn, args, captureHostContext());
+  // The first task of a batch needs no snapshot: the flush's microtask was queued here, in the
+  // spawner's async context, and carries it (each later one may see different stores).
+  if (startQueue.length === 0) {
+    queueMicrotask(flushStarts);
+    startQueue.push(task, fn, args, undefined);
+  } else {
+    startQueue.push(task, fn, args, captureHostContext());
+  }
   return task;
 }
 

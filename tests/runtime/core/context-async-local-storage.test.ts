@@ -52,6 +52,20 @@ describe("AsyncLocalStorage stores in tasks (plain code)", () => {
     expect(seen).toEqual(["first", undefined]);
   });
 
+  test("a store a task enters with enterWith() does not leak into the tasks started after it", async () => {
+    const als = new AsyncLocalStorage<string>();
+    const seen: Array<string | undefined> = [];
+    await run(() =>
+      createTaskGroup().run(async (tg) => {
+        tg.startSoon(async () => {
+          als.enterWith("entered by the first task");
+        });
+        tg.startSoon(async () => void seen.push(als.getStore()));
+      }),
+    );
+    expect(seen).toEqual([undefined]);
+  });
+
   test("start() runs the new task in the caller's store", async () => {
     const als = new AsyncLocalStorage<string>();
     const value = await run(() =>
