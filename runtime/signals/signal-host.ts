@@ -20,6 +20,11 @@ export interface SignalHost {
   addListener(signal: NodeSignal, listener: () => void): void;
   /** Removes it; once no listener remains, Node's default action is back. */
   removeListener(signal: NodeSignal, listener: () => void): void;
+  /**
+   * Keeps the process alive until the returned function is called (a consumer waiting for a
+   * signal must not let the event loop run dry: the host's own signal listeners do not hold it).
+   */
+  keepAlive(): () => void;
   /** Ends the process now with `code`. */
   exit(code: number): void;
   /**

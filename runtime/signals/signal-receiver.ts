@@ -9,13 +9,17 @@
  *
  *   Invariant: `waiting` holds the parked steps in the order they were asked for; a step is
  *   served only once it has yielded (`ready`), and steps become ready in that same order.
+ *
+ * While some step waits, the receiver keeps the process alive, as a pending timer or socket
+ * would: a program whose only work is to wait for SIGTERM must not just end (Node's signal
+ * listeners do not hold the event loop).
  */
 import { currentFrame } from "../core/frame";
 import { yieldMacrotask } from "../core/clock";
 import { Waiter } from "../core/waiter";
 import { cancelled, outsideTask } from "../sync/checks";
 import { addReceiver } from "./signal-registry";
-import type { NodeSignal } from "./signal-host";
+import { signalHost, type NodeSignal } from "./signal-host";
 
 interface Step {
   readonly waiter: Waiter<IteratorResult<NodeSignal, undefined>>;
@@ -45,6 +49,8 @@ export class SignalReceiver implements AsyncIterable<NodeSignal>, Disposable {
   private readonly stops: Array<() => void>;
   private closed = false;
   private readonly signals: readonly NodeSignal[];
+  /** Releases the hold on the process while a consumer waits (see {@link hold}). */
+  private release: (() => void) | undefined;
 
   /** @internal Use `openSignalReceiver()`. */
   constructor(signals: readonly NodeSignal[]) {
@@ -102,10 +108,12 @@ export class SignalReceiver implements AsyncIterable<NodeSignal>, Disposable {
       waiter: new Waiter<IteratorResult<NodeSignal, undefined>>(frame, () => {
         const i = this.waiting.indexOf(step);
         if (i >= 0) this.waiting.splice(i, 1);
+        this.hold();
       }),
       ready: false,
     };
     this.waiting.push(step);
+    this.hold();
     yieldMacrotask(() => {
       step.ready = true;
       this.serve();
@@ -122,8 +130,20 @@ export class SignalReceiver implements AsyncIterable<NodeSignal>, Disposable {
       } else if (this.closed) {
         waiting.shift()!.waiter.wake(DONE);
       } else {
-        return;
+        break;
       }
+    }
+    this.hold();
+  }
+
+  /** Holds the process alive exactly while some step waits. */
+  private hold(): void {
+    if (this.waiting.length > 0) {
+      this.release ??= signalHost.get("openSignalReceiver()").keepAlive();
+    } else if (this.release !== undefined) {
+      const release = this.release;
+      this.release = undefined;
+      release();
     }
   }
 }

@@ -61,6 +61,10 @@ const nodeSignals: SignalHost = {
   removeListener(signal, listener) {
     host.removeListener(signal, listener);
   },
+  keepAlive() {
+    const timer = setInterval(() => {}, 0x3fffffff);
+    return () => clearInterval(timer);
+  },
   exit(code) {
     host.exit(code);
   },
@@ -70,7 +74,16 @@ const nodeSignals: SignalHost = {
     // Installed once, at the first interrupt, and never removed: a monitor neither keeps the
     // process alive nor changes what happens to any other error.
     monitoring = true;
-    host.on("uncaughtExceptionMonitor", onUncaught);
+    if (host.versions.bun === undefined) {
+      host.on("uncaughtExceptionMonitor", onUncaught);
+      return;
+    }
+    // Bun reports an unhandled rejection to no monitor: listen for the rejection itself, and
+    // give any other reason back to the host's default (thrown from here, it ends the process).
+    host.on("unhandledRejection", (reason: unknown) => {
+      onUncaught(reason);
+      if (host.listenerCount("unhandledRejection") === 1) throw reason;
+    });
   },
 };
 

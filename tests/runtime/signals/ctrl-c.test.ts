@@ -43,9 +43,17 @@ interface Outcome {
  * Runs the program in `mode`; `onLine` sees every line as it comes and may send signals
  * (`kill`). Resolves when the process has exited.
  */
-function runProgram(mode: string, onLine: (line: string, kill: (signal: NodeJS.Signals) => void) => void = () => {}) {
+function runProgram(
+  mode: string,
+  onLine: (line: string, kill: (signal: NodeJS.Signals) => void) => void = () => {},
+  host: (program: string) => string[] = (file) => [process.execPath, file],
+) {
   return new Promise<Outcome>((resolve, reject) => {
-    const child = spawn(process.execPath, [program, mode], { stdio: ["ignore", "pipe", "pipe"] });
+    const [command, ...args] = host(program);
+    const child = spawn(command, [...args, mode], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    });
     const lines: string[] = [];
     let stderr = "";
     let pending = "";
@@ -138,6 +146,40 @@ describe("Ctrl+C during run()", () => {
   test("openSignalReceiver() in a worker thread throws NotSupportedError", async () => {
     const outcome = await runProgram("worker");
     expect(outcome.lines).toEqual(["worker NotSupportedError"]);
+    expect(outcome.code).toBe(0);
+  });
+});
+
+// The same program on the other hosts, each with its own binary from npm.
+const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
+const otherHosts: Array<[string, (program: string) => string[]]> = [
+  ["bun", (file) => [bin("bun"), file]],
+  ["deno", (file) => [bin("deno"), "run", "--allow-all", "--quiet", file]],
+];
+
+describe.each(otherHosts)("Ctrl+C on %s", (_name, host) => {
+  test("unwinds the run, runs every cleanup and exits with 130", async () => {
+    const outcome = await runProgram(
+      "cleanup",
+      (line, kill) => {
+        if (line.startsWith("ready")) kill("SIGINT");
+      },
+      host,
+    );
+    expect(outcome.lines).toEqual(expect.arrayContaining(["cleaned a", "cleaned b", "main unwound"]));
+    expect(outcome.stderr).toMatch(/^Interrupted: run\(\) was interrupted by SIGINT/);
+    expect(outcome.code).toBe(130);
+  });
+
+  test("a program that receives SIGINT itself gets it, and stays alive while it waits", async () => {
+    const outcome = await runProgram(
+      "receiver",
+      (line, kill) => {
+        if (line.startsWith("ready")) kill("SIGINT");
+      },
+      host,
+    );
+    expect(outcome.lines).toEqual(["ready 1,1", "received SIGINT", "still running", "done 0,0"]);
     expect(outcome.code).toBe(0);
   });
 });
