@@ -157,6 +157,23 @@ const otherHosts: Array<[string, (program: string) => string[]]> = [
   ["deno", (file) => [bin("deno"), "run", "--allow-all", "--quiet", file]],
 ];
 
+describe.each([["node", (file: string) => [process.execPath, file]] as const, ...otherHosts])(
+  "context in plain callbacks on %s",
+  (_name, host) => {
+    test("each task keeps its ContextVar value and its spawner's AsyncLocalStorage store across foreign awaits", async () => {
+      const outcome = await runProgram("context", undefined, host);
+      expect(outcome.code).toBe(0);
+      expect(JSON.parse(outcome.lines[outcome.lines.length - 1])).toEqual([
+        "fast: fast / store fast",
+        "fast: fast changed / store fast",
+        "root: fast / undefined",
+        "slow: slow / store slow",
+        "slow: slow changed / store slow",
+      ]);
+    });
+  },
+);
+
 describe.each(otherHosts)("Ctrl+C on %s", (_name, host) => {
   test("unwinds the run, runs every cleanup and exits with 130", async () => {
     const outcome = await runProgram(
