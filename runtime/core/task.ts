@@ -248,7 +248,8 @@ const startQueue: unknown[] = [];
  * The task is visible (getRunningTasks, cancellation) from this moment on.
  *
  * The task starts with a copy of the context of the code calling this (the spawner, which for
- * `start()` and `startSoon()` is the calling task, not the group's host) and in the host's async
+ * `start()` and `startSoon()` is the calling task, not the group's host), or of `context` when
+ * given (a portal's task copies the task that entered the portal), and in the host's async
  * context captured now, so the program's own AsyncLocalStorage stores follow the spawner too.
  */
 export function spawnTask<T>(
@@ -258,10 +259,11 @@ export function spawnTask<T>(
   parentScope: CancelScope,
   fn: (...args: any[]) => T | Promise<T>,
   args: readonly unknown[],
+  context?: ContextHolder,
 ): TaskHandle<T> {
   const task = new TaskHandle<T>(runner, name, parent);
   task._frame = task._rootScope._enter(task, parentScope);
-  if (contextInUse) inheritContext(task, currentContext());
+  if (contextInUse) inheritContext(task, context ?? currentContext());
   runner.addTask(task);
   runner.pendingStarts++;
   // The first task of a batch needs no snapshot: the flush's microtask was queued here, in the
