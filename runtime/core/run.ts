@@ -50,7 +50,9 @@ export interface RunOptions {
  * `run()` rejects with {@link Interrupted} (uncaught, the process exits with 130 or 143, as a
  * process killed by the signal would). A second SIGINT while the run unwinds exits at once. A
  * signal the program receives with its own `openSignalReceiver()` is left to it. Nothing stays
- * installed once `run()` has settled; `runWith({ signals: false }, fn)` installs nothing at all.
+ * installed once `run()` has settled (the listeners go one event-loop turn later, in case another
+ * run follows; a signal in that turn gets Node's default action); `runWith({ signals: false }, fn)`
+ * installs nothing at all.
  *
  * @example
  * ```ts

@@ -20,6 +20,12 @@ export interface SignalHost {
   addListener(signal: NodeSignal, listener: () => void): void;
   /** Removes it; once no listener remains, Node's default action is back. */
   removeListener(signal: NodeSignal, listener: () => void): void;
+  /** How many listeners the real process object has for `signal`. */
+  listenerCount(signal: NodeSignal): number;
+  /** Sends `signal` to this process. */
+  raise(signal: NodeSignal): void;
+  /** Calls `fn` once, after the current event-loop turn (a ref'd `setImmediate`: it never outlives that turn). */
+  afterTurn(fn: () => void): void;
   /**
    * Keeps the process alive until the returned function is called (a consumer waiting for a
    * signal must not let the event loop run dry: the host's own signal listeners do not hold it).

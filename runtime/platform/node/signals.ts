@@ -61,6 +61,15 @@ const nodeSignals: SignalHost = {
   removeListener(signal, listener) {
     host.removeListener(signal, listener);
   },
+  listenerCount(signal) {
+    return host.listenerCount(signal);
+  },
+  raise(signal) {
+    host.kill(host.pid, signal);
+  },
+  afterTurn(fn) {
+    setImmediate(fn);
+  },
   keepAlive() {
     const timer = setInterval(() => {}, 0x3fffffff);
     return () => clearInterval(timer);

@@ -137,6 +137,12 @@ describe("Ctrl+C during run()", () => {
     expect(outcome.code).toBe(0);
   });
 
+  test("a signal just after run() returned, before its listeners are gone, gets the default action", async () => {
+    const outcome = await runProgram("late");
+    expect(outcome.lines).toEqual(["returned 1,1"]);
+    expect(outcome.signal).toBe("SIGTERM");
+  });
+
   test("runWith({ signals: false }) installs no listener", async () => {
     const outcome = await runProgram("opt-out");
     expect(outcome.lines).toEqual(["inside 0,0", "done 0,0"]);

@@ -24,6 +24,8 @@ import { caught } from "../../helpers";
 const realProcess = runInThisContext("process") as NodeJS.Process;
 const send = (signal: NodeJS.Signals) => void process.kill(process.pid, signal);
 const listeners = (signal: NodeJS.Signals) => realProcess.listenerCount(signal);
+/** One event-loop turn: run() removes its listeners one turn after the last run ended. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** The next signal of `receiver` (one step of its iteration). */
 async function nextOf(receiver: SignalReceiver): Promise<IteratorResult<NodeJS.Signals>> {
@@ -174,7 +176,8 @@ describe("what cannot be received", () => {
 });
 
 describe("run() and SIGINT/SIGTERM", () => {
-  test("run() listens for SIGINT and SIGTERM only while it runs, once for concurrent runs", async () => {
+  test("run() listens for SIGINT and SIGTERM only while it runs (and one turn after), once for concurrent runs", async () => {
+    await nextTurn();
     const base = [listeners("SIGINT"), listeners("SIGTERM")];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -190,10 +193,23 @@ describe("run() and SIGINT/SIGTERM", () => {
       [base[0] + 1, base[1] + 1],
       [base[0] + 1, base[1] + 1],
     ]);
+    await nextTurn();
     expect([listeners("SIGINT"), listeners("SIGTERM")]).toEqual(base);
   });
 
+  test("runs one after another keep one set of listeners, removed a turn after the last", async () => {
+    await nextTurn();
+    const base = listeners("SIGINT");
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) await run(async () => void counts.push(listeners("SIGINT")));
+    counts.push(listeners("SIGINT"));
+    await nextTurn();
+    counts.push(listeners("SIGINT"));
+    expect(counts).toEqual([base + 1, base + 1, base + 1, base + 1, base]);
+  });
+
   test("runWith({ signals: false }) installs nothing", async () => {
+    await nextTurn();
     const base = listeners("SIGINT");
     const inside = await runWith({ signals: false }, () => listeners("SIGINT"));
     expect(inside).toBe(base);
@@ -206,12 +222,14 @@ describe("run() and SIGINT/SIGTERM", () => {
   });
 
   test("a run that failed still removes its listeners", async () => {
+    await nextTurn();
     const base = listeners("SIGTERM");
     await caught(
       run(async () => {
         throw new Error("boom");
       }),
     );
+    await nextTurn();
     expect(listeners("SIGTERM")).toBe(base);
   });
 });
