@@ -19,6 +19,8 @@ import "./platform/node/fs";
 import "./platform/node/threads";
 // The process room's host (node:child_process): installed for its side effect.
 import "./platform/node/process";
+// Signals: the signal receivers' host, and run()'s handling of SIGINT and SIGTERM.
+import "./platform/node/signals";
 
 export * from "./public";
 // `export *`, not a list of names: CommonJS output would precede a named re-export with

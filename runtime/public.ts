@@ -199,3 +199,11 @@ export { CompletedProcess } from "./process/completed-process";
 export { CalledProcessError } from "./process/called-process-error";
 export { toProcess } from "./process/to-process";
 export type { ToProcessOptions } from "./process/to-process";
+// Context variables (work everywhere) and signals (the Node entry point installs the host; in a
+// browser openSignalReceiver() throws NotSupportedError).
+export { ContextVar, ContextVarToken } from "./core/context-var";
+export type { ContextVarOptions } from "./core/context-var";
+export { RunVar, RunVarToken } from "./core/run-var";
+export { Interrupted } from "./core/errors";
+export { openSignalReceiver } from "./signals/open-signal-receiver";
+export { SignalReceiver } from "./signals/signal-receiver";

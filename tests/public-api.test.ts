@@ -43,6 +43,8 @@ const FUNCTIONS = [
   "asConnectable",
   // 10.1 Worker functions
   "workerFunction",
+  // 10.6 Signals
+  "openSignalReceiver",
 ] as const;
 
 const CLASSES = [
@@ -66,6 +68,13 @@ const CLASSES = [
   "UNIXSocketStream",
   "TCPConnectable",
   "UNIXConnectable",
+  // 10.6 Signals
+  "SignalReceiver",
+  // 12. Context variables
+  "ContextVar",
+  "ContextVarToken",
+  "RunVar",
+  "RunVarToken",
 ] as const;
 
 const ERROR_CLASSES = [
@@ -88,6 +97,7 @@ const ERROR_CLASSES = [
   "TaskCancelled",
   "TaskNotFinished",
   "NoCurrentTaskError",
+  "Interrupted",
 ] as const;
 
 // The type-only names of sections 3-5 and 7; `npm run typecheck` fails if one is not exported.
@@ -112,6 +122,9 @@ export type PublicTypes = [
 
 // The type-only names of section 10.
 export type PublicWorkerTypes = [api.WorkerFunction<(n: number) => number>, api.ToThreadOptions, api.PortalToken];
+
+// The type-only names of sections 1 and 12 (run options, context variable options).
+export type PublicContextTypes = [api.RunOptions, api.ContextVarOptions<number>];
 
 // The type-only names of section 7.4 (UDP).
 export type UdpPublicTypes = [api.UDPPacket, api.UdpSocketOptions];
@@ -141,6 +154,7 @@ function isClass(value: unknown): value is abstract new (...args: never[]) => un
 /** Arguments that make a valid instance, for the error classes whose constructor needs some. */
 const ERROR_ARGS: Partial<Record<(typeof ERROR_CLASSES)[number], unknown[]>> = {
   ExceptionGroup: ["message", [new Error("member")]],
+  Interrupted: ["SIGINT"],
 };
 
 describe("the public API contract: running, cancellation, tasks, errors, sync and memory streams", () => {
@@ -371,5 +385,17 @@ describe("the process names of the public API contract", () => {
   test("exports the toProcess namespace with runSync() and currentDefaultProcessLimiter()", () => {
     expect(typeof api.toProcess.runSync).toBe("function");
     expect(typeof api.toProcess.currentDefaultProcessLimiter).toBe("function");
+  });
+});
+
+describe("the public API contract: context variables, signals and Interrupted", () => {
+  test("ContextVarToken.MISSING is a symbol", () => {
+    expect(typeof api.ContextVarToken.MISSING).toBe("symbol");
+  });
+
+  test("Interrupted carries the signal that stopped the run", () => {
+    const error = new api.Interrupted("SIGTERM");
+    expect(error.signal).toBe("SIGTERM");
+    expect(error.message).toBe("run() was interrupted by SIGTERM");
   });
 });

@@ -521,6 +521,40 @@ export class NoCurrentTaskError extends Error {
   }
 }
 
+/**
+ * What `run()` rejects with when SIGINT (Ctrl+C) or SIGTERM stopped it: the signal cancelled the
+ * whole run, every `finally` block and shielded cleanup ran, and then `run()` gave up, the way
+ * Python's `asyncio.run()` raises `KeyboardInterrupt`. If nothing catches it, the process exits
+ * with 130 (SIGINT) or 143 (SIGTERM), the codes of a process killed by that signal.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await run(serve);
+ * } catch (error) {
+ *   if (!(error instanceof Interrupted)) throw error;
+ *   console.log(`stopped by ${error.signal}`); // the process exits 0
+ * }
+ * ```
+ */
+export class Interrupted extends Error {
+  static {
+    nameErrorClass(this, "Interrupted");
+  }
+
+  /** The signal that stopped the run. */
+  readonly signal: "SIGINT" | "SIGTERM";
+
+  /**
+   * @param signal - the signal that stopped the run.
+   * @param message - defaults to a sentence naming the signal.
+   */
+  constructor(signal: "SIGINT" | "SIGTERM", message = `run() was interrupted by ${signal}`, options?: ErrorOptions) {
+    super(message, options);
+    this.signal = signal;
+  }
+}
+
 function withCause(message: string, options: ErrorOptions | undefined): string {
   if (options === undefined || !("cause" in options)) return message;
   const cause = options.cause;

@@ -30,10 +30,26 @@ export class Frame {
 export interface ContextCarrier {
   run<R>(store: Frame, fn: (...args: any[]) => R, ...args: any[]): R;
   getStore(): Frame | undefined;
+  /** Calls `fn` with no frame in the carrier (AsyncLocalStorage's `exit`). */
+  exit<R>(fn: () => R): R;
+  /**
+   * Captures the host's own async context as it is now (every AsyncLocalStorage store of the
+   * program), for a task to start in: `spawnTask` calls it at the spawn call and starts the task
+   * body inside it, so the user's stores follow the spawner, not whoever flushed the start queue.
+   */
+  snapshot?(): HostSnapshot;
+}
+
+/** The host's async context captured at a spawn (an `AsyncResource` on Node, Bun and Deno). */
+export interface HostSnapshot {
+  runInAsyncScope<R>(fn: (...args: any[]) => R, thisArg?: unknown, ...args: any[]): R;
+  emitDestroy(): unknown;
 }
 
 let current: Frame | undefined;
 let carrier: ContextCarrier | undefined;
+/** The carrier's {@link ContextCarrier.snapshot}, bound; undefined where the host has none (browsers). */
+let snapshotHost: (() => HostSnapshot) | undefined;
 // Whether a plain callback ever ran under the carrier: until then, reading it is pointless.
 let carrierInUse = false;
 
@@ -65,6 +81,12 @@ class StructuredMark extends Stamp {
 /** Installs the host's context carrier; the Node entry point does this at load. */
 export function installContextCarrier(next: ContextCarrier | undefined): void {
   carrier = next;
+  snapshotHost = next?.snapshot?.bind(next);
+}
+
+/** The host's async context as it is now, for a task spawned now to start in; undefined without a host. */
+export function captureHostContext(): HostSnapshot | undefined {
+  return snapshotHost === undefined ? undefined : snapshotHost();
 }
 
 /** Marks `fn` as compiled structured code and returns it. */
@@ -82,6 +104,20 @@ export function isStructured(fn: Function): boolean {
 export function currentFrame(): Frame | undefined {
   if (current !== undefined) return current;
   return carrierInUse ? carrier!.getStore() : undefined;
+}
+
+/**
+ * Calls `fn` outside every task: no current frame, none in the carrier. Host handles created
+ * inside (a signal's listener, say) then call back outside every task, whatever task asked.
+ */
+export function outsideFrames<R>(fn: () => R): R {
+  const previous = current;
+  current = undefined;
+  try {
+    return carrier === undefined ? fn() : carrier.exit(fn);
+  } finally {
+    current = previous;
+  }
 }
 
 /** Makes `frame` current for a synchronous segment; returns what to restore with {@link leaveFrame}. */

@@ -3,13 +3,17 @@
  * `runWith()`, the same with options (the clock the run measures time with).
  */
 import type { Clock } from "./clock";
+import { contextInUse, inheritContext, rootContext } from "./context";
+import { Cancelled, Interrupted } from "./errors";
+import { ExceptionGroup } from "./exception-group";
 import { callInFrame, currentFrame, isStructured } from "./frame";
+import { armInterrupts, disarmInterrupts, reportInterrupted } from "./interrupts";
 import { Runner } from "./runner";
 import { TaskHandle } from "./task";
-import { checkFunction, checkOptions, describeValue } from "./validate";
+import { checkBoolean, checkFunction, checkOptions, describeValue } from "./validate";
 import { emitWarning } from "./warnings";
 
-const RUN_OPTIONS = ["clock"] as const;
+const RUN_OPTIONS = ["clock", "signals"] as const;
 
 /** Options of {@link runWith}. */
 export interface RunOptions {
@@ -21,6 +25,16 @@ export interface RunOptions {
    * @default the real monotonic clock (`performance.now()`)
    */
   clock?: Clock;
+  /**
+   * Whether SIGINT (Ctrl+C) and SIGTERM stop the run: on the main thread of Node, Bun and Deno,
+   * the first one cancels the whole run, lets every `finally` block and shielded cleanup run,
+   * and then the run rejects with `Interrupted`; a second SIGINT meanwhile exits at once. With
+   * `false` the run installs nothing and signals keep Node's default action (or the program's
+   * own listeners). Test helpers run with `false`, so that Ctrl+C stops the test runner.
+   *
+   * @default true
+   */
+  signals?: boolean;
 }
 
 /**
@@ -31,6 +45,15 @@ export interface RunOptions {
  * checkpoint: it is called from outside any run. Time is measured on the real clock; see
  * {@link runWith} for another one.
  *
+ * On the main thread of Node, Bun and Deno, while the run is running, the first SIGINT (Ctrl+C)
+ * or SIGTERM cancels the whole run: every `finally` block and shielded cleanup runs, and then
+ * `run()` rejects with {@link Interrupted} (uncaught, the process exits with 130 or 143, as a
+ * process killed by the signal would). A second SIGINT while the run unwinds exits at once. A
+ * signal the program receives with its own `openSignalReceiver()` is left to it. Nothing stays
+ * installed once `run()` has settled (the listeners go one event-loop turn later, in case another
+ * run follows; a signal in that turn gets Node's default action); `runWith({ signals: false }, fn)`
+ * installs nothing at all.
+ *
  * @example
  * ```ts
  * await run(async () => {
@@ -38,9 +61,10 @@ export interface RunOptions {
  * });
  * ```
  * @throws Error when called from inside a running task.
+ * @throws Interrupted when SIGINT or SIGTERM stopped the run.
  */
 export function run<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, ...args: A): Promise<T> {
-  return startRun(undefined, fn, args);
+  return startRun(undefined, true, fn, args);
 }
 
 /**
@@ -62,8 +86,10 @@ export function run<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, 
  *   return currentTime(); // 3600000
  * });
  * ```
- * @throws TypeError when `options` is not an object, has a key other than `clock`, or `options.clock` is not a clock.
+ * @throws TypeError when `options` is not an object, has a key other than `clock` and `signals`,
+ *   `options.clock` is not a clock, or `options.signals` is not a boolean.
  * @throws Error when called from inside a running task, or when the clock already drives another run.
+ * @throws Interrupted when SIGINT or SIGTERM stopped the run (see {@link run}).
  */
 export function runWith<T, A extends unknown[]>(
   options: RunOptions,
@@ -78,7 +104,7 @@ export function runWith<T, A extends unknown[]>(
   } catch (error) {
     return Promise.reject(error);
   }
-  const { clock } = options;
+  const { clock, signals = true } = options;
   if (clock !== undefined && (typeof clock !== "object" || clock === null || typeof clock.now !== "function")) {
     return Promise.reject(
       new TypeError(
@@ -86,11 +112,17 @@ export function runWith<T, A extends unknown[]>(
       ),
     );
   }
-  return startRun(clock, fn, args);
+  try {
+    checkBoolean("options.signals", signals);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return startRun(clock, signals, fn, args);
 }
 
 async function startRun<T, A extends unknown[]>(
   clock: Clock | undefined,
+  signals: boolean,
   fn: (...args: A) => T | Promise<T>,
   args: A,
 ): Promise<T> {
@@ -102,19 +134,42 @@ async function startRun<T, A extends unknown[]>(
   const runner = new Runner(clock);
   const root = new TaskHandle<T>(runner, fn.name || "run", null);
   root._frame = root._rootScope._enter(root, null);
+  // The root task starts with a copy of the thread's context.
+  if (contextInUse) inheritContext(root, rootContext);
   runner.addTask(root);
+  const interrupt = signals ? armInterrupts(root) : undefined;
+  let value: T;
   try {
-    const value = await callInFrame(root._frame, fn, args);
+    value = await callInFrame(root._frame, fn, args);
     root._finish(true, value);
-    return value;
   } catch (error) {
     root._finish(false, error);
-    throw error;
+    if (interrupt?.signal === undefined || !isOnlyCancellation(error)) throw error;
+    throw interrupted(interrupt.signal, error);
   } finally {
     // Resources that live as long as the run (worker threads and processes) are released before it settles.
     const closing = runner.close();
     if (closing !== undefined) await closing;
+    if (interrupt !== undefined) disarmInterrupts(interrupt);
   }
+  if (interrupt?.signal !== undefined) throw interrupted(interrupt.signal, undefined);
+  return value;
+}
+
+/**
+ * The rejection of a run a signal stopped: the run's own cancellation (if it ended with one) is
+ * its cause. A failure other than cancellation is raised as it is instead (Python's rule: an
+ * interrupt that ended in a real error reports that error).
+ */
+function interrupted(signal: "SIGINT" | "SIGTERM", cancellation: unknown): Interrupted {
+  const error = new Interrupted(signal, undefined, cancellation === undefined ? undefined : { cause: cancellation });
+  reportInterrupted(error);
+  return error;
+}
+
+function isOnlyCancellation(error: unknown): boolean {
+  if (error instanceof Cancelled) return true;
+  return error instanceof ExceptionGroup && error.split(Cancelled)[1] === undefined;
 }
 
 /**

@@ -31,6 +31,8 @@ export class Runner implements ClockRun {
    * by the first compiled invocation of the run.
    */
   calls: Invocation | undefined = undefined;
+  /** The values of `RunVar`s in this run, by variable (runtime/core/run-var.ts). */
+  _runVars: Map<object, unknown> | undefined = undefined;
 
   constructor(clock?: Clock) {
     this.timers = new Timers(clock);

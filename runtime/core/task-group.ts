@@ -155,7 +155,15 @@ export class TaskGroup {
         };
         this.live++; // a pending start keeps the group open
         caller.task._blocked++;
-        const task = spawnTask(caller.task._runner, name, caller.task, caller.scope, fn, [...args, status]);
+        const task = spawnTask(
+          caller.task._runner,
+          name,
+          caller.task,
+          caller.scope,
+          fn,
+          [...args, status],
+          caller.task,
+        );
         task._onDone = (ended) => {
           caller.task._blocked--;
           if (ended._failure !== undefined) reject(ended._failure);

@@ -2,7 +2,8 @@
  * Tasks: a native async function run under its own frame, with an identity, a name, a parent
  * and a root cancel scope of its own (so that one task can be cancelled through its handle).
  */
-import { callInFrame, currentFrame, Frame } from "./frame";
+import { contextInUse, currentContext, inheritContext, type ContextHolder } from "./context";
+import { callInFrame, captureHostContext, currentFrame, Frame, type HostSnapshot } from "./frame";
 import { CancelScope, requireFrame } from "./cancel-scope";
 import { Cancelled, TaskCancelled, TaskFailed } from "./errors";
 import { ExceptionGroup } from "./exception-group";
@@ -35,7 +36,7 @@ export type TaskHandleStatus = "pending" | "cancelling" | "finished" | "cancelle
  * const user = await handle.result(); // throws TaskFailed or TaskCancelled if it did not finish
  * ```
  */
-export class TaskHandle<T> {
+export class TaskHandle<T> implements ContextHolder {
   /** Unique among all tasks of the process. */
   readonly id: number;
   /** @internal A name, or the function to take it from when first asked (reading `fn.name` is slow). */
@@ -55,6 +56,9 @@ export class TaskHandle<T> {
   /** @internal */ _nextTask: TaskHandle<unknown> | null = null;
   /** @internal Called once when the task ends. */
   _onDone: ((task: TaskHandle<any>) => void) | undefined;
+  /** @internal The task's context variables (runtime/core/context.ts). */
+  _vars: Map<object, unknown> | undefined = undefined;
+  /** @internal */ _varsShared = false;
   private outcome = PENDING;
   private value: T | undefined;
   private error: unknown;
@@ -241,13 +245,18 @@ export function getRunningTasks(): TaskInfo[] {
 
 // --- Starting tasks ---------------------------------------------------------------------------
 
-// Flat triples (task, fn, args): spawning must not yield, and tasks start in spawn order in one
-// microtask, after the spawner's current synchronous segment.
+// Flat quadruples (task, fn, args, host context): spawning must not yield, and tasks start in
+// spawn order in one microtask, after the spawner's current synchronous segment.
 const startQueue: unknown[] = [];
 
 /**
  * @internal Creates a task whose root scope hangs under `parentScope` and queues its start.
  * The task is visible (getRunningTasks, cancellation) from this moment on.
+ *
+ * The task starts with a copy of the context of the code calling this (the spawner, which for
+ * `start()` and `startSoon()` is the calling task, not the group's host), or of `context` when
+ * given (a portal's task copies the task that entered the portal), and in the host's async
+ * context captured now, so the program's own AsyncLocalStorage stores follow the spawner too.
  */
 export function spawnTask<T>(
   runner: Runner,
@@ -256,26 +265,41 @@ export function spawnTask<T>(
   parentScope: CancelScope,
   fn: (...args: any[]) => T | Promise<T>,
   args: readonly unknown[],
+  context?: ContextHolder,
 ): TaskHandle<T> {
   const task = new TaskHandle<T>(runner, name, parent);
   task._frame = task._rootScope._enter(task, parentScope);
+  if (contextInUse) inheritContext(task, context ?? currentContext());
   runner.addTask(task);
   runner.pendingStarts++;
-  if (startQueue.length === 0) queueMicrotask(flushStarts);
-  startQueue.push(task, fn, args);
+  // The first task of a batch needs no snapshot: the flush's microtask was queued here, in the
+  // spawner's async context, and carries it (each later one may see different stores).
+  if (startQueue.length === 0) {
+    queueMicrotask(flushStarts);
+    startQueue.push(task, fn, args, undefined);
+  } else {
+    startQueue.push(task, fn, args, captureHostContext());
+  }
   return task;
 }
 
 function flushStarts(): void {
   // Tasks spawned while flushing are appended and started in this same pass.
-  for (let i = 0; i < startQueue.length; i += 3) {
+  for (let i = 0; i < startQueue.length; i += 4) {
     const task = startQueue[i] as TaskHandle<unknown>;
     const fn = startQueue[i + 1] as (...args: any[]) => unknown;
     const args = startQueue[i + 2] as unknown[];
-    startQueue[i] = startQueue[i + 1] = startQueue[i + 2] = undefined;
+    const host = startQueue[i + 3] as HostSnapshot | undefined;
+    startQueue[i] = startQueue[i + 1] = startQueue[i + 2] = startQueue[i + 3] = undefined;
     task._runner.pendingStarts--;
     task._runner.activity++;
-    runTaskBody(task, fn, args);
+    if (host === undefined) {
+      runTaskBody(task, fn, args);
+    } else {
+      // The body, and every continuation it schedules, runs in the spawner's async context.
+      host.runInAsyncScope(runTaskBody, undefined, task, fn, args);
+      host.emitDestroy();
+    }
   }
   startQueue.length = 0;
 }

@@ -140,7 +140,8 @@ export async function runTestBody<T>(what: string, fn: () => T | Promise<T>, set
   let failed = false;
   let failure: unknown;
   try {
-    value = await runWith({ clock }, () =>
+    // No signal handling of ours: Ctrl+C must stop the test runner, not cancel one test.
+    value = await runWith({ clock, signals: false }, () =>
       limit.run(() => {
         const region = new CancelScope();
         return region.run(async () => {

@@ -323,6 +323,7 @@ describe("the playground", () => {
       "error-grouping": "2 errors:",
       "async-generator": "ticks: closed after 3",
       callbacks: "cancelled scope: undefined; cancelledCaught = true",
+      "context-vars": "[-] main: the requests' ids never leaked into main",
     };
     const ids = await page.$$eval("#examples option", (options) => options.map((o) => (o as HTMLOptionElement).value));
     expect(ids.length).toBeGreaterThanOrEqual(8);

@@ -1,10 +1,11 @@
 /**
  * The examples menu: programs drawn from the guides (docs/core.md, docs/sync.md,
- * docs/streams.md, docs/transformer.md). Each is a real TypeScript file beside this one,
+ * docs/streams.md, docs/transformer.md, docs/context.md). Each is a real TypeScript file beside this one,
  * type-checked with the playground and imported here as text.
  */
 import asyncGenerator from "./async-generator.ts?raw";
 import callbacks from "./callbacks.ts?raw";
+import contextVars from "./context-vars.ts?raw";
 import errorGrouping from "./error-grouping.ts?raw";
 import limiter from "./limiter.ts?raw";
 import producerConsumer from "./producer-consumer.ts?raw";
@@ -33,5 +34,6 @@ export const examples: readonly Example[] = [
   { id: "error-grouping", title: "Errors: one failure cancels the group, errors arrive together", code: errorGrouping },
   { id: "async-generator", title: "Async generators: break, deadlines, finally", code: asyncGenerator },
   { id: "callbacks", title: "Callback forms: scope.run() and tg.run()", code: callbacks },
+  { id: "context-vars", title: "Context variables: a request id per task", code: contextVars },
   { id: "runaway-loop", title: "A loop that never awaits: Stop ends it", code: runawayLoop },
 ];
