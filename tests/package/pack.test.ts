@@ -128,6 +128,8 @@ describe("the packed package", () => {
       [...new Set(["LICENSE", "README.md", "dist", "package.json", ...folders])].sort(),
     );
     expect(fs.existsSync(path.join(installed, "dist", "tests"))).toBe(false);
+    // `npm pack` wrote the folders into the repository and removed them again (postpack).
+    expect(SUBPATH_FOLDERS.filter((folder) => fs.existsSync(path.join(root, folder, "package.json")))).toEqual([]);
     // The transformer's folder holds its subpath folders' package.json files, not its sources.
     expect(fs.readdirSync(path.join(installed, "transformer")).sort()).toEqual(["jest", "package.json"]);
   });
