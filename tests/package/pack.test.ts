@@ -408,6 +408,7 @@ describe("the recipes of docs/getting-started.md, built and run as written", () 
       "Babel, CommonJS output",
       "Babel, ES module output",
       "esbuild",
+      "Vite",
     ]);
     for (const recipe of all) {
       expect(recipe.install[0]).toBe("npm install anyio-ts");
