@@ -33,7 +33,7 @@ export function checkCompiler(ts: unknown, loadedBy: string): typeof TS {
   const found = version === "unknown" ? "a `typescript` module without a version" : `TypeScript ${version}`;
   const reason =
     major >= 7
-      ? "TypeScript 7 has no transformer API, so no plugin can rewrite code inside it"
+      ? `TypeScript ${major} has no transformer API, so no plugin can rewrite code inside it`
       : hasTransformerApi
         ? "it needs TypeScript 5 or 6"
         : "that module has no transformer API";
