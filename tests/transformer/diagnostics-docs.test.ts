@@ -23,7 +23,8 @@
 //    matches no citation fails too).
 // 3. A code has one spelling, the table's (`TS99102`, as `tsc` prints it): in what tspc, the Babel
 //    plugin, the Vite and esbuild plugins and the playground report for the same file, and in
-//    the repository's text (no `anyio-ts(99102)` or `anyio-ts 99102` left anywhere).
+//    the repository's text (no `anyio-ts(99102)` or `anyio-ts 99102` left anywhere but in the
+//    CHANGELOG, which says what changed).
 import * as babel from "@babel/core";
 import * as esbuild from "esbuild";
 import * as fs from "node:fs";
@@ -430,8 +431,11 @@ describe("one spelling of each code, the table's, in every front end", () => {
   });
 
   test("no other spelling of a code is left in the repository's text", () => {
+    // The CHANGELOG names the old spellings to say what changed.
     const files = scannedFiles().filter(
-      (file) => !file.includes(`${path.sep}tests${path.sep}integrations${path.sep}babel8${path.sep}`),
+      (file) =>
+        !file.includes(`${path.sep}tests${path.sep}integrations${path.sep}babel8${path.sep}`) &&
+        file !== path.join(repo, "CHANGELOG.md"),
     );
     const problems: string[] = [];
     for (const file of files) {
