@@ -241,11 +241,8 @@ describe("the packed package", () => {
     function typecheck(typescript: string, subpaths: string[], compilerOptions: Record<string, unknown>): void {
       // The plugin's declarations import `typescript`: the project's own, the one that checks.
       fs.rmSync(path.join(project, "node_modules", "typescript"), { force: true });
-      fs.symlinkSync(
-        path.join(root, "node_modules", typescript),
-        path.join(project, "node_modules", "typescript"),
-        "dir",
-      );
+      const compiler = path.isAbsolute(typescript) ? typescript : path.join(root, "node_modules", typescript);
+      fs.symlinkSync(compiler, path.join(project, "node_modules", "typescript"), "dir");
       const source = subpaths.map((subpath, i) => `import * as m${i} from ${JSON.stringify(subpath)};\nvoid m${i};`);
       fs.writeFileSync(path.join(project, "index.ts"), source.join("\n") + "\n");
       fs.writeFileSync(
@@ -275,6 +272,22 @@ describe("the packed package", () => {
     ])("every subpath, node16 resolution, %s", (_, typescript, lib) => {
       typecheck(typescript, typed, { module: "node16", moduleResolution: "node16", lib });
     });
+
+    test(
+      "every subpath but the TypeScript plugin's, node16 resolution, TypeScript 7 (examples/typescript7's)",
+      () => {
+        // A TypeScript 7 project compiles with Babel: its `typescript` module has no compiler API
+        // for the plugin's declarations to name.
+        const example = path.join(root, "examples", "typescript7");
+        npmCi(example);
+        typecheck(
+          path.join(example, "node_modules", "typescript"),
+          typed.filter((subpath) => subpath !== "anyio-ts/transformer"),
+          { module: "node16", moduleResolution: "node16" },
+        );
+      },
+      INTEGRATION_TIMEOUT,
+    );
 
     test("every subpath, node10 resolution, which ignores exports and finds the subpath folders", () => {
       // fast-check's own declarations need exports-aware resolution: anyio-ts/fast-check is left out.
