@@ -8,6 +8,7 @@ import { lintGutter, setDiagnostics, type Diagnostic } from "@codemirror/lint";
 import { EditorState } from "@codemirror/state";
 import { EditorView, lineNumbers } from "@codemirror/view";
 import type { PlaygroundDiagnostic } from "./protocol";
+import { diagnosticCode } from "../../transformer/core/messages";
 
 /** The source editor. */
 export class SourceEditor {
@@ -62,9 +63,12 @@ export class SourceEditor {
   }
 }
 
-/** How a diagnostic's code is shown: the transformer's as `anyio-ts(99102)`, TypeScript's as `TS1005`. */
+/**
+ * How a diagnostic's code is shown: the transformer's as `TS99102`, spelled as by every other front
+ * end (and `tsc`); TypeScript's syntax errors as `TS1005`.
+ */
 export function codeLabel(code: number): string {
-  return code >= 99100 && code < 99200 ? `anyio-ts(${code})` : `TS${code}`;
+  return diagnosticCode(code);
 }
 
 /** The read-only pane with the rewritten program. */

@@ -9,6 +9,7 @@
  * No "use structured" here: the awaits are the portal's own bookkeeping, and the tasks it
  * starts are ordinary tasks of its task group.
  */
+import type { NodeMessagePort } from "../platform/node/threads";
 import { currentFrame, enterTaskGroup, exitTaskGroup, tagPrimitive, type Frame } from "../rt";
 import { CancelScope } from "../core/cancel-scope";
 import { createTaskGroup, type TaskGroup, type TaskStatus } from "../core/task-group";
@@ -21,7 +22,7 @@ import { LoopFuture, PortalFuture } from "./portal-future";
 /** A portal's address for one other thread: post it there with `transferList: [token.port]`. */
 export interface PortalToken {
   /** The other thread's end of the channel to the portal. */
-  readonly port: MessagePort;
+  readonly port: NodeMessagePort;
   /** @internal The portal's thread (a client there must not block). */
   readonly threadId?: number;
 }
@@ -36,6 +37,7 @@ const STOPPED = 2;
 const EXITED = 3;
 
 interface Connection {
+  /** The portal's end, from the global MessageChannel (web-style `onmessage`). */
   readonly port: MessagePort;
   flags: Int32Array | undefined;
 }
@@ -198,7 +200,8 @@ export class BlockingPortal {
     const connection: Connection = { port: port1, flags: undefined };
     this.connections.add(connection);
     port1.onmessage = (event: MessageEvent<ClientMessage>) => this.receive(connection, event.data);
-    return { port: port2, threadId: this.host.threadId };
+    // The global MessageChannel's ports are Node's MessagePort at run time; the token's type says so.
+    return { port: port2 as unknown as NodeMessagePort, threadId: this.host.threadId };
   }
 
   /** Waits until the portal is stopped (by {@link stop}, a client, or the end of {@link run}). This is a checkpoint. */

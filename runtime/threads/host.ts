@@ -5,6 +5,7 @@
  * a browser every call throws `NotSupportedError` naming it ("toThread.runSync() needs Node.js,
  * Bun or Deno; browsers have no worker threads here").
  */
+import type { NodeMessagePort } from "../platform/node/threads";
 import { Seam } from "../platform/seam";
 import type { EncodedThrown } from "./remote-error";
 
@@ -84,7 +85,7 @@ export interface FutureStateLike {
 
 /** The worker thread of a portal started by startBlockingPortal(), once its portal runs. */
 export interface PortalWorker {
-  readonly port: MessagePort;
+  readonly port: NodeMessagePort;
   readonly threadId: number;
   /** Lets the thread end once its portal stopped (terminating it if it has not ended). */
   end(): void;
@@ -109,7 +110,7 @@ export interface ThreadsHost {
   /** This thread's id (`worker_threads.threadId`). */
   readonly threadId: number;
   /** A client of the portal whose token port is `port`. */
-  portalClient(port: MessagePort, portalThreadId: number | undefined): PortalClientImplementation;
+  portalClient(port: NodeMessagePort, portalThreadId: number | undefined): PortalClientImplementation;
   /** Starts a worker thread running a portal; blocks until the portal runs. */
   startPortalWorker(name: string): PortalWorker;
 }

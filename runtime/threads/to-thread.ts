@@ -2,6 +2,7 @@
  * `toThread`: running a function in a worker thread without blocking the event loop, as
  * AnyIO's `to_thread`, with `node:worker_threads` as the threads.
  */
+import type { NodeMessagePort } from "../platform/node/threads";
 import { currentFrame, checkOptions, describeValue } from "../rt";
 import { CapacityLimiter } from "../sync/capacity-limiter";
 import { cancelled, outsideTask } from "../sync/checks";
@@ -30,7 +31,7 @@ export interface ToThreadOptions {
    */
   limiter?: CapacityLimiter;
   /** `ArrayBuffer`s and `MessagePort`s in the arguments to move rather than copy (detached here). */
-  transferList?: readonly (ArrayBuffer | MessagePort)[];
+  transferList?: readonly (ArrayBuffer | NodeMessagePort)[];
 }
 
 const OPTIONS = ["abandonOnCancel", "limiter", "transferList"] as const;

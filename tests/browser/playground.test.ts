@@ -247,7 +247,7 @@ describe("the playground", () => {
       const listed = await page.$$eval("#diagnostics li", (items) => items.map((item) => item.textContent ?? ""));
       expect(listed).toEqual([
         expect.stringMatching(
-          /^4:3\s*error anyio-ts\(99102\)\s*Unknown directive "use structure": did you mean "use structured"\?/,
+          /^4:3\s*error TS99102\s*Unknown directive "use structure": did you mean "use structured"\?/,
         ),
       ]);
       await page.click("#run");

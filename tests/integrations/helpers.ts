@@ -5,6 +5,7 @@
 import { execFile, execFileSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 export const repo = path.resolve(__dirname, "../..");
@@ -84,9 +85,19 @@ export function npmCi(dir: string): void {
     fs.readFileSync(path.join(dir, "package-lock.json")),
   ]);
   const stamp = path.join(dir, "node_modules", ".anyio-ts-installed");
-  if (fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === lock) return;
-  sh("npm", ["ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], dir);
-  fs.writeFileSync(stamp, lock);
+  const installed = () => fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === lock;
+  if (installed()) return;
+  // Two test files may install the same project (tests/package/ uses examples/typescript7's
+  // Babel CLI): one runs `npm ci`, the other waits for it.
+  const mutex = path.join(os.tmpdir(), `anyio-ts-npm-ci-${hash([dir])}.lock`);
+  while (!tryLock(mutex)) sleepSync(200);
+  try {
+    if (installed()) return;
+    sh("npm", ["ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], dir);
+    fs.writeFileSync(stamp, lock);
+  } finally {
+    fs.rmSync(mutex, { recursive: true, force: true });
+  }
 }
 
 function filesUnder(dir: string): string[] {
@@ -112,9 +123,13 @@ export function builtPackage(): string {
   const sources = [
     ...filesUnder(path.join(repo, "runtime")),
     ...filesUnder(path.join(repo, "transformer")),
-    ...["package.json", "tsconfig.json", "tsconfig.build.json", "scripts/copy-shims.cjs"].map((name) =>
-      path.join(repo, name),
-    ),
+    ...[
+      "package.json",
+      "tsconfig.json",
+      "tsconfig.build.json",
+      "scripts/copy-shims.cjs",
+      "scripts/subpath-folders.cjs",
+    ].map((name) => path.join(repo, name)),
   ];
   const key = hash(sources.flatMap((file) => [path.relative(repo, file), fs.readFileSync(file)]));
   const cache = path.join(repo, "node_modules", ".cache", "anyio-ts-integrations");
@@ -145,6 +160,8 @@ export function builtPackage(): string {
       );
       node([path.join(repo, "scripts", "copy-shims.cjs"), path.join(building, "dist")], repo);
       fs.copyFileSync(path.join(repo, "package.json"), path.join(building, "package.json"));
+      // The subpath folders (rt/package.json, ...) that `npm pack` adds.
+      node([path.join(repo, "scripts", "subpath-folders.cjs"), building], repo);
       fs.renameSync(building, target);
     } finally {
       fs.rmSync(building, { recursive: true, force: true });

@@ -42,6 +42,25 @@ describe("examples/typescript7", () => {
     }
   });
 
+  test("the TypeScript plugin, handed TypeScript 7's module, says what to install instead", () => {
+    // What ts-jest or a script hands the plugin in a project with TypeScript 7: its `typescript`
+    // module is a version stub with no compiler in it.
+    const script = `
+      const ts = require("typescript");
+      try {
+        require("anyio-ts/transformer").default(undefined, {}, { ts });
+        console.log("loaded");
+      } catch (error) {
+        console.log(error.message);
+      }`;
+    const printed = node(["--preserve-symlinks", "-e", script], example).trim();
+    expect(printed).toMatch(
+      /^anyio-ts\/transformer was loaded by ts-patch with TypeScript 7\.\d+\.\d+: TypeScript 7 has no transformer API, /,
+    );
+    expect(printed).toContain("`npm install --save-dev typescript@5.9 ts-patch@3`");
+    expect(printed).toContain("(`anyio-ts/babel`)");
+  });
+
   describe("emitted by Babel with anyio-ts/babel", () => {
     beforeAll(() => {
       node(

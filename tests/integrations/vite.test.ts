@@ -110,7 +110,7 @@ describe("the Vite plugin's transform hook", () => {
     expect(errors).toHaveLength(1);
     const [error] = errors;
     expect(error!.message).toMatch(
-      /^Unknown directive "use structure".*\(anyio-ts 99102\)\n5:3: The directive "use structured" only applies/,
+      /^TS99102: Unknown directive "use structure"[^\n]*\n\n\/app\/src\/bad\.ts:5:3 - error TS99103: The directive "use structured" only applies[^\n]*\n {2}3 \| }\n {2}4 \| export function g\(\) {\n> 5 \|   "use structured";/,
     );
     expect(error!.loc).toEqual({ file: "/app/src/bad.ts", line: 2, column: 2 });
     expect(error!.frame).toContain('> 2 |   "use structure";');
@@ -121,8 +121,8 @@ describe("the Vite plugin's transform hook", () => {
   test("sends warnings to Vite's log, or to onWarning when given", async () => {
     const code = `"use structured";\nexport async function f() {\n  await Promise.race([g(), g()]);\n}\nasync function g() {}\n`;
     const { warnings } = await transform(code, "/app/src/a.ts");
-    expect(warnings.map((w) => [w.message.slice(0, 32), w.loc])).toEqual([
-      ["Promise.race() over calls runs t", { file: "/app/src/a.ts", line: 3, column: 8 }],
+    expect(warnings.map((w) => [w.message.slice(0, 41), w.loc])).toEqual([
+      ["TS99105: Promise.race() over calls runs t", { file: "/app/src/a.ts", line: 3, column: 8 }],
     ]);
     const received: number[] = [];
     const own = await transform(code, "/app/src/a.ts", { onWarning: (w) => received.push(w.code) });

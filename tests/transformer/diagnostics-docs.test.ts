@@ -21,9 +21,21 @@
 //    This file names those documents to find them, so it is not scanned itself.
 //    CITATION_ALLOW_LIST is empty, so every citation fails with its line (and an entry that
 //    matches no citation fails too).
+// 3. A code has one spelling, the table's (`TS99102`, as `tsc` prints it): in what tspc, the Babel
+//    plugin, the Vite and esbuild plugins and the playground report for the same file, and in
+//    the repository's text (no `anyio-ts(99102)` or `anyio-ts 99102` left anywhere but in the
+//    CHANGELOG, which says what changed).
+import * as babel from "@babel/core";
+import * as esbuild from "esbuild";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { messages } from "../../transformer/core/messages";
+import * as ts from "typescript";
+import { diagnosticCode, messages } from "../../transformer/core/messages";
+import anyioBabelPlugin from "../../transformer/babel/plugin";
+import { anyio as anyioEsbuild } from "../../transformer/esbuild";
+import anyioTransformer from "../../transformer/typescript/index";
+import { anyio as anyioVite, type ViteLog } from "../../transformer/vite";
 
 const repo = path.resolve(__dirname, "../..");
 const rel = (file: string): string => path.relative(repo, file).split(path.sep).join("/");
@@ -285,6 +297,153 @@ describe("citations", () => {
           );
         }
       }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 3. One spelling of each code
+
+/** Two errors (TS99102, TS99103) and a warning (TS99105), in one file. */
+const BAD = [
+  "export async function f() {",
+  '  "use structure";',
+  "}",
+  "export function g() {",
+  '  "use structured";',
+  "}",
+  "export async function h() {",
+  '  "use structured";',
+  "  await Promise.all([f(), f()]);",
+  "}",
+  "",
+].join("\n");
+
+const EXPECTED = [
+  { code: messages.misspelledDirective.code, severity: "error", line: 2 },
+  { code: messages.directiveNotAsync.code, severity: "error", line: 5 },
+  { code: messages.promiseCombinator.code, severity: "warning", line: 9 },
+].map((d) => ({ ...d, label: diagnosticCode(d.code) }));
+
+describe("one spelling of each code, the table's, in every front end", () => {
+  test("diagnosticCode writes a code as tsc does, and the table lists codes that way", () => {
+    expect(diagnosticCode(99102)).toBe("TS99102");
+    const { rows } = diagnosticsTable();
+    for (const { label } of EXPECTED) expect(rows.has(label)).toBe(true);
+  });
+
+  test("tspc: TypeScript diagnostics, printed as `error TS99102:`", () => {
+    const added: ts.Diagnostic[] = [];
+    const factory = anyioTransformer(undefined, {}, { ts, addDiagnostic: (d) => added.push(d) });
+    ts.transpileModule(BAD, {
+      fileName: "/app/src/bad.ts",
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+      transformers: { before: [factory] },
+    });
+    const printed = ts.formatDiagnostics(added, {
+      getCanonicalFileName: (f) => f,
+      getCurrentDirectory: () => "/app",
+      getNewLine: () => "\n",
+    });
+    expect(printed.trim().split("\n")).toEqual(
+      EXPECTED.map(({ severity, label, line }) =>
+        expect.stringMatching(`^src/bad\\.ts\\(${line},\\d+\\): ${severity} ${label}: `),
+      ),
+    );
+  });
+
+  test("Babel: one block per error, `file:line:column - error TS99102: message` and its code frame", () => {
+    const warnings: string[] = [];
+    let error: (Error & { diagnostics?: unknown[] }) | undefined;
+    try {
+      babel.transformSync(BAD, {
+        filename: "/app/src/bad.ts",
+        babelrc: false,
+        configFile: false,
+        highlightCode: false,
+        plugins: [[anyioBabelPlugin, { onWarning: (w: { code: number }) => warnings.push(diagnosticCode(w.code)) }]],
+      });
+    } catch (caught) {
+      error = caught as Error;
+    }
+    expect(error).toBeInstanceOf(SyntaxError);
+    const blocks = error!.message.split("\n\n");
+    expect(blocks[0]).toBe("/app/src/bad.ts: anyio-ts reported 2 errors:");
+    expect(blocks.slice(1).map((block) => block.split("\n")[0])).toEqual(
+      EXPECTED.filter((d) => d.severity === "error").map(({ label, line }) =>
+        expect.stringMatching(`^/app/src/bad\\.ts:${line}:3 - error ${label}: `),
+      ),
+    );
+    for (const block of blocks.slice(1)) expect(block).toMatch(/\n> \d \| /); // its code frame
+    expect(warnings).toEqual(["TS99105"]);
+    // Printed, it is that text and the first error's place: no stack of Babel's, no dump of its
+    // diagnostics or code.
+    expect(error!.stack).toBe(`SyntaxError: ${error!.message}\n    at /app/src/bad.ts:2:3`);
+    expect(Object.keys(error!)).toEqual([]);
+    expect(error!.diagnostics).toHaveLength(3);
+  });
+
+  test("Vite: `TS99102: message`, each further error a block with its code and frame", async () => {
+    const plugin = anyioVite();
+    plugin.configResolved({ root: "/app" });
+    const logged: ViteLog[] = [];
+    const context = {
+      warn: (log: ViteLog) => void logged.push(log),
+      error: (log: ViteLog): never => {
+        logged.push(log);
+        throw new Error(log.message);
+      },
+    };
+    await plugin.transform.call(context, BAD, "/app/src/bad.ts").catch(() => undefined);
+    expect(logged.map((log) => log.message.split("\n")[0])).toEqual([
+      expect.stringMatching(/^TS99105: Promise\.all\(\)/),
+      expect.stringMatching(/^TS99102: Unknown directive/),
+    ]);
+    expect(logged[1]!.message).toContain("\n\n/app/src/bad.ts:5:3 - error TS99103: The directive");
+  });
+
+  test("esbuild: `TS99102: message` as esbuild's own errors and warnings", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-codes-"));
+    try {
+      fs.writeFileSync(path.join(dir, "bad.ts"), BAD);
+      const failure = (await esbuild
+        .build({
+          entryPoints: ["bad.ts"],
+          absWorkingDir: dir,
+          write: false,
+          logLevel: "silent",
+          plugins: [anyioEsbuild()],
+        })
+        .catch((caught: unknown) => caught)) as esbuild.BuildFailure;
+      expect(failure.errors.map((e) => e.text.split(":")[0])).toEqual(["TS99102", "TS99103"]);
+      expect(failure.warnings.map((w) => w.text.split(":")[0])).toEqual(["TS99105"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the playground labels codes with diagnosticCode", () => {
+    const editor = fs.readFileSync(path.join(repo, "playground/src/editor.ts"), "utf8");
+    expect(editor).toMatch(
+      /export function codeLabel\(code: number\): string \{\s*return diagnosticCode\(code\);\s*\}/,
+    );
+  });
+
+  test("no other spelling of a code is left in the repository's text", () => {
+    // The CHANGELOG names the old spellings to say what changed.
+    const files = scannedFiles().filter(
+      (file) =>
+        !file.includes(`${path.sep}tests${path.sep}integrations${path.sep}babel8${path.sep}`) &&
+        file !== path.join(repo, "CHANGELOG.md"),
+    );
+    const problems: string[] = [];
+    for (const file of files) {
+      fs.readFileSync(file, "utf8")
+        .split("\n")
+        .forEach((line, index) => {
+          if (/anyio-ts[( ]99\d{3}\b/.test(line)) problems.push(`${rel(file)}:${index + 1}: ${line.trim()}`);
+        });
     }
     expect(problems).toEqual([]);
   });

@@ -180,7 +180,7 @@ describe("the Babel plugin entry", () => {
       compile(code);
       expect(write).toHaveBeenCalledTimes(1);
       const printed = String(write.mock.calls[0]![0]);
-      expect(printed).toContain("/project/src/file.ts:3:9 - warning anyio-ts(99105): Promise.all() over calls");
+      expect(printed).toContain("/project/src/file.ts:3:9 - warning TS99105: Promise.all() over calls");
       expect(printed).toContain("> 3 |   await Promise.all([g(), h()]);");
       write.mockClear();
       compile(code, { warnings: false });

@@ -10,6 +10,7 @@
  */
 import * as path from "node:path";
 import type { NodePath, PluginObj, PluginPass, types as BabelTypes } from "@babel/core";
+import { diagnosticCode } from "../core/messages";
 import { resolveOptions, type TransformerOptions } from "../core/options";
 import { runtimeModuleSpecifier } from "../core/runtime-module";
 import { rewriteProgram, type BabelDiagnostic } from "./rewrite";
@@ -41,9 +42,14 @@ export interface BabelPluginOptions extends TransformerOptions {
   cacheKey?: string;
 }
 
-/** The error a file with errors fails with: Babel's code-frame error, with every diagnostic. */
+/**
+ * The error a file with errors fails with: a `SyntaxError` whose message has one block per error,
+ * `file:line:column - error TS99102: message` and its code frame (Babel puts the file's name in
+ * front). It prints as that text and the first error's place (`at file:line:column`): no stack
+ * trace of Babel's (it is not a crash) and no dump of its properties.
+ */
 export interface AnyioBabelError extends Error {
-  /** All diagnostics of the file, errors and warnings, in source order of discovery. */
+  /** All diagnostics of the file, errors and warnings, in source order of discovery (not enumerable). */
   diagnostics: Diagnostic[];
 }
 
@@ -126,11 +132,7 @@ export default function anyioBabelPlugin(api: PluginApi, rawOptions: BabelPlugin
           for (const warning of all) if (warning.category === "warning") report(warning);
           const errors = diagnostics.filter((d) => d.category === "error");
           if (errors.length === 0) return;
-          const error = framer.buildCodeFrameError(errors[0]!.node, errors[0]!.message, SyntaxError) as AnyioBabelError;
-          const rest = all.filter((d) => d.category === "error").slice(1);
-          if (rest.length > 0) error.message += rest.map((d) => `\n\n${d.line}:${d.column}: ${d.frame}`).join("");
-          error.diagnostics = all;
-          throw error;
+          throw diagnosticsError(all);
         },
       },
     },
@@ -142,7 +144,49 @@ function toDiagnostic(file: CodeFrameFile, d: BabelDiagnostic, fileName: string 
   return { line: d.line, column: d.column, category: d.category, code: d.code, message: d.message, fileName, frame };
 }
 
+/**
+ * One diagnostic as a block of text, as `tsc --pretty` prints it: where, severity and code, the
+ * message, then the code frame.
+ *
+ * @example
+ * formatDiagnostic(d); // '/app/src/a.ts:2:3 - error TS99102: Unknown directive "use structure": ...\n> 2 | ...'
+ */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.fileName ?? "unknown file"}:${d.line}:${d.column} - ${d.category} ${diagnosticCode(d.code)}: ${d.frame}`;
+}
+
+/**
+ * The error for a file with errors (see {@link AnyioBabelError}). Babel prefixes the message with
+ * the file's name, and sets `code` only when the error has none: `code` is Babel's own
+ * `BABEL_TRANSFORM_ERROR`, set here so that it stays out of printed output, as `diagnostics` does.
+ * `stack` is the message (read when the error is printed, after Babel's prefix) and one frame, the
+ * first error's place in the file, as Babel gives its own configuration errors: a stack without
+ * frames would print in brackets (Node's `util.inspect`, which Babel's CLI prints errors with).
+ */
+function diagnosticsError(all: Diagnostic[]): AnyioBabelError {
+  const errors = all.filter((d) => d.category === "error");
+  const count = `${errors.length} error${errors.length === 1 ? "" : "s"}`;
+  const error = new SyntaxError(
+    [`anyio-ts reported ${count}:`, ...errors.map(formatDiagnostic)].join("\n\n"),
+  ) as AnyioBabelError;
+  Object.defineProperties(error, {
+    diagnostics: { value: all, enumerable: false, writable: true, configurable: true },
+    code: { value: "BABEL_TRANSFORM_ERROR", enumerable: false, writable: true, configurable: true },
+    stack: {
+      get(this: Error) {
+        const first = errors[0]!;
+        return `${this.name}: ${this.message}\n    at ${first.fileName ?? "unknown file"}:${first.line}:${first.column}`;
+      },
+      set(this: Error, value: unknown) {
+        Object.defineProperty(this, "stack", { value, enumerable: false, writable: true, configurable: true });
+      },
+      enumerable: false,
+      configurable: true,
+    },
+  });
+  return error;
+}
+
 function printWarning(warning: Diagnostic): void {
-  const where = `${warning.fileName ?? "unknown file"}:${warning.line}:${warning.column}`;
-  process.stderr.write(`${where} - warning anyio-ts(${warning.code}): ${warning.frame}\n`);
+  process.stderr.write(`${formatDiagnostic(warning)}\n`);
 }

@@ -3,7 +3,9 @@
  * TypeScript plugin and the Babel plugin. Each message states the broken rule and how to fix
  * the code.
  *
- * Codes are printed by `tsc` as `TS<code>`; they sit in a range TypeScript does not use.
+ * Codes are printed by `tsc` as `TS<code>`; they sit in a range TypeScript does not use. Every
+ * other front end (the Babel plugin, the Vite and esbuild plugins, the playground) spells them the
+ * same way, through {@link diagnosticCode}, so one code is searched for and documented once.
  */
 
 /** How serious a diagnostic is: errors fail the build, warnings are printed. */
@@ -18,6 +20,17 @@ export interface MessageKind<A extends unknown[]> {
 
 function kind<A extends unknown[]>(code: number, severity: Severity, format: (...args: A) => string): MessageKind<A> {
   return { code, severity, format };
+}
+
+/**
+ * How a diagnostic's code is written everywhere: `TS99102`, as `tsc` prints it (a plugin cannot
+ * change how `tsc` prints a code, so the other front ends follow it).
+ *
+ * @example
+ * diagnosticCode(messages.misspelledDirective.code); // "TS99102"
+ */
+export function diagnosticCode(code: number): string {
+  return `TS${code}`;
 }
 
 const quote = (text: string): string => JSON.stringify(text);

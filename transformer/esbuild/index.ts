@@ -23,6 +23,7 @@ import * as path from "node:path";
 import type { PartialMessage, Plugin } from "esbuild";
 import { createBundlerTransform, syntaxOf, type BundlerPluginOptions } from "../babel/bundler-transform";
 import type { Diagnostic } from "../babel/plugin";
+import { diagnosticCode } from "../core/messages";
 
 export type { BundlerPluginOptions } from "../babel/bundler-transform";
 
@@ -71,7 +72,7 @@ export default anyio;
 function toMessage(d: Diagnostic, file: string, lines: string[]): PartialMessage {
   const lineText = lines[d.line - 1] ?? "";
   return {
-    text: `${d.message} (anyio-ts ${d.code})`,
+    text: `${diagnosticCode(d.code)}: ${d.message}`,
     // esbuild's columns count UTF-8 bytes from 0; the diagnostics count characters from 1.
     location: { file, line: d.line, column: Buffer.byteLength(lineText.slice(0, d.column - 1)), lineText },
   };

@@ -20,6 +20,7 @@ import * as path from "node:path";
 import type * as TS from "typescript";
 import { resolveOptions, type ResolvedOptions } from "../core/options";
 import { runtimeModuleSpecifier } from "../core/runtime-module";
+import { checkCompiler, checkProgram } from "./check-compiler";
 import { createRewriter, type RewriteHost } from "./rewrite";
 
 export { STRUCTURED_DIRECTIVE, UNSTRUCTURED_DIRECTIVE, classifyDirective, type DirectiveKind } from "../core/directive";
@@ -38,14 +39,16 @@ export interface TransformerExtras {
  * @param program - the program being emitted; its tsconfig's directory is the root for `include` globs.
  * @param config - the plugin entry of tsconfig.json (`transform` and the options).
  * @param extras - ts-patch's extras: the TypeScript instance and `addDiagnostic`.
- * @throws TypeError for invalid options.
+ * @throws TypeError for invalid options; Error when loaded by TypeScript 7 (or any line but 5 and
+ * 6), or called with something other than a program (a language-service plugin entry).
  */
 export default function anyioTransformer(
   program?: TS.Program,
   config: Record<string, unknown> = {},
   extras?: TransformerExtras,
 ): TS.TransformerFactory<TS.SourceFile> {
-  const ts: typeof TS = extras?.ts ?? (require("typescript") as typeof TS);
+  checkProgram(program);
+  const ts = checkCompiler(extras?.ts ?? require("typescript"), extras?.ts === undefined ? "a script" : "ts-patch");
   const root = projectRoot(program);
   const addDiagnostic = extras?.addDiagnostic;
   const report =
@@ -63,7 +66,7 @@ export function jestFactory(
   tsCompiler: { configSet?: { compilerModule?: typeof TS; rootDir?: string }; program?: TS.Program } | undefined,
   options: Record<string, unknown> = {},
 ): TS.TransformerFactory<TS.SourceFile> {
-  const ts: typeof TS = tsCompiler?.configSet?.compilerModule ?? (require("typescript") as typeof TS);
+  const ts = checkCompiler(tsCompiler?.configSet?.compilerModule ?? require("typescript"), "ts-jest");
   const root = tsCompiler?.configSet?.rootDir ?? process.cwd();
   return rewriterAt(ts, root, resolveOptions(options), throwOnErrors(ts));
 }

@@ -18,7 +18,8 @@
  * @packageDocumentation
  */
 import { createBundlerTransform, type BundlerPluginOptions, type SourceMapObject } from "../babel/bundler-transform";
-import type { Diagnostic } from "../babel/plugin";
+import { formatDiagnostic, type Diagnostic } from "../babel/plugin";
+import { diagnosticCode } from "../core/messages";
 
 export type { BundlerPluginOptions, SourceMapObject } from "../babel/bundler-transform";
 
@@ -55,11 +56,11 @@ export interface ViteTransformContext {
 }
 
 /**
- * A warning or error as Vite logs it: the diagnostic's text and code, its position (0-based
+ * A warning or error as Vite logs it: the diagnostic's code and text, its position (0-based
  * column) and code frame.
  *
  * @example
- * { message: "Unknown directive ... (anyio-ts 99102)", id: "/app/src/a.ts", loc: { file: "/app/src/a.ts", line: 2, column: 2 }, frame: "> 2 | ..." }
+ * { message: "TS99102: Unknown directive ...", id: "/app/src/a.ts", loc: { file: "/app/src/a.ts", line: 2, column: 2 }, frame: "> 2 | ..." }
  */
 export interface ViteLog {
   message: string;
@@ -101,7 +102,8 @@ export function anyio(options: BundlerPluginOptions = {}): AnyioVitePlugin {
         const log = toLog(first, fileName);
         this.error({
           ...log,
-          message: [log.message, ...rest.map((d) => `${d.line}:${d.column}: ${d.message}`)].join("\n"),
+          // The first error's frame is Vite's `frame`; each further error is a block of its own.
+          message: [log.message, ...rest.map(formatDiagnostic)].join("\n\n"),
         });
       }
       if (result.code === undefined) return null;
@@ -114,7 +116,7 @@ export default anyio;
 
 function toLog(d: Diagnostic, fileName: string): ViteLog {
   return {
-    message: `${d.message} (anyio-ts ${d.code})`,
+    message: `${diagnosticCode(d.code)}: ${d.message}`,
     id: fileName,
     loc: { file: fileName, line: d.line, column: d.column - 1 },
     frame: d.frame.slice(d.frame.indexOf("\n") + 1),

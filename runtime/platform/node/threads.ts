@@ -23,6 +23,9 @@ import {
   type WorkerEvents,
 } from "../../threads/host";
 
+/** The Node type the thread room's public signatures name (imported there as a type only). */
+export type NodeMessagePort = MessagePort;
+
 interface WorkerApi {
   readonly fromThread: FromThreadImplementation;
   readonly CALLBACK_KEY: string;
