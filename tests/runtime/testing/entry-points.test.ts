@@ -22,9 +22,11 @@ function bareImports(entry: string): Set<string> {
       if (!specifier.startsWith(".")) bare.add(specifier);
       else {
         const base = path.resolve(path.dirname(file), specifier);
-        const found = [`${base}.ts`, path.join(base, "index.ts")].find((candidate) => fs.existsSync(candidate));
+        // A .ts module by its extensionless name, or a shipped .cjs/.mjs file (worker entries) by its own.
+        const candidates = /\.[cm]js$/.test(base) ? [base] : [`${base}.ts`, path.join(base, "index.ts")];
+        const found = candidates.find((candidate) => fs.existsSync(candidate));
         if (found === undefined)
-          throw new Error(`${path.relative(repo, file)} imports ${specifier}, which is not a .ts file here`);
+          throw new Error(`${path.relative(repo, file)} imports ${specifier}, which is not a module file here`);
         pending.push(found);
       }
     }
