@@ -9,6 +9,7 @@
  * No "use structured" here: the awaits are the portal's own bookkeeping, and the tasks it
  * starts are ordinary tasks of its task group.
  */
+import { currentContext, inheritContext, type ContextHolder } from "../core/context";
 import type { NodeMessagePort } from "../platform/node/threads";
 import { currentFrame, enterTaskGroup, exitTaskGroup, tagPrimitive, type Frame } from "../rt";
 import { CancelScope } from "../core/cancel-scope";
@@ -84,6 +85,8 @@ export class BlockingPortal {
   /** The frame it was made in: `await using` enters the portal there on first use. */
   private readonly madeIn: Frame | undefined;
   private lazyGroup: TaskGroup | undefined;
+  /** A copy of the context of the task that entered the portal, as it was then: its tasks start with it. */
+  private entryContext: ContextHolder | undefined;
   /** Set by {@link run} at once, so a second entry is refused even before the first one began. */
   private entered = false;
 
@@ -122,7 +125,7 @@ export class BlockingPortal {
     return tagPrimitive(
       group
         .run(async (tg) => {
-          this.begin(tg);
+          this.begin(tg, currentContext());
           let value: T;
           try {
             value = await fn(this);
@@ -240,7 +243,7 @@ export class BlockingPortal {
       this.entered = true;
       enterTaskGroup(this.madeIn, group);
       this.lazyGroup = group;
-      this.begin(group);
+      this.begin(group, this.madeIn.task);
     }
     this.checkRunning();
     return this.tg!;
@@ -254,9 +257,12 @@ export class BlockingPortal {
     if (this.state !== RUNNING) throw new Error(NOT_RUNNING);
   }
 
-  private begin(tg: TaskGroup): void {
+  private begin(tg: TaskGroup, entering: ContextHolder): void {
     this.tg = tg;
     this.state = RUNNING;
+    const snapshot: ContextHolder = { _vars: undefined, _varsShared: false };
+    inheritContext(snapshot, entering);
+    this.entryContext = snapshot;
   }
 
   private halt(cancelRemaining: boolean): void {
@@ -300,7 +306,11 @@ export class BlockingPortal {
     status: TaskStatus<unknown> | undefined,
   ): void {
     const tg = this.group();
+    const entryContext = this.entryContext!;
     const body = async (): Promise<void> => {
+      // Whoever called startTaskSoon (a plain callback, another thread), the task starts with a
+      // copy of the context of the task that entered the portal.
+      inheritContext(currentContext(), entryContext);
       const scope = new CancelScope();
       future.attach(scope);
       let value: unknown;
