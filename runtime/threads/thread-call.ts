@@ -30,7 +30,7 @@ import {
   type Frame,
 } from "../rt";
 import { CancelScope } from "../core/cancel-scope";
-import { BrokenWorkerThread, Cancelled, WouldBlock } from "../core/errors";
+import { BrokenWorkerThread, Cancelled } from "../core/errors";
 import type { CapacityLimiter } from "../sync/capacity-limiter";
 import { cancelled } from "../sync/checks";
 import { threadsHost, type ThreadAnswer, type ThreadRequest, type ThreadsHost } from "./host";
@@ -95,10 +95,10 @@ export function startThreadCall(
   const call = new ThreadCall(frame, prepared, host, payload, callbacks ?? []);
   const { limiter } = prepared;
   try {
-    limiter.acquireOnBehalfOfNowait(call);
-    return call.dispatch();
+    // The non-throwing nowait path: a busy limiter costs no WouldBlock (and its stack) per call.
+    if (limiter._tryAcquireOnBehalfOf(call)) return call.dispatch();
   } catch (error) {
-    if (!(error instanceof WouldBlock)) return Promise.reject(error);
+    return Promise.reject(error);
   }
   // No free token: wait for one in the caller's scope (cancellable; the limiter never loses one).
   const previous = enterFrame(frame);
