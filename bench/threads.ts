@@ -2,7 +2,8 @@
  * Threads: toThread.runSync() and fromThread.runSync() round trips against the libraries and
  * the raw API they stand on, and CPU-bound throughput over every core, side by side in one run.
  *
- *   node --import tsx bench/threads.ts           # anyio-ts from runtime/*.ts (through tsx)
+ *   npm run build && node bench/plain-node.cjs bench/threads.ts --dist   # the built package, plain Node
+ *   node --import tsx bench/threads.ts           # anyio-ts from runtime/*.ts (through tsx, uncompiled)
  *   node --import tsx bench/threads.ts --quick   # fewer round trips: a smoke run
  *
  * Rows (each a median over ROUNDS rounds; ours and its baseline alternate within a round):
@@ -99,7 +100,10 @@ runAsWorker((x) => x);\n`,
 }
 
 async function main(): Promise<void> {
-  const api: AnyIO = require("../runtime/index");
+  // --dist: the built package (the thread room compiled by the transformer), as users run it.
+  const api: AnyIO = args.has("--dist")
+    ? require(path.resolve(__dirname, "../dist/runtime/index.js"))
+    : require("../runtime/index");
   const { Piscina } = require("piscina") as typeof import("piscina");
   const { Tinypool } = require("tinypool") as {
     Tinypool: new (options: object) => { run(x: unknown): Promise<unknown>; destroy(): Promise<void> };
