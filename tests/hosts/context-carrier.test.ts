@@ -3,11 +3,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
+import { hostBinary } from "./host-binaries";
 
 // The program is bundled once (as the Node entry point would be resolved by each host) and run
 // by each host's own binary, installed from npm.
 const root = path.resolve(__dirname, "../..");
-const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 let bundle: string;
 let workDir: string;
 
@@ -31,8 +31,8 @@ afterAll(() => fs.rmSync(workDir, { recursive: true, force: true }));
 const expected = ["cancelledCaught:true", "fast:true", "fast:true", "slow:true", "slow:true"];
 const hosts: Array<[string, () => string[]]> = [
   ["node", () => [process.execPath, bundle]],
-  ["bun", () => [bin("bun"), bundle]],
-  ["deno", () => [bin("deno"), "run", "--allow-all", "--quiet", bundle]],
+  ["bun", () => [hostBinary("bun"), bundle]],
+  ["deno", () => [hostBinary("deno"), "run", "--allow-all", "--quiet", bundle]],
 ];
 
 describe.each(hosts)("on %s", (_host, command) => {

@@ -7,19 +7,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { builtPackage, repo, spawn, type Finished } from "../integrations/helpers";
+import { hostBinary } from "./host-binaries";
 
 const TIMEOUT = 120_000;
 const fixtures = path.join(__dirname, "fixtures", "register");
-const bin = (name: string) => path.join(repo, "node_modules", ".bin", name);
-
-/** A pinned Node binary; a missing one fails the test with how to install it. */
-function pinnedNode(alias: "node22" | "node24"): string {
-  const file = path.join(__dirname, "node_modules", alias, "bin", "node");
-  if (!fs.existsSync(file)) {
-    throw new Error(`${file} is missing: install the pinned Node releases with \`npm ci --prefix tests/hosts\``);
-  }
-  return file;
-}
 
 /** What main.ts prints when the transformer compiled it and its stack trace maps to its lines. */
 const COMPILED = { events: ["moved-on", "child"], thrownAt: "main.ts:16" };
@@ -81,8 +72,8 @@ function report(result: Finished): unknown {
 
 const nodes: Array<[string, () => string]> = [
   [`node ${process.version} (this one)`, () => process.execPath],
-  ["node 22.23.3", () => pinnedNode("node22")],
-  ["node 24.9.0", () => pinnedNode("node24")],
+  ["node 22.23.3", () => hostBinary("node22")],
+  ["node 24.9.0", () => hostBinary("node24")],
 ];
 
 describe.each(nodes)("%s --import anyio-ts/register main.ts", (_name, node) => {
@@ -135,7 +126,7 @@ describe("the compile cache", () => {
   test("reuses a compiled file until the file changes", async () => {
     const project = makeProject("cache", "typescript");
     const cache = path.join(project, "node_modules", ".cache", "anyio-ts");
-    const node24 = pinnedNode("node24");
+    const node24 = hostBinary("node24");
     const args = ["--import", "anyio-ts/register", "main.ts"];
     expect(report(await run(project, node24, args))).toEqual({ status: 0, ...COMPILED });
     // Node 24 strips report.ts itself: only main.ts was compiled.
@@ -165,17 +156,17 @@ describe("bun with anyio-ts/bun preloaded by bunfig.toml", () => {
   const BUN = { events: COMPILED.events, thrownAt: expect.stringMatching(/^main\.ts:\d+$/) };
 
   test.each(["typescript", "babel"] as const)("compiles the structured file with %s", async (frontEnd) => {
-    const result = await run(projects[frontEnd], bin("bun"), ["main.ts"]);
+    const result = await run(projects[frontEnd], hostBinary("bun"), ["main.ts"]);
     expect(report(result)).toEqual({ status: 0, ...BUN });
   });
 
   test.each(["typescript", "babel"] as const)("compiles structured JavaScript with %s", async (frontEnd) => {
-    const result = await run(projects[frontEnd], bin("bun"), ["main.mjs"]);
+    const result = await run(projects[frontEnd], hostBinary("bun"), ["main.mjs"]);
     expect(report(result)).toEqual({ status: 0, interrupted: true });
   });
 
   test("fails with what to install when no compiler is installed", async () => {
-    const result = await run(projects.none, bin("bun"), ["main.ts"]);
+    const result = await run(projects.none, hostBinary("bun"), ["main.ts"]);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain("npm install --save-dev typescript");
   });
@@ -185,7 +176,7 @@ describe("deno run --preload npm:anyio-ts/register", () => {
   // The narrowest permissions: the project's files, the cache, and the environment (TypeScript
   // reads TSC_* variables when it loads).
   const deno = (project: string, entry = "main.ts", read = ".") =>
-    run(project, bin("deno"), [
+    run(project, hostBinary("deno"), [
       "run",
       `--allow-read=${read}`,
       "--allow-env",

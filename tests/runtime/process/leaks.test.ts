@@ -4,7 +4,7 @@
 import { openProcess, toProcess, workerFunction, type Process } from "anyio-ts";
 import { ResourceLeakError } from "anyio-ts/jest";
 import { failureOf, register } from "../testing/capture";
-import { expectReaped, fixture, node } from "./process-helpers";
+import { exists, expectReaped, fixture, node } from "./process-helpers";
 
 test("a process opened and never closed is reported as a leaked child process", async () => {
   let process: Process | undefined;
@@ -20,6 +20,10 @@ test("a process opened and never closed is reported as a leaked child process", 
     expect(leaks[0]!.description).toContain(`child process ${process!.pid}`);
   } finally {
     process?.kill();
+    // Killed outside any run: wait until Node has reaped it, so no zombie of this test is left
+    // for the next one (the helpers look for zombies among all children of this process).
+    const pid = process?.pid;
+    if (pid !== undefined) await until(() => !exists(pid), 20_000);
   }
 }, 30_000);
 
@@ -32,3 +36,12 @@ test("a closed process and the run's worker processes are not leaks", async () =
   }).body();
   expectReaped(worker);
 }, 30_000);
+
+/** Polls `condition` every 10 ms until it holds; throws after `ms`. */
+async function until(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`still not true after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -13,8 +13,17 @@ export function node(name: string, ...args: string[]): string[] {
   return [process.execPath, fixture(name), ...args];
 }
 
-/** Our children that are zombies (exited, not reaped), from /proc (Linux). */
+/**
+ * Our children that are zombies (exited, not reaped), from /proc (Linux), leaving out those
+ * that were already our children when this test file loaded: Jest runs several files in one
+ * worker process, and a child an earlier file killed may not be reaped yet (Node reaps on
+ * SIGCHLD, when its event loop gets to it).
+ */
 export function defunctChildren(): number[] {
+  return defunctNow().filter((pid) => !childrenAtLoad.has(pid));
+}
+
+function defunctNow(): number[] {
   const found: number[] = [];
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -67,3 +76,6 @@ export function exists(pid: number): boolean {
     return false;
   }
 }
+
+/** Our children when this file was loaded (see {@link defunctChildren}). */
+const childrenAtLoad = new Set(childrenOfThisProcess());

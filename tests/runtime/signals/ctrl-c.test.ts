@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { build } from "esbuild";
 import { anyio } from "anyio-ts/esbuild";
+import { hostBinary } from "../../hosts/host-binaries";
 
 const root = path.resolve(__dirname, "../../..");
 let workDir: string;
@@ -157,10 +158,9 @@ describe("Ctrl+C during run()", () => {
 });
 
 // The same program on the other hosts, each with its own binary from npm.
-const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 const otherHosts: Array<[string, (program: string) => string[]]> = [
-  ["bun", (file) => [bin("bun"), file]],
-  ["deno", (file) => [bin("deno"), "run", "--allow-all", "--quiet", file]],
+  ["bun", (file) => [hostBinary("bun"), file]],
+  ["deno", (file) => [hostBinary("deno"), "run", "--allow-all", "--quiet", file]],
 ];
 
 describe.each([["node", (file: string) => [process.execPath, file]] as const, ...otherHosts])(
