@@ -170,6 +170,8 @@ function prepareAnyio(opts) {
   }
   if (!fs.existsSync(distEntry)) return { error: "dist/runtime/index.js is missing" };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-bench-"));
+  // The runtime's own dependencies (picomatch, node-gyp-build) resolve from beside the snapshot.
+  fs.symlinkSync(path.join(REPO, "node_modules"), path.join(tmp, "node_modules"), "dir");
   const dir = path.join(tmp, "dist");
   for (let attempt = 0; attempt < 5; attempt++) {
     fs.rmSync(dir, { recursive: true, force: true });
