@@ -188,6 +188,11 @@ export class TaskHandle<T> implements ContextHolder {
     return this.error;
   }
 
+  /** @internal The value the task returned, once it finished. */
+  get _value(): T | undefined {
+    return this.value;
+  }
+
   private watch(wake: () => void): void {
     (this.watchers ??= []).push(wake);
   }

@@ -18,7 +18,6 @@
  * compiled await would race them against the very cancellation they must outlive.
  */
 import {
-  callInFrame,
   enterFrame,
   enterScope,
   exitScope,
@@ -30,6 +29,7 @@ import {
   type Frame,
 } from "../rt";
 import { CancelScope } from "../core/cancel-scope";
+import { spawnTask } from "../core/task";
 import { BrokenWorkerThread, Cancelled } from "../core/errors";
 import type { CapacityLimiter } from "../sync/capacity-limiter";
 import { cancelled } from "../sync/checks";
@@ -221,7 +221,8 @@ class ThreadCall implements WorkerClient {
   }
 
   /**
-   * fromThread.run and lent callbacks: `fn` runs in a cancel scope of its own inside the scope
+   * fromThread.run and lent callbacks: `fn` runs as a new task, a child of the task that called
+   * runSync() with a copy of that task's context, in a cancel scope of its own inside the scope
    * of the runSync() call, so the caller's cancellation reaches it (for an abandoning call the
    * scope is shielded: see below).
    */
@@ -233,22 +234,27 @@ class ThreadCall implements WorkerClient {
     // Abandoning: the host's cancellation is the abandonment, after which the host no longer
     // cancels the task; so the host's scope never cancels it (AnyIO's behaviour).
     const scope = new CancelScope(this.prepared.abandonOnCancel ? { shield: true } : undefined);
-    const inner = enterScope(this.frame, scope);
-    let value: unknown;
-    try {
-      value = await callInFrame(inner, fn, args);
-    } catch (error) {
-      try {
-        exitScope(scope, true, error);
-      } catch (raised) {
-        reply(this.failure(raised));
-        return;
-      }
-      reply({ ok: true, value: undefined });
+    enterScope(this.frame, scope);
+    const caller = this.frame.task;
+    const task = spawnTask(caller._runner, fn.name || "fromThread.run", caller, scope, fn, args, caller);
+    // Not task.wait(): that parks a task (whichever one the host's context carrier says is
+    // current here), and this wait belongs to no task. The task is in no group, so its one
+    // end-of-task hook is free.
+    await new Promise<void>((resolve) => {
+      task._onDone = () => resolve();
+    });
+    if (task._succeeded) {
+      exitScope(scope, false);
+      reply({ ok: true, value: task._value });
       return;
     }
-    exitScope(scope, false);
-    reply({ ok: true, value });
+    try {
+      exitScope(scope, true, task._error);
+    } catch (raised) {
+      reply(this.failure(raised));
+      return;
+    }
+    reply({ ok: true, value: undefined });
   }
 
   private failure(error: unknown): ThreadAnswer {

@@ -10,6 +10,7 @@ import {
   Event,
   failAfter,
   fromThread,
+  ContextVar,
   getCurrentTask,
   NoCurrentTaskError,
   sleep,
@@ -58,7 +59,7 @@ structuredDescribe(
 
     describe("lent callbacks", () => {
       structuredTest(
-        "a lent function runs on the event loop thread, in the calling task, with its closure",
+        "a lent function runs on the event loop thread, as a child task of the caller, with its closure",
         async () => {
           const seen: number[] = [];
           const caller = getCurrentTask();
@@ -67,7 +68,8 @@ structuredDescribe(
             toThread.callback(async (value: number) => {
               await sleep(1);
               seen.push(value);
-              expect(getCurrentTask().id).toBe(caller.id);
+              expect(getCurrentTask().id).not.toBe(caller.id);
+              expect(getCurrentTask().parentId).toBe(caller.id);
               return value * 10;
             }),
             1,
@@ -78,6 +80,22 @@ structuredDescribe(
           expect(seen).toEqual([1, 2, 3]);
         },
       );
+
+      structuredTest("a lent function starts with a copy of the calling task's context", async () => {
+        const requestId = new ContextVar<string>("requestId", { default: "none" });
+        requestId.set("caller");
+        const seen = await toThread.runSync(
+          callsBack("callEach"),
+          toThread.callback(() => {
+            const value = requestId.get();
+            requestId.set("set in the callback");
+            return value;
+          }),
+          1,
+        );
+        expect(seen).toEqual(["caller"]);
+        expect(requestId.get()).toBe("caller");
+      });
 
       structuredTest("a lent function used after its call returned throws", async () => {
         expect(
