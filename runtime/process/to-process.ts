@@ -12,7 +12,6 @@
  */
 import { CancelScope } from "../core/cancel-scope";
 import { checkpointIfCancelled } from "../core/checkpoint";
-import { WouldBlock } from "../core/errors";
 import { checkBoolean, checkOptions, describeValue } from "../core/validate";
 import { CapacityLimiter } from "../sync/capacity-limiter";
 import { decodeError } from "../threads/remote-error";
@@ -80,12 +79,7 @@ async function runSync(...params: unknown[]): Promise<unknown> {
   const pool = currentProcessPool(host);
   // A free token is taken without the limiter's own checkpoint (a turn of the event loop): the
   // call parks anyway until the worker answers, and cancellation was checked above.
-  try {
-    chosen.acquireNowait();
-  } catch (error) {
-    if (!(error instanceof WouldBlock)) throw error;
-    await chosen.acquire();
-  }
+  if (!chosen._tryAcquire()) await chosen.acquire();
   try {
     const worker = await reserve(pool, cancellable);
     let reply: WorkerReply;

@@ -222,13 +222,21 @@ export class CapacityLimiter {
     return true;
   }
 
+  /**
+   * {@link _tryAcquireOnBehalfOf} for the current task.
+   *
+   * @internal
+   * @throws NoCurrentTaskError outside {@link run}.
+   */
+  _tryAcquire(): boolean {
+    return this._tryAcquireOnBehalfOf(requireFrame("CapacityLimiter.acquireNowait()").task.info);
+  }
+
   /** Borrows a token at once or throws: the nowait path. */
   private take(borrower: object): void {
-    if (this.holders.has(borrower)) throw new Error(ALREADY_HOLDING);
-    if (this.waiters.length > 0 || this.holders.size >= this.total) {
+    if (!this._tryAcquireOnBehalfOf(borrower)) {
       throw new WouldBlock("No token of the capacity limiter is free; use acquire() to wait for one");
     }
-    this.holders.add(borrower);
   }
 
   /** `explicit` is the borrower the acquisition releases on behalf of; undefined for the current task. */
