@@ -25,7 +25,7 @@
  *   spread over worker processes by `toProcess.runSync` (default limiter: one per core, the
  *   workers started before the timing); the figure is sequential / parallel time.
  *
- * Each pair runs ROUNDS times, alternating which side goes first; the figure is the median over
+ * Each pair runs once on each side untimed (a warm-up), then ROUNDS times, alternating which side goes first; the figure is the median over
  * the rounds of ours / baseline within a round, and the same for the CPU time this process spent
  * (children excluded), which a busy machine disturbs less than wall-clock time. Print `uptime` with the results: a loaded machine
  * moves every figure.
@@ -37,13 +37,17 @@ import { performance } from "node:perf_hooks";
 
 type AnyIO = typeof import("../runtime/index");
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
 const QUICK = args.has("--quick");
+// `--only pipe` (or spawn, round, fib) runs the pairs whose name starts with that word.
+const ONLY = argv.includes("--only") ? argv[argv.indexOf("--only") + 1] : undefined;
+const ROUNDS_FLAG = argv.includes("--rounds") ? Number(argv[argv.indexOf("--rounds") + 1]) : undefined;
 const SPAWNS = QUICK ? 100 : 1000;
 const PIPE_BYTES = (QUICK ? 32 : 256) * 1024 * 1024;
 const CHUNK = 65536;
 const CALLS = QUICK ? 500 : 5000;
-const ROUNDS = QUICK ? 2 : 5;
+const ROUNDS = ROUNDS_FLAG ?? (QUICK ? 2 : 5);
 const FIB = QUICK ? 30 : 34;
 const JOBS = Math.max(2, os.availableParallelism()) * 4;
 
@@ -213,10 +217,17 @@ async function pair(
   baseline: () => Promise<number>,
   lowerIsBetter = true,
 ): Promise<void> {
+  if (ONLY !== undefined && !name.startsWith(ONLY)) return;
   const ratios: number[] = [];
   const oursTimes: number[] = [];
   const baseTimes: number[] = [];
   const cpuRatios: number[] = [];
+  // One untimed run of each side first: the first run of either pays for compiling its code
+  // (ours the larger stack), which says nothing about a program that pipes for long.
+  if (!QUICK) {
+    await ours();
+    await baseline();
+  }
   for (let round = 0; round < ROUNDS; round++) {
     let a: number;
     let b: number;

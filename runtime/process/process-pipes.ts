@@ -7,11 +7,11 @@
  * - One operation at a time per pipe; a second concurrent one is refused with `BusyResourceError`.
  * - Every operation is a checkpoint first, parked in the caller's scope with one `Waiter`.
  * - Data moves only in the synchronous step that wakes that waiter: a cancelled receive has
- *   read nothing from the pipe and a cancelled send has written nothing, and one that moved
+ *   taken nothing from the queue and a cancelled send has written nothing, and one that moved
  *   data returns normally (the cancellation lands at the next checkpoint).
- * - The pipe is read only inside a receive (paused mode), so a child that writes faster than we
- *   read blocks on a full pipe (backpressure); a send waits for `'drain'` once the pipe's
- *   buffer is past its high-water mark.
+ * - An output pipe is read ahead into a queue of at most about 256 KiB, then reading stops until
+ *   a receive empties it, so a child that writes faster than we read blocks on a full pipe
+ *   (backpressure); a send waits for `'drain'` once the pipe's buffer is past its high-water mark.
  */
 import { currentFrame, Waiter, yieldMacrotask } from "../rt";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors";
@@ -31,8 +31,21 @@ function brokenPipe(name: string, cause: unknown): BrokenResourceError {
   return new BrokenResourceError(`The process's ${name} failed: ${detail}`, { cause });
 }
 
+/**
+ * Bytes read ahead from an output pipe before reading stops (the child then blocks once the
+ * kernel's pipe buffer is full too). Reading pauses at this mark and resumes only once a receive
+ * emptied the queue, so a reader that keeps up never stops and restarts the host's reading per
+ * chunk (two `epoll_ctl` calls and a failed `read` each time, as reading on demand did).
+ */
+const READ_AHEAD = 256 * 1024;
+
 /** Reads one of the child's output pipes: stdout or stderr (or both merged). */
 export class ProcessReceiveStream extends TypedAttributeProvider implements ByteReceiveStream {
+  /** Bytes read from the pipe and not yet returned, oldest first; `queueHead` indexes the first. */
+  private readonly queue: Uint8Array[] = [];
+  private queueHead = 0;
+  private queued = 0;
+  private paused = false;
   /** The receive in progress. */
   private current: Waiter<any> | undefined = undefined;
   /** The step of the receive in progress, run again at the pipe's next event. */
@@ -40,7 +53,7 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
   private ended = false;
   private failure: Error | undefined = undefined;
   private closed = false;
-  /** Built once: what cancellation of a receive runs (it has read nothing). */
+  /** Built once: what cancellation of a receive runs (it has taken nothing). */
   private readonly withdraw = (): void => {
     this.current = undefined;
     this.retry = undefined;
@@ -52,9 +65,26 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
     private readonly name: string,
   ) {
     super();
-    // Permanent listeners: 'readable' keeps the pipe paused (data waits in the pipe until a
-    // receive reads it); 'error' never goes unhandled.
-    readable.on("readable", this.poke);
+    // Permanent listeners: 'data' reads ahead into the queue (flowing mode, paused at
+    // READ_AHEAD); 'error' never goes unhandled.
+    readable.on("data", (chunk: unknown) => {
+      if (this.closed) return;
+      let bytes: Uint8Array;
+      try {
+        bytes = asBytes(chunk);
+      } catch (error) {
+        this.failure ??= brokenPipe(name, error);
+        return this.poke();
+      }
+      if (bytes.length === 0) return;
+      this.queue.push(bytes);
+      this.queued += bytes.length;
+      if (!this.paused && this.queued >= READ_AHEAD) {
+        this.paused = true;
+        readable.pause();
+      }
+      this.poke();
+    });
     readable.on("end", () => {
       this.ended = true;
       this.poke();
@@ -89,9 +119,9 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
   }
 
   /**
-   * Starts a receive: the checkpoint first (a cancelled task reads nothing), then the step.
-   * When nothing is buffered the receive must wait for a later event of the pipe anyway, and
-   * that wait is its scheduling point; otherwise one macrotask passes before it reads.
+   * Starts a receive: the checkpoint first (a cancelled task takes nothing), then the step.
+   * When nothing is queued the receive must wait for a later event of the pipe anyway, and
+   * that wait is its scheduling point; otherwise one macrotask passes before it takes bytes.
    */
   private start(maxBytes: number, iterating: boolean): Promise<any> {
     if (this.current !== undefined) return Promise.reject(new BusyResourceError("receiving from"));
@@ -112,6 +142,7 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
   private mustWait(): boolean {
     const readable = this.readable;
     return (
+      this.queued === 0 &&
       !this.closed &&
       !this.ended &&
       this.failure === undefined &&
@@ -130,20 +161,14 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
   private step(waiter: Waiter<any>, maxBytes: number, iterating: boolean): void {
     if (waiter.settled || this.current !== waiter) return;
     if (this.closed) return this.settle(waiter, undefined, closedPipe(this.name));
-    const readable = this.readable;
-    // Invariant: read() runs only in the step that ends the waiter, so a cancelled receive has
-    // taken nothing out of the pipe.
-    const chunk: unknown = readable.destroyed ? null : readable.read();
-    if (chunk !== null) {
-      let bytes = asBytes(chunk);
-      if (bytes.length === 0) return this.step(waiter, maxBytes, iterating);
-      if (bytes.length > maxBytes) {
-        readable.unshift(chunk instanceof Uint8Array ? chunk.subarray(maxBytes) : bytes.subarray(maxBytes));
-        bytes = bytes.subarray(0, maxBytes);
-      }
+    // Invariant: bytes leave the queue only in the step that ends the waiter, so a cancelled
+    // receive has taken nothing.
+    if (this.queued > 0) {
+      const bytes = this.take(maxBytes);
       return this.settle(waiter, iterating ? { value: bytes, done: false } : bytes);
     }
     if (this.failure !== undefined) return this.settle(waiter, undefined, this.failure);
+    const readable = this.readable;
     if (this.ended || readable.readableEnded) {
       if (iterating) return this.settle(waiter, DONE);
       return this.settle(waiter, undefined, new EndOfStream(`The process's ${this.name} has ended`));
@@ -153,6 +178,29 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
       return this.settle(waiter, undefined, this.failure);
     }
     this.retry = () => this.step(waiter, maxBytes, iterating);
+  }
+
+  /** Removes and returns up to `limit` queued bytes (from one chunk); reading resumes once the queue is empty. */
+  private take(limit: number): Uint8Array {
+    const chunk = this.queue[this.queueHead]!;
+    let bytes: Uint8Array;
+    if (chunk.length <= limit) {
+      bytes = chunk;
+      this.queue[this.queueHead++] = undefined!;
+      if (this.queueHead === this.queue.length) {
+        this.queue.length = 0;
+        this.queueHead = 0;
+      }
+    } else {
+      bytes = chunk.subarray(0, limit);
+      this.queue[this.queueHead] = chunk.subarray(limit);
+    }
+    this.queued -= bytes.length;
+    if (this.paused && this.queued === 0) {
+      this.paused = false;
+      this.readable.resume();
+    }
+    return bytes;
   }
 
   /**
@@ -169,6 +217,9 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
     if (this.closed) return;
     this.closed = true;
     this.retry = undefined;
+    this.queue.length = 0;
+    this.queueHead = 0;
+    this.queued = 0;
     const waiting = this.current;
     this.current = undefined;
     waiting?.fail(closedPipe(this.name));
