@@ -11,7 +11,9 @@
  * (bench/contenders/net-anyio.src.mjs) is structured code compiled with the Babel plugin from
  * dist/, as users write and compile theirs.
  *
- * Scenarios (client and server both anyio-ts, or both raw `node:net`):
+ * Scenarios (client and server both anyio-ts, both raw `node:net`, or both the third
+ * contender: raw `node:net` paying one macrotask per operation, the floor of any design in which
+ * every send, receive, accept and connect is a checkpoint, as anyio-ts's are; see `PacedSocket`):
  *
  * - **echo throughput**: each connection's client sends 64 KiB messages from one task while
  *   another task receives the echo; the server echoes every chunk it receives. MB/s of echoed
@@ -29,7 +31,8 @@
  * elsewhere spreads over both; the figure is the median over REPS rounds. The ratio column is
  * anyio-ts / raw (for latency, anyio-ts's p50 over raw's: lower is better). The CPU time ratio
  * is the median CPU seconds (user + system, all threads) of anyio-ts's measured passes over raw's,
- * for the same work: steadier than wall-clock figures when the machine is busy.
+ * for the same work: steadier than wall-clock figures when the machine is busy. The floor column
+ * is the macrotask-per-operation contender over raw, read the same way.
  *
  * Run it under plain Node (`node bench/plain-node.cjs --expose-gc bench/net.ts`) to measure what
  * users run; under tsx the figures of both contenders include its hooks.
@@ -185,6 +188,149 @@ const raw: Contender = {
   },
 };
 
+// --- node:net paying one macrotask per operation ----------------------------------------------
+
+const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A `net.Socket` used as anyio-ts's streams use it, without anything else of anyio-ts: bytes
+ * read ahead into a queue (paused at 256 KiB), each receive one macrotask before it takes queued
+ * bytes (or the wait for them), each send a write whose callback and one macrotask both end it.
+ * That macrotask is the scheduling point every operation must have (a checkpoint), so this
+ * contender is the floor of any design that keeps it: what the rule costs before anyio-ts's own
+ * work (its tasks, scopes, waiters and compiled awaits).
+ */
+class PacedSocket {
+  private readonly queue: Buffer[] = [];
+  private queued = 0;
+  private paused = false;
+  private ended = false;
+  private waiting: (() => void) | undefined;
+
+  constructor(readonly socket: net.Socket) {
+    socket.on("data", (chunk: Buffer) => {
+      this.queue.push(chunk);
+      this.queued += chunk.length;
+      if (!this.paused && this.queued >= 256 * 1024) {
+        this.paused = true;
+        socket.pause();
+      }
+      this.wake();
+    });
+    socket.on("end", () => {
+      this.ended = true;
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.();
+  }
+
+  /** The next chunk, or null at the end. */
+  async receive(): Promise<Buffer | null> {
+    if (this.queued > 0 || this.ended) await macrotask();
+    while (this.queued === 0 && !this.ended) await new Promise<void>((resolve) => (this.waiting = resolve));
+    if (this.queued === 0) return null;
+    const chunk = this.queue.shift()!;
+    this.queued -= chunk.length;
+    if (this.paused && this.queued === 0) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    return chunk;
+  }
+
+  send(data: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let left = 2;
+      const done = (error?: Error | null): void => {
+        if (error) reject(error);
+        else if (--left === 0) resolve();
+      };
+      this.socket.write(data, done);
+      setImmediate(done);
+    });
+  }
+}
+
+const paced: Contender = {
+  name: "node:net, a macrotask per op",
+  async echo(connections, bytes) {
+    const server = await listenRaw((socket) => {
+      const stream = new PacedSocket(socket);
+      void (async () => {
+        for (let chunk = await stream.receive(); chunk !== null; chunk = await stream.receive())
+          await stream.send(chunk);
+        socket.end();
+      })();
+    });
+    const port = (server.address() as net.AddressInfo).port;
+    const chunk = Buffer.alloc(MESSAGE, 7);
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        await macrotask();
+        const stream = new PacedSocket(await connectRaw(port));
+        const sending = (async () => {
+          for (let sent = 0; sent < bytes; sent += MESSAGE) await stream.send(chunk);
+        })();
+        let got = 0;
+        while (got < bytes) got += (await stream.receive())!.length;
+        await sending;
+        stream.socket.destroy();
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    await closeRaw(server);
+    return seconds;
+  },
+  async pingPong(count) {
+    const server = await listenRaw((socket) => {
+      const stream = new PacedSocket(socket);
+      void (async () => {
+        for (let chunk = await stream.receive(); chunk !== null; chunk = await stream.receive())
+          await stream.send(chunk);
+        socket.end();
+      })();
+    });
+    const stream = new PacedSocket(await connectRaw((server.address() as net.AddressInfo).port));
+    const byte = Buffer.from([1]);
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const start = performance.now();
+      await stream.send(byte);
+      await stream.receive();
+      times.push((performance.now() - start) * 1000);
+    }
+    stream.socket.destroy();
+    await closeRaw(server);
+    return times;
+  },
+  async connectRate(count) {
+    const server = await listenRaw((socket) => {
+      // The accept's scheduling point, then the close.
+      void macrotask().then(() => socket.destroy());
+    });
+    const port = (server.address() as net.AddressInfo).port;
+    let left = count;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: CONNECT_CONCURRENCY }, async () => {
+        while (left-- > 0) {
+          await macrotask();
+          (await connectRaw(port)).destroy();
+        }
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    await closeRaw(server);
+    return seconds;
+  },
+};
+
 // --- anyio-ts ---------------------------------------------------------------------------------
 
 /**
@@ -292,7 +438,8 @@ const ROWS: Row[] = [
  * and raw `node:net` 1060-1090 after one, 860-970 without).
  */
 async function child(contenderName: string, rowIndex: number, compiled: string): Promise<void> {
-  const contender = contenderName === raw.name ? raw : await anyioContender(compiled);
+  const contender =
+    contenderName === raw.name ? raw : contenderName === paced.name ? paced : await anyioContender(compiled);
   const row = ROWS[rowIndex]!;
   gc();
   for (let pass = 0; pass < WARMUP_PASSES; pass++) await row.measure(contender);
@@ -332,10 +479,10 @@ async function main(): Promise<void> {
   const compiled = compileAnyioContender(dist, directory);
   const samples = new Map<string, Sample[]>();
   const rows = ROWS.map((row, index) => ({ row, index })).filter(({ row }) => row.scenario.includes(ONLY));
-  const names = [raw.name, "anyio-ts"];
+  const names = [raw.name, paced.name, "anyio-ts"];
   for (let round = 0; round < REPS; round++) {
     for (const { row, index } of rows) {
-      // Alternate which contender goes first, so neither always meets the machine warmer.
+      // Alternate the order of the contenders, so none always meets the machine warmer.
       for (const name of round % 2 === 0 ? names : [...names].reverse()) {
         const key = `${row.scenario}|${name}`;
         samples.set(key, [...(samples.get(key) ?? []), measureApart(name, index, compiled)]);
@@ -346,8 +493,10 @@ async function main(): Promise<void> {
   const table = rows.map(({ row }) => {
     const rawSamples = samples.get(`${row.scenario}|node:net`)!;
     const ourSamples = samples.get(`${row.scenario}|anyio-ts`)!;
+    const pacedSamples = samples.get(`${row.scenario}|${paced.name}`)!;
     const rawValue = median(rawSamples.map((sample) => sample.value));
     const ours = median(ourSamples.map((sample) => sample.value));
+    const floor = median(pacedSamples.map((sample) => sample.value));
     // The same work in both passes, so CPU seconds compare directly; a busy machine disturbs
     // them less than the wall-clock figures.
     const cpuRatio = median(ourSamples.map((sample) => sample.cpu)) / median(rawSamples.map((sample) => sample.cpu));
@@ -358,6 +507,7 @@ async function main(): Promise<void> {
       "anyio-ts": Number(ours.toFixed(1)),
       "anyio-ts / node:net": Number((ours / rawValue).toFixed(3)),
       "CPU time ratio": Number(cpuRatio.toFixed(3)),
+      "floor / node:net": Number((floor / rawValue).toFixed(3)),
     };
   });
   console.table(table);
