@@ -1,22 +1,33 @@
 /**
- * Compiles bench/contenders/anyio-structured.src.mjs with the anyio-ts Babel plugin found in a
- * dist/ snapshot, and writes it beside the snapshot with its imports pointed at it.
- *   compileStructured(distDir) -> path of the compiled .mjs (throws if the plugin is missing)
+ * Compiles a benchmark's structured contender (a `"use structured"` module under
+ * bench/contenders/) with the anyio-ts Babel plugin found in a dist/ snapshot, with its imports
+ * of `anyio-ts`, `anyio-ts/rt` and `BENCH_LIB` (bench/lib.mjs) pointed at files, as users compile
+ * theirs ahead of time.
+ *
+ *   compileContender(source, distDir, outPath) -> outPath (throws if the plugin is missing or
+ *     left the source unchanged)
+ *   compileStructured(distDir) -> bench/contenders/anyio-structured.src.mjs compiled beside the
+ *     snapshot (what `npm run bench` runs)
+ *
+ *   node bench/compile-structured.cjs [distDir] [--print]
+ *   node bench/compile-structured.cjs distDir --source <file.src.mjs> --out <file.mjs>
+ *
+ * The second form lets a benchmark compile in a process of its own, so Babel's modules are not
+ * in the heap of the process that measures.
  */
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
 
-function compileStructured(distDir) {
+function compileContender(source, distDir, outPath) {
   const pluginPath = path.join(distDir, "transformer/babel/index.js");
   if (!fs.existsSync(pluginPath)) throw new Error(`no Babel plugin at ${pluginPath}`);
   const babel = require("@babel/core");
   const mod = require(pluginPath);
   const plugin = mod.default ?? mod;
-  const srcPath = path.join(__dirname, "contenders/anyio-structured.src.mjs");
-  const out = babel.transformSync(fs.readFileSync(srcPath, "utf8"), {
-    filename: srcPath,
+  const out = babel.transformSync(fs.readFileSync(source, "utf8"), {
+    filename: source,
     babelrc: false,
     configFile: false,
     sourceType: "module",
@@ -32,20 +43,28 @@ function compileStructured(distDir) {
     seen++;
     return `${from}${q}${targets[spec]}${q}`;
   });
-  if (!/__rt\.|markStructured/.test(code)) throw new Error("the Babel plugin left the structured source unchanged");
-  if (seen < 3) throw new Error("unexpected import shape in the compiled output");
-  const outDir = path.join(path.dirname(distDir), "bench");
-  fs.mkdirSync(outDir, { recursive: true });
-  const outPath = path.join(outDir, "anyio-structured.mjs");
+  if (!/__rt\.|markStructured/.test(code)) throw new Error(`the Babel plugin left ${source} unchanged`);
+  if (seen < 2) throw new Error(`unexpected import shape in the compiled ${source}`);
+  fs.mkdirSync(path.dirname(outPath), { recursive: true });
   fs.writeFileSync(outPath, code);
   return outPath;
 }
 
-module.exports = { compileStructured };
+function compileStructured(distDir) {
+  const outPath = path.join(path.dirname(distDir), "bench", "anyio-structured.mjs");
+  return compileContender(path.join(__dirname, "contenders/anyio-structured.src.mjs"), distDir, outPath);
+}
+
+module.exports = { compileContender, compileStructured };
 
 if (require.main === module) {
-  const dist = path.resolve(process.argv[2] || path.join(__dirname, "../dist"));
-  const p = compileStructured(dist);
+  const argv = process.argv.slice(2);
+  const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+  const dist = path.resolve(argv[0] && !argv[0].startsWith("--") ? argv[0] : path.join(__dirname, "../dist"));
+  const source = option("--source");
+  const p = source
+    ? compileContender(path.resolve(source), dist, path.resolve(option("--out")))
+    : compileStructured(dist);
   console.log(p);
-  if (process.argv.includes("--print")) console.log(fs.readFileSync(p, "utf8"));
+  if (argv.includes("--print")) console.log(fs.readFileSync(p, "utf8"));
 }

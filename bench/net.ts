@@ -341,30 +341,11 @@ const paced: Contender = {
  * against raw's 4 MB, a cost no precompiled program pays).
  */
 function compileAnyioContender(distDir: string, directory: string): string {
-  const babel = require("@babel/core") as typeof import("@babel/core");
-  const pluginModule = require(path.join(distDir, "transformer/babel/index.js"));
-  const source = path.join(__dirname, "contenders/net-anyio.src.mjs");
-  const output = babel.transformSync(fs.readFileSync(source, "utf8"), {
-    filename: source,
-    babelrc: false,
-    configFile: false,
-    sourceType: "module",
-    plugins: [pluginModule.default ?? pluginModule],
-  });
-  const targets: Record<string, string> = {
-    "anyio-ts": pathToFileURL(path.join(distDir, "runtime/index.js")).href,
-    "anyio-ts/rt": pathToFileURL(path.join(distDir, "runtime/rt.js")).href,
+  const { compileContender } = require("./compile-structured.cjs") as {
+    compileContender(source: string, distDir: string, outPath: string): string;
   };
-  const code = output!.code!.replace(
-    /(from\s+)(["'])(anyio-ts\/rt|anyio-ts)\2/g,
-    (_m, from: string, quote: string, specifier: string) => {
-      return `${from}${quote}${targets[specifier]}${quote}`;
-    },
-  );
-  if (!code.includes("__rt.")) throw new Error("the Babel plugin left bench/contenders/net-anyio.src.mjs unchanged");
-  const compiled = path.join(directory, "net-anyio.mjs");
-  fs.writeFileSync(compiled, code);
-  return compiled;
+  const source = path.join(__dirname, "contenders/net-anyio.src.mjs");
+  return compileContender(source, distDir, path.join(directory, "net-anyio.mjs"));
 }
 
 /** anyio-ts's contender, from the file {@link compileAnyioContender} wrote. */

@@ -8,8 +8,11 @@
  * Under tsx (`node --import tsx bench/process.ts`) the worker round trip measured 1.6x raw
  * against 1.1-1.2x under plain Node: report the plain Node figures.
  *
- * anyio-ts is loaded from dist/: the process room is structured code, which only the build
- * compiles (through tsx the transformer does not run).
+ * anyio-ts's side (bench/contenders/process-anyio.src.mjs) is structured code, as users write it,
+ * compiled by the Babel plugin from dist/ against dist/ before the pairs run. Written as plain
+ * callbacks instead, it measured 1.17-1.25x raw on the pipe pair against 1.06-1.09x compiled: the
+ * runtime then carries the current task through AsyncLocalStorage, whose promise hooks tax every
+ * promise of the process, the baseline's too.
  *
  * Workloads (budgets in brackets):
  * - spawn: N sequential runs of `true` [≤ 1.1x raw]: raw `child_process.spawn("true")` with its
@@ -25,17 +28,19 @@
  *   spread over worker processes by `toProcess.runSync` (default limiter: one per core, the
  *   workers started before the timing); the figure is sequential / parallel time.
  *
- * Each pair runs once on each side untimed (a warm-up), then ROUNDS times, alternating which side goes first; the figure is the median over
- * the rounds of ours / baseline within a round, and the same for the CPU time this process spent
- * (children excluded), which a busy machine disturbs less than wall-clock time. Print `uptime` with the results: a loaded machine
- * moves every figure.
+ * Each pair runs once on each side untimed (a warm-up), then ROUNDS times, alternating which side
+ * goes first; the figure is the median over the rounds of ours / baseline within a round, and the
+ * same for the CPU time this process spent (children excluded), which a busy machine disturbs
+ * less than wall-clock time. Print `uptime` with the results: a loaded machine moves every figure.
+ * `--only <word>` runs the pairs whose name starts with it (spawn, pipe, round, fib); `--rounds N`
+ * sets ROUNDS.
  */
-import { fork, spawn } from "node:child_process";
+import { execFileSync, fork, spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-
-type AnyIO = typeof import("../runtime/index");
+import { pathToFileURL } from "node:url";
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -51,7 +56,39 @@ const ROUNDS = ROUNDS_FLAG ?? (QUICK ? 2 : 5);
 const FIB = QUICK ? 30 : 34;
 const JOBS = Math.max(2, os.availableParallelism()) * 4;
 
-const api: AnyIO = require(path.resolve(__dirname, "../dist/runtime/index.js"));
+/** anyio-ts's side: bench/contenders/process-anyio.src.mjs, compiled (see {@link loadContender}). */
+interface ProcessContender {
+  spawn(count: number): Promise<void>;
+  pipe(bytes: number, chunk: number): Promise<void>;
+  roundTrip(calls: number, functions: string): Promise<number>;
+  spread(jobs: number, n: number, functions: string): Promise<number>;
+}
+let ours: ProcessContender;
+
+/**
+ * Compiles anyio-ts's side with the Babel plugin from dist/, in a Node process of its own (so
+ * Babel's modules are not in this process's heap, which every pair measures), and imports it.
+ */
+async function loadContender(): Promise<ProcessContender> {
+  const dist = path.resolve(__dirname, "../dist");
+  if (!fs.existsSync(path.join(dist, "runtime/index.js"))) throw new Error("run `npm run build` first");
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-bench-process-"));
+  try {
+    const compiled = path.join(directory, "process-anyio.mjs");
+    execFileSync(process.execPath, [
+      path.join(__dirname, "compile-structured.cjs"),
+      dist,
+      "--source",
+      path.join(__dirname, "contenders/process-anyio.src.mjs"),
+      "--out",
+      compiled,
+    ]);
+    return (await import(pathToFileURL(compiled).href)) as ProcessContender;
+  } finally {
+    // Loaded once: the file is not needed after the import.
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
 const FUNCTIONS = path.join(__dirname, "process-functions.cjs");
 
 function median(values: number[]): number {
@@ -89,9 +126,7 @@ async function spawnExeca(): Promise<void> {
 }
 
 function spawnOurs(): Promise<void> {
-  return api.run(async () => {
-    for (let i = 0; i < SPAWNS; i++) await api.runProcess(["true"]);
-  });
+  return ours.spawn(SPAWNS);
 }
 
 // --- pipe -------------------------------------------------------------------------------------
@@ -118,23 +153,7 @@ function pipeRaw(): Promise<void> {
 }
 
 function pipeOurs(): Promise<void> {
-  return api.run(async () => {
-    const child = await api.openProcess(["cat"], { stderr: "ignore" });
-    let received = 0;
-    try {
-      await api.createTaskGroup().run(async (tg) => {
-        tg.startSoon(async () => {
-          for (let sent = 0; sent < PIPE_BYTES; sent += CHUNK) await child.stdin!.send(payload);
-          await child.stdin!.aclose();
-        });
-        for await (const chunk of child.stdout!) received += chunk.length;
-      });
-      await child.wait();
-    } finally {
-      await child.aclose();
-    }
-    if (received !== PIPE_BYTES) throw new Error(`got ${received}`);
-  });
+  return ours.pipe(PIPE_BYTES, CHUNK);
 }
 
 // --- round trip -------------------------------------------------------------------------------
@@ -164,15 +183,7 @@ async function roundTripRaw(): Promise<number> {
 }
 
 function roundTripOurs(): Promise<number> {
-  const add = api.workerFunction<(a: number, b: number) => number>(FUNCTIONS, "add");
-  return api.run(async () => {
-    await api.toProcess.runSync(add, 1, 2); // the worker is started outside the timing
-    return time(async () => {
-      for (let i = 0; i < CALLS; i++) {
-        if ((await api.toProcess.runSync(add, 1, 2)) !== 3) throw new Error("wrong answer");
-      }
-    });
-  });
+  return ours.roundTrip(CALLS, FUNCTIONS);
 }
 
 // --- speed-up ---------------------------------------------------------------------------------
@@ -184,21 +195,7 @@ async function cpuSequential(): Promise<void> {
 
 /** The jobs spread over worker processes, timed once a worker per token has started. */
 function cpuParallel(): Promise<number> {
-  const fib = api.workerFunction<(n: number) => number>(FUNCTIONS, "fib");
-  const limiter = () => api.toProcess.currentDefaultProcessLimiter();
-  const spread = async (jobs: number, n: number): Promise<void> => {
-    await api.createTaskGroup().run(async (tg) => {
-      for (let i = 0; i < jobs; i++) {
-        tg.startSoon(async () => {
-          await api.toProcess.runSync(fib, n);
-        });
-      }
-    });
-  };
-  return api.run(async () => {
-    await spread(limiter().totalTokens, 1); // start one worker per token, outside the timing
-    return time(() => spread(JOBS, FIB));
-  });
+  return ours.spread(JOBS, FIB, FUNCTIONS);
 }
 
 // --- driver -----------------------------------------------------------------------------------
@@ -255,6 +252,7 @@ async function pair(
 }
 
 async function main(): Promise<void> {
+  ours = await loadContender();
   console.log(
     `uptime: ${os
       .loadavg()
