@@ -29,7 +29,7 @@ interface JestReport {
 
 /** Runs jest under `node` over SUBSET, one worker (the machine is shared), and returns its report. */
 function jestUnder(node: string): Promise<{ version: string; report: JestReport }> {
-  const env = { ...process.env, FORCE_COLOR: "0" };
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0" };
   delete env.JEST_WORKER_ID;
   return new Promise((resolve, reject) => {
     execFile(
