@@ -73,7 +73,7 @@ function checkCancelled(): void {
   implementation("fromThread.checkCancelled()").checkCancelled();
 }
 
-/** Calls from a worker thread back into the event loop thread: {@link run}, {@link runSync}, {@link checkCancelled}. */
+/** Calls from a worker thread back into the event loop thread: `run`, `runSync`, `checkCancelled`. */
 export const fromThread = Object.freeze({
   /** From a worker thread: runs an async function in the event loop thread and blocks until it settles. */
   run,

@@ -122,8 +122,8 @@ function currentDefaultThreadLimiter(): CapacityLimiter {
 }
 
 /**
- * Running functions in worker threads: {@link runSync}, the limiter it uses by default
- * ({@link currentDefaultThreadLimiter}), and {@link callback} to lend a loop-thread function to a
+ * Running functions in worker threads: `runSync`, the limiter it uses by default
+ * (`currentDefaultThreadLimiter`), and `callback` to lend a loop-thread function to a
  * worker. The Node entry point runs them on `node:worker_threads`; in a browser every call
  * throws `NotSupportedError`.
  */

@@ -1,7 +1,7 @@
 // The API reference (`npm run docs`, TypeDoc from the TSDoc, configured in typedoc.json) is
 // complete: TypeDoc runs over the package's entry points with `validation.notDocumented` and
-// `treatWarningsAsErrors`, so a public name without documentation, a broken `{@link}` or any other
-// warning fails here, with TypeDoc's own message naming the name and its file. A probe project
+// `treatWarningsAsErrors`, writing its pages, so a public name without documentation, a `{@link}`
+// that leads nowhere or any other warning fails here, with TypeDoc's own message naming the name and its file. A probe project
 // with one undocumented export shows that the check does fail.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -12,9 +12,21 @@ const repo = path.resolve(__dirname, "../..");
 const TYPEDOC = path.join(repo, "node_modules/typedoc/bin/typedoc");
 const TIMEOUT = 120_000;
 
-/** Runs TypeDoc with an options file, emitting nothing; its exit status and its messages. */
+/**
+ * Runs TypeDoc with an options file, writing the pages to a temporary folder (links are checked
+ * only while pages are written); its exit status and its messages.
+ */
 function typedoc(options: string, cwd: string): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [TYPEDOC, "--options", options, "--emit", "none"], {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-typedoc-"));
+  try {
+    return runTypedoc(["--options", options, "--out", out], cwd);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function runTypedoc(args: string[], cwd: string): { status: number | null; output: string } {
+  const result = spawnSync(process.execPath, [TYPEDOC, ...args], {
     cwd,
     encoding: "utf8",
     env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
