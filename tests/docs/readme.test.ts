@@ -47,6 +47,51 @@ function compileWithBabel(code: string): string {
   return result!.code!;
 }
 
+describe("the README's links and pictures", () => {
+  /** The targets of Markdown links and images that point into the repository. */
+  const targets = [...README.matchAll(/!?\[[^\]]*\]\(([^)\s]+)\)/g)]
+    .map((match) => match[1]!)
+    .filter((target) => !/^[a-z]+:/i.test(target) && !target.startsWith("#"))
+    .map((target) => target.split("#")[0]!);
+
+  test("every file it links to or shows is in the repository", () => {
+    expect(targets.length).toBeGreaterThan(10);
+    expect(targets.filter((target) => !fs.existsSync(path.join(repo, target)))).toEqual([]);
+  });
+
+  test("shows the before/after screenshots, the benchmark chart and the compile pipeline", () => {
+    const images = [...README.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((match) => match[1]);
+    expect(images).toEqual([
+      "docs/images/playground-timeout-promise-all.png",
+      "docs/images/playground-timeout-task-group.png",
+      "docs/images/bench.svg",
+    ]);
+    expect(blocks(README, "mermaid")).toHaveLength(1);
+  });
+
+  test("every section it links to exists, in the README and in the documents it links to", () => {
+    // GitHub's anchors: the heading in lower case, without punctuation, spaces as hyphens.
+    const slug = (heading: string): string =>
+      heading
+        .toLowerCase()
+        .replace(/[^\w\s-]/g, "")
+        .trim()
+        .replace(/\s/g, "-");
+    const anchorsOf = (markdown: string): Set<string> =>
+      new Set([...markdown.matchAll(/^#{1,6} (.+)$/gm)].map((match) => slug(match[1]!)));
+    const links = [...README.matchAll(/\]\(([^)\s]*\.md)?#([^)]+)\)/g)].map((match) => ({
+      file: match[1] ?? "README.md",
+      anchor: match[2]!,
+    }));
+    expect(links.some((link) => link.file === "README.md")).toBe(true);
+    expect(links.some((link) => link.file !== "README.md")).toBe(true);
+    const missing = links.filter(
+      ({ file, anchor }) => !anchorsOf(fs.readFileSync(path.join(repo, file), "utf8")).has(anchor),
+    );
+    expect(missing).toEqual([]);
+  });
+});
+
 describe("the README's code", () => {
   test("has TypeScript blocks, the first of them structured code", () => {
     expect(tsBlocks.length).toBeGreaterThan(0);
