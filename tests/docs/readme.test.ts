@@ -90,6 +90,20 @@ describe("the README's links and pictures", () => {
     );
     expect(missing).toEqual([]);
   });
+
+  test("bench/README.md's table of goals links to sections it has", () => {
+    const bench = fs.readFileSync(path.join(repo, "bench/README.md"), "utf8");
+    const slug = (heading: string): string =>
+      heading
+        .toLowerCase()
+        .replace(/[^\w\s-]/g, "")
+        .trim()
+        .replace(/\s/g, "-");
+    const anchors = new Set([...bench.matchAll(/^#{1,6} (.+)$/gm)].map((match) => slug(match[1]!)));
+    const links = [...bench.matchAll(/\]\(#([^)]+)\)/g)].map((match) => match[1]!);
+    expect(links.length).toBeGreaterThan(3);
+    expect(links.filter((link) => !anchors.has(link))).toEqual([]);
+  });
 });
 
 describe("the README's code", () => {
