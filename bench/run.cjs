@@ -6,13 +6,16 @@
  *   node bench/run.cjs --reps 3 --scenarios spawnJoin,cancel --contenders native,anyio-compiled
  *   node bench/run.cjs --quick          # 3 repetitions, fewer batches: a smoke run
  *   node bench/run.cjs --source         # anyio-ts from runtime/*.ts through tsx instead of dist/
+ *   node bench/run.cjs --write          # also replace the committed bench/results.json
  *
  * Every (scenario, contender) measurement runs in a fresh `node --expose-gc` process
  * (bench/worker.mjs), which prints one "BENCH_RESULT <json>" line. Repetitions are interleaved
  * (rep 1 of every pair, then rep 2, ...) so that a burst of load elsewhere on the machine spreads
  * over all contenders instead of landing on one. The figure reported is the median over the
  * repetitions; each repetition of a timed scenario is itself the median of `iters` batches after
- * `warmup` batches. Results go to bench/results.json and a table on stdout.
+ * `warmup` batches. Results go to a table on stdout and to .tmp/bench-results.json; the committed
+ * bench/results.json (the figures the README and its chart quote) changes only with `--write`
+ * (or `--out FILE`), so a trial run on a busy machine never replaces them by accident.
  */
 "use strict";
 
@@ -84,7 +87,7 @@ function parseArgs(argv) {
     quick: false,
     source: false,
     build: true,
-    out: path.join(BENCH, "results.json"),
+    out: path.join(REPO, ".tmp", "bench-results.json"),
     timeoutMs: 600_000,
     // Before each worker, wait (at most settleMaxS seconds) until other processes use less than
     // settleLoad of the machine's CPU over a one-second window.
@@ -104,6 +107,7 @@ function parseArgs(argv) {
     else if (a === "--source") opts.source = true;
     else if (a === "--no-build") opts.build = false;
     else if (a === "--out") opts.out = path.resolve(next());
+    else if (a === "--write") opts.out = path.join(BENCH, "results.json");
     else if (a === "--timeout") opts.timeoutMs = Number(next()) * 1000;
     else if (a === "--settle-load") opts.settleLoad = Number(next());
     else if (a === "--settle-max") opts.settleMaxS = Number(next());
@@ -482,6 +486,7 @@ function main() {
       if (e.unavailable && !CONTENDERS[c].scenarios) console.log(`${s} / ${c}: unavailable: ${e.unavailable}`);
     }
   }
+  fs.mkdirSync(path.dirname(opts.out), { recursive: true });
   fs.writeFileSync(opts.out, JSON.stringify({ meta, results, table, raw }, null, 2) + "\n");
   console.log(`\nwrote ${path.relative(process.cwd(), opts.out) || opts.out}`);
   if (anyio.tmp) fs.rmSync(anyio.tmp, { recursive: true, force: true });

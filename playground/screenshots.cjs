@@ -4,7 +4,11 @@
  * playground into a temporary directory, serves it, and drives Debian's Chromium through a few
  * programs with playwright-core.
  *
+ * Also the README's before/after pair (docs/images/playground-timeout-*.png): the programs
+ * examples/timeout-promise-all.ts and examples/timeout-task-group.ts, typed into the editor and run.
+ *
  *   npm run playground:screenshots
+ *   npm run playground:screenshots -- --only timeout-promise-all,timeout-task-group
  */
 "use strict";
 
@@ -17,6 +21,13 @@ const { serve } = require("./serve.cjs");
 
 const images = path.resolve(__dirname, "..", "docs", "images");
 const WAIT = { timeout: 30_000 };
+const examples = path.resolve(__dirname, "..", "examples");
+
+/** `--only a,b`: take only the named screenshots (every one by default). */
+const only = (() => {
+  const index = process.argv.indexOf("--only");
+  return index < 0 ? null : new Set(process.argv[index + 1].split(","));
+})();
 
 const MISSPELLED = `"use structured";
 import { createTaskGroup, run, sleep } from "anyio-ts";
@@ -52,7 +63,18 @@ async function main() {
       await page.waitForFunction(() => document.body.dataset.run === "done", null, WAIT);
       await page.waitForTimeout(100); // one more animation frame for the timeline
     };
+    const wanted = (name) => only === null || only.has(name);
+    const runProgram = async (code) => {
+      await page.click("#editor .cm-content");
+      await page.keyboard.press("ControlOrMeta+A");
+      await page.keyboard.insertText(code);
+      await page.waitForFunction(() => document.body.dataset.compiled === "ok", null, WAIT);
+      await page.click("#run");
+      await page.waitForFunction(() => document.body.dataset.run === "done", null, WAIT);
+      await page.waitForTimeout(100); // one more animation frame for the timeline
+    };
     const shot = async (name, locator) => {
+      if (!wanted(name)) return;
       const file = path.join(images, `playground-${name}.png`);
       await (locator ?? page).screenshot({ path: file });
       console.log(`wrote ${path.relative(process.cwd(), file)}`);
@@ -60,6 +82,22 @@ async function main() {
 
     await page.goto(server.url);
     await compiled();
+
+    // The README's before/after pair: a timeout around Promise.all leaves the slow request
+    // running; a task group under the same timeout cancels it.
+    for (const name of ["timeout-promise-all", "timeout-task-group"]) {
+      if (!wanted(name)) continue;
+      await runProgram(fs.readFileSync(path.join(examples, `${name}.ts`), "utf8"));
+      // The console and the task view side by side: what happened, and when.
+      const boxes = await Promise.all([".pane.console-pane", ".pane.tasks"].map((s) => page.locator(s).boundingBox()));
+      const x = Math.min(...boxes.map((b) => b.x));
+      const y = Math.min(...boxes.map((b) => b.y));
+      const right = Math.max(...boxes.map((b) => b.x + b.width));
+      const bottom = Math.min(Math.max(...boxes.map((b) => b.y + b.height)), y + 230);
+      const file = path.join(images, `playground-${name}.png`);
+      await page.screenshot({ path: file, clip: { x, y, width: right - x, height: bottom - y } });
+      console.log(`wrote ${path.relative(process.cwd(), file)}`);
+    }
 
     await runExample("task-group");
     await shot("overview");

@@ -123,6 +123,11 @@ export class CancelScope {
     return this._deadline;
   }
 
+  /**
+   * Moves the deadline; on an active scope the new deadline takes effect at once (one in the past
+   * cancels the scope).
+   * @throws TypeError if `value` is not a number.
+   */
   set deadline(value: number) {
     checkInstant("deadline", value);
     this._relativeDeadline = undefined;
@@ -135,6 +140,11 @@ export class CancelScope {
     return this._shield;
   }
 
+  /**
+   * Shields the scope or lifts its shield; lifting it while an enclosing scope is cancelled makes
+   * the next checkpoint inside throw `Cancelled`.
+   * @throws TypeError if `value` is not a boolean.
+   */
   set shield(value: boolean) {
     checkBoolean("shield", value);
     if (value === this._shield) return;
@@ -208,6 +218,7 @@ export class CancelScope {
     );
   }
 
+  /** A one-line description of this CancelScope for logs, the debugger and the playground's task view. */
   toString(): string {
     const state = this._state === NEW ? "new" : this._state === ACTIVE ? "active" : "exited";
     const parts = [`${this._label ?? "CancelScope"}#${this.id}`, state];

@@ -109,6 +109,7 @@ export class ContextVar<T> {
     else writeContext(context, this, token.oldValue);
   }
 
+  /** A one-line description of this ContextVar for logs, the debugger and the playground's task view. */
   toString(): string {
     return `<ContextVar name='${this.name}'>`;
   }
@@ -155,6 +156,7 @@ export class ContextVarToken<T> implements Disposable {
     this.var.reset(this);
   }
 
+  /** A one-line description of this ContextVarToken for logs, the debugger and the playground's task view. */
   toString(): string {
     return `<ContextVarToken var='${this.var.name}'${this._used ? " used" : ""}>`;
   }

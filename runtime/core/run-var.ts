@@ -99,6 +99,7 @@ export class RunVar<T> {
     else vars.set(this, token._oldValue);
   }
 
+  /** A one-line description of this RunVar for logs, the debugger and the playground's task view. */
   toString(): string {
     return `<RunVar name='${this.name}'>`;
   }
@@ -130,6 +131,7 @@ export class RunVarToken<T> implements Disposable {
     this._var.reset(this);
   }
 
+  /** A one-line description of this RunVarToken for logs, the debugger and the playground's task view. */
   toString(): string {
     return `<RunVarToken var='${this._var.name}'${this._used ? " used" : ""}>`;
   }

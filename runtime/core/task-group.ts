@@ -228,6 +228,7 @@ export class TaskGroup {
     );
   }
 
+  /** A one-line description of this TaskGroup for logs, the debugger and the playground's task view. */
   toString(): string {
     const state =
       this.state === NEW ? "new" : this.state === ACTIVE ? "active" : this.state === CLOSING ? "closing" : "closed";

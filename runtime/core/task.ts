@@ -149,6 +149,7 @@ export class TaskHandle<T> implements ContextHolder {
     return (this.cachedInfo ??= new TaskInfo(this));
   }
 
+  /** A one-line description of this TaskHandle for logs, the debugger and the playground's task view. */
   toString(): string {
     return `<TaskHandle ${this.status} id=${this.id} name='${this.name}'>`;
   }
@@ -231,6 +232,7 @@ export class TaskInfo {
     return this.task._scope?._effectivelyCancelled ?? false;
   }
 
+  /** A one-line description of this TaskInfo for logs, the debugger and the playground's task view. */
   toString(): string {
     return `TaskInfo(id=${this.id}, name='${this.name}')`;
   }

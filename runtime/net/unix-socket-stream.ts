@@ -28,6 +28,7 @@ import { adopt, brokenSocket, closedSocket, setUnixStreamFactory, SocketStream }
  * descriptor (-1 once closed).
  */
 export interface NativeSocket {
+  /** The socket's file descriptor, or -1 once the socket is closed. */
   readonly fd: number;
 }
 

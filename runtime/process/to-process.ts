@@ -39,10 +39,19 @@ export interface ToProcessOptions {
 const TO_PROCESS_OPTIONS = ["cancellable", "limiter"] as const;
 const CALLER = "toProcess.runSync()";
 
+/**
+ * Calls `fn(...args)` in a worker process (see `toProcess.runSync`). This is a checkpoint.
+ * @typeParam F - the type of the function the module exports: it types the arguments and the result.
+ */
 function runSync<F extends (...args: any[]) => unknown>(
   fn: WorkerFunction<F>,
   ...args: Parameters<F>
 ): Promise<Awaited<ReturnType<F>>>;
+/**
+ * The same, with options: `cancellable: true` kills the worker on cancellation; `limiter`
+ * replaces the default limiter. This is a checkpoint.
+ * @typeParam F - the type of the function the module exports: it types the arguments and the result.
+ */
 function runSync<F extends (...args: any[]) => unknown>(
   options: ToProcessOptions,
   fn: WorkerFunction<F>,
@@ -163,6 +172,7 @@ export const toProcess = Object.freeze({
    * @throws TypeError for a plain function instead of a `WorkerFunction`, a function among the
    *   arguments, or an invalid option; `DataCloneError` for arguments structured clone refuses.
    * @throws NotSupportedError in a browser.
+   * @typeParam F - the type of the function the module exports: it types the arguments and the result.
    */
   runSync,
   /**

@@ -19,7 +19,10 @@ declare const attributeType: unique symbol;
  * The key of a typed attribute whose value has type `T`: a unique symbol, branded with `T` for
  * the type checker only. Create one with {@link typedAttribute}.
  */
-export type TypedAttribute<T> = symbol & { readonly [attributeType]?: T };
+export type TypedAttribute<T> = symbol & {
+  /** The attribute's value type, for the type checker only: never present at run time. */
+  readonly [attributeType]?: T;
+};
 
 /** The value type of a typed attribute key. */
 export type TypedAttributeValue<A> = A extends TypedAttribute<infer T> ? T : never;
@@ -28,7 +31,10 @@ export type TypedAttributeValue<A> = A extends TypedAttribute<infer T> ? T : nev
  * What {@link TypedAttributeProvider.extraAttributes} returns: each attribute key mapped to a
  * function that returns the attribute's current value.
  */
-export type TypedAttributeMap = { readonly [attribute: symbol]: () => unknown };
+export type TypedAttributeMap = {
+  /** The function that returns the attribute's current value. */
+  readonly [attribute: symbol]: () => unknown;
+};
 
 /**
  * Creates a new typed attribute key: a unique symbol carrying the type `T` of its value (like

@@ -88,6 +88,11 @@ export class CapacityLimiter {
     return this.total;
   }
 
+  /**
+   * Changes the number of tokens; raising it hands the new tokens to waiting tasks at once.
+   * @throws TypeError if `value` is not an integer or Infinity.
+   * @throws RangeError if `value` is negative.
+   */
   set totalTokens(value: number) {
     checkCount("totalTokens", value, true);
     this.total = value;
@@ -203,6 +208,7 @@ export class CapacityLimiter {
     });
   }
 
+  /** A one-line description of this CapacityLimiter for logs, the debugger and the playground's task view. */
   toString(): string {
     return `<CapacityLimiter ${this.holders.size}/${this.total} borrowed waiting=${this.waiters.length}>`;
   }

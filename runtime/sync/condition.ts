@@ -203,6 +203,7 @@ export class Condition {
     return Object.freeze({ tasksWaiting: this.waiters.length, lockStatistics: this.lock.statistics() });
   }
 
+  /** A one-line description of this Condition for logs, the debugger and the playground's task view. */
   toString(): string {
     return `<Condition waiting=${this.waiters.length} lock=${String(this.lock)}>`;
   }

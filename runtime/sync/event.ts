@@ -82,6 +82,7 @@ export class Event {
     return Object.freeze({ tasksWaiting: this.waiters.length });
   }
 
+  /** A one-line description of this Event for logs, the debugger and the playground's task view. */
   toString(): string {
     return `<Event ${this.flag ? "set" : "unset"} waiting=${this.waiters.length}>`;
   }

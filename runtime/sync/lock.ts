@@ -151,6 +151,7 @@ export class Lock {
     });
   }
 
+  /** A one-line description of this Lock for logs, the debugger and the playground's task view. */
   toString(): string {
     const owner = this._owner === null ? "unlocked" : `owner='${this._owner.name}'`;
     return `<Lock ${owner} waiting=${this.waiters.length}>`;

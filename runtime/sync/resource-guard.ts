@@ -63,6 +63,7 @@ export class ResourceGuard {
     };
   }
 
+  /** A one-line description of this ResourceGuard for logs, the debugger and the playground's task view. */
   toString(): string {
     return `<ResourceGuard ${this.busy ? "busy" : "free"} action='${this.action}'>`;
   }

@@ -156,6 +156,7 @@ export class Semaphore {
     return Object.freeze({ tasksWaiting: this.waiters.length });
   }
 
+  /** A one-line description of this Semaphore for logs, the debugger and the playground's task view. */
   toString(): string {
     const max = this.max === null ? "" : `/${this.max}`;
     return `<Semaphore value=${this.count}${max} waiting=${this.waiters.length}>`;

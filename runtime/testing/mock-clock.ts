@@ -109,6 +109,10 @@ export class MockClock implements Clock {
     return this.currentRate;
   }
 
+  /**
+   * Sets how fast the clock runs against real time (0 stops it).
+   * @throws TypeError when `value` is not a finite number >= 0.
+   */
   set rate(value: number) {
     checkNonNegative("rate", value, false);
     this.virtualBase = this.now();
@@ -128,6 +132,10 @@ export class MockClock implements Clock {
     return this.threshold;
   }
 
+  /**
+   * Sets how long every task must have been blocked before the clock jumps to the next deadline.
+   * @throws TypeError when `value` is not a number >= 0.
+   */
   set autojumpThreshold(value: number) {
     checkNonNegative("autojumpThreshold", value, true);
     this.threshold = value;

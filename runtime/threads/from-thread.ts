@@ -73,5 +73,12 @@ function checkCancelled(): void {
   implementation("fromThread.checkCancelled()").checkCancelled();
 }
 
-/** Calls from a worker thread back into the event loop thread: {@link run}, {@link runSync}, {@link checkCancelled}. */
-export const fromThread = Object.freeze({ run, runSync, checkCancelled });
+/** Calls from a worker thread back into the event loop thread: `run`, `runSync`, `checkCancelled`. */
+export const fromThread = Object.freeze({
+  /** From a worker thread: runs an async function in the event loop thread and blocks until it settles. */
+  run,
+  /** From a worker thread: runs a synchronous function in the event loop thread and blocks until it returns. */
+  runSync,
+  /** From a worker thread: throws `Cancelled` when the `toThread.runSync()` call that started it was cancelled. */
+  checkCancelled,
+});

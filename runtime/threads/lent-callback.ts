@@ -19,6 +19,7 @@ const lent = new WeakMap<Function, (...args: any[]) => unknown>();
  *
  * Only top-level arguments are lent: a marked function nested in an object cannot be cloned.
  *
+ * @typeParam F - the function's type, kept by the lent function.
  * @param fn - the function to lend.
  * @returns a function of the same type, to pass as an argument of `toThread.runSync()`.
  * @throws TypeError when `fn` is not a function.

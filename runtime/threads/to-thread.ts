@@ -122,9 +122,26 @@ function currentDefaultThreadLimiter(): CapacityLimiter {
 }
 
 /**
- * Running functions in worker threads: {@link runSync}, the limiter it uses by default
- * ({@link currentDefaultThreadLimiter}), and {@link callback} to lend a loop-thread function to a
+ * Running functions in worker threads: `runSync`, the limiter it uses by default
+ * (`currentDefaultThreadLimiter`), and `callback` to lend a loop-thread function to a
  * worker. The Node entry point runs them on `node:worker_threads`; in a browser every call
  * throws `NotSupportedError`.
  */
-export const toThread = Object.freeze({ runSync, currentDefaultThreadLimiter, callback });
+export const toThread = Object.freeze({
+  /**
+   * Calls a module's function (named with `workerFunction()`) in a worker thread and resolves to
+   * its result, under a capacity limiter; on cancellation it waits for the worker, or abandons it
+   * with `{ abandonOnCancel: true }`. This is a checkpoint. See docs/threads.md.
+   *
+   * @typeParam F - the type of the function the module exports: it types the arguments and the result.
+   */
+  runSync,
+  /** The current run's default limiter for `toThread.runSync()`: 40 tokens. Never a checkpoint. */
+  currentDefaultThreadLimiter,
+  /**
+   * Lends a function of the loop thread to a worker, as an argument of `toThread.runSync()`. Never a checkpoint.
+   *
+   * @typeParam F - the function's type, kept by the lent function.
+   */
+  callback,
+});

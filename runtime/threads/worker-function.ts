@@ -11,6 +11,8 @@ declare const workerFunctionType: unique symbol;
  * A function named by the module that exports it, so a worker thread or process can import and
  * call it. Made by {@link workerFunction}; the type parameter `F` is the function's type, which
  * types the arguments and result of `toThread.runSync()` and `toProcess.runSync()`.
+ *
+ * @typeParam F - the type of the function the module exports (`typeof import("./fib").fib`).
  */
 export interface WorkerFunction<F extends (...args: any[]) => unknown> {
   /** An absolute path, a `file:` URL (as a string) or a bare package specifier. */
@@ -29,6 +31,8 @@ export interface WorkerFunction<F extends (...args: any[]) => unknown> {
  * `process.cwd()` in the worker); the worker imports it once and calls `exportName` on each use.
  * Workers inherit `process.execArgv`, so `.ts` modules load wherever this thread runs TypeScript.
  *
+ * @typeParam F - the type of the function the module exports, which types the worker call's
+ *   arguments and result.
  * @param module - the module's absolute path, `file:` URL, or bare package specifier.
  * @param exportName - the export to call; default `"default"`.
  * @throws TypeError for a relative specifier (the message shows how to make it absolute), a URL

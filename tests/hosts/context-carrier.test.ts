@@ -32,7 +32,8 @@ const expected = ["cancelledCaught:true", "fast:true", "fast:true", "slow:true",
 const hosts: Array<[string, () => string[]]> = [
   ["node", () => [process.execPath, bundle]],
   ["bun", () => [hostBinary("bun"), bundle]],
-  ["deno", () => [hostBinary("deno"), "run", "--allow-all", "--quiet", bundle]],
+  // No permissions: the program reads, writes and asks for nothing (`--no-prompt` fails a request).
+  ["deno", () => [hostBinary("deno"), "run", "--no-prompt", "--quiet", bundle]],
 ];
 
 describe.each(hosts)("on %s", (_host, command) => {

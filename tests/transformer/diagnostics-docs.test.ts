@@ -5,7 +5,8 @@
 //    severity, and the table lists no other code. Codes are unique, and every `TS99xxx` cited
 //    anywhere in docs/ or README.md is one of them.
 // 2. The repository cites only documents it contains. Its own files (runtime/, transformer/,
-//    docs/, tests/, bench/, examples/, playground/src/, README.md, CHANGELOG.md; source and
+//    docs/, tests/, bench/, examples/, playground/, scripts/, .ci/run, README.md, CHANGELOG.md and
+//    the root's jest and Babel configurations; source and
 //    Markdown files, not JSON data, build output or node_modules) must not send a reader to a
 //    document that lives beside the repository (the project's shared/ folder: API.md, DESIGN.md,
 //    STYLE.md, reference/anyio-semantics.md), because a reader of the repository or of the npm
@@ -167,9 +168,13 @@ const SCANNED = [
   "tests",
   "bench",
   "examples",
-  "playground/src",
+  "playground",
+  "scripts",
+  ".ci/run",
   "README.md",
   "CHANGELOG.md",
+  "jest.config.cjs",
+  "babel.config.js",
 ];
 const SKIPPED_DIRECTORIES = new Set(["node_modules", "dist", "coverage", ".tmp"]);
 const SCANNED_EXTENSIONS = /\.(?:[cm]?[jt]sx?|md|html|css)$/;
@@ -249,7 +254,17 @@ function citationsIn(file: string, text = fs.readFileSync(file, "utf8")): Citati
 describe("citations", () => {
   test("the scan reads the repository's own files and recognises citations", () => {
     const files = scannedFiles().map(rel);
-    expect(files).toEqual(expect.arrayContaining(["README.md", "docs/transformer.md", "transformer/core/messages.ts"]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "README.md",
+        "docs/transformer.md",
+        "docs/semantics.md",
+        "transformer/core/messages.ts",
+        "playground/screenshots.cjs",
+        "scripts/bench-chart.cjs",
+        "bench/run.cjs",
+      ]),
+    );
     expect(files.some((file) => file.includes("node_modules/") || file.startsWith("examples/vite/dist/"))).toBe(false);
     const probe = path.join(repo, "docs/probe.md");
     const documents = (text: string): string[] => citationsIn(probe, text).map((citation) => citation.document);

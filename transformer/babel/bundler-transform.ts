@@ -68,11 +68,17 @@ export interface BundlerTransformResult {
  * { version: 3, sources: ["main.ts"], names: [], mappings: "AAAA;...", sourcesContent: ["..."] }
  */
 export interface SourceMapObject {
+  /** The source map format's version: always 3. */
   version: number;
+  /** The files the generated code comes from. */
   sources: string[];
+  /** The identifiers the mappings refer to by index. */
   names: string[];
+  /** The mappings, Base64 VLQ encoded. */
   mappings: string;
+  /** The text of each source, so that debuggers need not read the files. */
   sourcesContent?: (string | null)[];
+  /** The generated file's name. */
   file?: string;
 }
 

@@ -17,10 +17,15 @@ import { rewriteProgram, type BabelDiagnostic } from "./rewrite";
 
 /** A diagnostic as the Babel plugin reports it: 1-based line and column of the input file. */
 export interface Diagnostic {
+  /** The 1-based line of the input where the problem is. */
   readonly line: number;
+  /** The 0-based column of the input where the problem is. */
   readonly column: number;
+  /** Whether the diagnostic fails the file (`"error"`) or is reported only (`"warning"`). */
   readonly category: "error" | "warning";
+  /** The diagnostic's number, written `TS<code>` (for example `TS99102`) as tsc writes it. */
   readonly code: number;
+  /** What is wrong and how to fix it, without the position or the code frame. */
   readonly message: string;
   /** The file's name, when Babel knows it. */
   readonly fileName?: string;

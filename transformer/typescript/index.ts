@@ -29,7 +29,9 @@ export { createRewriter, type RewriteHost } from "./rewrite";
 
 /** What ts-patch passes as the third argument of a program-pattern plugin. */
 export interface TransformerExtras {
+  /** The TypeScript instance ts-patch compiles with; the transformer builds its nodes with it. */
   ts: typeof TS;
+  /** Reports a diagnostic in tsc's output (ts-patch 3); without it, errors are thrown instead. */
   addDiagnostic?: (diagnostic: TS.Diagnostic) => number;
 }
 

@@ -33,6 +33,7 @@ import { TypeScriptPort } from "./syntax-port";
 export interface RewriteHost {
   /** The TypeScript instance that compiles (ts-patch and ts-jest pass their own). */
   readonly ts: typeof TS;
+  /** The transformer's options, validated and with their defaults filled in. */
   readonly options: ResolvedOptions;
   /** The path of `fileName` relative to the project root, for the `include` globs. */
   relativePath(fileName: string): string;

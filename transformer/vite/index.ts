@@ -33,14 +33,27 @@ export type { BundlerPluginOptions, SourceMapObject } from "../babel/bundler-tra
  * const plugin: AnyioVitePlugin = anyio({ warnings: false });
  */
 export interface AnyioVitePlugin {
+  /** The plugin's name in Vite's logs: `"anyio-ts"`. */
   name: string;
+  /** Runs before Vite's own TypeScript transform, so the plugin sees the source as written. */
   enforce: "pre";
+  /** Takes Vite's project root, against which the `include` and `exclude` globs match. */
   configResolved(config: { root: string }): void;
+  /**
+   * Compiles one module when it is structured code: resolves to the rewritten code and its
+   * source map, or to `null` for a module the plugin leaves alone. Errors go to `this.error`,
+   * warnings to `this.warn` (or `onWarning`).
+   */
   transform(
     this: ViteTransformContext,
     code: string,
     id: string,
-  ): Promise<{ code: string; map?: SourceMapObject } | null>;
+  ): Promise<{
+    /** The rewritten module. */
+    code: string;
+    /** Its source map, back to `code` as given. */
+    map?: SourceMapObject;
+  } | null>;
 }
 
 /**
@@ -51,7 +64,9 @@ export interface AnyioVitePlugin {
  * await anyio().transform.call(context, code, "/app/src/main.ts");
  */
 export interface ViteTransformContext {
+  /** Logs a warning and carries on. */
   warn(log: ViteLog): void;
+  /** Fails the module with the error (Vite shows it in its overlay in dev). */
   error(log: ViteLog): never;
 }
 
@@ -63,9 +78,20 @@ export interface ViteTransformContext {
  * { message: "TS99102: Unknown directive ...", id: "/app/src/a.ts", loc: { file: "/app/src/a.ts", line: 2, column: 2 }, frame: "> 2 | ..." }
  */
 export interface ViteLog {
+  /** `TS<code>: <message>`; for several errors, each further one as a block with its frame. */
   message: string;
+  /** The module's id (its path). */
   id?: string;
-  loc?: { file?: string; line: number; column: number };
+  /** Where the (first) problem is. */
+  loc?: {
+    /** The file's path. */
+    file?: string;
+    /** 1-based line. */
+    line: number;
+    /** 0-based column. */
+    column: number;
+  };
+  /** The code frame around `loc`. */
   frame?: string;
 }
 

@@ -231,6 +231,7 @@ export class NodeReadableReceiveStream<out T = Uint8Array>
 
   /** @internal Use {@link fromNodeReadable}. */
   constructor(
+    /** The Node stream this one reads from. Reading it directly as well would steal chunks. */
     readonly readable: Readable,
     private readonly bytes: boolean,
   ) {
@@ -308,7 +309,10 @@ export class NodeWritableSendStream<in T = Uint8Array> extends TypedAttributePro
   private readonly writer: NodeWriter;
 
   /** @internal Use {@link fromNodeWritable}. */
-  constructor(readonly writable: Writable) {
+  constructor(
+    /** The Node stream this one writes to. */
+    readonly writable: Writable,
+  ) {
     super();
     checkShape("writable", writable, NODE_WRITABLE);
     this.writer = new NodeWriter(writable, "NodeWritableSendStream");
@@ -366,7 +370,10 @@ export class NodeDuplexByteStream extends TypedAttributeProvider implements Byte
   private readonly writer: NodeWriter;
 
   /** @internal Use {@link fromNodeDuplex}. */
-  constructor(readonly duplex: Duplex) {
+  constructor(
+    /** The Node stream this one reads from and writes to. */
+    readonly duplex: Duplex,
+  ) {
     super();
     checkShape("duplex", duplex, NODE_DUPLEX);
     this.reader = new NodeReader(duplex, "NodeDuplexByteStream");
