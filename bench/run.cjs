@@ -13,7 +13,9 @@
  * (rep 1 of every pair, then rep 2, ...) so that a burst of load elsewhere on the machine spreads
  * over all contenders instead of landing on one. The figure reported is the median over the
  * repetitions; each repetition of a timed scenario is itself the median of `iters` batches after
- * `warmup` batches. Results go to a table on stdout and to .tmp/bench-results.json; the committed
+ * `warmup` batches. Each run is appended to a history (bench/history.cjs; `node bench/compare.cjs`
+ * prints how every row moved since the previous run of the same machine). Results go to a table
+ * on stdout and to .tmp/bench-results.json; the committed
  * bench/results.json (the figures the README and its chart quote) changes only with `--write`
  * (or `--out FILE`), so a trial run on a busy machine never replaces them by accident.
  */
@@ -23,6 +25,7 @@ const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const history = require("./history.cjs");
 
 const BENCH = __dirname;
 const REPO = path.resolve(BENCH, "..");
@@ -489,6 +492,12 @@ function main() {
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });
   fs.writeFileSync(opts.out, JSON.stringify({ meta, results, table, raw }, null, 2) + "\n");
   console.log(`\nwrote ${path.relative(process.cwd(), opts.out) || opts.out}`);
+  // Every run goes into the local history; a run that replaces the committed figures also into
+  // the committed one. `node bench/compare.cjs` compares the newest with the one before.
+  const record = history.historyRecord(meta, results);
+  history.append(history.LOCAL_HISTORY, record);
+  if (opts.out === path.join(BENCH, "results.json")) history.append(history.COMMITTED_HISTORY, record);
+  console.log("compare it with the previous run of this machine: node bench/compare.cjs");
   if (anyio.tmp) fs.rmSync(anyio.tmp, { recursive: true, force: true });
 }
 
