@@ -256,17 +256,19 @@ class PacedSocket {
   }
 }
 
+/** The paced server side: echoes each chunk it receives, then ends. */
+function pacedEcho(socket: net.Socket): void {
+  const stream = new PacedSocket(socket);
+  void (async () => {
+    for (let chunk = await stream.receive(); chunk !== null; chunk = await stream.receive()) await stream.send(chunk);
+    socket.end();
+  })();
+}
+
 const paced: Contender = {
   name: "node:net, a macrotask per op",
   async echo(connections, bytes) {
-    const server = await listenRaw((socket) => {
-      const stream = new PacedSocket(socket);
-      void (async () => {
-        for (let chunk = await stream.receive(); chunk !== null; chunk = await stream.receive())
-          await stream.send(chunk);
-        socket.end();
-      })();
-    });
+    const server = await listenRaw(pacedEcho);
     const port = (server.address() as net.AddressInfo).port;
     const chunk = Buffer.alloc(MESSAGE, 7);
     const start = performance.now();
@@ -288,14 +290,7 @@ const paced: Contender = {
     return seconds;
   },
   async pingPong(count) {
-    const server = await listenRaw((socket) => {
-      const stream = new PacedSocket(socket);
-      void (async () => {
-        for (let chunk = await stream.receive(); chunk !== null; chunk = await stream.receive())
-          await stream.send(chunk);
-        socket.end();
-      })();
-    });
+    const server = await listenRaw(pacedEcho);
     const stream = new PacedSocket(await connectRaw((server.address() as net.AddressInfo).port));
     const byte = Buffer.from([1]);
     const times: number[] = [];

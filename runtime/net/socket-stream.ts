@@ -25,6 +25,7 @@ import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStrea
 import { describeValue } from "../core/validate";
 import { cancelled, outsideTask } from "../sync/checks";
 import { DONE, iteratorOf } from "../streams/adapter-support";
+import { ByteQueue } from "../streams/byte-queue";
 import { positiveIntegerError } from "../streams/stream-helpers";
 import { SocketAttribute, TypedAttributeProvider, type TypedAttributeMap } from "../streams/typed-attributes";
 import type { ByteStream } from "../streams/types";
@@ -75,10 +76,8 @@ export function closedSocket(kind: string): ClosedResourceError {
  * ```
  */
 export class SocketStream extends TypedAttributeProvider implements ByteStream {
-  /** Received bytes not yet returned, oldest first; `queueHead` indexes the first. */
-  private readonly queue: Uint8Array[] = [];
-  private queueHead = 0;
-  private queued = 0;
+  /** Received bytes not yet returned. */
+  private readonly queue = new ByteQueue();
   private paused = false;
   /** The peer sent FIN. */
   private peerEnded = false;
@@ -254,7 +253,7 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   /** Whether a receive starting now has to wait for an event from a later macrotask. */
   private mustWait(): boolean {
     return (
-      this.queued === 0 &&
+      this.queue.size === 0 &&
       !this.closed &&
       !this.peerEnded &&
       !this.transportClosed &&
@@ -413,7 +412,6 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   private onData(chunk: Uint8Array): void {
     if (this.closed) return;
     this.queue.push(chunk);
-    this.queued += chunk.length;
     queuedEverywhere += chunk.length;
     // Bytes come from the host's read callback, a macrotask after any receive already waiting
     // for its turn (the host's resume replays buffered bytes from process.nextTick, which runs
@@ -425,7 +423,7 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
     }
     if (
       !this.paused &&
-      (this.queued >= HIGH_WATER || (this.queued >= SHARED_HIGH_WATER && queuedEverywhere >= SHARED_BUDGET))
+      (this.queue.size >= HIGH_WATER || (this.queue.size >= SHARED_HIGH_WATER && queuedEverywhere >= SHARED_BUDGET))
     ) {
       this.paused = true;
       this.transport.pause();
@@ -441,7 +439,7 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
     if (waiter === undefined || !this.receiverReady) return;
     let error: Error | undefined;
     if (this.closed) error = closedSocket(this.kind);
-    else if (this.queued > 0) {
+    else if (this.queue.size > 0) {
       const bytes = this.take(this.receiveLimit);
       this.withdrawReceive();
       waiter.wake(this.receiverIterating ? { value: bytes, done: false } : bytes);
@@ -464,28 +462,13 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
     waiter.fail(error);
   }
 
-  /** Removes and returns up to `limit` queued bytes (from one chunk). */
+  /** Removes and returns up to `limit` queued bytes (from one chunk), and reads again if it may. */
   private take(limit: number): Uint8Array {
-    const chunk = this.queue[this.queueHead]!;
-    let bytes: Uint8Array;
-    if (chunk.length <= limit) {
-      bytes = chunk;
-      this.queue[this.queueHead++] = undefined!;
-      if (this.queueHead === this.queue.length) {
-        this.queue.length = 0;
-        this.queueHead = 0;
-      } else if (this.queueHead > 1024) {
-        this.queue.splice(0, this.queueHead);
-        this.queueHead = 0;
-      }
-    } else {
-      bytes = chunk.subarray(0, limit);
-      this.queue[this.queueHead] = chunk.subarray(limit);
-    }
-    this.queued -= bytes.length;
+    const bytes = this.queue.take(limit);
     queuedEverywhere -= bytes.length;
+    const queued = this.queue.size;
     // An empty queue always reads again, so every stream keeps making progress whatever the others hold.
-    if (this.paused && (this.queued === 0 || (this.queued < HIGH_WATER / 2 && queuedEverywhere < SHARED_BUDGET))) {
+    if (this.paused && (queued === 0 || (queued < HIGH_WATER / 2 && queuedEverywhere < SHARED_BUDGET))) {
       this.paused = false;
       this.transport.resume();
     }
@@ -493,10 +476,8 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   }
 
   private dropQueue(): void {
-    this.queue.length = 0;
-    this.queueHead = 0;
-    queuedEverywhere -= this.queued;
-    this.queued = 0;
+    queuedEverywhere -= this.queue.size;
+    this.queue.clear();
   }
 
   private failSender(error: Error): void {

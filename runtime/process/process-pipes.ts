@@ -17,6 +17,7 @@ import { currentFrame, Waiter, yieldMacrotask } from "../rt";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream } from "../core/errors";
 import { cancelled, outsideTask } from "../sync/checks";
 import { DONE, asBytes, iteratorOf, OperationSlot } from "../streams/adapter-support";
+import { ByteQueue } from "../streams/byte-queue";
 import { positiveIntegerError } from "../streams/stream-helpers";
 import { TypedAttributeProvider } from "../streams/typed-attributes";
 import type { ByteReceiveStream, ByteSendStream } from "../streams/types";
@@ -41,10 +42,8 @@ const READ_AHEAD = 256 * 1024;
 
 /** Reads one of the child's output pipes: stdout or stderr (or both merged). */
 export class ProcessReceiveStream extends TypedAttributeProvider implements ByteReceiveStream {
-  /** Bytes read from the pipe and not yet returned, oldest first; `queueHead` indexes the first. */
-  private readonly queue: Uint8Array[] = [];
-  private queueHead = 0;
-  private queued = 0;
+  /** Bytes read from the pipe and not yet returned. */
+  private readonly queue = new ByteQueue();
   private paused = false;
   /** The receive in progress. */
   private current: Waiter<any> | undefined = undefined;
@@ -78,8 +77,7 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
       }
       if (bytes.length === 0) return;
       this.queue.push(bytes);
-      this.queued += bytes.length;
-      if (!this.paused && this.queued >= READ_AHEAD) {
+      if (!this.paused && this.queue.size >= READ_AHEAD) {
         this.paused = true;
         readable.pause();
       }
@@ -142,7 +140,7 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
   private mustWait(): boolean {
     const readable = this.readable;
     return (
-      this.queued === 0 &&
+      this.queue.size === 0 &&
       !this.closed &&
       !this.ended &&
       this.failure === undefined &&
@@ -163,7 +161,7 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
     if (this.closed) return this.settle(waiter, undefined, closedPipe(this.name));
     // Invariant: bytes leave the queue only in the step that ends the waiter, so a cancelled
     // receive has taken nothing.
-    if (this.queued > 0) {
+    if (this.queue.size > 0) {
       const bytes = this.take(maxBytes);
       return this.settle(waiter, iterating ? { value: bytes, done: false } : bytes);
     }
@@ -182,21 +180,8 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
 
   /** Removes and returns up to `limit` queued bytes (from one chunk); reading resumes once the queue is empty. */
   private take(limit: number): Uint8Array {
-    const chunk = this.queue[this.queueHead]!;
-    let bytes: Uint8Array;
-    if (chunk.length <= limit) {
-      bytes = chunk;
-      this.queue[this.queueHead++] = undefined!;
-      if (this.queueHead === this.queue.length) {
-        this.queue.length = 0;
-        this.queueHead = 0;
-      }
-    } else {
-      bytes = chunk.subarray(0, limit);
-      this.queue[this.queueHead] = chunk.subarray(limit);
-    }
-    this.queued -= bytes.length;
-    if (this.paused && this.queued === 0) {
+    const bytes = this.queue.take(limit);
+    if (this.paused && this.queue.size === 0) {
       this.paused = false;
       this.readable.resume();
     }
@@ -217,9 +202,7 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
     if (this.closed) return;
     this.closed = true;
     this.retry = undefined;
-    this.queue.length = 0;
-    this.queueHead = 0;
-    this.queued = 0;
+    this.queue.clear();
     const waiting = this.current;
     this.current = undefined;
     waiting?.fail(closedPipe(this.name));

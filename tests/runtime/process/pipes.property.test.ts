@@ -13,17 +13,9 @@
  * message whose send() returned is among them; and they come in the order of the send() calls.
  */
 import fc from "fast-check";
-import {
-  CancelScope,
-  Cancelled,
-  EndOfStream,
-  Lock,
-  checkpoint,
-  createTaskGroup,
-  currentTime,
-  openProcess,
-} from "anyio-ts";
+import { CancelScope, Cancelled, checkpoint, createTaskGroup, currentTime, openProcess } from "anyio-ts";
 import { structuredProperty } from "anyio-ts/fast-check";
+import { checkMessageProgram } from "../message-program";
 
 /** When an operation's scope is cancelled: never, after some milliseconds, or after some macrotasks. */
 type Cancel = { readonly ms: number } | { readonly turns: number } | null;
@@ -79,129 +71,38 @@ const program = fc.record({
   }),
 });
 
-const HEADER = 8;
-
-function message(id: number, size: number): Uint8Array {
-  const out = new Uint8Array(HEADER + size);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, id);
-  view.setUint32(4, size);
-  for (let i = 0; i < size; i++) out[HEADER + i] = (id * 13 + i) & 0xff;
-  return out;
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
-
-/** The ids of the messages in `data`; fails on a damaged or partial message. */
-function parse(data: Uint8Array): number[] {
-  const ids: number[] = [];
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  let offset = 0;
-  while (offset < data.length) {
-    if (offset + HEADER > data.length) throw new Error(`a partial header at byte ${offset}`);
-    const id = view.getUint32(offset);
-    const size = view.getUint32(offset + 4);
-    if (offset + HEADER + size > data.length) throw new Error(`message ${id} is cut short`);
-    for (let i = 0; i < size; i++) {
-      if (data[offset + HEADER + i] !== ((id * 13 + i) & 0xff))
-        throw new Error(`message ${id} is damaged at byte ${i}`);
-    }
-    ids.push(id);
-    offset += HEADER + size;
-  }
-  return ids;
-}
-
-/** Whether `part` appears in `whole` in the same relative order. */
-function isSubsequence(part: readonly number[], whole: readonly number[]): boolean {
-  let at = 0;
-  for (const id of part) {
-    while (at < whole.length && whole[at] !== id) at++;
-    if (at === whole.length) return false;
-    at++;
-  }
-  return true;
-}
-
 test("randomly cancelled sends and receives on a child's pipes never lose, duplicate or reorder a byte", async () => {
   await fc.assert(
     structuredProperty({ clock: "real", timeout: 20_000 }, program, async ({ senders, receivers }) => {
       await using child = await openProcess(["cat"], { stderr: "ignore" });
       const stdin = child.stdin!;
       const stdout = child.stdout!;
-      const sendLock = new Lock();
-      const receiveLock = new Lock();
-      const attempted: number[] = [];
-      const completed = new Set<number>();
-      const received: Uint8Array[] = [];
-      let nextId = 1;
-
-      const send = async (op: Op) => {
-        await sendLock.acquire();
-        try {
-          const id = nextId++;
-          attempted.push(id);
-          const data = message(id, op.size);
+      await checkMessageProgram({
+        senders,
+        receivers,
+        send: async (op, data) => {
+          let returned = false;
           await cancellable(op.cancel, async () => {
             await stdin.send(data);
-            completed.add(id);
+            returned = true;
           });
-        } finally {
-          sendLock.release();
-        }
-      };
-      const receive = async (op: Op) => {
-        await receiveLock.acquire();
-        try {
+          return returned;
+        },
+        receive: async (op) => {
+          let bytes: Uint8Array | undefined;
           await cancellable(op.cancel, async () => {
-            received.push(await stdout.receive(op.size));
+            bytes = await stdout.receive(op.size);
           });
-        } catch (error) {
-          if (!(error instanceof EndOfStream)) throw error;
-        } finally {
-          receiveLock.release();
-        }
-      };
-
-      {
-        await using tg = createTaskGroup();
-        tg.startSoon(async () => {
-          {
-            await using sending = createTaskGroup();
-            for (const ops of senders) {
-              sending.startSoon(async () => {
-                for (const op of ops) await send(op);
-              });
-            }
-          }
-          await stdin.aclose();
-        });
-        tg.startSoon(async () => {
-          {
-            await using receiving = createTaskGroup();
-            for (const ops of receivers) {
-              receiving.startSoon(async () => {
-                for (const op of ops) await receive(op);
-              });
-            }
-          }
-          for await (const chunk of stdout) received.push(chunk);
-        });
-      }
+          return bytes;
+        },
+        endSending: () => stdin.aclose(),
+        drain: async () => {
+          const rest: Uint8Array[] = [];
+          for await (const chunk of stdout) rest.push(chunk);
+          return rest;
+        },
+      });
       expect(await child.wait()).toBe(0);
-
-      const ids = parse(concat(received));
-      expect(new Set(ids).size).toBe(ids.length);
-      for (const id of completed) expect(ids).toContain(id);
-      expect(isSubsequence(ids, attempted)).toBe(true);
     }),
     { numRuns: 25, seed: 20261206, interruptAfterTimeLimit: 60_000 },
   );
