@@ -90,9 +90,7 @@ class NodeWorker implements HostWorker {
   private terminating = false;
 
   constructor(events: WorkerEvents) {
-    // flags[0]: a call back into this thread answered; flags[1]: the cancel flag; flags[2]: jobs
-    // posted so far (an idle worker waits on it instead of in its event loop).
-    const shared = new SharedArrayBuffer(12);
+    const shared = new SharedArrayBuffer(8);
     this.flags = new Int32Array(shared);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
@@ -111,11 +109,8 @@ class NodeWorker implements HostWorker {
     port1.on("message", (request) => events.request(request, (answer) => this.reply(answer)));
   }
 
-  /** Posts the job first, then counts it and wakes the worker: once it wakes, the message is there. */
   post(job: ThreadJob, transferList: readonly unknown[]): void {
     this.worker.postMessage(job, transferList as never);
-    Atomics.add(this.flags, 2, 1);
-    Atomics.notify(this.flags, 2);
   }
 
   ref(keep: boolean): void {

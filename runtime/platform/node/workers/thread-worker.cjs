@@ -8,16 +8,7 @@
 //
 // `require("anyio-ts")` in a worker module resolves to worker-api.cjs: the worker's side of
 // fromThread and lent callbacks, which needs neither the TypeScript sources nor a build.
-//
-// Waiting for the next job: once the last job has ended, the worker blocks for a moment on the
-// count of jobs posted (flags[2], raised by the loop thread after each post) with Atomics.wait
-// and takes a job that comes with receiveMessageOnPort, instead of returning to its event loop
-// and being woken by a 'message' event, which costs more than many jobs (piscina waits the same
-// way, but without the bounds below). A job that returns a promise, or whose module is not loaded
-// yet, goes back to the event loop. Bounds, so that what a job left running in this thread (a
-// timer, an error thrown later) still runs: the worker waits at most IDLE_WAIT_MS for a job, and
-// takes jobs this way for at most BUSY_LOOP_MS before its event loop has a turn.
-const { parentPort, workerData, receiveMessageOnPort } = require("node:worker_threads");
+const { parentPort, workerData } = require("node:worker_threads");
 const Module = require("node:module");
 const path = require("node:path");
 const { pathToFileURL, fileURLToPath } = require("node:url");
@@ -30,17 +21,7 @@ Module._resolveFilename = function (request, ...rest) {
   return request === "anyio-ts" ? apiPath : resolveFilename.call(this, request, ...rest);
 };
 
-const flags = new Int32Array(workerData.shared);
-api._attach({ port: workerData.port, flags });
-/** The index of the count of jobs posted in `flags`, and the count this worker has seen. */
-const POSTED = 2;
-let seenPosted = 0;
-/** Jobs begun and not ended (a job ends when its answer is posted). */
-let running = 0;
-/** How long an idle worker blocks for the next job before its event loop runs, in ms. */
-const IDLE_WAIT_MS = 1;
-/** How long a worker takes jobs without its event loop running, in ms. */
-const BUSY_LOOP_MS = 10;
+api._attach({ port: workerData.port, flags: new Int32Array(workerData.shared) });
 
 /** Loaded modules by specifier (a worker imports each module once). */
 const modules = new Map();
@@ -105,7 +86,6 @@ function answer(message) {
 
 function finish(id, ok, outcome) {
   api._endJob(id);
-  running--;
   answer(ok ? { id, ok: true, value: outcome } : { id, ok: false, error: encodeError(outcome) });
 }
 
@@ -124,23 +104,15 @@ function call(job, fn) {
     typeof value.then === "function"
   ) {
     Promise.resolve(value).then(
-      (result) => {
-        finish(job.id, true, result);
-        waitForJobs();
-      },
-      (error) => {
-        finish(job.id, false, error);
-        waitForJobs();
-      },
+      (result) => finish(job.id, true, result),
+      (error) => finish(job.id, false, error),
     );
   } else {
     finish(job.id, true, value);
   }
 }
 
-/** Begins `job`: synchronously when its function is loaded, otherwise once it is. */
-function begin(job) {
-  running++;
+parentPort.on("message", (job) => {
   api._beginJob(job.id);
   const key = `${job.exportName}\0${job.module}`;
   const fn = loaded.get(key);
@@ -152,35 +124,7 @@ function begin(job) {
     (found) => {
       loaded.set(key, found);
       call(job, found);
-      waitForJobs();
     },
-    (error) => {
-      finish(job.id, false, error);
-      waitForJobs();
-    },
+    (error) => finish(job.id, false, error),
   );
-}
-
-/**
- * While no job is running: waits (IDLE_WAIT_MS at most) for the loop thread to post one, and runs
- * what was posted. Returns to the event loop when no job came, when a job is left running (it
- * awaits a promise or a module), or after BUSY_LOOP_MS.
- */
-function waitForJobs() {
-  const start = performance.now();
-  while (running === 0) {
-    if (Atomics.wait(flags, POSTED, seenPosted, IDLE_WAIT_MS) === "timed-out") return;
-    // Read the count before the messages: a job posted after this read raises the count again,
-    // so the next wait returns at once.
-    seenPosted = Atomics.load(flags, POSTED);
-    for (let entry = receiveMessageOnPort(parentPort); entry !== undefined; entry = receiveMessageOnPort(parentPort)) {
-      begin(entry.message);
-    }
-    if (performance.now() - start > BUSY_LOOP_MS) return;
-  }
-}
-
-parentPort.on("message", (job) => {
-  begin(job);
-  waitForJobs();
 });
