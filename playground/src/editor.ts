@@ -8,14 +8,16 @@ import { lintGutter, setDiagnostics, type Diagnostic } from "@codemirror/lint";
 import { EditorState } from "@codemirror/state";
 import { EditorView, lineNumbers } from "@codemirror/view";
 import type { PlaygroundDiagnostic } from "./protocol";
+import { editorTheme, themeCompartment, type Theme } from "./theme";
 import { diagnosticCode } from "../../transformer/core/messages";
 
 /** The source editor. */
 export class SourceEditor {
   readonly view: EditorView;
+  private readonly theme = themeCompartment();
 
   /** `onChange` is called with the whole text after every edit. */
-  constructor(parent: HTMLElement, text: string, onChange: (text: string) => void) {
+  constructor(parent: HTMLElement, text: string, onChange: (text: string) => void, theme: Theme) {
     this.view = new EditorView({
       parent,
       state: EditorState.create({
@@ -24,6 +26,8 @@ export class SourceEditor {
           basicSetup,
           javascript({ typescript: true }),
           lintGutter(),
+          EditorView.lineWrapping,
+          this.theme.of(editorTheme(theme)),
           EditorView.contentAttributes.of({ "aria-label": "Program source (TypeScript)" }),
           EditorView.updateListener.of((update) => {
             if (update.docChanged) onChange(update.state.doc.toString());
@@ -55,6 +59,11 @@ export class SourceEditor {
     this.view.dispatch(setDiagnostics(this.view.state, list));
   }
 
+  /** Switches the pane's colours. */
+  setTheme(theme: Theme): void {
+    this.view.dispatch({ effects: this.theme.reconfigure(editorTheme(theme)) });
+  }
+
   /** Puts the cursor at `offset` and scrolls it into view. */
   reveal(offset: number): void {
     const at = Math.min(offset, this.view.state.doc.length);
@@ -74,8 +83,9 @@ export function codeLabel(code: number): string {
 /** The read-only pane with the rewritten program. */
 export class OutputView {
   readonly view: EditorView;
+  private readonly theme = themeCompartment();
 
-  constructor(parent: HTMLElement) {
+  constructor(parent: HTMLElement, theme: Theme) {
     this.view = new EditorView({
       parent,
       state: EditorState.create({
@@ -84,6 +94,8 @@ export class OutputView {
           minimalSetup,
           lineNumbers(),
           javascript(),
+          EditorView.lineWrapping,
+          this.theme.of(editorTheme(theme)),
           EditorState.readOnly.of(true),
           EditorView.editable.of(false),
           EditorView.contentAttributes.of({ "aria-label": "Rewritten output (JavaScript)" }),
@@ -94,6 +106,11 @@ export class OutputView {
 
   get text(): string {
     return this.view.state.doc.toString();
+  }
+
+  /** Switches the pane's colours. */
+  setTheme(theme: Theme): void {
+    this.view.dispatch({ effects: this.theme.reconfigure(editorTheme(theme)) });
   }
 
   set text(text: string) {

@@ -14,6 +14,7 @@ import type { CompileResponse, FrontEnd, PlaygroundDiagnostic, RunEvent } from "
 import { RunClient } from "./run-client";
 import { decodeShare, encodeShare } from "./share";
 import { TaskView, formatMs } from "./task-view";
+import { applyPageTheme, initialTheme, type Theme } from "./theme";
 
 const FRONT_END_NAMES: Record<FrontEnd, string> = { typescript: "TypeScript", babel: "Babel" };
 /** Quiet time after a keystroke before the program is compiled again. */
@@ -28,17 +29,25 @@ const shareLink = $<HTMLInputElement>("share-link");
 const statusLine = $("status");
 const diagnosticsList = $<HTMLUListElement>("diagnostics");
 const outputNote = $("output-note");
+const editedBadge = $("edited");
+const themeButton = $<HTMLButtonElement>("theme");
 
 let frontEnd: FrontEnd = "typescript";
 let compileTimer: ReturnType<typeof setTimeout> | undefined;
 let runStarted = 0;
+/** The program the console and task panes show the run of; undefined when they show none. */
+let shownRun: string | undefined;
+/** The text of the example (or shared program) last loaded, to tell when it was edited. */
+let loadedText = "";
+let theme: Theme = initialTheme();
+applyPageTheme(theme, false);
 
 const consoleView = new ConsoleView($("console"));
 const taskView = new TaskView($("tasks"));
-const output = new OutputView($("output"));
+const output = new OutputView($("output"), theme);
 const compiler = new CompileClient(showCompiled);
 const runner = new RunClient({ event: showRunEvent, crashed: runCrashed });
-const editor = new SourceEditor($("editor"), "", scheduleCompile);
+const editor = new SourceEditor($("editor"), "", edited, theme);
 
 function setStatus(text: string): void {
   statusLine.textContent = text;
@@ -47,6 +56,33 @@ function setStatus(text: string): void {
 function setRunState(state: "idle" | "running" | "done" | "stopped"): void {
   document.body.dataset.run = state;
   stopButton.disabled = state !== "running";
+}
+
+// --- Editing ------------------------------------------------------------------------------------
+
+/** After every edit: recompile, and say what the other panes show now that the text changed. */
+function edited(): void {
+  scheduleCompile();
+  markStale();
+  const changed = editor.text !== loadedText;
+  editedBadge.hidden = !changed;
+  document.body.dataset.edited = String(changed);
+}
+
+/**
+ * The console and the task view keep the last run until the next one, marked as the previous
+ * program's once the text differs from what ran: output never passes for the current program's.
+ */
+function markStale(): void {
+  const stale = shownRun !== undefined && shownRun !== editor.text;
+  document.body.dataset.stale = String(stale);
+}
+
+function switchTheme(): void {
+  theme = theme === "dark" ? "light" : "dark";
+  applyPageTheme(theme, true);
+  editor.setTheme(theme);
+  output.setTheme(theme);
 }
 
 // --- Compiling ----------------------------------------------------------------------------------
@@ -119,6 +155,10 @@ async function runProgram(): Promise<void> {
     runner.stop();
     consoleView.clear();
     if (compiled.runnable === null) {
+      // A refused run leaves nothing of the previous one on the page.
+      taskView.clear();
+      shownRun = undefined;
+      markStale();
       setRunState("idle");
       const errors = compiled.diagnostics.filter((d) => d.severity === "error").length;
       consoleView.write(
@@ -129,6 +169,8 @@ async function runProgram(): Promise<void> {
       return;
     }
     taskView.reset();
+    shownRun = source;
+    markStale();
     runStarted = performance.now();
     setRunState("running");
     setStatus(`Running (compiled by ${FRONT_END_NAMES[chosen]})…`);
@@ -207,6 +249,7 @@ function loadExample(id: string): void {
   examplesMenu.value = id;
   if (location.hash !== "") history.replaceState(null, "", location.pathname + location.search);
   shareLink.hidden = true;
+  loadedText = example.code;
   editor.text = example.code;
   compileNow();
 }
@@ -223,6 +266,7 @@ async function loadShared(): Promise<boolean> {
     const shared = await decodeShare(location.hash);
     if (shared === undefined) return false;
     setFrontEnd(shared.frontEnd);
+    loadedText = shared.code;
     editor.text = shared.code;
     showSharedOption();
     compileNow();
@@ -264,6 +308,7 @@ for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="fro
 runButton.addEventListener("click", () => void runProgram());
 stopButton.addEventListener("click", stopProgram);
 shareButton.addEventListener("click", () => void share());
+themeButton.addEventListener("click", switchTheme);
 document.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
     event.preventDefault();

@@ -54,6 +54,13 @@ export class TaskView {
     this.schedule();
   }
 
+  /** Shows no run at all (a refused run, or none yet). */
+  clear(): void {
+    this.model = new TimelineModel();
+    this.running = false;
+    this.schedule();
+  }
+
   /** The model, for the run client to feed. */
   get current(): TimelineModel {
     return this.model;
