@@ -64,6 +64,13 @@ export class SourceEditor {
     this.view.dispatch({ effects: this.theme.reconfigure(editorTheme(theme)) });
   }
 
+  /** Puts the cursor at a 1-based `line` and `column` (clamped to the text) and scrolls it into view. */
+  revealPosition(line: number, column: number): void {
+    const doc = this.view.state.doc;
+    const at = doc.line(Math.min(Math.max(line, 1), doc.lines));
+    this.reveal(at.from + Math.min(Math.max(column - 1, 0), at.length));
+  }
+
   /** Puts the cursor at `offset` and scrolls it into view. */
   reveal(offset: number): void {
     const at = Math.min(offset, this.view.state.doc.length);

@@ -42,8 +42,8 @@ let loadedText = "";
 let theme: Theme = initialTheme();
 applyPageTheme(theme, false);
 
-const consoleView = new ConsoleView($("console"));
-const taskView = new TaskView($("tasks"));
+const consoleView = new ConsoleView($("console"), (line, column) => editor.revealPosition(line, column));
+const taskView = new TaskView($("tasks"), (line, column) => editor.revealPosition(line, column));
 const output = new OutputView($("output"), theme);
 const compiler = new CompileClient(showCompiled);
 const runner = new RunClient({ event: showRunEvent, crashed: runCrashed });
@@ -174,7 +174,7 @@ async function runProgram(): Promise<void> {
     runStarted = performance.now();
     setRunState("running");
     setStatus(`Running (compiled by ${FRONT_END_NAMES[chosen]})…`);
-    runner.start(compiled.runnable);
+    runner.start({ code: compiled.runnable, runnableMap: compiled.runnableMap, outputMap: compiled.outputMap });
   } finally {
     runButton.disabled = false;
   }

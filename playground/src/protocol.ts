@@ -38,11 +38,26 @@ export interface CompileResponse {
   readonly diagnostics: readonly PlaygroundDiagnostic[];
   /** Milliseconds the compile took, the front end's first load included. */
   readonly elapsed: number;
+  /** The source map (JSON) from `output` to the program; null when there is no output. */
+  readonly outputMap: string | null;
+  /** The source map (JSON) from `runnable` to `output`; null when there is no runnable. */
+  readonly runnableMap: string | null;
+  /** `[outputLine, programLine]` pairs (0-based): which program lines each output line comes from. */
+  readonly lineLinks: ReadonlyArray<readonly [number, number]>;
 }
 
 /** Page → run worker: the one message a run worker receives. */
 export interface RunRequest {
   readonly code: string;
+  /** Source maps to point stack frames at the program's lines (null: frames stay unmapped). */
+  readonly runnableMap: string | null;
+  readonly outputMap: string | null;
+}
+
+/** A position in the program (1-based), where an error was raised or a task was started. */
+export interface SourcePosition {
+  readonly line: number;
+  readonly column: number;
 }
 
 /** Where console output came from: the program, or the playground reporting on the run. */
@@ -68,6 +83,8 @@ export type RunEvent =
       readonly task: number;
       readonly outcome: "returned" | "failed" | "cancelled";
       readonly error: string | null;
+      /** Where in the program the failure was raised (its innermost program frame), if known. */
+      readonly at: SourcePosition | null;
     }
   | {
       readonly type: "scope-cancelled";
@@ -75,6 +92,8 @@ export type RunEvent =
       readonly task: number | null;
       readonly cause: "cancel" | "deadline";
       readonly scope: string;
+      /** The message of the Cancelled errors it raises: the reason, and who cancelled. */
+      readonly reason: string;
     }
   | {
       readonly type: "group-error";

@@ -4,6 +4,8 @@
  * (!), and the log of those events in words below. Bars are coloured by how the task ended;
  * hovering a bar or mark tells the whole story.
  */
+import { locationButton, type OnLocation } from "./location-link";
+import { SOURCE_FILE } from "./source-map";
 import { TimelineModel, type Mark, type PlacedRow } from "./timeline-model";
 
 // The deadline mark is a small clock drawn in SVG: clock characters are missing from many fonts.
@@ -24,7 +26,10 @@ export class TaskView {
   private readonly log: HTMLOListElement;
   private readonly empty: HTMLElement;
 
-  constructor(container: HTMLElement) {
+  constructor(
+    container: HTMLElement,
+    private readonly onLocation: OnLocation,
+  ) {
     container.classList.add("task-view");
     container.innerHTML = `
       <div class="tv-empty">Run a program to see its tasks: one bar per task, from its start to its end.</div>
@@ -112,6 +117,10 @@ export class TaskView {
         li.className = `tv-log-${entry.kind}`;
         li.innerHTML = `<time>${formatMs(entry.time)}</time> `;
         li.append(entry.text);
+        if (entry.at !== undefined) {
+          const { line, column } = entry.at;
+          li.append(" at ", locationButton(`${SOURCE_FILE}:${line}:${column}`, line, column, this.onLocation));
+        }
         return li;
       }),
     );

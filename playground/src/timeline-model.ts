@@ -3,7 +3,7 @@
  * the tree, when it ran, how it ended, what happened to it) and a log of the events that explain
  * a cancellation, in words. The view (task-view.ts) only draws this.
  */
-import type { RunEvent } from "./protocol";
+import type { RunEvent, SourcePosition } from "./protocol";
 
 /** Something that happened to a task at one moment, drawn as a mark on its bar. */
 export interface Mark {
@@ -33,6 +33,16 @@ export interface LogEntry {
   readonly time: number;
   readonly kind: Mark["kind"] | "end";
   readonly text: string;
+  /** The program position the event happened at (where an error was raised), when known. */
+  readonly at?: SourcePosition;
+}
+
+/**
+ * The reason part of a Cancelled message: `Cancelled by cancel scope 4: too slow (by task 'main')`
+ * → `too slow (by task 'main')`.
+ */
+export function cancelReason(message: string): string {
+  return /^Cancelled by cancel scope \d+: ([^]*)$/.exec(message)?.[1] ?? message;
 }
 
 /** A row in display order, with its depth in the tree and whether it is its parent's last child. */
@@ -103,7 +113,7 @@ export class TimelineModel {
         if (event.outcome === "failed") {
           const text = `${row.name} raised ${headline(event.error ?? "an error")}`;
           row.marks.push({ time: event.time, kind: "error", text });
-          this.log.push({ time: event.time, kind: "error", text });
+          this.log.push({ time: event.time, kind: "error", text, ...(event.at !== null ? { at: event.at } : {}) });
         } else if (event.outcome === "cancelled") {
           // The Cancelled message names the scope and who cancelled it: the effect, tied to its cause.
           this.log.push({
@@ -118,12 +128,14 @@ export class TimelineModel {
         const row = event.task === null ? undefined : this.tasks.get(event.task);
         const scope = scopeLabel(event.scope);
         const where = row === undefined ? "" : ` in task ${row.name}`;
+        // The reason (given to cancel(), and who called it) says why, in the program's words.
+        const reason = cancelReason(event.reason);
         const text =
           event.cause === "deadline"
             ? `the deadline of ${scope}${where} passed: every checkpoint inside it now raises Cancelled`
             : scope.startsWith("task#")
-              ? `task ${row?.name ?? "?"} was cancelled through its handle`
-              : `${scope}${where} was cancelled: every checkpoint inside it now raises Cancelled`;
+              ? `task ${row?.name ?? "?"} was cancelled through its handle, reason: ${reason}`
+              : `${scope}${where} was cancelled, reason: ${reason}; every checkpoint inside it now raises Cancelled`;
         if (row !== undefined) row.marks.push({ time: event.time, kind: event.cause, text });
         this.log.push({ time: event.time, kind: event.cause, text });
         break;

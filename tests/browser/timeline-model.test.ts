@@ -48,7 +48,14 @@ describe("TimelineModel", () => {
       start(0, 1),
       spawn(5, 2, "child", 1),
       start(6, 2),
-      { type: "finished", time: 20, task: 2, outcome: "failed", error: "Error: boom\n  1. detail" },
+      {
+        type: "finished",
+        time: 20,
+        task: 2,
+        outcome: "failed",
+        error: "Error: boom\n  1. detail",
+        at: { line: 7, column: 11 },
+      },
     ]);
     const child = model.tasks.get(2)!;
     expect(child).toMatchObject({
@@ -59,6 +66,10 @@ describe("TimelineModel", () => {
       error: "Error: boom\n  1. detail",
     });
     expect(child.marks).toEqual([{ time: 20, kind: "error", text: "child raised Error: boom" }]);
+    // The log says where in the program the error was raised.
+    expect(model.log).toEqual([
+      { time: 20, kind: "error", text: "child raised Error: boom", at: { line: 7, column: 11 } },
+    ]);
     expect(model.tasks.get(1)!.ended).toBeUndefined();
     expect(model.lastTime).toBe(20);
   });
@@ -73,25 +84,48 @@ describe("TimelineModel", () => {
         task: 1,
         cause: "deadline",
         scope: "<moveOnAfter#4 active cancelled deadline=50.0>",
+        reason: "Cancelled by cancel scope 4: deadline exceeded",
       },
-      { type: "scope-cancelled", time: 60, task: 2, cause: "cancel", scope: "<task#7 active cancelled>" },
-      { type: "scope-cancelled", time: 70, task: 1, cause: "cancel", scope: "<CancelScope#9 active cancelled>" },
-      { type: "scope-cancelled", time: 80, task: null, cause: "cancel", scope: "<CancelScope#10 new cancelled>" },
+      {
+        type: "scope-cancelled",
+        time: 60,
+        task: 2,
+        cause: "cancel",
+        scope: "<task#7 active cancelled>",
+        reason: "Cancelled by cancel scope 7: cancelled (by task 'main')",
+      },
+      {
+        type: "scope-cancelled",
+        time: 70,
+        task: 1,
+        cause: "cancel",
+        scope: "<CancelScope#9 active cancelled>",
+        reason: "Cancelled by cancel scope 9: too slow (by task 'main')",
+      },
+      {
+        type: "scope-cancelled",
+        time: 80,
+        task: null,
+        cause: "cancel",
+        scope: "<CancelScope#10 new cancelled>",
+        reason: "Cancelled by cancel scope 10: cancelled",
+      },
       {
         type: "finished",
         time: 61,
         task: 2,
         outcome: "cancelled",
         error: "Cancelled: Cancelled by cancel scope 7: cancelled",
+        at: null,
       },
     ]);
     expect(model.tasks.get(1)!.marks.map((m) => m.kind)).toEqual(["deadline", "cancel"]);
     expect(model.tasks.get(2)!.marks.map((m) => m.kind)).toEqual(["cancel"]);
     expect(model.log.map((entry) => entry.text)).toEqual([
       "the deadline of moveOnAfter#4 in task main passed: every checkpoint inside it now raises Cancelled",
-      "task worker was cancelled through its handle",
-      "CancelScope#9 in task main was cancelled: every checkpoint inside it now raises Cancelled",
-      "CancelScope#10 was cancelled: every checkpoint inside it now raises Cancelled",
+      "task worker was cancelled through its handle, reason: cancelled (by task 'main')",
+      "CancelScope#9 in task main was cancelled, reason: too slow (by task 'main'); every checkpoint inside it now raises Cancelled",
+      "CancelScope#10 was cancelled, reason: cancelled; every checkpoint inside it now raises Cancelled",
       "worker ended by cancellation (Cancelled: Cancelled by cancel scope 7: cancelled)",
     ]);
   });
