@@ -5,10 +5,35 @@
 import { basicSetup, minimalSetup } from "codemirror";
 import { javascript } from "@codemirror/lang-javascript";
 import { lintGutter, setDiagnostics, type Diagnostic } from "@codemirror/lint";
-import { EditorState } from "@codemirror/state";
+import { EditorState, type StateEffect } from "@codemirror/state";
 import { EditorView, lineNumbers } from "@codemirror/view";
 import type { PlaygroundDiagnostic } from "./protocol";
 import { editorTheme, themeCompartment, type Theme } from "./theme";
+import { hideablePlumbing, linkedLines, setLinkedLines, setPlumbingHidden } from "./linked-lines";
+
+/** Called with the (1-based) line of a pane's cursor whenever the cursor moves. */
+export type OnCursorLine = (line: number) => void;
+
+function cursorListener(onCursorLine: OnCursorLine) {
+  return EditorView.updateListener.of((update) => {
+    if (!update.selectionSet) return;
+    const state = update.state;
+    onCursorLine(state.doc.lineAt(state.selection.main.head).number);
+  });
+}
+
+/** Highlights `lines` (1-based) of `view`, scrolling the first into view when it is out of sight. */
+function showLinked(view: EditorView, lines: readonly number[]): void {
+  const doc = view.state.doc;
+  const first = lines.filter((n) => n >= 1 && n <= doc.lines).sort((a, b) => a - b)[0];
+  const effects: StateEffect<unknown>[] = [setLinkedLines.of(lines)];
+  if (first !== undefined) {
+    const from = doc.line(first).from;
+    const visible = view.visibleRanges.some((r) => from >= r.from && from <= r.to);
+    if (!visible) effects.push(EditorView.scrollIntoView(from, { y: "center" }));
+  }
+  view.dispatch({ effects });
+}
 import { diagnosticCode } from "../../transformer/core/messages";
 
 /** The source editor. */
@@ -17,7 +42,13 @@ export class SourceEditor {
   private readonly theme = themeCompartment();
 
   /** `onChange` is called with the whole text after every edit. */
-  constructor(parent: HTMLElement, text: string, onChange: (text: string) => void, theme: Theme) {
+  constructor(
+    parent: HTMLElement,
+    text: string,
+    onChange: (text: string) => void,
+    onCursorLine: OnCursorLine,
+    theme: Theme,
+  ) {
     this.view = new EditorView({
       parent,
       state: EditorState.create({
@@ -27,6 +58,8 @@ export class SourceEditor {
           javascript({ typescript: true }),
           lintGutter(),
           EditorView.lineWrapping,
+          linkedLines(),
+          cursorListener(onCursorLine),
           this.theme.of(editorTheme(theme)),
           EditorView.contentAttributes.of({ "aria-label": "Program source (TypeScript)" }),
           EditorView.updateListener.of((update) => {
@@ -64,6 +97,11 @@ export class SourceEditor {
     this.view.dispatch({ effects: this.theme.reconfigure(editorTheme(theme)) });
   }
 
+  /** Highlights `lines` (1-based), the ones the cursor's line in the other pane maps to. */
+  showLinked(lines: readonly number[]): void {
+    showLinked(this.view, lines);
+  }
+
   /** Puts the cursor at a 1-based `line` and `column` (clamped to the text) and scrolls it into view. */
   revealPosition(line: number, column: number): void {
     const doc = this.view.state.doc;
@@ -92,7 +130,7 @@ export class OutputView {
   readonly view: EditorView;
   private readonly theme = themeCompartment();
 
-  constructor(parent: HTMLElement, theme: Theme) {
+  constructor(parent: HTMLElement, onCursorLine: OnCursorLine, theme: Theme) {
     this.view = new EditorView({
       parent,
       state: EditorState.create({
@@ -102,6 +140,9 @@ export class OutputView {
           lineNumbers(),
           javascript(),
           EditorView.lineWrapping,
+          linkedLines(),
+          hideablePlumbing(),
+          cursorListener(onCursorLine),
           this.theme.of(editorTheme(theme)),
           EditorState.readOnly.of(true),
           EditorView.editable.of(false),
@@ -118,6 +159,16 @@ export class OutputView {
   /** Switches the pane's colours. */
   setTheme(theme: Theme): void {
     this.view.dispatch({ effects: this.theme.reconfigure(editorTheme(theme)) });
+  }
+
+  /** Highlights `lines` (1-based), the ones the cursor's line in the program maps to. */
+  showLinked(lines: readonly number[]): void {
+    showLinked(this.view, lines);
+  }
+
+  /** Hides (or shows again) the hook plumbing, so the shape of the program shows. */
+  hidePlumbing(hidden: boolean): void {
+    this.view.dispatch({ effects: setPlumbingHidden.of(hidden) });
   }
 
   set text(text: string) {

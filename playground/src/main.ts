@@ -31,6 +31,7 @@ const diagnosticsList = $<HTMLUListElement>("diagnostics");
 const outputNote = $("output-note");
 const editedBadge = $("edited");
 const themeButton = $<HTMLButtonElement>("theme");
+const hidePlumbing = $<HTMLInputElement>("hide-plumbing");
 
 let frontEnd: FrontEnd = "typescript";
 let compileTimer: ReturnType<typeof setTimeout> | undefined;
@@ -44,10 +45,13 @@ applyPageTheme(theme, false);
 
 const consoleView = new ConsoleView($("console"), (line, column) => editor.revealPosition(line, column));
 const taskView = new TaskView($("tasks"), (line, column) => editor.revealPosition(line, column));
-const output = new OutputView($("output"), theme);
+const output = new OutputView($("output"), outputCursorMoved, theme);
 const compiler = new CompileClient(showCompiled);
 const runner = new RunClient({ event: showRunEvent, crashed: runCrashed });
-const editor = new SourceEditor($("editor"), "", edited, theme);
+const editor = new SourceEditor($("editor"), "", edited, sourceCursorMoved, theme);
+/** `[outputLine, programLine]` pairs (0-based) of the compile shown in the Rewritten pane. */
+let links: ReadonlyArray<readonly [number, number]> = [];
+let sourceCursor = 1;
 
 function setStatus(text: string): void {
   statusLine.textContent = text;
@@ -78,6 +82,25 @@ function markStale(): void {
   document.body.dataset.stale = String(stale);
 }
 
+// --- The two panes, linked through the source map ---------------------------------------------------
+
+/** The program's cursor moved: highlight the output lines that come from its line. */
+function sourceCursorMoved(line: number): void {
+  sourceCursor = line;
+  const lines = links.filter(([, source]) => source === line - 1).map(([out]) => out + 1);
+  output.showLinked(lines);
+  editor.showLinked([]);
+  document.body.dataset.linked = `output:${lines.join(",")}`;
+}
+
+/** The output's cursor moved (a click): highlight the program lines its line comes from. */
+function outputCursorMoved(line: number): void {
+  const lines = links.filter(([out]) => out === line - 1).map(([, source]) => source + 1);
+  editor.showLinked(lines);
+  output.showLinked([]);
+  document.body.dataset.linked = `source:${lines.join(",")}`;
+}
+
 function switchTheme(): void {
   theme = theme === "dark" ? "light" : "dark";
   applyPageTheme(theme, true);
@@ -103,6 +126,8 @@ function showCompiled(response: CompileResponse, source: string): void {
   // The text changed since (a compile is scheduled): this answer's offsets point elsewhere.
   if (source !== editor.text || response.frontEnd !== frontEnd) return;
   output.text = response.output;
+  links = response.lineLinks;
+  sourceCursorMoved(sourceCursor);
   editor.showDiagnostics(response.diagnostics);
   renderDiagnostics(response.diagnostics);
   outputNote.textContent = `what the ${FRONT_END_NAMES[response.frontEnd]} front end emits`;
@@ -309,6 +334,7 @@ runButton.addEventListener("click", () => void runProgram());
 stopButton.addEventListener("click", stopProgram);
 shareButton.addEventListener("click", () => void share());
 themeButton.addEventListener("click", switchTheme);
+hidePlumbing.addEventListener("change", () => output.hidePlumbing(hidePlumbing.checked));
 document.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
     event.preventDefault();
