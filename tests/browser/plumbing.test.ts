@@ -2,6 +2,7 @@
  * Hiding the hook plumbing of the rewritten output (the Rewritten pane's "hide hooks"): what is
  * left reads like the program, for the output of either front end.
  */
+/// <reference path="../../playground/src/babel-modules.d.ts" />
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { compile as compileBabel } from "../../playground/src/front-ends/babel";
