@@ -17,6 +17,7 @@ const INPUTS = [
   "playground/index.html",
   "playground/vite.config.mts",
   "playground/service-worker-plugin.mts",
+  "playground/types-plugin.mts",
   "playground/shims",
   "runtime",
   "transformer",

@@ -8,6 +8,7 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 import { serviceWorker } from "./service-worker-plugin.mts";
+import { playgroundTypes } from "./types-plugin.mts";
 
 const root = fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "");
 
@@ -37,6 +38,8 @@ export default defineConfig({
   worker: {
     // ES module workers, so the compile worker can load each front end as its own chunk.
     format: "es",
+    // The types worker's declaration files (virtual:anyio-ts-types).
+    plugins: () => [playgroundTypes(`${root}/..`)],
   },
   define: {
     // Babel reads these at load; the browser has no `process`.

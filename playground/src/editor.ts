@@ -5,7 +5,7 @@
 import { basicSetup, minimalSetup } from "codemirror";
 import { javascript } from "@codemirror/lang-javascript";
 import { lintGutter, setDiagnostics, type Diagnostic } from "@codemirror/lint";
-import { EditorState, type StateEffect } from "@codemirror/state";
+import { EditorState, type Extension, type StateEffect } from "@codemirror/state";
 import { EditorView, lineNumbers } from "@codemirror/view";
 import type { PlaygroundDiagnostic } from "./protocol";
 import { editorTheme, themeCompartment, type Theme } from "./theme";
@@ -48,6 +48,7 @@ export class SourceEditor {
     onChange: (text: string) => void,
     onCursorLine: OnCursorLine,
     theme: Theme,
+    language: Extension,
   ) {
     this.view = new EditorView({
       parent,
@@ -60,6 +61,7 @@ export class SourceEditor {
           EditorView.lineWrapping,
           linkedLines(),
           cursorListener(onCursorLine),
+          language,
           this.theme.of(editorTheme(theme)),
           EditorView.contentAttributes.of({ "aria-label": "Program source (TypeScript)" }),
           EditorView.updateListener.of((update) => {
@@ -86,7 +88,8 @@ export class SourceEditor {
       from: Math.min(d.from, length),
       to: Math.min(Math.max(d.to, d.from), length),
       severity: d.severity,
-      source: d.code !== 0 ? codeLabel(d.code) : undefined,
+      source:
+        d.code !== 0 ? codeLabel(d.code) + (d.kind === "type" ? " (type error, does not stop Run)" : "") : undefined,
       message: d.message,
     }));
     this.view.dispatch(setDiagnostics(this.view.state, list));

@@ -15,6 +15,7 @@ import { RunClient } from "./run-client";
 import { decodeShare, encodeShare } from "./share";
 import { TaskView, formatMs } from "./task-view";
 import { applyPageTheme, initialTheme, type Theme } from "./theme";
+import { TypesClient } from "./types-client";
 
 const FRONT_END_NAMES: Record<FrontEnd, string> = { typescript: "TypeScript", babel: "Babel" };
 /** Quiet time after a keystroke before the program is compiled again. */
@@ -48,7 +49,11 @@ const taskView = new TaskView($("tasks"), (line, column) => editor.revealPositio
 const output = new OutputView($("output"), outputCursorMoved, theme);
 const compiler = new CompileClient(showCompiled);
 const runner = new RunClient({ event: showRunEvent, crashed: runCrashed });
-const editor = new SourceEditor($("editor"), "", edited, sourceCursorMoved, theme);
+const types = new TypesClient();
+const editor = new SourceEditor($("editor"), "", edited, sourceCursorMoved, theme, types.extensions());
+/** The diagnostics of the compile shown, and the type errors of the text they are for. */
+let compileDiagnostics: readonly PlaygroundDiagnostic[] = [];
+let typeDiagnostics: { source: string; list: readonly PlaygroundDiagnostic[] } = { source: "", list: [] };
 /** `[outputLine, programLine]` pairs (0-based) of the compile shown in the Rewritten pane. */
 let links: ReadonlyArray<readonly [number, number]> = [];
 let sourceCursor = 1;
@@ -67,6 +72,7 @@ function setRunState(state: "idle" | "running" | "done" | "stopped"): void {
 /** After every edit: recompile, and say what the other panes show now that the text changed. */
 function edited(): void {
   scheduleCompile();
+  document.body.dataset.types = "pending"; // until the check of the new text answers
   markStale();
   const changed = editor.text !== loadedText;
   editedBadge.hidden = !changed;
@@ -128,8 +134,9 @@ function showCompiled(response: CompileResponse, source: string): void {
   output.text = response.output;
   links = response.lineLinks;
   sourceCursorMoved(sourceCursor);
-  editor.showDiagnostics(response.diagnostics);
-  renderDiagnostics(response.diagnostics);
+  compileDiagnostics = response.diagnostics;
+  showDiagnostics();
+  checkTypes(source);
   outputNote.textContent = `what the ${FRONT_END_NAMES[response.frontEnd]} front end emits`;
   const errors = response.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = response.diagnostics.length - errors;
@@ -140,6 +147,30 @@ function showCompiled(response: CompileResponse, source: string): void {
     );
   }
   document.body.dataset.compiled = errors > 0 ? "errors" : "ok";
+}
+
+/**
+ * Asks the language service for the type errors of `source` (starting it on the first compile:
+ * it loads megabytes, which must not hold up the page or the first rewrite).
+ */
+function checkTypes(source: string): void {
+  types.start();
+  document.body.dataset.types = "pending";
+  void types.check(source).then((list) => {
+    if (types.failed) document.body.dataset.types = "unavailable";
+    if (list === null || source !== editor.text) return;
+    typeDiagnostics = { source, list: list.map((d) => ({ ...d, kind: "type" as const })) };
+    showDiagnostics();
+    document.body.dataset.types = list.length > 0 ? "errors" : "ok";
+  });
+}
+
+/** The compile's diagnostics and the type errors of the same text, underlined and listed. */
+function showDiagnostics(): void {
+  const typeErrors = typeDiagnostics.source === editor.text ? typeDiagnostics.list : [];
+  const all = [...compileDiagnostics, ...typeErrors].sort((a, b) => a.from - b.from);
+  editor.showDiagnostics(all);
+  renderDiagnostics(all);
 }
 
 function renderDiagnostics(list: readonly PlaygroundDiagnostic[]): void {
@@ -154,7 +185,11 @@ function renderDiagnostics(list: readonly PlaygroundDiagnostic[]): void {
       button.addEventListener("click", () => editor.reveal(d.from));
       const what = document.createElement("span");
       what.className = "diagnostic-kind";
-      what.textContent = `${d.severity}${d.code !== 0 ? ` ${codeLabel(d.code)}` : ""}`;
+      what.textContent = `${d.kind === "type" ? "type error" : d.severity}${d.code !== 0 ? ` ${codeLabel(d.code)}` : ""}`;
+      if (d.kind === "type") {
+        item.classList.add("type");
+        item.title = "A type error: the program still runs (types are erased)";
+      }
       const message = document.createElement("span");
       message.className = "diagnostic-message";
       message.textContent = d.message;

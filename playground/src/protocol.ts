@@ -25,6 +25,8 @@ export interface PlaygroundDiagnostic {
   /** The transformer's code (99101...) or TypeScript's syntax error code; 0 when there is none. */
   readonly code: number;
   readonly message: string;
+  /** `"type"` for the language service's type errors, which are shown but never stop a run. */
+  readonly kind?: "type";
 }
 
 /** Compile worker → page. */

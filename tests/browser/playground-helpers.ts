@@ -110,3 +110,24 @@ export async function consoleLines(page: Page): Promise<Array<{ level: string; t
 export async function cursorLine(page: Page): Promise<number> {
   return page.evaluate(() => Number(document.body.dataset.cursorLine));
 }
+
+/** The middle of the first occurrence of `word` on the editor's line containing `line` (screen coordinates). */
+export async function wordPosition(page: Page, line: string, word: string): Promise<{ x: number; y: number }> {
+  return page.evaluate(
+    ([line, word]) => {
+      const el = Array.from(document.querySelectorAll("#editor .cm-line")).find((l) => l.textContent!.includes(line))!;
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+        const at = node.textContent!.indexOf(word);
+        if (at === -1) continue;
+        const range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + word.length);
+        const box = range.getBoundingClientRect();
+        return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+      }
+      throw new Error(`"${word}" is not on the line "${line}"`);
+    },
+    [line, word] as const,
+  );
+}
