@@ -33,6 +33,7 @@ const outputNote = $("output-note");
 const editedBadge = $("edited");
 const themeButton = $<HTMLButtonElement>("theme");
 const hidePlumbing = $<HTMLInputElement>("hide-plumbing");
+const downloadButton = $<HTMLButtonElement>("download");
 
 let frontEnd: FrontEnd = "typescript";
 let compileTimer: ReturnType<typeof setTimeout> | undefined;
@@ -352,6 +353,20 @@ async function share(): Promise<void> {
   }
 }
 
+/** Downloads the program as a project that builds and runs with `npm install` and `npm start`. */
+async function downloadProject(): Promise<void> {
+  // fflate and the project's files load only now: nothing of this weighs on the page's first load.
+  const { projectFiles, projectZip } = await import("./project");
+  const folder = "anyio-ts-program";
+  const zip = await projectZip(projectFiles(editor.text, frontEnd), folder);
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([zip as BlobPart], { type: "application/zip" }));
+  link.download = `${folder}.zip`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  setStatus(`Downloaded ${folder}.zip: unzip it, then npm install and npm start`);
+}
+
 // --- Start ----------------------------------------------------------------------------------------
 
 fillExamples();
@@ -369,6 +384,7 @@ runButton.addEventListener("click", () => void runProgram());
 stopButton.addEventListener("click", stopProgram);
 shareButton.addEventListener("click", () => void share());
 themeButton.addEventListener("click", switchTheme);
+downloadButton.addEventListener("click", () => void downloadProject());
 hidePlumbing.addEventListener("change", () => output.hidePlumbing(hidePlumbing.checked));
 document.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
