@@ -18,6 +18,8 @@ const INPUTS = [
   "playground/vite.config.mts",
   "playground/service-worker-plugin.mts",
   "playground/types-plugin.mts",
+  "playground/guides-plugin.mts",
+  "docs",
   "playground/shims",
   "runtime",
   "transformer",

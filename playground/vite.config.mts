@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 import { serviceWorker } from "./service-worker-plugin.mts";
 import { playgroundTypes } from "./types-plugin.mts";
+import { guides } from "./guides-plugin.mts";
 
 const root = fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "");
 
@@ -47,5 +48,5 @@ export default defineConfig({
     "process.env.BABEL_8_BREAKING": "false",
     "process.env.NODE_ENV": JSON.stringify("production"),
   },
-  plugins: [serviceWorker(root)],
+  plugins: [guides(`${root}/..`), serviceWorker(root)],
 });

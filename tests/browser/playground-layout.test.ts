@@ -27,6 +27,31 @@ afterAll(async () => {
 const HELLO = '"use structured";\nimport { run } from "anyio-ts";\nrun(async () => console.log("hello"));\n';
 
 describe("the playground's state and layout", () => {
+  test("before the first run, the console holds an intro whose links open the guides, served with the page", async () => {
+    const { page } = playground;
+    expect(await page.isVisible("#console .intro")).toBe(true);
+    const links = await page.$$eval("#console .intro a", (anchors) =>
+      anchors.map((a) => ({ text: a.textContent ?? "", href: (a as HTMLAnchorElement).href })),
+    );
+    expect(links.map((l) => new URL(l.href).pathname.replace(/^.*\/docs\//, ""))).toEqual([
+      "getting-started.md",
+      "core.md",
+      "sync.md",
+      "streams.md",
+      "context.md",
+      "transformer.md",
+      "playground.md",
+    ]);
+    const served = await page.evaluate(
+      (hrefs) =>
+        Promise.all(
+          hrefs.map(async (href) => [(await fetch(href)).status, (await (await fetch(href)).text()).slice(0, 2)]),
+        ),
+      links.map((l) => l.href),
+    );
+    expect(served).toEqual(links.map(() => [200, "# "]));
+  }, 60_000);
+
   test("editing after a run marks the console and the tasks as the previous program's, until the next run", async () => {
     const { page } = playground;
     await setProgram(page, HELLO);

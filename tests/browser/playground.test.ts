@@ -324,6 +324,8 @@ describe("the playground", () => {
       "async-generator": "ticks: closed after 3",
       callbacks: "cancelled scope: undefined; cancelledCaught = true",
       "context-vars": "[-] main: the requests' ids never leaked into main",
+      "sync-primitives": "main: every job was taken",
+      "text-streams": 'reader: "price: 5€\\n"',
     };
     const ids = await page.$$eval("#examples option", (options) => options.map((o) => (o as HTMLOptionElement).value));
     expect(ids.length).toBeGreaterThanOrEqual(8);
