@@ -104,8 +104,40 @@ export type RunEvent =
       readonly group: string;
       readonly error: string;
     }
+  /** A task entered a cancel scope (not its own root scope); `depth` counts the scopes it is inside. */
+  | {
+      readonly type: "scope-entered";
+      readonly time: number;
+      readonly task: number;
+      readonly scope: number;
+      /** The scope's `toString()`. */
+      readonly label: string;
+      readonly shielded: boolean;
+      /** When its deadline passes (run time), or null for none. */
+      readonly deadline: number | null;
+      readonly depth: number;
+    }
+  | { readonly type: "scope-exited"; readonly time: number; readonly scope: number }
+  /** A task started waiting: on a sleep, an Event, a lock, a stream, a task group, or a foreign promise. */
+  | {
+      readonly type: "wait-started";
+      readonly time: number;
+      readonly task: number;
+      readonly wait: number;
+      readonly kind: WaitKind;
+      /** The call it waits in, as text (`Event.wait()`). */
+      readonly what: string;
+    }
+  | { readonly type: "wait-ended"; readonly time: number; readonly wait: number }
   /** The program ended: every run() settled and the module finished evaluating. */
   | { readonly type: "done"; readonly time: number; readonly ok: boolean };
+
+/**
+ * What a blocked task waits on: `sleep`, an `event`, a `lock` (Lock, Semaphore, CapacityLimiter,
+ * Condition), a stream's `send` or `receive`, a task `group` (its children, or `start()`), or a
+ * foreign `promise` (anything else a structured function awaits).
+ */
+export type WaitKind = "sleep" | "event" | "lock" | "send" | "receive" | "group" | "promise";
 
 /** Run worker → page: the run worker posts each event as it happens, one per message (see run-worker.ts). */
 export type RunMessage = RunEvent;

@@ -21,6 +21,7 @@ import * as anyio from "../../runtime/index.browser";
 import * as rt from "../../runtime/rt";
 import { formatArgs, formatError } from "./format";
 import type { ConsoleLevel, RunEvent, RunMessage, RunRequest, SourcePosition } from "./protocol";
+import { trackRun } from "./run-tracker";
 import { RUN_FILE, StackMapper, frameText } from "./source-map";
 import { workerScope } from "./worker-scope";
 
@@ -181,7 +182,9 @@ workerScope.addEventListener("error", (event) => {
 
 // --- The program ----------------------------------------------------------------------------------
 
-const modules: Record<string, unknown> = { "anyio-ts": anyio, "anyio-ts/rt": rt };
+// Scopes and waits for the timeline (see run-tracker.ts): the program gets wrapped modules.
+const tracked = trackRun(anyio, rt, post, now);
+const modules: Record<string, unknown> = { "anyio-ts": tracked.anyio, "anyio-ts/rt": tracked.rt };
 
 function requireShim(name: string): unknown {
   if (Object.prototype.hasOwnProperty.call(modules, name)) return modules[name];

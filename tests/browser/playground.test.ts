@@ -123,7 +123,10 @@ async function timelineRows(target: Page = page): Promise<Row[]> {
       name: (row as HTMLElement).dataset.name ?? "",
       outcome: (row as HTMLElement).dataset.outcome ?? "",
       depth: Number(row.getAttribute("aria-level")) - 1,
-      marks: Array.from(row.querySelectorAll<HTMLElement>(".tv-mark"), (mark) => mark.dataset.kind ?? ""),
+      // A mark drawn for several events at (nearly) one moment lists their kinds in order.
+      marks: Array.from(row.querySelectorAll<HTMLElement>(".tv-mark"), (mark) =>
+        (mark.dataset.kinds ?? mark.dataset.kind ?? "").split(" "),
+      ).flat(),
       hasBar: row.querySelector(".tv-bar") !== null,
     })),
   );
