@@ -2,8 +2,11 @@
  * The playground keeps no stale state and a steady layout: edited programs mark the previous
  * run's panes, a refused run clears them, the Example menu says when the program was edited, the
  * toolbar keeps its place whatever the status says, the diagnostics never hide the editor, long
- * lines wrap, and the dark theme applies to the page and both code panes.
+ * lines wrap, and the dark theme applies to the page and both code panes. The page stays light:
+ * what loads before the first compile weighs less than 600 KB.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import {
   WAIT,
   compiled,
@@ -26,7 +29,46 @@ afterAll(async () => {
 
 const HELLO = '"use structured";\nimport { run } from "anyio-ts";\nrun(async () => console.log("hello"));\n';
 
+/** Page weight budget: what loads before the first compile (the compilers and the language service load later). */
+const PAGE_BUDGET = 600 * 1024;
+
+/**
+ * The files a visitor's browser loads before the first compile: the HTML, what it references,
+ * the compile worker, and their static imports. Dynamic imports (the front ends) and the other
+ * workers (types, run) load later.
+ */
+function filesBeforeFirstCompile(outDir: string): string[] {
+  const html = fs.readFileSync(path.join(outDir, "index.html"), "utf8");
+  const seen = new Set<string>(["index.html"]);
+  const queue = [...html.matchAll(/(?:src|href)="\.\/([^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    if (!file.endsWith(".js")) continue;
+    const code = fs.readFileSync(path.join(outDir, file), "utf8");
+    const dir = path.posix.dirname(file);
+    for (const m of code.matchAll(/\bimport\s*(?:[\w*{}\s,$]+?from\s*)?["'](\.\/[^"']+\.js)["']/g)) {
+      queue.push(path.posix.join(dir, m[1]!));
+    }
+    // The compile worker starts with the page.
+    for (const m of code.matchAll(/compile-worker-[\w-]+\.js/g)) queue.push(path.posix.join("assets", m[0]));
+  }
+  return [...seen];
+}
+
 describe("the playground's state and layout", () => {
+  test("the page weighs less than 600 KB (minified) before the first compile", () => {
+    const files = filesBeforeFirstCompile(playground.outDir);
+    expect(files).toEqual(
+      expect.arrayContaining(["index.html", expect.stringMatching(/^assets\/compile-worker-.*\.js$/)]),
+    );
+    // The compilers and the language service are not among them.
+    expect(files.filter((f) => /typescript|babel|types-worker|run-worker/.test(f))).toEqual([]);
+    const bytes = files.reduce((sum, file) => sum + fs.statSync(path.join(playground.outDir, file)).size, 0);
+    expect(bytes).toBeLessThan(PAGE_BUDGET);
+  });
+
   test("before the first run, the console holds an intro whose links open the guides, served with the page", async () => {
     const { page } = playground;
     expect(await page.isVisible("#console .intro")).toBe(true);
