@@ -40,7 +40,7 @@ export class TaskView {
   private readonly empty: HTMLElement;
 
   constructor(
-    container: HTMLElement,
+    private readonly container: HTMLElement,
     private readonly onLocation: OnLocation,
   ) {
     container.classList.add("task-view");
@@ -75,6 +75,7 @@ export class TaskView {
   /** Starts over for a new run. */
   reset(): void {
     this.model = new TimelineModel();
+    this.container.dataset.drawn = "partial";
     this.running = true;
     this.startedAt = performance.now();
     this.schedule();
@@ -121,6 +122,8 @@ export class TaskView {
 
   private render(): void {
     const model = this.model;
+    // "final" once the drawing shows the run's end (tests and screenshots wait for it).
+    this.container.dataset.drawn = model.endTime !== undefined ? "final" : "partial";
     const placed = model.placed();
     this.empty.hidden = placed.length > 0;
     const end = model.endTime ?? Math.max(model.lastTime, this.running ? this.elapsed() : 0);

@@ -94,6 +94,8 @@ export async function setProgram(page: Page, text: string): Promise<void> {
 export async function runToEnd(page: Page): Promise<void> {
   await page.click("#run");
   await page.waitForFunction(() => document.body.dataset.run === "done", null, WAIT);
+  // The timeline draws on the next animation frame, which a loaded machine may delay.
+  await page.waitForSelector('#tasks[data-drawn="final"]', WAIT);
 }
 
 /** The console's lines: level and text. */

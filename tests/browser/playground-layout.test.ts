@@ -75,14 +75,14 @@ describe("the playground's state and layout", () => {
     const links = await page.$$eval("#console .intro a", (anchors) =>
       anchors.map((a) => ({ text: a.textContent ?? "", href: (a as HTMLAnchorElement).href })),
     );
-    expect(links.map((l) => new URL(l.href).pathname.replace(/^.*\/docs\//, ""))).toEqual([
-      "getting-started.md",
-      "core.md",
-      "sync.md",
-      "streams.md",
-      "context.md",
-      "transformer.md",
-      "playground.md",
+    expect(links.map((l) => new URL(l.href).pathname.replace(/^.*\/(docs\/)/, "$1"))).toEqual([
+      "docs/getting-started.md",
+      "docs/core.md",
+      "docs/sync.md",
+      "docs/streams.md",
+      "docs/context.md",
+      "docs/transformer.md",
+      "docs/playground.md",
     ]);
     const served = await page.evaluate(
       (hrefs) =>

@@ -109,8 +109,13 @@ describe("Download project", () => {
     const files = projectFiles("run(main);", "babel");
     const zip = await projectZip(files, "p");
     const unzipped = unzipSync(zip);
-    expect(Object.keys(unzipped).sort()).toEqual(["p/README.md", "p/package.json", "p/src/main.ts", "p/tsconfig.json"]);
-    expect(strFromU8(unzipped["p/src/main.ts"]!)).toBe("run(main);\n");
-    expect(strFromU8(unzipped["p/README.md"]!)).toContain("Babel front end");
+    const file = (name: string): string => strFromU8(unzipped[`p/${name}`]!);
+    expect(
+      Object.keys(unzipped)
+        .map((name) => name.replace(/^p\//, ""))
+        .sort(),
+    ).toEqual(["README.md", "package.json", "src/main.ts", "tsconfig.json"]);
+    expect(file("src/main.ts")).toBe("run(main);\n");
+    expect(file("README.md")).toContain("Babel front end");
   });
 });

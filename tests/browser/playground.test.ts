@@ -94,6 +94,8 @@ async function chooseFrontEnd(frontEnd: "typescript" | "babel", target: Page = p
 async function runToEnd(target: Page = page): Promise<void> {
   await target.click("#run");
   await target.waitForFunction(() => document.body.dataset.run === "done", null, WAIT);
+  // The timeline draws on the next animation frame, which a loaded machine may delay.
+  await target.waitForSelector('#tasks[data-drawn="final"]', WAIT);
 }
 
 async function consoleLines(target: Page = page): Promise<Array<{ level: string; text: string }>> {
@@ -281,6 +283,8 @@ describe("the playground", () => {
     await page.click("#stop");
     await page.waitForFunction(() => document.body.dataset.run === "stopped", null, WAIT);
     expect((await consoleLines()).at(-1)?.text).toMatch(/^Stopped after .*: the run's worker was terminated\.$/);
+    // The timeline draws on the next animation frame, which a loaded machine may delay.
+    await page.waitForSelector('#tasks[data-drawn="final"]', WAIT);
     expect(await timelineRows()).toMatchObject([{ name: "spinner", outcome: "stopped" }]);
 
     // The page stays responsive, and the next run starts afresh.
