@@ -81,7 +81,7 @@ async function main() {
       await compiled();
       await page.click("#run");
       await page.waitForFunction(() => document.body.dataset.run === "done", null, WAIT);
-      await page.waitForTimeout(100); // one more animation frame for the timeline
+      await page.waitForSelector('#tasks[data-drawn="final"]', WAIT);
     };
     const setProgram = async (text) => {
       await page.click("#editor .cm-content");
@@ -132,7 +132,7 @@ async function main() {
     await setProgram(FAILING);
     await page.click("#run");
     await page.waitForFunction(() => document.body.dataset.run === "done", null, WAIT);
-    await page.waitForTimeout(100);
+    await page.waitForSelector('#tasks[data-drawn="final"]', WAIT);
     await shot("stack", page.locator(".panes"));
 
     // Types: a type error listed and a hover on the anyio-ts API.

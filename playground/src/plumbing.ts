@@ -60,19 +60,30 @@ function openingBrace(text: string, close: number): number {
 
 /**
  * Adds to `hidden` (1-based lines) the handlers left empty once the plumbing is gone:
- * `finally { }` with the `try {` it closes, and `catch ($e) { }`. Both front ends' layouts:
+ * `finally { }` with the `try {` it closes, and `catch ($e) { }` (a span when it shares its line
+ * with the try block's closing brace). Both front ends' layouts:
  * `}` / `finally {` / `}` (TypeScript) and `} finally {` / `}` (Babel).
  */
-function hideEmptyHandlers(text: string, lineStarts: number[], hidden: Set<number>): void {
+function hideEmptyHandlers(
+  text: string,
+  lineStarts: number[],
+  hidden: Set<number>,
+  spans: Array<[number, number]>,
+): void {
   const lines = text.split("\n");
   const visible = lines.map((_, i) => i + 1).filter((n) => !hidden.has(n));
   const trimmed = (n: number): string => lines[n - 1]!.trim();
   const lineAt = (offset: number): number => lineStarts.filter((start) => start <= offset).length;
   visible.forEach((n, k) => {
     const next = visible[k + 1];
-    if (next === undefined || trimmed(next) !== "}") return;
     const handler = /^(\} )?(finally|catch \(\$\w+\)) \{$/.exec(trimmed(n));
-    if (handler === null) return;
+    if (next === undefined || handler === null) return;
+    // Babel: `} catch ($e) {` then `} finally {`: the next line's brace closes the try block too.
+    if (handler[1] !== undefined && handler[2] !== "finally" && trimmed(next).startsWith("} ")) {
+      hidden.add(n);
+      return;
+    }
+    if (trimmed(next) !== "}") return;
     const sameLine = handler[1] !== undefined;
     const before = visible[k - 1];
     if (!sameLine && (before === undefined || trimmed(before) !== "}")) return;
@@ -85,6 +96,12 @@ function hideEmptyHandlers(text: string, lineStarts: number[], hidden: Set<numbe
       hidden.add(tryLine).add(closeLine).add(n).add(next);
     } else if (!sameLine) {
       hidden.add(n).add(next);
+    } else {
+      // `} catch ($e) {` / `}`: keep the brace closing the try block, hide the rest.
+      const start = lineStarts[n - 1]!;
+      const line = lines[n - 1]!;
+      spans.push([start + line.indexOf("}") + 1, start + line.length]);
+      hidden.add(next);
     }
   });
 }
@@ -100,7 +117,8 @@ export function findPlumbing(text: string): Plumbing {
     if (WHOLE_LINE.some((re) => re.test(line.trim()))) lines.push(i + 1);
   });
   const hidden = new Set(lines);
-  hideEmptyHandlers(text, lineStarts, hidden);
+  const spans: Array<[number, number]> = [];
+  hideEmptyHandlers(text, lineStarts, hidden, spans);
   lines.splice(0, lines.length, ...[...hidden].sort((a, b) => a - b));
   const lineOf = (at: number): number => {
     let lo = 0;
@@ -112,7 +130,6 @@ export function findPlumbing(text: string): Plumbing {
     }
     return lo + 1;
   };
-  const spans: Array<[number, number]> = [];
   const unwrap = (re: RegExp, openAt: (match: RegExpExecArray) => number): void => {
     re.lastIndex = 0;
     for (let match = re.exec(text); match !== null; match = re.exec(text)) {

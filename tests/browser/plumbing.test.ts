@@ -26,6 +26,7 @@ describe("hiding the hook plumbing", () => {
       expect(shown).toContain("        await sleep(ms);".trim());
       expect(shown).toMatch(/const tg = createTaskGroup\(\);/);
       expect(shown).toMatch(/async function worker\(ms\) \{\n\s+const \{/);
+      expect(shown).not.toMatch(/catch \(\$e\)/);
     });
   }
 
@@ -46,6 +47,11 @@ describe("hiding the hook plumbing", () => {
     expect(lines).toEqual([1, 3, 4, 6, 7, 8, 9]);
     expect(spans.every(([from, to]) => !text.slice(from, to).includes("\n"))).toBe(true);
     expect(withoutPlumbing(text)).toBe(["async function f() {", '        await g(")", h(1));', "}"].join("\n"));
+  });
+
+  test("an empty catch sharing its line with the try block's closing brace leaves the brace", () => {
+    const text = ["try {", "  a();", "} catch ($e) {", "  $u.fail($e);", "}", "b();"].join("\n");
+    expect(withoutPlumbing(text)).toBe(["try {", "  a();", "}", "b();"].join("\n"));
   });
 
   test("matches parentheses across strings and comments", () => {
