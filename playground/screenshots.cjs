@@ -46,6 +46,37 @@ async function main() {
 run(main);
 `;
 
+const FAILING = `"use structured";
+import { createTaskGroup, run, sleep } from "anyio-ts";
+
+async function check(n: number) {
+  await sleep(n);
+  if (n > 1) throw new RangeError(\`too big: \${n}\`);
+}
+
+async function main() {
+  await using tg = createTaskGroup();
+  tg.startSoon(async () => {
+    await check(5);
+  });
+}
+
+run(main);
+`;
+
+const TYPED = `"use structured";
+import { moveOnAfter, run, sleep } from "anyio-ts";
+
+async function main() {
+  using scope = moveOnAfter(100);
+  const ms: number = "50";
+  await sleep(ms);
+  console.log(scope.cancelledCaught);
+}
+
+run(main);
+`;
+
 async function main() {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-playground-shots-"));
   fs.mkdirSync(images, { recursive: true });
@@ -61,7 +92,19 @@ async function main() {
       await compiled();
       await page.click("#run");
       await page.waitForFunction(() => document.body.dataset.run === "done", null, WAIT);
-      await page.waitForTimeout(100); // one more animation frame for the timeline
+      await page.waitForSelector('#tasks[data-drawn="final"]', WAIT);
+    };
+    const setProgram = async (text) => {
+      await page.click("#editor .cm-content");
+      await page.keyboard.press("ControlOrMeta+A");
+      await page.keyboard.insertText(text);
+      await page.waitForFunction(
+        (expected) =>
+          Array.from(document.querySelectorAll("#editor .cm-line"), (line) => line.textContent).join("\n") === expected,
+        text,
+        WAIT,
+      );
+      await compiled();
     };
     const wanted = (name) => only === null || only.has(name);
     const runProgram = async (code) => {
@@ -108,10 +151,54 @@ async function main() {
     await runExample("timeouts");
     await shot("deadlines", page.locator(".panes"));
 
-    await page.click("#editor .cm-content");
-    await page.keyboard.press("ControlOrMeta+A");
-    await page.keyboard.insertText(MISSPELLED);
-    await page.waitForFunction(() => document.body.dataset.compiled === "errors", null, WAIT);
+    // Scopes and waits: the shielding example's tasks, and the producers' waits on their stream.
+    await runExample("shielding");
+    await shot("scopes", page.locator(".pane.tasks"));
+    await runExample("producer-consumer");
+    await shot("waits", page.locator(".pane.tasks"));
+
+    // The two code panes linked: the cursor on a line of the program, the hooks hidden.
+    await page.selectOption("#examples", "task-group");
+    await compiled();
+    await page.check("#hide-plumbing");
+    await page.locator("#editor .cm-line", { hasText: "await sleep(ms);" }).first().click();
+    await page.waitForSelector("#output .cm-linked", WAIT);
+    await shot("linked", page.locator(".panes"));
+    await page.uncheck("#hide-plumbing");
+
+    // An error whose stack points at the program's lines.
+    await setProgram(FAILING);
+    await page.click("#run");
+    await page.waitForFunction(() => document.body.dataset.run === "done", null, WAIT);
+    await page.waitForSelector('#tasks[data-drawn="final"]', WAIT);
+    await shot("stack", page.locator(".panes"));
+
+    // Types: a type error listed and a hover on the anyio-ts API.
+    await setProgram(TYPED);
+    await page.waitForFunction(() => document.body.dataset.types === "errors", null, { timeout: 60_000 });
+    const at = await page.evaluate(() => {
+      const line = Array.from(document.querySelectorAll("#editor .cm-line")).find((l) =>
+        l.textContent.includes("moveOnAfter("),
+      );
+      const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+        const i = node.textContent.indexOf("moveOnAfter");
+        if (i === -1) continue;
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 4);
+        const box = range.getBoundingClientRect();
+        return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+      }
+      return null;
+    });
+    await page.mouse.move(at.x - 2, at.y);
+    await page.mouse.move(at.x, at.y, { steps: 2 });
+    await page.waitForSelector(".cm-tooltip-hover .cm-type-hover", WAIT);
+    await shot("types", page.locator(".pane.source"));
+    await page.mouse.move(5, 5);
+
+    await setProgram(MISSPELLED);
     await page.waitForSelector("#editor .cm-lintRange-error", WAIT);
     await page.hover("#editor .cm-lintRange-error");
     await page.waitForTimeout(600); // the diagnostic's tooltip

@@ -8,6 +8,8 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 import { serviceWorker } from "./service-worker-plugin.mts";
+import { playgroundTypes } from "./types-plugin.mts";
+import { guides } from "./guides-plugin.mts";
 
 const root = fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "");
 
@@ -37,6 +39,8 @@ export default defineConfig({
   worker: {
     // ES module workers, so the compile worker can load each front end as its own chunk.
     format: "es",
+    // The types worker's declaration files (virtual:anyio-ts-types).
+    plugins: () => [playgroundTypes(`${root}/..`)],
   },
   define: {
     // Babel reads these at load; the browser has no `process`.
@@ -44,5 +48,5 @@ export default defineConfig({
     "process.env.BABEL_8_BREAKING": "false",
     "process.env.NODE_ENV": JSON.stringify("production"),
   },
-  plugins: [serviceWorker(root)],
+  plugins: [guides(`${root}/..`), serviceWorker(root)],
 });

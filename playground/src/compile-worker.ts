@@ -5,6 +5,7 @@
  */
 import type { CompileRequest, CompileResponse, FrontEnd } from "./protocol";
 import type { Compile } from "./front-ends/result";
+import { lineLinks } from "./source-map";
 import { workerScope } from "./worker-scope";
 
 const loaded = new Map<FrontEnd, Promise<Compile>>();
@@ -33,7 +34,8 @@ workerScope.addEventListener("message", async (event: MessageEvent<CompileReques
   let response: CompileResponse;
   try {
     const result = (await load(frontEnd))(source);
-    response = { id, frontEnd, ...result, elapsed: performance.now() - started };
+    const links = result.outputMap === null ? [] : lineLinks(result.outputMap);
+    response = { id, frontEnd, ...result, lineLinks: links, elapsed: performance.now() - started };
   } catch (error) {
     // A crash of the front end itself (not a diagnostic of the program): show it as one.
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -54,6 +56,9 @@ workerScope.addEventListener("message", async (event: MessageEvent<CompileReques
         },
       ],
       elapsed: performance.now() - started,
+      outputMap: null,
+      runnableMap: null,
+      lineLinks: [],
     };
   }
   workerScope.postMessage(response);

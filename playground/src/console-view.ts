@@ -3,11 +3,18 @@
  * playground's own notes on the run (started, ended, stopped, uncaught errors).
  */
 import type { ConsoleLevel } from "./protocol";
+import { locationLinks, type OnLocation } from "./location-link";
 import { formatMs } from "./task-view";
 
-/** Appends console lines to a container, keeping the newest in view. */
+/**
+ * Appends console lines to a container, keeping the newest in view. Program positions in the
+ * text (`playground.ts:12:5`, as mapped stack frames show them) become links to the line.
+ */
 export class ConsoleView {
-  constructor(private readonly container: HTMLElement) {
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly onLocation: OnLocation,
+  ) {
     container.classList.add("console");
     container.setAttribute("role", "log");
   }
@@ -27,7 +34,7 @@ export class ConsoleView {
     }
     const body = document.createElement("span");
     body.className = "console-text";
-    body.textContent = text;
+    body.append(...locationLinks(text, this.onLocation));
     line.append(body);
     const atBottom = this.container.scrollTop + this.container.clientHeight >= this.container.scrollHeight - 4;
     this.container.append(line);

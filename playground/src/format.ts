@@ -67,23 +67,27 @@ function items(list: readonly unknown[], depth: number, seen: Set<unknown>): str
   return shown;
 }
 
+/** The stack lines to show under an error (the run worker's: the program's frames, mapped). */
+export type FrameLines = (error: Error) => string[];
+
 /**
- * An error as `Name: message`; the members of an error group (ExceptionGroup, AggregateError)
- * follow, one per line and indented, and so does a cause.
+ * An error as `Name: message`, then the lines `frames` gives for it (indented); the members of an
+ * error group (ExceptionGroup, AggregateError) follow, one per line and indented, and so does a
+ * cause, each with its own frames.
  */
-export function formatError(error: unknown, depth = 0): string {
+export function formatError(error: unknown, depth = 0, frames: FrameLines = () => []): string {
   if (!(error instanceof Error)) return formatValue(error, depth + 1);
   const head = error.message ? `${error.name}: ${error.message}` : error.name;
-  const lines = [head];
+  const lines = [head, ...frames(error).map((line) => `    ${line}`)];
   const members = (error as { exceptions?: unknown; errors?: unknown }).exceptions ?? (error as AggregateError).errors;
   if (Array.isArray(members) && depth < MAX_DEPTH + 2) {
     members.forEach((member, i) => {
-      const text = formatError(member, depth + 1).split("\n");
+      const text = formatError(member, depth + 1, frames).split("\n");
       lines.push(`  ${i + 1}. ${text[0]}`, ...text.slice(1).map((line) => `     ${line}`));
     });
   }
   if (error.cause !== undefined && depth < MAX_DEPTH + 2) {
-    const text = formatError(error.cause, depth + 1).split("\n");
+    const text = formatError(error.cause, depth + 1, frames).split("\n");
     lines.push(`  cause: ${text[0]}`, ...text.slice(1).map((line) => `  ${line}`));
   }
   return lines.join("\n");

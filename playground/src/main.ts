@@ -14,6 +14,8 @@ import type { CompileResponse, FrontEnd, PlaygroundDiagnostic, RunEvent } from "
 import { RunClient } from "./run-client";
 import { decodeShare, encodeShare } from "./share";
 import { TaskView, formatMs } from "./task-view";
+import { applyPageTheme, initialTheme, type Theme } from "./theme";
+import { TypesClient } from "./types-client";
 
 const FRONT_END_NAMES: Record<FrontEnd, string> = { typescript: "TypeScript", babel: "Babel" };
 /** Quiet time after a keystroke before the program is compiled again. */
@@ -28,17 +30,34 @@ const shareLink = $<HTMLInputElement>("share-link");
 const statusLine = $("status");
 const diagnosticsList = $<HTMLUListElement>("diagnostics");
 const outputNote = $("output-note");
+const editedBadge = $("edited");
+const themeButton = $<HTMLButtonElement>("theme");
+const hidePlumbing = $<HTMLInputElement>("hide-plumbing");
+const downloadButton = $<HTMLButtonElement>("download");
 
 let frontEnd: FrontEnd = "typescript";
 let compileTimer: ReturnType<typeof setTimeout> | undefined;
 let runStarted = 0;
+/** The program the console and task panes show the run of; undefined when they show none. */
+let shownRun: string | undefined;
+/** The text of the example (or shared program) last loaded, to tell when it was edited. */
+let loadedText = "";
+let theme: Theme = initialTheme();
+applyPageTheme(theme, false);
 
-const consoleView = new ConsoleView($("console"));
-const taskView = new TaskView($("tasks"));
-const output = new OutputView($("output"));
+const consoleView = new ConsoleView($("console"), (line, column) => editor.revealPosition(line, column));
+const taskView = new TaskView($("tasks"), (line, column) => editor.revealPosition(line, column));
+const output = new OutputView($("output"), outputCursorMoved, theme);
 const compiler = new CompileClient(showCompiled);
 const runner = new RunClient({ event: showRunEvent, crashed: runCrashed });
-const editor = new SourceEditor($("editor"), "", scheduleCompile);
+const types = new TypesClient();
+const editor = new SourceEditor($("editor"), "", edited, sourceCursorMoved, theme, types.extensions());
+/** The diagnostics of the compile shown, and the type errors of the text they are for. */
+let compileDiagnostics: readonly PlaygroundDiagnostic[] = [];
+let typeDiagnostics: { source: string; list: readonly PlaygroundDiagnostic[] } = { source: "", list: [] };
+/** `[outputLine, programLine]` pairs (0-based) of the compile shown in the Rewritten pane. */
+let links: ReadonlyArray<readonly [number, number]> = [];
+let sourceCursor = 1;
 
 function setStatus(text: string): void {
   statusLine.textContent = text;
@@ -47,6 +66,53 @@ function setStatus(text: string): void {
 function setRunState(state: "idle" | "running" | "done" | "stopped"): void {
   document.body.dataset.run = state;
   stopButton.disabled = state !== "running";
+}
+
+// --- Editing ------------------------------------------------------------------------------------
+
+/** After every edit: recompile, and say what the other panes show now that the text changed. */
+function edited(): void {
+  scheduleCompile();
+  document.body.dataset.types = "pending"; // until the check of the new text answers
+  markStale();
+  const changed = editor.text !== loadedText;
+  editedBadge.hidden = !changed;
+  document.body.dataset.edited = String(changed);
+}
+
+/**
+ * The console and the task view keep the last run until the next one, marked as the previous
+ * program's once the text differs from what ran: output never passes for the current program's.
+ */
+function markStale(): void {
+  const stale = shownRun !== undefined && shownRun !== editor.text;
+  document.body.dataset.stale = String(stale);
+}
+
+// --- The two panes, linked through the source map ---------------------------------------------------
+
+/** The program's cursor moved: highlight the output lines that come from its line. */
+function sourceCursorMoved(line: number): void {
+  sourceCursor = line;
+  const lines = links.filter(([, source]) => source === line - 1).map(([out]) => out + 1);
+  output.showLinked(lines);
+  editor.showLinked([]);
+  document.body.dataset.linked = `output:${lines.join(",")}`;
+}
+
+/** The output's cursor moved (a click): highlight the program lines its line comes from. */
+function outputCursorMoved(line: number): void {
+  const lines = links.filter(([out]) => out === line - 1).map(([, source]) => source + 1);
+  editor.showLinked(lines);
+  output.showLinked([]);
+  document.body.dataset.linked = `source:${lines.join(",")}`;
+}
+
+function switchTheme(): void {
+  theme = theme === "dark" ? "light" : "dark";
+  applyPageTheme(theme, true);
+  editor.setTheme(theme);
+  output.setTheme(theme);
 }
 
 // --- Compiling ----------------------------------------------------------------------------------
@@ -67,8 +133,11 @@ function showCompiled(response: CompileResponse, source: string): void {
   // The text changed since (a compile is scheduled): this answer's offsets point elsewhere.
   if (source !== editor.text || response.frontEnd !== frontEnd) return;
   output.text = response.output;
-  editor.showDiagnostics(response.diagnostics);
-  renderDiagnostics(response.diagnostics);
+  links = response.lineLinks;
+  sourceCursorMoved(sourceCursor);
+  compileDiagnostics = response.diagnostics;
+  showDiagnostics();
+  checkTypes(source);
   outputNote.textContent = `what the ${FRONT_END_NAMES[response.frontEnd]} front end emits`;
   const errors = response.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = response.diagnostics.length - errors;
@@ -79,6 +148,30 @@ function showCompiled(response: CompileResponse, source: string): void {
     );
   }
   document.body.dataset.compiled = errors > 0 ? "errors" : "ok";
+}
+
+/**
+ * Asks the language service for the type errors of `source` (starting it on the first compile:
+ * it loads megabytes, which must not hold up the page or the first rewrite).
+ */
+function checkTypes(source: string): void {
+  types.start();
+  document.body.dataset.types = "pending";
+  void types.check(source).then((list) => {
+    if (types.failed) document.body.dataset.types = "unavailable";
+    if (list === null || source !== editor.text) return;
+    typeDiagnostics = { source, list: list.map((d) => ({ ...d, kind: "type" as const })) };
+    showDiagnostics();
+    document.body.dataset.types = list.length > 0 ? "errors" : "ok";
+  });
+}
+
+/** The compile's diagnostics and the type errors of the same text, underlined and listed. */
+function showDiagnostics(): void {
+  const typeErrors = typeDiagnostics.source === editor.text ? typeDiagnostics.list : [];
+  const all = [...compileDiagnostics, ...typeErrors].sort((a, b) => a.from - b.from);
+  editor.showDiagnostics(all);
+  renderDiagnostics(all);
 }
 
 function renderDiagnostics(list: readonly PlaygroundDiagnostic[]): void {
@@ -93,7 +186,11 @@ function renderDiagnostics(list: readonly PlaygroundDiagnostic[]): void {
       button.addEventListener("click", () => editor.reveal(d.from));
       const what = document.createElement("span");
       what.className = "diagnostic-kind";
-      what.textContent = `${d.severity}${d.code !== 0 ? ` ${codeLabel(d.code)}` : ""}`;
+      what.textContent = `${d.kind === "type" ? "type error" : d.severity}${d.code !== 0 ? ` ${codeLabel(d.code)}` : ""}`;
+      if (d.kind === "type") {
+        item.classList.add("type");
+        item.title = "A type error: the program still runs (types are erased)";
+      }
       const message = document.createElement("span");
       message.className = "diagnostic-message";
       message.textContent = d.message;
@@ -119,6 +216,10 @@ async function runProgram(): Promise<void> {
     runner.stop();
     consoleView.clear();
     if (compiled.runnable === null) {
+      // A refused run leaves nothing of the previous one on the page.
+      taskView.clear();
+      shownRun = undefined;
+      markStale();
       setRunState("idle");
       const errors = compiled.diagnostics.filter((d) => d.severity === "error").length;
       consoleView.write(
@@ -129,10 +230,12 @@ async function runProgram(): Promise<void> {
       return;
     }
     taskView.reset();
+    shownRun = source;
+    markStale();
     runStarted = performance.now();
     setRunState("running");
     setStatus(`Running (compiled by ${FRONT_END_NAMES[chosen]})…`);
-    runner.start(compiled.runnable);
+    runner.start({ code: compiled.runnable, runnableMap: compiled.runnableMap, outputMap: compiled.outputMap });
   } finally {
     runButton.disabled = false;
   }
@@ -207,6 +310,7 @@ function loadExample(id: string): void {
   examplesMenu.value = id;
   if (location.hash !== "") history.replaceState(null, "", location.pathname + location.search);
   shareLink.hidden = true;
+  loadedText = example.code;
   editor.text = example.code;
   compileNow();
 }
@@ -223,6 +327,7 @@ async function loadShared(): Promise<boolean> {
     const shared = await decodeShare(location.hash);
     if (shared === undefined) return false;
     setFrontEnd(shared.frontEnd);
+    loadedText = shared.code;
     editor.text = shared.code;
     showSharedOption();
     compileNow();
@@ -248,6 +353,20 @@ async function share(): Promise<void> {
   }
 }
 
+/** Downloads the program as a project that builds and runs with `npm install` and `npm start`. */
+async function downloadProject(): Promise<void> {
+  // fflate and the project's files load only now: nothing of this weighs on the page's first load.
+  const { projectFiles, projectZip } = await import("./project");
+  const folder = "anyio-ts-program";
+  const zip = await projectZip(projectFiles(editor.text, frontEnd), folder);
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([zip as BlobPart], { type: "application/zip" }));
+  link.download = `${folder}.zip`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  setStatus(`Downloaded ${folder}.zip: unzip it, then npm install and npm start`);
+}
+
 // --- Start ----------------------------------------------------------------------------------------
 
 fillExamples();
@@ -264,6 +383,9 @@ for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="fro
 runButton.addEventListener("click", () => void runProgram());
 stopButton.addEventListener("click", stopProgram);
 shareButton.addEventListener("click", () => void share());
+themeButton.addEventListener("click", switchTheme);
+downloadButton.addEventListener("click", () => void downloadProject());
+hidePlumbing.addEventListener("change", () => output.hidePlumbing(hidePlumbing.checked));
 document.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
     event.preventDefault();

@@ -27,8 +27,8 @@ export class RunClient {
     return !this.ended;
   }
 
-  /** Starts `code` (CommonJS) in a new worker, stopping any run still going. */
-  start(code: string): void {
+  /** Starts `request.code` (CommonJS) in a new worker, stopping any run still going. */
+  start(request: RunRequest): void {
     this.stop();
     const worker = new Worker(new URL("./run-worker.ts", import.meta.url), { type: "module", name: "anyio-ts run" });
     this.worker = worker;
@@ -45,7 +45,7 @@ export class RunClient {
       this.end(worker);
       this.observer.crashed(event.message || "the run worker failed to start");
     });
-    worker.postMessage({ code } satisfies RunRequest);
+    worker.postMessage(request);
   }
 
   /** Ends the current run's worker at once. Returns whether the run was still going on. */

@@ -12,12 +12,21 @@
  * Everything the page shows is posted as it happens, one message per event: console output, and
  * the runtime's instrument events (addInstrument) that feed the task view. A program stuck in a
  * loop therefore still shows everything it did before the loop.
+ *
+ * Stack frames in the program are mapped back to the program's lines through the compile's
+ * source maps (`at worker (playground.ts:12:5)`), and a task started with an anonymous function
+ * is named after the place that started it (`task@12:5`).
  */
 import * as anyio from "../../runtime/index.browser";
 import * as rt from "../../runtime/rt";
 import { formatArgs, formatError } from "./format";
-import type { ConsoleLevel, RunEvent, RunMessage, RunRequest } from "./protocol";
+import type { ConsoleLevel, RunEvent, RunMessage, RunRequest, SourcePosition } from "./protocol";
+import { trackRun } from "./run-tracker";
+import { RUN_FILE, StackMapper, frameText } from "./source-map";
 import { workerScope } from "./worker-scope";
+
+// Frames of the program can sit under many frames of the runtime (a spawn, a hook): keep enough.
+Error.stackTraceLimit = 50;
 
 /** Beyond this many events, the rest of a run is not shown (a runaway program must not flood the page). */
 const MAX_EVENTS = 20_000;
@@ -44,6 +53,44 @@ function post(event: RunEvent): void {
 
 const now = (): number => performance.now() - t0;
 
+// --- Stacks, mapped to the program ------------------------------------------------------------------
+
+let mapper: StackMapper | null = null;
+
+/** An error as text, with the program's frames under it (and under each member of a group). */
+function describe(error: unknown): string {
+  return formatError(error, 0, (e) => mapper?.frames(e.stack).map(frameText) ?? []);
+}
+
+/** Where in the program `error` was raised: its innermost program frame. */
+function raisedAt(error: unknown): SourcePosition | null {
+  if (mapper === null || !(error instanceof Error)) return null;
+  const frame = mapper.frames(error.stack)[0];
+  return frame === undefined ? null : { line: frame.line, column: frame.column };
+}
+
+/**
+ * A task's name for the page: the runtime's, except that a task started with an anonymous
+ * function is named after the program line that started it, `task@12:5`.
+ */
+function taskName(name: string): string {
+  if (name !== "<anonymous>" || mapper === null) return name;
+  const site = mapper.frames(new Error().stack)[0];
+  return site === undefined ? name : `task@${site.line}:${site.column}`;
+}
+
+const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
+  ...params: string[]
+) => (...args: unknown[]) => Promise<void>;
+
+/** How many lines the evaluator puts before the body's first line (the function's header). */
+async function evaluatorLineOffset(): Promise<number> {
+  const probe = new AsyncFunction("require", "module", "exports", `throw new Error();\n//# sourceURL=probe.js`);
+  const error = await probe().catch((e: unknown) => e);
+  const line = /probe\.js:(\d+):\d+/.exec((error as Error).stack ?? "")?.[1];
+  return line === undefined ? 0 : Number(line) - 1;
+}
+
 // --- Console ------------------------------------------------------------------------------------
 
 function captureConsole(): void {
@@ -67,7 +114,7 @@ let evaluated = false;
 const instrument: anyio.Instrument = {
   taskSpawned(task) {
     if (task.parentId === null) liveRuns++;
-    post({ type: "spawned", time: now(), task: task.id, name: task.name, parent: task.parentId });
+    post({ type: "spawned", time: now(), task: task.id, name: taskName(task.name), parent: task.parentId });
   },
   taskStarted(task) {
     post({ type: "started", time: now(), task: task.id });
@@ -78,15 +125,16 @@ const instrument: anyio.Instrument = {
       time: now(),
       task: task.id,
       outcome,
-      error: outcome === "returned" ? null : formatError(error),
+      error: outcome === "returned" ? null : describe(error),
+      at: outcome === "failed" ? raisedAt(error) : null,
     });
     if (task.parentId === null) {
       liveRuns--;
       maybeDone();
     }
   },
-  scopeCancelled(scope, cause, task) {
-    post({ type: "scope-cancelled", time: now(), task: task?.id ?? null, cause, scope: String(scope) });
+  scopeCancelled(scope, cause, task, reason) {
+    post({ type: "scope-cancelled", time: now(), task: task?.id ?? null, cause, scope: String(scope), reason });
   },
   taskGroupError(group, error, host) {
     // The group's scope names it with an id (`<TaskGroup#3 ...>`), as scope-cancelled events do.
@@ -95,7 +143,7 @@ const instrument: anyio.Instrument = {
       time: now(),
       task: host.id,
       group: String(group.cancelScope),
-      error: formatError(error),
+      error: describe(error),
     });
   },
 };
@@ -120,7 +168,7 @@ function maybeDone(): void {
 
 function reportUncaught(prefix: string, error: unknown): void {
   uncaught = true;
-  post({ type: "console", time: now(), level: "error", text: `${prefix} ${formatError(error)}` });
+  post({ type: "console", time: now(), level: "error", text: `${prefix} ${describe(error)}` });
 }
 
 workerScope.addEventListener("unhandledrejection", (event) => {
@@ -134,24 +182,26 @@ workerScope.addEventListener("error", (event) => {
 
 // --- The program ----------------------------------------------------------------------------------
 
-const modules: Record<string, unknown> = { "anyio-ts": anyio, "anyio-ts/rt": rt };
+// Scopes and waits for the timeline (see run-tracker.ts): the program gets wrapped modules.
+const tracked = trackRun(anyio, rt, post, now);
+const modules: Record<string, unknown> = { "anyio-ts": tracked.anyio, "anyio-ts/rt": tracked.rt };
 
 function requireShim(name: string): unknown {
   if (Object.prototype.hasOwnProperty.call(modules, name)) return modules[name];
   throw new Error(`Cannot find module '${name}': programs in the playground can import "anyio-ts" only`);
 }
 
-const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
-  ...params: string[]
-) => (...args: unknown[]) => Promise<void>;
-
 workerScope.addEventListener("message", async (event: MessageEvent<RunRequest>) => {
+  const { code, runnableMap, outputMap } = event.data;
+  if (runnableMap !== null && outputMap !== null) {
+    mapper = new StackMapper(runnableMap, outputMap, await evaluatorLineOffset());
+  }
   captureConsole();
   anyio.addInstrument(instrument);
   const module = { exports: {} as Record<string, unknown> };
   t0 = performance.now();
   try {
-    const body = new AsyncFunction("require", "module", "exports", `${event.data.code}\n//# sourceURL=playground.js`);
+    const body = new AsyncFunction("require", "module", "exports", `${code}\n//# sourceURL=${RUN_FILE}`);
     await body(requireShim, module, module.exports);
   } catch (error) {
     reportUncaught("Uncaught", error);

@@ -4,13 +4,28 @@
  * (!), and the log of those events in words below. Bars are coloured by how the task ended;
  * hovering a bar or mark tells the whole story.
  */
-import { TimelineModel, type Mark, type PlacedRow } from "./timeline-model";
+import { locationButton, type OnLocation } from "./location-link";
+import { SOURCE_FILE } from "./source-map";
+import type { WaitKind } from "./protocol";
+import { TimelineModel, type Mark, type PlacedRow, type ScopeSpan, type WaitSpan } from "./timeline-model";
 
 // The deadline mark is a small clock drawn in SVG: clock characters are missing from many fonts.
 const CLOCK = `<svg viewBox="0 0 12 12" width="11" height="11" aria-hidden="true"><circle cx="6" cy="6" r="4.8" fill="none" stroke="currentColor" stroke-width="1.4"/><path d="M6 3.2V6l2 1.4" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round"/></svg>`;
 const MARK_GLYPH: Record<Mark["kind"], string> = { cancel: "✕", deadline: CLOCK, error: "!" };
-/** Marks closer than this (in % of the axis) are drawn side by side rather than on top of each other. */
-const MARK_CLOSE = 2;
+/** A mark's width (px): marks closer than this are drawn as one mark with a count, not on top of each other. */
+const MARK_WIDTH = 19;
+/** A row's height (px) without scopes, and what each level of nested scopes adds under the bar. */
+const ROW_HEIGHT = 24;
+const SCOPE_STEP = 7;
+const WAIT_NAMES: Record<WaitKind, string> = {
+  sleep: "sleep",
+  event: "Event",
+  lock: "lock",
+  send: "stream send",
+  receive: "stream receive",
+  group: "child tasks",
+  promise: "foreign promise",
+};
 
 /** Draws a {@link TimelineModel} into a container, at most once per animation frame. */
 export class TaskView {
@@ -24,7 +39,10 @@ export class TaskView {
   private readonly log: HTMLOListElement;
   private readonly empty: HTMLElement;
 
-  constructor(container: HTMLElement) {
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly onLocation: OnLocation,
+  ) {
     container.classList.add("task-view");
     container.innerHTML = `
       <div class="tv-empty">Run a program to see its tasks: one bar per task, from its start to its end.</div>
@@ -39,6 +57,14 @@ export class TaskView {
         <span><b class="tv-mark deadline">${CLOCK}</b>deadline passed</span>
         <span><b class="tv-mark error">!</b>error raised</span>
       </div>
+      <div class="tv-legend">
+        <span>waiting:</span>
+        ${(Object.keys(WAIT_NAMES) as WaitKind[]).map((k) => `<span><i class="tv-swatch tv-wait-swatch ${k}"></i>${WAIT_NAMES[k]}</span>`).join("")}
+        <span><i class="tv-swatch tv-scope-swatch"></i>cancel scope</span>
+        <span><i class="tv-swatch tv-scope-swatch shielded"></i>shielded</span>
+        <span><i class="tv-swatch tv-scope-swatch cancelled"></i>cancelled</span>
+        <span><i class="tv-swatch tv-deadline-swatch"></i>deadline</span>
+      </div>
       <ol class="tv-log" aria-label="What happened"></ol>`;
     this.empty = container.querySelector(".tv-empty")!;
     this.axis = container.querySelector(".tv-axis")!;
@@ -49,8 +75,16 @@ export class TaskView {
   /** Starts over for a new run. */
   reset(): void {
     this.model = new TimelineModel();
+    this.container.dataset.drawn = "partial";
     this.running = true;
     this.startedAt = performance.now();
+    this.schedule();
+  }
+
+  /** Shows no run at all (a refused run, or none yet). */
+  clear(): void {
+    this.model = new TimelineModel();
+    this.running = false;
     this.schedule();
   }
 
@@ -88,6 +122,8 @@ export class TaskView {
 
   private render(): void {
     const model = this.model;
+    // "final" once the drawing shows the run's end (tests and screenshots wait for it).
+    this.container.dataset.drawn = model.endTime !== undefined ? "final" : "partial";
     const placed = model.placed();
     this.empty.hidden = placed.length > 0;
     const end = model.endTime ?? Math.max(model.lastTime, this.running ? this.elapsed() : 0);
@@ -105,9 +141,83 @@ export class TaskView {
         li.className = `tv-log-${entry.kind}`;
         li.innerHTML = `<time>${formatMs(entry.time)}</time> `;
         li.append(entry.text);
+        if (entry.at !== undefined) {
+          const { line, column } = entry.at;
+          li.append(" at ", locationButton(`${SOURCE_FILE}:${line}:${column}`, line, column, this.onLocation));
+        }
         return li;
       }),
     );
+  }
+
+  /** How close (in % of the axis) two marks may be before they would overlap. */
+  private markClose(): number {
+    const width = this.axis.clientWidth;
+    return width > 0 ? (MARK_WIDTH / width) * 100 : 4;
+  }
+
+  /** A group of marks at (nearly) one moment: one mark, the first's glyph, with the count and every text. */
+  private renderMarks(group: readonly Mark[], x: (t: number) => string): HTMLElement {
+    const first = group[0]!;
+    const m = document.createElement("b");
+    m.className = `tv-mark ${first.kind}${group.length > 1 ? " grouped" : ""}`;
+    m.dataset.kind = first.kind;
+    m.dataset.kinds = group.map((mark) => mark.kind).join(" ");
+    m.style.left = x(first.time);
+    m.innerHTML = MARK_GLYPH[first.kind] + (group.length > 1 ? `<sup>${group.length}</sup>` : "");
+    m.title = group.map((mark) => `${formatMs(mark.time)}: ${mark.text}`).join("\n");
+    return m;
+  }
+
+  /** A wait drawn over the task's bar: the task was blocked, on what. */
+  private renderWait(wait: WaitSpan, stop: number, x: (t: number) => string): HTMLElement {
+    const el = document.createElement("div");
+    const until = wait.end ?? stop;
+    el.className = `tv-wait ${wait.kind}`;
+    el.dataset.kind = wait.kind;
+    el.style.left = x(wait.start);
+    el.style.width = `calc(${x(until)} - ${x(wait.start)})`;
+    el.title = `waiting in ${wait.what} (${WAIT_NAMES[wait.kind]}), ${formatMs(wait.start)} to ${formatMs(until)}`;
+    return el;
+  }
+
+  /** A scope as a span under the bar, its deadline as a tick, its cancellation as the span's end cap. */
+  private renderScope(scope: ScopeSpan, end: number, x: (t: number) => string): HTMLElement[] {
+    const top = ROW_HEIGHT - 4 + scope.depth * SCOPE_STEP;
+    const until = scope.end ?? end;
+    const span = document.createElement("div");
+    span.className =
+      `tv-scope${scope.shielded ? " shielded" : ""}` +
+      `${scope.cancelled !== undefined ? ` cancelled ${scope.cancelled.cause}` : ""}`;
+    span.dataset.scope = scope.label;
+    span.style.top = `${top}px`;
+    span.style.left = x(scope.start);
+    span.style.width = `max(2px, calc(${x(until)} - ${x(scope.start)}))`;
+    span.title =
+      `${scope.label}${scope.shielded ? " (shielded)" : ""}: entered ${formatMs(scope.start)}, ` +
+      (scope.end !== undefined ? `exited ${formatMs(scope.end)}` : "not exited") +
+      (scope.deadline !== null ? `; deadline ${formatMs(scope.deadline)}` : "") +
+      (scope.cancelled !== undefined
+        ? `; cancelled at ${formatMs(scope.cancelled.time)}: ${scope.cancelled.cause === "deadline" ? "deadline exceeded" : scope.cancelled.reason}`
+        : "");
+    const parts = [span];
+    if (scope.deadline !== null && scope.deadline <= end) {
+      const tick = document.createElement("div");
+      tick.className = "tv-deadline";
+      tick.style.top = `${top - 2}px`;
+      tick.style.left = x(scope.deadline);
+      tick.title = `deadline of ${scope.label}: ${formatMs(scope.deadline)}`;
+      parts.push(tick);
+    }
+    if (scope.cancelled !== undefined) {
+      const cap = document.createElement("div");
+      cap.className = "tv-scope-cancel";
+      cap.style.top = `${top - 2}px`;
+      cap.style.left = x(scope.cancelled.time);
+      cap.title = `${scope.label} cancelled at ${formatMs(scope.cancelled.time)}: ${scope.cancelled.reason}`;
+      parts.push(cap);
+    }
+    return parts;
   }
 
   private renderRow(
@@ -153,23 +263,25 @@ export class TaskView {
         : `still ${state} at ${formatMs(end)}`) +
       (row.error !== null ? `\n${row.error}` : "");
     track.append(bar);
-    let previous = -Infinity;
-    let shift = 0;
-    for (const mark of row.marks) {
-      const m = document.createElement("b");
-      m.className = `tv-mark ${mark.kind}`;
-      m.dataset.kind = mark.kind;
-      // Marks at (nearly) the same moment sit side by side, in the order they happened.
-      shift = pct(mark.time) - previous < MARK_CLOSE ? shift + 1 : 0;
-      if (shift === 0) previous = pct(mark.time);
-      m.style.left = shift === 0 ? x(mark.time) : `calc(${previous.toFixed(3)}% + ${shift * 19}px)`;
-      m.innerHTML = MARK_GLYPH[mark.kind];
-      m.title = `${formatMs(mark.time)}: ${mark.text}`;
-      track.append(m);
-    }
+    for (const wait of row.waits) track.append(this.renderWait(wait, stop, x));
+    for (const scope of row.scopes) track.append(...this.renderScope(scope, end, x));
+    const levels = row.scopes.reduce((most, scope) => Math.max(most, scope.depth + 1), 0);
+    if (levels > 0) el.style.height = `${ROW_HEIGHT + levels * SCOPE_STEP}px`;
+    for (const group of groupMarks(row.marks, pct, this.markClose())) track.append(this.renderMarks(group, x));
     el.append(label, track);
     return el;
   }
+}
+
+/** Marks closer than `close` (in % of the axis) to the first of their group, in order. */
+export function groupMarks(marks: readonly Mark[], pct: (t: number) => number, close: number): Mark[][] {
+  const groups: Mark[][] = [];
+  for (const mark of marks) {
+    const group = groups.at(-1);
+    if (group !== undefined && pct(mark.time) - pct(group[0]!.time) < close) group.push(mark);
+    else groups.push([mark]);
+  }
+  return groups;
 }
 
 function describe(outcome: string | undefined, state: string): string {

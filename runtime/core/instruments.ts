@@ -61,8 +61,11 @@ export interface Instrument {
    * scope (a task group's scope belongs to the group's host task; a task's own root scope, which
    * `TaskHandle.cancel()` cancels, to the task itself), or null for a scope cancelled before it
    * was entered. `String(scope)` describes it (`<moveOnAfter#4 active cancelled deadline=...>`).
+   * `reason` is the message of the `Cancelled` errors the cancellation raises inside the scope:
+   * the reason given to `cancel()` (or "deadline exceeded") and the task that cancelled it, as in
+   * `Cancelled by cancel scope 4: too slow (by task 'main')`.
    */
-  scopeCancelled?(scope: CancelScope, cause: CancelCause, task: TaskInfo | null): void;
+  scopeCancelled?(scope: CancelScope, cause: CancelCause, task: TaskInfo | null, reason: string): void;
   /**
    * A task group recorded an error (raised by a child or by its host body); the group is about
    * to cancel everything else in it and will raise the errors together in an `ExceptionGroup`.
@@ -148,7 +151,8 @@ export function taskFinished(task: TaskHandle<unknown>): void {
 
 /** @internal */
 export function scopeCancelled(scope: CancelScope, cause: CancelCause): void {
-  dispatch("scopeCancelled", [scope, cause, scope._task?.info ?? null]);
+  // The scope is cancelled itself, so its Cancelled message is its own reason (not an outer one's).
+  dispatch("scopeCancelled", [scope, cause, scope._task?.info ?? null, scope._cancelledError().message]);
 }
 
 /** @internal */

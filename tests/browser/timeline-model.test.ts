@@ -3,8 +3,8 @@
  * one row per task, in tree order, with marks and a log in words; and its time axis.
  */
 import type { RunEvent } from "../../playground/src/protocol";
-import { formatMs, niceSpan } from "../../playground/src/task-view";
-import { TimelineModel, scopeLabel } from "../../playground/src/timeline-model";
+import { formatMs, groupMarks, niceSpan } from "../../playground/src/task-view";
+import { TimelineModel, scopeId, scopeLabel } from "../../playground/src/timeline-model";
 
 function fold(events: RunEvent[]): TimelineModel {
   const model = new TimelineModel();
@@ -48,7 +48,14 @@ describe("TimelineModel", () => {
       start(0, 1),
       spawn(5, 2, "child", 1),
       start(6, 2),
-      { type: "finished", time: 20, task: 2, outcome: "failed", error: "Error: boom\n  1. detail" },
+      {
+        type: "finished",
+        time: 20,
+        task: 2,
+        outcome: "failed",
+        error: "Error: boom\n  1. detail",
+        at: { line: 7, column: 11 },
+      },
     ]);
     const child = model.tasks.get(2)!;
     expect(child).toMatchObject({
@@ -59,6 +66,10 @@ describe("TimelineModel", () => {
       error: "Error: boom\n  1. detail",
     });
     expect(child.marks).toEqual([{ time: 20, kind: "error", text: "child raised Error: boom" }]);
+    // The log says where in the program the error was raised.
+    expect(model.log).toEqual([
+      { time: 20, kind: "error", text: "child raised Error: boom", at: { line: 7, column: 11 } },
+    ]);
     expect(model.tasks.get(1)!.ended).toBeUndefined();
     expect(model.lastTime).toBe(20);
   });
@@ -73,25 +84,48 @@ describe("TimelineModel", () => {
         task: 1,
         cause: "deadline",
         scope: "<moveOnAfter#4 active cancelled deadline=50.0>",
+        reason: "Cancelled by cancel scope 4: deadline exceeded",
       },
-      { type: "scope-cancelled", time: 60, task: 2, cause: "cancel", scope: "<task#7 active cancelled>" },
-      { type: "scope-cancelled", time: 70, task: 1, cause: "cancel", scope: "<CancelScope#9 active cancelled>" },
-      { type: "scope-cancelled", time: 80, task: null, cause: "cancel", scope: "<CancelScope#10 new cancelled>" },
+      {
+        type: "scope-cancelled",
+        time: 60,
+        task: 2,
+        cause: "cancel",
+        scope: "<task#7 active cancelled>",
+        reason: "Cancelled by cancel scope 7: cancelled (by task 'main')",
+      },
+      {
+        type: "scope-cancelled",
+        time: 70,
+        task: 1,
+        cause: "cancel",
+        scope: "<CancelScope#9 active cancelled>",
+        reason: "Cancelled by cancel scope 9: too slow (by task 'main')",
+      },
+      {
+        type: "scope-cancelled",
+        time: 80,
+        task: null,
+        cause: "cancel",
+        scope: "<CancelScope#10 new cancelled>",
+        reason: "Cancelled by cancel scope 10: cancelled",
+      },
       {
         type: "finished",
         time: 61,
         task: 2,
         outcome: "cancelled",
         error: "Cancelled: Cancelled by cancel scope 7: cancelled",
+        at: null,
       },
     ]);
     expect(model.tasks.get(1)!.marks.map((m) => m.kind)).toEqual(["deadline", "cancel"]);
     expect(model.tasks.get(2)!.marks.map((m) => m.kind)).toEqual(["cancel"]);
     expect(model.log.map((entry) => entry.text)).toEqual([
       "the deadline of moveOnAfter#4 in task main passed: every checkpoint inside it now raises Cancelled",
-      "task worker was cancelled through its handle",
-      "CancelScope#9 in task main was cancelled: every checkpoint inside it now raises Cancelled",
-      "CancelScope#10 was cancelled: every checkpoint inside it now raises Cancelled",
+      "task worker was cancelled through its handle, reason: cancelled (by task 'main')",
+      "CancelScope#9 in task main was cancelled, reason: too slow (by task 'main'); every checkpoint inside it now raises Cancelled",
+      "CancelScope#10 was cancelled, reason: cancelled; every checkpoint inside it now raises Cancelled",
       "worker ended by cancellation (Cancelled: Cancelled by cancel scope 7: cancelled)",
     ]);
   });
@@ -122,6 +156,88 @@ describe("TimelineModel", () => {
       { time: 9, kind: "end", text: "the program ended" },
     ]);
     expect(fold([{ type: "done", time: 9, ok: false }]).log[0]!.text).toBe("the program ended with an uncaught error");
+  });
+});
+
+describe("scopes and waits", () => {
+  test("a scope's span runs from entry to exit on its task, and its cancellation is matched to it by id", () => {
+    const model = fold([
+      spawn(0, 1, "main", null),
+      {
+        type: "scope-entered",
+        time: 1,
+        task: 1,
+        scope: 4,
+        label: "<moveOnAfter#4 active deadline=51.0>",
+        shielded: false,
+        deadline: 51,
+        depth: 0,
+      },
+      {
+        type: "scope-entered",
+        time: 2,
+        task: 1,
+        scope: 5,
+        label: "<CancelScope#5 active shielded>",
+        shielded: true,
+        deadline: null,
+        depth: 1,
+      },
+      {
+        type: "scope-cancelled",
+        time: 51,
+        task: 1,
+        cause: "deadline",
+        scope: "<moveOnAfter#4 active cancelled deadline=51.0>",
+        reason: "Cancelled by cancel scope 4: deadline exceeded",
+      },
+      { type: "scope-exited", time: 60, scope: 5 },
+      { type: "scope-exited", time: 61, scope: 4 },
+    ]);
+    expect(model.tasks.get(1)!.scopes).toEqual([
+      {
+        id: 4,
+        label: "moveOnAfter#4",
+        start: 1,
+        end: 61,
+        shielded: false,
+        deadline: 51,
+        depth: 0,
+        cancelled: { time: 51, cause: "deadline", reason: "deadline exceeded" },
+      },
+      {
+        id: 5,
+        label: "CancelScope#5",
+        start: 2,
+        end: 60,
+        shielded: true,
+        deadline: null,
+        depth: 1,
+        cancelled: undefined,
+      },
+    ]);
+  });
+
+  test("a wait runs from its start to its end on the waiting task", () => {
+    const model = fold([
+      spawn(0, 1, "main", null),
+      { type: "wait-started", time: 3, task: 1, wait: 9, kind: "event", what: "Event.wait()" },
+      { type: "wait-ended", time: 8, wait: 9 },
+      { type: "wait-started", time: 9, task: 1, wait: 10, kind: "sleep", what: "sleep()" },
+    ]);
+    expect(model.tasks.get(1)!.waits).toEqual([
+      { id: 9, kind: "event", what: "Event.wait()", start: 3, end: 8 },
+      { id: 10, kind: "sleep", what: "sleep()", start: 9, end: undefined },
+    ]);
+  });
+
+  test("marks closer than a mark's width to the first of their group are grouped, in order", () => {
+    const mark = (time: number, kind: "cancel" | "error" | "deadline") => ({ time, kind, text: `${kind}@${time}` });
+    const pct = (t: number) => t; // 1 ms = 1% of the axis
+    const groups = groupMarks([mark(10, "error"), mark(11, "cancel"), mark(13, "deadline"), mark(30, "error")], pct, 3);
+    expect(groups.map((g) => g.map((m) => m.text))).toEqual([["error@10", "cancel@11"], ["deadline@13"], ["error@30"]]);
+    expect(scopeId("<TaskGroup#12 active>")).toBe(12);
+    expect(scopeId("no id")).toBe(-1);
   });
 });
 

@@ -12,7 +12,9 @@ import producerConsumer from "./producer-consumer.ts?raw";
 import runawayLoop from "./runaway-loop.ts?raw";
 import shielding from "./shielding.ts?raw";
 import startReadiness from "./start-readiness.ts?raw";
+import syncPrimitives from "./sync-primitives.ts?raw";
 import taskGroup from "./task-group.ts?raw";
+import textStreams from "./text-streams.ts?raw";
 import timeouts from "./timeouts.ts?raw";
 
 /** One program of the menu. */
@@ -30,7 +32,9 @@ export const examples: readonly Example[] = [
   { id: "timeouts", title: "Timeouts: moveOnAfter and failAfter", code: timeouts },
   { id: "shielding", title: "Shielding: clean-up that must finish", code: shielding },
   { id: "producer-consumer", title: "Producers and a consumer: memory object streams", code: producerConsumer },
+  { id: "text-streams", title: "Text and stapled streams: decoding, request/response", code: textStreams },
   { id: "limiter", title: "CapacityLimiter and Lock", code: limiter },
+  { id: "sync-primitives", title: "Event, Semaphore and Condition", code: syncPrimitives },
   { id: "error-grouping", title: "Errors: one failure cancels the group, errors arrive together", code: errorGrouping },
   { id: "async-generator", title: "Async generators: break, deadlines, finally", code: asyncGenerator },
   { id: "callbacks", title: "Callback forms: scope.run() and tg.run()", code: callbacks },

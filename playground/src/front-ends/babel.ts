@@ -14,7 +14,16 @@ import presetTypeScript from "@babel/preset-typescript";
 import { resolveOptions } from "../../../transformer/core/options";
 import { rewriteProgram, type BabelDiagnostic } from "../../../transformer/babel/rewrite";
 import type { PlaygroundDiagnostic } from "../protocol";
-import { OUTPUT_FILE, PROGRAM_FILE, compileResult, offsetOf, positionOf, type CompileResult } from "./result";
+import {
+  OUTPUT_FILE,
+  PROGRAM_FILE,
+  compileResult,
+  failedResult,
+  offsetOf,
+  positionOf,
+  type CompileResult,
+  type Emitted,
+} from "./result";
 
 const options = resolveOptions({});
 
@@ -39,19 +48,20 @@ export function compile(source: string): CompileResult {
       },
     },
   });
-  let output: string;
+  let output: Emitted;
   try {
-    output =
-      transformSync(source, {
-        filename: PROGRAM_FILE,
-        babelrc: false,
-        configFile: false,
-        sourceType: "module",
-        presets: [[presetTypeScript, { allowDeclareFields: true }]],
-        plugins: [anyio],
-      })?.code ?? "";
+    const result = transformSync(source, {
+      filename: PROGRAM_FILE,
+      babelrc: false,
+      configFile: false,
+      sourceType: "module",
+      sourceMaps: true,
+      presets: [[presetTypeScript, { allowDeclareFields: true }]],
+      plugins: [anyio],
+    });
+    output = { code: result?.code ?? "", map: JSON.stringify(result?.map ?? emptyMap(PROGRAM_FILE)) };
   } catch (error) {
-    return { output: "", runnable: null, diagnostics: [syntaxError(source, error)] };
+    return failedResult([syntaxError(source, error)]);
   }
   return compileResult(
     output,
@@ -60,16 +70,20 @@ export function compile(source: string): CompileResult {
   );
 }
 
-function toCommonJs(code: string): string {
-  return (
-    transformSync(code, {
-      filename: OUTPUT_FILE,
-      babelrc: false,
-      configFile: false,
-      sourceType: "module",
-      plugins: [modulesCommonJs],
-    })?.code ?? ""
-  );
+function toCommonJs(code: string): Emitted {
+  const result = transformSync(code, {
+    filename: OUTPUT_FILE,
+    babelrc: false,
+    configFile: false,
+    sourceType: "module",
+    sourceMaps: true,
+    plugins: [modulesCommonJs],
+  });
+  return { code: result?.code ?? "", map: JSON.stringify(result?.map ?? emptyMap(OUTPUT_FILE)) };
+}
+
+function emptyMap(file: string): object {
+  return { version: 3, sources: [file], names: [], mappings: "" };
 }
 
 function toDiagnostic(source: string, d: BabelDiagnostic): PlaygroundDiagnostic {

@@ -12,6 +12,26 @@ export interface CompileResult {
   /** null when a diagnostic is an error: such a program is not run. */
   readonly runnable: string | null;
   readonly diagnostics: PlaygroundDiagnostic[];
+  /** The source map (JSON) from the output to the program; null when there is no output. */
+  readonly outputMap: string | null;
+  /** The source map (JSON) from `runnable` to the output; null when there is no runnable. */
+  readonly runnableMap: string | null;
+}
+
+/** Emitted code and its source map (JSON). */
+export interface Emitted {
+  readonly code: string;
+  readonly map: string;
+}
+
+/** A compile that failed before producing output (a syntax error Babel throws). */
+export function failedResult(diagnostics: PlaygroundDiagnostic[]): CompileResult {
+  return { output: "", runnable: null, diagnostics, outputMap: null, runnableMap: null };
+}
+
+/** Code without the `//# sourceMappingURL=` comment a compiler appends (the map travels beside it). */
+export function withoutMapComment(code: string): string {
+  return code.replace(/\n?\/\/# sourceMappingURL=\S*\s*$/, "\n");
 }
 
 /** A compile function: one per front end, loaded on first use. */
@@ -47,13 +67,20 @@ export const OUTPUT_FILE = PROGRAM_FILE.replace(/\.ts$/, ".js");
  * (made by `toCommonJs`) only when no diagnostic is an error, since such a program is not run.
  */
 export function compileResult(
-  output: string,
+  output: Emitted,
   diagnostics: PlaygroundDiagnostic[],
-  toCommonJs: (output: string) => string,
+  toCommonJs: (output: string) => Emitted,
 ): CompileResult {
   const sorted = sortDiagnostics(diagnostics);
   const hasErrors = sorted.some((d) => d.severity === "error");
-  return { output, runnable: hasErrors ? null : toCommonJs(output), diagnostics: sorted };
+  const runnable = hasErrors ? null : toCommonJs(output.code);
+  return {
+    output: output.code,
+    runnable: runnable?.code ?? null,
+    diagnostics: sorted,
+    outputMap: output.map,
+    runnableMap: runnable?.map ?? null,
+  };
 }
 
 /** Diagnostics in source order, errors before warnings at the same place. */

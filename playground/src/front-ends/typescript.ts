@@ -11,7 +11,15 @@ import ts from "typescript";
 import { resolveOptions } from "../../../transformer/core/options";
 import { createRewriter } from "../../../transformer/typescript/rewrite";
 import type { PlaygroundDiagnostic } from "../protocol";
-import { OUTPUT_FILE, PROGRAM_FILE, compileResult, positionOf, type CompileResult } from "./result";
+import {
+  OUTPUT_FILE,
+  PROGRAM_FILE,
+  compileResult,
+  positionOf,
+  withoutMapComment,
+  type CompileResult,
+  type Emitted,
+} from "./result";
 
 const options = resolveOptions({});
 
@@ -33,19 +41,26 @@ export function compile(source: string): CompileResult {
       // Keep the program's own imports as written, so the output reads like the source.
       verbatimModuleSyntax: false,
       removeComments: false,
+      sourceMap: true,
     },
     transformers: { before: [rewriter] },
   });
   const diagnostics = [...(esm.diagnostics ?? []), ...reported].map((d) => toDiagnostic(source, d));
-  return compileResult(esm.outputText, diagnostics, toCommonJs);
+  return compileResult({ code: withoutMapComment(esm.outputText), map: esm.sourceMapText! }, diagnostics, toCommonJs);
 }
 
 /** The ES module output as CommonJS: only the imports and exports change. */
-function toCommonJs(code: string): string {
-  return ts.transpileModule(code, {
+function toCommonJs(code: string): Emitted {
+  const cjs = ts.transpileModule(code, {
     fileName: OUTPUT_FILE,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, allowJs: true },
-  }).outputText;
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      allowJs: true,
+      sourceMap: true,
+    },
+  });
+  return { code: withoutMapComment(cjs.outputText), map: cjs.sourceMapText! };
 }
 
 function toDiagnostic(source: string, d: ts.Diagnostic): PlaygroundDiagnostic {
