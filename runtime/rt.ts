@@ -30,6 +30,7 @@ import * as checkpointCounts from "./core/checkpoint-counts";
 import * as clock from "./core/clock";
 import * as compiled from "./core/compiled";
 import * as frame from "./core/frame";
+import * as introspection from "./core/introspection";
 import * as primitive from "./core/primitive";
 import type { Runner } from "./core/runner";
 import type { TaskGroup } from "./core/task-group";
@@ -80,6 +81,7 @@ export const markMethods = compiled.markMethods;
 export const key = compiled.key;
 export const runningCalls = compiled.runningCalls;
 export const runningChain = compiled.runningChain;
+export const taskTreeOf = introspection.taskTreeOf;
 export type { Invocation, Block } from "./core/compiled";
 export const requireFrame = cancelScope.requireFrame;
 export const currentClock = cancelScope.currentClock;
@@ -126,6 +128,18 @@ export function exitTaskGroup(tg: TaskGroup, hasError: boolean, error?: unknown)
  */
 export function currentRun(what: string): object {
   return cancelScope.requireFrame(what).task._runner;
+}
+
+/**
+ * Calls `fn` (outside every task) when the current run's clock reaches `deadline`, before any
+ * deadline of a scope entered later with the same instant (timers fire in deadline order, then
+ * in the order they were set). Returns what cancels it. For a test helper that must look at the
+ * tasks just before its own deadline cancels them. @throws NoCurrentTaskError outside `run()`.
+ */
+export function atDeadline(deadline: number, fn: () => void): () => void {
+  const timers = cancelScope.requireFrame("atDeadline()").task._runner.timers;
+  const entry = timers.add(deadline, fn);
+  return () => timers.remove(entry);
 }
 
 /**

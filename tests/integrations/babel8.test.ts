@@ -248,7 +248,7 @@ describe("the Vite and esbuild plugins with Babel 8 as the project's @babel/core
       code: string;
     };
     expect(babel).toMatch(/^8\./);
-    expect(code).toContain("const $c = __rt.enter();");
+    expect(code).toContain("const $c = __rt.enter($sites);");
     expect(code).toContain("export async function f(x: number)");
   });
 });

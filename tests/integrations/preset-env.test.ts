@@ -99,7 +99,7 @@ describe.each([
   const code = compile(envOptions);
 
   test("the plugin rewrote the async functions before preset-env lowered them", () => {
-    expect(code).toContain("__rt.enter()");
+    expect(code).toContain("__rt.enter(");
     expect(code).toMatch(/__rt\.suspendCall\(\$c, \(__rt\.pre\(\$c\), slowForeignCall\(\)\)\)/);
     expect(code).toContain("__rt.markStructured(main)");
     expect(/\basync function\b/.test(code)).toBe(expected.asyncKept);

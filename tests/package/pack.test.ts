@@ -332,7 +332,7 @@ describe("the packed package", () => {
       console.log(JSON.stringify({
         entry: typeof plugin.default,
         jest: [jest.name, typeof jest.version, typeof jest.factory],
-        rewritten: out.includes("__rt.enter()") && out.includes('require("anyio-ts/rt")'),
+        rewritten: out.includes("__rt.enter(") && out.includes('require("anyio-ts/rt")'),
         outside: loaded.filter((f) => !f.startsWith(${JSON.stringify(installed)}) && !/[\\/]typescript[\\/]/.test(f)),
       }));`;
     expect(JSON.parse(node(consumer, ["-e", script]))).toEqual({
