@@ -308,6 +308,7 @@ function groupWaitingIn(task: TaskHandle<unknown>, innermost: CancelScope): Task
         const owner = child._task;
         if (owner !== null && owner !== task && !taskIds.includes(owner.id)) taskIds.push(owner.id);
       }
+      taskIds.sort((a, b) => a - b);
       const n = group._liveChildren();
       return {
         kind: "task-group",
@@ -344,7 +345,10 @@ function describeWaiter(waiter: Waiter<unknown>, time: number): TaskTreeWait {
       return { kind: "task", description: `the end of ${taskLabel(awaited)}`, taskId: awaited.id };
     }
     case "foreign-promise":
-      return { kind: "foreign-promise", description: "a promise from outside the runtime (returned by a compiled function)" };
+      return {
+        kind: "foreign-promise",
+        description: "a promise from outside the runtime (returned by a compiled function)",
+      };
     case "operation":
       return {
         kind: "operation",
@@ -410,8 +414,7 @@ function functionName(c: Invocation): string {
  */
 export function formatTaskTree(tree: TaskTree = getTaskTree()): string {
   const lines: string[] = [];
-  const count = (nodes: readonly TaskTreeNode[]): number =>
-    nodes.reduce((n, node) => n + 1 + count(node.children), 0);
+  const count = (nodes: readonly TaskTreeNode[]): number => nodes.reduce((n, node) => n + 1 + count(node.children), 0);
   const total = count(tree.tasks);
   lines.push(`Task tree at ${tree.time.toFixed(1)} ms: ${total} live task${total === 1 ? "" : "s"}`);
   const visit = (node: TaskTreeNode, depth: number): void => {
@@ -426,7 +429,8 @@ export function formatTaskTree(tree: TaskTree = getTaskTree()): string {
     } else {
       for (let i = node.chain.length - 1; i >= 0; i--) {
         const frame = node.chain[i]!;
-        const where = frame.file === null ? "unknown site" : `${frame.file}:${frame.line ?? "?"}:${frame.column ?? "?"}`;
+        const where =
+          frame.file === null ? "unknown site" : `${frame.file}:${frame.line ?? "?"}:${frame.column ?? "?"}`;
         let line = `${inner}at ${frame.function} (${where})`;
         if (frame.state === "running") line += " running";
         else if (frame.waitingOn !== null && frame.waitingOn.kind !== "call")

@@ -176,7 +176,9 @@ class Rewriter extends RewriteState<Node> {
   private sitesDeclaration(): Statement {
     const { t } = this;
     const values = this.siteTable().map((v) => (typeof v === "string" ? t.stringLiteral(v) : t.numericLiteral(v)));
-    return t.variableDeclaration("var", [t.variableDeclarator(t.identifier(this.sitesName), t.arrayExpression(values))]);
+    return t.variableDeclaration("var", [
+      t.variableDeclarator(t.identifier(this.sitesName), t.arrayExpression(values)),
+    ]);
   }
 
   /** `[...args, site]` when `site` is defined (sites are on). */
@@ -695,10 +697,7 @@ class Rewriter extends RewriteState<Node> {
     const enter = t.variableDeclaration("const", [
       t.variableDeclarator(
         this.ctx(),
-        this.call(
-          generator ? "enterGenerator" : "enter",
-          this.sitesArgument() ? [t.identifier(this.sitesName)] : [],
-        ),
+        this.call(generator ? "enterGenerator" : "enter", this.sitesArgument() ? [t.identifier(this.sitesName)] : []),
       ),
     ]);
     return [enter, t.tryStatement(t.blockStatement(statements), null, t.blockStatement([this.hookStatement("exit")]))];
