@@ -150,22 +150,26 @@ export function runEnded(runner: Runner): void {
  */
 export function getTaskTree(): TaskTree {
   const frame = currentFrame();
-  return treeOf(frame !== undefined ? [frame.task._runner] : [...liveRuns]);
+  return treeOf(frame !== undefined ? [frame.task._runner] : [...liveRuns], frame?.task);
 }
 
-/** @internal The tree of one run (`run` is what `currentRun()` of runtime/rt.ts returns), from anywhere. */
+/**
+ * @internal The tree of one run (`run` is what `currentRun()` of runtime/rt.ts returns), taken
+ * from outside its tasks: a timer or signal callback may still see, through the context carrier,
+ * the task that armed it, which is not running.
+ */
 export function taskTreeOf(run: object): TaskTree {
-  return treeOf([run as Runner]);
+  return treeOf([run as Runner], undefined);
 }
 
-function treeOf(runs: Runner[]): TaskTree {
-  const frame = currentFrame();
+/** The tree of `runs`; `asking` is the task that asked (running now), if any. */
+function treeOf(runs: Runner[], asking: TaskHandle<unknown> | undefined): TaskTree {
   const clock = runs[0]?.timers.clock;
   const time = clock === undefined ? 0 : clock.now();
   const running = new Set<Invocation>(runningChain());
   const tasks: TaskTreeNode[] = [];
   for (const runner of runs) {
-    const current = frame?.task._runner === runner ? frame.task : undefined;
+    const current = asking?._runner === runner ? asking : undefined;
     tasks.push(...describeRun(runner, time, current, running));
   }
   return { time, tasks };

@@ -161,16 +161,35 @@ interface SignalProcess {
   on(signal: string, listener: () => void): unknown;
   off(signal: string, listener: () => void): unknown;
   stderr: { write(text: string): unknown };
+  getBuiltinModule?(name: string): unknown;
+}
+
+/**
+ * The process object that hears signals. Under a test runner that hands each module a sandboxed
+ * copy of `process` (Jest does), listeners on the copy never hear one: the real object is the
+ * main context's `process`, which `vm.runInThisContext` reaches. The core imports no host module
+ * (it loads in browsers), so `vm` comes from `process.getBuiltinModule` where Node has it.
+ */
+function signalProcess(own: SignalProcess): SignalProcess {
+  try {
+    const vm = own.getBuiltinModule?.("node:vm") as { runInThisContext(code: string): unknown } | undefined;
+    const main = vm?.runInThisContext("typeof process === 'object' ? process : undefined") as SignalProcess | undefined;
+    if (main !== undefined && typeof main.on === "function" && typeof main.off === "function") return main;
+  } catch {
+    // No vm contexts here: the module's own `process` is the real one.
+  }
+  return own;
 }
 
 /** Prints `runner`'s task tree on `signal` until the returned function is called; undefined without a host. */
 function listenForDumps(signal: string, runner: Runner): (() => void) | undefined {
-  const host = (globalThis as { process?: Partial<SignalProcess> }).process;
-  if (typeof host?.on !== "function" || typeof host.off !== "function" || host.stderr === undefined) return undefined;
-  const proc = host as SignalProcess;
-  const print = (): void => void proc.stderr.write(`${formatTaskTree(taskTreeOf(runner))}\n`);
-  proc.on(signal, print);
-  return () => void proc.off(signal, print);
+  const own = (globalThis as { process?: Partial<SignalProcess> }).process;
+  if (typeof own?.on !== "function" || typeof own.off !== "function" || own.stderr === undefined) return undefined;
+  const stderr = own.stderr;
+  const host = signalProcess(own as SignalProcess);
+  const print = (): void => void stderr.write(`${formatTaskTree(taskTreeOf(runner))}\n`);
+  host.on(signal, print);
+  return () => void host.off(signal, print);
 }
 
 async function startRun<T, A extends unknown[]>(
