@@ -337,10 +337,12 @@ function describeWaiter(waiter: Waiter<unknown>, time: number): TaskTreeWait {
     case "checkpoint":
       return { kind: "checkpoint", description: "a checkpoint (one turn of the event loop)" };
     case "lock": {
-      const owner = (on as { _owner?: TaskHandle<unknown> | null })._owner ?? null;
+      const lock = on as { _owner?: TaskHandle<unknown> | null; statistics?(): { tasksWaiting: number } };
+      const owner = lock._owner ?? null;
+      const waiting = lock.statistics?.().tasksWaiting ?? 0;
       return {
         kind: "lock",
-        description: `${String(on)} held by ${owner === null ? "nobody" : taskLabel(owner)}`,
+        description: `a Lock held by ${owner === null ? "nobody" : taskLabel(owner)} (${waiting} waiting)`,
         taskId: owner?.id ?? null,
       };
     }

@@ -259,7 +259,7 @@ describe("getTaskTree()", () => {
     expect(task.chain.map(({ line, column }) => ({ line, column }))).toEqual([site("lock")]);
     expect(task.chain[0]!.waitingOn).toEqual({
       kind: "lock",
-      description: `<Lock owner='holdLock' waiting=1> held by task #${holder.id} 'holdLock'`,
+      description: `a Lock held by task #${holder.id} 'holdLock' (1 waiting)`,
       taskId: holder.id,
     });
   });
