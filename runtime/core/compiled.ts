@@ -902,7 +902,7 @@ export class Block {
   private hasError = false;
   private error: unknown = undefined;
 
-  /** @param site - the block's first `using` declaration, in the module's site table. */
+  /** @param site - the block's first `await using` (else its first `using`), in the module's site table. */
   constructor(
     private readonly c: Invocation,
     private readonly site: number | undefined,

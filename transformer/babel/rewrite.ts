@@ -396,6 +396,8 @@ class Rewriter extends RewriteState<Node> {
           firstUsing = statement;
           this.fn!.runsAfterReturn++; // the resource block's exit
         }
+        // The block's site: where its exit waits, at its first `await using` (else its first `using`).
+        if (usingKind === "await using" && !awaitUsing) firstUsing = statement;
         awaitUsing ||= usingKind === "await using";
         inner.push(this.visitUsing(statement as BabelTypes.VariableDeclaration, usingKind));
         continue;

@@ -168,7 +168,7 @@ export abstract class RewriteState<N> {
 
   /**
    * A new site at `node` in the visited function (an `await`, a `for await`, a `yield*`, or the
-   * first `using` of a resource block): its index in the file's table, which the hook of that
+   * first `await using` of a resource block, else its first `using`): its index in the file's table, which the hook of that
    * await receives; undefined when sites are off. Both front ends make sites in the same order
    * (each after visiting the site's own operands), so their tables are identical.
    */

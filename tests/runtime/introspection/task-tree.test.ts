@@ -445,3 +445,67 @@ describe("formatTaskTree()", () => {
     expect(formatTaskTree(structuredClone(taken))).toBe(text);
   });
 });
+
+describe("nested task groups", () => {
+  async function leafTask(gate: Event): Promise<void> {
+    await gate.wait(); // site: leaf
+  }
+
+  async function middleHost(gate: Event): Promise<void> {
+    using _ = moveOnAfter(700);
+    await using inner = createTaskGroup(); // site: middle-group
+    inner.startSoon({ name: "leaf-1" }, leafTask, gate);
+    inner.startSoon({ name: "leaf-2" }, leafTask, gate);
+  }
+
+  test("each host waits at its own group's exit, with its children below it", async () => {
+    const gate = new Event();
+    let nested: TaskTree | undefined;
+    await runWith({ clock: new MockClock() }, async function top() {
+      await using tg = createTaskGroup();
+      tg.startSoon({ name: "middle" }, middleHost, gate);
+      tg.startSoon({ name: "observer" }, async () => {
+        await waitAllTasksBlocked();
+        nested = getTaskTree();
+        gate.set();
+      });
+    });
+    const root = nested!.tasks[0]!;
+    expect(root.name).toBe("top");
+    const middle = find(nested!.tasks, "middle");
+    expect(middle.parentId).toBe(root.id);
+    expect(middle.children.map((task) => [task.name, task.parentId])).toEqual([
+      ["leaf-1", middle.id],
+      ["leaf-2", middle.id],
+    ]);
+    expect(middle.scopes.map(({ kind, remaining }) => [kind, remaining])).toEqual([
+      ["task", null],
+      ["moveOnAfter", 700],
+      ["TaskGroup", null],
+    ]);
+    expect(middle.chain).toEqual([
+      {
+        function: "middleHost",
+        file: FILE,
+        ...site("middle-group"),
+        state: "waiting",
+        waitingOn: {
+          kind: "task-group",
+          description: `the end of 2 child tasks of TaskGroup#${middle.scopes[2]!.id}`,
+          taskIds: middle.children.map((task) => task.id),
+        },
+      },
+    ]);
+    for (const leaf of middle.children) {
+      expect(leaf.chain).toEqual([
+        {
+          function: "leafTask",
+          file: FILE,
+          ...site("leaf"),
+          state: "waiting",
+          waitingOn: { kind: "event", description: "<Event unset waiting=2>" },
+        },
+      ]);
+    }
+  });
+});
