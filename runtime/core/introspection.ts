@@ -220,7 +220,9 @@ function describeTask(
   const invocations: Invocation[] = [];
   if (roots !== undefined) {
     // Several roots: the task's plain function called compiled ones; the latest one is awaited.
-    for (let c: Invocation | undefined = roots[0]; c !== undefined; c = c.firstChild) invocations.push(c);
+    for (let c: Invocation | undefined = roots[0]; c !== undefined && c.base?.task === task; c = c.firstChild) {
+      invocations.push(c);
+    }
   }
   const innermost = invocations[invocations.length - 1];
   let innermostWait: TaskTreeWait | null = null;

@@ -509,3 +509,45 @@ describe("nested task groups", () => {
     }
   });
 });
+
+describe("loops and blocks", () => {
+  async function consume(items: AsyncIterable<number>): Promise<number> {
+    let total = 0;
+    for await (const item of items) total += item; // site: for-await
+    return total;
+  }
+
+  async function openScopes(gate: Event): Promise<void> {
+    using _ = moveOnAfter(300);
+    await gate.wait(); // site: in-block
+  }
+
+  test("a `for await` step waits at the loop's site; an await in a `using` block at its own", async () => {
+    const gate = new Event();
+    const [send, receive] = createMemoryObjectStream<number>(0);
+    let looked: TaskTree | undefined;
+    await runWith({ clock: new MockClock() }, async () => {
+      await using tg = createTaskGroup();
+      tg.startSoon(consume, receive);
+      tg.startSoon(openScopes, gate);
+      tg.startSoon(async () => {
+        await waitAllTasksBlocked();
+        looked = getTaskTree();
+        gate.set();
+        send.close();
+      });
+    });
+    expect(find(looked!.tasks, "consume").chain).toEqual([
+      {
+        function: "consume",
+        file: FILE,
+        ...site("for-await", "for await"),
+        state: "waiting",
+        waitingOn: { kind: "stream-receive", description: expect.stringContaining("MemoryObjectReceiveStream") },
+      },
+    ]);
+    const scoped = find(looked!.tasks, "openScopes");
+    expect(scoped.chain.map(({ line, column }) => ({ line, column }))).toEqual([site("in-block")]);
+    expect(scoped.scopes.map((scope) => scope.kind)).toEqual(["task", "moveOnAfter"]);
+  });
+});
