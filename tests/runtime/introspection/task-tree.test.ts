@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import {
   CancelScope,
   CapacityLimiter,
+  Condition,
   Event,
   Lock,
   Semaphore,
@@ -25,6 +26,7 @@ import {
   type TaskTreeNode,
 } from "anyio-ts";
 import { MockClock } from "anyio-ts/jest";
+import { Waiter, requireFrame } from "anyio-ts/rt";
 
 const FILE = "tests/runtime/introspection/task-tree.test.ts";
 const SOURCE = fs.readFileSync(__filename, "utf8").split("\n");
@@ -549,5 +551,58 @@ describe("loops and blocks", () => {
     const scoped = find(looked!.tasks, "openScopes");
     expect(scoped.chain.map(({ line, column }) => ({ line, column }))).toEqual([site("in-block")]);
     expect(scoped.scopes.map((scope) => scope.kind)).toEqual(["task", "moveOnAfter"]);
+  });
+});
+
+describe("labels of other waits", () => {
+  /** What a room's operation does: park a waiter in the caller's scope, labelled where it parks. */
+  function roomOperation(label: string | undefined): Promise<void> {
+    const waiter = new Waiter<void>(requireFrame("roomOperation()"));
+    if (label !== undefined) waiter.waitsFor("operation", label);
+    return waiter.promise;
+  }
+
+  async function labelled(): Promise<void> {
+    await roomOperation("socket receive"); // site: labelled
+  }
+
+  async function unlabelled(): Promise<void> {
+    await roomOperation(undefined);
+  }
+
+  async function waitForCondition(condition: Condition): Promise<void> {
+    await condition.acquire();
+    try {
+      await condition.wait(); // site: condition
+    } finally {
+      condition.release();
+    }
+  }
+
+  test("a room labels its park with a string; without one it is a runtime operation; a Condition is named", async () => {
+    let looked: TaskTree | undefined;
+    const condition = new Condition();
+    await runWith({ clock: new MockClock() }, async () => {
+      await using tg = createTaskGroup();
+      tg.startSoon(labelled);
+      tg.startSoon(unlabelled);
+      tg.startSoon(waitForCondition, condition);
+      tg.startSoon(async () => {
+        await waitAllTasksBlocked();
+        looked = getTaskTree();
+        tg.cancel();
+      });
+    });
+    expect(find(looked!.tasks, "labelled").chain[0]).toMatchObject({
+      ...site("labelled"),
+      waitingOn: { kind: "operation", description: "socket receive" },
+    });
+    expect(find(looked!.tasks, "unlabelled").waitingOn).toEqual([
+      { kind: "operation", description: "a runtime operation" },
+    ]);
+    expect(find(looked!.tasks, "waitForCondition").chain[0]).toMatchObject({
+      ...site("condition"),
+      waitingOn: { kind: "condition", description: expect.stringContaining("<Condition waiting=1") },
+    });
   });
 });
