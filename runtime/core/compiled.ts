@@ -127,8 +127,10 @@ export class Invocation {
    * The await this invocation is suspended at, or was last: an index into {@link sites}, stored
    * by the hook of each await (a small integer, never an object), resolved to a file, line,
    * column and function name only when a task tree is asked for (runtime/core/introspection.ts).
+   * -1 until the first await (a small integer from the start, so the field stays one). Undefined
+   * when the function was compiled without sites.
    */
-  site: number | undefined = undefined;
+  site: number | undefined = -1;
   /** The site table of the function's module (see {@link SiteTable}); undefined when compiled without sites. */
   readonly sites: SiteTable | undefined;
 

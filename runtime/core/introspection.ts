@@ -383,8 +383,8 @@ function siteOf(c: Invocation): Pick<TaskTreeFrame, "function" | "file" | "line"
   const sites = c.sites;
   const site = c.site;
   if (sites === undefined) return { function: "<unknown>", file: null, line: null, column: null };
-  const at = 1 + 3 * (site ?? -1);
-  if (site === undefined || at + 2 >= sites.length) {
+  const at = 1 + 3 * (site ?? 0);
+  if (site === undefined || site < 0 || at + 2 >= sites.length) {
     return { function: "<unknown>", file: String(sites[0]), line: null, column: null };
   }
   return {
