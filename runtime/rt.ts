@@ -18,7 +18,11 @@
  *   then calls them without entering the context carrier.
  * - Runtime operations park with a `Waiter` registered in the current frame's scope, and return
  *   its promise (or one branded by `tagPrimitive`) so compiled code awaits it without a race;
- *   runtime/core/primitive.ts has the rules such an operation must keep.
+ *   runtime/core/primitive.ts has the rules such an operation must keep. A room says what its
+ *   park waits for with `waiter.waitsFor(kind, on)` (`"operation"` and a short label such as
+ *   `"socket receive"` for its own kinds of wait), which task trees show (`getTaskTree()`).
+ * - `enter($sites)`, and the last argument of `suspend`, `suspendCall`, `forAwait` and `block`, are
+ *   the module's site table and the await's index in it (absent when compiled with `sites: false`).
  * - The rooms above the core use `enterScope` / `exitScope` / `enterTaskGroup` / `exitTaskGroup`
  *   for scopes and groups they open themselves.
  */
