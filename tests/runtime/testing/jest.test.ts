@@ -171,7 +171,9 @@ describe("failures", () => {
     const error = await failureOf(registered);
     expect(error).toBeInstanceOf(TimeoutError);
     // The message goes on with the task tree as it was at the deadline (tests/runtime/introspection).
-    expect((error as Error).message).toMatch(/^test "hangs" exceeded its 30 ms deadline\n\nTasks when the deadline passed:\n/);
+    expect((error as Error).message).toMatch(
+      /^test "hangs" exceeded its 30 ms deadline\n\nTasks when the deadline passed:\n/,
+    );
     expect(cleanedUp).toBe(true);
   });
 
