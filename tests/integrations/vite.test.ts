@@ -28,7 +28,7 @@ describe("examples/vite", () => {
   test("its bundle carries the rewrite: every await in main.ts goes through the runtime", () => {
     const bundle = fs.readFileSync(path.join(example, "dist", "main.js"), "utf8");
     expect(bundle).toMatch(/markStructured\(main\)/);
-    expect(bundle).toMatch(/await \w+\.suspendCall\(\$c, \(\w+\.pre\(\$c\), slowForeignCall\(\)\)\)/);
+    expect(bundle).toMatch(/await \w+\.suspendCall\(\$c, \(\w+\.pre\(\$c\), slowForeignCall\(\)\), \d+\)/);
   });
 
   test("runs with node: the task group waits for both workers and the timeout cancels the foreign await", () => {
