@@ -7,6 +7,7 @@
  *   node --expose-gc --import tsx bench/await.ts --dist    # runtime from dist/ (`npm run build` first)
  *   node --expose-gc --import tsx bench/await.ts --json    # also print the medians as JSON
  *   node --expose-gc --import tsx bench/await.ts --only=nested10   # one body's rows
+ *   AWAIT_SITES=off node --expose-gc --import tsx bench/await.ts   # compiled with the `sites` option off
  *
  * The bodies live in bench/await-bodies.ts (file-level "use structured"). At start-up this
  * script compiles that file twice with `ts.transpileModule` (module CommonJS, target ES2022):
@@ -76,7 +77,7 @@ function compile(structured: boolean): string {
           before: [
             createRewriter({
               ts,
-              options: resolveOptions({}),
+              options: resolveOptions({ sites: process.env.AWAIT_SITES !== "off" }),
               relativePath: (name) => path.relative(ROOT, name),
               runtimeModuleFor: () => path.join(RUNTIME_DIR, "rt"),
               report: (found) => diagnostics.push(...found),

@@ -35,6 +35,10 @@ export type { TaskHandleStatus } from "./core/task";
 // Introspection, Trio's `add_instrument`: what the playground's task view is built on.
 export { addInstrument, removeInstrument } from "./core/instruments";
 export type { Instrument, TaskOutcome, CancelCause } from "./core/instruments";
+// Introspection: every live task's await chain, scopes and waits, as data or as a thread dump.
+export { getTaskTree, formatTaskTree } from "./core/introspection";
+export type { TaskTree, TaskTreeNode, TaskTreeFrame, TaskTreeScope, TaskTreeWait } from "./core/introspection";
+export type { WaitKind } from "./core/waiter";
 export { Event } from "./sync/event";
 export type { EventStatistics } from "./sync/event";
 export { Lock } from "./sync/lock";

@@ -18,7 +18,11 @@
  *   then calls them without entering the context carrier.
  * - Runtime operations park with a `Waiter` registered in the current frame's scope, and return
  *   its promise (or one branded by `tagPrimitive`) so compiled code awaits it without a race;
- *   runtime/core/primitive.ts has the rules such an operation must keep.
+ *   runtime/core/primitive.ts has the rules such an operation must keep. A room says what its
+ *   park waits for with `waiter.waitsFor(kind, on)` (`"operation"` and a short label such as
+ *   `"socket receive"` for its own kinds of wait), which task trees show (`getTaskTree()`).
+ * - `enter($sites)`, and the last argument of `suspend`, `suspendCall`, `forAwait` and `block`, are
+ *   the module's site table and the await's index in it (absent when compiled with `sites: false`).
  * - The rooms above the core use `enterScope` / `exitScope` / `enterTaskGroup` / `exitTaskGroup`
  *   for scopes and groups they open themselves.
  */
@@ -30,6 +34,7 @@ import * as checkpointCounts from "./core/checkpoint-counts";
 import * as clock from "./core/clock";
 import * as compiled from "./core/compiled";
 import * as frame from "./core/frame";
+import * as introspection from "./core/introspection";
 import * as primitive from "./core/primitive";
 import type { Runner } from "./core/runner";
 import type { TaskGroup } from "./core/task-group";
@@ -80,6 +85,7 @@ export const markMethods = compiled.markMethods;
 export const key = compiled.key;
 export const runningCalls = compiled.runningCalls;
 export const runningChain = compiled.runningChain;
+export const taskTreeOf = introspection.taskTreeOf;
 export type { Invocation, Block } from "./core/compiled";
 export const requireFrame = cancelScope.requireFrame;
 export const currentClock = cancelScope.currentClock;
@@ -126,6 +132,18 @@ export function exitTaskGroup(tg: TaskGroup, hasError: boolean, error?: unknown)
  */
 export function currentRun(what: string): object {
   return cancelScope.requireFrame(what).task._runner;
+}
+
+/**
+ * Calls `fn` (outside every task) when the current run's clock reaches `deadline`, before any
+ * deadline of a scope entered later with the same instant (timers fire in deadline order, then
+ * in the order they were set). Returns what cancels it. For a test helper that must look at the
+ * tasks just before its own deadline cancels them. @throws NoCurrentTaskError outside `run()`.
+ */
+export function atDeadline(deadline: number, fn: () => void): () => void {
+  const timers = cancelScope.requireFrame("atDeadline()").task._runner.timers;
+  const entry = timers.add(deadline, fn);
+  return () => timers.remove(entry);
 }
 
 /**

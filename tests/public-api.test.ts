@@ -27,6 +27,9 @@ const FUNCTIONS = [
   "getCurrentTask",
   "getRunningTasks",
   "waitAllTasksBlocked",
+  // Introspection (beyond the contract): the task tree
+  "getTaskTree",
+  "formatTaskTree",
   // 4. Errors
   "unwrapExceptionGroup",
   // 5. Memory object streams
@@ -118,6 +121,16 @@ export type PublicTypes = [
   api.PathMatchOptions,
   api.GlobOptions,
   api.WalkOptions,
+];
+
+// The type-only names of task introspection (beyond the contract).
+export type PublicIntrospectionTypes = [
+  api.TaskTree,
+  api.TaskTreeNode,
+  api.TaskTreeFrame,
+  api.TaskTreeScope,
+  api.TaskTreeWait,
+  api.WaitKind,
 ];
 
 // The type-only names of section 10.

@@ -77,6 +77,8 @@ export class CancelScope {
   /** @internal Set for failAfter/failAt scopes: exit raises TimeoutError when the deadline caused the cancel. */
   _timeout: { reason: string | undefined } | undefined;
   /** @internal */ _label: string | undefined;
+  /** @internal The task group whose scope this is (for the task tree). */
+  _group: { _liveChildren(): number; _waitingForChildren(): boolean } | undefined = undefined;
   private reasonText: string | undefined;
   private caught = false;
   private timer: TimerEntry | undefined;
@@ -307,6 +309,37 @@ export class CancelScope {
       if (scope._cancelCalled) return `Cancelled by cancel scope ${scope.id}: ${scope.reasonText}`;
     }
     return "Cancelled";
+  }
+
+  // --- Introspection (runtime/core/introspection.ts reads these when a task tree is asked for) ---
+
+  /** @internal */
+  get _id(): number {
+    return this.id;
+  }
+
+  /** @internal The reason given to the cancel() (or the deadline) that cancelled this scope. */
+  get _reason(): string | undefined {
+    return this.reasonText;
+  }
+
+  /** @internal Whether this scope is active (entered and not exited). */
+  get _active(): boolean {
+    return this._state === ACTIVE;
+  }
+
+  /** @internal The active scopes directly inside this one. */
+  _children(): CancelScope[] {
+    const out: CancelScope[] = [];
+    for (let child = this.firstChild; child !== null; child = child.nextSibling) out.push(child);
+    return out;
+  }
+
+  /** @internal What is parked directly in this scope. */
+  _parked(): Parked[] {
+    const out: Parked[] = [];
+    for (let waiter = this.firstWaiter; waiter !== null; waiter = waiter._next) out.push(waiter);
+    return out;
   }
 
   /** @internal */

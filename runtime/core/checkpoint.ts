@@ -25,7 +25,7 @@ export function checkpoint(): Promise<void> {
 /** A checkpoint of `frame`: for runtime code that kept its frame across its own awaits. */
 function checkpointIn(frame: Frame): Promise<void> {
   if (frame.scope._effectivelyCancelled) return Promise.reject(frame.scope._cancelledError());
-  const waiter = new Waiter<void>(frame);
+  const waiter = new Waiter<void>(frame).waitsFor("checkpoint", undefined);
   yieldMacrotask(() => void waiter.wake());
   return waiter.promise;
 }
@@ -139,6 +139,7 @@ class Sleeper extends Waiter<void> implements TimerEntry {
     private readonly timers: Timers,
   ) {
     super(frame);
+    this.waitKind = "sleep";
   }
 
   fire(): void {

@@ -123,13 +123,33 @@ export class Invocation {
    * next segment's start unparks it.
    */
   race: Race | undefined = undefined;
+  /**
+   * The await this invocation is suspended at, or was last: an index into {@link sites}, stored
+   * by the hook of each await (a small integer, never an object), resolved to a file, line,
+   * column and function name only when a task tree is asked for (runtime/core/introspection.ts).
+   * -1 until the first await (a small integer from the start, so the field stays one). Undefined
+   * when the function was compiled without sites.
+   */
+  site: number | undefined = -1;
+  /** The site table of the function's module (see {@link SiteTable}); undefined when compiled without sites. */
+  readonly sites: SiteTable | undefined;
 
-  constructor(frame: Frame | undefined, parent: Invocation | undefined) {
+  constructor(frame: Frame | undefined, parent: Invocation | undefined, sites: SiteTable | undefined) {
     this.frame = frame;
     this.base = frame;
     this.parent = parent;
+    this.sites = sites;
   }
 }
+
+/**
+ * The await sites of one compiled module, emitted once per module by the transformer: the
+ * module's path (relative to the project root) and then one triple per site, `function name,
+ * line, column` (1-based, in the source the transformer read). Site `i` is at `1 + 3 * i`.
+ *
+ *   var $sites = ["src/jobs.ts", "crawl", 12, 5, "fetchOne", 20, 20];
+ */
+export type SiteTable = readonly (string | number)[];
 
 /** The invocation runs again after a foreign await, whichever way that await ended. */
 function endRace(c: Invocation): void {
@@ -161,20 +181,20 @@ function endSegment(c: Invocation): void {
  * First statement of a compiled async function: captures the current frame and starts the
  * first segment. The new invocation becomes a live callee of the compiled code that called it.
  */
-export function enter(): Invocation {
+export function enter(sites?: SiteTable): Invocation {
   const caller = active;
   const frame = currentFrame();
   let c: Invocation;
   if (caller !== undefined) caller.calleeEntered = true;
   if (frame === undefined) {
-    c = new Invocation(frame, undefined); // outside any run: nothing to cancel, no tree to keep
+    c = new Invocation(frame, undefined, sites); // outside any run: nothing to cancel, no tree to keep
   } else {
     // A caller outside the run (the code that called run()) is not part of it.
     const parent =
       caller !== undefined && caller.frame !== undefined
         ? caller
-        : (frame.task._runner.calls ??= new Invocation(undefined, undefined));
-    c = new Invocation(frame, parent);
+        : (frame.task._runner.calls ??= new Invocation(undefined, undefined, undefined));
+    c = new Invocation(frame, parent, sites);
     linkCallee(parent, c);
   }
   switchTo(c);
@@ -202,9 +222,9 @@ export function enterLeaf(): void {
  * First statement of a compiled async generator (it runs on the first `next()`). A generator is
  * never a live callee: a consumer may drop it without closing it.
  */
-export function enterGenerator(): Invocation {
+export function enterGenerator(sites?: SiteTable): Invocation {
   const caller = active;
-  const c = new Invocation(currentFrame(), undefined);
+  const c = new Invocation(currentFrame(), undefined, sites);
   if (caller !== undefined) caller.calleeEntered = true;
   switchTo(c);
   return c;
@@ -269,9 +289,10 @@ export function leave<T>(c: Invocation, value?: T): T {
  * Wraps the operand of an `await`: ends the segment, raises `Cancelled` if the frame's scope is
  * effectively cancelled, and races foreign promises against cancellation. Plain values,
  * non-native thenables and runtime primitives' promises come back unchanged, so their timing
- * is exactly that of a plain await.
+ * is exactly that of a plain await. `site` is the await's index in the module's site table.
  */
-export function suspend<T>(c: Invocation, value: T): T | Promise<unknown> {
+export function suspend<T>(c: Invocation, value: T, site?: number): T | Promise<unknown> {
+  c.site = site;
   endSegment(c);
   const frame = c.frame;
   if (frame === undefined) return value;
@@ -309,7 +330,7 @@ export function ret<T>(c: Invocation, value: T): T | Promise<unknown> {
     value.then(undefined, ignore);
     stand = Promise.reject(scope._cancelledError());
   } else {
-    const waiter = new Waiter<unknown>(frame);
+    const waiter = new Waiter<unknown>(frame).waitsFor("foreign-promise", undefined);
     value.then(
       (result) => void waiter.wake(result),
       (error) => void waiter.fail(error),
@@ -357,8 +378,9 @@ export function pre(c: Invocation): void {
  * as it is (the callee handles its own cancellation, and the caller must wait for its
  * `finally` blocks); otherwise this is {@link suspend}.
  */
-export function suspendCall<T>(c: Invocation, value: T): T | Promise<unknown> {
-  if (!c.calleeEntered) return suspend(c, value);
+export function suspendCall<T>(c: Invocation, value: T, site?: number): T | Promise<unknown> {
+  if (!c.calleeEntered) return suspend(c, value, site);
+  c.site = site;
   c.calleeEntered = false;
   endSegment(c);
   return value;
@@ -399,6 +421,11 @@ export function runningChain(): Invocation[] {
   const chain: Invocation[] = [];
   for (let c = active; c !== undefined; c = c.parent) chain.push(c);
   return chain;
+}
+
+/** @internal For the task tree: whether `c` is suspended at an await of a foreign promise (raced). */
+export function awaitsForeign(c: Invocation): boolean {
+  return c.race !== undefined && c.race.parkedIn !== undefined;
 }
 
 export function runningCalls(runner: Runner): TaskHandle<unknown>[] {
@@ -592,18 +619,20 @@ function hasCalleeIn(c: Invocation, scope: CancelScope): boolean {
  * is a checkpoint: when the scope is cancelled the iterator is closed and the step raises
  * `Cancelled`.
  */
-export function forAwait(c: Invocation, iterable: unknown): AsyncIterable<unknown> {
+export function forAwait(c: Invocation, iterable: unknown, site?: number): AsyncIterable<unknown> {
   const source = iterable as {
     [Symbol.asyncIterator]?: () => AsyncIterator<unknown>;
     [Symbol.iterator]?: () => Iterator<unknown>;
   };
   const asyncMethod = source == null ? undefined : source[Symbol.asyncIterator];
   if (asyncMethod != null) {
-    return { [Symbol.asyncIterator]: () => new AsyncSteps(c, asyncMethod.call(source)) as AsyncIterator<unknown> };
+    return {
+      [Symbol.asyncIterator]: () => new AsyncSteps(c, asyncMethod.call(source), site) as AsyncIterator<unknown>,
+    };
   }
   const syncMethod = source == null ? undefined : source[Symbol.iterator];
   if (typeof syncMethod !== "function") throw new TypeError(`${describe(iterable)} is not async iterable`);
-  return { [Symbol.asyncIterator]: () => new SyncSteps(c, syncMethod.call(source)) as AsyncIterator<unknown> };
+  return { [Symbol.asyncIterator]: () => new SyncSteps(c, syncMethod.call(source), site) as AsyncIterator<unknown> };
 }
 
 function describe(value: unknown): string {
@@ -634,6 +663,7 @@ class AsyncSteps {
   constructor(
     private readonly c: Invocation,
     private readonly it: AsyncIterator<unknown>,
+    private readonly site: number | undefined,
   ) {
     this.nextMethod = it.next as (...args: unknown[]) => unknown;
   }
@@ -641,6 +671,7 @@ class AsyncSteps {
   next(...args: unknown[]): unknown {
     const c = this.c;
     stepIn(c);
+    c.site = this.site;
     const frame = c.frame;
     if (frame !== undefined && frame.scope._effectivelyCancelled) {
       endSegment(c);
@@ -693,6 +724,7 @@ class SyncSteps {
   constructor(
     private readonly c: Invocation,
     private readonly it: Iterator<unknown>,
+    private readonly site: number | undefined,
   ) {
     this.nextMethod = it.next as (...args: unknown[]) => unknown;
   }
@@ -701,6 +733,7 @@ class SyncSteps {
     const c = this.c;
     const it = this.it;
     stepIn(c);
+    c.site = this.site;
     const frame = c.frame;
     if (frame !== undefined && frame.scope._effectivelyCancelled) {
       closeQuietly(it);
@@ -871,7 +904,11 @@ export class Block {
   private hasError = false;
   private error: unknown = undefined;
 
-  constructor(private readonly c: Invocation) {}
+  /** @param site - the block's first `await using` (else its first `using`), in the module's site table. */
+  constructor(
+    private readonly c: Invocation,
+    private readonly site: number | undefined,
+  ) {}
 
   /** `using x = value`: enters a cancel scope, or records a disposable. Returns `value`. */
   use<T>(value: T): T {
@@ -932,6 +969,7 @@ export class Block {
    */
   async closeAsync(): Promise<void> {
     const c = this.c;
+    c.site = this.site; // the invocation now waits at the end of the block (a group's children...)
     const entries = this.entries;
     for (let i = entries.length - 3; i >= 0; i -= 3) {
       const kind = entries[i];
@@ -1006,8 +1044,8 @@ export class Block {
 }
 
 /** Starts the resource bookkeeping of a block with `using` declarations. */
-export function block(c: Invocation): Block {
-  return new Block(c);
+export function block(c: Invocation, site?: number): Block {
+  return new Block(c, site);
 }
 
 function setFrame(c: Invocation, frame: Frame | undefined): void {

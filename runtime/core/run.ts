@@ -8,12 +8,16 @@ import { Cancelled, Interrupted } from "./errors";
 import { ExceptionGroup } from "./exception-group";
 import { callInFrame, currentFrame, isStructured } from "./frame";
 import { armInterrupts, disarmInterrupts, reportInterrupted } from "./interrupts";
+import { formatTaskTree, runEnded, runStarted, taskTreeOf } from "./introspection";
 import { Runner } from "./runner";
 import { TaskHandle } from "./task";
 import { checkBoolean, checkFunction, checkOptions, describeValue } from "./validate";
 import { emitWarning } from "./warnings";
 
-const RUN_OPTIONS = ["clock", "signals"] as const;
+const RUN_OPTIONS = ["clock", "signals", "dumpOnSignal"] as const;
+
+/** Signals that `dumpOnSignal` cannot take: stop signals, the run's own, and the inspector's. */
+const RESERVED_SIGNALS = new Set(["SIGINT", "SIGTERM", "SIGKILL", "SIGSTOP", "SIGUSR1"]);
 
 /** Options of {@link runWith}. */
 export interface RunOptions {
@@ -35,6 +39,21 @@ export interface RunOptions {
    * @default true
    */
   signals?: boolean;
+  /**
+   * A signal (such as `"SIGUSR2"`) that prints the task tree to stderr while the run runs, like a
+   * JVM's thread dump on SIGQUIT: every live task, its await chain with source positions, its
+   * cancel scopes and what it waits on (see `formatTaskTree()`). `kill -USR2 <pid>` then shows
+   * what a hung program is doing without stopping it. Node, Bun and Deno only; the listener is
+   * removed when the run ends. Not `SIGINT`/`SIGTERM` (they stop the run), `SIGKILL`/`SIGSTOP`
+   * (they cannot be caught) or `SIGUSR1` (Node's inspector).
+   *
+   * @default undefined (no signal prints anything)
+   * @example
+   * ```ts
+   * await runWith({ dumpOnSignal: "SIGUSR2" }, main); // then: kill -USR2 <pid>
+   * ```
+   */
+  dumpOnSignal?: string;
 }
 
 /**
@@ -86,8 +105,10 @@ export function run<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, 
  *   return currentTime(); // 3600000
  * });
  * ```
- * @throws TypeError when `options` is not an object, has a key other than `clock` and `signals`,
- *   `options.clock` is not a clock, or `options.signals` is not a boolean.
+ * @throws TypeError when `options` is not an object, has a key other than `clock`, `signals` and
+ *   `dumpOnSignal`, `options.clock` is not a clock, `options.signals` is not a boolean, or
+ *   `options.dumpOnSignal` is not a signal name.
+ * @throws RangeError when `options.dumpOnSignal` is a signal it cannot take (see {@link RunOptions}).
  * @throws Error when called from inside a running task, or when the clock already drives another run.
  * @throws Interrupted when SIGINT or SIGTERM stopped the run (see {@link run}).
  */
@@ -104,7 +125,7 @@ export function runWith<T, A extends unknown[]>(
   } catch (error) {
     return Promise.reject(error);
   }
-  const { clock, signals = true } = options;
+  const { clock, signals = true, dumpOnSignal } = options;
   if (clock !== undefined && (typeof clock !== "object" || clock === null || typeof clock.now !== "function")) {
     return Promise.reject(
       new TypeError(
@@ -114,10 +135,61 @@ export function runWith<T, A extends unknown[]>(
   }
   try {
     checkBoolean("options.signals", signals);
+    checkDumpSignal(dumpOnSignal);
   } catch (error) {
     return Promise.reject(error);
   }
-  return startRun(clock, signals, fn, args);
+  return startRun(clock, signals, fn, args, dumpOnSignal);
+}
+
+function checkDumpSignal(signal: unknown): void {
+  if (signal === undefined) return;
+  if (typeof signal !== "string" || !/^SIG[A-Z0-9]+$/.test(signal)) {
+    throw new TypeError(
+      `Expected \`options.dumpOnSignal\` to be a signal name such as "SIGUSR2", got ${describeValue(signal)}`,
+    );
+  }
+  if (RESERVED_SIGNALS.has(signal)) {
+    throw new RangeError(
+      `Expected \`options.dumpOnSignal\` to be a signal the run does not use, got \`${signal}\` (string): use "SIGUSR2"`,
+    );
+  }
+}
+
+/** The host's `process`, where there is one (Node, Bun, Deno), for `dumpOnSignal`. */
+interface SignalProcess {
+  on(signal: string, listener: () => void): unknown;
+  off(signal: string, listener: () => void): unknown;
+  stderr: { write(text: string): unknown };
+  getBuiltinModule?(name: string): unknown;
+}
+
+/**
+ * The process object that hears signals. Under a test runner that hands each module a sandboxed
+ * copy of `process` (Jest does), listeners on the copy never hear one: the real object is the
+ * main context's `process`, which `vm.runInThisContext` reaches. The core imports no host module
+ * (it loads in browsers), so `vm` comes from `process.getBuiltinModule` where Node has it.
+ */
+function signalProcess(own: SignalProcess): SignalProcess {
+  try {
+    const vm = own.getBuiltinModule?.("node:vm") as { runInThisContext(code: string): unknown } | undefined;
+    const main = vm?.runInThisContext("typeof process === 'object' ? process : undefined") as SignalProcess | undefined;
+    if (main !== undefined && typeof main.on === "function" && typeof main.off === "function") return main;
+  } catch {
+    // No vm contexts here: the module's own `process` is the real one.
+  }
+  return own;
+}
+
+/** Prints `runner`'s task tree on `signal` until the returned function is called; undefined without a host. */
+function listenForDumps(signal: string, runner: Runner): (() => void) | undefined {
+  const own = (globalThis as { process?: Partial<SignalProcess> }).process;
+  if (typeof own?.on !== "function" || typeof own.off !== "function" || own.stderr === undefined) return undefined;
+  const stderr = own.stderr;
+  const host = signalProcess(own as SignalProcess);
+  const print = (): void => void stderr.write(`${formatTaskTree(taskTreeOf(runner))}\n`);
+  host.on(signal, print);
+  return () => void host.off(signal, print);
 }
 
 async function startRun<T, A extends unknown[]>(
@@ -125,6 +197,7 @@ async function startRun<T, A extends unknown[]>(
   signals: boolean,
   fn: (...args: A) => T | Promise<T>,
   args: A,
+  dumpOnSignal?: string,
 ): Promise<T> {
   checkFunction("fn", fn);
   if (!isStructured(fn)) warnIfNotCompiled(fn);
@@ -137,6 +210,8 @@ async function startRun<T, A extends unknown[]>(
   // The root task starts with a copy of the thread's context.
   if (contextInUse) inheritContext(root, rootContext);
   runner.addTask(root);
+  runStarted(runner);
+  const stopDumps = dumpOnSignal === undefined ? undefined : listenForDumps(dumpOnSignal, runner);
   const interrupt = signals ? armInterrupts(root) : undefined;
   let value: T;
   try {
@@ -147,6 +222,8 @@ async function startRun<T, A extends unknown[]>(
     if (interrupt?.signal === undefined || !isOnlyCancellation(error)) throw error;
     throw interrupted(interrupt.signal, error);
   } finally {
+    runEnded(runner);
+    stopDumps?.();
     // Resources that live as long as the run (worker threads and processes) are released before it settles.
     const closing = runner.close();
     if (closing !== undefined) await closing;

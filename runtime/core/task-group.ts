@@ -74,6 +74,7 @@ export class TaskGroup {
   /** @internal Use {@link createTaskGroup}. */
   constructor() {
     this.cancelScope._label = "TaskGroup";
+    this.cancelScope._group = this;
   }
 
   /**
@@ -280,6 +281,16 @@ export class TaskGroup {
     } else {
       this.cancelScope._exit(hasError, error);
     }
+  }
+
+  /** @internal How many children have not ended yet (for the task tree). */
+  _liveChildren(): number {
+    return this.live;
+  }
+
+  /** @internal Whether the host waits in exit for its children (for the task tree). */
+  _waitingForChildren(): boolean {
+    return this.drained !== undefined;
   }
 
   private checkActive(): void {

@@ -133,7 +133,7 @@ export class TaskHandle<T> implements ContextHolder {
       return this.outcome !== PENDING ? Promise.resolve() : new Promise((resolve) => this.watch(resolve));
     }
     if (frame.scope._effectivelyCancelled) return Promise.reject(frame.scope._cancelledError());
-    const waiter = new Waiter<void>(frame);
+    const waiter = new Waiter<void>(frame).waitsFor("task", this);
     if (this.outcome !== PENDING) {
       waiter.wake();
       return waiter.promise;

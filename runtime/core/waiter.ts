@@ -24,6 +24,26 @@ export interface Parked {
   /** @internal */ _cancel(error: Cancelled): void;
 }
 
+/**
+ * What a parked task waits for, as the task tree reports it (runtime/core/introspection.ts):
+ * the kind of wait, set where the park happens, together with the object it waits on.
+ * `"operation"` is any other runtime operation; its `waitsOn` is then a short label (a string
+ * such as `"socket receive"`) or an object whose `String()` describes it.
+ */
+export type WaitKind =
+  | "sleep"
+  | "checkpoint"
+  | "event"
+  | "lock"
+  | "semaphore"
+  | "capacity-limiter"
+  | "condition"
+  | "stream-send"
+  | "stream-receive"
+  | "task"
+  | "foreign-promise"
+  | "operation";
+
 export class Waiter<T = void> implements Parked {
   /** Settles when the waiter is woken, failed or cancelled. */
   readonly promise: Promise<T>;
@@ -36,6 +56,13 @@ export class Waiter<T = void> implements Parked {
    * withdraws the request here (removes it from a queue, clears a timer, passes a grant on).
    */
   onCancel: (() => void) | undefined;
+  /**
+   * What the task waits for, for introspection only: two field writes where the park happens,
+   * described when a task tree is asked for (never on the hot path). See {@link waitsFor}.
+   */
+  waitKind: WaitKind = "operation";
+  /** The object (or label) the task waits on: the Event, the Lock, the stream... */
+  waitsOn: unknown = undefined;
 
   /** @internal */ _prev: Parked | null = null;
   /** @internal */ _next: Parked | null = null;
@@ -54,6 +81,16 @@ export class Waiter<T = void> implements Parked {
     frame.scope._addWaiter(this);
     this.task._blocked++;
     if (watched !== undefined) countPark(this.task);
+  }
+
+  /**
+   * Records what this waiter waits for (shown by `getTaskTree()`), and returns it. Rooms label
+   * their waits here: `new Waiter(frame).waitsFor("operation", "socket receive")`.
+   */
+  waitsFor(kind: WaitKind, on: unknown): this {
+    this.waitKind = kind;
+    this.waitsOn = on;
+    return this;
   }
 
   /** Delivers `value`; returns false (and does nothing) if the waiter already ended. */

@@ -55,7 +55,7 @@ export class OperationSlot<T> {
     const frame = currentFrame();
     if (frame === undefined) return outsideTask(this.operation);
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
-    const waiter = new Waiter<T>(frame, this.withdraw);
+    const waiter = new Waiter<T>(frame, this.withdraw).waitsFor("operation", this.operation);
     this.current = waiter;
     yieldMacrotask(() => {
       if (!waiter.settled) body(waiter);

@@ -201,7 +201,7 @@ export class MemoryObjectSendStream<in T> extends MemoryObjectStreamEnd implemen
     const frame = currentFrame();
     if (frame === undefined) return outsideTask("MemoryObjectSendStream.send()");
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
-    const waiter = new Waiter<void>(frame);
+    const waiter = new Waiter<void>(frame).waitsFor("stream-send", this);
     yieldMacrotask(() => this.sendAfterCheckpoint(waiter, item));
     return waiter.promise;
   }
@@ -398,7 +398,7 @@ export class MemoryObjectReceiveStream<out T>
     const frame = currentFrame();
     if (frame === undefined) return outsideTask("MemoryObjectReceiveStream.receive()");
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
-    const waiter = new Waiter<any>(frame);
+    const waiter = new Waiter<any>(frame).waitsFor("stream-receive", this);
     yieldMacrotask(() => this.receiveAfterCheckpoint(waiter, frame, iterating));
     return waiter.promise;
   }

@@ -255,7 +255,7 @@ export class CapacityLimiter {
       noteCancelPoint(frame);
       return shieldedYield(new Acquisition(this, explicit));
     }
-    const waiter = new Waiter<Disposable>(frame);
+    const waiter = new Waiter<Disposable>(frame).waitsFor("capacity-limiter", this);
     const node = this.waiters.push(waiter, explicit, () => this.waiting.delete(borrower));
     this.waiting.set(borrower, node);
     return waiter.promise;

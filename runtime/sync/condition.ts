@@ -212,7 +212,7 @@ export class Condition {
   private waitIn(frame: Frame, method: string): Promise<void> {
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
     if (this.lock._owner !== frame.task) return Promise.reject(notHolding(method));
-    const waiter = new Waiter<void>(frame);
+    const waiter = new Waiter<void>(frame).waitsFor("condition", this);
     this.waiters.push(waiter);
     this.lock._handOff();
     // Invariant: the lock is held again whenever the returned promise settles.

@@ -72,7 +72,7 @@ export class Event {
     if (frame === undefined) return outsideTask("Event.wait()");
     if (this.flag) return checkpoint();
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
-    const waiter = new Waiter<void>(frame);
+    const waiter = new Waiter<void>(frame).waitsFor("event", this);
     this.waiters.push(waiter);
     return waiter.promise;
   }

@@ -104,7 +104,7 @@ export class Lock {
       return this.fastAcquire ? immediate(acquisition) : shieldedYield(acquisition);
     }
     if (this._owner === frame.task) return Promise.reject(new Error(REACQUIRE));
-    const waiter = new Waiter<Disposable>(frame);
+    const waiter = new Waiter<Disposable>(frame).waitsFor("lock", this);
     this.waiters.push(waiter);
     return waiter.promise;
   }
@@ -173,7 +173,7 @@ export class Lock {
       return Promise.resolve();
     }
     const shield = new CancelScope({ shield: true });
-    const waiter = new Waiter<Disposable>(shield._enter(frame.task, frame.scope));
+    const waiter = new Waiter<Disposable>(shield._enter(frame.task, frame.scope)).waitsFor("lock", this);
     this.waiters.push(waiter);
     return waiter.promise.then(() => shield._leave());
   }

@@ -111,7 +111,7 @@ export class Semaphore {
       noteCancelPoint(frame);
       return this.fastAcquire ? immediate(acquisition) : shieldedYield(acquisition);
     }
-    const waiter = new Waiter<Disposable>(frame);
+    const waiter = new Waiter<Disposable>(frame).waitsFor("semaphore", this);
     this.waiters.push(waiter);
     return waiter.promise;
   }

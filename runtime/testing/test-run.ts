@@ -10,6 +10,9 @@
  *         └─ then: tasks still alive under `region` are leaks; cancel them and let them unwind
  *   then: host resources created meanwhile and still alive are leaks (leaks.ts)
  *
+ * When the deadline passes, the task tree (every task's await chain and what it waits on) is
+ * taken just before the deadline cancels anything, and the TimeoutError carries it.
+ *
  * Plain code on purpose, but for {@link raceBody}: a plain body called from here runs inside the
  * context carrier, so it keeps its task after its own awaits.
  */
@@ -17,14 +20,26 @@ import {
   CancelScope,
   TimeoutError,
   checkpoint,
+  currentTime,
   failAfter,
+  formatTaskTree,
   getCurrentTask,
   getRunningTasks,
   runWith,
   type Clock,
   type TaskInfo,
 } from "../index";
-import { callInFrame, checkBoolean, checkOptions, describeValue, requireFrame, runningCalls } from "../rt";
+import {
+  atDeadline,
+  callInFrame,
+  checkBoolean,
+  checkOptions,
+  currentRun,
+  describeValue,
+  requireFrame,
+  runningCalls,
+  taskTreeOf,
+} from "../rt";
 import { readableFailure } from "./failure";
 import { ResourceLeakError, trackResources, type LeakedResource, type TrackedLeak } from "./leaks";
 import { MockClock } from "./mock-clock";
@@ -122,6 +137,13 @@ export async function runTestBody<T>(what: string, fn: () => T | Promise<T>, set
   let timedOut = false;
   let limit: CancelScope;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** The run, once it started (for the task tree). */
+  let running: object | undefined;
+  /** The task tree as it was when the deadline passed, before anything was cancelled. */
+  let dump: string | undefined;
+  const takeDump = (): void => {
+    if (running !== undefined && dump === undefined) dump = formatTaskTree(taskTreeOf(running));
+  };
   if (clock === undefined) {
     limit = failAfter(limited ? timeout : null, { reason });
   } else {
@@ -129,6 +151,7 @@ export async function runTestBody<T>(what: string, fn: () => T | Promise<T>, set
     if (limited) {
       watchdog = setTimeout(() => {
         timedOut = true;
+        takeDump();
         limit.cancel(reason);
       }, timeout);
     }
@@ -141,8 +164,11 @@ export async function runTestBody<T>(what: string, fn: () => T | Promise<T>, set
   let failure: unknown;
   try {
     // No signal handling of ours: Ctrl+C must stop the test runner, not cancel one test.
-    value = await runWith({ clock, signals: false }, () =>
-      limit.run(() => {
+    value = await runWith({ clock, signals: false }, () => {
+      running = currentRun("a structured test");
+      // Set before `limit` is entered, at the instant its deadline will be: fires first.
+      if (clock === undefined && limited) atDeadline(currentTime() + timeout, takeDump);
+      return limit.run(() => {
         const region = new CancelScope();
         return region.run(async () => {
           let result: T | undefined;
@@ -158,8 +184,8 @@ export async function runTestBody<T>(what: string, fn: () => T | Promise<T>, set
           if (bodyFailed) throw bodyError;
           return result;
         });
-      }),
-    );
+      });
+    });
   } catch (error) {
     failed = true;
     failure = error;
@@ -168,8 +194,8 @@ export async function runTestBody<T>(what: string, fn: () => T | Promise<T>, set
   }
   const resources: TrackedLeak[] = tracker !== undefined ? await tracker.stop() : [];
   for (const leak of resources) leak.dispose();
-  if (failed) throw readableFailure(failure);
-  if (timedOut) throw new TimeoutError(reason);
+  if (failed) throw withDump(readableFailure(failure), dump);
+  if (timedOut) throw withDump(new TimeoutError(reason), dump);
   if (leakedTasks.length > 0 || resources.length > 0) {
     const error = new ResourceLeakError(
       what,
@@ -186,6 +212,20 @@ export async function runTestBody<T>(what: string, fn: () => T | Promise<T>, set
     throw error;
   }
   return value as T;
+}
+
+/**
+ * A TimeoutError with the task tree taken when the deadline passed appended to its message (and
+ * to the message its stack starts with, which Jest prints); any other error as it is.
+ */
+function withDump(error: unknown, dump: string | undefined): unknown {
+  if (dump === undefined || !(error instanceof TimeoutError)) return error;
+  const before = error.message;
+  error.message = `${before}\n\nTasks when the deadline passed:\n${dump}`;
+  if (typeof error.stack === "string" && error.stack.includes(before)) {
+    error.stack = error.stack.replace(before, error.message);
+  }
+  return error;
 }
 
 /**

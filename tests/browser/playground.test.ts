@@ -146,7 +146,7 @@ describe("the playground", () => {
     await setProgram(
       '"use structured";\nimport { run, sleep } from "anyio-ts";\n\nasync function main() {\n  await sleep(10);\n}\n',
     );
-    expect(await paneText("output")).toContain("__rt.enter()");
+    expect(await paneText("output")).toContain("__rt.enter(");
     expect(await paneText("output")).toContain('import * as __rt from "anyio-ts/rt"');
 
     // Type a line at the end, key by key.
@@ -309,7 +309,7 @@ describe("the playground", () => {
       await open(other, link);
       expect(await paneText("editor", other)).toBe(program);
       expect(await other.isChecked('input[name="front-end"][value="babel"]')).toBe(true);
-      expect(await paneText("output", other)).toContain("__rt.enter()");
+      expect(await paneText("output", other)).toContain("__rt.enter(");
       await runToEnd(other);
       expect(await programOutput(other)).toEqual(["shared"]);
     } finally {

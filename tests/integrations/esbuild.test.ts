@@ -19,7 +19,7 @@ describe("examples/esbuild", () => {
   test("its bundle carries the rewrite: every await in main.ts goes through the runtime", () => {
     const bundle = fs.readFileSync(path.join(example, "dist", "main.js"), "utf8");
     expect(bundle).toMatch(/markStructured\w*\(main\)/);
-    expect(bundle).toMatch(/await suspend\w*\(\$c, \(pre\w*\(\$c\), slowForeignCall\(\)\)\)/);
+    expect(bundle).toMatch(/await suspend\w*\(\$c, \(pre\w*\(\$c\), slowForeignCall\(\)\), \d+\)/);
     expect(bundle).not.toMatch(/^\s*"use structured";$/m); // the compiled file's directive is dropped
   });
 
@@ -72,7 +72,7 @@ describe("the esbuild plugin", () => {
     );
     const [out] = (await bundle(entry)).outputFiles;
     expect(out!.text).toContain('import * as __rt from "anyio-ts/rt"');
-    expect(out!.text).toContain("const $c = __rt.enter();");
+    expect(out!.text).toContain("const $c = __rt.enter($sites);");
     expect(out!.text).not.toContain(": Promise<number>");
   });
 
@@ -98,7 +98,7 @@ describe("the esbuild plugin", () => {
     const source = `export async function f() {\n  await fetch("x");\n}\n`;
     const selected = write("src/jobs/a.ts", source);
     const other = write("scripts/a.ts", source);
-    expect((await bundle(selected, { include: ["src/**/*.ts"] })).outputFiles[0]!.text).toContain("__rt.enter()");
+    expect((await bundle(selected, { include: ["src/**/*.ts"] })).outputFiles[0]!.text).toContain("__rt.enter(");
     expect((await bundle(other, { include: ["src/**/*.ts"] })).outputFiles[0]!.text).not.toContain("__rt");
   });
 
@@ -120,7 +120,7 @@ describe("the esbuild plugin", () => {
     expect(result.warnings.map((w) => [w.text.slice(0, 38), w.location?.line, w.location?.column])).toEqual([
       ["TS99105: Promise.all() over calls runs", 3, 8],
     ]);
-    expect(result.outputFiles[0]!.text).toContain("__rt.enter()");
+    expect(result.outputFiles[0]!.text).toContain("__rt.enter(");
   });
 
   test("rejects invalid options when the plugin is created", () => {

@@ -28,7 +28,7 @@ describe("examples/vite", () => {
   test("its bundle carries the rewrite: every await in main.ts goes through the runtime", () => {
     const bundle = fs.readFileSync(path.join(example, "dist", "main.js"), "utf8");
     expect(bundle).toMatch(/markStructured\(main\)/);
-    expect(bundle).toMatch(/await \w+\.suspendCall\(\$c, \(\w+\.pre\(\$c\), slowForeignCall\(\)\)\)/);
+    expect(bundle).toMatch(/await \w+\.suspendCall\(\$c, \(\w+\.pre\(\$c\), slowForeignCall\(\)\), \d+\)/);
   });
 
   test("runs with node: the task group waits for both workers and the timeout cancels the foreign await", () => {
@@ -67,7 +67,7 @@ describe("the Vite plugin's transform hook", () => {
     const { result } = await transform(structured, "/app/src/a.ts?v=123");
     const { code, map } = result as { code: string; map: { sources: string[]; sourcesContent: string[] } };
     expect(code).toContain('import * as __rt from "anyio-ts/rt";');
-    expect(code).toContain("const $c = __rt.enter();");
+    expect(code).toContain("const $c = __rt.enter($sites);");
     expect(code).toContain("Promise<number>");
     expect(code).not.toContain('"use structured";');
     expect(map.sources).toEqual(["a.ts"]);
@@ -88,7 +88,7 @@ describe("the Vite plugin's transform hook", () => {
   test("compiles TSX, with `include` globs relative to Vite's root", async () => {
     const component = `export async function load(): Promise<JSX.Element> {\n  await fetch("x");\n  return <p>done</p>;\n}\n`;
     const { result } = await transform(component, "/app/src/view.tsx", { include: ["src/**/*.tsx"] });
-    expect((result as { code: string }).code).toContain("__rt.enter()");
+    expect((result as { code: string }).code).toContain("__rt.enter(");
     expect((result as { code: string }).code).toContain("<p>done</p>");
   });
 
@@ -101,7 +101,7 @@ describe("the Vite plugin's transform hook", () => {
     const code = `"use structured";\n@Injectable()\nexport class Service {\n  constructor(@Inject(A) private a: A) {}\n  async load() {\n    await this.a.get();\n  }\n}\n`;
     const { result } = await transform(code, "/app/src/service.ts");
     expect((result as { code: string }).code).toContain("@Inject(A)");
-    expect((result as { code: string }).code).toContain("__rt.enter()");
+    expect((result as { code: string }).code).toContain("__rt.enter(");
   });
 
   test("fails the module with every error, its position and a code frame", async () => {

@@ -332,7 +332,7 @@ describe("the packed package", () => {
       console.log(JSON.stringify({
         entry: typeof plugin.default,
         jest: [jest.name, typeof jest.version, typeof jest.factory],
-        rewritten: out.includes("__rt.enter()") && out.includes('require("anyio-ts/rt")'),
+        rewritten: out.includes("__rt.enter(") && out.includes('require("anyio-ts/rt")'),
         outside: loaded.filter((f) => !f.startsWith(${JSON.stringify(installed)}) && !/[\\/]typescript[\\/]/.test(f)),
       }));`;
     expect(JSON.parse(node(consumer, ["-e", script]))).toEqual({
@@ -485,7 +485,7 @@ describe("the recipes of docs/getting-started.md, built and run as written", () 
       const out = walk(path.join(project, "dist")).filter((file) => file.endsWith(".js"));
       expect(out.length).toBeGreaterThan(0);
       const text = out.map((file) => fs.readFileSync(file, "utf8")).join("\n");
-      expect(text).toMatch(/__rt\.enter\(\)|enter\w*\(\)/);
+      expect(text).toMatch(/__rt\.enter\((?:\$sites)?\)|enter\w*\(/);
       expect(text).toMatch(/anyio-ts\/rt|runtime\/rt\.js/);
     });
   });

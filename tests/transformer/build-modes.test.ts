@@ -224,8 +224,8 @@ export async function second(): Promise<number> {
         () => (read()?.includes("async function second") ? read() : undefined),
         () => log,
       );
-      expect(updated).toContain("__rt.suspendCall($c, (__rt.pre($c), first()))");
-      expect(updated.match(/const \$c = __rt\.enter\(\)/g)).toHaveLength(2);
+      expect(updated).toContain("__rt.suspendCall($c, (__rt.pre($c), first()), 1)");
+      expect(updated.match(/const \$c = __rt\.enter\(\$sites\)/g)).toHaveLength(2);
       expect(log).not.toMatch(/error TS/);
     } finally {
       stop(child);

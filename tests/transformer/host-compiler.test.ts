@@ -39,7 +39,7 @@ describe("createHostCompiler", () => {
     const result = compiler.compile(path.join(dir, "a.ts"), STRUCTURED, "module")!;
     expect(result.format).toBe("module");
     expect(result.code).toContain('import * as __rt from "anyio-ts/rt"');
-    expect(result.code).toContain("__rt.enter()");
+    expect(result.code).toContain("__rt.enter(");
     expect(result.code).not.toContain("Promise<number>");
     const map = /sourceMappingURL=data:application\/json;base64,(.+)$/m.exec(result.code);
     expect(JSON.parse(Buffer.from(map![1]!, "base64").toString()).sources).toEqual(["a.ts"]);

@@ -65,6 +65,6 @@ describe("loading the TypeScript plugin", () => {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
       transformers: { before: [factory] },
     }).outputText;
-    expect(output).toContain("__rt.enter()");
+    expect(output).toContain("__rt.enter(");
   });
 });

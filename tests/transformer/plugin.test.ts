@@ -20,7 +20,7 @@ function emit(source: string, before: ts.TransformerFactory<ts.SourceFile>[], fi
 describe("the ts-patch entry", () => {
   test("is a program transformer factory: (program, config, extras) => (context) => (file) => file", () => {
     const factory = anyioTransformer(undefined, { transform: "anyio-ts/transformer" }, { ts });
-    expect(emit(structured, [factory]).outputText).toContain("__rt.enter()");
+    expect(emit(structured, [factory]).outputText).toContain("__rt.enter(");
   });
 
   test("reports diagnostics through ts-patch's addDiagnostic, with file, position and code", () => {
@@ -48,7 +48,7 @@ describe("the ts-patch entry", () => {
     };
     const factory = anyioTransformer(program as unknown as ts.Program, { include: ["src/**/*.ts"] }, { ts });
     const source = `export async function f() {\n  await fetch("x");\n}\n`;
-    expect(emit(source, [factory], "/project/src/deep/a.ts").outputText).toContain("__rt.enter()");
+    expect(emit(source, [factory], "/project/src/deep/a.ts").outputText).toContain("__rt.enter(");
     expect(emit(source, [factory], "/project/test/a.ts").outputText).not.toContain("__rt");
   });
 
@@ -90,7 +90,7 @@ describe("the ts-jest adapter", () => {
     expect(shim.name).toBe("anyio-ts-transformer");
     expect(shim.version).toMatch(/^[0-9a-f]{16}$/);
     const factory = shim.factory({ configSet: { compilerModule: ts, rootDir: "/project" } }, {});
-    expect(emit(structured, [factory]).outputText).toContain("__rt.enter()");
+    expect(emit(structured, [factory]).outputText).toContain("__rt.enter(");
   });
 
   test("jestFactory takes ts-jest's compiler and the options of the astTransformers entry", () => {
@@ -101,7 +101,13 @@ describe("the ts-jest adapter", () => {
 
 describe("options", () => {
   test("defaults", () => {
-    expect(resolveOptions({})).toEqual({ include: [], exclude: [], runtimeModule: "anyio-ts/rt", warnings: true });
+    expect(resolveOptions({})).toEqual({
+      include: [],
+      exclude: [],
+      runtimeModule: "anyio-ts/rt",
+      warnings: true,
+      sites: true,
+    });
   });
 
   test.each([
@@ -168,7 +174,7 @@ describe("with TypeScript 6 (the typescript6 devDependency)", () => {
     const output = emit6(`"use structured";\nexport async function f() {\n  using s = g();\n  await fetch("x");\n}\n`, [
       factory,
     ]);
-    expect(output).toContain("__rt.enter()");
+    expect(output).toContain("__rt.enter(");
     expect(output).toContain("$u.use(g())");
     emit6(`export async function f() {\n  "use structure";\n}\n`, [factory]);
     expect(added.map((d) => [d.code, d.category])).toEqual([

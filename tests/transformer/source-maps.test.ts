@@ -122,3 +122,48 @@ describe.each(frontEnds)("source maps from %s", (_name, compile) => {
     expect({ line: mapped.line, column: mapped.column }).toEqual(positionOf(input, original));
   });
 });
+
+/** The site table a compiled file declares: its path, then one `[function, line, column]` per site. */
+function sitesOf(code: string): { file: string; sites: [string, number, number][] } {
+  const declaration = /var \$sites = (\[.*\]);/.exec(code);
+  if (declaration === null) throw new Error(`no site table in:\n${code}`);
+  const [file, ...flat] = JSON.parse(declaration[1]!) as [string, ...(string | number)[]];
+  const sites: [string, number, number][] = [];
+  for (let i = 0; i < flat.length; i += 3)
+    sites.push([flat[i] as string, flat[i + 1] as number, flat[i + 2] as number]);
+  return { file, sites };
+}
+
+describe.each(frontEnds)("await sites from %s", (_name, compile) => {
+  test("the site table holds each await's function, line and column as written", async () => {
+    const { file, sites } = sitesOf((await compile()).code);
+    expect(file.endsWith("load.ts")).toBe(true);
+    const at = (text: string): [number, number] => {
+      const { line, column } = positionOf(input, text);
+      return [line, column + 1];
+    };
+    expect(sites).toEqual([
+      ["load", ...at("await fetch(url)")],
+      ["load", ...at("await sleep(5)")],
+      ["load", ...at("using scope")],
+    ]);
+  });
+
+  test("each await's hook gets the index of a site that its source map points at", async () => {
+    const compiled = await compile();
+    const trace = new TraceMap(compiled.map);
+    const { sites } = sitesOf(compiled.code);
+    const lines = compiled.code.split("\n");
+    const seen: number[] = [];
+    lines.forEach((text, i) => {
+      const hook = /await __rt\.suspend(?:Call)?\(.*, (\d+)\)\)?;?$/.exec(text);
+      if (hook === null) return;
+      const index = Number(hook[1]);
+      const mapped = originalPositionFor(trace, { line: i + 1, column: text.indexOf("await __rt.") });
+      const [, line, column] = sites[index]!;
+      expect({ line: mapped.line, column: mapped.column }).toEqual({ line, column: column - 1 });
+      seen.push(index);
+    });
+    expect(seen.sort()).toEqual([0, 1]);
+  });
+});

@@ -125,7 +125,7 @@ class Rewriter extends RewriteState<Node> {
     private readonly host: RewriteHost,
     included: boolean,
   ) {
-    super(host.code, included);
+    super(host.code, included, host.options.sites, host.relativePath ?? "<unknown>");
     this.t = host.types;
     this.plan = new Analysis(new BabelPort(host.types, this.ancestors));
   }
@@ -137,7 +137,8 @@ class Rewriter extends RewriteState<Node> {
     program.body = this.visitStatements(program.body, "var");
     this.ancestors.pop();
     if (!this.usedRuntime) return false;
-    program.body.unshift(this.runtimeImport());
+    if (this.sitesUsed) program.body.unshift(this.runtimeImport(), this.sitesDeclaration());
+    else program.body.unshift(this.runtimeImport());
     return true;
   }
 
@@ -169,6 +170,25 @@ class Rewriter extends RewriteState<Node> {
       ]);
     }
     return t.importDeclaration([t.importNamespaceSpecifier(t.identifier(this.rtName))], specifier);
+  }
+
+  /** `var $sites = ["file.ts", "f", 3, 9, ...];` (a `var`: a function called before it runs sees no table, not a TDZ error). */
+  private sitesDeclaration(): Statement {
+    const { t } = this;
+    const values = this.siteTable().map((v) => (typeof v === "string" ? t.stringLiteral(v) : t.numericLiteral(v)));
+    return t.variableDeclaration("var", [
+      t.variableDeclarator(t.identifier(this.sitesName), t.arrayExpression(values)),
+    ]);
+  }
+
+  /** `[...args, site]` when `site` is defined (sites are on). */
+  private withSite(args: Expression[], site: number | undefined): Expression[] {
+    return site === undefined ? args : [...args, this.t.numericLiteral(site)];
+  }
+
+  protected positionOf(node: Node): { line: number; column: number } {
+    const start = node.loc?.start;
+    return { line: start?.line ?? 0, column: (start?.column ?? 0) + 1 };
   }
 
   /** Gives `node` the source position of `original` (source maps, `retainLines`). */
@@ -361,6 +381,7 @@ class Rewriter extends RewriteState<Node> {
     const head: Statement[] = []; // declaration markers
     const before: Statement[] = [];
     let inner: Statement[] | undefined; // statements of the resource block, once a `using` was seen
+    let firstUsing: Statement | undefined;
     let awaitUsing = false;
     const depth = this.fn?.scopeDepth ?? 0;
     const afterReturn = this.fn?.runsAfterReturn ?? 0;
@@ -372,8 +393,11 @@ class Rewriter extends RewriteState<Node> {
       else if (usingKind !== undefined) {
         if (inner === undefined) {
           inner = [];
+          firstUsing = statement;
           this.fn!.runsAfterReturn++; // the resource block's exit
         }
+        // The block's site: where its exit waits, at its first `await using` (else its first `using`).
+        if (usingKind === "await using" && !awaitUsing) firstUsing = statement;
         awaitUsing ||= usingKind === "await using";
         inner.push(this.visitUsing(statement as BabelTypes.VariableDeclaration, usingKind));
         continue;
@@ -393,7 +417,7 @@ class Rewriter extends RewriteState<Node> {
       this.fn.runsAfterReturn = afterReturn;
     }
     const out = [...head, ...before];
-    if (inner !== undefined) out.push(...this.resourceBlock(inner, awaitUsing));
+    if (inner !== undefined) out.push(...this.resourceBlock(inner, awaitUsing, firstUsing!));
     return out;
   }
 
@@ -460,10 +484,11 @@ class Rewriter extends RewriteState<Node> {
    *   try { ...inner } catch ($e) { $u.fail($e); } finally { $u.close(); }
    * (with `await using`: `finally { __rt.resume($c, await __rt.leave($c, $u.closeAsync())); }`)
    */
-  private resourceBlock(inner: Statement[], awaitUsing: boolean): Statement[] {
+  private resourceBlock(inner: Statement[], awaitUsing: boolean, firstUsing: Statement): Statement[] {
     const { t } = this;
     const u = () => t.identifier(this.blockName);
-    const declare = t.variableDeclaration("const", [t.variableDeclarator(u(), this.call("block", [this.ctx()]))]);
+    const block = this.call("block", this.withSite([this.ctx()], this.site(firstUsing)));
+    const declare = t.variableDeclaration("const", [t.variableDeclarator(u(), block)]);
     const fail = t.catchClause(
       t.identifier(this.errorName),
       t.blockStatement([
@@ -515,8 +540,13 @@ class Rewriter extends RewriteState<Node> {
       }
     }
     const generator = node.generator === true;
+    const ownName =
+      (node.type === "FunctionDeclaration" || node.type === "FunctionExpression") && node.id != null
+        ? node.id.name
+        : undefined;
     const state: FunctionState | undefined = compiled
       ? {
+          name: this.plan.siteName(node, ownName),
           generator,
           leaf: !generator && this.plan.isLeafBody(body, body.type === "BlockStatement"),
           scopeDepth: 0,
@@ -667,7 +697,10 @@ class Rewriter extends RewriteState<Node> {
   private guarded(statements: Statement[], generator: boolean): Statement[] {
     const { t } = this;
     const enter = t.variableDeclaration("const", [
-      t.variableDeclarator(this.ctx(), this.call(generator ? "enterGenerator" : "enter", [])),
+      t.variableDeclarator(
+        this.ctx(),
+        this.call(generator ? "enterGenerator" : "enter", this.sitesArgument() ? [t.identifier(this.sitesName)] : []),
+      ),
     ]);
     return [enter, t.tryStatement(t.blockStatement(statements), null, t.blockStatement([this.hookStatement("exit")]))];
   }
@@ -749,9 +782,13 @@ class Rewriter extends RewriteState<Node> {
     // Decided on the original operand, before visiting adds hook calls to it.
     const direct = this.plan.isDirectCall(node.argument);
     const operand = this.visitNode(node.argument);
+    const site = this.site(node);
     node.argument = direct
-      ? this.call("suspendCall", [this.ctx(), t.sequenceExpression([this.call("pre", [this.ctx()]), operand])])
-      : this.call("suspend", [this.ctx(), operand]);
+      ? this.call(
+          "suspendCall",
+          this.withSite([this.ctx(), t.sequenceExpression([this.call("pre", [this.ctx()]), operand])], site),
+        )
+      : this.call("suspend", this.withSite([this.ctx(), operand], site));
     if (!resumed) return node;
     return this.at(this.call("resume", [this.ctx(), node]), node);
   }
@@ -783,7 +820,7 @@ class Rewriter extends RewriteState<Node> {
     if (this.fn!.scopeDepth > 0) this.report(node, messages.yieldInScope);
     // `yield*` delegates to an iterable; `yield x` awaits x first, so x is handed out.
     node.argument = node.delegate
-      ? this.call("forAwait", [this.ctx(), this.visitNode(node.argument!)])
+      ? this.call("forAwait", this.withSite([this.ctx(), this.visitNode(node.argument!)], this.site(node)))
       : this.call(
           "leave",
           node.argument == null
@@ -816,7 +853,7 @@ class Rewriter extends RewriteState<Node> {
     const right = node.right;
     const expression = this.visitNode(right);
     node.body = this.withReenter(this.visitNode(node.body));
-    node.right = this.at(this.call("forAwait", [this.ctx(), expression]), right);
+    node.right = this.at(this.call("forAwait", this.withSite([this.ctx(), expression], this.site(node))), right);
     return [node, this.hookStatement("reenter")];
   }
 

@@ -219,6 +219,21 @@ export class Analysis<N> {
   }
 
   /**
+   * The name a site table shows for a compiled function: `ownName` (a declaration's or a named
+   * function expression's), else its key (a method: the key's text, `[computed]` for a computed
+   * one), else the name its position gives it (`const f = async () => {}`, `export default`),
+   * else `<anonymous>`.
+   */
+  siteName(node: N, ownName: string | undefined): string {
+    if (ownName !== undefined) return ownName;
+    // A declaration without a name is `export default async function () {}`, named "default".
+    if (this.port.kind(node) === "function-declaration") return "default";
+    const source = this.port.kind(node) === "method" ? this.keyName(node, true) : this.nameFromPlace(node);
+    if (source === undefined) return "<anonymous>";
+    return "text" in source ? source.text : "[computed]";
+  }
+
+  /**
    * Whether `node` (a function value) is passed straight to one of the runtime's callback
    * runners (`tg.startSoon(() => ...)`): see CALLBACK_RUNNERS.
    */

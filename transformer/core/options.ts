@@ -35,6 +35,15 @@ export interface TransformerOptions {
    * @default true
    */
   warnings?: boolean;
+  /**
+   * Whether compiled code records where each task waits: every `await`, `for await` and `using`
+   * block of structured code gets a static site (file, line, column, function) in a table
+   * emitted once per file, and each await hands its site's index to the runtime, which
+   * `getTaskTree()` and `formatTaskTree()` resolve. Off, the output has no table and task trees
+   * show `<unknown>` frames.
+   * @default true
+   */
+  sites?: boolean;
 }
 
 /** Options after validation and defaults. */
@@ -43,6 +52,7 @@ export interface ResolvedOptions {
   readonly exclude: readonly RegExp[];
   readonly runtimeModule: string;
   readonly warnings: boolean;
+  readonly sites: boolean;
 }
 
 /** The module compiled code imports by default. */
@@ -70,11 +80,16 @@ export function resolveOptions(raw: unknown = {}): ResolvedOptions {
   if (typeof warnings !== "boolean") {
     throw new TypeError(`Expected \`warnings\` to be a boolean, got \`${String(warnings)}\` (${typeof warnings})`);
   }
+  const sites = options.sites ?? true;
+  if (typeof sites !== "boolean") {
+    throw new TypeError(`Expected \`sites\` to be a boolean, got \`${String(sites)}\` (${typeof sites})`);
+  }
   return {
     include: globList("include", options.include),
     exclude: globList("exclude", options.exclude),
     runtimeModule,
     warnings,
+    sites,
   };
 }
 

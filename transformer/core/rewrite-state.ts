@@ -18,6 +18,8 @@ export type TempKind = "var" | "let";
 
 /** The structured async function whose body is being visited (undefined across function boundaries). */
 export interface FunctionState {
+  /** The function's name as a site table shows it (see Analysis.siteName). */
+  readonly name: string;
   readonly generator: boolean;
   /** Never suspends (no `await`, `for await`, `using` or `return g()`): compiled without an invocation ctx. */
   readonly leaf: boolean;
@@ -44,7 +46,17 @@ export abstract class RewriteState<N> {
   protected readonly ctxName: string;
   protected readonly blockName: string;
   protected readonly errorName: string;
+  /** The module's site table (`var $sites = [...]`), see {@link site}. */
+  protected readonly sitesName: string;
   private readonly text: string;
+  /** Whether awaits get sites (the `sites` option). */
+  private readonly sitesOn: boolean;
+  /** The file's path as its site table names it. */
+  private readonly sitesFile: string;
+  /** Flat triples `function, line, column`, one per site, in the order the sites were made. */
+  private readonly siteEntries: (string | number)[] = [];
+  /** Whether an `enter` passed the site table (then the file declares it). */
+  protected sitesUsed = false;
   /** How many candidate names of key temporaries were considered so far (see {@link keyTemp}). */
   private tempCandidates = 0;
   /** The key temporaries of the innermost statement list being visited (see {@link withTemps}). */
@@ -55,10 +67,15 @@ export abstract class RewriteState<N> {
   /**
    * @param text - the file's source text.
    * @param included - whether the file is structured as a whole (the `include` option).
+   * @param sites - whether awaits get sites (the `sites` option).
+   * @param file - the file's path relative to the project root, as its site table names it.
    */
-  protected constructor(text: string, included: boolean) {
+  protected constructor(text: string, included: boolean, sites: boolean, file: string) {
     this.mode = included ? "structured" : "none";
     this.text = text;
+    this.sitesOn = sites;
+    this.sitesFile = file.replace(/\\/g, "/");
+    this.sitesName = freeName(text, "$sites");
     this.rtName = freeName(text, "__rt");
     this.ctxName = freeName(text, "$c");
     this.blockName = freeName(text, "$u");
@@ -141,6 +158,37 @@ export abstract class RewriteState<N> {
   /** Whether a `return await x` at the visited node is the invocation's last step. Only inside a compiled function. */
   protected endsInvocation(): boolean {
     return !this.fn!.generator && this.fn!.runsAfterReturn === 0;
+  }
+
+  /**
+   * The 1-based line and column where `node` starts in the file as written (UTF-16 units, as
+   * both parsers count them).
+   */
+  protected abstract positionOf(node: N): { line: number; column: number };
+
+  /**
+   * A new site at `node` in the visited function (an `await`, a `for await`, a `yield*`, or the
+   * first `await using` of a resource block, else its first `using`): its index in the file's table, which the hook of that
+   * await receives; undefined when sites are off. Both front ends make sites in the same order
+   * (each after visiting the site's own operands), so their tables are identical.
+   */
+  protected site(node: N): number | undefined {
+    if (!this.sitesOn) return undefined;
+    const { line, column } = this.positionOf(node);
+    this.siteEntries.push(this.fn!.name, line, column);
+    return this.siteEntries.length / 3 - 1;
+  }
+
+  /** The argument `enter` / `enterGenerator` pass (the table), or none when sites are off. */
+  protected sitesArgument(): boolean {
+    if (!this.sitesOn) return false;
+    this.sitesUsed = true;
+    return true;
+  }
+
+  /** The values of the file's site table: its path, then the sites' triples. */
+  protected siteTable(): (string | number)[] {
+    return [this.sitesFile, ...this.siteEntries];
   }
 
   /** Records a diagnostic at `node` (a warning only when the `warnings` option is on). */

@@ -85,7 +85,7 @@ class Rewriter extends RewriteState<TS.Node> {
     private readonly file: TS.SourceFile,
     included: boolean,
   ) {
-    super(file.text, included);
+    super(file.text, included, host.options.sites, host.relativePath(file.fileName));
     this.ts = host.ts;
     this.f = context.factory;
     this.plan = new Analysis(new TypeScriptPort(host.ts));
@@ -99,7 +99,8 @@ class Rewriter extends RewriteState<TS.Node> {
     const statements = this.visitStatements(file.statements, prologue, "var");
     if (!this.usedRuntime) return statements === file.statements ? file : this.f.updateSourceFile(file, statements);
     const body = statements as readonly TS.Statement[];
-    const out = [...body.slice(0, prologue), this.runtimeImport(), ...body.slice(prologue)];
+    const head = this.sitesUsed ? [this.runtimeImport(), this.sitesDeclaration()] : [this.runtimeImport()];
+    const out = [...body.slice(0, prologue), ...head, ...body.slice(prologue)];
     return this.f.updateSourceFile(file, ts.setTextRange(this.f.createNodeArray(out), file.statements));
   }
 
@@ -148,6 +149,30 @@ class Rewriter extends RewriteState<TS.Node> {
       f.createImportClause(false, undefined, f.createNamespaceImport(f.createIdentifier(this.rtName))),
       specifier,
     );
+  }
+
+  /** `var $sites = ["file.ts", "f", 3, 9, ...];` (a `var`: a function called before it runs sees no table, not a TDZ error). */
+  private sitesDeclaration(): TS.Statement {
+    const { f } = this;
+    const values = this.siteTable().map((v) =>
+      typeof v === "string" ? f.createStringLiteral(v) : f.createNumericLiteral(v),
+    );
+    return f.createVariableStatement(
+      undefined,
+      f.createVariableDeclarationList([
+        f.createVariableDeclaration(this.sitesName, undefined, undefined, f.createArrayLiteralExpression(values)),
+      ]),
+    );
+  }
+
+  /** `[...args, site]` when `site` is defined (sites are on). */
+  private withSite(args: TS.Expression[], site: number | undefined): TS.Expression[] {
+    return site === undefined ? args : [...args, this.f.createNumericLiteral(site)];
+  }
+
+  protected positionOf(node: TS.Node): { line: number; column: number } {
+    const { line, character } = this.file.getLineAndCharacterOfPosition(node.getStart(this.file));
+    return { line: line + 1, column: character + 1 };
   }
 
   private emitsCommonJs(): boolean {
@@ -369,6 +394,7 @@ class Rewriter extends RewriteState<TS.Node> {
     const head: TS.Statement[] = []; // declaration markers
     const before: TS.Statement[] = [];
     let inner: TS.Statement[] | undefined; // statements of the resource block, once a `using` was seen
+    let firstUsing: TS.Statement | undefined;
     let awaitUsing = false;
     let changed = false;
     const depth = this.fn?.scopeDepth ?? 0;
@@ -382,8 +408,11 @@ class Rewriter extends RewriteState<TS.Node> {
       else if (usingKind !== undefined) {
         if (inner === undefined) {
           inner = [];
+          firstUsing = statement;
           this.fn!.runsAfterReturn++; // the resource block's exit
         }
+        // The block's site: where its exit waits, at its first `await using` (else its first `using`).
+        if (usingKind === "await using" && !awaitUsing) firstUsing = statement;
         awaitUsing ||= usingKind === "await using";
         inner.push(this.visitUsing(statement as TS.VariableStatement, usingKind));
         changed = true;
@@ -411,7 +440,7 @@ class Rewriter extends RewriteState<TS.Node> {
     }
     if (!changed && head.length === 0) return statements;
     const out = [...statements.slice(0, prologue), ...head, ...before];
-    if (inner !== undefined) out.push(...this.resourceBlock(inner, awaitUsing));
+    if (inner !== undefined) out.push(...this.resourceBlock(inner, awaitUsing, firstUsing!));
     return ts.setTextRange(f.createNodeArray(out), statements);
   }
 
@@ -477,13 +506,14 @@ class Rewriter extends RewriteState<TS.Node> {
    *   try { ...inner } catch ($e) { $u.fail($e); } finally { $u.close(); }
    * (with `await using`: `finally { __rt.resume($c, await __rt.leave($c, $u.closeAsync())); }`)
    */
-  private resourceBlock(inner: TS.Statement[], awaitUsing: boolean): TS.Statement[] {
+  private resourceBlock(inner: TS.Statement[], awaitUsing: boolean, firstUsing: TS.Statement): TS.Statement[] {
     const { ts, f } = this;
     const u = () => f.createIdentifier(this.blockName);
+    const block = this.call("block", this.withSite([this.ctx()], this.site(firstUsing)));
     const declare = f.createVariableStatement(
       undefined,
       f.createVariableDeclarationList(
-        [f.createVariableDeclaration(this.blockName, undefined, undefined, this.call("block", [this.ctx()]))],
+        [f.createVariableDeclaration(this.blockName, undefined, undefined, block)],
         ts.NodeFlags.Const,
       ),
     );
@@ -556,8 +586,13 @@ class Rewriter extends RewriteState<TS.Node> {
       name = this.keyAssignment(name as TS.ComputedPropertyName, this.keyTemp(node));
     }
     const generator = node.asteriskToken !== undefined;
+    const ownName =
+      (ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) && node.name !== undefined
+        ? node.name.text
+        : undefined;
     const state: FunctionState | undefined = compiled
       ? {
+          name: this.plan.siteName(node, ownName),
           generator,
           leaf: !generator && this.plan.isLeafBody(body!, ts.isBlock(body!)),
           scopeDepth: 0,
@@ -799,7 +834,10 @@ class Rewriter extends RewriteState<TS.Node> {
             this.ctxName,
             undefined,
             undefined,
-            this.call(generator ? "enterGenerator" : "enter", []),
+            this.call(
+              generator ? "enterGenerator" : "enter",
+              this.sitesArgument() ? [f.createIdentifier(this.sitesName)] : [],
+            ),
           ),
         ],
         ts.NodeFlags.Const,
@@ -896,9 +934,13 @@ class Rewriter extends RewriteState<TS.Node> {
   private visitAwait(node: TS.AwaitExpression, resumed = true): TS.Expression {
     const { ts, f } = this;
     const operand = this.visitNode(node.expression);
+    const site = this.site(node);
     const inner = this.plan.isDirectCall(node.expression)
-      ? this.call("suspendCall", [this.ctx(), f.createComma(this.call("pre", [this.ctx()]), operand)])
-      : this.call("suspend", [this.ctx(), operand]);
+      ? this.call(
+          "suspendCall",
+          this.withSite([this.ctx(), f.createComma(this.call("pre", [this.ctx()]), operand)], site),
+        )
+      : this.call("suspend", this.withSite([this.ctx(), operand], site));
     const awaited = f.updateAwaitExpression(node, inner);
     if (!resumed) return ts.setTextRange(awaited, node);
     return ts.setOriginalNode(ts.setTextRange(this.call("resume", [this.ctx(), awaited]), node), node);
@@ -917,7 +959,7 @@ class Rewriter extends RewriteState<TS.Node> {
     // `yield*` delegates to an iterable; `yield x` awaits x first, so x is handed out.
     const left =
       node.asteriskToken !== undefined
-        ? this.call("forAwait", [this.ctx(), this.visitNode(node.expression!)])
+        ? this.call("forAwait", this.withSite([this.ctx(), this.visitNode(node.expression!)], this.site(node)))
         : this.call(
             "leave",
             node.expression === undefined
@@ -950,7 +992,10 @@ class Rewriter extends RewriteState<TS.Node> {
     const initializer = this.visitNode(node.initializer);
     const expression = this.visitNode(node.expression);
     const body = this.withReenter(this.visitNode(node.statement));
-    const iterable = ts.setTextRange(this.call("forAwait", [this.ctx(), expression]), node.expression);
+    const iterable = ts.setTextRange(
+      this.call("forAwait", this.withSite([this.ctx(), expression], this.site(node))),
+      node.expression,
+    );
     return [
       f.updateForOfStatement(node, node.awaitModifier, initializer, iterable, body),
       this.hookStatement("reenter"),

@@ -63,6 +63,8 @@ test("a clock refused by a run is free for the next one", async () => {
 
 test("runWith rejects an unknown option, suggesting the one meant", async () => {
   await expect(runWith({ clok: undefined } as never, async () => 1)).rejects.toThrow(
-    new TypeError("Unknown option `clok` in `options`: did you mean `clock`? The options are `clock` and `signals`"),
+    new TypeError(
+      "Unknown option `clok` in `options`: did you mean `clock`? The options are `clock`, `signals` and `dumpOnSignal`",
+    ),
   );
 });
