@@ -152,7 +152,9 @@ export class OperationQueue {
         limiter === undefined ? runNow(frame, call, this.done) : withToken(frame, limiter, {}, call, this.done),
       );
     }
-    const entry: Entry = { turn: new Waiter<void>(frame, () => this.withdraw(entry)) };
+    const entry: Entry = {
+      turn: new Waiter<void>(frame, () => this.withdraw(entry)).waitsFor("operation", "a file operation's turn"),
+    };
     this.entries.push(entry);
     const started = entry.turn.promise.then(() =>
       limiter === undefined ? runNow(frame, call, this.done) : withToken(frame, limiter, entry, call, this.done),

@@ -62,7 +62,7 @@ class PendingSend {
       this.resolve = resolve;
       this.reject = reject;
     });
-    this.waiter = new Waiter<void>(frame, () => endpoint.withdrawSend(this));
+    this.waiter = new Waiter<void>(frame, () => endpoint.withdrawSend(this)).waitsFor("operation", "a datagram send");
     // A cancelled checkpoint rejects the waiter with Cancelled: the send fails with it.
     this.waiter.promise.then(undefined, this.reject);
     this.done = (error) => endpoint.sent(this, error);
@@ -109,7 +109,7 @@ export class DatagramEndpoint<P> {
     const frame = currentFrame();
     if (frame === undefined) return outsideTask(`${this.kind}.receive()`);
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
-    const waiter = new Waiter<unknown>(frame, this.withdrawReceive);
+    const waiter = new Waiter<unknown>(frame, this.withdrawReceive).waitsFor("operation", "a datagram receive");
     this.receiver = waiter;
     this.receiverIterating = iterating;
     yieldMacrotask(() => this.receiveStep(waiter));

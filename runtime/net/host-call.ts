@@ -27,7 +27,7 @@ export function hostCall<T>(
   if (frame === undefined) return outsideTask(what);
   if (frame.scope._effectivelyCancelled) return cancelled(frame);
   let abort: Abort | undefined;
-  const waiter = new Waiter<T>(frame, () => abort?.());
+  const waiter = new Waiter<T>(frame, () => abort?.()).waitsFor("operation", what);
   try {
     abort = start({
       ok: (value) => {

@@ -133,7 +133,7 @@ export class SocketListener<T extends SocketStream = SocketStream>
     const frame = currentFrame();
     if (frame === undefined) return outsideTask("SocketListener.accept()");
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
-    const waiter = new Waiter<T>(frame, this.withdraw);
+    const waiter = new Waiter<T>(frame, this.withdraw).waitsFor("operation", "a listener accept");
     this.accepter = waiter;
     if (this.pending.length === 0 && this.failure === undefined && !this.closed) {
       // The host reports connections from the callbacks of its accept loop, each a macrotask of

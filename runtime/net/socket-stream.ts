@@ -231,7 +231,7 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
     const frame = currentFrame();
     if (frame === undefined) return outsideTask(`${this.kind}.receive()`);
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
-    const waiter = new Waiter<any>(frame, this.withdrawReceive);
+    const waiter = new Waiter<any>(frame, this.withdrawReceive).waitsFor("operation", "a socket receive");
     this.receiver = waiter;
     this.receiveLimit = maxBytes;
     this.receiverIterating = iterating;
@@ -287,7 +287,7 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
     const frame = currentFrame();
     if (frame === undefined) return outsideTask(`${this.kind}.send()`);
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
-    const waiter = new Waiter<void>(frame, this.withdrawSend);
+    const waiter = new Waiter<void>(frame, this.withdrawSend).waitsFor("operation", "a socket send");
     this.sender = waiter;
     // The write starts now and the checkpoint's macrotask runs beside it: the send resolves once
     // both are over, so it is a scheduling point that costs no latency of its own.
@@ -337,7 +337,7 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
     const frame = currentFrame();
     if (frame === undefined) return outsideTask(`${this.kind}.sendEof()`);
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
-    const waiter = new Waiter<void>(frame);
+    const waiter = new Waiter<void>(frame).waitsFor("operation", "a socket's sendEof()");
     yieldMacrotask(() => {
       if (waiter.settled) return;
       if (this.closed) return void waiter.fail(closedSocket(this.kind));
@@ -504,7 +504,7 @@ export function adopt(what: string, socket: unknown, unixOnly: boolean): Promise
   const frame = currentFrame();
   if (frame === undefined) return outsideTask(what);
   if (frame.scope._effectivelyCancelled) return cancelled(frame);
-  const waiter = new Waiter<SocketStream>(frame);
+  const waiter = new Waiter<SocketStream>(frame).waitsFor("operation", "fromSocket()");
   yieldMacrotask(() => {
     if (waiter.settled) return;
     let transport: StreamTransport;

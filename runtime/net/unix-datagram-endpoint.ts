@@ -47,7 +47,7 @@ export class UnixDatagramEndpoint<P> {
     if (frame === undefined) return outsideTask(`${this.kind}.receive()`);
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
     const operation: Operation<unknown> = {
-      waiter: new Waiter<unknown>(frame, () => this.withdraw(operation)),
+      waiter: new Waiter<unknown>(frame, () => this.withdraw(operation)).waitsFor("operation", "a datagram receive"),
       withdraw: undefined,
     };
     this.receiver = operation;
@@ -76,7 +76,7 @@ export class UnixDatagramEndpoint<P> {
     if (frame === undefined) return outsideTask(`${this.kind}.send()`);
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
     const operation: Operation<void> = {
-      waiter: new Waiter<void>(frame, () => this.withdraw(operation)),
+      waiter: new Waiter<void>(frame, () => this.withdraw(operation)).waitsFor("operation", "a datagram send"),
       withdraw: undefined,
     };
     this.sender = operation;

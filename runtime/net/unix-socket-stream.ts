@@ -166,7 +166,7 @@ export class UNIXSocketStream extends SocketStream {
     const waiter = new Waiter<void>(frame, () => {
       this.fdSending = false;
       this.fdClosers.delete(closer);
-    });
+    }).waitsFor("operation", "sendFds()");
     waiter.promise.then(undefined, (error: unknown) => end(error));
     this.fdClosers.add(closer);
     yieldMacrotask(() => {
@@ -243,7 +243,7 @@ export class UNIXSocketStream extends SocketStream {
     const waiter = new Waiter<ReceivedFds>(frame, () => {
       finish();
       withdraw?.();
-    });
+    }).waitsFor("operation", "receiveFds()");
     const closer = (): void => {
       finish();
       withdraw?.();

@@ -126,7 +126,7 @@ export class ProcessReceiveStream extends TypedAttributeProvider implements Byte
     const frame = currentFrame();
     if (frame === undefined) return outsideTask(`Process.${this.name}.receive()`);
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
-    const waiter = new Waiter<any>(frame, this.withdraw);
+    const waiter = new Waiter<any>(frame, this.withdraw).waitsFor("operation", "a child process's output");
     this.current = waiter;
     if (this.mustWait()) {
       this.retry = () => this.step(waiter, maxBytes, iterating);

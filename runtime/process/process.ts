@@ -98,7 +98,10 @@ export class Process implements AsyncResource {
     const frame = currentFrame();
     if (frame === undefined) return outsideTask("Process.wait()");
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
-    const waiter: Waiter<number> = new Waiter<number>(frame, () => this.waiters.delete(waiter));
+    const waiter: Waiter<number> = new Waiter<number>(frame, () => this.waiters.delete(waiter)).waitsFor(
+      "operation",
+      "a child process's exit",
+    );
     const code = this.code;
     if (code !== null) yieldMacrotask(() => void waiter.wake(code));
     else this.waiters.add(waiter);

@@ -108,7 +108,10 @@ export class WorkerProcess {
     const frame = currentFrame();
     if (frame === undefined) return outsideTask("toProcess.runSync()");
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
-    const waiter: Waiter<void> = new Waiter<void>(frame, () => this.exitWaiters.delete(waiter));
+    const waiter: Waiter<void> = new Waiter<void>(frame, () => this.exitWaiters.delete(waiter)).waitsFor(
+      "operation",
+      "a worker process's exit",
+    );
     if (this.dead) waiter.wake();
     else this.exitWaiters.add(waiter);
     return waiter.promise;
@@ -125,7 +128,7 @@ export class WorkerProcess {
     if (frame.scope._effectivelyCancelled) return cancelled(frame);
     const waiter: Waiter<T> = new Waiter<T>(frame, () => {
       if (this.pending?.waiter === waiter) this.pending = undefined;
-    });
+    }).waitsFor("operation", "a call in a worker process");
     if (this.dead) {
       waiter.fail(new BrokenWorkerProcess(`The worker process ${this.child.pid} has exited: ${this.exitDescription}`));
       return waiter.promise;

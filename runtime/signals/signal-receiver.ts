@@ -109,7 +109,7 @@ export class SignalReceiver implements AsyncIterable<NodeSignal>, Disposable {
         const i = this.waiting.indexOf(step);
         if (i >= 0) this.waiting.splice(i, 1);
         this.hold();
-      }),
+      }).waitsFor("operation", "a signal"),
       ready: false,
     };
     this.waiting.push(step);

@@ -149,9 +149,11 @@ class ThreadCall implements WorkerClient {
     const raiseCancelFlag = (): void => {
       Atomics.store(flags, 1, 1);
     };
-    this.wait = this.prepared.abandonOnCancel
-      ? new Waiter<unknown>(frame, raiseCancelFlag)
-      : new ShieldedWait<unknown>(frame, raiseCancelFlag);
+    this.wait = (
+      this.prepared.abandonOnCancel
+        ? new Waiter<unknown>(frame, raiseCancelFlag)
+        : new ShieldedWait<unknown>(frame, raiseCancelFlag)
+    ).waitsFor("operation", "a call in a worker thread");
     const { fn } = this.prepared;
     try {
       worker.host.post(

@@ -262,7 +262,7 @@ class NodeTLSEngine implements TLSEngine {
     const waiter: Waiter<void> = new Waiter<void>(frame, () => {
       const index = this.waiters.indexOf(waiter);
       if (index >= 0) this.waiters.splice(index, 1);
-    });
+    }).waitsFor("operation", "a TLS stream's progress");
     this.waiters.push(waiter);
     if (settle) {
       setImmediate(() => {
