@@ -1,8 +1,9 @@
 /**
  * The hook plumbing of the rewritten output, found by its shape, so the Rewritten pane can hide
- * it and show the shape of the program: the `__rt` import and `markStructured` calls, the
- * `const $c = __rt.enter()` lines, the `__rt.exit($c)` lines, and the hook calls wrapped around
- * awaited values (`__rt.resume($c, await __rt.suspendCall($c, (__rt.pre($c), sleep(ms))))` reads
+ * it and show the shape of the program: the `__rt` import and `markStructured` calls, the file's
+ * table of await sites (`var $sites = [...]`), the `const $c = __rt.enter($sites)` lines, the
+ * `__rt.exit($c)` lines, and the hook calls wrapped around awaited values, with the site index
+ * they end with (`__rt.resume($c, await __rt.suspendCall($c, (__rt.pre($c), sleep(ms)), 0))` reads
  * `await sleep(ms)`), and the `try { ... } finally { }` and `catch ($e) { }` around code whose
  * handler holds nothing but plumbing.
  *
@@ -17,6 +18,7 @@ export interface Plumbing {
 
 const WHOLE_LINE = [
   /^import \* as __rt from ["'][^"']+["'];?$/,
+  /^var \$sites = \[.*\];?$/,
   /^__rt\.markStructured\(.*\);?$/,
   /^(?:const|let|var) \$\w* = __rt\.\w+\([^()]*\);?$/,
   /^__rt\.\w+\(\$\w*\);?$/,
@@ -25,6 +27,8 @@ const WHOLE_LINE = [
 
 /** A hook call whose first argument is a reserved `$` name and that wraps a value: keep the value. */
 const WRAPPING_CALL = /__rt\.\w+\(\s*\$\w*\s*,\s*/g;
+/** The site index a wrapping hook call ends with (`, 3` before its closing parenthesis). */
+const SITE_ARGUMENT = /,\s*\d+\s*$/;
 /** `(__rt.pre($c), value)`: keep the value. */
 const SEQUENCE = /\(__rt\.\w+\(\$\w*\),\s*/g;
 /** `$u.use(value)` / `$u.useAsync(value)`: keep the value. */
@@ -130,16 +134,20 @@ export function findPlumbing(text: string): Plumbing {
     }
     return lo + 1;
   };
-  const unwrap = (re: RegExp, openAt: (match: RegExpExecArray) => number): void => {
+  const unwrap = (re: RegExp, openAt: (match: RegExpExecArray) => number, trailing?: RegExp): void => {
     re.lastIndex = 0;
     for (let match = re.exec(text); match !== null; match = re.exec(text)) {
       if (hidden.has(lineOf(match.index))) continue;
       const close = matchingParen(text, openAt(match));
       if (close === -1) continue;
-      spans.push([match.index, match.index + match[0].length], [close, close + 1]);
+      // A trailing site index is hidden with the call, unless it is the wrapped value itself
+      // (`__rt.suspend($c, 42)` without sites).
+      const tail = trailing?.exec(text.slice(match.index, close));
+      const end = tail && tail.index >= match[0].length ? match.index + tail.index : close;
+      spans.push([match.index, match.index + match[0].length], [end, close + 1]);
     }
   };
-  unwrap(WRAPPING_CALL, (m) => text.indexOf("(", m.index));
+  unwrap(WRAPPING_CALL, (m) => text.indexOf("(", m.index), SITE_ARGUMENT);
   unwrap(SEQUENCE, (m) => m.index);
   unwrap(USING, (m) => m.index + m[0].length - 1);
   unwrap(MARK, (m) => m.index + m[0].length - 1);

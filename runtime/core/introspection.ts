@@ -44,6 +44,7 @@ export interface TaskTreeWait {
 
 /** One cancel scope around a task's current await. */
 export interface TaskTreeScope {
+  /** The scope's number, unique in the process. */
   readonly id: number;
   /** What made it: `"task"` (a task's own scope), `"TaskGroup"`, `"moveOnAfter"`, `"failAfter"`, `"CancelScope"`... */
   readonly kind: string;
@@ -51,6 +52,7 @@ export interface TaskTreeScope {
   readonly deadline: number | null;
   /** Milliseconds left until the deadline (negative once passed), or null for none. */
   readonly remaining: number | null;
+  /** Whether it shields the code inside from cancellation outside it. */
   readonly shield: boolean;
   /** Whether `cancel()` was called on it or its deadline passed. */
   readonly cancelled: boolean;
@@ -76,8 +78,11 @@ export interface TaskTreeFrame {
 
 /** One live task and the tasks it started. */
 export interface TaskTreeNode {
+  /** The task's id (`TaskHandle.id`), unique in the process. */
   readonly id: number;
+  /** The task's name (`TaskHandle.name`). */
   readonly name: string;
+  /** The id of the task that started it, or null for a run's root task. */
   readonly parentId: number | null;
   /** `"pending"`, or `"cancelling"` once its own scope was cancelled (`TaskHandle.status`). */
   readonly status: "pending" | "cancelling";
@@ -97,6 +102,7 @@ export interface TaskTreeNode {
   readonly chain: readonly TaskTreeFrame[];
   /** Everything it is parked in (usually one thing), for compiled and uncompiled code alike. */
   readonly waitingOn: readonly TaskTreeWait[];
+  /** The live tasks it started, in the order it started them. */
   readonly children: readonly TaskTreeNode[];
 }
 

@@ -56,7 +56,7 @@ describe("the program and its rewrite", () => {
     await page.selectOption("#examples", "task-group");
     await compiled(page);
     const full = await visibleLines(page, "output");
-    expect(full.join("\n")).toContain("__rt.enter()");
+    expect(full.join("\n")).toContain("__rt.enter(");
 
     await page.check("#hide-plumbing");
     await page.waitForFunction(

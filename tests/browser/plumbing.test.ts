@@ -49,6 +49,30 @@ describe("hiding the hook plumbing", () => {
     expect(withoutPlumbing(text)).toBe(["async function f() {", '        await g(")", h(1));', "}"].join("\n"));
   });
 
+  test("hides the site table and the site index each hook call ends with, never a wrapped value", () => {
+    const text = [
+      'import * as __rt from "anyio-ts/rt";',
+      'var $sites = ["main.ts", "f", 3, 5, "f", 4, 3];',
+      "async function f() {",
+      "    const $c = __rt.enter($sites);",
+      "    for await (const x of __rt.forAwait($c, [1, 2], 1)) {",
+      "        __rt.resume($c, await __rt.suspendCall($c, (__rt.pre($c), g(x)), 0));",
+      "        __rt.resume($c, await __rt.suspend($c, 42));",
+      "    }",
+      "}",
+    ].join("\n");
+    expect(withoutPlumbing(text)).toBe(
+      [
+        "async function f() {",
+        "    for await (const x of [1, 2]) {",
+        "        await g(x);",
+        "        await 42;",
+        "    }",
+        "}",
+      ].join("\n"),
+    );
+  });
+
   test("an empty catch sharing its line with the try block's closing brace leaves the brace", () => {
     const text = ["try {", "  a();", "} catch ($e) {", "  $u.fail($e);", "}", "b();"].join("\n");
     expect(withoutPlumbing(text)).toBe(["try {", "  a();", "}", "b();"].join("\n"));
