@@ -127,6 +127,11 @@ export type RunEvent =
       readonly kind: WaitKind;
       /** The call it waits in, as text (`Event.wait()`). */
       readonly what: string;
+      /**
+       * Where the task waits: its pending awaits from the innermost out, each as
+       * `function (file:line:column)` (from the transformer's await sites); empty when unknown.
+       */
+      readonly chain: readonly string[];
     }
   | { readonly type: "wait-ended"; readonly time: number; readonly wait: number }
   /** The program ended: every run() settled and the module finished evaluating. */

@@ -12,6 +12,10 @@
  *   (through the transformer's `suspend` hooks) during which the task made no such call: a
  *   foreign promise (`fetch`, a plain `setTimeout` promise, ...).
  *
+ * Each wait also says where the task waits: its await chain, read from `getTaskTree()` in a
+ * microtask after the blocking call (once the transformer's hook has recorded the await's site),
+ * for the first {@link MAX_CHAINS} waits of a run (a tree describes every live task).
+ *
  * Nothing here changes what the program sees: every wrapper calls the original and returns its
  * result unchanged.
  */
@@ -22,6 +26,26 @@ import { scopeId } from "./timeline-model";
 
 type Post = (event: RunEvent) => void;
 
+/** The most waits of a run whose await chain is read (each read describes every live task). */
+const MAX_CHAINS = 2000;
+
+/** `task`'s pending awaits in `tree`, innermost first, as `function (file:line:column)`. */
+function chainOf(tree: Anyio.TaskTree, task: number): string[] {
+  const find = (nodes: readonly Anyio.TaskTreeNode[]): Anyio.TaskTreeNode | undefined => {
+    for (const node of nodes) {
+      if (node.id === task) return node;
+      const found = find(node.children);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  const frames = find(tree.tasks)?.chain ?? [];
+  return frames
+    .filter((frame) => frame.line !== null)
+    .map((frame) => `${frame.function} (${frame.file ?? "?"}:${frame.line}:${frame.column})`)
+    .reverse();
+}
+
 interface OpenWait {
   readonly id: number;
   readonly task: number;
@@ -30,6 +54,8 @@ interface OpenWait {
   readonly what: string;
   /** For a candidate foreign promise: set when the task made a tracked call meanwhile. */
   composite: boolean;
+  /** Where the task waits (see {@link chainOf}), once read. */
+  chain: readonly string[];
 }
 
 /**
@@ -43,6 +69,7 @@ export function trackRun(
   now: () => number,
 ): { anyio: Record<string, unknown>; rt: Record<string, unknown> } {
   let nextWait = 1;
+  let chains = 0;
   const ours = new WeakSet<object>();
   const open = new Map<number, OpenWait[]>();
 
@@ -62,16 +89,27 @@ export function trackRun(
     const list = open.get(task) ?? [];
     open.set(task, list);
     for (const wait of list) if (wait.kind === "promise") wait.composite = true;
-    const wait: OpenWait = { id: nextWait++, task, start: now(), kind, what, composite: false };
+    const wait: OpenWait = { id: nextWait++, task, start: now(), kind, what, composite: false, chain: [] };
     list.push(wait);
-    if (kind !== "promise") post({ type: "wait-started", time: wait.start, task, wait: wait.id, kind, what });
+    const started = (): void => {
+      const { id, start, chain } = wait;
+      post({ type: "wait-started", time: start, task, wait: id, kind, what, chain });
+    };
+    // Queued before the promise's own reactions, so it runs before the wait can end.
+    queueMicrotask(() => {
+      if (chains < MAX_CHAINS) {
+        chains++;
+        wait.chain = chainOf(anyio.getTaskTree(), task);
+      }
+      if (kind !== "promise") started();
+    });
     const end = (): void => {
       const i = list.indexOf(wait);
       if (i >= 0) list.splice(i, 1);
       if (kind === "promise") {
         // Only now is it known that the task waited on nothing of the runtime's meanwhile.
         if (wait.composite) return;
-        post({ type: "wait-started", time: wait.start, task, wait: wait.id, kind, what });
+        started();
       }
       post({ type: "wait-ended", time: now(), wait: wait.id });
     };

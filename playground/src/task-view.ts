@@ -177,7 +177,9 @@ export class TaskView {
     el.dataset.kind = wait.kind;
     el.style.left = x(wait.start);
     el.style.width = `calc(${x(until)} - ${x(wait.start)})`;
-    el.title = `waiting in ${wait.what} (${WAIT_NAMES[wait.kind]}), ${formatMs(wait.start)} to ${formatMs(until)}`;
+    el.title =
+      `waiting in ${wait.what} (${WAIT_NAMES[wait.kind]}), ${formatMs(wait.start)} to ${formatMs(until)}` +
+      wait.chain.map((frame) => `\n  at ${frame}`).join("");
     return el;
   }
 

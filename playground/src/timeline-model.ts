@@ -33,6 +33,8 @@ export interface WaitSpan {
   readonly id: number;
   readonly kind: WaitKind;
   readonly what: string;
+  /** Where the task waited: its pending awaits, innermost first (`worker (playground.ts:8:3)`). */
+  readonly chain: readonly string[];
   readonly start: number;
   end: number | undefined;
 }
@@ -184,6 +186,7 @@ export class TimelineModel {
           id: event.wait,
           kind: event.kind,
           what: event.what,
+          chain: event.chain,
           start: event.time,
           end: undefined,
         };

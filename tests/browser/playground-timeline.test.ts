@@ -131,6 +131,11 @@ describe("scopes and waits on the timeline", () => {
     expect(await waitKinds(page, "foreign")).toEqual(["promise"]);
     expect(await waitKinds(page, "main")).toEqual(["lock", "sleep", "group"]);
     expect(await waitKinds(page, "sender")).toEqual(["send"]);
+    // Each wait says where the task waited: its await chain, from the transformer's await sites.
+    const mainWaits = await page.$$eval('.tv-row[data-name="main"] .tv-wait', (waits) =>
+      waits.map((wait) => (wait as HTMLElement).title),
+    );
+    expect(mainWaits[1]).toMatch(/^waiting in sleep\(\) \(sleep\).*\n {2}at main \(playground\.ts:19:3\)$/);
   }, 60_000);
 
   test("marks close in time are drawn as one mark with their count, listing each", async () => {

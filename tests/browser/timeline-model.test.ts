@@ -221,13 +221,21 @@ describe("scopes and waits", () => {
   test("a wait runs from its start to its end on the waiting task", () => {
     const model = fold([
       spawn(0, 1, "main", null),
-      { type: "wait-started", time: 3, task: 1, wait: 9, kind: "event", what: "Event.wait()" },
+      {
+        type: "wait-started",
+        time: 3,
+        task: 1,
+        wait: 9,
+        kind: "event",
+        what: "Event.wait()",
+        chain: ["main (playground.ts:4:3)"],
+      },
       { type: "wait-ended", time: 8, wait: 9 },
-      { type: "wait-started", time: 9, task: 1, wait: 10, kind: "sleep", what: "sleep()" },
+      { type: "wait-started", time: 9, task: 1, wait: 10, kind: "sleep", what: "sleep()", chain: [] },
     ]);
     expect(model.tasks.get(1)!.waits).toEqual([
-      { id: 9, kind: "event", what: "Event.wait()", start: 3, end: 8 },
-      { id: 10, kind: "sleep", what: "sleep()", start: 9, end: undefined },
+      { id: 9, kind: "event", what: "Event.wait()", chain: ["main (playground.ts:4:3)"], start: 3, end: 8 },
+      { id: 10, kind: "sleep", what: "sleep()", chain: [], start: 9, end: undefined },
     ]);
   });
 
