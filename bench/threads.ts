@@ -6,6 +6,12 @@
  *   node --import tsx bench/threads.ts           # anyio-ts from runtime/*.ts (through tsx, uncompiled)
  *   node --import tsx bench/threads.ts --quick   # fewer round trips: a smoke run
  *
+ * anyio-ts's side of the round trip and the CPU-bound rows (bench/contenders/threads-anyio.src.mjs)
+ * is structured code, as users write it: with `--dist` it is compiled by the Babel plugin from
+ * dist/ (in a process of its own) against dist/; through tsx it runs uncompiled. Uncompiled, the
+ * runtime carries the current task through AsyncLocalStorage, whose promise hooks then tax every
+ * promise of the process, the libraries' too.
+ *
  * Rows (each a median over ROUNDS rounds; ours and its baseline alternate within a round):
  * - round trip of a trivial function (`(a, b) => a + b`) on a warm worker, one call at a time:
  *   `toThread.runSync()` inside `run()` (default limiter), piscina's `run()` (one thread),
@@ -22,7 +28,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 
 type AnyIO = typeof import("../runtime/index");
@@ -99,6 +107,59 @@ runAsWorker((x) => x);\n`,
   return files;
 }
 
+/** Wall-clock and CPU milliseconds of what a contender timed. */
+interface Measured {
+  ms: number;
+  cpu: number;
+}
+
+/** anyio-ts's side: bench/contenders/threads-anyio.src.mjs, compiled (see {@link loadContender}). */
+interface ThreadsContender {
+  roundTrip(add: unknown, calls: number): Promise<Measured>;
+  spread(hash: unknown, jobs: number, tokens: number | null): Promise<Measured>;
+}
+
+/**
+ * anyio-ts's side as users write it, structured code compiled by the Babel plugin from `dist`
+ * (in a Node process of its own, so Babel's modules are not in this heap), against `dist`.
+ * Without `--dist` (tsx, runtime/*.ts) there is no build to compile it with: the same functions
+ * run uncompiled, as plain callbacks.
+ */
+async function loadContender(dist: string | undefined): Promise<ThreadsContender> {
+  const source = path.join(__dirname, "contenders/threads-anyio.src.mjs");
+  if (dist === undefined) {
+    // The runtime's TypeScript sources load through tsx's require hook.
+    const text = fs
+      .readFileSync(source, "utf8")
+      .replace(
+        'import * as anyio from "anyio-ts";',
+        `import { createRequire } from "node:module";\nconst anyio = createRequire(import.meta.url)(${JSON.stringify(require.resolve("../runtime/index"))});`,
+      );
+    const plain = path.join(os.tmpdir(), `anyio-ts-bench-threads-${process.pid}.mjs`);
+    fs.writeFileSync(plain, text);
+    try {
+      return (await import(pathToFileURL(plain).href)) as ThreadsContender;
+    } finally {
+      fs.rmSync(plain, { force: true });
+    }
+  }
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-bench-threads-"));
+  try {
+    const compiled = path.join(directory, "threads-anyio.mjs");
+    execFileSync(process.execPath, [
+      path.join(__dirname, "compile-structured.cjs"),
+      dist,
+      "--source",
+      source,
+      "--out",
+      compiled,
+    ]);
+    return (await import(pathToFileURL(compiled).href)) as ThreadsContender;
+  } finally {
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   // --dist: the built package (the thread room compiled by the transformer), as users run it.
   const api: AnyIO = args.has("--dist")
@@ -142,6 +203,11 @@ async function main(): Promise<void> {
     rows[row]!.push(ms);
     (cpuRows[row] ??= []).push(lastCpu);
   };
+  const recordMeasured = (row: string, measured: Measured): void => {
+    rows[row]!.push(measured.ms);
+    (cpuRows[row] ??= []).push(measured.cpu);
+  };
+  const ours = await loadContender(args.has("--dist") ? path.resolve(__dirname, "../dist") : undefined);
   const hashPool = new Piscina({ filename: files.poolHash, minThreads: CORES, maxThreads: CORES });
   try {
     // Warm everything up once.
@@ -156,15 +222,7 @@ async function main(): Promise<void> {
       syncEcho(i);
     }
     for (let round = 0; round < ROUNDS; round++) {
-      record(
-        "toThread.runSync",
-        await api.run(async () => {
-          await api.toThread.runSync(add, 0, 1);
-          return time(async () => {
-            for (let i = 0; i < ROUND_TRIPS; i++) await api.toThread.runSync(add, i, 1);
-          });
-        }),
-      );
+      recordMeasured("toThread.runSync", await ours.roundTrip(add, ROUND_TRIPS));
       record(
         "piscina",
         await time(async () => {
@@ -192,29 +250,8 @@ async function main(): Promise<void> {
       );
       if (round < 3) {
         // One run: its pool is warmed by a first batch (workers start and load the module), then timed.
-        record(
-          "cpu toThread",
-          await api.run(async () => {
-            const batch = () =>
-              api.createTaskGroup().run(async (tg) => {
-                for (let job = 0; job < JOBS; job++) tg.startSoon(() => api.toThread.runSync(hash, job));
-              });
-            await batch();
-            return time(batch);
-          }),
-        );
-        record(
-          "cpu toThread, limiter = cores",
-          await api.run(async () => {
-            const limiter = new api.CapacityLimiter(CORES);
-            const batch = () =>
-              api.createTaskGroup().run(async (tg) => {
-                for (let job = 0; job < JOBS; job++) tg.startSoon(() => api.toThread.runSync({ limiter }, hash, job));
-              });
-            await batch();
-            return time(batch);
-          }),
-        );
+        recordMeasured("cpu toThread", await ours.spread(hash, JOBS, null));
+        recordMeasured("cpu toThread, limiter = cores", await ours.spread(hash, JOBS, CORES));
         record(
           "cpu piscina",
           await time(() => Promise.all(Array.from({ length: JOBS }, (_, job) => hashPool.run(job)))),
