@@ -7,15 +7,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Plugin } from "vite";
 
-/** The guides linked from the intro (playground/index.html). */
+/** The guides linked from the intro (playground/index.html), by their path in the repository. */
 export const GUIDES = [
-  "getting-started.md",
-  "core.md",
-  "sync.md",
-  "streams.md",
-  "context.md",
-  "transformer.md",
-  "playground.md",
+  "docs/getting-started.md",
+  "docs/core.md",
+  "docs/sync.md",
+  "docs/streams.md",
+  "docs/context.md",
+  "docs/transformer.md",
+  "docs/playground.md",
 ];
 
 /** The plugin; `repo` is the repository's root. */
@@ -24,9 +24,9 @@ export function guides(repo: string): Plugin {
     name: "anyio-ts-playground-guides",
     apply: "build",
     generateBundle() {
-      for (const name of GUIDES) {
-        const source = fs.readFileSync(path.join(repo, "docs", name), "utf8");
-        this.emitFile({ type: "asset", fileName: `docs/${name}`, source });
+      for (const guide of GUIDES) {
+        const source = fs.readFileSync(path.join(repo, guide), "utf8");
+        this.emitFile({ type: "asset", fileName: guide, source });
       }
     },
   };
