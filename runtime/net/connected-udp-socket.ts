@@ -4,8 +4,8 @@
  * datagrams. Structured code (compiled by our transformer): `fromSocket()` awaits its checkpoint.
  */
 import { checkpoint } from "../core/checkpoint";
-import { SocketAttribute, TypedAttributeProvider, type TypedAttributeMap } from "../streams/typed-attributes";
-import type { UnreliableObjectStream } from "../streams/types";
+import { SocketAttribute, type TypedAttributeMap } from "../streams/typed-attributes";
+import { DatagramSocket } from "./datagram-socket";
 import { DatagramEndpoint } from "./datagram-endpoint";
 import { checkBytes } from "./udp-arguments";
 import { udpHost, type DatagramTransport, type DgramSocket } from "./udp-host";
@@ -34,14 +34,11 @@ function dataOf(data: Uint8Array): Uint8Array {
  * const answer = await socket.receive();
  * ```
  */
-export class ConnectedUDPSocket extends TypedAttributeProvider implements UnreliableObjectStream<Uint8Array> {
-  private readonly endpoint: DatagramEndpoint<Uint8Array>;
-
+export class ConnectedUDPSocket extends DatagramSocket<Uint8Array, DatagramEndpoint<Uint8Array>> {
   /** @internal Use {@link createConnectedUdpSocket} or {@link ConnectedUDPSocket.fromSocket}. */
   constructor(transport: DatagramTransport) {
-    super();
     udpHost.get("new ConnectedUDPSocket()");
-    this.endpoint = new DatagramEndpoint<Uint8Array>(transport, "ConnectedUDPSocket", dataOf, true);
+    super(new DatagramEndpoint<Uint8Array>(transport, "ConnectedUDPSocket", dataOf, true));
   }
 
   /**
@@ -69,27 +66,6 @@ export class ConnectedUDPSocket extends TypedAttributeProvider implements Unreli
   }
 
   /**
-   * The next datagram from the peer: the oldest queued one, or the next to arrive. Never
-   * raises `EndOfStream`.
-   *
-   * This is a checkpoint, and the checkpoint comes first: a cancelled receive takes no
-   * datagram (it stays queued for the next receive).
-   *
-   * @example
-   * ```ts
-   * const reply = await socket.receive();
-   * ```
-   * @throws ClosedResourceError if the socket was closed (also while waiting).
-   * @throws BrokenResourceError if the socket failed (the host's error is its `cause`).
-   * @throws BusyResourceError if another task is already receiving.
-   * @throws Cancelled if the task is cancelled before a datagram is handed over.
-   * @throws NoCurrentTaskError outside {@link run}.
-   */
-  receive(): Promise<Uint8Array> {
-    return this.endpoint.receive(false);
-  }
-
-  /**
    * Sends `data` to the peer. Resolves once the datagram was handed to the kernel; an error for
    * this datagram (`EMSGSIZE`) rejects this send with the host's error and leaves the socket
    * usable; `ECONNREFUSED` (an ICMP report about an earlier datagram) is ignored.
@@ -113,44 +89,6 @@ export class ConnectedUDPSocket extends TypedAttributeProvider implements Unreli
     const invalid = checkBytes("data", data);
     if (invalid !== undefined) return Promise.reject(invalid);
     return this.endpoint.send(data, undefined, undefined);
-  }
-
-  /**
-   * Iterates over the datagrams as {@link ConnectedUDPSocket.receive} returns them; the loop
-   * never ends by itself (only by cancellation, `break`, or an error). Each step is a
-   * checkpoint. Leaving the loop does not close the socket.
-   *
-   * @example
-   * ```ts
-   * for await (const datagram of socket) await socket.send(datagram);
-   * ```
-   */
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
-    const iterator: AsyncIterableIterator<Uint8Array> = {
-      next: () => this.endpoint.receive(true) as Promise<IteratorResult<Uint8Array>>,
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
-  }
-
-  /**
-   * Closes the socket (its port is free again when this returns); a task waiting in
-   * `receive()` or `send()` gets `ClosedResourceError`, and so does every later operation.
-   * Closing again does nothing. Never a checkpoint: it closes even in a cancelled scope.
-   *
-   * @example
-   * ```ts
-   * await socket.aclose();
-   * ```
-   */
-  aclose(): Promise<void> {
-    this.endpoint.close();
-    return Promise.resolve();
-  }
-
-  /** Closes the socket at the end of an `await using` block. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.aclose();
   }
 
   /**

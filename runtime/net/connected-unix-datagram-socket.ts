@@ -2,8 +2,8 @@
  * `ConnectedUNIXDatagramSocket`: a UNIX datagram socket connected to one peer (run by the
  * optional native addon) as an unreliable object stream of datagrams.
  */
-import { SocketAttribute, TypedAttributeProvider, type TypedAttributeMap } from "../streams/typed-attributes";
-import type { UnreliableObjectStream } from "../streams/types";
+import { SocketAttribute, type TypedAttributeMap } from "../streams/typed-attributes";
+import { DatagramSocket } from "./datagram-socket";
 import type { UnixDatagramTransport } from "./native-host";
 import { checkBytes } from "./udp-arguments";
 import { UnixDatagramEndpoint } from "./unix-datagram-endpoint";
@@ -29,32 +29,13 @@ function dataOf(data: Uint8Array): Uint8Array {
  * const reply = await socket.receive();
  * ```
  */
-export class ConnectedUNIXDatagramSocket extends TypedAttributeProvider implements UnreliableObjectStream<Uint8Array> {
-  private readonly endpoint: UnixDatagramEndpoint<Uint8Array>;
+export class ConnectedUNIXDatagramSocket extends DatagramSocket<Uint8Array, UnixDatagramEndpoint<Uint8Array>> {
   private readonly transport: UnixDatagramTransport;
 
   /** @internal Use `createConnectedUnixDatagramSocket()`. */
   constructor(transport: UnixDatagramTransport) {
-    super();
+    super(new UnixDatagramEndpoint<Uint8Array>(transport, "ConnectedUNIXDatagramSocket", dataOf));
     this.transport = transport;
-    this.endpoint = new UnixDatagramEndpoint<Uint8Array>(transport, "ConnectedUNIXDatagramSocket", dataOf);
-  }
-
-  /**
-   * The next datagram from the peer: the oldest queued one, or the next to arrive. Never raises
-   * `EndOfStream`.
-   *
-   * This is a checkpoint, and the checkpoint comes first: a cancelled receive takes no datagram.
-   *
-   * @example
-   * ```ts
-   * const reply = await socket.receive();
-   * ```
-   * @throws ClosedResourceError if the socket was closed (also while waiting).
-   * @throws BusyResourceError if another task is already receiving.
-   */
-  receive(): Promise<Uint8Array> {
-    return this.endpoint.receive(false);
   }
 
   /**
@@ -76,42 +57,6 @@ export class ConnectedUNIXDatagramSocket extends TypedAttributeProvider implemen
     const invalid = checkBytes("data", data);
     if (invalid !== undefined) return Promise.reject(invalid);
     return this.endpoint.send(data, undefined);
-  }
-
-  /**
-   * Iterates over the datagrams as {@link ConnectedUNIXDatagramSocket.receive} returns them;
-   * the loop never ends by itself. Each step is a checkpoint.
-   *
-   * @example
-   * ```ts
-   * for await (const datagram of socket) await socket.send(datagram);
-   * ```
-   */
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
-    const iterator: AsyncIterableIterator<Uint8Array> = {
-      next: () => this.endpoint.receive(true) as Promise<IteratorResult<Uint8Array>>,
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
-  }
-
-  /**
-   * Closes the socket; tasks waiting in `receive()` or `send()` get `ClosedResourceError`, and
-   * so does every later operation. Never a checkpoint.
-   *
-   * @example
-   * ```ts
-   * await socket.aclose();
-   * ```
-   */
-  aclose(): Promise<void> {
-    this.endpoint.close();
-    return Promise.resolve();
-  }
-
-  /** Closes the socket at the end of an `await using` block. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.aclose();
   }
 
   /**

@@ -5,9 +5,9 @@
  */
 import { checkpoint } from "../core/checkpoint";
 import { describeValue } from "../core/validate";
-import { SocketAttribute, TypedAttributeProvider, type TypedAttributeMap } from "../streams/typed-attributes";
+import { SocketAttribute, type TypedAttributeMap } from "../streams/typed-attributes";
+import { DatagramSocket } from "./datagram-socket";
 import type { IPSockAddr } from "./ip";
-import type { UnreliableObjectStream } from "../streams/types";
 import { DatagramEndpoint } from "./datagram-endpoint";
 import { checkBytes, checkHost, checkPort } from "./udp-arguments";
 import { udpHost, type DatagramTransport, type DgramSocket } from "./udp-host";
@@ -48,14 +48,11 @@ function packetOf(data: Uint8Array, host: string, port: number): UDPPacket {
  * }
  * ```
  */
-export class UDPSocket extends TypedAttributeProvider implements UnreliableObjectStream<UDPPacket> {
-  private readonly endpoint: DatagramEndpoint<UDPPacket>;
-
+export class UDPSocket extends DatagramSocket<UDPPacket, DatagramEndpoint<UDPPacket>> {
   /** @internal Use {@link createUdpSocket} or {@link UDPSocket.fromSocket}. */
   constructor(transport: DatagramTransport) {
-    super();
     udpHost.get("new UDPSocket()");
-    this.endpoint = new DatagramEndpoint<UDPPacket>(transport, "UDPSocket", packetOf, false);
+    super(new DatagramEndpoint<UDPPacket>(transport, "UDPSocket", packetOf, false));
   }
 
   /**
@@ -80,28 +77,6 @@ export class UDPSocket extends TypedAttributeProvider implements UnreliableObjec
     host.checkSocket(socket, false);
     await checkpoint();
     return new UDPSocket(host.adopt(socket, false));
-  }
-
-  /**
-   * The next datagram and its sender, `[data, [host, port]]`: the oldest queued one, or the
-   * next to arrive. Never raises `EndOfStream`.
-   *
-   * This is a checkpoint, and the checkpoint comes first: a cancelled receive takes no
-   * datagram (it stays queued for the next receive), and one that returned took exactly the
-   * datagram it returns.
-   *
-   * @example
-   * ```ts
-   * const [data, [host, port]] = await socket.receive();
-   * ```
-   * @throws ClosedResourceError if the socket was closed (also while waiting).
-   * @throws BrokenResourceError if the socket failed (the host's error is its `cause`).
-   * @throws BusyResourceError if another task is already receiving ("Another task is already reading from this resource").
-   * @throws Cancelled if the task is cancelled before a datagram is handed over.
-   * @throws NoCurrentTaskError outside {@link run}.
-   */
-  receive(): Promise<UDPPacket> {
-    return this.endpoint.receive(false);
   }
 
   /**
@@ -150,44 +125,6 @@ export class UDPSocket extends TypedAttributeProvider implements UnreliableObjec
     const invalid = checkBytes("data", data) ?? checkHost("host", host) ?? checkPort("port", port, 1);
     if (invalid !== undefined) return Promise.reject(invalid);
     return this.endpoint.send(data, host, port);
-  }
-
-  /**
-   * Iterates over the datagrams as {@link UDPSocket.receive} returns them; the loop never ends
-   * by itself (only by cancellation, `break`, or an error such as `ClosedResourceError`). Each
-   * step is a checkpoint. Leaving the loop does not close the socket.
-   *
-   * @example
-   * ```ts
-   * for await (const [data, address] of socket) await socket.send([data, address]);
-   * ```
-   */
-  [Symbol.asyncIterator](): AsyncIterableIterator<UDPPacket> {
-    const iterator: AsyncIterableIterator<UDPPacket> = {
-      next: () => this.endpoint.receive(true) as Promise<IteratorResult<UDPPacket>>,
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
-  }
-
-  /**
-   * Closes the socket (its port is free again when this returns); a task waiting in
-   * `receive()` or `send()` gets `ClosedResourceError`, and so does every later operation.
-   * Closing again does nothing. Never a checkpoint: it closes even in a cancelled scope.
-   *
-   * @example
-   * ```ts
-   * await socket.aclose();
-   * ```
-   */
-  aclose(): Promise<void> {
-    this.endpoint.close();
-    return Promise.resolve();
-  }
-
-  /** Closes the socket at the end of an `await using` block. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.aclose();
   }
 
   /**

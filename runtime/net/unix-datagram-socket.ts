@@ -4,8 +4,8 @@
  * receiving and sending).
  */
 import { describeValue } from "../core/validate";
-import { SocketAttribute, TypedAttributeProvider, type TypedAttributeMap } from "../streams/typed-attributes";
-import type { UnreliableObjectStream } from "../streams/types";
+import { SocketAttribute, type TypedAttributeMap } from "../streams/typed-attributes";
+import { DatagramSocket } from "./datagram-socket";
 import type { UnixDatagramTransport } from "./native-host";
 import { checkBytes } from "./udp-arguments";
 import { UnixDatagramEndpoint } from "./unix-datagram-endpoint";
@@ -54,34 +54,13 @@ export function checkSocketPath(name: string, value: unknown): TypeError | Range
  * for await (const [data, path] of socket) await socket.send([data, path]);
  * ```
  */
-export class UNIXDatagramSocket extends TypedAttributeProvider implements UnreliableObjectStream<UNIXDatagramPacket> {
-  private readonly endpoint: UnixDatagramEndpoint<UNIXDatagramPacket>;
+export class UNIXDatagramSocket extends DatagramSocket<UNIXDatagramPacket, UnixDatagramEndpoint<UNIXDatagramPacket>> {
   private readonly transport: UnixDatagramTransport;
 
   /** @internal Use `createUnixDatagramSocket()`. */
   constructor(transport: UnixDatagramTransport) {
-    super();
+    super(new UnixDatagramEndpoint<UNIXDatagramPacket>(transport, "UNIXDatagramSocket", packetOf));
     this.transport = transport;
-    this.endpoint = new UnixDatagramEndpoint<UNIXDatagramPacket>(transport, "UNIXDatagramSocket", packetOf);
-  }
-
-  /**
-   * The next datagram and its sender's path, `[data, path]`: the oldest queued one, or the next
-   * to arrive. Never raises `EndOfStream`.
-   *
-   * This is a checkpoint, and the checkpoint comes first: a cancelled receive takes no datagram
-   * (it stays in the kernel for the next receive).
-   *
-   * @example
-   * ```ts
-   * const [data, path] = await socket.receive();
-   * ```
-   * @throws ClosedResourceError if the socket was closed (also while waiting).
-   * @throws BrokenResourceError if the socket failed (the host's error is its `cause`).
-   * @throws BusyResourceError if another task is already receiving.
-   */
-  receive(): Promise<UNIXDatagramPacket> {
-    return this.endpoint.receive(false);
   }
 
   /**
@@ -120,44 +99,6 @@ export class UNIXDatagramSocket extends TypedAttributeProvider implements Unreli
     const invalid = checkBytes("data", data) ?? checkSocketPath("path", path);
     if (invalid !== undefined) return Promise.reject(invalid);
     return this.endpoint.send(data, path);
-  }
-
-  /**
-   * Iterates over the datagrams as {@link UNIXDatagramSocket.receive} returns them; the loop
-   * never ends by itself. Each step is a checkpoint. Leaving the loop does not close the socket.
-   *
-   * @example
-   * ```ts
-   * for await (const [data, path] of socket) await socket.send([data, path]);
-   * ```
-   */
-  [Symbol.asyncIterator](): AsyncIterableIterator<UNIXDatagramPacket> {
-    const iterator: AsyncIterableIterator<UNIXDatagramPacket> = {
-      next: () => this.endpoint.receive(true) as Promise<IteratorResult<UNIXDatagramPacket>>,
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
-  }
-
-  /**
-   * Closes the socket (its descriptor is released when this returns; the socket file stays, as
-   * AnyIO leaves it, and the next socket bound there removes it); a task waiting in `receive()`
-   * or `send()` gets `ClosedResourceError`, and so does every later operation. Never a
-   * checkpoint.
-   *
-   * @example
-   * ```ts
-   * await socket.aclose();
-   * ```
-   */
-  aclose(): Promise<void> {
-    this.endpoint.close();
-    return Promise.resolve();
-  }
-
-  /** Closes the socket at the end of an `await using` block. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.aclose();
   }
 
   /**
