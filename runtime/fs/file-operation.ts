@@ -19,16 +19,7 @@
  *   as cancelled before it finished.
  * - Operations of one {@link OperationQueue} run one at a time, in call order.
  */
-import {
-  currentFrame,
-  enterFrame,
-  leaveFrame,
-  noteCancelPoint,
-  noteSchedulePoint,
-  tagPrimitive,
-  Waiter,
-  type Frame,
-} from "../rt";
+import { currentFrame, noteCancelPoint, noteSchedulePoint, tagPrimitive, Waiter, type Frame } from "../rt";
 import type { CapacityLimiter } from "../sync/capacity-limiter";
 import { cancelled, outsideTask } from "../sync/checks";
 import { currentDefaultThreadLimiter } from "../threads/default-thread-limiter";
@@ -83,16 +74,8 @@ function withToken<R>(
     done?.();
     return Promise.reject(error);
   }
-  // No free token: wait for one in the caller's scope (cancellable; the limiter never loses a
-  // token). The limiter reads the current frame only synchronously, so no context carrier.
-  const previous = enterFrame(frame);
-  let waiting: Promise<Disposable>;
-  try {
-    waiting = limiter.acquireOnBehalfOf(borrower);
-  } finally {
-    leaveFrame(previous);
-  }
-  return waiting.then(execute, (error: unknown) => {
+  // No free token: wait for one in the caller's scope (cancellable; the limiter never loses a token).
+  return limiter._acquireOnBehalfOfIn(frame, borrower).then(execute, (error: unknown) => {
     done?.();
     throw error;
   });

@@ -229,6 +229,17 @@ export class CapacityLimiter {
   }
 
   /**
+   * {@link acquireOnBehalfOf} for a task parked in `frame`, which need not be the current one:
+   * for the runtime's own operations that wait for a token in their caller's scope (a thread
+   * call, a file operation). `borrower` is the runtime's own object, so it is not checked.
+   *
+   * @internal
+   */
+  _acquireOnBehalfOfIn(frame: Frame, borrower: object): Promise<Disposable> {
+    return this.acquireIn(frame, borrower, borrower);
+  }
+
+  /**
    * {@link _tryAcquireOnBehalfOf} for the current task.
    *
    * @internal

@@ -17,17 +17,7 @@
  * No "use structured" here on purpose: these awaits are the host side of an operation, and a
  * compiled await would race them against the very cancellation they must outlive.
  */
-import {
-  enterFrame,
-  enterScope,
-  exitScope,
-  leaveFrame,
-  noteCancelPoint,
-  noteSchedulePoint,
-  tagPrimitive,
-  Waiter,
-  type Frame,
-} from "../rt";
+import { enterScope, exitScope, noteCancelPoint, noteSchedulePoint, tagPrimitive, Waiter, type Frame } from "../rt";
 import { CancelScope } from "../core/cancel-scope";
 import { spawnTask } from "../core/task";
 import { BrokenWorkerThread, Cancelled } from "../core/errors";
@@ -101,14 +91,7 @@ export function startThreadCall(
     return Promise.reject(error);
   }
   // No free token: wait for one in the caller's scope (cancellable; the limiter never loses one).
-  const previous = enterFrame(frame);
-  let waiting: Promise<Disposable>;
-  try {
-    waiting = limiter.acquireOnBehalfOf(call);
-  } finally {
-    leaveFrame(previous);
-  }
-  return tagPrimitive(waiting.then(() => call.dispatch()));
+  return tagPrimitive(limiter._acquireOnBehalfOfIn(frame, call).then(() => call.dispatch()));
 }
 
 /** A value that always survives structured clone as itself (so it needs no trial clone). */
