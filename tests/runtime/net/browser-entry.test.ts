@@ -4,25 +4,7 @@
  * installed there. The browser entry is loaded in an isolated module registry, so the Node host
  * this test file's own imports install is not seen by it.
  */
-type BrowserApi = typeof import("../../../runtime/index.browser");
-
-function loadBrowserEntry(): BrowserApi {
-  let api: BrowserApi | undefined;
-  jest.isolateModules(() => {
-    api = require("../../../runtime/index.browser") as BrowserApi;
-  });
-  return api!;
-}
-
-/** What `call` threw or rejected with. */
-async function failureOf(call: () => unknown): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail");
-}
+import { failureOf, loadBrowserEntry } from "../browser-entry";
 
 const api = loadBrowserEntry();
 const SOCKETS = "needs Node.js, Bun or Deno; browsers cannot open sockets";

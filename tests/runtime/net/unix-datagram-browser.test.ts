@@ -3,26 +3,7 @@
  * NotSupportedError naming the call, because no host is installed there (the browser entry is
  * loaded in an isolated module registry, away from the Node host this file's imports install).
  */
-export {};
-
-type BrowserApi = typeof import("../../../runtime/index.browser");
-
-function loadBrowserEntry(): BrowserApi {
-  let api: BrowserApi | undefined;
-  jest.isolateModules(() => {
-    api = require("../../../runtime/index.browser") as BrowserApi;
-  });
-  return api!;
-}
-
-async function failureOf(call: () => unknown): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail");
-}
+import { failureOf, loadBrowserEntry } from "../browser-entry";
 
 const api = loadBrowserEntry();
 

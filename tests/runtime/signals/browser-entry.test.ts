@@ -4,17 +4,7 @@
  * context variables work as everywhere; run() installs nothing. The browser entry is loaded in an
  * isolated module registry, so the Node host this file's own imports install is not seen by it.
  */
-export {}; // a module, not a script: its names stay its own
-
-type BrowserApi = typeof import("../../../runtime/index.browser");
-
-function loadBrowserEntry(): BrowserApi {
-  let api: BrowserApi | undefined;
-  jest.isolateModules(() => {
-    api = require("../../../runtime/index.browser") as BrowserApi;
-  });
-  return api!;
-}
+import { loadBrowserEntry } from "../browser-entry";
 
 const api = loadBrowserEntry();
 
