@@ -32,13 +32,9 @@
  * divided by node:dgram's in the same row.
  */
 import * as dgram from "node:dgram";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import * as ts from "typescript";
-import { resolveOptions } from "../transformer/core/options";
-import { createRewriter } from "../transformer/typescript/rewrite";
+import { compileBodies } from "./compile-bodies";
 import { Tally } from "./udp-tally";
 
 type AnyIO = typeof import("../runtime/index");
@@ -155,42 +151,6 @@ function rawContender(checkpoints: boolean): Contender {
 
 // --- anyio-ts ---------------------------------------------------------------------------------
 
-/** bench/udp-bodies.ts compiled as structured code by the TypeScript transformer, loaded from a temporary file. */
-function compileBodies(): typeof import("./udp-bodies") {
-  const source = fs.readFileSync(BODIES, "utf8");
-  const diagnostics: ts.Diagnostic[] = [];
-  const result = ts.transpileModule(source, {
-    fileName: BODIES,
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true },
-    transformers: {
-      before: [
-        createRewriter({
-          ts,
-          options: resolveOptions({}),
-          relativePath: (name) => path.relative(ROOT, name),
-          runtimeModuleFor: () => path.join(RUNTIME_DIR, "rt"),
-          report: (found) => diagnostics.push(...found),
-        }),
-      ],
-    },
-  });
-  if (diagnostics.length > 0) {
-    throw new Error(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("\n"));
-  }
-  const output = result.outputText
-    .replace(/require\("\.\.\/runtime\/index"\)/g, `require(${JSON.stringify(path.join(RUNTIME_DIR, "index"))})`)
-    .replace(/require\("\.\/udp-tally"\)/g, `require(${JSON.stringify(path.join(__dirname, "udp-tally"))})`);
-  if (!output.includes("__rt.suspendCall")) throw new Error("the transformer did not rewrite udp-bodies.ts");
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-udp-bench-"));
-  const file = path.join(tmp, "udp-bodies.js");
-  fs.writeFileSync(file, output);
-  try {
-    return require(file);
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
 function anyioContender(anyio: AnyIO, bodies: typeof import("./udp-bodies"), connected: boolean): Contender {
   return {
     name: connected ? "anyio-ts ConnectedUDPSocket" : "anyio-ts UDPSocket",
@@ -207,7 +167,7 @@ function format(rate: number): string {
 
 async function main(): Promise<void> {
   const anyio: AnyIO = require(path.join(RUNTIME_DIR, "index"));
-  const bodies = compileBodies();
+  const bodies = compileBodies<typeof import("./udp-bodies")>(BODIES, RUNTIME_DIR, ["udp-tally"]);
   console.log(
     `node ${process.version}; anyio-ts from ${args.has("--dist") ? "dist/" : "runtime/ (tsx)"}; ` +
       `${N.toLocaleString("en-US")} datagrams per batch in bursts of ${WINDOW}, ${WARMUP} warm-up + ${ITERS} timed batches, ` +

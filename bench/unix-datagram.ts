@@ -23,12 +23,9 @@
  * contenders interleaved in each round. The machine's load (`os.loadavg()`) is printed with them.
  */
 import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as ts from "typescript";
-import { resolveOptions } from "../transformer/core/options";
-import { createRewriter } from "../transformer/typescript/rewrite";
+import { compileBodies } from "./compile-bodies";
 
 type AnyIO = typeof import("../runtime/index");
 type Bodies = typeof import("./unix-datagram-bodies");
@@ -56,42 +53,6 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** bench/unix-datagram-bodies.ts compiled as structured code, loaded from a temporary file. */
-function compileBodies(): Bodies {
-  const source = fs.readFileSync(BODIES, "utf8");
-  const diagnostics: ts.Diagnostic[] = [];
-  const result = ts.transpileModule(source, {
-    fileName: BODIES,
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true },
-    transformers: {
-      before: [
-        createRewriter({
-          ts,
-          options: resolveOptions({}),
-          relativePath: (name) => path.relative(ROOT, name),
-          runtimeModuleFor: () => path.join(RUNTIME_DIR, "rt"),
-          report: (found) => diagnostics.push(...found),
-        }),
-      ],
-    },
-  });
-  if (diagnostics.length > 0) {
-    throw new Error(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("\n"));
-  }
-  const output = result.outputText
-    .replace(/require\("\.\.\/runtime\/index"\)/g, `require(${JSON.stringify(path.join(RUNTIME_DIR, "index"))})`)
-    .replace(/require\("\.\/udp-tally"\)/g, `require(${JSON.stringify(path.join(__dirname, "udp-tally"))})`);
-  if (!output.includes("__rt.suspendCall")) throw new Error("the transformer did not rewrite the bodies");
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-unix-dgram-bench-"));
-  const file = path.join(tmp, "unix-datagram-bodies.js");
-  fs.writeFileSync(file, output);
-  try {
-    return require(file);
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
 }
 
 interface Contender {
@@ -150,7 +111,7 @@ function streamRate(native: boolean): number {
 
 async function main(): Promise<void> {
   const anyio: AnyIO = require(path.join(RUNTIME_DIR, "index"));
-  const bodies = compileBodies();
+  const bodies = compileBodies<Bodies>(BODIES, RUNTIME_DIR, ["udp-tally"]);
   if (args.has("--stream-child")) return streamChild(anyio, bodies);
   const load = () =>
     os
