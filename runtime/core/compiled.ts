@@ -75,7 +75,7 @@ import { isPrimitivePromise, takePrimitivePromise } from "./primitive";
 import { TaskGroup } from "./task-group";
 import { isThenable } from "./validate";
 import type { Runner } from "./runner";
-import type { TaskHandle } from "./task";
+import { BODY_UNKNOWN, BODY_WATCHING, bodyInvocationExited, bodyWatch, type TaskHandle } from "./task";
 import { Waiter, type Parked } from "./waiter";
 
 // --- Invocation contexts ------------------------------------------------------------------------
@@ -195,6 +195,8 @@ export function enter(sites?: SiteTable): Invocation {
         ? caller
         : (frame.task._runner.calls ??= new Invocation(undefined, undefined, undefined));
     c = new Invocation(frame, parent, sites);
+    // Entered outside every segment while a task body starts: maybe the body's own (runTaskBody).
+    if (parent !== caller && bodyWatch.state === BODY_WATCHING) bodyWatch.invocation = c;
     linkCallee(parent, c);
   }
   switchTo(c);
@@ -216,6 +218,7 @@ function linkCallee(parent: Invocation, c: Invocation): void {
  */
 export function enterLeaf(): void {
   if (active !== undefined) active.calleeEntered = true;
+  else if (bodyWatch.state === BODY_WATCHING) bodyWatch.state = BODY_UNKNOWN; // a leaf body has no invocation
 }
 
 /**
@@ -249,6 +252,8 @@ export function exit(c: Invocation): void {
     if (parentRace.pending !== undefined) parentRace.deliverIfFree();
     else parentRace.calleeEnded = true;
   }
+  // A run's root of live calls: `c` was entered outside every segment, maybe as a task's body.
+  if (parent.frame === undefined) bodyInvocationExited(c.base!.task);
 }
 
 /** Moves the live callees of `c` to the front of `parent`'s. */

@@ -3,7 +3,7 @@
  * and a root cancel scope of its own (so that one task can be cancelled through its handle).
  */
 import { contextInUse, currentContext, inheritContext, type ContextHolder } from "./context";
-import { callInFrame, captureHostContext, currentFrame, Frame, type HostSnapshot } from "./frame";
+import { callInFrame, captureHostContext, currentFrame, Frame, isStructured, type HostSnapshot } from "./frame";
 import { CancelScope, requireFrame } from "./cancel-scope";
 import { Cancelled, TaskCancelled, TaskFailed } from "./errors";
 import { ExceptionGroup } from "./exception-group";
@@ -56,6 +56,11 @@ export class TaskHandle<T> implements ContextHolder {
   /** @internal */ _nextTask: TaskHandle<unknown> | null = null;
   /** @internal Called once when the task ends. */
   _onDone: ((task: TaskHandle<any>) => void) | undefined;
+  /**
+   * @internal The body's promise while the body's own compiled invocation is live: the task
+   * finishes through it once that invocation exits (see {@link runTaskBody}).
+   */
+  _body: Promise<unknown> | undefined = undefined;
   /** @internal The task's context variables (runtime/core/context.ts). */
   _vars: Map<object, unknown> | undefined = undefined;
   /** @internal */ _varsShared = false;
@@ -311,7 +316,34 @@ function flushStarts(): void {
   startQueue.length = 0;
 }
 
-/** @internal Runs the body of `task` in its frame and finishes the task when it settles. */
+/**
+ * While {@link runTaskBody} calls a compiled async function, the compiled-code hooks report here
+ * which invocation is the body's own: `enter()` of an invocation entered outside every segment
+ * records it (the body's is the last such one: `enter()` is the first statement of its body, and
+ * everything the body calls synchronously is entered inside its segment), and `enterLeaf()` outside
+ * every segment gives up (a body compiled as a leaf has no invocation of its own, so the
+ * invocations entered after it are its callees').
+ */
+export const bodyWatch: { state: number; invocation: { parent: unknown } | undefined } = {
+  state: 0,
+  invocation: undefined,
+};
+/** {@link bodyWatch}'s states: not watching, watching, gave up. */
+export const BODY_IDLE = 0;
+export const BODY_WATCHING = 1;
+export const BODY_UNKNOWN = 2;
+
+const AsyncFunction = (async () => {}).constructor;
+
+/**
+ * @internal Runs the body of `task` in its frame and finishes the task when it settles.
+ *
+ * A suspended task holds no completion hook (two closures, their context, a reaction and the
+ * promise `then()` makes: about 250 bytes): when the body is a compiled async function whose
+ * invocation is still live after its first segment, the hook is attached when that invocation
+ * exits, which is before its promise settles (`exit()` runs in the body's outermost `finally`),
+ * so the task finishes in the same microtask as with a hook attached at the start.
+ */
 export function runTaskBody(
   task: TaskHandle<unknown>,
   fn: (...args: any[]) => unknown,
@@ -319,21 +351,50 @@ export function runTaskBody(
 ): void {
   let result: unknown;
   if (installed.list.length !== 0) taskStarted(task);
+  const watch = fn.constructor === AsyncFunction && isStructured(fn);
+  if (watch) bodyWatch.state = BODY_WATCHING;
   try {
     result = callInFrame(task._frame, fn, args);
   } catch (error) {
+    if (watch) endBodyWatch();
     task._finish(false, error);
     return;
   }
+  const body = watch ? endBodyWatch() : undefined;
   if (isThenable(result)) {
     takePrimitivePromise(result); // the task awaits it (`startSoon(() => sleep(1000))`): no brand needed
-    result.then(
-      (value) => task._finish(true, value),
-      (error) => task._finish(false, error),
-    );
+    if (body !== undefined && body.parent !== undefined) task._body = result as Promise<unknown>;
+    else finishWhenSettled(task, result);
   } else {
     task._finish(true, result);
   }
+}
+
+function endBodyWatch(): { parent: unknown } | undefined {
+  const body = bodyWatch.state === BODY_WATCHING ? bodyWatch.invocation : undefined;
+  bodyWatch.state = BODY_IDLE;
+  bodyWatch.invocation = undefined;
+  return body;
+}
+
+/** Finishes `task` when `result` settles. */
+function finishWhenSettled(task: TaskHandle<unknown>, result: PromiseLike<unknown>): void {
+  result.then(
+    (value) => task._finish(true, value),
+    (error) => task._finish(false, error),
+  );
+}
+
+/**
+ * @internal An invocation of `task`'s root frame that was entered outside every segment has exited:
+ * if the body's promise waits for its hook, attach it now. The body's own invocation is such an
+ * invocation; any other one that exits first only attaches the hook earlier.
+ */
+export function bodyInvocationExited(task: TaskHandle<unknown>): void {
+  const body = task._body;
+  if (body === undefined) return;
+  task._body = undefined;
+  finishWhenSettled(task, body);
 }
 
 /** The error without its cancellations: undefined when it was only cancellation. */
