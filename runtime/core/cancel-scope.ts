@@ -72,17 +72,17 @@ export class CancelScope {
   /** @internal */ _effectivelyCancelled = false;
   /** @internal */ _shield: boolean;
   /** @internal */ _deadline: number;
-  /** @internal Delay applied at entry (failAfter computes its deadline when entered). */
-  _relativeDeadline: number | undefined;
-  /** @internal Set for failAfter/failAt scopes: exit raises TimeoutError when the deadline caused the cancel. */
-  _timeout: { reason: string | undefined } | undefined;
+  /**
+   * @internal Set for failAfter/failAt scopes: exit raises TimeoutError when the deadline caused
+   * the cancel; `relative` is failAfter's delay until the scope is entered (its deadline is
+   * computed then).
+   */
+  _timeout: { reason: string | undefined; relative: number | undefined } | undefined;
   /** @internal */ _label: string | undefined;
-  /** @internal The task group whose scope this is (for the task tree). */
-  _group: { _liveChildren(): number; _waitingForChildren(): boolean } | undefined = undefined;
-  private reasonText: string | undefined;
-  private caught = false;
   private timer: TimerEntry | undefined;
-  private controller: AbortController | undefined;
+  // What most scopes (a task's, a group's, a block's) never need, made on first use: every
+  // active scope is one object, and each field here would cost every task 8 bytes.
+  private extras: ScopeExtras | undefined = undefined;
   private readonly id = nextScopeId++;
   // Intrusive lists: children of this scope, and waiters parked directly in it.
   private firstChild: CancelScope | null = null;
@@ -119,8 +119,9 @@ export class CancelScope {
 
   /** Absolute deadline in milliseconds on the {@link currentTime} clock; `Infinity` for none. Settable while active. */
   get deadline(): number {
-    if (this._state === NEW && this._relativeDeadline !== undefined) {
-      return clockOf(this).now() + this._relativeDeadline;
+    const relative = this._timeout?.relative;
+    if (this._state === NEW && relative !== undefined) {
+      return clockOf(this).now() + relative;
     }
     return this._deadline;
   }
@@ -132,7 +133,7 @@ export class CancelScope {
    */
   set deadline(value: number) {
     checkInstant("deadline", value);
-    this._relativeDeadline = undefined;
+    if (this._timeout !== undefined) this._timeout.relative = undefined;
     this._deadline = value;
     if (this._state === ACTIVE) this.armDeadline();
   }
@@ -161,7 +162,7 @@ export class CancelScope {
 
   /** Whether this scope swallowed a cancellation when it exited. */
   get cancelledCaught(): boolean {
-    return this.caught;
+    return this.extras?.caught ?? false;
   }
 
   /**
@@ -170,11 +171,12 @@ export class CancelScope {
    * such as `fetch` so they stop with the scope.
    */
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
+    const more = this.more();
+    if (more.controller === undefined) {
+      more.controller = new AbortController();
       if (this._effectivelyCancelled || (this._state !== ACTIVE && this._cancelCalled)) this.abortSignal();
     }
-    return this.controller.signal;
+    return more.controller.signal;
   }
 
   /**
@@ -243,12 +245,13 @@ export class CancelScope {
     this._task = task;
     this.linkUnder(parent);
     task._scope = this;
-    if (this._relativeDeadline !== undefined) {
-      this._deadline = clockOf(this).now() + this._relativeDeadline;
-      this._relativeDeadline = undefined;
+    const timeout = this._timeout;
+    if (timeout !== undefined && timeout.relative !== undefined) {
+      this._deadline = clockOf(this).now() + timeout.relative;
+      timeout.relative = undefined;
     }
     this.armDeadline();
-    if (this._effectivelyCancelled && this.controller !== undefined) this.abortSignal();
+    if (this._effectivelyCancelled && this.extras?.controller !== undefined) this.abortSignal();
     return new Frame(task, this);
   }
 
@@ -275,7 +278,7 @@ export class CancelScope {
     } else {
       throw error;
     }
-    this.caught = true;
+    this.more().caught = true;
     if (rest !== undefined) throw rest;
     if (this._timeout !== undefined && clockOf(this).now() >= this._deadline) {
       throw new TimeoutError(this._timeout.reason);
@@ -306,7 +309,7 @@ export class CancelScope {
 
   private cancelMessage(): string {
     for (let scope: CancelScope | null = this; scope !== null; scope = scope._shield ? null : scope._parent) {
-      if (scope._cancelCalled) return `Cancelled by cancel scope ${scope.id}: ${scope.reasonText}`;
+      if (scope._cancelCalled) return `Cancelled by cancel scope ${scope.id}: ${scope.extras?.reason}`;
     }
     return "Cancelled";
   }
@@ -318,9 +321,18 @@ export class CancelScope {
     return this.id;
   }
 
+  /** @internal The task group whose scope this is (for the task tree). */
+  get _group(): ScopeGroup | undefined {
+    return this.extras?.group;
+  }
+
+  set _group(group: ScopeGroup | undefined) {
+    this.more().group = group;
+  }
+
   /** @internal The reason given to the cancel() (or the deadline) that cancelled this scope. */
   get _reason(): string | undefined {
-    return this.reasonText;
+    return this.extras?.reason;
   }
 
   /** @internal Whether this scope is active (entered and not exited). */
@@ -363,10 +375,10 @@ export class CancelScope {
   private cancelWith(reason: string, byDeadline = false): void {
     if (this._cancelCalled) return;
     this._cancelCalled = true;
-    this.reasonText = reason;
+    this.more().reason = reason;
     this.disarmDeadline();
     if (this._state === ACTIVE) this.propagate();
-    else if (this.controller !== undefined && this._state === NEW) this.abortSignal();
+    else if (this.extras?.controller !== undefined && this._state === NEW) this.abortSignal();
     if (installed.list.length !== 0) scopeCancelled(this, byDeadline ? "deadline" : "cancel");
   }
 
@@ -392,7 +404,7 @@ export class CancelScope {
   }
 
   private abortSignal(): void {
-    const controller = this.controller!;
+    const controller = this.extras!.controller!;
     if (!controller.signal.aborted) controller.abort(this._cancelledError());
   }
 
@@ -429,9 +441,13 @@ export class CancelScope {
     this.prevSibling = this.nextSibling = null;
   }
 
+  private more(): ScopeExtras {
+    return (this.extras ??= { reason: undefined, caught: false, controller: undefined, group: undefined });
+  }
+
   private markCancelled(message: string, signals: CancelScope[]): void {
     this._effectivelyCancelled = true;
-    if (this.controller !== undefined) signals.push(this);
+    if (this.extras?.controller !== undefined) signals.push(this);
     for (let waiter = this.firstWaiter; waiter !== null;) {
       const next: Parked | null = waiter._next;
       waiter._cancel(Cancelled._create(message));
@@ -441,6 +457,23 @@ export class CancelScope {
       if (!child._effectivelyCancelled && !child._shield) child.markCancelled(message, signals);
     }
   }
+}
+
+/** What the task tree asks of the task group whose scope a scope is. */
+interface ScopeGroup {
+  _liveChildren(): number;
+  _waitingForChildren(): boolean;
+}
+
+/** The state of a scope that most scopes never need (see `CancelScope.extras`). */
+interface ScopeExtras {
+  /** The reason given to the cancel() (or the deadline) that cancelled the scope. */
+  reason: string | undefined;
+  /** Whether the scope swallowed a cancellation when it exited. */
+  caught: boolean;
+  /** The controller behind `signal`, once asked for. */
+  controller: AbortController | undefined;
+  group: ScopeGroup | undefined;
 }
 
 function clockOf(scope: CancelScope) {
@@ -512,8 +545,7 @@ export function failAfter(ms: number | null, options?: { shield?: boolean; reaso
   checkDelay("ms", ms);
   const reason = checkFailOptions(options);
   const scope = new CancelScope({ shield: options?.shield ?? false });
-  if (ms !== null && ms !== Infinity) scope._relativeDeadline = ms;
-  scope._timeout = { reason };
+  scope._timeout = { reason, relative: ms !== null && ms !== Infinity ? ms : undefined };
   scope._label = "failAfter";
   return scope;
 }
@@ -526,7 +558,7 @@ export function failAfter(ms: number | null, options?: { shield?: boolean; reaso
 export function failAt(deadline: number | null, options?: { shield?: boolean; reason?: string }): CancelScope {
   const reason = checkFailOptions(options);
   const scope = new CancelScope({ deadline: deadline ?? Infinity, shield: options?.shield ?? false });
-  scope._timeout = { reason };
+  scope._timeout = { reason, relative: undefined };
   scope._label = "failAt";
   return scope;
 }

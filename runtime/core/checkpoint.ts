@@ -120,7 +120,7 @@ function sleepUntilTime(deadline: number): Promise<void> {
   }
   if (frame.scope._effectivelyCancelled) return Promise.reject(frame.scope._cancelledError());
   const timers = frame.task._runner.timers;
-  const sleeper = new Sleeper(frame, timers);
+  const sleeper = new Sleeper(frame);
   // sleepForever() sits in the heap too (at Infinity, which never arms a timer), so that the end
   // of the run finds it.
   if (deadline <= timers.clock.now()) yieldMacrotask(() => void sleeper.wake());
@@ -134,10 +134,7 @@ class Sleeper extends Waiter<void> implements TimerEntry {
   seq = 0;
   index = -1;
 
-  constructor(
-    frame: Frame,
-    private readonly timers: Timers,
-  ) {
+  constructor(frame: Frame) {
     super(frame);
     this.waitKind = "sleep";
   }
@@ -164,7 +161,7 @@ class Sleeper extends Waiter<void> implements TimerEntry {
   }
 
   protected override _withdraw(): void {
-    this.timers.remove(this);
+    this.task._runner.timers.remove(this); // the run's timers, where sleep() scheduled it
   }
 }
 

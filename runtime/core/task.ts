@@ -65,10 +65,10 @@ export class TaskHandle<T> implements ContextHolder {
   _vars: Map<object, unknown> | undefined = undefined;
   /** @internal */ _varsShared = false;
   private outcome = PENDING;
-  private value: T | undefined;
-  private error: unknown;
-  private watchers: Array<() => void> | undefined;
-  private cachedInfo: TaskInfo | undefined;
+  // The value once FINISHED; the error once FAILED or CANCELLED.
+  private settledWith: unknown = undefined;
+  // Who waits for the end and the TaskInfo, made on first use (most tasks have neither).
+  private extras: { watchers: Array<() => void> | undefined; info: TaskInfo | undefined } | undefined = undefined;
 
   /** @internal */
   constructor(runner: Runner, name: string | Function, parent: TaskHandle<unknown> | null) {
@@ -124,11 +124,12 @@ export class TaskHandle<T> implements ContextHolder {
 
   /** The value of a task that ended, or the error that says how it did not finish. */
   private outcomeValue(): T {
-    if (this.outcome === FINISHED) return this.value as T;
+    const settledWith = this.settledWith;
+    if (this.outcome === FINISHED) return settledWith as T;
     if (this.outcome === FAILED) {
-      throw new TaskFailed(`Task '${this.name}' failed: ${describeError(this.error)}`, { cause: this.error });
+      throw new TaskFailed(`Task '${this.name}' failed: ${describeError(settledWith)}`, { cause: settledWith });
     }
-    throw new TaskCancelled(`Task '${this.name}' was cancelled`, { cause: this.error });
+    throw new TaskCancelled(`Task '${this.name}' was cancelled`, { cause: settledWith });
   }
 
   /** Waits for the task to end, however it ends. This is a checkpoint. */
@@ -151,7 +152,8 @@ export class TaskHandle<T> implements ContextHolder {
 
   /** The task's {@link TaskInfo}. */
   get info(): TaskInfo {
-    return (this.cachedInfo ??= new TaskInfo(this));
+    const extras = (this.extras ??= { watchers: undefined, info: undefined });
+    return (extras.info ??= new TaskInfo(this));
   }
 
   /** A one-line description of this TaskHandle for logs, the debugger and the playground's task view. */
@@ -166,22 +168,24 @@ export class TaskHandle<T> implements ContextHolder {
     this._runner.activity++;
     if (ok) {
       this.outcome = FINISHED;
-      this.value = result as T;
+      this.settledWith = result;
     } else {
       const failure = withoutCancellations(result);
       this.outcome = failure === undefined ? CANCELLED : FAILED;
-      this.error = failure ?? result;
+      this.settledWith = failure ?? result;
     }
     if (installed.list.length !== 0) taskFinished(this);
-    const watchers = this.watchers;
-    this.watchers = undefined;
-    if (watchers !== undefined) for (const wake of watchers) wake();
+    const watchers = this.extras?.watchers;
+    if (watchers !== undefined) {
+      this.extras!.watchers = undefined;
+      for (const wake of watchers) wake();
+    }
     this._onDone?.(this);
   }
 
   /** @internal The error that failed the task, if it failed. */
   get _failure(): unknown {
-    return this.outcome === FAILED ? this.error : undefined;
+    return this.outcome === FAILED ? this.settledWith : undefined;
   }
 
   /** @internal */
@@ -191,21 +195,23 @@ export class TaskHandle<T> implements ContextHolder {
 
   /** @internal The error the task ended with (a failure or a cancellation). */
   get _error(): unknown {
-    return this.error;
+    return this.outcome === FINISHED ? undefined : this.settledWith;
   }
 
   /** @internal The value the task returned, once it finished. */
   get _value(): T | undefined {
-    return this.value;
+    return this.outcome === FINISHED ? (this.settledWith as T) : undefined;
   }
 
   private watch(wake: () => void): void {
-    (this.watchers ??= []).push(wake);
+    const extras = (this.extras ??= { watchers: undefined, info: undefined });
+    (extras.watchers ??= []).push(wake);
   }
 
   private unwatch(wake: () => void): void {
-    const i = this.watchers?.indexOf(wake) ?? -1;
-    if (i >= 0) this.watchers!.splice(i, 1);
+    const watchers = this.extras?.watchers;
+    const i = watchers?.indexOf(wake) ?? -1;
+    if (i >= 0) watchers!.splice(i, 1);
   }
 }
 
