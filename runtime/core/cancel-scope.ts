@@ -295,6 +295,43 @@ export class CancelScope {
     this.unlink();
   }
 
+  /**
+   * @internal Enters this new scope as the own scope of `task`, which ran directly in `outer`
+   * until now, between `outer` and what of the task's is in there: the scopes the task entered
+   * (and the own scopes of the tasks it is starting, which run under it until started) and what
+   * it is parked in. Takes one pass over `outer`'s direct children and parked operations.
+   * The caller moves the task's root frame in.
+   */
+  _interpose(task: TaskHandle<unknown>, outer: CancelScope): void {
+    this._state = ACTIVE;
+    this._task = task;
+    this.linkUnder(outer);
+    // Invariant kept: this scope is effectively cancelled exactly when `outer` is, so what moves
+    // under it keeps its own state.
+    for (let child = outer.firstChild; child !== null;) {
+      const next: CancelScope | null = child.nextSibling;
+      const owner = child._task;
+      if (
+        child !== this &&
+        owner !== null &&
+        (owner === task || (owner._parent === task && owner._frame.scope === child))
+      ) {
+        child.unlink();
+        child.linkUnder(this);
+      }
+      child = next;
+    }
+    for (let parked = outer.firstWaiter; parked !== null;) {
+      const next: Parked | null = parked._next;
+      if (parked.task === task) {
+        outer._removeWaiter(parked);
+        this._addWaiter(parked);
+        parked._movedTo?.(this);
+      }
+      parked = next;
+    }
+  }
+
   /** @internal Moves an active scope under another parent (a started task joining its group). */
   _moveUnder(parent: CancelScope): void {
     this.unlink();

@@ -130,9 +130,13 @@ function sleepUntilTime(deadline: number): Promise<void> {
 
 /** A sleeping task: its own timer entry, so a sleep costs no extra closures. */
 class Sleeper extends Waiter<void> implements TimerEntry {
-  deadline = 0;
-  seq = 0;
   index = -1;
+
+  /** When the sleep ends (for the task tree); the current time while it waits for its macrotask. */
+  get deadline(): number {
+    const timers = this.task._runner.timers;
+    return timers.deadlineOf(this) ?? timers.clock.now();
+  }
 
   constructor(frame: Frame) {
     super(frame);

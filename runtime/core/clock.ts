@@ -59,10 +59,11 @@ export interface ClockDriver {
 /** The real monotonic clock (`performance.now()`). */
 export const realClock: Clock = { now: () => performance.now() };
 
-/** A scheduled callback; `index` is its place in the heap, -1 once it has fired or been removed. */
+/**
+ * A scheduled callback; `index` is its place in the heap, -1 once it has fired or been removed.
+ * Its deadline is kept by the heap ({@link Timers.deadlineOf}), not by the entry.
+ */
 export interface TimerEntry {
-  deadline: number;
-  seq: number;
   index: number;
   fire(): void;
   /** Called instead of `fire()` when the run ends first (see {@link Timers.close}). */
@@ -78,9 +79,22 @@ export function setLongTimeout(fn: () => void, delay: number): void {
   else setTimeout(fn, delay);
 }
 
-/** A min-heap of deadlines driven by one host timer. */
+/**
+ * A min-heap of deadlines driven by one host timer.
+ *
+ * Entries sit in `heap`; the deadline and the sequence number (which keeps equal deadlines in
+ * the order they were scheduled) of the entry at position `i` sit at `i` in two arrays of plain
+ * numbers moved along with it (V8 keeps an array of numbers unboxed, 8 bytes an element). A
+ * fractional deadline in a field of the entry would cost every sleeping task a boxed number
+ * (16 bytes) besides the field.
+ *
+ *   Invariant: for every `i < heap.length`, `heap[i].index === i`, and `keys[i]`/`seqs[i]` are
+ *   that entry's deadline and sequence number.
+ */
 export class Timers {
   private readonly heap: TimerEntry[] = [];
+  private readonly keys: number[] = [];
+  private readonly seqs: number[] = [];
   private seq = 0;
   private host: ReturnType<typeof setTimeout> | undefined;
   private hostDeadline = Infinity;
@@ -103,12 +117,18 @@ export class Timers {
 
   /** The earliest pending deadline, or `Infinity`. */
   nextDeadline(): number {
-    return this.heap.length > 0 ? this.heap[0].deadline : Infinity;
+    return this.heap.length > 0 ? this.keys[0]! : Infinity;
+  }
+
+  /** The deadline `entry` is scheduled for, or undefined when it is not scheduled (fired, removed). */
+  deadlineOf(entry: TimerEntry): number | undefined {
+    const i = entry.index;
+    return i >= 0 && this.heap[i] === entry ? this.keys[i] : undefined;
   }
 
   /** Calls `fire` once the clock reaches `deadline`. */
   add(deadline: number, fire: () => void): TimerEntry {
-    return this.schedule({ deadline, seq: 0, fire, index: -1 }, deadline);
+    return this.schedule({ fire, index: -1 }, deadline);
   }
 
   /**
@@ -116,11 +136,12 @@ export class Timers {
    * closure and an object per sleep); calls its `fire()` at `deadline`.
    */
   schedule<E extends TimerEntry>(entry: E, deadline: number): E {
-    entry.deadline = deadline;
-    entry.seq = this.seq++;
-    entry.index = this.heap.length;
+    const i = this.heap.length;
     this.heap.push(entry);
-    this.siftUp(entry.index);
+    this.keys.push(deadline);
+    this.seqs.push(this.seq++);
+    entry.index = i;
+    this.siftUp(i);
     if (entry.index === 0 && !this.firing) this.arm();
     return entry;
   }
@@ -131,8 +152,12 @@ export class Timers {
     if (i < 0) return;
     entry.index = -1;
     const last = this.heap.pop()!;
+    const key = this.keys.pop()!;
+    const seq = this.seqs.pop()!;
     if (last !== entry) {
       this.heap[i] = last;
+      this.keys[i] = key;
+      this.seqs[i] = seq;
       last.index = i;
       this.siftDown(i);
       this.siftUp(last.index);
@@ -151,8 +176,8 @@ export class Timers {
     try {
       let now = this.clock.now();
       while (this.heap.length > 0) {
-        if (this.heap[0].deadline > now && this.heap[0].deadline > (now = this.clock.now())) break;
-        const entry = this.heap[0];
+        if (this.keys[0]! > now && this.keys[0]! > (now = this.clock.now())) break;
+        const entry = this.heap[0]!;
         this.remove(entry);
         entry.fire();
       }
@@ -169,6 +194,7 @@ export class Timers {
   close(): void {
     this.dispose();
     const left = this.heap.splice(0);
+    this.keys.length = this.seqs.length = 0;
     for (const entry of left) {
       entry.index = -1;
       entry.abandon?.();
@@ -208,39 +234,56 @@ export class Timers {
     this.fireDue();
   };
 
-  private less(a: TimerEntry, b: TimerEntry): boolean {
-    return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
+  /** Whether the entry at `a` comes before the one at `b`. */
+  private less(a: number, b: number): boolean {
+    const keys = this.keys;
+    return keys[a]! < keys[b]! || (keys[a] === keys[b] && this.seqs[a]! < this.seqs[b]!);
+  }
+
+  /** Moves the entry at `from` (with its deadline and number) to `to`. */
+  private move(from: number, to: number): void {
+    const entry = this.heap[from]!;
+    this.heap[to] = entry;
+    this.keys[to] = this.keys[from]!;
+    this.seqs[to] = this.seqs[from]!;
+    entry.index = to;
   }
 
   private siftUp(i: number): void {
-    const heap = this.heap;
-    const entry = heap[i];
+    const entry = this.heap[i]!;
+    const key = this.keys[i]!;
+    const seq = this.seqs[i]!;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(entry, heap[parent])) break;
-      heap[i] = heap[parent];
-      heap[i].index = i;
+      const k = this.keys[parent]!;
+      if (!(key < k || (key === k && seq < this.seqs[parent]!))) break;
+      this.move(parent, i);
       i = parent;
     }
-    heap[i] = entry;
+    this.heap[i] = entry;
+    this.keys[i] = key;
+    this.seqs[i] = seq;
     entry.index = i;
   }
 
   private siftDown(i: number): void {
-    const heap = this.heap;
-    const n = heap.length;
-    const entry = heap[i];
+    const n = this.heap.length;
+    const entry = this.heap[i]!;
+    const key = this.keys[i]!;
+    const seq = this.seqs[i]!;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= n) break;
       const right = left + 1;
-      const child = right < n && this.less(heap[right], heap[left]) ? right : left;
-      if (!this.less(heap[child], entry)) break;
-      heap[i] = heap[child];
-      heap[i].index = i;
+      const child = right < n && this.less(right, left) ? right : left;
+      const k = this.keys[child]!;
+      if (!(k < key || (k === key && this.seqs[child]! < seq))) break;
+      this.move(child, i);
       i = child;
     }
-    heap[i] = entry;
+    this.heap[i] = entry;
+    this.keys[i] = key;
+    this.seqs[i] = seq;
     entry.index = i;
   }
 }

@@ -481,7 +481,8 @@ class Race implements Parked {
    */
   calleeEnded = false;
   private reject: (error: unknown) => void = ignore;
-  private task: TaskHandle<unknown> | undefined = undefined;
+  /** The task of the parked await; undefined while not parked. */
+  task: TaskHandle<unknown> | undefined = undefined;
   /** The `for await` iterator to close if cancellation abandons the current step. */
   private iterator: AsyncIterator<unknown> | Iterator<unknown> | undefined = undefined;
   /** Counts parks: tells a park's reactions and deferred deliveries from those of earlier ones. */
@@ -522,6 +523,11 @@ class Race implements Parked {
     if (watched !== undefined) countRace(task, this.ctx);
     frame.scope._addWaiter(this);
     return raced;
+  }
+
+  /** @internal The task got a scope of its own, which now holds this race (see `CancelScope._interpose`). */
+  _movedTo(scope: CancelScope): void {
+    this.parkedIn = scope;
   }
 
   /** @internal Called by the scope when it becomes effectively cancelled. */

@@ -7,13 +7,13 @@
  * spawner's context as it is at the spawn call.
  *
  * Copying must cost nothing when nobody uses context variables, and next to nothing when they
- * do, so a context is copy-on-write: a spawn hands the child the spawner's map and marks both
- * holders as sharing it; the first `set()` in either one copies the map before writing. A spawn
- * therefore costs two field writes, and `get()` one map lookup.
+ * do, so a context is copy-on-write: a spawn hands the child the spawner's map and takes the
+ * map's owner mark off; the first `set()` in either holder copies the map before writing. A spawn
+ * therefore costs two property writes, and `get()` one map lookup. (The mark is on the map, not a
+ * flag on the holder: every task would pay a field for it.)
  *
- *   Invariant: a map is written in place only by a holder whose `_varsShared` is false, and a
- *   holder sets `_varsShared` to false only on a map it has just copied (or made), which no other
- *   holder can see.
+ *   Invariant: a map is written in place only by the holder its {@link OWNER} mark names, and a
+ *   holder marks only a map it has just copied (or made), which no other holder can see.
  */
 import { currentFrame } from "./frame";
 
@@ -21,12 +21,15 @@ import { currentFrame } from "./frame";
 export interface ContextHolder {
   /** @internal The variables set in this context, by variable; undefined while none is. */
   _vars: Map<object, unknown> | undefined;
-  /** @internal Whether another holder may see `_vars` (then it is copied before a write). */
-  _varsShared: boolean;
 }
 
+/** The mark on a context's map naming the one holder that may write it in place (see above). */
+const OWNER = Symbol("anyio-ts.context-owner");
+
+type Vars = Map<object, unknown> & { [OWNER]?: ContextHolder | undefined };
+
 /** The thread's context, for code outside any task; `run()` copies it for its root task. */
-export const rootContext: ContextHolder = { _vars: undefined, _varsShared: false };
+export const rootContext: ContextHolder = { _vars: undefined };
 
 /**
  * Whether any context variable was ever set. Until then every context is empty, and spawning
@@ -42,11 +45,10 @@ export function currentContext(): ContextHolder {
 
 /** Gives `child` (a new task) a copy of `from`'s context, as it is now. */
 export function inheritContext(child: ContextHolder, from: ContextHolder): void {
-  const vars = from._vars;
+  const vars = from._vars as Vars | undefined;
   if (vars === undefined) return;
   child._vars = vars;
-  child._varsShared = true;
-  from._varsShared = true;
+  vars[OWNER] = undefined; // shared now: whoever writes first copies it
 }
 
 /** The value of `key` in `holder`'s context, or `missing` when it has none. */
@@ -70,13 +72,10 @@ export function deleteContext(holder: ContextHolder, key: object): void {
 }
 
 function writable(holder: ContextHolder): Map<object, unknown> {
-  let vars = holder._vars;
-  if (vars === undefined) {
-    vars = holder._vars = new Map();
-    holder._varsShared = false;
-  } else if (holder._varsShared) {
-    vars = holder._vars = new Map(vars);
-    holder._varsShared = false;
+  let vars = holder._vars as Vars | undefined;
+  if (vars === undefined || vars[OWNER] !== holder) {
+    vars = holder._vars = vars === undefined ? new Map() : new Map(vars);
+    vars[OWNER] = holder;
   }
   return vars;
 }

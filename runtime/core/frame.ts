@@ -18,11 +18,17 @@
 import type { CancelScope } from "./cancel-scope";
 import type { TaskHandle } from "./task";
 
-/** The pair every piece of structured code runs in: a task and its innermost cancel scope. */
+/**
+ * The pair every piece of structured code runs in: a task and its innermost cancel scope.
+ *
+ * Invariant: `scope` changes only for a task's root frame (`TaskHandle._frame`), once, when a task
+ * that ran directly in its group's scope gets a scope of its own (`TaskHandle._ownScope()`);
+ * every other frame is made for one scope and keeps it.
+ */
 export class Frame {
   constructor(
     readonly task: TaskHandle<unknown>,
-    readonly scope: CancelScope,
+    public scope: CancelScope,
   ) {}
 }
 

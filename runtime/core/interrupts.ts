@@ -91,7 +91,7 @@ function onSignal(signal: InterruptSignal): void {
   try {
     for (const entry of listening) {
       entry.signal = signal;
-      entry.root._rootScope.cancel(`interrupted by ${signal}`);
+      entry.root._ownScope().cancel(`interrupted by ${signal}`);
     }
   } finally {
     leaveFrame(previous);

@@ -9,7 +9,7 @@
  *
  *   runs ──► live tasks (Runner's list) ──► parent/child by TaskInfo.parentId
  *   task ──► its compiled invocations (Runner.calls, children by caller) ──► the await chain
- *   task ──► its scopes (root scope downwards) ──► the waiters parked in them
+ *   task ──► its scopes (its own scope, if any, downwards) ──► the waiters parked in them
  *
  *   Invariant: a tree is plain data (numbers, strings, booleans, null, arrays and plain
  *   objects), so it survives `JSON.stringify` and `structuredClone` (a worker can post it).
@@ -96,7 +96,12 @@ export interface TaskTreeNode {
    * (what it waits on is then reported at task level only).
    */
   readonly compiled: boolean;
-  /** The cancel scopes around its current await, its own scope first, the innermost last. */
+  /**
+   * The cancel scopes the task entered around its current await, outermost first: its own scope
+   * if it has one (a run's root task, a task started with `start()` or cancelled alone through its
+   * handle; any other task runs directly in its group's scope, which is its host's), the innermost
+   * last. Empty for a task awaiting outside every scope of its own.
+   */
   readonly scopes: readonly TaskTreeScope[];
   /** Its pending awaits, from the task's root function to the innermost one. */
   readonly chain: readonly TaskTreeFrame[];
@@ -197,10 +202,12 @@ function describeRun(
     if (list === undefined) roots.set(task, (list = []));
     list.push(c);
   }
+  const parked = parkedByTask(live);
   const nodes = new Map<number, { node: TaskTreeNode; children: TaskTreeNode[] }>();
   for (const task of live) {
     const children: TaskTreeNode[] = [];
-    nodes.set(task.id, { node: describeTask(task, time, current, running, roots.get(task), children), children });
+    const node = describeTask(task, time, current, running, roots.get(task), parked.get(task) ?? [], children);
+    nodes.set(task.id, { node, children });
   }
   const top: TaskTreeNode[] = [];
   for (const task of live) {
@@ -217,9 +224,9 @@ function describeTask(
   current: TaskHandle<unknown> | undefined,
   running: Set<Invocation>,
   roots: Invocation[] | undefined,
+  parked: Waiter<unknown>[],
   children: TaskTreeNode[],
 ): TaskTreeNode {
-  const parked = parkedIn(task);
   const waits = parked.map((waiter) => describeWaiter(waiter, time));
   // The invocations from the task's root function to the innermost pending await: each one
   // awaits the callee it started last (callees are linked in front of their siblings).
@@ -240,7 +247,7 @@ function describeTask(
       innermostWait = waits[0]!;
     }
   }
-  const scopeOfAwait = innermost?.frame?.scope ?? task._scope ?? task._rootScope;
+  const scopeOfAwait = innermost?.frame?.scope ?? task._scope ?? task._frame.scope;
   const group = groupWaitingIn(task, scopeOfAwait);
   if (group !== undefined) {
     waits.push(group);
@@ -271,12 +278,14 @@ function describeTask(
   };
 }
 
-/** The scopes from `task`'s own scope down to `innermost`, outermost first. */
+/**
+ * The scopes `task` entered, from its own scope (if it has one) down to `innermost`, outermost
+ * first. A task without a scope of its own runs in its group's, which is its host's.
+ */
 function scopesAround(task: TaskHandle<unknown>, innermost: CancelScope, time: number): TaskTreeScope[] {
   const out: TaskTreeScope[] = [];
-  for (let scope: CancelScope | null = innermost; scope !== null; scope = scope._parent) {
+  for (let scope: CancelScope | null = innermost; scope !== null && scope._task === task; scope = scope._parent) {
     out.push(describeScope(scope, time));
-    if (scope === task._rootScope) break;
   }
   return out.reverse();
 }
@@ -294,33 +303,43 @@ function describeScope(scope: CancelScope, time: number): TaskTreeScope {
   };
 }
 
-/** The waiters `task` is parked in: everything parked in the scopes it entered. */
-function parkedIn(task: TaskHandle<unknown>): Waiter<unknown>[] {
-  const out: Waiter<unknown>[] = [];
+/**
+ * The waiters each of `live` is parked in, outer scopes first: one walk down the scope tree from
+ * the run's root task (a task without a scope of its own parks in its group's scope, among its
+ * siblings, so the parked operations of a scope may belong to several tasks).
+ */
+function parkedByTask(live: readonly TaskHandle<unknown>[]): Map<TaskHandle<unknown>, Waiter<unknown>[]> {
+  const out = new Map<TaskHandle<unknown>, Waiter<unknown>[]>();
   const visit = (scope: CancelScope): void => {
     for (const parked of scope._parked()) {
-      if (parked instanceof Waiter && parked.task === task) out.push(parked as Waiter<unknown>);
+      if (!(parked instanceof Waiter)) continue;
+      let list = out.get(parked.task);
+      if (list === undefined) out.set(parked.task, (list = []));
+      list.push(parked as Waiter<unknown>);
     }
-    for (const child of scope._children()) {
-      // A child task's own scope is that task's; every other scope below is this task's.
-      if (child._task === task) visit(child);
-    }
+    for (const child of scope._children()) visit(child);
   };
-  visit(task._rootScope);
+  for (const task of live) if (task._parent === null) visit(task._frame.scope);
   return out;
+}
+
+/** The live tasks that run directly in `scope` (in it, or in a scope of their own just under it), but `host`. */
+function tasksIn(scope: CancelScope, host: TaskHandle<unknown>): number[] {
+  const ids: number[] = [];
+  for (const task of host._runner.liveTasks()) {
+    let where: CancelScope | null = task._frame.scope;
+    if (where._task === task) where = where._parent;
+    if (where === scope && task !== host) ids.push(task.id);
+  }
+  return ids.sort((a, b) => a - b);
 }
 
 /** The exit of a task group of `task` waiting for its children, if any, around `innermost`. */
 function groupWaitingIn(task: TaskHandle<unknown>, innermost: CancelScope): TaskTreeWait | undefined {
-  for (let scope: CancelScope | null = innermost; scope !== null; scope = scope._parent) {
+  for (let scope: CancelScope | null = innermost; scope !== null && scope._task === task; scope = scope._parent) {
     const group = scope._group;
-    if (group !== undefined && scope._task === task && group._waitingForChildren()) {
-      const taskIds: number[] = [];
-      for (const child of scope._children()) {
-        const owner = child._task;
-        if (owner !== null && owner !== task && !taskIds.includes(owner.id)) taskIds.push(owner.id);
-      }
-      taskIds.sort((a, b) => a - b);
+    if (group !== undefined && group._waitingForChildren()) {
+      const taskIds = tasksIn(scope, task);
       const n = group._liveChildren();
       return {
         kind: "task-group",
@@ -328,7 +347,6 @@ function groupWaitingIn(task: TaskHandle<unknown>, innermost: CancelScope): Task
         taskIds,
       };
     }
-    if (scope === task._rootScope) break;
   }
   return undefined;
 }
@@ -422,7 +440,6 @@ function functionName(c: Invocation): string {
  * //     scopes: task#1 > TaskGroup#2
  * //     at main (src/main.ts:9:3) waiting for the end of 1 child task of TaskGroup#2
  * //   task #2 'worker' waiting
- * //       scopes: task#3
  * //       at worker (src/main.ts:4:3) waiting for <Event unset waiting=1>
  * ```
  */

@@ -10,7 +10,7 @@ import { callInFrame, currentFrame, isStructured } from "./frame";
 import { armInterrupts, disarmInterrupts, reportInterrupted } from "./interrupts";
 import { formatTaskTree, runEnded, runStarted, taskTreeOf } from "./introspection";
 import { Runner } from "./runner";
-import { TaskHandle } from "./task";
+import { TaskHandle, taskScope } from "./task";
 import { checkBoolean, checkFunction, checkOptions, describeValue } from "./validate";
 import { emitWarning } from "./warnings";
 
@@ -206,7 +206,7 @@ async function startRun<T, A extends unknown[]>(
   }
   const runner = new Runner(clock);
   const root = new TaskHandle<T>(runner, fn.name || "run", null);
-  root._frame = root._rootScope._enter(root, null);
+  root._frame = taskScope()._enter(root, null);
   // The root task starts with a copy of the thread's context.
   if (contextInUse) inheritContext(root, rootContext);
   runner.addTask(root);

@@ -148,7 +148,7 @@ export class TaskGroup {
             reported = true;
             if (caller.scope._effectivelyCancelled) return; // the caller is being cancelled: the task stays put and ends on its own
             task._parent = this.host!;
-            task._rootScope._moveUnder(this.cancelScope);
+            task._rootScope!._moveUnder(this.cancelScope);
             task._onDone = this.childDone;
             caller.task._blocked--;
             resolve(value);
@@ -164,6 +164,7 @@ export class TaskGroup {
           fn,
           [...args, status],
           caller.task,
+          true, // a scope of its own, to move under the group once started
         );
         task._onDone = (ended) => {
           caller.task._blocked--;

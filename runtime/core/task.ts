@@ -1,6 +1,13 @@
 /**
- * Tasks: a native async function run under its own frame, with an identity, a name, a parent
- * and a root cancel scope of its own (so that one task can be cancelled through its handle).
+ * Tasks: a native async function run under its own frame, with an identity, a name and a parent.
+ *
+ * A task started with `startSoon()` runs directly in its group's cancel scope (as a Trio or AnyIO
+ * task runs in its nursery's): its root frame is `(task, group scope)`. It gets a scope of its
+ * own only when something needs to cancel it alone (`TaskHandle.cancel()`), which saves a scope
+ * per task for the many that never are; a task started with `start()` and a run's root task have
+ * one from the start (start() moves it under the group once the task reports started).
+ *
+ *   Invariant: the task has a scope of its own exactly when `_frame.scope._task === task`.
  */
 import { contextInUse, currentContext, inheritContext, type ContextHolder } from "./context";
 import { callInFrame, captureHostContext, currentFrame, Frame, isStructured, type HostSnapshot } from "./frame";
@@ -45,8 +52,8 @@ export class TaskHandle<T> implements ContextHolder {
   /** @internal */ _runner: Runner;
   /** @internal The task that `TaskInfo.parentId` reports: the group's host, or start()'s caller until started. */
   _parent: TaskHandle<unknown> | null;
-  /** @internal */ _rootScope: CancelScope;
-  /** @internal */ _frame!: Frame;
+  /** @internal The task's root frame: its own scope, or its group's (see the file's header). */
+  _frame!: Frame;
   /** @internal Innermost active scope, for hasPendingCancellation(). */
   _scope: CancelScope | null = null;
   /** @internal Number of runtime operations the task is parked in. */
@@ -56,16 +63,11 @@ export class TaskHandle<T> implements ContextHolder {
   /** @internal */ _nextTask: TaskHandle<unknown> | null = null;
   /** @internal Called once when the task ends. */
   _onDone: ((task: TaskHandle<any>) => void) | undefined;
-  /**
-   * @internal The body's promise while the body's own compiled invocation is live: the task
-   * finishes through it once that invocation exits (see {@link runTaskBody}).
-   */
-  _body: Promise<unknown> | undefined = undefined;
   /** @internal The task's context variables (runtime/core/context.ts). */
   _vars: Map<object, unknown> | undefined = undefined;
-  /** @internal */ _varsShared = false;
   private outcome = PENDING;
-  // The value once FINISHED; the error once FAILED or CANCELLED.
+  // The value once FINISHED; the error once FAILED or CANCELLED. While PENDING: the body's promise
+  // while it waits for its completion hook (see runTaskBody), else undefined.
   private settledWith: unknown = undefined;
   // Who waits for the end and the TaskInfo, made on first use (most tasks have neither).
   private extras: { watchers: Array<() => void> | undefined; info: TaskInfo | undefined } | undefined = undefined;
@@ -76,8 +78,6 @@ export class TaskHandle<T> implements ContextHolder {
     this._name = name;
     this._runner = runner;
     this._parent = parent;
-    this._rootScope = new CancelScope();
-    this._rootScope._label = "task";
     // A task without a parent is a run's root task, whose body runs as soon as it exists.
     if (installed.list.length !== 0) {
       taskSpawned(this);
@@ -100,14 +100,37 @@ export class TaskHandle<T> implements ContextHolder {
         return "failed";
       case CANCELLED:
         return "cancelled";
-      default:
-        return this._rootScope._effectivelyCancelled || this._rootScope.cancelCalled ? "cancelling" : "pending";
+      default: {
+        const scope = this._frame.scope;
+        return scope._effectivelyCancelled || scope._cancelCalled ? "cancelling" : "pending";
+      }
     }
   }
 
   /** Cancels this task alone (its siblings and its group go on). No effect once it ended. */
   cancel(reason?: string): void {
-    if (this.outcome === PENDING) this._rootScope.cancel(reason);
+    if (this.outcome === PENDING) this._ownScope().cancel(reason);
+  }
+
+  /** @internal The task's own scope, if it has one (see the file's header). */
+  get _rootScope(): CancelScope | undefined {
+    const scope = this._frame.scope;
+    return scope._task === this ? scope : undefined;
+  }
+
+  /**
+   * @internal The task's own scope, made now if the task ran in its group's scope until now: it
+   * goes between the group's scope and everything of the task's in there (its scopes, the tasks it
+   * is starting, what it is parked in), and the task's root frame moves into it.
+   */
+  _ownScope(): CancelScope {
+    const outer = this._frame.scope;
+    if (outer._task === this) return outer;
+    const own = taskScope();
+    own._interpose(this, outer);
+    this._frame.scope = own;
+    if (this._scope === outer) this._scope = own;
+    return own;
   }
 
   /**
@@ -163,7 +186,7 @@ export class TaskHandle<T> implements ContextHolder {
 
   /** @internal Records how the task ended and tells whoever waits. */
   _finish(ok: boolean, result: unknown): void {
-    this._rootScope._leave();
+    this._rootScope?._leave();
     this._runner.removeTask(this);
     this._runner.activity++;
     if (ok) {
@@ -181,6 +204,19 @@ export class TaskHandle<T> implements ContextHolder {
       for (const wake of watchers) wake();
     }
     this._onDone?.(this);
+  }
+
+  /** @internal Keeps the body's promise until its own invocation exits (see {@link runTaskBody}). */
+  _holdBody(body: Promise<unknown>): void {
+    this.settledWith = body;
+  }
+
+  /** @internal The body's promise if it still waits for its completion hook; forgets it. */
+  _takeBody(): Promise<unknown> | undefined {
+    if (this.outcome !== PENDING) return undefined;
+    const body = this.settledWith as Promise<unknown> | undefined;
+    this.settledWith = undefined;
+    return body;
   }
 
   /** @internal The error that failed the task, if it failed. */
@@ -268,8 +304,9 @@ export function getRunningTasks(): TaskInfo[] {
 const startQueue: unknown[] = [];
 
 /**
- * @internal Creates a task whose root scope hangs under `parentScope` and queues its start.
- * The task is visible (getRunningTasks, cancellation) from this moment on.
+ * @internal Creates a task that runs in `parentScope` (in a scope of its own under it when
+ * `ownScope`) and queues its start. The task is visible (getRunningTasks, cancellation) from this
+ * moment on.
  *
  * The task starts with a copy of the context of the code calling this (the spawner, which for
  * `start()` and `startSoon()` is the calling task, not the group's host), or of `context` when
@@ -284,9 +321,15 @@ export function spawnTask<T>(
   fn: (...args: any[]) => T | Promise<T>,
   args: readonly unknown[],
   context?: ContextHolder,
+  ownScope = false,
 ): TaskHandle<T> {
   const task = new TaskHandle<T>(runner, name, parent);
-  task._frame = task._rootScope._enter(task, parentScope);
+  if (ownScope) {
+    task._frame = taskScope()._enter(task, parentScope);
+  } else {
+    task._frame = new Frame(task, parentScope);
+    task._scope = parentScope;
+  }
   if (contextInUse) inheritContext(task, context ?? currentContext());
   runner.addTask(task);
   runner.pendingStarts++;
@@ -369,7 +412,7 @@ export function runTaskBody(
   const body = watch ? endBodyWatch() : undefined;
   if (isThenable(result)) {
     takePrimitivePromise(result); // the task awaits it (`startSoon(() => sleep(1000))`): no brand needed
-    if (body !== undefined && body.parent !== undefined) task._body = result as Promise<unknown>;
+    if (body !== undefined && body.parent !== undefined) task._holdBody(result as Promise<unknown>);
     else finishWhenSettled(task, result);
   } else {
     task._finish(true, result);
@@ -397,10 +440,15 @@ function finishWhenSettled(task: TaskHandle<unknown>, result: PromiseLike<unknow
  * invocation; any other one that exits first only attaches the hook earlier.
  */
 export function bodyInvocationExited(task: TaskHandle<unknown>): void {
-  const body = task._body;
-  if (body === undefined) return;
-  task._body = undefined;
-  finishWhenSettled(task, body);
+  const body = task._takeBody();
+  if (body !== undefined) finishWhenSettled(task, body);
+}
+
+/** @internal A new scope for a task of its own (shown as `task#<id>`). */
+export function taskScope(): CancelScope {
+  const scope = new CancelScope();
+  scope._label = "task";
+  return scope;
 }
 
 /** The error without its cancellations: undefined when it was only cancellation. */

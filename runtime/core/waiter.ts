@@ -18,10 +18,14 @@ import type { TaskHandle } from "./task";
  * must take the entry out of the list.
  */
 export interface Parked {
+  /** @internal The task that parked (undefined once the operation ended, for some). */
+  readonly task: TaskHandle<unknown> | undefined;
   /** @internal */ _prev: Parked | null;
   /** @internal */ _next: Parked | null;
   /** @internal */ _scope: CancelScope | null;
   /** @internal */ _cancel(error: Cancelled): void;
+  /** @internal Told when a task's own scope was put between it and the scope it parked in. */
+  _movedTo?(scope: CancelScope): void;
 }
 
 /**

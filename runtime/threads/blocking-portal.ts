@@ -260,7 +260,7 @@ export class BlockingPortal {
   private begin(tg: TaskGroup, entering: ContextHolder): void {
     this.tg = tg;
     this.state = RUNNING;
-    const snapshot: ContextHolder = { _vars: undefined, _varsShared: false };
+    const snapshot: ContextHolder = { _vars: undefined };
     inheritContext(snapshot, entering);
     this.entryContext = snapshot;
   }

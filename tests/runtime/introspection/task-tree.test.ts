@@ -229,17 +229,8 @@ describe("getTaskTree()", () => {
       },
     ]);
     expect(task.waitingOn).toEqual([task.chain[0]!.waitingOn]);
-    expect(task.scopes).toEqual([
-      {
-        id: expect.any(Number),
-        kind: "task",
-        deadline: null,
-        remaining: null,
-        shield: false,
-        cancelled: false,
-        reason: null,
-      },
-    ]);
+    // It runs in its group's scope: it entered none of its own.
+    expect(task.scopes).toEqual([]);
   });
 
   test("a sleeping task: the instant its sleep ends", () => {
@@ -340,7 +331,6 @@ describe("getTaskTree()", () => {
         reason,
       })),
     ).toEqual([
-      { kind: "task", deadline: null, remaining: null, shield: false, cancelled: false, reason: null },
       { kind: "CancelScope", deadline: null, remaining: null, shield: false, cancelled: false, reason: null },
       { kind: "moveOnAfter", deadline: 5000, remaining: 5000, shield: false, cancelled: false, reason: null },
       {
@@ -429,7 +419,7 @@ describe("formatTaskTree()", () => {
     const at = (name: string, fn: string) => `at ${fn} (${FILE}:${site(name).line}:${site(name).column})`;
     expect(lines.slice(start + 1, start + 5).map((line) => line.trim())).toEqual([
       expect.stringMatching(
-        /^scopes: task#\d+ > CancelScope#\d+ > moveOnAfter#\d+ \[deadline in 5000\.0 ms\] > CancelScope#\d+ \[cancelled: enough \(by task 'outer'\)\] > CancelScope#\d+ \[shielded\]$/,
+        /^scopes: CancelScope#\d+ > moveOnAfter#\d+ \[deadline in 5000\.0 ms\] > CancelScope#\d+ \[cancelled: enough \(by task 'outer'\)\] > CancelScope#\d+ \[shielded\]$/,
       ),
       `${at("inner", "inner")} waiting for sleepForever()`,
       at("middle", "middle"),
@@ -437,7 +427,7 @@ describe("formatTaskTree()", () => {
     ]);
     const plainTask = find(taken.tasks, "plain");
     const plainAt = lines.indexOf(`  task #${plainTask.id} 'plain' waiting`);
-    expect(lines.slice(plainAt + 2, plainAt + 4).map((line) => line.trim())).toEqual([
+    expect(lines.slice(plainAt + 1, plainAt + 3).map((line) => line.trim())).toEqual([
       "(uncompiled code: no await chain)",
       "waiting for <Event unset waiting=2>",
     ]);
@@ -481,7 +471,6 @@ describe("nested task groups", () => {
       ["leaf-2", middle.id],
     ]);
     expect(middle.scopes.map(({ kind, remaining }) => [kind, remaining])).toEqual([
-      ["task", null],
       ["moveOnAfter", 700],
       ["TaskGroup", null],
     ]);
@@ -493,7 +482,7 @@ describe("nested task groups", () => {
         state: "waiting",
         waitingOn: {
           kind: "task-group",
-          description: `the end of 2 child tasks of TaskGroup#${middle.scopes[2]!.id}`,
+          description: `the end of 2 child tasks of TaskGroup#${middle.scopes[1]!.id}`,
           taskIds: middle.children.map((task) => task.id),
         },
       },
@@ -550,7 +539,7 @@ describe("loops and blocks", () => {
     ]);
     const scoped = find(looked!.tasks, "openScopes");
     expect(scoped.chain.map(({ line, column }) => ({ line, column }))).toEqual([site("in-block")]);
-    expect(scoped.scopes.map((scope) => scope.kind)).toEqual(["task", "moveOnAfter"]);
+    expect(scoped.scopes.map((scope) => scope.kind)).toEqual(["moveOnAfter"]);
   });
 });
 
