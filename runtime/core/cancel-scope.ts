@@ -244,7 +244,6 @@ export class CancelScope {
     this._state = ACTIVE;
     this._task = task;
     this.linkUnder(parent);
-    task._scope = this;
     const timeout = this._timeout;
     if (timeout !== undefined && timeout.relative !== undefined) {
       this._deadline = clockOf(this).now() + timeout.relative;
@@ -290,8 +289,6 @@ export class CancelScope {
     if (this._state !== ACTIVE) return;
     this._state = EXITED;
     this.disarmDeadline();
-    const task = this._task!;
-    if (task._scope === this) task._scope = this._parent;
     this.unlink();
   }
 
@@ -496,10 +493,12 @@ export class CancelScope {
   }
 }
 
-/** What the task tree asks of the task group whose scope a scope is. */
+/** What the task tree and the group's children ask of the task group whose scope a scope is. */
 interface ScopeGroup {
   _liveChildren(): number;
   _waitingForChildren(): boolean;
+  /** A child of the group ended. */
+  _childDone(task: TaskHandle<unknown>): void;
 }
 
 /** The state of a scope that most scopes never need (see `CancelScope.extras`). */

@@ -10,7 +10,7 @@ import { noteCancelPoint, noteSchedulePoint, watched } from "./checkpoint-counts
 import { currentClock, requireFrame } from "./cancel-scope";
 import { realClock, setLongTimeout, yieldMacrotask, type TimerEntry, type Timers } from "./clock";
 import { checkInstant } from "./validate";
-import { Waiter } from "./waiter";
+import { BareWaiter, Waiter, type WaitKind } from "./waiter";
 
 /**
  * Lets other tasks, I/O and timers run (one macrotask), raising `Cancelled` first if the
@@ -129,7 +129,7 @@ function sleepUntilTime(deadline: number): Promise<void> {
 }
 
 /** A sleeping task: its own timer entry, so a sleep costs no extra closures. */
-class Sleeper extends Waiter<void> implements TimerEntry {
+class Sleeper extends BareWaiter<void> implements TimerEntry {
   index = -1;
 
   /** When the sleep ends (for the task tree); the current time while it waits for its macrotask. */
@@ -138,9 +138,14 @@ class Sleeper extends Waiter<void> implements TimerEntry {
     return timers.deadlineOf(this) ?? timers.clock.now();
   }
 
-  constructor(frame: Frame) {
-    super(frame);
-    this.waitKind = "sleep";
+  /** @internal */
+  _waitKind(): WaitKind {
+    return "sleep";
+  }
+
+  /** @internal */
+  _waitsOn(): unknown {
+    return undefined;
   }
 
   fire(): void {

@@ -19,7 +19,7 @@ import { runningChain, awaitsForeign, type Invocation } from "./compiled";
 import { currentFrame } from "./frame";
 import type { Runner } from "./runner";
 import type { TaskHandle } from "./task";
-import { Waiter, type WaitKind } from "./waiter";
+import { BareWaiter, type WaitKind } from "./waiter";
 
 /** What a task or an await waits for, as {@link getTaskTree} reports it. */
 export interface TaskTreeWait {
@@ -224,7 +224,7 @@ function describeTask(
   current: TaskHandle<unknown> | undefined,
   running: Set<Invocation>,
   roots: Invocation[] | undefined,
-  parked: Waiter<unknown>[],
+  parked: BareWaiter<unknown>[],
   children: TaskTreeNode[],
 ): TaskTreeNode {
   const waits = parked.map((waiter) => describeWaiter(waiter, time));
@@ -247,7 +247,7 @@ function describeTask(
       innermostWait = waits[0]!;
     }
   }
-  const scopeOfAwait = innermost?.frame?.scope ?? task._scope ?? task._frame.scope;
+  const scopeOfAwait = innermost?.frame?.scope ?? task._innermostScope();
   const group = groupWaitingIn(task, scopeOfAwait);
   if (group !== undefined) {
     waits.push(group);
@@ -308,14 +308,14 @@ function describeScope(scope: CancelScope, time: number): TaskTreeScope {
  * the run's root task (a task without a scope of its own parks in its group's scope, among its
  * siblings, so the parked operations of a scope may belong to several tasks).
  */
-function parkedByTask(live: readonly TaskHandle<unknown>[]): Map<TaskHandle<unknown>, Waiter<unknown>[]> {
-  const out = new Map<TaskHandle<unknown>, Waiter<unknown>[]>();
+function parkedByTask(live: readonly TaskHandle<unknown>[]): Map<TaskHandle<unknown>, BareWaiter<unknown>[]> {
+  const out = new Map<TaskHandle<unknown>, BareWaiter<unknown>[]>();
   const visit = (scope: CancelScope): void => {
     for (const parked of scope._parked()) {
-      if (!(parked instanceof Waiter)) continue;
+      if (!(parked instanceof BareWaiter)) continue;
       let list = out.get(parked.task);
       if (list === undefined) out.set(parked.task, (list = []));
-      list.push(parked as Waiter<unknown>);
+      list.push(parked as BareWaiter<unknown>);
     }
     for (const child of scope._children()) visit(child);
   };
@@ -351,9 +351,10 @@ function groupWaitingIn(task: TaskHandle<unknown>, innermost: CancelScope): Task
   return undefined;
 }
 
-function describeWaiter(waiter: Waiter<unknown>, time: number): TaskTreeWait {
-  const on = waiter.waitsOn;
-  switch (waiter.waitKind) {
+function describeWaiter(waiter: BareWaiter<unknown>, time: number): TaskTreeWait {
+  const on = waiter._waitsOn();
+  const kind = waiter._waitKind();
+  switch (kind) {
     case "sleep": {
       const until = (waiter as unknown as { deadline: number }).deadline;
       const description =
@@ -387,7 +388,7 @@ function describeWaiter(waiter: Waiter<unknown>, time: number): TaskTreeWait {
         description: typeof on === "string" ? on : on === undefined ? "a runtime operation" : describeObject(on),
       };
     default:
-      return { kind: waiter.waitKind, description: describeObject(on) };
+      return { kind, description: describeObject(on) };
   }
 }
 

@@ -108,8 +108,7 @@ export class TaskGroup {
     this.checkActive();
     const host = this.host!;
     const task = spawnTask(host._runner, name, host, this.cancelScope, fn, args);
-    this.live++;
-    task._onDone = this.childDone;
+    this.live++; // the task tells the group when it ends (TaskHandle._finish)
     return task;
   }
 
@@ -149,7 +148,7 @@ export class TaskGroup {
             if (caller.scope._effectivelyCancelled) return; // the caller is being cancelled: the task stays put and ends on its own
             task._parent = this.host!;
             task._rootScope!._moveUnder(this.cancelScope);
-            task._onDone = this.childDone;
+            task._onDone = undefined; // from now on it tells the group, as any child does
             caller.task._blocked--;
             resolve(value);
           },
@@ -313,11 +312,12 @@ export class TaskGroup {
     this.cancelScope.cancel("a task in the group failed");
   }
 
-  private readonly childDone = (task: TaskHandle<unknown>): void => {
+  /** @internal A child ended (the task calls this; see TaskHandle._finish). */
+  _childDone(task: TaskHandle<unknown>): void {
     const failure = task._failure;
     if (failure !== undefined) this.record(failure);
     this.childEnded();
-  };
+  }
 
   private childEnded(): void {
     if (--this.live === 0 && this.drained !== undefined) {

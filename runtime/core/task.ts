@@ -54,23 +54,19 @@ export class TaskHandle<T> implements ContextHolder {
   _parent: TaskHandle<unknown> | null;
   /** @internal The task's root frame: its own scope, or its group's (see the file's header). */
   _frame!: Frame;
-  /** @internal Innermost active scope, for hasPendingCancellation(). */
-  _scope: CancelScope | null = null;
   /** @internal Number of runtime operations the task is parked in. */
   _blocked = 0;
   /** @internal Neighbours in the runner's list of live tasks. */
   _prevTask: TaskHandle<unknown> | null = null;
   /** @internal */ _nextTask: TaskHandle<unknown> | null = null;
-  /** @internal Called once when the task ends. */
-  _onDone: ((task: TaskHandle<any>) => void) | undefined;
   /** @internal The task's context variables (runtime/core/context.ts). */
   _vars: Map<object, unknown> | undefined = undefined;
   private outcome = PENDING;
   // The value once FINISHED; the error once FAILED or CANCELLED. While PENDING: the body's promise
   // while it waits for its completion hook (see runTaskBody), else undefined.
   private settledWith: unknown = undefined;
-  // Who waits for the end and the TaskInfo, made on first use (most tasks have neither).
-  private extras: { watchers: Array<() => void> | undefined; info: TaskInfo | undefined } | undefined = undefined;
+  // Who waits for the end, the TaskInfo and a hook of its own, made on first use (most tasks have none).
+  private extras: TaskExtras | undefined = undefined;
 
   /** @internal */
   constructor(runner: Runner, name: string | Function, parent: TaskHandle<unknown> | null) {
@@ -129,8 +125,27 @@ export class TaskHandle<T> implements ContextHolder {
     const own = taskScope();
     own._interpose(this, outer);
     this._frame.scope = own;
-    if (this._scope === outer) this._scope = own;
     return own;
+  }
+
+  /**
+   * @internal The innermost scope the task is in, for hasPendingCancellation() and the task tree:
+   * from where it runs, down through the scopes it entered, the latest entered first (a scope's
+   * newest child is its first). Walks the tree: nothing keeps this up to date on every scope entry.
+   */
+  _innermostScope(): CancelScope {
+    let scope = this._frame.scope;
+    for (;;) {
+      let next: CancelScope | undefined;
+      for (const child of scope._children()) {
+        if (child._task === this) {
+          next = child;
+          break;
+        }
+      }
+      if (next === undefined) return scope;
+      scope = next;
+    }
   }
 
   /**
@@ -175,8 +190,7 @@ export class TaskHandle<T> implements ContextHolder {
 
   /** The task's {@link TaskInfo}. */
   get info(): TaskInfo {
-    const extras = (this.extras ??= { watchers: undefined, info: undefined });
-    return (extras.info ??= new TaskInfo(this));
+    return (this.more().info ??= new TaskInfo(this));
   }
 
   /** A one-line description of this TaskHandle for logs, the debugger and the playground's task view. */
@@ -184,8 +198,29 @@ export class TaskHandle<T> implements ContextHolder {
     return `<TaskHandle ${this.status} id=${this.id} name='${this.name}'>`;
   }
 
+  /**
+   * @internal Called once when the task ends, instead of telling its group (a task being started
+   * with `start()`, or one that is in no group). A child of a group has none: the group is found
+   * from where the task runs.
+   */
+  get _onDone(): ((task: TaskHandle<any>) => void) | undefined {
+    return this.extras?.onDone;
+  }
+
+  set _onDone(hook: ((task: TaskHandle<any>) => void) | undefined) {
+    this.more().onDone = hook;
+  }
+
+  private more(): TaskExtras {
+    return (this.extras ??= { watchers: undefined, info: undefined, onDone: undefined });
+  }
+
   /** @internal Records how the task ended and tells whoever waits. */
   _finish(ok: boolean, result: unknown): void {
+    // The group the task is a child of: the one whose scope it runs in, directly or in its own.
+    let scope: CancelScope | null = this._frame.scope;
+    if (scope._task === this) scope = scope._parent;
+    const group = scope?._group;
     this._rootScope?._leave();
     this._runner.removeTask(this);
     this._runner.activity++;
@@ -203,7 +238,9 @@ export class TaskHandle<T> implements ContextHolder {
       this.extras!.watchers = undefined;
       for (const wake of watchers) wake();
     }
-    this._onDone?.(this);
+    const onDone = this.extras?.onDone;
+    if (onDone !== undefined) onDone(this);
+    else group?._childDone(this);
   }
 
   /** @internal Keeps the body's promise until its own invocation exits (see {@link runTaskBody}). */
@@ -240,8 +277,7 @@ export class TaskHandle<T> implements ContextHolder {
   }
 
   private watch(wake: () => void): void {
-    const extras = (this.extras ??= { watchers: undefined, info: undefined });
-    (extras.watchers ??= []).push(wake);
+    (this.more().watchers ??= []).push(wake);
   }
 
   private unwatch(wake: () => void): void {
@@ -249,6 +285,13 @@ export class TaskHandle<T> implements ContextHolder {
     const i = watchers?.indexOf(wake) ?? -1;
     if (i >= 0) watchers!.splice(i, 1);
   }
+}
+
+/** The state of a task that most tasks never need (see `TaskHandle.extras`). */
+interface TaskExtras {
+  watchers: Array<() => void> | undefined;
+  info: TaskInfo | undefined;
+  onDone: ((task: TaskHandle<any>) => void) | undefined;
 }
 
 /**
@@ -276,7 +319,7 @@ export class TaskInfo {
 
   /** Whether the task's next checkpoint would raise `Cancelled`. */
   hasPendingCancellation(): boolean {
-    return this.task._scope?._effectivelyCancelled ?? false;
+    return this.task._innermostScope()._effectivelyCancelled;
   }
 
   /** A one-line description of this TaskInfo for logs, the debugger and the playground's task view. */
@@ -328,7 +371,6 @@ export function spawnTask<T>(
     task._frame = taskScope()._enter(task, parentScope);
   } else {
     task._frame = new Frame(task, parentScope);
-    task._scope = parentScope;
   }
   if (contextInUse) inheritContext(task, context ?? currentContext());
   runner.addTask(task);

@@ -48,13 +48,87 @@ export type WaitKind =
   | "foreign-promise"
   | "operation";
 
-export class Waiter<T = void> implements Parked {
+/**
+ * What every park needs: the promise the task awaits, and a place in its scope's list of parked
+ * operations. {@link Waiter} adds what most operations need (a withdraw hook and what the task
+ * tree shows); a sleep, its own timer entry, needs neither and parks as a bare waiter
+ * (runtime/core/checkpoint.ts): three fields less on every sleeping task.
+ */
+export abstract class BareWaiter<T = void> implements Parked {
   /** Settles when the waiter is woken, failed or cancelled. */
   readonly promise: Promise<T>;
   /** The task that parked. */
   readonly task: TaskHandle<unknown>;
+  /** @internal */ _prev: Parked | null = null;
+  /** @internal */ _next: Parked | null = null;
+  /** @internal */ _scope: CancelScope | null = null;
+  // The promise's resolving functions until the waiter ends (then undefined: that is `settled`).
+  private resolveFn: ((value: T) => void) | undefined;
+  private rejectFn: ((error: unknown) => void) | undefined;
+
+  constructor(frame: Frame) {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolveFn = resolve;
+      this.rejectFn = reject;
+    });
+    tagPrimitive(this.promise);
+    this.task = frame.task;
+    frame.scope._addWaiter(this);
+    this.task._blocked++;
+    if (watched !== undefined) countPark(this.task);
+  }
+
   /** Whether the waiter has ended (woken, failed or cancelled). */
-  settled = false;
+  get settled(): boolean {
+    return this.resolveFn === undefined;
+  }
+
+  /** Delivers `value`; returns false (and does nothing) if the waiter already ended. */
+  wake(value: T): boolean {
+    const resolve = this.resolveFn;
+    if (resolve === undefined) return false;
+    this.end();
+    resolve(value);
+    return true;
+  }
+
+  /** Rejects with `error`; returns false (and does nothing) if the waiter already ended. */
+  fail(error: unknown): boolean {
+    const reject = this.rejectFn;
+    if (reject === undefined) return false;
+    this.end();
+    reject(error);
+    return true;
+  }
+
+  /** @internal Called by the scope when it becomes effectively cancelled. */
+  _cancel(error: Cancelled): void {
+    const reject = this.rejectFn;
+    if (reject === undefined) return;
+    this.end();
+    this._withdraw();
+    reject(error);
+  }
+
+  /** @internal Withdraws the request when cancellation ends the waiter. */
+  protected abstract _withdraw(): void;
+
+  /** @internal What the task waits for, as the task tree shows it (runtime/core/introspection.ts). */
+  abstract _waitKind(): WaitKind;
+
+  /** @internal The object (or label) the task waits on, as the task tree shows it. */
+  abstract _waitsOn(): unknown;
+
+  private end(): void {
+    this.resolveFn = this.rejectFn = undefined;
+    this._scope?._removeWaiter(this);
+    this.task._blocked--;
+    this.task._runner.activity++;
+  }
+}
+
+/** A task parked in a runtime operation (a sleep, an event wait, a lock acquire...); see the file's header. */
+export class Waiter<T = void> extends BareWaiter<T> {
   /**
    * Called when cancellation ends the waiter, before its promise rejects: the owning primitive
    * withdraws the request here (removes it from a queue, clears a timer, passes a grant on).
@@ -68,23 +142,9 @@ export class Waiter<T = void> implements Parked {
   /** The object (or label) the task waits on: the Event, the Lock, the stream... */
   waitsOn: unknown = undefined;
 
-  /** @internal */ _prev: Parked | null = null;
-  /** @internal */ _next: Parked | null = null;
-  /** @internal */ _scope: CancelScope | null = null;
-  private resolveFn!: (value: T) => void;
-  private rejectFn!: (error: unknown) => void;
-
   constructor(frame: Frame, onCancel?: () => void) {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolveFn = resolve;
-      this.rejectFn = reject;
-    });
-    tagPrimitive(this.promise);
-    this.task = frame.task;
+    super(frame);
     this.onCancel = onCancel;
-    frame.scope._addWaiter(this);
-    this.task._blocked++;
-    if (watched !== undefined) countPark(this.task);
   }
 
   /**
@@ -97,39 +157,18 @@ export class Waiter<T = void> implements Parked {
     return this;
   }
 
-  /** Delivers `value`; returns false (and does nothing) if the waiter already ended. */
-  wake(value: T): boolean {
-    if (this.settled) return false;
-    this.end();
-    this.resolveFn(value);
-    return true;
-  }
-
-  /** Rejects with `error`; returns false (and does nothing) if the waiter already ended. */
-  fail(error: unknown): boolean {
-    if (this.settled) return false;
-    this.end();
-    this.rejectFn(error);
-    return true;
-  }
-
-  /** @internal Called by the scope when it becomes effectively cancelled. */
-  _cancel(error: Cancelled): void {
-    if (this.settled) return;
-    this.end();
-    this._withdraw();
-    this.rejectFn(error);
-  }
-
   /** @internal Withdraws the request when cancellation ends the waiter; subclasses may override. */
   protected _withdraw(): void {
     this.onCancel?.();
   }
 
-  private end(): void {
-    this.settled = true;
-    this._scope?._removeWaiter(this);
-    this.task._blocked--;
-    this.task._runner.activity++;
+  /** @internal */
+  _waitKind(): WaitKind {
+    return this.waitKind;
+  }
+
+  /** @internal */
+  _waitsOn(): unknown {
+    return this.waitsOn;
   }
 }
