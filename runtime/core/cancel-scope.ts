@@ -360,6 +360,7 @@ export class CancelScope {
     return this.extras?.group;
   }
 
+  /** @internal */
   set _group(group: ScopeGroup | undefined) {
     this.more().group = group;
   }
@@ -624,9 +625,17 @@ export function currentEffectiveDeadline(): number {
   return deadline;
 }
 
-/** The innermost cancel scope of the running code. Never a checkpoint. */
+/**
+ * The innermost cancel scope of the running code. In a task's body outside every scope it
+ * entered, that is the task's own scope (cancelling it cancels the task alone; its `signal`
+ * aborts with the task). Never a checkpoint.
+ */
 export function currentCancelScope(): CancelScope {
-  return requireFrame("currentCancelScope()").scope;
+  const frame = requireFrame("currentCancelScope()");
+  // A task that runs directly in its group's scope gets its own now (TaskHandle._ownScope):
+  // the group's scope is not the task's to cancel, and its signal outlives the task.
+  if (frame === frame.task._frame) return frame.task._ownScope();
+  return frame.scope;
 }
 
 /** @internal The clock of the current run, or the real clock outside one. */

@@ -207,6 +207,7 @@ export class TaskHandle<T> implements ContextHolder {
     return this.extras?.onDone;
   }
 
+  /** @internal */
   set _onDone(hook: ((task: TaskHandle<any>) => void) | undefined) {
     this.more().onDone = hook;
   }

@@ -201,24 +201,37 @@ structuredDescribe(
       });
     });
 
-    structuredTest("its scope is its group's until it is cancelled alone, then its own", async () => {
-      await createTaskGroup().run(async (tg) => {
-        const seen: string[] = [];
-        const gate = new Event();
-        const handle = tg.startSoon(async () => {
-          seen.push(currentCancelScope() === tg.cancelScope ? "group's" : "other");
-          await gate.wait();
-          seen.push(currentCancelScope() === tg.cancelScope ? "group's" : String(currentCancelScope()));
+    structuredTest(
+      "currentCancelScope() in a task is the task's own: it cancels that task alone, and its signal stays quiet once the task ended",
+      async () => {
+        const aborted: string[] = [];
+        await createTaskGroup().run(async (tg) => {
+          const gate = new Event();
+          const quick = tg.startSoon(async () => {
+            const own = currentCancelScope();
+            expect(own).not.toBe(tg.cancelScope);
+            own.signal.addEventListener("abort", () => aborted.push("quick"));
+          });
+          const victim = tg.startSoon(async () => {
+            const own = currentCancelScope();
+            own.signal.addEventListener("abort", () => aborted.push("victim"));
+            own.cancel("alone");
+            await gate.wait();
+          });
+          const sibling = tg.startSoon(async () => {
+            await gate.wait();
+            return "sibling";
+          });
+          await quick.wait();
+          await victim.wait();
+          expect(victim.status).toBe("cancelled");
+          gate.set();
+          expect(await sibling.result()).toBe("sibling");
+          tg.cancel("after the others ended");
         });
-        await waitAllTasksBlocked();
-        handle.cancel();
-        gate.set();
-        await handle.wait();
-        expect(seen[0]).toBe("group's");
-        expect(seen).toHaveLength(1); // cancelled at its wait: never reached the second line
-        expect(handle.status).toBe("cancelled");
-      });
-    });
+        expect(aborted).toEqual(["victim"]);
+      },
+    );
 
     test("random tasks, random cancellations: exactly the cancelled ones end cancelled (fixed seed)", async () => {
       await fc.assert(
