@@ -35,7 +35,10 @@
  * anyio-ts / raw (for latency, anyio-ts's p50 over raw's: lower is better). The CPU time ratio
  * is the median CPU seconds (user + system, all threads) of anyio-ts's measured passes over raw's,
  * for the same work: steadier than wall-clock figures when the machine is busy. The floor column
- * is the macrotask-per-operation contender over raw, read the same way.
+ * is the macrotask-per-operation contender over raw, read the same way. "full GCs" gives the
+ * median number of full (mark-compact) collections in one measured pass of node:net, the floor
+ * and anyio-ts: a count no load from elsewhere changes, and what most of the echo rows' spread
+ * comes from (see `--same-heap`).
  *
  * Run it under plain Node (`node bench/plain-node.cjs --expose-gc bench/net.ts`) to measure what
  * users run; under tsx the figures of both contenders include its hooks.
@@ -65,7 +68,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { performance } from "node:perf_hooks";
+import { constants as perfConstants, performance, PerformanceObserver } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 
 const argv = process.argv.slice(2);
@@ -463,10 +466,25 @@ async function child(contenderName: string, rowIndex: number, compiled: string, 
   const row = ROWS[rowIndex]!;
   gc();
   for (let pass = 0; pass < WARMUP_PASSES; pass++) await row.measure(contender);
+  // Full (mark-compact) collections in the measured pass: what V8's heap-size line decides.
+  let majorGcs = 0;
+  const count = (entries: PerformanceEntry[]): void => {
+    for (const entry of entries) {
+      if (
+        (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ===
+        perfConstants.NODE_PERFORMANCE_GC_MAJOR
+      )
+        majorGcs++;
+    }
+  };
+  const observer = new PerformanceObserver((list) => count(list.getEntries()));
+  observer.observe({ entryTypes: ["gc"] });
   const before = process.cpuUsage();
   const value = await row.measure(contender);
   const used = process.cpuUsage(before);
-  process.stdout.write(`${JSON.stringify({ value, cpu: (used.user + used.system) / 1e6 })}\n`);
+  count(observer.takeRecords());
+  observer.disconnect();
+  process.stdout.write(`${JSON.stringify({ value, cpu: (used.user + used.system) / 1e6, majorGcs })}\n`);
   ballast.length = 0;
 }
 
@@ -474,6 +492,8 @@ async function child(contenderName: string, rowIndex: number, compiled: string, 
 interface Sample {
   value: number;
   cpu: number;
+  /** Full collections during the measured pass. */
+  majorGcs: number;
 }
 
 /** Runs {@link child} in a fresh Node (with this one's flags) and returns its figures. */
@@ -542,11 +562,14 @@ async function main(): Promise<void> {
       "CPU time ratio": Number(cpuRatio.toFixed(3)),
       "floor / node:net": Number((floor / rawValue).toFixed(3)),
       "floor CPU ratio": Number((median(pacedSamples.map((sample) => sample.cpu)) / rawCpu).toFixed(3)),
+      // Medians of the full collections in one measured pass: node:net / floor / anyio-ts.
+      "full GCs": [rawSamples, pacedSamples, ourSamples].map((list) => median(list.map((x) => x.majorGcs))).join("/"),
     };
     if (BASE !== "") {
       const baseSamples = samples.get(`${row.scenario}|${BASE_NAME}`)!;
       line["base / node:net"] = Number((median(baseSamples.map((sample) => sample.value)) / rawValue).toFixed(3));
       line["base CPU ratio"] = Number((median(baseSamples.map((sample) => sample.cpu)) / rawCpu).toFixed(3));
+      line["base full GCs"] = median(baseSamples.map((sample) => sample.majorGcs));
     }
     return line;
   });
