@@ -5,6 +5,9 @@
  *   npm run build && node bench/plain-node.cjs --expose-gc bench/net.ts  # anyio-ts from dist/, plain Node
  *   node bench/plain-node.cjs --expose-gc bench/net.ts --quick           # a smoke run
  *   node bench/plain-node.cjs --expose-gc bench/net.ts --only echo       # some scenarios only
+ *   node bench/plain-node.cjs --expose-gc bench/net.ts --base .tmp/dist-base  # A/B: another build beside this one
+ *   node bench/plain-node.cjs --expose-gc bench/net.ts --same-heap         # every child loads anyio-ts
+ *   node bench/plain-node.cjs --expose-gc bench/net.ts --ballast 8         # every child holds 8 MB more
  *
  * anyio-ts is loaded from dist/ (built with the transformer: the networking room is structured
  * code, and tsx would run it uncompiled), and its side of each scenario
@@ -32,10 +35,26 @@
  * anyio-ts / raw (for latency, anyio-ts's p50 over raw's: lower is better). The CPU time ratio
  * is the median CPU seconds (user + system, all threads) of anyio-ts's measured passes over raw's,
  * for the same work: steadier than wall-clock figures when the machine is busy. The floor column
- * is the macrotask-per-operation contender over raw, read the same way.
+ * is the macrotask-per-operation contender over raw, read the same way. "full GCs" gives the
+ * median number of full (mark-compact) collections in one measured pass of node:net, the floor
+ * and anyio-ts: a count no load from elsewhere changes, and what most of the echo rows' spread
+ * comes from (see `--same-heap`).
  *
  * Run it under plain Node (`node bench/plain-node.cjs --expose-gc bench/net.ts`) to measure what
  * users run; under tsx the figures of both contenders include its hooks.
+ *
+ * Options:
+ * - `--base <dist>`: a fourth contender, "anyio-ts (base)", the same side compiled against
+ *   another build (a copy of dist/ made before a change, kept inside the repository so it finds
+ *   node_modules), measured interleaved with the others: an A/B of a change in one run. Its
+ *   ratio column is base / node:net.
+ * - `--same-heap`: every child loads anyio-ts's runtime before it measures, whichever contender
+ *   it runs. V8 starts incremental marking only once the old generation holds more than 8 MiB;
+ *   loading the library (about 4 MiB) puts anyio-ts's child near that line and raw Node's far
+ *   below it, so without this the rows partly compare heap sizes rather than code.
+ * - `--ballast <MiB>`: every child also keeps that many MiB of small live objects, as any
+ *   application around a server holds; with a few MiB, all contenders' children sit above V8's
+ *   line, as real servers do.
  *
  * Each measurement runs in a Node process of its own (this file with `--child`), after
  * WARMUP_PASSES full-size passes of the same scenario (after one quarter-size pass, anyio-ts's
@@ -49,7 +68,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { performance } from "node:perf_hooks";
+import { constants as perfConstants, performance, PerformanceObserver } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 
 const argv = process.argv.slice(2);
@@ -57,6 +76,14 @@ const args = new Set(argv);
 /** `--only <text>`: run only the scenarios whose name contains it. */
 const ONLY = argv.includes("--only") ? (argv[argv.indexOf("--only") + 1] ?? "") : "";
 const QUICK = args.has("--quick");
+/** `--base <dist>`: another build of anyio-ts, measured beside this one (an A/B in one run). */
+const BASE = argv.includes("--base") ? path.resolve(argv[argv.indexOf("--base") + 1] ?? "") : "";
+/** `--same-heap`: every child loads anyio-ts's runtime, whichever contender it runs. */
+const SAME_HEAP = args.has("--same-heap");
+/** `--ballast <MiB>`: live objects every child keeps while it measures. */
+const BALLAST_MIB = argv.includes("--ballast") ? Number(argv[argv.indexOf("--ballast") + 1]) : 0;
+/** The name of the contender compiled against {@link BASE}. */
+const BASE_NAME = "anyio-ts (base)";
 const REPS = QUICK ? 1 : 5;
 const MESSAGE = 64 * 1024;
 const ECHO_BYTES = (QUICK ? 16 : 128) * 1024 * 1024;
@@ -335,18 +362,27 @@ const paced: Contender = {
  * it measures (with them there, each full collection of anyio-ts's child marked 15-18 MB
  * against raw's 4 MB, a cost no precompiled program pays).
  */
-function compileAnyioContender(distDir: string, directory: string): string {
+function compileAnyioContender(distDir: string, directory: string, file = "net-anyio.mjs"): string {
   const { compileContender } = require("./compile-structured.cjs") as {
     compileContender(source: string, distDir: string, outPath: string): string;
   };
   const source = path.join(__dirname, "contenders/net-anyio.src.mjs");
-  return compileContender(source, distDir, path.join(directory, "net-anyio.mjs"));
+  return compileContender(source, distDir, path.join(directory, file));
 }
 
 /** anyio-ts's contender, from the file {@link compileAnyioContender} wrote. */
-async function anyioContender(compiled: string): Promise<Contender> {
+async function anyioContender(compiled: string, name = "anyio-ts"): Promise<Contender> {
   const module: { netContender(settings: object): Contender } = await import(pathToFileURL(compiled).href);
-  return module.netContender({ MESSAGE, CONNECT_CONCURRENCY });
+  return { ...module.netContender({ MESSAGE, CONNECT_CONCURRENCY }), name };
+}
+
+/** What `--ballast` keeps alive: small objects and short strings, as an application's state is. */
+let ballast: unknown[] = [];
+
+function fillBallast(mib: number): void {
+  // About 64 bytes of heap per entry (the object and its string).
+  const entries = Math.round((mib * 1024 * 1024) / 64);
+  ballast = Array.from({ length: entries }, (_, i) => ({ id: i, name: `entry ${i}` }));
 }
 
 // --- main -------------------------------------------------------------------------------------
@@ -413,29 +449,63 @@ const ROWS: Row[] = [
  * (echo over 64 connections measured 410-480 MB/s for anyio-ts after one, 1020-1130 without,
  * and raw `node:net` 1060-1090 after one, 860-970 without).
  */
-async function child(contenderName: string, rowIndex: number, compiled: string): Promise<void> {
+async function child(contenderName: string, rowIndex: number, compiled: string, baseCompiled: string): Promise<void> {
+  if (SAME_HEAP && (contenderName === raw.name || contenderName === paced.name)) {
+    // The library in the heap, unused, as it is in anyio-ts's children (see `--same-heap`).
+    await import(pathToFileURL(compiled).href);
+  }
+  if (BALLAST_MIB > 0) fillBallast(BALLAST_MIB);
   const contender =
-    contenderName === raw.name ? raw : contenderName === paced.name ? paced : await anyioContender(compiled);
+    contenderName === raw.name
+      ? raw
+      : contenderName === paced.name
+        ? paced
+        : contenderName === BASE_NAME
+          ? await anyioContender(baseCompiled, BASE_NAME)
+          : await anyioContender(compiled);
   const row = ROWS[rowIndex]!;
   gc();
   for (let pass = 0; pass < WARMUP_PASSES; pass++) await row.measure(contender);
+  // Full (mark-compact) collections in the measured pass: what V8's heap-size line decides.
+  let majorGcs = 0;
+  const count = (entries: PerformanceEntry[]): void => {
+    for (const entry of entries) {
+      if (
+        (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ===
+        perfConstants.NODE_PERFORMANCE_GC_MAJOR
+      )
+        majorGcs++;
+    }
+  };
+  const observer = new PerformanceObserver((list) => count(list.getEntries()));
+  observer.observe({ entryTypes: ["gc"] });
   const before = process.cpuUsage();
   const value = await row.measure(contender);
   const used = process.cpuUsage(before);
-  process.stdout.write(`${JSON.stringify({ value, cpu: (used.user + used.system) / 1e6 })}\n`);
+  count(observer.takeRecords());
+  observer.disconnect();
+  process.stdout.write(`${JSON.stringify({ value, cpu: (used.user + used.system) / 1e6, majorGcs })}\n`);
+  ballast.length = 0;
 }
 
 /** What one measurement reports: the row's figure, and the CPU seconds (user + system) of its pass. */
 interface Sample {
   value: number;
   cpu: number;
+  /** Full collections during the measured pass. */
+  majorGcs: number;
 }
 
 /** Runs {@link child} in a fresh Node (with this one's flags) and returns its figures. */
-function measureApart(contender: string, rowIndex: number, compiled: string): Sample {
+function measureApart(contender: string, rowIndex: number, compiled: string, baseCompiled: string): Sample {
+  const passed = [
+    ...(QUICK ? ["--quick"] : []),
+    ...(SAME_HEAP ? ["--same-heap"] : []),
+    ...(BALLAST_MIB > 0 ? ["--ballast", String(BALLAST_MIB)] : []),
+  ];
   const output = execFileSync(
     process.execPath,
-    [...process.execArgv, __filename, "--child", contender, String(rowIndex), compiled, ...(QUICK ? ["--quick"] : [])],
+    [...process.execArgv, __filename, "--child", contender, String(rowIndex), compiled, baseCompiled, ...passed],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
   );
   return JSON.parse(output.trim().split("\n").pop()!) as Sample;
@@ -445,23 +515,29 @@ async function main(): Promise<void> {
   const dist = path.resolve(__dirname, "../dist");
   if (!fs.existsSync(path.join(dist, "runtime/index.js")))
     throw new Error("bench/net.ts needs dist/: run `npm run build` first");
+  if (BASE !== "" && !fs.existsSync(path.join(BASE, "runtime/index.js")))
+    throw new Error(`--base ${BASE}: no build there (runtime/index.js)`);
   console.log(
     `node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}); load ${os
       .loadavg()
       .map((x) => x.toFixed(2))
-      .join(" ")}; ${REPS} rounds, each measurement in a process of its own`,
+      .join(" ")}; ${REPS} rounds, each measurement in a process of its own` +
+      (SAME_HEAP ? "; anyio-ts loaded in every child" : "") +
+      (BALLAST_MIB > 0 ? `; ${BALLAST_MIB} MiB of ballast in every child` : "") +
+      (BASE !== "" ? `; base build ${BASE}` : ""),
   );
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-bench-net-"));
   const compiled = compileAnyioContender(dist, directory);
+  const baseCompiled = BASE !== "" ? compileAnyioContender(BASE, directory, "net-anyio-base.mjs") : "";
   const samples = new Map<string, Sample[]>();
   const rows = ROWS.map((row, index) => ({ row, index })).filter(({ row }) => row.scenario.includes(ONLY));
-  const names = [raw.name, paced.name, "anyio-ts"];
+  const names = [raw.name, paced.name, "anyio-ts", ...(BASE !== "" ? [BASE_NAME] : [])];
   for (let round = 0; round < REPS; round++) {
     for (const { row, index } of rows) {
       // Alternate the order of the contenders, so none always meets the machine warmer.
       for (const name of round % 2 === 0 ? names : [...names].reverse()) {
         const key = `${row.scenario}|${name}`;
-        samples.set(key, [...(samples.get(key) ?? []), measureApart(name, index, compiled)]);
+        samples.set(key, [...(samples.get(key) ?? []), measureApart(name, index, compiled, baseCompiled)]);
       }
     }
   }
@@ -476,7 +552,8 @@ async function main(): Promise<void> {
     // The same work in both passes, so CPU seconds compare directly; a busy machine disturbs
     // them less than the wall-clock figures.
     const cpuRatio = median(ourSamples.map((sample) => sample.cpu)) / median(rawSamples.map((sample) => sample.cpu));
-    return {
+    const rawCpu = median(rawSamples.map((sample) => sample.cpu));
+    const line: Record<string, string | number> = {
       scenario: row.scenario,
       unit: row.unit,
       "node:net": Number(rawValue.toFixed(1)),
@@ -484,7 +561,17 @@ async function main(): Promise<void> {
       "anyio-ts / node:net": Number((ours / rawValue).toFixed(3)),
       "CPU time ratio": Number(cpuRatio.toFixed(3)),
       "floor / node:net": Number((floor / rawValue).toFixed(3)),
+      "floor CPU ratio": Number((median(pacedSamples.map((sample) => sample.cpu)) / rawCpu).toFixed(3)),
+      // Medians of the full collections in one measured pass: node:net / floor / anyio-ts.
+      "full GCs": [rawSamples, pacedSamples, ourSamples].map((list) => median(list.map((x) => x.majorGcs))).join("/"),
     };
+    if (BASE !== "") {
+      const baseSamples = samples.get(`${row.scenario}|${BASE_NAME}`)!;
+      line["base / node:net"] = Number((median(baseSamples.map((sample) => sample.value)) / rawValue).toFixed(3));
+      line["base CPU ratio"] = Number((median(baseSamples.map((sample) => sample.cpu)) / rawCpu).toFixed(3));
+      line["base full GCs"] = median(baseSamples.map((sample) => sample.majorGcs));
+    }
+    return line;
   });
   console.table(table);
   console.log(
@@ -496,7 +583,10 @@ async function main(): Promise<void> {
 }
 
 const childAt = argv.indexOf("--child");
-(childAt === -1 ? main() : child(argv[childAt + 1]!, Number(argv[childAt + 2]), argv[childAt + 3]!)).catch((error) => {
+(childAt === -1
+  ? main()
+  : child(argv[childAt + 1]!, Number(argv[childAt + 2]), argv[childAt + 3]!, argv[childAt + 4]!)
+).catch((error) => {
   console.error(error);
   process.exitCode = 1;
 });

@@ -89,29 +89,58 @@ function tcpAddresses(socket: net.Socket): SocketAddresses {
   };
 }
 
+/** Where a socket's listeners find their transport (see {@link NodeStreamTransport}). */
+const TRANSPORT = Symbol("anyio-ts.transport");
+
+/** A socket a {@link NodeStreamTransport} listens to. */
+type ListenedSocket = net.Socket & { [TRANSPORT]: NodeStreamTransport };
+
+// The socket's listeners: Node calls them with the socket as `this`, so four shared functions
+// serve every socket where closures would cost four functions and a context per connection.
+function onSocketError(this: ListenedSocket, error: Error): void {
+  this[TRANSPORT].hostError(error);
+}
+
+function onSocketData(this: ListenedSocket, chunk: Buffer): void {
+  this[TRANSPORT].events!.data(plainBytes(chunk));
+}
+
+function onSocketEnd(this: ListenedSocket): void {
+  this[TRANSPORT].events!.end();
+}
+
+function onSocketClose(this: ListenedSocket): void {
+  this[TRANSPORT].events!.close();
+}
+
 /** A connected `net.Socket` as the room's transport. */
 class NodeStreamTransport implements StreamTransport {
-  private events: StreamEvents | undefined;
+  /** @internal Set by {@link start}. */
+  events: StreamEvents | undefined;
   private earlyError: Error | undefined;
 
   constructor(
     readonly raw: net.Socket,
     public addresses: SocketAddresses,
   ) {
-    raw.on("error", (error) => {
-      if (this.events !== undefined) this.events.error(error);
-      else this.earlyError ??= error;
-    });
+    (raw as ListenedSocket)[TRANSPORT] = this;
+    raw.on("error", onSocketError);
+  }
+
+  /** @internal The socket's `'error'`, kept until {@link start} when it comes first. */
+  hostError(error: Error): void {
+    if (this.events !== undefined) this.events.error(error);
+    else this.earlyError ??= error;
   }
 
   start(events: StreamEvents): void {
     this.events = events;
     const socket = this.raw;
     if (this.earlyError !== undefined) events.error(this.earlyError);
-    socket.on("data", (chunk: Buffer) => events.data(plainBytes(chunk)));
-    socket.on("end", () => events.end());
+    socket.on("data", onSocketData);
+    socket.on("end", onSocketEnd);
     if (socket.destroyed) events.close();
-    else socket.on("close", () => events.close());
+    else socket.on("close", onSocketClose);
   }
 
   pause(): void {
