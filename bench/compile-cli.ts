@@ -25,7 +25,8 @@
  * steadier than the wall clock while others share the machine). One untimed warm-up run of each
  * contender (file cache, ts-patch's on-disk cache of its patched compiler), then rounds in which
  * the three take turns, the order rotating from round to round. Medians over the rounds, the
- * ratios of the medians, and the medians of the ratios within a round (paired).
+ * ratios of the medians, and the medians of the ratios within a round (paired). The budget is
+ * judged on CPU time, which does not count the time a process waits for a core on a busy machine.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -104,6 +105,8 @@ function project(corpus: Corpus, plugin: string): Contender[] {
     declaration: false,
     sourceMap: false,
     rootDir: ".",
+    // effect's sources import each other as `./Array.ts`: allowed, and emitted as `./Array.js`.
+    rewriteRelativeImportExtensions: true,
   };
   const write = (name: string, outDir: string, plugins: object[]): string => {
     const file = path.join(corpus.dir, name);
@@ -210,8 +213,9 @@ function measure(corpus: Corpus, contenders: Contender[], mode: Mode): void {
       const paired = median(sa.map((x, i) => pick(x) / pick(sb[i]!)));
       return `${r.toFixed(3)}x (${paired.toFixed(3)}x)`;
     };
-    const wall = median(sa.map((x) => x.wall)) / median(sb.map((x) => x.wall));
-    const verdict = budget === undefined ? "" : wall <= budget ? `met (${budget}x)` : `missed (${budget}x)`;
+    // Judged on CPU time: on a shared machine the wall clock also counts the time spent waiting for a core.
+    const cpu = median(sa.map((x) => x.cpu)) / median(sb.map((x) => x.cpu));
+    const verdict = budget === undefined ? "" : cpu <= budget ? `met (${budget}x, CPU)` : `missed (${budget}x, CPU)`;
     console.log(`| ${label} | ${of((x) => x.wall)} | ${of((x) => x.cpu)} | ${verdict} |`);
   };
   ratio("tspc + plugin", "tsc", "tspc + plugin / tsc", 1.15);

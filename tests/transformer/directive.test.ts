@@ -71,7 +71,7 @@ describe("classifyDirective", () => {
         fc.array(fc.tuple(fc.nat(20), fc.nat(3), character), { maxLength: 4 }),
       )
       .map(([directive, edits]) =>
-        edits.reduce((text, [at, op, ch]) => {
+        edits.reduce<string>((text, [at, op, ch]) => {
           const i = at % (text.length + 1);
           if (op === 0) return text.slice(0, i) + ch + text.slice(i);
           if (op === 1) return text.slice(0, i) + text.slice(i + 1);
