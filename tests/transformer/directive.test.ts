@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import {
   STRUCTURED_DIRECTIVE,
   UNSTRUCTURED_DIRECTIVE,
@@ -48,6 +49,47 @@ describe("classifyDirective", () => {
     "do not use structured",
   ])("%j is some other directive", (text) => {
     expect(classifyDirective(text)).toBe("other");
+  });
+
+  test("the quick rejection of texts with many foreign characters never changes a classification", () => {
+    // The rule as documented, without the pre-check classifyDirective applies before the distance table.
+    const squash = (text: string) => text.replace(/[\s_-]+/g, "");
+    const byTheRule = (text: string) => {
+      if (text === STRUCTURED_DIRECTIVE) return "structured";
+      if (text === UNSTRUCTURED_DIRECTIVE) return "unstructured";
+      const lower = text.toLowerCase();
+      const near = [STRUCTURED_DIRECTIVE, UNSTRUCTURED_DIRECTIVE].some(
+        (d) => squash(lower) === squash(d) || damerauLevenshtein(lower, d, 2) <= 2,
+      );
+      return near ? "misspelled" : "other";
+    };
+    const character = fc.constantFrom(..."usetrcdnUSETRCDN _-\tabxyzİ".split(""));
+    // Up to four random edits (insert, delete, substitute, swap) of either directive: near misses and near near misses.
+    const edited = fc
+      .tuple(
+        fc.constantFrom(STRUCTURED_DIRECTIVE, UNSTRUCTURED_DIRECTIVE),
+        fc.array(fc.tuple(fc.nat(20), fc.nat(3), character), { maxLength: 4 }),
+      )
+      .map(([directive, edits]) =>
+        edits.reduce<string>((text, [at, op, ch]) => {
+          const i = at % (text.length + 1);
+          if (op === 0) return text.slice(0, i) + ch + text.slice(i);
+          if (op === 1) return text.slice(0, i) + text.slice(i + 1);
+          if (op === 2) return text.slice(0, i) + ch + text.slice(i + 1);
+          return text.slice(0, i) + (text[i + 1] ?? "") + (text[i] ?? "") + text.slice(i + 2);
+        }, directive),
+      );
+    const misspelled = new Set<string>();
+    fc.assert(
+      fc.property(fc.oneof(edited, fc.string({ unit: character, maxLength: 24 }), fc.string()), (text) => {
+        const expected = byTheRule(text);
+        if (expected === "misspelled") misspelled.add(text);
+        expect(classifyDirective(text)).toBe(expected);
+      }),
+      { seed: 20261206, numRuns: 20_000 },
+    );
+    // The generated texts reach the interesting side of the rule, not only "other".
+    expect(misspelled.size).toBeGreaterThan(500);
   });
 
   test("both transformer entries expose the same rules", () => {

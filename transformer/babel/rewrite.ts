@@ -32,7 +32,7 @@ import { RewriteState, type FunctionState, type Mode, type TempKind } from "../c
 import { messages, type MessageKind, type Severity } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
 import { mayNeedRewrite } from "../core/rules";
-import { BabelPort, TYPE_KEYS } from "./syntax-port";
+import { BabelPort, valueKeys } from "./syntax-port";
 
 type T = typeof BabelTypes;
 type Node = BabelTypes.Node;
@@ -113,6 +113,8 @@ const TYPE_ONLY: ReadonlySet<string> = new Set([
 class Rewriter extends RewriteState<Node> {
   readonly diagnostics: BabelDiagnostic[] = [];
   private readonly t: T;
+  /** `t.isLoop`, read once: `@babel/types` is a dictionary (V8's slow mode), and the visitor asks at every node. */
+  private readonly isLoop: T["isLoop"];
   private usedRuntime = false;
   /** Structured async function declarations and methods (original nodes), for marking. */
   private readonly structured = new Set<Node>();
@@ -127,6 +129,7 @@ class Rewriter extends RewriteState<Node> {
   ) {
     super(host.code, included, host.options.sites, host.relativePath ?? "<unknown>");
     this.t = host.types;
+    this.isLoop = host.types.isLoop;
     this.plan = new Analysis(new BabelPort(host.types, this.ancestors));
   }
 
@@ -234,7 +237,7 @@ class Rewriter extends RewriteState<Node> {
     const parent = this.ancestors[this.ancestors.length - 1];
     this.ancestors.push(node);
     try {
-      if (parent === undefined || !this.t.isLoop(parent) || parent.body !== node || node.type === "BlockStatement")
+      if (parent === undefined || !this.isLoop(parent) || parent.body !== node || node.type === "BlockStatement")
         return this.dispatch(node);
       // A loop body of one statement: its key temporaries are fresh in each iteration.
       const { result, temps } = this.withTemps(() => this.dispatch(node));
@@ -320,8 +323,7 @@ class Rewriter extends RewriteState<Node> {
   /** Visits every child (type-only children excepted) and puts what they become in their place. */
   private visitChildren<N extends Node>(node: N): N {
     const open = node as Open;
-    for (const key of this.t.VISITOR_KEYS[node.type] ?? []) {
-      if (TYPE_KEYS.has(key)) continue;
+    for (const key of valueKeys(this.t, node.type)) {
       const child = open[key];
       if (Array.isArray(child)) open[key] = this.visitList(child as (Node | null)[]);
       else if (child != null && typeof child === "object") open[key] = this.visitNode(child as Node);

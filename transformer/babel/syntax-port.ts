@@ -21,6 +21,23 @@ export const TYPE_KEYS: ReadonlySet<string> = new Set([
   "predicate",
 ]);
 
+/** Per `VISITOR_KEYS` table (one per `@babel/types` instance): each node type's child keys that can hold values. */
+const valueKeysCache = new WeakMap<object, Map<string, readonly string[]>>();
+
+/**
+ * The child keys of `type` that can hold code that runs (its visitor keys without
+ * {@link TYPE_KEYS}), computed once per node type. The walks look them up at every node, and
+ * `VISITOR_KEYS` is a dictionary of some 300 types, filtered afresh each time otherwise.
+ */
+export function valueKeys(t: typeof BabelTypes, type: string): readonly string[] {
+  const table = t.VISITOR_KEYS;
+  let byType = valueKeysCache.get(table);
+  if (byType === undefined) valueKeysCache.set(table, (byType = new Map()));
+  let keys = byType.get(type);
+  if (keys === undefined) byType.set(type, (keys = (table[type] ?? []).filter((key) => !TYPE_KEYS.has(key))));
+  return keys;
+}
+
 /** Wrappers that do not change a value: parentheses and TypeScript's `as`, `satisfies`, `!`, `<T>x`. */
 const OUTER: ReadonlySet<string> = new Set([
   "ParenthesizedExpression",
@@ -121,8 +138,7 @@ export class BabelPort implements SyntaxPort<Node> {
 
   someChild(node: Node, test: (child: Node) => boolean): boolean {
     const objectLiteral = node.type === "ObjectExpression";
-    for (const key of this.t.VISITOR_KEYS[node.type] ?? []) {
-      if (TYPE_KEYS.has(key)) continue;
+    for (const key of valueKeys(this.t, node.type)) {
       const child = (node as Open)[key];
       if (Array.isArray(child)) {
         for (const item of child) {

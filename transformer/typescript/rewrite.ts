@@ -73,6 +73,16 @@ class Rewriter extends RewriteState<TS.Node> {
   readonly diagnostics: TS.Diagnostic[] = [];
   private readonly ts: typeof TS;
   private readonly f: TS.NodeFactory;
+  /**
+   * `ts.SyntaxKind`, read once: the visitor switches on kinds at every node, and the namespace
+   * object `ts` is a dictionary (V8's slow mode: about 2,000 properties), so `ts.SyntaxKind.X`
+   * in each case was a hash lookup per case.
+   */
+  private readonly SK: typeof TS.SyntaxKind;
+  // The functions of `ts` the visitor calls at every node, read once for the same reason.
+  private readonly visitEachChild: typeof TS.visitEachChild;
+  private readonly isIterationStatement: typeof TS.isIterationStatement;
+  private readonly isBlock: typeof TS.isBlock;
   private usedRuntime = false;
   /** Structured async function declarations and methods (original nodes), for marking. */
   private readonly structured = new Set<TS.Node>();
@@ -88,6 +98,10 @@ class Rewriter extends RewriteState<TS.Node> {
     super(file.text, included, host.options.sites, host.relativePath(file.fileName));
     this.ts = host.ts;
     this.f = context.factory;
+    this.SK = host.ts.SyntaxKind;
+    this.visitEachChild = host.ts.visitEachChild;
+    this.isIterationStatement = host.ts.isIterationStatement;
+    this.isBlock = host.ts.isBlock;
     this.plan = new Analysis(new TypeScriptPort(host.ts));
   }
 
@@ -239,9 +253,9 @@ class Rewriter extends RewriteState<TS.Node> {
     const parent = node.parent as TS.Node | undefined;
     if (
       parent !== undefined &&
-      ts.isIterationStatement(parent, false) &&
+      this.isIterationStatement(parent, false) &&
       parent.statement === node &&
-      !ts.isBlock(node)
+      !this.isBlock(node)
     ) {
       // A loop body of one statement: its key temporaries are fresh in each iteration.
       const { result, temps } = this.withTemps(() => this.visitNodeKind(node));
@@ -253,15 +267,15 @@ class Rewriter extends RewriteState<TS.Node> {
   }
 
   private visitNodeKind(node: TS.Node): TS.VisitResult<TS.Node | undefined> {
-    const { ts } = this;
+    const { ts, SK } = this;
     if (this.isFunctionLike(node)) return this.visitFunction(node);
     switch (node.kind) {
-      case ts.SyntaxKind.ClassStaticBlockDeclaration:
-        return this.across(undefined, () => ts.visitEachChild(node, this.visitor, this.context));
-      case ts.SyntaxKind.PropertyDeclaration:
+      case SK.ClassStaticBlockDeclaration:
+        return this.across(undefined, () => this.visitEachChild(node, this.visitor, this.context));
+      case SK.PropertyDeclaration:
         return this.visitField(node as TS.PropertyDeclaration);
-      case ts.SyntaxKind.PropertyAssignment: {
-        const visited = ts.visitEachChild(node as TS.PropertyAssignment, this.visitor, this.context);
+      case SK.PropertyAssignment: {
+        const visited = this.visitEachChild(node as TS.PropertyAssignment, this.visitor, this.context);
         const temp = this.keyTempOf(node);
         if (temp === undefined) return visited;
         return this.f.updatePropertyAssignment(
@@ -270,75 +284,75 @@ class Rewriter extends RewriteState<TS.Node> {
           visited.initializer,
         );
       }
-      case ts.SyntaxKind.Block:
+      case SK.Block:
         return this.f.updateBlock(node as TS.Block, this.visitStatements((node as TS.Block).statements, 0, "let"));
-      case ts.SyntaxKind.ModuleBlock:
+      case SK.ModuleBlock:
         return this.f.updateModuleBlock(
           node as TS.ModuleBlock,
           this.visitStatements((node as TS.ModuleBlock).statements, 0, "var"),
         );
-      case ts.SyntaxKind.CaseClause:
-      case ts.SyntaxKind.DefaultClause:
+      case SK.CaseClause:
+      case SK.DefaultClause:
         return this.visitClause(node as TS.CaseOrDefaultClause);
-      case ts.SyntaxKind.ObjectLiteralExpression:
+      case SK.ObjectLiteralExpression:
         return this.visitObjectLiteral(node as TS.ObjectLiteralExpression);
-      case ts.SyntaxKind.ClassExpression:
+      case SK.ClassExpression:
         return this.visitClassExpression(node as TS.ClassExpression);
     }
-    if (this.fn === undefined) return ts.visitEachChild(node, this.visitor, this.context);
+    if (this.fn === undefined) return this.visitEachChild(node, this.visitor, this.context);
     switch (node.kind) {
-      case ts.SyntaxKind.AwaitExpression:
+      case SK.AwaitExpression:
         return this.visitAwait(node as TS.AwaitExpression);
-      case ts.SyntaxKind.YieldExpression:
+      case SK.YieldExpression:
         return this.visitYield(node as TS.YieldExpression);
-      case ts.SyntaxKind.ForOfStatement:
+      case SK.ForOfStatement:
         return this.runningAfterReturn(() =>
           (node as TS.ForOfStatement).awaitModifier !== undefined
             ? this.visitForAwait(node as TS.ForOfStatement)
-            : ts.visitEachChild(node, this.visitor, this.context),
+            : this.visitEachChild(node, this.visitor, this.context),
         );
-      case ts.SyntaxKind.ForStatement: {
+      case SK.ForStatement: {
         const initializer = (node as TS.ForStatement).initializer;
         if (
           initializer !== undefined &&
           ts.isVariableDeclarationList(initializer) &&
           (initializer.flags & ts.NodeFlags.Using) !== 0
         ) {
-          return this.runningAfterReturn(() => ts.visitEachChild(node, this.visitor, this.context));
+          return this.runningAfterReturn(() => this.visitEachChild(node, this.visitor, this.context));
         }
         break;
       }
-      case ts.SyntaxKind.LabeledStatement:
+      case SK.LabeledStatement:
         return this.visitLabeled(node as TS.LabeledStatement);
-      case ts.SyntaxKind.TryStatement:
+      case SK.TryStatement:
         return this.runningAfterReturn(() => this.visitTry(node as TS.TryStatement));
-      case ts.SyntaxKind.ReturnStatement: {
+      case SK.ReturnStatement: {
         const expression = (node as TS.ReturnStatement).expression;
         if (expression === undefined) break;
         if (this.fn.generator) return this.visitGeneratorReturn(node as TS.ReturnStatement);
         return this.f.updateReturnStatement(node as TS.ReturnStatement, this.returnValue(expression));
       }
-      case ts.SyntaxKind.CallExpression: {
+      case SK.CallExpression: {
         const combinator = this.plan.unstructuredCombinator(node);
         if (combinator !== undefined)
           this.report((node as TS.CallExpression).expression, messages.promiseCombinator, combinator);
         break;
       }
     }
-    return ts.visitEachChild(node, this.visitor, this.context);
+    return this.visitEachChild(node, this.visitor, this.context);
   }
 
   /** Functions, methods, accessors and constructors: the boundaries the rewrite stops at. */
   private isFunctionLike(node: TS.Node): node is FunctionLike {
-    const { ts } = this;
+    const { SK } = this;
     switch (node.kind) {
-      case ts.SyntaxKind.FunctionDeclaration:
-      case ts.SyntaxKind.FunctionExpression:
-      case ts.SyntaxKind.ArrowFunction:
-      case ts.SyntaxKind.MethodDeclaration:
-      case ts.SyntaxKind.GetAccessor:
-      case ts.SyntaxKind.SetAccessor:
-      case ts.SyntaxKind.Constructor:
+      case SK.FunctionDeclaration:
+      case SK.FunctionExpression:
+      case SK.ArrowFunction:
+      case SK.MethodDeclaration:
+      case SK.GetAccessor:
+      case SK.SetAccessor:
+      case SK.Constructor:
         return true;
     }
     return false;
@@ -555,7 +569,7 @@ class Rewriter extends RewriteState<TS.Node> {
       const using = node.statements.find((statement) => this.usingKind(statement) !== undefined);
       if (using !== undefined) {
         this.report(using, messages.usingInCaseClause);
-        return this.across(undefined, () => ts.visitEachChild(node, this.visitor, this.context));
+        return this.across(undefined, () => this.visitEachChild(node, this.visitor, this.context));
       }
     }
     const statements = this.visitStatements(node.statements, 0, undefined);
@@ -567,7 +581,7 @@ class Rewriter extends RewriteState<TS.Node> {
   // --- Functions --------------------------------------------------------------------------------
 
   private visitFunction(node: FunctionLike): TS.VisitResult<TS.Node> {
-    const { ts, f } = this;
+    const { ts, f, SK } = this;
     const isAsync = (ts.getCombinedModifierFlags(node) & ts.ModifierFlags.Async) !== 0;
     const body = node.body;
     let own: Mode | undefined;
@@ -618,7 +632,7 @@ class Rewriter extends RewriteState<TS.Node> {
     );
     let result: TS.Node;
     switch (node.kind) {
-      case ts.SyntaxKind.FunctionDeclaration:
+      case SK.FunctionDeclaration:
         result = f.updateFunctionDeclaration(
           node,
           modifiers,
@@ -630,7 +644,7 @@ class Rewriter extends RewriteState<TS.Node> {
           newBody as TS.Block | undefined,
         );
         break;
-      case ts.SyntaxKind.FunctionExpression:
+      case SK.FunctionExpression:
         result = f.updateFunctionExpression(
           node,
           modifiers as TS.NodeArray<TS.Modifier> | undefined,
@@ -642,7 +656,7 @@ class Rewriter extends RewriteState<TS.Node> {
           newBody as TS.Block,
         );
         break;
-      case ts.SyntaxKind.ArrowFunction:
+      case SK.ArrowFunction:
         result = f.updateArrowFunction(
           node,
           modifiers as TS.NodeArray<TS.Modifier> | undefined,
@@ -653,7 +667,7 @@ class Rewriter extends RewriteState<TS.Node> {
           newBody as TS.ConciseBody,
         );
         break;
-      case ts.SyntaxKind.MethodDeclaration:
+      case SK.MethodDeclaration:
         result = f.updateMethodDeclaration(
           node,
           modifiers,
@@ -666,7 +680,7 @@ class Rewriter extends RewriteState<TS.Node> {
           newBody as TS.Block | undefined,
         );
         break;
-      case ts.SyntaxKind.GetAccessor:
+      case SK.GetAccessor:
         result = f.updateGetAccessorDeclaration(
           node,
           modifiers,
@@ -676,7 +690,7 @@ class Rewriter extends RewriteState<TS.Node> {
           newBody as TS.Block | undefined,
         );
         break;
-      case ts.SyntaxKind.SetAccessor:
+      case SK.SetAccessor:
         result = f.updateSetAccessorDeclaration(
           node,
           modifiers,
@@ -875,7 +889,7 @@ class Rewriter extends RewriteState<TS.Node> {
    */
   private visitClassExpression(node: TS.ClassExpression): TS.ClassExpression {
     const { ts, f } = this;
-    const visited = ts.visitEachChild(node, this.visitor, this.context);
+    const visited = this.visitEachChild(node, this.visitor, this.context);
     const marks = this.methodMarkers(node, () => f.createThis());
     if (marks.length === 0) return visited;
     const block = f.createClassStaticBlockDeclaration(f.createBlock(marks, true));
@@ -911,7 +925,7 @@ class Rewriter extends RewriteState<TS.Node> {
   /** Object literals with structured async methods: `__rt.markMethods({ ... }, "m")`. */
   private visitObjectLiteral(node: TS.ObjectLiteralExpression): TS.Expression {
     const { ts } = this;
-    const visited = ts.visitEachChild(node, this.visitor, this.context);
+    const visited = this.visitEachChild(node, this.visitor, this.context);
     const names: TS.Expression[] = [];
     for (const property of node.properties) {
       if (!this.structured.has(property) || !ts.isMethodDeclaration(property)) continue;
@@ -954,7 +968,7 @@ class Rewriter extends RewriteState<TS.Node> {
    */
   private visitYield(node: TS.YieldExpression): TS.Expression {
     const { ts, f } = this;
-    if (!this.fn!.generator) return ts.visitEachChild(node, this.visitor, this.context);
+    if (!this.fn!.generator) return this.visitEachChild(node, this.visitor, this.context);
     if (this.fn!.scopeDepth > 0) this.report(node, messages.yieldInScope);
     // `yield*` delegates to an iterable; `yield x` awaits x first, so x is handed out.
     const left =
@@ -1048,7 +1062,7 @@ class Rewriter extends RewriteState<TS.Node> {
   private visitTry(node: TS.TryStatement): TS.Statement {
     const { ts, f } = this;
     // A function that never suspends runs its handlers in the segment that threw.
-    if (this.fn!.leaf) return ts.visitEachChild(node, this.visitor, this.context);
+    if (this.fn!.leaf) return this.visitEachChild(node, this.visitor, this.context);
     const tryBlock = this.visitNode(node.tryBlock);
     const clause = node.catchClause;
     const catchClause =
