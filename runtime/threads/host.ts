@@ -9,15 +9,23 @@ import type { NodeMessagePort } from "../platform/node/threads";
 import { Seam } from "../platform/seam";
 import type { EncodedThrown } from "./remote-error";
 
-/** A job for a worker: call `exportName` of `module` with `args` (lent callbacks as placeholders). */
-export interface ThreadJob {
-  readonly id: number;
-  readonly module: string;
-  readonly exportName: string;
-  readonly args: readonly unknown[];
-}
+/**
+ * A job for a worker: call `exportName` of `module` with `args` (lent callbacks as placeholders,
+ * which only a job that `lends` carries). A flat array rather than an object: structured clone
+ * writes no property names for it, which measured a microsecond less per round trip.
+ */
+export type ThreadJob = readonly [
+  id: number,
+  module: string,
+  exportName: string,
+  args: readonly unknown[],
+  lends: boolean,
+];
 
-/** A worker's answer to a job, or the loop thread's answer to a worker's request. */
+/** A worker's outcome of a job: its value, or what it threw as an error record. */
+export type JobOutcome = readonly [ok: true, value: unknown] | readonly [ok: false, error: EncodedThrown];
+
+/** The loop thread's answer to a worker's request. */
 export type ThreadAnswer =
   | { readonly id?: number; readonly ok: true; readonly value: unknown }
   | { readonly id?: number; readonly ok: false; readonly error: EncodedThrown; readonly cancelled?: undefined }
@@ -32,8 +40,8 @@ export interface ThreadRequest {
 
 /** What a worker reports to its owner. */
 export interface WorkerEvents {
-  /** The answer to the job in progress. */
-  answer(answer: ThreadAnswer): void;
+  /** The outcome of the job in progress. */
+  answer(outcome: JobOutcome): void;
   /** A request from the job in progress; `reply` answers it and wakes the blocked worker. */
   request(request: ThreadRequest, reply: (answer: ThreadAnswer) => void): void;
   /** The worker ended (not by {@link HostWorker.terminate}); `cause` is its exit code or error. */

@@ -15,6 +15,7 @@ import {
   threadsHost,
   type FromThreadImplementation,
   type HostWorker,
+  type JobOutcome,
   type PortalClientImplementation,
   type PortalWorker,
   type ThreadAnswer,
@@ -98,7 +99,7 @@ class NodeWorker implements HostWorker {
       workerData: { port: port2, shared },
       transferList: [port2],
     });
-    this.worker.on("message", (answer: ThreadAnswer) => events.answer(answer));
+    this.worker.on("message", (outcome: JobOutcome) => events.answer(outcome));
     this.worker.on("error", (error) => {
       this.error = error;
     });

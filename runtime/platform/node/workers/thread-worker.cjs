@@ -3,8 +3,11 @@
 // export (once per worker), calls it for each job the loop thread posts, awaits a promise it
 // returns in this thread's own event loop, and posts back the value or the error record.
 //
-// Job:    { id, module, exportName, args }          (lent callbacks travel as placeholders)
-// Answer: { id, ok: true, value } | { id, ok: false, error: EncodedThrown }
+// Job:     [id, module, exportName, args, lends]   (lent callbacks travel as placeholders, in a
+//          job whose `lends` is true)
+// Outcome: [true, value] | [false, EncodedThrown]
+//
+// Flat arrays rather than objects: structured clone writes no property names for them.
 //
 // `require("anyio-ts")` in a worker module resolves to worker-api.cjs: the worker's side of
 // fromThread and lent callbacks, which needs neither the TypeScript sources nor a build.
@@ -80,22 +83,23 @@ function answer(message) {
     parentPort.postMessage(message);
   } catch (error) {
     // The value could not be cloned: the caller gets the DataCloneError.
-    parentPort.postMessage({ id: message.id, ok: false, error: encodeError(error) });
+    parentPort.postMessage([false, encodeError(error)]);
   }
 }
 
 function finish(id, ok, outcome) {
   api._endJob(id);
-  answer(ok ? { id, ok: true, value: outcome } : { id, ok: false, error: encodeError(outcome) });
+  answer(ok ? [true, outcome] : [false, encodeError(outcome)]);
 }
 
 /** Runs `fn` for the job; a promise it returns is awaited in this thread's event loop. */
 function call(job, fn) {
+  const [id, , , args, lends] = job;
   let value;
   try {
-    value = fn(...api._reviveArgs(job.args, job.id));
+    value = fn(...(lends ? api._reviveArgs(args, id) : args));
   } catch (error) {
-    finish(job.id, false, error);
+    finish(id, false, error);
     return;
   }
   if (
@@ -104,27 +108,28 @@ function call(job, fn) {
     typeof value.then === "function"
   ) {
     Promise.resolve(value).then(
-      (result) => finish(job.id, true, result),
-      (error) => finish(job.id, false, error),
+      (result) => finish(id, true, result),
+      (error) => finish(id, false, error),
     );
   } else {
-    finish(job.id, true, value);
+    finish(id, true, value);
   }
 }
 
 parentPort.on("message", (job) => {
-  api._beginJob(job.id);
-  const key = `${job.exportName}\0${job.module}`;
+  const [id, module, exportName] = job;
+  api._beginJob(id);
+  const key = `${exportName}\0${module}`;
   const fn = loaded.get(key);
   if (fn !== undefined) {
     call(job, fn);
     return;
   }
-  functionOf(job.module, job.exportName).then(
+  functionOf(module, exportName).then(
     (found) => {
       loaded.set(key, found);
       call(job, found);
     },
-    (error) => finish(job.id, false, error),
+    (error) => finish(id, false, error),
   );
 });
