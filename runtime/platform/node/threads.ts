@@ -20,6 +20,7 @@ import {
   type PortalWorker,
   type ThreadAnswer,
   type ThreadJob,
+  type ThreadRequest,
   type ThreadsHost,
   type WorkerEvents,
 } from "../../threads/host";
@@ -99,7 +100,6 @@ class NodeWorker implements HostWorker {
       workerData: { port: port2, shared },
       transferList: [port2],
     });
-    this.worker.on("message", (outcome: JobOutcome) => events.answer(outcome));
     this.worker.on("error", (error) => {
       this.error = error;
     });
@@ -107,11 +107,17 @@ class NodeWorker implements HostWorker {
       port1.close();
       if (!this.terminating) events.exited(this.error ?? code);
     });
-    port1.on("message", (request) => events.request(request, (answer) => this.reply(answer)));
+    // One channel for everything: jobs and their outcomes (flat arrays) and the worker's requests
+    // (objects) with their answers. Its port rather than the Worker's own messages, which pass
+    // through one more JavaScript function on each side.
+    port1.on("message", (message: JobOutcome | ThreadRequest) => {
+      if (Array.isArray(message)) events.answer(message as JobOutcome);
+      else events.request(message as ThreadRequest, (answer) => this.reply(answer));
+    });
   }
 
   post(job: ThreadJob, transferList: readonly unknown[]): void {
-    this.worker.postMessage(job, transferList as never);
+    this.port.postMessage(job, transferList as never);
   }
 
   ref(keep: boolean): void {

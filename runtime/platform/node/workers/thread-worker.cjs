@@ -11,7 +11,7 @@
 //
 // `require("anyio-ts")` in a worker module resolves to worker-api.cjs: the worker's side of
 // fromThread and lent callbacks, which needs neither the TypeScript sources nor a build.
-const { parentPort, workerData } = require("node:worker_threads");
+const { workerData } = require("node:worker_threads");
 const Module = require("node:module");
 const path = require("node:path");
 const { pathToFileURL, fileURLToPath } = require("node:url");
@@ -24,7 +24,8 @@ Module._resolveFilename = function (request, ...rest) {
   return request === "anyio-ts" ? apiPath : resolveFilename.call(this, request, ...rest);
 };
 
-api._attach({ port: workerData.port, flags: new Int32Array(workerData.shared) });
+const port = workerData.port;
+api._attach({ port, flags: new Int32Array(workerData.shared) });
 
 /** Loaded modules by specifier (a worker imports each module once). */
 const modules = new Map();
@@ -80,10 +81,10 @@ const loaded = new Map();
 
 function answer(message) {
   try {
-    parentPort.postMessage(message);
+    port.postMessage(message);
   } catch (error) {
     // The value could not be cloned: the caller gets the DataCloneError.
-    parentPort.postMessage([false, encodeError(error)]);
+    port.postMessage([false, encodeError(error)]);
   }
 }
 
@@ -116,7 +117,9 @@ function call(job, fn) {
   }
 }
 
-parentPort.on("message", (job) => {
+// Jobs come on the channel the worker's requests use too: a request blocks the worker until its
+// answer is taken off the port (worker-api.cjs), so a job never arrives while one is running.
+port.on("message", (job) => {
   const [id, module, exportName] = job;
   api._beginJob(id);
   const key = `${exportName}\0${module}`;
