@@ -5,6 +5,9 @@
  *   npm run build && node bench/plain-node.cjs bench/threads.ts --dist   # the built package, plain Node
  *   node --import tsx bench/threads.ts           # anyio-ts from runtime/*.ts (through tsx, uncompiled)
  *   node --import tsx bench/threads.ts --quick   # fewer round trips: a smoke run
+ *   node bench/plain-node.cjs bench/threads.ts --dist --only round-trip [--rounds 15]
+ *                                                # the round-trip rows alone (no fromThread, no
+ *                                                # CPU-bound rows, no uncompiled run() in the process)
  *
  * anyio-ts's side of the round trip and the CPU-bound rows (bench/contenders/threads-anyio.src.mjs)
  * is structured code, as users write it: with `--dist` it is compiled by the Babel plugin from
@@ -35,11 +38,21 @@ import { Worker } from "node:worker_threads";
 
 type AnyIO = typeof import("../runtime/index");
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+/** The value after `--name` on the command line, if given. */
+const option = (name: string): string | undefined => {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
+};
 const QUICK = args.has("--quick");
+const ONLY = option("--only");
+if (ONLY !== undefined && ONLY !== "round-trip") throw new Error(`--only takes "round-trip", got ${ONLY}`);
+/** Only the round-trip rows: anyio-ts (compiled), piscina, tinypool and a raw Worker. */
+const ROUND_TRIP_ONLY = ONLY === "round-trip";
 const ROUND_TRIPS = QUICK ? 500 : 5000;
 const CALLBACKS = QUICK ? 2000 : 20_000;
-const ROUNDS = QUICK ? 3 : 7;
+const ROUNDS = Number(option("--rounds") ?? (QUICK ? 3 : 7));
 const CORES = os.availableParallelism?.() ?? os.cpus().length;
 const JOBS = CORES * 4;
 const HASH_BYTES = 8 * 1024 * 1024;
@@ -183,7 +196,7 @@ async function main(): Promise<void> {
       raw.once("message", resolve);
       raw.postMessage({ a, b });
     });
-  const syncEcho = createSyncFn<(x: number) => number>(files.synckit);
+  const syncEcho = ROUND_TRIP_ONLY ? undefined : createSyncFn<(x: number) => number>(files.synckit);
 
   const rows: Record<string, number[]> = {
     "toThread.runSync": [],
@@ -208,18 +221,24 @@ async function main(): Promise<void> {
     (cpuRows[row] ??= []).push(measured.cpu);
   };
   const ours = await loadContender(args.has("--dist") ? path.resolve(__dirname, "../dist") : undefined);
-  const hashPool = new Piscina({ filename: files.poolHash, minThreads: CORES, maxThreads: CORES });
+  const hashPool = ROUND_TRIP_ONLY
+    ? undefined
+    : new Piscina({ filename: files.poolHash, minThreads: CORES, maxThreads: CORES });
   try {
-    // Warm everything up once.
-    await api.run(async () => {
-      for (let i = 0; i < 200; i++) await api.toThread.runSync(add, i, 1);
-      await api.toThread.runSync(callbacks, 100);
-    });
+    // Warm everything up once. With --only round-trip, anyio-ts's side warms through the compiled
+    // contender alone: an uncompiled run() would switch on AsyncLocalStorage for the process.
+    if (ROUND_TRIP_ONLY) await ours.roundTrip(add, 200);
+    else {
+      await api.run(async () => {
+        for (let i = 0; i < 200; i++) await api.toThread.runSync(add, i, 1);
+        await api.toThread.runSync(callbacks, 100);
+      });
+    }
     for (let i = 0; i < 200; i++) {
       await piscina.run({ a: i, b: 1 });
       await tinypool.run({ a: i, b: 1 });
       await rawCall(i, 1);
-      syncEcho(i);
+      syncEcho?.(i);
     }
     for (let round = 0; round < ROUNDS; round++) {
       recordMeasured("toThread.runSync", await ours.roundTrip(add, ROUND_TRIPS));
@@ -241,6 +260,7 @@ async function main(): Promise<void> {
           for (let i = 0; i < ROUND_TRIPS; i++) await rawCall(i, 1);
         }),
       );
+      if (syncEcho === undefined || hashPool === undefined) continue;
       rows["fromThread.runSync"]!.push(await api.run(() => api.toThread.runSync(callbacks, CALLBACKS)));
       record(
         "synckit createSyncFn",
@@ -271,7 +291,7 @@ async function main(): Promise<void> {
   } finally {
     await piscina.destroy();
     await tinypool.destroy();
-    await hashPool.destroy();
+    await hashPool?.destroy();
     await raw.terminate();
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -304,6 +324,14 @@ async function main(): Promise<void> {
     `  tinypool           ${trip.tinypool.toFixed(1)}  (${(trip.tinypool / trip.piscina).toFixed(2)}x piscina)`,
   );
   console.log(`  raw Worker         ${trip.raw.toFixed(1)}  (${(trip.raw / trip.piscina).toFixed(2)}x piscina)`);
+  // Ours / baseline within each round, then the median: the rows of one round share the
+  // machine's load, so this is steadier than the ratio of the medians when the load moves.
+  const perRound = (row: string, baseline: string) =>
+    median(rows[row]!.map((ms, round) => ms / rows[baseline]![round]!));
+  console.log(
+    `  per-round ratio (median): toThread.runSync ${perRound("toThread.runSync", "piscina").toFixed(2)}x piscina, ` +
+      `${perRound("toThread.runSync", "raw Worker").toFixed(2)}x raw Worker; raw Worker ${perRound("raw Worker", "piscina").toFixed(2)}x piscina`,
+  );
   const cpuTrip = {
     ours: cpuPerCall("toThread.runSync", ROUND_TRIPS),
     piscina: cpuPerCall("piscina", ROUND_TRIPS),
@@ -314,6 +342,7 @@ async function main(): Promise<void> {
   for (const [row, value] of Object.entries(cpuTrip)) {
     console.log(`  ${row.padEnd(18)} ${value.toFixed(1)}  (${(value / cpuTrip.piscina).toFixed(2)}x piscina)`);
   }
+  if (ROUND_TRIP_ONLY) return;
   console.log(`blocking call into the other thread (µs per call, ${CALLBACKS} calls):`);
   console.log(`  fromThread.runSync ${back.ours.toFixed(1)}  (${(back.ours / back.synckit).toFixed(2)}x synckit)`);
   console.log(`  synckit            ${back.synckit.toFixed(1)}`);
