@@ -23,13 +23,33 @@ import { spawnTask } from "../core/task";
 import { BrokenWorkerThread, Cancelled } from "../core/errors";
 import type { CapacityLimiter } from "../sync/capacity-limiter";
 import { cancelled } from "../sync/checks";
-import { threadsHost, type JobOutcome, type ThreadAnswer, type ThreadRequest, type ThreadsHost } from "./host";
+import {
+  threadsHost,
+  type FunctionRef,
+  type JobOutcome,
+  type ThreadAnswer,
+  type ThreadRequest,
+  type ThreadsHost,
+} from "./host";
 import { lentFunction } from "./lent-callback";
 import { decodeError } from "./remote-error";
 import type { PooledWorker, ThreadPool, WorkerClient } from "./thread-pool";
 import type { WorkerFunction } from "./worker-function";
 
 let nextJobId = 1;
+
+/** Worker functions → how jobs name them (a worker is sent a function's module and export once). */
+const functionRefs = new WeakMap<object, FunctionRef>();
+let nextFunctionId = 0;
+
+/** The number jobs name `fn` by (a new one if `fn`, a plain object, was changed since). */
+function refOf(fn: WorkerFunction<(...args: any[]) => unknown>): FunctionRef {
+  const ref = functionRefs.get(fn);
+  if (ref !== undefined && ref.module === fn.module && ref.exportName === fn.exportName) return ref;
+  const made: FunctionRef = { id: nextFunctionId++, module: fn.module, exportName: fn.exportName };
+  functionRefs.set(fn, made);
+  return made;
+}
 
 /**
  * The wait of a call that does not abandon its worker: parked (the task counts as blocked) but
@@ -141,10 +161,7 @@ class ThreadCall implements WorkerClient {
     ).waitsFor("operation", "a call in a worker thread");
     const { fn } = this.prepared;
     try {
-      worker.host.post(
-        [nextJobId++, fn.module, fn.exportName, this.payload.args, this.callbacks.length > 0],
-        this.payload.transfer,
-      );
+      worker.host.post(nextJobId++, refOf(fn), this.payload.args, this.callbacks.length > 0, this.payload.transfer);
     } catch (error) {
       this.end(false, error);
       return this.wait.promise;

@@ -19,7 +19,7 @@ import {
   type PortalClientImplementation,
   type PortalWorker,
   type ThreadAnswer,
-  type ThreadJob,
+  type FunctionRef,
   type ThreadRequest,
   type ThreadsHost,
   type WorkerEvents,
@@ -90,6 +90,8 @@ class NodeWorker implements HostWorker {
   private readonly port: MessagePort;
   private error: unknown = undefined;
   private terminating = false;
+  /** The functions this worker was sent the module and export of. */
+  private readonly known = new Set<number>();
 
   constructor(events: WorkerEvents) {
     const shared = new SharedArrayBuffer(8);
@@ -116,8 +118,16 @@ class NodeWorker implements HostWorker {
     });
   }
 
-  post(job: ThreadJob, transferList: readonly unknown[]): void {
-    this.port.postMessage(job, transferList as never);
+  post(id: number, fn: FunctionRef, args: readonly unknown[], lends: boolean, transferList: readonly unknown[]): void {
+    // The wire format is workers/thread-worker.cjs's: flat arrays (structured clone writes no
+    // property names for them), a function's module and export only in the first job for it.
+    if (this.known.has(fn.id)) {
+      this.port.postMessage([id, fn.id, args, lends], transferList as never);
+    } else {
+      this.port.postMessage([id, fn.id, args, lends, fn.module, fn.exportName], transferList as never);
+      // Only once it was posted: a job that failed to clone never reached the worker.
+      this.known.add(fn.id);
+    }
   }
 
   ref(keep: boolean): void {

@@ -3,8 +3,9 @@
 // export (once per worker), calls it for each job the loop thread posts, awaits a promise it
 // returns in this thread's own event loop, and posts back the value or the error record.
 //
-// Job:     [id, module, exportName, args, lends]   (lent callbacks travel as placeholders, in a
-//          job whose `lends` is true)
+// Job:     [id, fnId, args, lends, module?, exportName?]   (lent callbacks travel as placeholders,
+//          in a job whose `lends` is true; a function's module and export come only with the
+//          first job for it, later ones name it by `fnId`)
 // Outcome: [true, value] | [false, EncodedThrown]
 //
 // Flat arrays rather than objects: structured clone writes no property names for them.
@@ -76,7 +77,9 @@ async function functionOf(specifier, exportName) {
   return fn;
 }
 
-/** Functions already loaded, by module and export: a job for one of them starts synchronously. */
+/** Function ids → [module, exportName], as the first job for each named them. */
+const named = new Map();
+/** Functions already loaded, by id: a job for one of them starts synchronously. */
 const loaded = new Map();
 
 function answer(message) {
@@ -95,7 +98,7 @@ function finish(id, ok, outcome) {
 
 /** Runs `fn` for the job; a promise it returns is awaited in this thread's event loop. */
 function call(job, fn) {
-  const [id, , , args, lends] = job;
+  const [id, , args, lends] = job;
   let value;
   try {
     value = fn(...(lends ? api._reviveArgs(args, id) : args));
@@ -120,17 +123,18 @@ function call(job, fn) {
 // Jobs come on the channel the worker's requests use too: a request blocks the worker until its
 // answer is taken off the port (worker-api.cjs), so a job never arrives while one is running.
 port.on("message", (job) => {
-  const [id, module, exportName] = job;
+  const [id, fnId] = job;
+  if (job.length > 4) named.set(fnId, [job[4], job[5]]);
   api._beginJob(id);
-  const key = `${exportName}\0${module}`;
-  const fn = loaded.get(key);
+  const fn = loaded.get(fnId);
   if (fn !== undefined) {
     call(job, fn);
     return;
   }
+  const [module, exportName] = named.get(fnId);
   functionOf(module, exportName).then(
     (found) => {
-      loaded.set(key, found);
+      loaded.set(fnId, found);
       call(job, found);
     },
     (error) => finish(id, false, error),
