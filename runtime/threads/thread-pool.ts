@@ -6,8 +6,8 @@
  *
  * Idle workers are retired by one timer per pool, not one per worker: a call only stamps the
  * time its worker went idle, and the timer, armed for the oldest idle worker's deadline, looks
- * at the stamps when it fires. A timer armed and cleared around every call cost more than the
- * rest of the pool's bookkeeping.
+ * at the stamps when it fires. So a call arms and clears no timer, and a run that makes many
+ * calls keeps one timer, not one per call.
  *
  * Hand-written rather than piscina or tinypool: a call must be able to leave its worker running
  * (abandonOnCancel) without killing it, each worker needs its own channel and shared flags for

@@ -120,8 +120,9 @@ function call(job, fn) {
   }
 }
 
-// Jobs come on the channel the worker's requests use too: a request blocks the worker until its
-// answer is taken off the port (worker-api.cjs), so a job never arrives while one is running.
+// Jobs come on the channel the worker's requests use too. The listener sees only jobs: the pool
+// posts a job only to an idle worker, and the answer to a request is taken off the port by the
+// worker itself, blocked until it is there (worker-api.cjs), before the event loop could run.
 port.on("message", (job) => {
   const [id, fnId] = job;
   if (job.length > 4) named.set(fnId, [job[4], job[5]]);
