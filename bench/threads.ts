@@ -5,9 +5,10 @@
  *   npm run build && node bench/plain-node.cjs bench/threads.ts --dist   # the built package, plain Node
  *   node --import tsx bench/threads.ts           # anyio-ts from runtime/*.ts (through tsx, uncompiled)
  *   node --import tsx bench/threads.ts --quick   # fewer round trips: a smoke run
- *   node bench/plain-node.cjs bench/threads.ts --dist --only round-trip [--rounds 15]
+ *   node bench/plain-node.cjs bench/threads.ts --dist --only round-trip [--rounds 15] [--one-run]
  *                                                # the round-trip rows alone (no fromThread, no
- *                                                # CPU-bound rows, no uncompiled run() in the process)
+ *                                                # CPU-bound rows, no uncompiled run() in the process);
+ *                                                # --one-run: anyio-ts's rounds in one run()
  *
  * anyio-ts's side of the round trip and the CPU-bound rows (bench/contenders/threads-anyio.src.mjs)
  * is structured code, as users write it: with `--dist` it is compiled by the Babel plugin from
@@ -18,7 +19,11 @@
  * Rows (each a median over ROUNDS rounds; ours and its baseline alternate within a round):
  * - round trip of a trivial function (`(a, b) => a + b`) on a warm worker, one call at a time:
  *   `toThread.runSync()` inside `run()` (default limiter), piscina's `run()` (one thread),
- *   tinypool's `run()` (one thread) and a raw `Worker` + `postMessage` echo;
+ *   tinypool's `run()` (one thread) and a raw `Worker` + `postMessage` echo. Each round of
+ *   anyio-ts's is a `run()` of its own, so its worker thread is new in every round (warmed by 200
+ *   calls); with `--one-run` all its rounds share one `run()` and one worker thread, as the
+ *   libraries' rounds share theirs. On a quiet machine the two differ by about 2x (a new thread
+ *   wakes on the other, idle, vCPU: bench/README.md, "Threads");
  * - a blocking call from a worker into the loop thread: `fromThread.runSync()` of a trivial
  *   function, timed inside the worker, against synckit's `createSyncFn` (the main thread calling
  *   a worker synchronously, the same Atomics.wait + receiveMessageOnPort protocol);
@@ -50,6 +55,9 @@ const ONLY = option("--only");
 if (ONLY !== undefined && ONLY !== "round-trip") throw new Error(`--only takes "round-trip", got ${ONLY}`);
 /** Only the round-trip rows: anyio-ts (compiled), piscina, tinypool and a raw Worker. */
 const ROUND_TRIP_ONLY = ONLY === "round-trip";
+/** anyio-ts's round-trip rounds in one run(), on one worker thread (with --only round-trip). */
+const ONE_RUN = args.has("--one-run");
+if (ONE_RUN && !ROUND_TRIP_ONLY) throw new Error("--one-run goes with --only round-trip");
 const ROUND_TRIPS = QUICK ? 500 : 5000;
 const CALLBACKS = QUICK ? 2000 : 20_000;
 const ROUNDS = Number(option("--rounds") ?? (QUICK ? 3 : 7));
@@ -129,6 +137,12 @@ interface Measured {
 /** anyio-ts's side: bench/contenders/threads-anyio.src.mjs, compiled (see {@link loadContender}). */
 interface ThreadsContender {
   roundTrip(add: unknown, calls: number): Promise<Measured>;
+  roundTripSession(
+    add: unknown,
+    calls: number,
+    rounds: number,
+    between: (round: number) => Promise<void>,
+  ): Promise<Measured[]>;
   spread(hash: unknown, jobs: number, tokens: number | null): Promise<Measured>;
 }
 
@@ -240,8 +254,8 @@ async function main(): Promise<void> {
       await rawCall(i, 1);
       syncEcho?.(i);
     }
-    for (let round = 0; round < ROUNDS; round++) {
-      recordMeasured("toThread.runSync", await ours.roundTrip(add, ROUND_TRIPS));
+    /** The libraries' and the raw Worker's round trips, one round of each. */
+    const baselines = async (): Promise<void> => {
       record(
         "piscina",
         await time(async () => {
@@ -260,6 +274,15 @@ async function main(): Promise<void> {
           for (let i = 0; i < ROUND_TRIPS; i++) await rawCall(i, 1);
         }),
       );
+    };
+    if (ONE_RUN) {
+      for (const measured of await ours.roundTripSession(add, ROUND_TRIPS, ROUNDS, baselines)) {
+        recordMeasured("toThread.runSync", measured);
+      }
+    }
+    for (let round = 0; round < ROUNDS && !ONE_RUN; round++) {
+      recordMeasured("toThread.runSync", await ours.roundTrip(add, ROUND_TRIPS));
+      await baselines();
       if (syncEcho === undefined || hashPool === undefined) continue;
       rows["fromThread.runSync"]!.push(await api.run(() => api.toThread.runSync(callbacks, CALLBACKS)));
       record(
@@ -317,7 +340,9 @@ async function main(): Promise<void> {
       .map((x) => x.toFixed(2))
       .join(" ")}`,
   );
-  console.log(`round trip (µs per call, median of ${ROUNDS} rounds of ${ROUND_TRIPS}):`);
+  console.log(
+    `round trip (µs per call, median of ${ROUNDS} rounds of ${ROUND_TRIPS}; anyio-ts ${ONE_RUN ? "in one run()" : "in a run() per round"}):`,
+  );
   console.log(`  toThread.runSync   ${trip.ours.toFixed(1)}  (${(trip.ours / trip.piscina).toFixed(2)}x piscina)`);
   console.log(`  piscina            ${trip.piscina.toFixed(1)}`);
   console.log(
