@@ -5,6 +5,10 @@
  *   npm run build && node bench/plain-node.cjs bench/threads.ts --dist   # the built package, plain Node
  *   node --import tsx bench/threads.ts           # anyio-ts from runtime/*.ts (through tsx, uncompiled)
  *   node --import tsx bench/threads.ts --quick   # fewer round trips: a smoke run
+ *   node bench/plain-node.cjs bench/threads.ts --dist --only round-trip [--rounds 15] [--one-run]
+ *                                                # the round-trip rows alone (no fromThread, no
+ *                                                # CPU-bound rows, no uncompiled run() in the process);
+ *                                                # --one-run: anyio-ts's rounds in one run()
  *
  * anyio-ts's side of the round trip and the CPU-bound rows (bench/contenders/threads-anyio.src.mjs)
  * is structured code, as users write it: with `--dist` it is compiled by the Babel plugin from
@@ -15,7 +19,11 @@
  * Rows (each a median over ROUNDS rounds; ours and its baseline alternate within a round):
  * - round trip of a trivial function (`(a, b) => a + b`) on a warm worker, one call at a time:
  *   `toThread.runSync()` inside `run()` (default limiter), piscina's `run()` (one thread),
- *   tinypool's `run()` (one thread) and a raw `Worker` + `postMessage` echo;
+ *   tinypool's `run()` (one thread) and a raw `Worker` + `postMessage` echo. Each round of
+ *   anyio-ts's is a `run()` of its own, so its worker thread is new in every round (warmed by 200
+ *   calls); with `--one-run` all its rounds share one `run()` and one worker thread, as the
+ *   libraries' rounds share theirs. On a quiet machine the two differ by about 2x (a new thread
+ *   wakes on the other, idle, vCPU: bench/README.md, "Threads");
  * - a blocking call from a worker into the loop thread: `fromThread.runSync()` of a trivial
  *   function, timed inside the worker, against synckit's `createSyncFn` (the main thread calling
  *   a worker synchronously, the same Atomics.wait + receiveMessageOnPort protocol);
@@ -35,11 +43,24 @@ import { Worker } from "node:worker_threads";
 
 type AnyIO = typeof import("../runtime/index");
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+/** The value after `--name` on the command line, if given. */
+const option = (name: string): string | undefined => {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
+};
 const QUICK = args.has("--quick");
+const ONLY = option("--only");
+if (ONLY !== undefined && ONLY !== "round-trip") throw new Error(`--only takes "round-trip", got ${ONLY}`);
+/** Only the round-trip rows: anyio-ts (compiled), piscina, tinypool and a raw Worker. */
+const ROUND_TRIP_ONLY = ONLY === "round-trip";
+/** anyio-ts's round-trip rounds in one run(), on one worker thread (with --only round-trip). */
+const ONE_RUN = args.has("--one-run");
+if (ONE_RUN && !ROUND_TRIP_ONLY) throw new Error("--one-run goes with --only round-trip");
 const ROUND_TRIPS = QUICK ? 500 : 5000;
 const CALLBACKS = QUICK ? 2000 : 20_000;
-const ROUNDS = QUICK ? 3 : 7;
+const ROUNDS = Number(option("--rounds") ?? (QUICK ? 3 : 7));
 const CORES = os.availableParallelism?.() ?? os.cpus().length;
 const JOBS = CORES * 4;
 const HASH_BYTES = 8 * 1024 * 1024;
@@ -116,6 +137,12 @@ interface Measured {
 /** anyio-ts's side: bench/contenders/threads-anyio.src.mjs, compiled (see {@link loadContender}). */
 interface ThreadsContender {
   roundTrip(add: unknown, calls: number): Promise<Measured>;
+  roundTripSession(
+    add: unknown,
+    calls: number,
+    rounds: number,
+    between: (round: number) => Promise<void>,
+  ): Promise<Measured[]>;
   spread(hash: unknown, jobs: number, tokens: number | null): Promise<Measured>;
 }
 
@@ -183,7 +210,7 @@ async function main(): Promise<void> {
       raw.once("message", resolve);
       raw.postMessage({ a, b });
     });
-  const syncEcho = createSyncFn<(x: number) => number>(files.synckit);
+  const syncEcho = ROUND_TRIP_ONLY ? undefined : createSyncFn<(x: number) => number>(files.synckit);
 
   const rows: Record<string, number[]> = {
     "toThread.runSync": [],
@@ -208,21 +235,27 @@ async function main(): Promise<void> {
     (cpuRows[row] ??= []).push(measured.cpu);
   };
   const ours = await loadContender(args.has("--dist") ? path.resolve(__dirname, "../dist") : undefined);
-  const hashPool = new Piscina({ filename: files.poolHash, minThreads: CORES, maxThreads: CORES });
+  const hashPool = ROUND_TRIP_ONLY
+    ? undefined
+    : new Piscina({ filename: files.poolHash, minThreads: CORES, maxThreads: CORES });
   try {
-    // Warm everything up once.
-    await api.run(async () => {
-      for (let i = 0; i < 200; i++) await api.toThread.runSync(add, i, 1);
-      await api.toThread.runSync(callbacks, 100);
-    });
+    // Warm everything up once. With --only round-trip, anyio-ts's side warms through the compiled
+    // contender alone: an uncompiled run() would switch on AsyncLocalStorage for the process.
+    if (ROUND_TRIP_ONLY) await ours.roundTrip(add, 200);
+    else {
+      await api.run(async () => {
+        for (let i = 0; i < 200; i++) await api.toThread.runSync(add, i, 1);
+        await api.toThread.runSync(callbacks, 100);
+      });
+    }
     for (let i = 0; i < 200; i++) {
       await piscina.run({ a: i, b: 1 });
       await tinypool.run({ a: i, b: 1 });
       await rawCall(i, 1);
-      syncEcho(i);
+      syncEcho?.(i);
     }
-    for (let round = 0; round < ROUNDS; round++) {
-      recordMeasured("toThread.runSync", await ours.roundTrip(add, ROUND_TRIPS));
+    /** The libraries' and the raw Worker's round trips, one round of each. */
+    const baselines = async (): Promise<void> => {
       record(
         "piscina",
         await time(async () => {
@@ -241,6 +274,16 @@ async function main(): Promise<void> {
           for (let i = 0; i < ROUND_TRIPS; i++) await rawCall(i, 1);
         }),
       );
+    };
+    if (ONE_RUN) {
+      for (const measured of await ours.roundTripSession(add, ROUND_TRIPS, ROUNDS, baselines)) {
+        recordMeasured("toThread.runSync", measured);
+      }
+    }
+    for (let round = 0; round < ROUNDS && !ONE_RUN; round++) {
+      recordMeasured("toThread.runSync", await ours.roundTrip(add, ROUND_TRIPS));
+      await baselines();
+      if (syncEcho === undefined || hashPool === undefined) continue;
       rows["fromThread.runSync"]!.push(await api.run(() => api.toThread.runSync(callbacks, CALLBACKS)));
       record(
         "synckit createSyncFn",
@@ -271,7 +314,7 @@ async function main(): Promise<void> {
   } finally {
     await piscina.destroy();
     await tinypool.destroy();
-    await hashPool.destroy();
+    await hashPool?.destroy();
     await raw.terminate();
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -297,13 +340,23 @@ async function main(): Promise<void> {
       .map((x) => x.toFixed(2))
       .join(" ")}`,
   );
-  console.log(`round trip (µs per call, median of ${ROUNDS} rounds of ${ROUND_TRIPS}):`);
+  console.log(
+    `round trip (µs per call, median of ${ROUNDS} rounds of ${ROUND_TRIPS}; anyio-ts ${ONE_RUN ? "in one run()" : "in a run() per round"}):`,
+  );
   console.log(`  toThread.runSync   ${trip.ours.toFixed(1)}  (${(trip.ours / trip.piscina).toFixed(2)}x piscina)`);
   console.log(`  piscina            ${trip.piscina.toFixed(1)}`);
   console.log(
     `  tinypool           ${trip.tinypool.toFixed(1)}  (${(trip.tinypool / trip.piscina).toFixed(2)}x piscina)`,
   );
   console.log(`  raw Worker         ${trip.raw.toFixed(1)}  (${(trip.raw / trip.piscina).toFixed(2)}x piscina)`);
+  // Ours / baseline within each round, then the median: the rows of one round share the
+  // machine's load, so this is steadier than the ratio of the medians when the load moves.
+  const perRound = (row: string, baseline: string) =>
+    median(rows[row]!.map((ms, round) => ms / rows[baseline]![round]!));
+  console.log(
+    `  per-round ratio (median): toThread.runSync ${perRound("toThread.runSync", "piscina").toFixed(2)}x piscina, ` +
+      `${perRound("toThread.runSync", "raw Worker").toFixed(2)}x raw Worker; raw Worker ${perRound("raw Worker", "piscina").toFixed(2)}x piscina`,
+  );
   const cpuTrip = {
     ours: cpuPerCall("toThread.runSync", ROUND_TRIPS),
     piscina: cpuPerCall("piscina", ROUND_TRIPS),
@@ -314,6 +367,7 @@ async function main(): Promise<void> {
   for (const [row, value] of Object.entries(cpuTrip)) {
     console.log(`  ${row.padEnd(18)} ${value.toFixed(1)}  (${(value / cpuTrip.piscina).toFixed(2)}x piscina)`);
   }
+  if (ROUND_TRIP_ONLY) return;
   console.log(`blocking call into the other thread (µs per call, ${CALLBACKS} calls):`);
   console.log(`  fromThread.runSync ${back.ours.toFixed(1)}  (${(back.ours / back.synckit).toFixed(2)}x synckit)`);
   console.log(`  synckit            ${back.synckit.toFixed(1)}`);

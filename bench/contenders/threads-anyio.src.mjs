@@ -26,6 +26,27 @@ export function roundTrip(add, calls) {
   });
 }
 
+/**
+ * `rounds` rounds of `calls` sequential toThread.runSync(add, i, 1) in one run (so on the same
+ * worker, warm from one round to the next), with `between(round)` (the baselines) after each;
+ * resolves to the rounds' measurements.
+ */
+export function roundTripSession(add, calls, rounds, between) {
+  return anyio.run(async () => {
+    for (let i = 0; i < 200; i++) await anyio.toThread.runSync(add, i, 1);
+    const measured = [];
+    for (let round = 0; round < rounds; round++) {
+      measured.push(
+        await timed(async () => {
+          for (let i = 0; i < calls; i++) await anyio.toThread.runSync(add, i, 1);
+        }),
+      );
+      await between(round);
+    }
+    return measured;
+  });
+}
+
 /** `jobs` runs of hash(job) from a task group, with `tokens` as the limiter (null: the default one). */
 export function spread(hash, jobs, tokens) {
   return anyio.run(async () => {

@@ -9,15 +9,20 @@ import type { NodeMessagePort } from "../platform/node/threads";
 import { Seam } from "../platform/seam";
 import type { EncodedThrown } from "./remote-error";
 
-/** A job for a worker: call `exportName` of `module` with `args` (lent callbacks as placeholders). */
-export interface ThreadJob {
+/**
+ * A worker function as jobs name it: a number, with the module and export that the host sends a
+ * worker only with the first job for it.
+ */
+export interface FunctionRef {
   readonly id: number;
   readonly module: string;
   readonly exportName: string;
-  readonly args: readonly unknown[];
 }
 
-/** A worker's answer to a job, or the loop thread's answer to a worker's request. */
+/** A worker's outcome of a job: its value, or what it threw as an error record. */
+export type JobOutcome = readonly [ok: true, value: unknown] | readonly [ok: false, error: EncodedThrown];
+
+/** The loop thread's answer to a worker's request. */
 export type ThreadAnswer =
   | { readonly id?: number; readonly ok: true; readonly value: unknown }
   | { readonly id?: number; readonly ok: false; readonly error: EncodedThrown; readonly cancelled?: undefined }
@@ -32,8 +37,8 @@ export interface ThreadRequest {
 
 /** What a worker reports to its owner. */
 export interface WorkerEvents {
-  /** The answer to the job in progress. */
-  answer(answer: ThreadAnswer): void;
+  /** The outcome of the job in progress. */
+  answer(outcome: JobOutcome): void;
   /** A request from the job in progress; `reply` answers it and wakes the blocked worker. */
   request(request: ThreadRequest, reply: (answer: ThreadAnswer) => void): void;
   /** The worker ended (not by {@link HostWorker.terminate}); `cause` is its exit code or error. */
@@ -47,8 +52,11 @@ export interface HostWorker {
    * `fromThread.checkCancelled()` reads (Atomics only).
    */
   readonly flags: Int32Array;
-  /** Posts a job, moving `transferList` (structured clone). */
-  post(job: ThreadJob, transferList: readonly unknown[]): void;
+  /**
+   * Posts job `id`: call `fn` with `args` (lent callbacks as placeholders, which only a job that
+   * `lends` carries), moving `transferList` (structured clone).
+   */
+  post(id: number, fn: FunctionRef, args: readonly unknown[], lends: boolean, transferList: readonly unknown[]): void;
   /** Whether an idle worker keeps the host process alive. */
   ref(keep: boolean): void;
   /** Stops the thread (also one that is running or blocked); resolves once it has stopped. */

@@ -23,13 +23,33 @@ import { spawnTask } from "../core/task";
 import { BrokenWorkerThread, Cancelled } from "../core/errors";
 import type { CapacityLimiter } from "../sync/capacity-limiter";
 import { cancelled } from "../sync/checks";
-import { threadsHost, type ThreadAnswer, type ThreadRequest, type ThreadsHost } from "./host";
+import {
+  threadsHost,
+  type FunctionRef,
+  type JobOutcome,
+  type ThreadAnswer,
+  type ThreadRequest,
+  type ThreadsHost,
+} from "./host";
 import { lentFunction } from "./lent-callback";
 import { decodeError } from "./remote-error";
 import type { PooledWorker, ThreadPool, WorkerClient } from "./thread-pool";
 import type { WorkerFunction } from "./worker-function";
 
 let nextJobId = 1;
+
+/** Worker functions → how jobs name them (a worker is sent a function's module and export once). */
+const functionRefs = new WeakMap<object, FunctionRef>();
+let nextFunctionId = 0;
+
+/** The number jobs name `fn` by (a new one if `fn`, a plain object, was changed since). */
+function refOf(fn: WorkerFunction<(...args: any[]) => unknown>): FunctionRef {
+  const ref = functionRefs.get(fn);
+  if (ref !== undefined && ref.module === fn.module && ref.exportName === fn.exportName) return ref;
+  const made: FunctionRef = { id: nextFunctionId++, module: fn.module, exportName: fn.exportName };
+  functionRefs.set(fn, made);
+  return made;
+}
 
 /**
  * The wait of a call that does not abandon its worker: parked (the task counts as blocked) but
@@ -66,18 +86,22 @@ export function startThreadCall(
   const host = threadsHost.get("toThread.runSync()");
   noteCancelPoint(frame);
   let callbacks: Array<(...args: any[]) => unknown> | undefined;
-  const sent = args.map((arg) => {
-    const fn = lentFunction(arg);
-    if (fn === undefined) return arg;
-    (callbacks ??= []).push(fn);
-    return { [host.callbackKey]: callbacks.length - 1 };
-  });
+  // Primitive arguments (the common case) are sent as they are: no lent callback, no trial clone.
+  const primitive = args.every(isPrimitive);
+  const sent = primitive
+    ? args
+    : args.map((arg) => {
+        const fn = lentFunction(arg);
+        if (fn === undefined) return arg;
+        (callbacks ??= []).push(fn);
+        return { [host.callbackKey]: callbacks.length - 1 };
+      });
   // Cloned once here, before any worker is reserved; the clone's own transferables are moved on.
-  let payload: { args: unknown[]; transfer: unknown[] };
+  let payload: { args: readonly unknown[]; transfer: readonly unknown[] };
   try {
     payload =
       transferList.length === 0
-        ? { args: sent.every(isPrimitive) ? sent : structuredClone(sent), transfer: [] }
+        ? { args: primitive ? sent : structuredClone(sent), transfer: NO_TRANSFER }
         : structuredClone({ args: sent, transfer: [...transferList] }, { transfer: transferList as Transferable[] });
   } catch (error) {
     return Promise.reject(error);
@@ -94,6 +118,8 @@ export function startThreadCall(
   return tagPrimitive(limiter._acquireOnBehalfOfIn(frame, call).then(() => call.dispatch()));
 }
 
+const NO_TRANSFER: readonly unknown[] = Object.freeze([]);
+
 /** A value that always survives structured clone as itself (so it needs no trial clone). */
 function isPrimitive(value: unknown): boolean {
   return value === null || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol");
@@ -108,7 +134,7 @@ class ThreadCall implements WorkerClient {
     private readonly frame: Frame,
     private readonly prepared: PreparedCall,
     private readonly host: ThreadsHost,
-    private readonly payload: { args: unknown[]; transfer: unknown[] },
+    private readonly payload: { args: readonly unknown[]; transfer: readonly unknown[] },
     private readonly callbacks: ReadonlyArray<(...args: any[]) => unknown>,
   ) {}
 
@@ -127,22 +153,15 @@ class ThreadCall implements WorkerClient {
       return Promise.reject(error);
     }
     this.worker = worker;
-    const flags = worker.host.flags;
-    Atomics.store(flags, 1, 0);
-    const raiseCancelFlag = (): void => {
-      Atomics.store(flags, 1, 1);
-    };
+    Atomics.store(worker.host.flags, 1, 0);
     this.wait = (
       this.prepared.abandonOnCancel
-        ? new Waiter<unknown>(frame, raiseCancelFlag)
-        : new ShieldedWait<unknown>(frame, raiseCancelFlag)
+        ? new Waiter<unknown>(frame, worker.raiseCancelFlag)
+        : new ShieldedWait<unknown>(frame, worker.raiseCancelFlag)
     ).waitsFor("operation", "a call in a worker thread");
     const { fn } = this.prepared;
     try {
-      worker.host.post(
-        { id: nextJobId++, module: fn.module, exportName: fn.exportName, args: this.payload.args },
-        this.payload.transfer,
-      );
+      worker.host.post(nextJobId++, refOf(fn), this.payload.args, this.callbacks.length > 0, this.payload.transfer);
     } catch (error) {
       this.end(false, error);
       return this.wait.promise;
@@ -152,9 +171,9 @@ class ThreadCall implements WorkerClient {
     return this.wait.promise;
   }
 
-  answer(answer: ThreadAnswer): void {
-    if (answer.ok) this.end(true, answer.value);
-    else this.end(false, "error" in answer ? decodeError(answer.error) : new Cancelled());
+  answer(outcome: JobOutcome): void {
+    if (outcome[0]) this.end(true, outcome[1]);
+    else this.end(false, decodeError(outcome[1]));
   }
 
   died(cause: unknown, closing: boolean): void {

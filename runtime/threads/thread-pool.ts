@@ -4,13 +4,18 @@
  * (abandoned) ones included, so no worker outlives `run()`. How many workers run at once is
  * bounded by the callers' capacity limiters, not here.
  *
+ * Idle workers are retired by one timer per pool, not one per worker: a call only stamps the
+ * time its worker went idle, and the timer, armed for the oldest idle worker's deadline, looks
+ * at the stamps when it fires. So a call arms and clears no timer, and a run that makes many
+ * calls keeps one timer, not one per call.
+ *
  * Hand-written rather than piscina or tinypool: a call must be able to leave its worker running
  * (abandonOnCancel) without killing it, each worker needs its own channel and shared flags for
  * `fromThread`, and the pool must die with its run; neither library gives all three without its
  * abort option, which terminates the worker (docs/threads.md has the measurements).
  */
 import { currentRun, onRunClose } from "../rt";
-import { threadsHost, type HostWorker, type ThreadAnswer, type ThreadRequest } from "./host";
+import { threadsHost, type HostWorker, type JobOutcome, type ThreadAnswer, type ThreadRequest } from "./host";
 
 /** How long an idle worker waits for another job before it is terminated (AnyIO's figure). */
 export const IDLE_TIMEOUT_MS = 10_000;
@@ -20,7 +25,7 @@ export const poolSettings = { idleTimeoutMs: IDLE_TIMEOUT_MS };
 
 /** What a pooled worker is doing for a call; the call gets the worker's events. */
 export interface WorkerClient {
-  answer(answer: ThreadAnswer): void;
+  answer(outcome: JobOutcome): void;
   request(request: ThreadRequest, reply: (answer: ThreadAnswer) => void): void;
   /** The worker died (`cause`: exit code or error), or the run ended (`cause` undefined, `closing`). */
   died(cause: unknown, closing: boolean): void;
@@ -32,12 +37,17 @@ export class PooledWorker {
   client: WorkerClient | undefined = undefined;
   /** Whether it ended (died or terminated): it is never handed out again. */
   dead = false;
-  idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** When it last went idle (`performance.now()`), while it is in the pool's idle list. */
+  idleSince = 0;
   readonly host: HostWorker;
+  /** Raises the worker's cancel flag (`fromThread.checkCancelled()` reads it): one function per worker, not per call. */
+  readonly raiseCancelFlag = (): void => {
+    Atomics.store(this.host.flags, 1, 1);
+  };
 
   constructor(private readonly pool: ThreadPool) {
     this.host = threadsHost.get("toThread.runSync()").startWorker({
-      answer: (answer) => this.client?.answer(answer),
+      answer: (outcome) => this.client?.answer(outcome),
       request: (request, reply) => {
         if (this.client !== undefined) this.client.request(request, reply);
         else reply({ ok: false, cancelled: true, message: "Cancelled: the call has ended" });
@@ -63,10 +73,17 @@ export function currentThreadPool(): ThreadPool {
 }
 
 export class ThreadPool {
-  /** Idle workers, most recently used last. */
+  /**
+   * Idle workers, most recently used last.
+   *
+   * Invariant: their `idleSince` stamps never decrease along the list, so the first one is the
+   * next to reach its deadline.
+   */
   private readonly idle: PooledWorker[] = [];
   private readonly workers = new Set<PooledWorker>();
   private closed = false;
+  /** The one retirement timer: armed while a worker is idle, for the first idle worker's deadline (or later). */
+  private sweepTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** Terminations still under way (of workers retired while idle). */
   private readonly stopping = new Set<Promise<void>>();
 
@@ -75,8 +92,6 @@ export class ThreadPool {
     if (this.closed) throw new Error("toThread.runSync() cannot start a worker: its run() has ended");
     let worker = this.idle.pop();
     if (worker !== undefined) {
-      clearTimeout(worker.idleTimer);
-      worker.idleTimer = undefined;
       worker.host.ref(true);
     } else {
       worker = new PooledWorker(this);
@@ -92,9 +107,9 @@ export class ThreadPool {
     if (worker.dead || this.closed) return;
     // An idle worker must not keep the process alive by itself: the run's end terminates it anyway.
     worker.host.ref(false);
-    worker.idleTimer = setTimeout(() => this.retire(worker), poolSettings.idleTimeoutMs);
-    (worker.idleTimer as { unref?: () => void }).unref?.();
+    worker.idleSince = performance.now();
     this.idle.push(worker);
+    if (this.sweepTimer === undefined) this.armSweep(poolSettings.idleTimeoutMs);
   }
 
   /** How many workers the pool has (idle and busy), for tests and statistics. */
@@ -119,6 +134,8 @@ export class ThreadPool {
   /** Terminates every worker (the run has ended); resolves once all have stopped. */
   close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
     const stopping: Promise<void>[] = [...this.stopping];
     for (const worker of [...this.workers]) {
       this.forget(worker);
@@ -128,6 +145,22 @@ export class ThreadPool {
       stopping.push(worker.host.terminate());
     }
     return Promise.all(stopping).then(() => {});
+  }
+
+  private armSweep(delay: number): void {
+    this.sweepTimer = setTimeout(() => this.sweep(), delay);
+    (this.sweepTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** Retires the workers idle for the timeout, and re-arms for the next deadline while any is idle. */
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    if (this.closed) return;
+    const timeout = poolSettings.idleTimeoutMs;
+    const now = performance.now();
+    while (this.idle.length > 0 && now - this.idle[0]!.idleSince >= timeout) this.retire(this.idle[0]!);
+    // A worker taken and given back since the timer was armed has a later deadline: wait for it.
+    if (this.idle.length > 0) this.armSweep(Math.max(1, this.idle[0]!.idleSince + timeout - now));
   }
 
   private retire(worker: PooledWorker): void {
@@ -140,8 +173,6 @@ export class ThreadPool {
 
   private forget(worker: PooledWorker): void {
     worker.dead = true;
-    clearTimeout(worker.idleTimer);
-    worker.idleTimer = undefined;
     this.workers.delete(worker);
     const index = this.idle.indexOf(worker);
     if (index >= 0) this.idle.splice(index, 1);

@@ -15,10 +15,12 @@ import {
   threadsHost,
   type FromThreadImplementation,
   type HostWorker,
+  type JobOutcome,
   type PortalClientImplementation,
   type PortalWorker,
   type ThreadAnswer,
-  type ThreadJob,
+  type FunctionRef,
+  type ThreadRequest,
   type ThreadsHost,
   type WorkerEvents,
 } from "../../threads/host";
@@ -88,6 +90,8 @@ class NodeWorker implements HostWorker {
   private readonly port: MessagePort;
   private error: unknown = undefined;
   private terminating = false;
+  /** The functions this worker was sent the module and export of. */
+  private readonly known = new Set<number>();
 
   constructor(events: WorkerEvents) {
     const shared = new SharedArrayBuffer(8);
@@ -98,7 +102,6 @@ class NodeWorker implements HostWorker {
       workerData: { port: port2, shared },
       transferList: [port2],
     });
-    this.worker.on("message", (answer: ThreadAnswer) => events.answer(answer));
     this.worker.on("error", (error) => {
       this.error = error;
     });
@@ -106,11 +109,25 @@ class NodeWorker implements HostWorker {
       port1.close();
       if (!this.terminating) events.exited(this.error ?? code);
     });
-    port1.on("message", (request) => events.request(request, (answer) => this.reply(answer)));
+    // One channel for everything: jobs and their outcomes (flat arrays) and the worker's requests
+    // (objects) with their answers. Its port rather than the Worker's own messages, which pass
+    // through one more JavaScript function on each side.
+    port1.on("message", (message: JobOutcome | ThreadRequest) => {
+      if (Array.isArray(message)) events.answer(message as JobOutcome);
+      else events.request(message as ThreadRequest, (answer) => this.reply(answer));
+    });
   }
 
-  post(job: ThreadJob, transferList: readonly unknown[]): void {
-    this.worker.postMessage(job, transferList as never);
+  post(id: number, fn: FunctionRef, args: readonly unknown[], lends: boolean, transferList: readonly unknown[]): void {
+    // The wire format is workers/thread-worker.cjs's: flat arrays (structured clone writes no
+    // property names for them), a function's module and export only in the first job for it.
+    if (this.known.has(fn.id)) {
+      this.port.postMessage([id, fn.id, args, lends], transferList as never);
+    } else {
+      this.port.postMessage([id, fn.id, args, lends, fn.module, fn.exportName], transferList as never);
+      // Only once it was posted: a job that failed to clone never reached the worker.
+      this.known.add(fn.id);
+    }
   }
 
   ref(keep: boolean): void {

@@ -419,6 +419,24 @@ structuredDescribe(
         }
       });
 
+      structuredTest("a worker used again is terminated only once it has been idle for the whole timeout", async () => {
+        const saved = poolSettings.idleTimeoutMs;
+        poolSettings.idleTimeoutMs = 100;
+        try {
+          await toThread.runSync(basic("add"), 1, 1);
+          // Used again halfway through its first idle period: the pool's timer, armed for the
+          // first deadline, must not retire it then.
+          await sleep(50);
+          const before = performance.now();
+          await toThread.runSync(basic("add"), 2, 2);
+          expect(currentThreadPool().size).toBe(1);
+          await eventually(() => currentThreadPool().size === 0);
+          expect(performance.now() - before).toBeGreaterThanOrEqual(100);
+        } finally {
+          poolSettings.idleTimeoutMs = saved;
+        }
+      });
+
       test("each run() has its own pool, and its workers are gone when run() returns", async () => {
         const ids: number[] = [];
         for (let i = 0; i < 2; i++) {

@@ -3,12 +3,16 @@
 // export (once per worker), calls it for each job the loop thread posts, awaits a promise it
 // returns in this thread's own event loop, and posts back the value or the error record.
 //
-// Job:    { id, module, exportName, args }          (lent callbacks travel as placeholders)
-// Answer: { id, ok: true, value } | { id, ok: false, error: EncodedThrown }
+// Job:     [id, fnId, args, lends, module?, exportName?]   (lent callbacks travel as placeholders,
+//          in a job whose `lends` is true; a function's module and export come only with the
+//          first job for it, later ones name it by `fnId`)
+// Outcome: [true, value] | [false, EncodedThrown]
+//
+// Flat arrays rather than objects: structured clone writes no property names for them.
 //
 // `require("anyio-ts")` in a worker module resolves to worker-api.cjs: the worker's side of
 // fromThread and lent callbacks, which needs neither the TypeScript sources nor a build.
-const { parentPort, workerData } = require("node:worker_threads");
+const { workerData } = require("node:worker_threads");
 const Module = require("node:module");
 const path = require("node:path");
 const { pathToFileURL, fileURLToPath } = require("node:url");
@@ -21,7 +25,8 @@ Module._resolveFilename = function (request, ...rest) {
   return request === "anyio-ts" ? apiPath : resolveFilename.call(this, request, ...rest);
 };
 
-api._attach({ port: workerData.port, flags: new Int32Array(workerData.shared) });
+const port = workerData.port;
+api._attach({ port, flags: new Int32Array(workerData.shared) });
 
 /** Loaded modules by specifier (a worker imports each module once). */
 const modules = new Map();
@@ -72,30 +77,33 @@ async function functionOf(specifier, exportName) {
   return fn;
 }
 
-/** Functions already loaded, by module and export: a job for one of them starts synchronously. */
+/** Function ids → [module, exportName], as the first job for each named them. */
+const named = new Map();
+/** Functions already loaded, by id: a job for one of them starts synchronously. */
 const loaded = new Map();
 
 function answer(message) {
   try {
-    parentPort.postMessage(message);
+    port.postMessage(message);
   } catch (error) {
     // The value could not be cloned: the caller gets the DataCloneError.
-    parentPort.postMessage({ id: message.id, ok: false, error: encodeError(error) });
+    port.postMessage([false, encodeError(error)]);
   }
 }
 
 function finish(id, ok, outcome) {
   api._endJob(id);
-  answer(ok ? { id, ok: true, value: outcome } : { id, ok: false, error: encodeError(outcome) });
+  answer(ok ? [true, outcome] : [false, encodeError(outcome)]);
 }
 
 /** Runs `fn` for the job; a promise it returns is awaited in this thread's event loop. */
 function call(job, fn) {
+  const [id, , args, lends] = job;
   let value;
   try {
-    value = fn(...api._reviveArgs(job.args, job.id));
+    value = fn(...(lends ? api._reviveArgs(args, id) : args));
   } catch (error) {
-    finish(job.id, false, error);
+    finish(id, false, error);
     return;
   }
   if (
@@ -104,27 +112,32 @@ function call(job, fn) {
     typeof value.then === "function"
   ) {
     Promise.resolve(value).then(
-      (result) => finish(job.id, true, result),
-      (error) => finish(job.id, false, error),
+      (result) => finish(id, true, result),
+      (error) => finish(id, false, error),
     );
   } else {
-    finish(job.id, true, value);
+    finish(id, true, value);
   }
 }
 
-parentPort.on("message", (job) => {
-  api._beginJob(job.id);
-  const key = `${job.exportName}\0${job.module}`;
-  const fn = loaded.get(key);
+// Jobs come on the channel the worker's requests use too. The listener sees only jobs: the pool
+// posts a job only to an idle worker, and the answer to a request is taken off the port by the
+// worker itself, blocked until it is there (worker-api.cjs), before the event loop could run.
+port.on("message", (job) => {
+  const [id, fnId] = job;
+  if (job.length > 4) named.set(fnId, [job[4], job[5]]);
+  api._beginJob(id);
+  const fn = loaded.get(fnId);
   if (fn !== undefined) {
     call(job, fn);
     return;
   }
-  functionOf(job.module, job.exportName).then(
+  const [module, exportName] = named.get(fnId);
+  functionOf(module, exportName).then(
     (found) => {
-      loaded.set(key, found);
+      loaded.set(fnId, found);
       call(job, found);
     },
-    (error) => finish(job.id, false, error),
+    (error) => finish(id, false, error),
   );
 });
