@@ -295,8 +295,8 @@ export class CancelScope {
   /**
    * @internal Enters this new scope as the own scope of `task`, which ran directly in `outer`
    * until now, between `outer` and what of the task's is in there: the scopes the task entered
-   * (and the own scopes of the tasks it is starting, which run under it until started) and what
-   * it is parked in. Takes one pass over `outer`'s direct children and parked operations.
+   * and what it is parked in. (A task starting a child with `start()` has its own scope already:
+   * start() makes it, so the child, which runs under its caller until started, hangs in it.) Takes one pass over `outer`'s direct children and parked operations.
    * The caller moves the task's root frame in.
    */
   _interpose(task: TaskHandle<unknown>, outer: CancelScope): void {
@@ -307,12 +307,7 @@ export class CancelScope {
     // under it keeps its own state.
     for (let child = outer.firstChild; child !== null;) {
       const next: CancelScope | null = child.nextSibling;
-      const owner = child._task;
-      if (
-        child !== this &&
-        owner !== null &&
-        (owner === task || (owner._parent === task && owner._frame.scope === child))
-      ) {
+      if (child !== this && child._task === task) {
         child.unlink();
         child.linkUnder(this);
       }

@@ -94,6 +94,12 @@ export class Invocation {
   /** The frame it was called in (its `using` blocks' scopes are gone once it returns). */
   readonly base: Frame | undefined;
   /**
+   * What to restore when the running segment ends. Invariant: meaningful only while
+   * `active === this` (undefined otherwise).
+   */
+  prevFrame: Frame | undefined = undefined;
+  prevActive: Invocation | undefined = undefined;
+  /**
    * Set when compiled code was entered (or a compiled generator resumed, or a compiled step
    * served) in this invocation's segment since the last {@link pre}: the promise about to be
    * awaited, or handed on, is compiled code's, so it needs no race.
@@ -151,19 +157,10 @@ function endRace(c: Invocation): void {
   if (race !== undefined && race.parkedIn !== undefined) race.unpark();
 }
 
-/**
- * What to restore when each running segment ends, innermost last: the frame and the active ctx
- * from before it started, in pairs. Segments nest (a segment that starts inside another ends
- * before the outer one goes on), so a stack holds them, and a live invocation carries no room
- * for them (most are suspended, not running).
- *
- *   Invariant: `saved` holds one pair per running segment; the last pair is `active`'s.
- */
-const saved: (Frame | Invocation | undefined)[] = [];
-
 /** Makes `c`'s segment the running one (a fresh ctx has no race to end: {@link enter} comes here directly). */
 function switchTo(c: Invocation): void {
-  saved.push(enterFrame(c.frame), active);
+  c.prevFrame = enterFrame(c.frame);
+  c.prevActive = active;
   active = c;
 }
 
@@ -174,8 +171,10 @@ function startSegment(c: Invocation): void {
 
 function endSegment(c: Invocation): void {
   if (active !== c) return;
-  active = saved.pop() as Invocation | undefined;
-  leaveFrame(saved.pop() as Frame | undefined);
+  leaveFrame(c.prevFrame);
+  active = c.prevActive;
+  c.prevFrame = undefined;
+  c.prevActive = undefined;
 }
 
 /**

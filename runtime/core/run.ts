@@ -8,6 +8,7 @@ import { Cancelled, Interrupted } from "./errors";
 import { ExceptionGroup } from "./exception-group";
 import { callInFrame, currentFrame, isStructured } from "./frame";
 import { armInterrupts, disarmInterrupts, reportInterrupted } from "./interrupts";
+import { installed, taskSpawned, taskStarted } from "./instruments";
 import { formatTaskTree, runEnded, runStarted, taskTreeOf } from "./introspection";
 import { Runner } from "./runner";
 import { TaskHandle, taskScope } from "./task";
@@ -205,8 +206,13 @@ async function startRun<T, A extends unknown[]>(
     throw new Error("run() cannot be called inside a running task; start concurrent work with a task group instead");
   }
   const runner = new Runner(clock);
-  const root = new TaskHandle<T>(runner, fn.name || "run", null);
+  const root = new TaskHandle<T>(runner, fn.name || "run");
   root._frame = taskScope()._enter(root, null);
+  // The root task's body runs as soon as it exists.
+  if (installed.list.length !== 0) {
+    taskSpawned(root);
+    taskStarted(root);
+  }
   // The root task starts with a copy of the thread's context.
   if (contextInUse) inheritContext(root, rootContext);
   runner.addTask(root);

@@ -107,7 +107,7 @@ export class TaskGroup {
     }
     this.checkActive();
     const host = this.host!;
-    const task = spawnTask(host._runner, name, host, this.cancelScope, fn, args);
+    const task = spawnTask(host._runner, name, this.cancelScope, fn, args);
     this.live++; // the task tells the group when it ends (TaskHandle._finish)
     return task;
   }
@@ -133,6 +133,9 @@ export class TaskGroup {
       parsed = parseSpawn("start", call);
       this.checkActive();
       caller = requireFrame("TaskGroup.start()");
+      // The child runs under the caller until started, in a scope the caller entered: a caller
+      // running directly in its group's scope gets one of its own (whose task is the child's parent).
+      if (caller === caller.task._frame) caller.task._ownScope();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -146,7 +149,6 @@ export class TaskGroup {
             if (reported) throw new Error("called 'started' twice on the same task status");
             reported = true;
             if (caller.scope._effectivelyCancelled) return; // the caller is being cancelled: the task stays put and ends on its own
-            task._parent = this.host!;
             task._rootScope!._moveUnder(this.cancelScope);
             task._onDone = undefined; // from now on it tells the group, as any child does
             caller.task._blocked--;
@@ -158,7 +160,6 @@ export class TaskGroup {
         const task = spawnTask(
           caller.task._runner,
           name,
-          caller.task,
           caller.scope,
           fn,
           [...args, status],

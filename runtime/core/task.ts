@@ -50,8 +50,6 @@ export class TaskHandle<T> implements ContextHolder {
   _name: string | Function;
 
   /** @internal */ _runner: Runner;
-  /** @internal The task that `TaskInfo.parentId` reports: the group's host, or start()'s caller until started. */
-  _parent: TaskHandle<unknown> | null;
   /** @internal The task's root frame: its own scope, or its group's (see the file's header). */
   _frame!: Frame;
   /** @internal Number of runtime operations the task is parked in. */
@@ -69,16 +67,21 @@ export class TaskHandle<T> implements ContextHolder {
   private extras: TaskExtras | undefined = undefined;
 
   /** @internal */
-  constructor(runner: Runner, name: string | Function, parent: TaskHandle<unknown> | null) {
+  constructor(runner: Runner, name: string | Function) {
     this.id = nextTaskId++;
     this._name = name;
     this._runner = runner;
-    this._parent = parent;
-    // A task without a parent is a run's root task, whose body runs as soon as it exists.
-    if (installed.list.length !== 0) {
-      taskSpawned(this);
-      if (parent === null) taskStarted(this);
-    }
+  }
+
+  /**
+   * @internal The task that `TaskInfo.parentId` reports: the one that entered the scope the task
+   * runs in (its group's host; start()'s caller until the task reports started; null for a run's
+   * root task). Read from the scope tree, so a started task moving under its group moves it too.
+   */
+  get _parent(): TaskHandle<unknown> | null {
+    let scope: CancelScope | null = this._frame.scope;
+    if (scope._task === this) scope = scope._parent;
+    return scope === null ? null : scope._task;
   }
 
   /** The task's name: the one given to `startSoon`/`start`, else the function's name. */
@@ -349,7 +352,7 @@ const startQueue: unknown[] = [];
 
 /**
  * @internal Creates a task that runs in `parentScope` (in a scope of its own under it when
- * `ownScope`) and queues its start. The task is visible (getRunningTasks, cancellation) from this
+ * `ownScope`) and queues its start. Its parent is the task that entered `parentScope`. The task is visible (getRunningTasks, cancellation) from this
  * moment on.
  *
  * The task starts with a copy of the context of the code calling this (the spawner, which for
@@ -360,19 +363,19 @@ const startQueue: unknown[] = [];
 export function spawnTask<T>(
   runner: Runner,
   name: string | Function,
-  parent: TaskHandle<unknown> | null,
   parentScope: CancelScope,
   fn: (...args: any[]) => T | Promise<T>,
   args: readonly unknown[],
   context?: ContextHolder,
   ownScope = false,
 ): TaskHandle<T> {
-  const task = new TaskHandle<T>(runner, name, parent);
+  const task = new TaskHandle<T>(runner, name);
   if (ownScope) {
     task._frame = taskScope()._enter(task, parentScope);
   } else {
     task._frame = new Frame(task, parentScope);
   }
+  if (installed.list.length !== 0) taskSpawned(task);
   if (contextInUse) inheritContext(task, context ?? currentContext());
   runner.addTask(task);
   runner.pendingStarts++;

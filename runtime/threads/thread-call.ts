@@ -240,7 +240,7 @@ class ThreadCall implements WorkerClient {
     const scope = new CancelScope(this.prepared.abandonOnCancel ? { shield: true } : undefined);
     enterScope(this.frame, scope);
     const caller = this.frame.task;
-    const task = spawnTask(caller._runner, fn.name || "fromThread.run", caller, scope, fn, args, caller);
+    const task = spawnTask(caller._runner, fn.name || "fromThread.run", scope, fn, args, caller);
     // Not task.wait(): that parks a task (whichever one the host's context carrier says is
     // current here), and this wait belongs to no task. The task is in no group, so its one
     // end-of-task hook is free.
