@@ -6,6 +6,8 @@
  *
  *   compileContender(source, distDir, outPath) -> outPath (throws if the plugin is missing or
  *     left the source unchanged)
+ *   compileContenderInChild(source, distDir, outPath) -> outPath: the same in a process of its
+ *     own (the second command form below)
  *   compileStructured(distDir) -> bench/contenders/anyio-structured.src.mjs compiled beside the
  *     snapshot (what `npm run bench` runs)
  *
@@ -19,6 +21,7 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
+const { execFileSync } = require("node:child_process");
 
 function compileContender(source, distDir, outPath) {
   const pluginPath = path.join(distDir, "transformer/babel/index.js");
@@ -50,12 +53,18 @@ function compileContender(source, distDir, outPath) {
   return outPath;
 }
 
+/** {@link compileContender} in a child process, so that Babel's modules stay out of the caller's heap. */
+function compileContenderInChild(source, distDir, outPath) {
+  execFileSync(process.execPath, [__filename, distDir, "--source", source, "--out", outPath]);
+  return outPath;
+}
+
 function compileStructured(distDir) {
   const outPath = path.join(path.dirname(distDir), "bench", "anyio-structured.mjs");
   return compileContender(path.join(__dirname, "contenders/anyio-structured.src.mjs"), distDir, outPath);
 }
 
-module.exports = { compileContender, compileStructured };
+module.exports = { compileContender, compileContenderInChild, compileStructured };
 
 if (require.main === module) {
   const argv = process.argv.slice(2);

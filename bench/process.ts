@@ -35,12 +35,17 @@
  * `--only <word>` runs the pairs whose name starts with it (spawn, pipe, round, fib); `--rounds N`
  * sets ROUNDS.
  */
-import { execFileSync, fork, spawn } from "node:child_process";
+import { fork, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { compileContenderInChild } = require("./compile-structured.cjs") as {
+  compileContenderInChild(source: string, distDir: string, outPath: string): string;
+};
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -75,14 +80,7 @@ async function loadContender(): Promise<ProcessContender> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-bench-process-"));
   try {
     const compiled = path.join(directory, "process-anyio.mjs");
-    execFileSync(process.execPath, [
-      path.join(__dirname, "compile-structured.cjs"),
-      dist,
-      "--source",
-      path.join(__dirname, "contenders/process-anyio.src.mjs"),
-      "--out",
-      compiled,
-    ]);
+    compileContenderInChild(path.join(__dirname, "contenders/process-anyio.src.mjs"), dist, compiled);
     return (await import(pathToFileURL(compiled).href)) as ProcessContender;
   } finally {
     // Loaded once: the file is not needed after the import.

@@ -19,7 +19,7 @@
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
-const { execFileSync } = require("node:child_process");
+const { compileContenderInChild } = require("./compile-structured.cjs");
 const { pathToFileURL } = require("node:url");
 const { MessageChannel, Worker } = require("node:worker_threads");
 const { performance } = require("node:perf_hooks");
@@ -101,14 +101,7 @@ async function main() {
   const variants = [];
   for (const dist of dists) {
     const out = path.join(dir, `contender-${variants.length}.mjs`);
-    execFileSync(process.execPath, [
-      path.join(__dirname, "compile-structured.cjs"),
-      dist,
-      "--source",
-      path.join(__dirname, "contenders/threads-anyio.src.mjs"),
-      "--out",
-      out,
-    ]);
+    compileContenderInChild(path.join(__dirname, "contenders/threads-anyio.src.mjs"), dist, out);
     const api = require(path.join(dist, "runtime/index.js"));
     variants.push({
       name: `${variants.length}:${path.basename(dist)}`,

@@ -36,10 +36,14 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { compileContenderInChild } = require("./compile-structured.cjs") as {
+  compileContenderInChild(source: string, distDir: string, outPath: string): string;
+};
 
 type AnyIO = typeof import("../runtime/index");
 
@@ -173,14 +177,7 @@ async function loadContender(dist: string | undefined): Promise<ThreadsContender
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "anyio-ts-bench-threads-"));
   try {
     const compiled = path.join(directory, "threads-anyio.mjs");
-    execFileSync(process.execPath, [
-      path.join(__dirname, "compile-structured.cjs"),
-      dist,
-      "--source",
-      source,
-      "--out",
-      compiled,
-    ]);
+    compileContenderInChild(source, dist, compiled);
     return (await import(pathToFileURL(compiled).href)) as ThreadsContender;
   } finally {
     fs.rmSync(directory, { recursive: true, force: true });

@@ -319,7 +319,7 @@ function parkedByTask(live: readonly TaskHandle<unknown>[]): Map<TaskHandle<unkn
     }
     for (const child of scope._children()) visit(child);
   };
-  for (const task of live) if (task._parent === null) visit(task._frame.scope);
+  for (const task of live) if (task._outerScope() === null) visit(task._frame.scope);
   return out;
 }
 
@@ -327,9 +327,7 @@ function parkedByTask(live: readonly TaskHandle<unknown>[]): Map<TaskHandle<unkn
 function tasksIn(scope: CancelScope, host: TaskHandle<unknown>): number[] {
   const ids: number[] = [];
   for (const task of host._runner.liveTasks()) {
-    let where: CancelScope | null = task._frame.scope;
-    if (where._task === task) where = where._parent;
-    if (where === scope && task !== host) ids.push(task.id);
+    if (task !== host && task._outerScope() === scope) ids.push(task.id);
   }
   return ids.sort((a, b) => a - b);
 }

@@ -3,9 +3,10 @@
  *
  * A task started with `startSoon()` runs directly in its group's cancel scope (as a Trio or AnyIO
  * task runs in its nursery's): its root frame is `(task, group scope)`. It gets a scope of its
- * own only when something needs to cancel it alone (`TaskHandle.cancel()`), which saves a scope
- * per task for the many that never are; a task started with `start()` and a run's root task have
- * one from the start (start() moves it under the group once the task reports started).
+ * own only when something needs one (`TaskHandle.cancel()`, `currentCancelScope()` in its body,
+ * a `start()` it calls), which saves a scope per task for the many that never do; a task started
+ * with `start()` and a run's root task have one from the start (start() moves it under the group
+ * once the task reports started).
  *
  *   Invariant: the task has a scope of its own exactly when `_frame.scope._task === task`.
  */
@@ -79,9 +80,16 @@ export class TaskHandle<T> implements ContextHolder {
    * root task). Read from the scope tree, so a started task moving under its group moves it too.
    */
   get _parent(): TaskHandle<unknown> | null {
-    let scope: CancelScope | null = this._frame.scope;
-    if (scope._task === this) scope = scope._parent;
-    return scope === null ? null : scope._task;
+    return this._outerScope()?._task ?? null;
+  }
+
+  /**
+   * @internal The scope the task runs in, outside its own: its group's (or, until a task started
+   * with `start()` reports started, its caller's); null for a run's root task.
+   */
+  _outerScope(): CancelScope | null {
+    const scope = this._frame.scope;
+    return scope._task === this ? scope._parent : scope;
   }
 
   /** The task's name: the one given to `startSoon`/`start`, else the function's name. */
@@ -222,9 +230,7 @@ export class TaskHandle<T> implements ContextHolder {
   /** @internal Records how the task ended and tells whoever waits. */
   _finish(ok: boolean, result: unknown): void {
     // The group the task is a child of: the one whose scope it runs in, directly or in its own.
-    let scope: CancelScope | null = this._frame.scope;
-    if (scope._task === this) scope = scope._parent;
-    const group = scope?._group;
+    const group = this._outerScope()?._group;
     this._rootScope?._leave();
     this._runner.removeTask(this);
     this._runner.activity++;
@@ -352,8 +358,8 @@ const startQueue: unknown[] = [];
 
 /**
  * @internal Creates a task that runs in `parentScope` (in a scope of its own under it when
- * `ownScope`) and queues its start. Its parent is the task that entered `parentScope`. The task is visible (getRunningTasks, cancellation) from this
- * moment on.
+ * `ownScope`) and queues its start. Its parent is the task that entered `parentScope`. The task
+ * is visible (getRunningTasks, cancellation) from this moment on.
  *
  * The task starts with a copy of the context of the code calling this (the spawner, which for
  * `start()` and `startSoon()` is the calling task, not the group's host), or of `context` when
