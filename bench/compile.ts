@@ -26,7 +26,8 @@
  * loaded machine, that direct measure is steadier than their difference. Babel: `transformSync`
  * of every file with `@babel/preset-typescript` alone, and with the preset plus the anyio-ts
  * plugin (loaded through transformer/babel/babel-plugin.cjs), and the time spent inside the
- * plugin (its `Program` enter, where all its work is done). The contenders alternate within each
+ * plugin (its `Program` enter, where all its work is done), in wall time and in CPU time (which
+ * other processes on a busy machine disturb far less). The contenders alternate within each
  * round; medians over the rounds.
  */
 import * as fs from "node:fs";
@@ -218,9 +219,13 @@ const timedBabel: babel.PluginItem = (api: unknown, options: unknown, dirname: s
   };
 };
 
+/** CPU time (user + system, all of the process's threads) of the last Babel sample, in ms. */
+let babelCpuMs = 0;
+
 function babelSample(files: string[], texts: string[], plugin: boolean): number {
   gc();
   babelPluginMs = 0;
+  const cpu = process.cpuUsage();
   const start = performance.now();
   for (let i = 0; i < files.length; i++) {
     const out = babel.transformSync(texts[i]!, {
@@ -234,7 +239,10 @@ function babelSample(files: string[], texts: string[], plugin: boolean): number 
     });
     if (out?.code == null) throw new Error(`no output for ${files[i]}`);
   }
-  return performance.now() - start;
+  const elapsed = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  babelCpuMs = (used.user + used.system) / 1000;
+  return elapsed;
 }
 
 // --- Main ---------------------------------------------------------------------------------------
@@ -269,6 +277,8 @@ function main(): void {
     const babelPlain: number[] = [];
     const babelPlugin: number[] = [];
     const inBabelPlugin: number[] = [];
+    const babelPlainCpu: number[] = [];
+    const babelPluginCpu: number[] = [];
     // One untimed warm-up of each contender (JIT, module loading, file cache).
     if (doTs) {
       tsSample(corpus.files, false);
@@ -293,6 +303,7 @@ function main(): void {
       if (doBabel) {
         for (const plugin of pluginFirst ? [true, false] : [false, true]) {
           (plugin ? babelPlugin : babelPlain).push(babelSample(corpus.files, texts, plugin));
+          (plugin ? babelPluginCpu : babelPlainCpu).push(babelCpuMs);
           if (plugin) inBabelPlugin.push(babelPluginMs);
         }
       }
@@ -328,6 +339,7 @@ function main(): void {
     }
     if (doBabel) {
       line("Babel: transformSync, preset-typescript", babelPlain, babelPlugin, 1.1);
+      line("Babel: the same, CPU time (steadier on a busy machine)", babelPlainCpu, babelPluginCpu, 1.1);
       const own = median(inBabelPlugin);
       const share = own / median(babelPlain);
       console.log(

@@ -5,8 +5,8 @@
  *
  * The rewrite runs when Babel enters a file's `Program`, before the visitors of any later
  * plugin or of any preset (preset-typescript included) touch the tree, so it sees the file as
- * written. Afterwards the program's scope is crawled again, so later plugins (TypeScript's import
- * elision, the CommonJS transform) see the runtime import and the moved references.
+ * written. Afterwards the runtime import is registered in the program's scope, so later plugins
+ * (TypeScript's import elision) see it as used (./runtime-binding.ts says why nothing else is).
  */
 import * as path from "node:path";
 import type { NodePath, PluginObj, PluginPass, types as BabelTypes } from "@babel/core";
@@ -14,6 +14,7 @@ import { diagnosticCode } from "../core/messages";
 import { resolveOptions, type TransformerOptions } from "../core/options";
 import { runtimeModuleSpecifier } from "../core/runtime-module";
 import { rewriteProgram, type BabelDiagnostic } from "./rewrite";
+import { registerRuntimeBinding } from "./runtime-binding";
 
 /** A diagnostic as the Babel plugin reports it: 1-based line and column of the input file. */
 export interface Diagnostic {
@@ -110,7 +111,7 @@ export default function anyioBabelPlugin(api: PluginApi, rawOptions: BabelPlugin
           const fileName = file.opts.filename ?? undefined;
           const cwd = file.opts.cwd ?? process.cwd();
           const root = path.resolve(cwd, file.opts.root ?? cwd);
-          const { changed, diagnostics } = rewriteProgram(programPath.node, {
+          const { changed, runtimeName, runtimeUsedIn, diagnostics } = rewriteProgram(programPath.node, {
             types: api.types,
             // A root-relative `runtimeModule` is imported by its path from this file, as the
             // TypeScript front end does (a file without a name keeps the option as written).
@@ -125,7 +126,8 @@ export default function anyioBabelPlugin(api: PluginApi, rawOptions: BabelPlugin
             relativePath: fileName === undefined ? undefined : path.relative(root, path.resolve(cwd, fileName)),
             commonJs: programPath.node.sourceType === "script",
           });
-          if (changed) programPath.scope.crawl();
+          if (runtimeName !== undefined)
+            registerRuntimeBinding(programPath, runtimeName, runtimeUsedIn, api.types.VISITOR_KEYS);
           const framer = file as unknown as CodeFrameFile;
           const all = diagnostics.map((d) => toDiagnostic(framer, d, fileName));
           // The plugin may be listed twice; the second application rewrites nothing.

@@ -31,7 +31,7 @@ import { Analysis, type NameSource } from "../core/analysis";
 import { RewriteState, type FunctionState, type Mode, type TempKind } from "../core/rewrite-state";
 import { messages, type MessageKind, type Severity } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
-import { mayNeedRewrite } from "../core/rules";
+import { hasMarkIn, mayNeedRewrite, rewriteMarks } from "../core/rules";
 import { BabelPort, valueKeys } from "./syntax-port";
 
 type T = typeof BabelTypes;
@@ -67,8 +67,12 @@ export interface RewriteHost {
 
 /** What one file's rewrite produced. */
 export interface RewriteResult {
-  /** Whether the tree was changed (the runtime import was added). */
+  /** Whether the tree was changed (the runtime import was added, as the program's first statement). */
   readonly changed: boolean;
+  /** The name the runtime import binds, when the tree was changed. */
+  readonly runtimeName?: string;
+  /** A top-level statement that uses the runtime import, if the rewrite knows one (a hint for finding a use fast). */
+  readonly runtimeUsedIn?: Node;
   readonly diagnostics: BabelDiagnostic[];
 }
 
@@ -82,9 +86,14 @@ export function rewriteProgram(program: BabelTypes.Program, host: RewriteHost): 
   const included = host.relativePath !== undefined && isIncluded(host.options, host.relativePath);
   if (!mayNeedRewrite(included, host.code)) return { changed: false, diagnostics: [] };
   const rewriter = new Rewriter(host, included);
-  const changed = rewriter.run(program);
-  if (changed) marked[COMPILED] = true;
-  return { changed, diagnostics: rewriter.diagnostics };
+  if (!rewriter.run(program)) return { changed: false, diagnostics: rewriter.diagnostics };
+  marked[COMPILED] = true;
+  return {
+    changed: true,
+    runtimeName: rewriter.runtimeName,
+    runtimeUsedIn: rewriter.firstUseIn,
+    diagnostics: rewriter.diagnostics,
+  };
 }
 
 type FunctionLike =
@@ -116,12 +125,16 @@ class Rewriter extends RewriteState<Node> {
   /** `t.isLoop`, read once: `@babel/types` is a dictionary (V8's slow mode), and the visitor asks at every node. */
   private readonly isLoop: T["isLoop"];
   private usedRuntime = false;
+  /** The top-level statement being visited when the runtime was first used, if any. */
+  firstUseIn: Node | undefined;
   /** Structured async function declarations and methods (original nodes), for marking. */
   private readonly structured = new Set<Node>();
   /** The nodes being visited, outermost first (the visited node last). */
   private readonly ancestors: Node[] = [];
   /** The decisions, made once for both front ends (transformer/core/analysis.ts). */
   private readonly plan: Analysis<Node>;
+  /** Where code outside structured functions may need the rewrite (see `rewriteMarks`). */
+  private readonly marks: readonly number[];
 
   constructor(
     private readonly host: RewriteHost,
@@ -131,6 +144,12 @@ class Rewriter extends RewriteState<Node> {
     this.t = host.types;
     this.isLoop = host.types.isLoop;
     this.plan = new Analysis(new BabelPort(host.types, this.ancestors));
+    this.marks = rewriteMarks(host.code);
+  }
+
+  /** The name the runtime import binds in this file. */
+  get runtimeName(): string {
+    return this.rtName;
   }
 
   run(program: BabelTypes.Program): boolean {
@@ -148,7 +167,10 @@ class Rewriter extends RewriteState<Node> {
   // --- Names and helpers ------------------------------------------------------------------------
 
   private rt(hook: string): BabelTypes.MemberExpression {
-    this.usedRuntime = true;
+    if (!this.usedRuntime) {
+      this.usedRuntime = true;
+      this.firstUseIn = this.ancestors[1];
+    }
     return this.t.memberExpression(this.t.identifier(this.rtName), this.t.identifier(hook));
   }
 
@@ -234,6 +256,8 @@ class Rewriter extends RewriteState<Node> {
 
   /** Visits `node`; returns what replaces it (itself when only its children changed). */
   private visit(node: Node): Node | Node[] {
+    // Outside structured functions, code without a mark needs nothing: left unwalked.
+    if (this.fn === undefined && !this.isFunction(node) && !this.marked(node)) return node;
     const parent = this.ancestors[this.ancestors.length - 1];
     this.ancestors.push(node);
     try {
@@ -247,6 +271,24 @@ class Rewriter extends RewriteState<Node> {
     } finally {
       this.ancestors.pop();
     }
+  }
+
+  /** Whether `node`'s text holds one of the file's marks (a node without a position counts as marked). */
+  private marked(node: Node): boolean {
+    return node.start == null || node.end == null || hasMarkIn(this.marks, node.start, node.end);
+  }
+
+  private isFunction(node: Node): boolean {
+    switch (node.type) {
+      case "FunctionDeclaration":
+      case "FunctionExpression":
+      case "ArrowFunctionExpression":
+      case "ObjectMethod":
+      case "ClassMethod":
+      case "ClassPrivateMethod":
+        return true;
+    }
+    return false;
   }
 
   private dispatch(node: Node): Node | Node[] {

@@ -145,9 +145,25 @@ export function suggestDirective(text: string): string {
  * or a near miss of one, so the file can be left untouched without walking its syntax tree.
  */
 export function mayContainDirective(text: string): boolean {
-  const literal = /(["'])([^"'\\\n]{10,22})\1/g;
+  const literal = new RegExp(SHORT_STRING_LITERAL);
   for (let match = literal.exec(text); match !== null; match = literal.exec(text)) {
     if (classifyDirective(match[2]!) !== "other") return true;
   }
   return false;
 }
+
+/**
+ * The offsets in `text` of the string literals that could be a directive or a near miss of one
+ * (those {@link mayContainDirective} looks for), ascending.
+ */
+export function directiveCandidateOffsets(text: string): number[] {
+  const offsets: number[] = [];
+  const literal = new RegExp(SHORT_STRING_LITERAL);
+  for (let match = literal.exec(text); match !== null; match = literal.exec(text)) {
+    if (classifyDirective(match[2]!) !== "other") offsets.push(match.index);
+  }
+  return offsets;
+}
+
+/** A quoted string of 10 to 22 characters on one line: as long as a directive or a near miss can be. */
+const SHORT_STRING_LITERAL = /(["'])([^"'\\\n]{10,22})\1/g;

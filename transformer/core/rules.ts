@@ -3,7 +3,7 @@
  * or a task group (for the `yield` diagnostic), and which promise combinators deserve a warning.
  * They look at names only; the TypeScript front end may refine them with types later.
  */
-import { mayContainDirective } from "./directive";
+import { directiveCandidateOffsets, mayContainDirective } from "./directive";
 
 /** Functions and classes whose result, held by `using` / `await using`, is a cancel scope or task group. */
 export const SCOPE_FACTORIES: ReadonlySet<string> = new Set([
@@ -40,3 +40,48 @@ export function mayNeedRewrite(included: boolean, text: string): boolean {
 
 /** `Promise` statics that run promises side by side without structure. */
 export const PROMISE_COMBINATORS: ReadonlySet<string> = new Set(["all", "race", "allSettled", "any"]);
+
+/**
+ * The offsets in a file's text where something may start that the rewrite acts on outside
+ * structured functions, ascending: the word `async` (anywhere, comments included), the name of a
+ * callback runner, the word `using`, a string literal that is or nearly is a directive.
+ *
+ * Invariant: code outside structured functions whose text holds none of them comes out of the
+ * rewrite unchanged and without diagnostics (no async function in it, so nothing is compiled or
+ * marked; no directive to apply or report; no scope held by `using` outside structured code), so
+ * a front end may leave it without walking it. A function is still visited itself: whether it
+ * is a runner's callback depends on the call around it, not on its own text.
+ */
+export function rewriteMarks(text: string): number[] {
+  let marks = directiveCandidateOffsets(text);
+  for (const word of MARK_WORDS) {
+    const found: number[] = [];
+    for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + word.length)) found.push(at);
+    if (found.length > 0) marks = mergeAscending(marks, found);
+  }
+  return marks;
+}
+
+const MARK_WORDS: readonly string[] = ["async", "using", ...CALLBACK_RUNNERS];
+
+function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(a[i]! <= b[j]! ? a[i++]! : b[j++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
+}
+
+/** Whether one of `marks` (ascending, from {@link rewriteMarks}) lies in `[start, end)`. */
+export function hasMarkIn(marks: readonly number[], start: number, end: number): boolean {
+  let low = 0;
+  let high = marks.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (marks[mid]! < start) low = mid + 1;
+    else high = mid;
+  }
+  return low < marks.length && marks[low]! < end;
+}
