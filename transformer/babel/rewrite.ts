@@ -104,6 +104,16 @@ type FunctionLike =
   | BabelTypes.ClassMethod
   | BabelTypes.ClassPrivateMethod;
 
+/** The node types of {@link FunctionLike}. */
+const FUNCTION_TYPES: ReadonlySet<string> = new Set([
+  "FunctionDeclaration",
+  "FunctionExpression",
+  "ArrowFunctionExpression",
+  "ObjectMethod",
+  "ClassMethod",
+  "ClassPrivateMethod",
+]);
+
 /** Type-only nodes: nothing in them runs, nothing in them is rewritten. */
 const TYPE_ONLY: ReadonlySet<string> = new Set([
   "TSTypeAnnotation",
@@ -257,7 +267,7 @@ class Rewriter extends RewriteState<Node> {
   /** Visits `node`; returns what replaces it (itself when only its children changed). */
   private visit(node: Node): Node | Node[] {
     // Outside structured functions, code without a mark needs nothing: left unwalked.
-    if (this.fn === undefined && !this.isFunction(node) && !this.marked(node)) return node;
+    if (this.fn === undefined && !FUNCTION_TYPES.has(node.type) && !this.marked(node)) return node;
     const parent = this.ancestors[this.ancestors.length - 1];
     this.ancestors.push(node);
     try {
@@ -278,28 +288,9 @@ class Rewriter extends RewriteState<Node> {
     return node.start == null || node.end == null || hasMarkIn(this.marks, node.start, node.end);
   }
 
-  private isFunction(node: Node): boolean {
-    switch (node.type) {
-      case "FunctionDeclaration":
-      case "FunctionExpression":
-      case "ArrowFunctionExpression":
-      case "ObjectMethod":
-      case "ClassMethod":
-      case "ClassPrivateMethod":
-        return true;
-    }
-    return false;
-  }
-
   private dispatch(node: Node): Node | Node[] {
+    if (FUNCTION_TYPES.has(node.type)) return this.visitFunction(node as FunctionLike);
     switch (node.type) {
-      case "FunctionDeclaration":
-      case "FunctionExpression":
-      case "ArrowFunctionExpression":
-      case "ObjectMethod":
-      case "ClassMethod":
-      case "ClassPrivateMethod":
-        return this.visitFunction(node);
       case "StaticBlock":
         return this.across(undefined, () => {
           node.body = this.visitStatements(node.body, "let");
