@@ -25,11 +25,22 @@ import {
   type TcpConnectTarget,
   type TcpListenTarget,
 } from "../../net/host";
-import { nativeStreams } from "./native-unix";
+import type { NativeStreams } from "./native-unix";
 
 /** The Node types the networking room's public signatures name (imported there as types only). */
 export type NodeSocket = net.Socket;
 export type NodeServer = net.Server;
+
+let nativeUnix: typeof import("./native-unix") | undefined;
+
+/**
+ * The native stream host (see native-unix.ts), or undefined without the addon. Its module is
+ * loaded only when a UNIX stream socket is first made or adopted: TCP never needs it.
+ */
+function nativeStreams(): NativeStreams | undefined {
+  nativeUnix ??= require("./native-unix") as typeof import("./native-unix");
+  return nativeUnix.nativeStreams();
+}
 
 /** A Node `Buffer` as a plain `Uint8Array` view of the same memory. */
 function plainBytes(chunk: Buffer): Uint8Array {
