@@ -35,6 +35,9 @@ export interface ConnectTcpOptions extends TLSRequest {
 
 const CONNECT_TCP_OPTIONS = ["localHost", "localPort", "happyEyeballsDelay", ...TLS_REQUEST_KEYS] as const;
 
+/** Closes an attempt's connection that nobody will use (cancelled meanwhile, or lost the race). */
+const destroyTransport = (transport: StreamTransport): void => transport.destroy();
+
 /**
  * Opens a TCP connection to `remoteHost` (an address or a name) on `remotePort`. A name is
  * resolved once, and its addresses are tried IPv6 first, then alternating families (RFC 8305
@@ -127,9 +130,9 @@ export async function connectTcp(
           { host: target.address, port: remotePort, family: target.family, localHost: localAddress, localPort },
           done,
         ),
-      (transport) => transport.destroy(),
+      destroyTransport,
     );
-  const transport = await raceAttempts(targets, happyEyeballsDelay, attempt, (loser) => loser.destroy());
+  const transport = await raceAttempts(targets, happyEyeballsDelay, attempt, destroyTransport);
   const stream = new SocketStream(transport);
   if (tls === undefined) return stream;
   // Invariant: from here on the stream is ours to close on every failure path.

@@ -467,7 +467,7 @@ const nodeNet: NetHost = {
       }
       const transport = new NodeListenerTransport(net.createServer({ allowHalfOpen: true }), undefined);
       const refused: Completion<ListenerTransport> = {
-        ok: done.ok,
+        ok: (transport) => done.ok(transport),
         fail: (error) =>
           done.fail(
             new TypeError(`Descriptor ${server} is not a bound stream socket: ${error.message}`, { cause: error }),
