@@ -21,10 +21,14 @@ import { processHost } from "./process/host";
 // node:child_process, node:worker_threads, ...) take any heap: a TCP server that never opens a file
 // keeps about 1.5 MiB less live, which decides whether V8 starts marking its old generation at all
 // (it does so only above 8 MiB). `require` with a literal path, so bundlers still see every host.
-// TCP and UNIX stream sockets (node:net, node:dns); UNIX sockets through the native addon, when
-// installed, load the next one.
+//
+// The public names themselves stay eager: a CommonJS getter per name would not defer anything for
+// an ES module importer (Node reads every export it detects when it imports the package, so each
+// getter would run at once), and a name Node cannot detect cannot be imported by name at all.
+//
+// TCP and UNIX stream sockets (node:net, node:dns).
 netHost.installLazily(() => require("./platform/node/net"));
-// Descriptor passing and UNIX datagram sockets (the optional native addon, itself loaded on first use).
+// UNIX sockets on the optional native addon: descriptor passing, UNIX datagram sockets.
 nativeHost.installLazily(() => require("./platform/node/native-unix"));
 // The UDP room's host (node:dgram, node:dns).
 udpHost.installLazily(() => require("./platform/node/udp"));
