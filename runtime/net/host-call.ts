@@ -7,9 +7,36 @@
  * cancellation before it completed aborts it (the host destroys what it opened); a result that
  * arrives after the waiter ended (it was cancelled meanwhile) is disposed of at once.
  */
-import { currentFrame, Waiter } from "../rt";
+import { currentFrame, Waiter, type Frame } from "../rt";
 import { cancelled, outsideTask } from "../sync/checks";
 import type { Abort, Completion } from "./host";
+
+/**
+ * The waiter of one host operation, and the completion the host reports to: one object per
+ * operation where separate callbacks would cost three closures and an object (a connection
+ * attempt is one per `connectTcp()`).
+ */
+class HostCall<T> extends Waiter<T> implements Completion<T> {
+  /** How to undo the operation, once started. */
+  abort: Abort | undefined = undefined;
+
+  constructor(
+    frame: Frame,
+    private readonly dispose: (value: T) => void,
+  ) {
+    super(frame);
+  }
+
+  /** The operation succeeded: the value goes to the caller, or is disposed of if it was cancelled meanwhile. */
+  ok(value: T): void {
+    if (!this.wake(value)) this.dispose(value);
+  }
+
+  /** Cancellation ended the wait: undo the operation (the host closes what it opened). */
+  protected override _withdraw(): void {
+    this.abort?.();
+  }
+}
 
 /**
  * Runs `start` in the current task and returns its result as a primitive promise.
@@ -26,19 +53,11 @@ export function hostCall<T>(
   const frame = currentFrame();
   if (frame === undefined) return outsideTask(what);
   if (frame.scope._effectivelyCancelled) return cancelled(frame);
-  let abort: Abort | undefined;
-  const waiter = new Waiter<T>(frame, () => abort?.()).waitsFor("operation", what);
+  const call = new HostCall<T>(frame, dispose).waitsFor("operation", what);
   try {
-    abort = start({
-      ok: (value) => {
-        if (!waiter.wake(value)) dispose(value);
-      },
-      fail: (error) => {
-        waiter.fail(error);
-      },
-    });
+    call.abort = start(call);
   } catch (error) {
-    waiter.fail(error);
+    call.fail(error);
   }
-  return waiter.promise;
+  return call.promise;
 }

@@ -102,7 +102,10 @@ export interface LookupAddress {
  */
 export type Abort = () => void;
 
-/** The callbacks of a host operation: exactly one of them is called, unless it was aborted. */
+/**
+ * The callbacks of a host operation: exactly one of them is called, unless it was aborted. Call
+ * them as methods (`done.ok(value)`): the room may implement them on a class.
+ */
 export interface Completion<T> {
   ok(value: T): void;
   fail(error: Error): void;

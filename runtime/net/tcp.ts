@@ -3,7 +3,8 @@
  * `connectTcp()`: resolve, then race connection attempts (Happy Eyeballs), then hand the caller
  * the winning stream.
  */
-import { checkpoint } from "../core/checkpoint";
+import { checkpoint, checkpointIfCancelled } from "../core/checkpoint";
+import { ConnectionFailed, isCancelled } from "../core/errors";
 import { checkOptions, describeValue } from "../core/validate";
 import { netHost, type StreamTransport } from "./host";
 import { hostCall } from "./host-call";
@@ -34,6 +35,9 @@ export interface ConnectTcpOptions extends TLSRequest {
 }
 
 const CONNECT_TCP_OPTIONS = ["localHost", "localPort", "happyEyeballsDelay", ...TLS_REQUEST_KEYS] as const;
+
+/** Closes an attempt's connection that nobody will use (cancelled meanwhile, or lost the race). */
+const destroyTransport = (transport: StreamTransport): void => transport.destroy();
 
 /**
  * Opens a TCP connection to `remoteHost` (an address or a name) on `remotePort`. A name is
@@ -127,9 +131,28 @@ export async function connectTcp(
           { host: target.address, port: remotePort, family: target.family, localHost: localAddress, localPort },
           done,
         ),
-      (transport) => transport.destroy(),
+      destroyTransport,
     );
-  const transport = await raceAttempts(targets, happyEyeballsDelay, attempt, (loser) => loser.destroy());
+  let transport: StreamTransport;
+  if (targets.length === 1) {
+    // One address (always, for an address literal): raceAttempts()'s rules for it, without an
+    // async call of its own per connection. The attempt is the checkpoint.
+    try {
+      transport = await attempt(targets[0]!);
+    } catch (error) {
+      if (isCancelled(error)) throw error;
+      throw new ConnectionFailed("All connection attempts failed", { cause: error });
+    }
+    try {
+      // A connection that arrived after the caller was cancelled is closed, not handed out.
+      await checkpointIfCancelled();
+    } catch (error) {
+      transport.destroy();
+      throw error;
+    }
+  } else {
+    transport = await raceAttempts(targets, happyEyeballsDelay, attempt, destroyTransport);
+  }
   const stream = new SocketStream(transport);
   if (tls === undefined) return stream;
   // Invariant: from here on the stream is ours to close on every failure path.

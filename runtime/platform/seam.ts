@@ -8,7 +8,13 @@
  * loads that module, so the room's public functions exist there with the same types and every
  * call throws `NotSupportedError` naming the function. This file imports nothing from the host.
  *
- * Invariant: a seam is installed at most once, before any user code runs (at module load).
+ * The Node entry point installs most hosts lazily ({@link Seam.installLazily}): it registers a
+ * loader, and the host's module (with the Node modules it imports: `node:tls`, `node:child_process`,
+ * ...) is loaded the first time a call asks the seam for it. A program that never opens a file or
+ * starts a process never loads those rooms' hosts, which keeps a small server's heap small.
+ *
+ * Invariant: a seam is installed at most once, and it is installed (or given its loader) before any
+ * user code runs (at module load). A loader runs at most once.
  */
 import { NotSupportedError } from "../core/errors";
 
@@ -18,6 +24,8 @@ import { NotSupportedError } from "../core/errors";
  */
 export class Seam<T> {
   private implementation: T | undefined = undefined;
+  /** What loads the implementation on first use (see {@link installLazily}); dropped once it ran. */
+  private loader: (() => void) | undefined = undefined;
 
   /**
    * @param lacking - why a host without it cannot do the call, completing the sentence
@@ -29,11 +37,23 @@ export class Seam<T> {
   install(implementation: T): void {
     if (this.implementation !== undefined) throw new Error("A host seam can be installed only once");
     this.implementation = implementation;
+    this.loader = undefined;
   }
 
-  /** Whether a host implementation is installed (false in browsers). */
+  /**
+   * Registers what loads the host's implementation the first time {@link get} asks for it: a
+   * function that loads the host's module, which then calls {@link install} as it always does.
+   * Loading the module some other way first (a test importing it) installs it just the same.
+   */
+  installLazily(loader: () => void): void {
+    if (this.loader !== undefined) throw new Error("A host seam can be installed only once");
+    // Already loaded (a test imported the host's module before the entry point): nothing to do.
+    if (this.implementation === undefined) this.loader = loader;
+  }
+
+  /** Whether a host implementation is installed, or will be on first use (false in browsers). */
   get installed(): boolean {
-    return this.implementation !== undefined;
+    return this.implementation !== undefined || this.loader !== undefined;
   }
 
   /**
@@ -44,6 +64,21 @@ export class Seam<T> {
    * @throws NotSupportedError when no host implementation is installed.
    */
   get(call: string): T {
+    const implementation = this.implementation;
+    if (implementation === undefined) return this.load(call);
+    return implementation;
+  }
+
+  /**
+   * The first {@link get}: runs the loader, if any, and returns what it installed. A loader that
+   * throws (the module failed to load) stays, so the next call tries again and fails the same way.
+   */
+  private load(call: string): T {
+    const loader = this.loader;
+    if (loader !== undefined) {
+      loader();
+      this.loader = undefined;
+    }
     const implementation = this.implementation;
     if (implementation === undefined)
       throw new NotSupportedError(`${call} needs Node.js, Bun or Deno; ${this.lacking}`);

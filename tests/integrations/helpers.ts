@@ -1,7 +1,7 @@
 // What the integration tests share: running commands with everything they printed in the error,
 // `npm ci` in a nested project (once per lock file, not once per run), and anyio-ts built as it
-// is published (`tspc -p tsconfig.build.json` and scripts/copy-shims.cjs, as `npm run build`),
-// linked into an example as its node_modules/anyio-ts.
+// is published (`tspc -p tsconfig.build.json`, its declarations pass and scripts/copy-shims.cjs,
+// as `npm run build`), linked into an example as its node_modules/anyio-ts.
 import { execFile, execFileSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -148,11 +148,18 @@ export function builtPackage(): string {
     if (built()) return target;
     const building = fs.mkdtempSync(path.join(cache, "building-"));
     try {
+      const tspc = path.join(repo, "node_modules", "ts-patch", "bin", "tspc.js");
+      node([tspc, "-p", "tsconfig.build.json", "--outDir", path.join(building, "dist")], repo);
+      // The declarations with their TSDoc, in a pass of their own (the JavaScript has no comments).
       node(
         [
-          path.join(repo, "node_modules", "ts-patch", "bin", "tspc.js"),
+          tspc,
           "-p",
           "tsconfig.build.json",
+          "--declaration",
+          "--emitDeclarationOnly",
+          "--removeComments",
+          "false",
           "--outDir",
           path.join(building, "dist"),
         ],

@@ -25,11 +25,22 @@ import {
   type TcpConnectTarget,
   type TcpListenTarget,
 } from "../../net/host";
-import { nativeStreams } from "./native-unix";
+import type { NativeStreams } from "./native-unix";
 
 /** The Node types the networking room's public signatures name (imported there as types only). */
 export type NodeSocket = net.Socket;
 export type NodeServer = net.Server;
+
+let nativeUnix: typeof import("./native-unix") | undefined;
+
+/**
+ * The native stream host (see native-unix.ts), or undefined without the addon. Its module is
+ * loaded only when a UNIX stream socket is first made or adopted: TCP never needs it.
+ */
+function nativeStreams(): NativeStreams | undefined {
+  nativeUnix ??= require("./native-unix") as typeof import("./native-unix");
+  return nativeUnix.nativeStreams();
+}
 
 /** A Node `Buffer` as a plain `Uint8Array` view of the same memory. */
 function plainBytes(chunk: Buffer): Uint8Array {
@@ -113,11 +124,24 @@ function onSocketClose(this: ListenedSocket): void {
   this[TRANSPORT].events!.close();
 }
 
+function onSocketConnect(this: ListenedSocket): void {
+  this[TRANSPORT].connected();
+}
+
+/** A connection attempt in progress (see {@link connecting}): who hears how it ended. */
+interface PendingConnect {
+  readonly done: Completion<StreamTransport>;
+  /** The family of a TCP socket, or the path a UNIX socket connects to. */
+  readonly to: "IPv4" | "IPv6" | { readonly path: string };
+}
+
 /** A connected `net.Socket` as the room's transport. */
 class NodeStreamTransport implements StreamTransport {
   /** @internal Set by {@link start}. */
   events: StreamEvents | undefined;
   private earlyError: Error | undefined;
+  /** @internal The attempt of a connecting socket, until its 'connect' or first 'error'. */
+  attempt: PendingConnect | undefined;
 
   constructor(
     readonly raw: net.Socket,
@@ -127,10 +151,34 @@ class NodeStreamTransport implements StreamTransport {
     raw.on("error", onSocketError);
   }
 
-  /** @internal The socket's `'error'`, kept until {@link start} when it comes first. */
+  /**
+   * @internal The socket's `'error'`: it fails a connection attempt in progress (the socket is
+   * then destroyed and this transport dropped), and is otherwise kept until {@link start} when it
+   * comes first.
+   */
   hostError(error: Error): void {
-    if (this.events !== undefined) this.events.error(error);
+    const attempt = this.attempt;
+    if (attempt !== undefined) {
+      this.attempt = undefined;
+      this.raw.off("connect", onSocketConnect);
+      this.raw.destroy();
+      attempt.done.fail(error);
+    } else if (this.events !== undefined) this.events.error(error);
     else this.earlyError ??= error;
+  }
+
+  /** @internal The socket's `'connect'`: the attempt succeeded. */
+  connected(): void {
+    const attempt = this.attempt;
+    if (attempt === undefined) return;
+    this.attempt = undefined;
+    const to = attempt.to;
+    if (typeof to === "object") this.addresses = { family: "unix", local: "", remote: to.path };
+    else {
+      this.raw.setNoDelay(true);
+      this.addresses = new LazyTcpAddresses(this.raw, to);
+    }
+    attempt.done.ok(this);
   }
 
   start(events: StreamEvents): void {
@@ -248,25 +296,18 @@ function isAbstract(path: string): boolean {
   return path.startsWith("\0");
 }
 
-/** A connection attempt: `socket` reports its first 'connect' or 'error' to `done`. */
-function connecting(
-  socket: net.Socket,
-  addresses: (socket: net.Socket) => SocketAddresses,
-  done: Completion<StreamTransport>,
-): Abort {
-  const transport = new NodeStreamTransport(socket, { family: "unix", local: "" });
-  const failed = (error: Error) => {
-    socket.off("connect", connected);
-    socket.destroy();
-    done.fail(error);
-  };
-  const connected = () => {
-    socket.off("error", failed);
-    transport.addresses = addresses(socket);
-    done.ok(transport);
-  };
-  socket.once("error", failed);
-  socket.once("connect", connected);
+/** The addresses of a transport until its socket has connected (replaced then). */
+const NOT_CONNECTED: SocketAddresses = { family: "unix", local: "" };
+
+/**
+ * A connection attempt: `socket` reports its first 'connect' or 'error' to `done` (through the
+ * transport's shared listeners: no closures per attempt). A TCP socket gets `TCP_NODELAY` once
+ * connected.
+ */
+function connecting(socket: net.Socket, to: PendingConnect["to"], done: Completion<StreamTransport>): Abort {
+  const transport = new NodeStreamTransport(socket, NOT_CONNECTED);
+  transport.attempt = { done, to };
+  socket.on("connect", onSocketConnect);
   return () => socket.destroy();
 }
 
@@ -306,14 +347,7 @@ const nodeNet: NetHost = {
     else if (target.localPort !== undefined) options.localAddress = target.family === 6 ? "::" : "0.0.0.0";
     if (target.localPort !== undefined) options.localPort = target.localPort;
     const socket = net.connect(options);
-    return connecting(
-      socket,
-      (connected) => {
-        connected.setNoDelay(true);
-        return new LazyTcpAddresses(connected, target.family === 6 ? "IPv6" : "IPv4");
-      },
-      done,
-    );
+    return connecting(socket, target.family === 6 ? "IPv6" : "IPv4", done);
   },
 
   connectUnix(path: string, done: Completion<StreamTransport>): Abort {
@@ -321,7 +355,7 @@ const nodeNet: NetHost = {
     const native = nativeStreams();
     if (native !== undefined) return native.connect(path, done);
     const socket = net.connect({ path, allowHalfOpen: true });
-    return connecting(socket, () => ({ family: "unix", local: "", remote: path }), done);
+    return connecting(socket, { path }, done);
   },
 
   listenTcp(target: TcpListenTarget, done: Completion<ListenerTransport>): Abort {
@@ -433,7 +467,7 @@ const nodeNet: NetHost = {
       }
       const transport = new NodeListenerTransport(net.createServer({ allowHalfOpen: true }), undefined);
       const refused: Completion<ListenerTransport> = {
-        ok: done.ok,
+        ok: (transport) => done.ok(transport),
         fail: (error) =>
           done.fail(
             new TypeError(`Descriptor ${server} is not a bound stream socket: ${error.message}`, { cause: error }),
