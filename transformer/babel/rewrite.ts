@@ -372,17 +372,20 @@ class Rewriter extends RewriteState<Node> {
     return this.t.blockStatement(visited as Statement[]) as unknown as N;
   }
 
+  /** Visits a list; returns it as it is when no item was replaced (most lists), else a new one. */
   private visitList<N extends Node | null>(nodes: N[]): N[] {
-    const out: N[] = [];
-    for (const node of nodes) {
-      if (node === null) out.push(node);
-      else {
-        const visited = this.visit(node);
-        if (Array.isArray(visited)) out.push(...(visited as N[]));
-        else out.push(visited as N);
+    let out: N[] | undefined;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      const visited = node === null ? node : this.visit(node);
+      if (out === undefined) {
+        if (visited === node) continue;
+        out = nodes.slice(0, i);
       }
+      if (Array.isArray(visited)) out.push(...(visited as N[]));
+      else out.push(visited as N);
     }
-    return out;
+    return out ?? nodes;
   }
 
   // --- Statement lists: `using`, declaration markers, stray directives --------------------------
@@ -438,20 +441,21 @@ class Rewriter extends RewriteState<Node> {
         continue;
       }
       const visited = this.visit(statement);
-      const results = (Array.isArray(visited) ? visited : [visited]) as Statement[];
       const declaration = this.declarationOf(statement);
       if (declaration.type === "FunctionDeclaration" && this.structured.has(declaration) && declaration.id != null) {
         head.push(t.expressionStatement(this.call("markStructured", [t.identifier(declaration.id.name)])));
       }
       // Function declarations are hoisted: keep them outside the resource block.
-      (inner === undefined || declaration.type === "FunctionDeclaration" ? before : inner).push(...results);
+      const into = inner === undefined || declaration.type === "FunctionDeclaration" ? before : inner;
+      if (Array.isArray(visited)) into.push(...(visited as Statement[]));
+      else into.push(visited as Statement);
       if (declaration.type === "ClassDeclaration") (inner ?? before).push(...this.classMarkers(declaration));
     }
     if (this.fn !== undefined) {
       this.fn.scopeDepth = depth;
       this.fn.runsAfterReturn = afterReturn;
     }
-    const out = [...head, ...before];
+    const out = head.length === 0 ? before : [...head, ...before];
     if (inner !== undefined) out.push(...this.resourceBlock(inner, awaitUsing, firstUsing!));
     return out;
   }
