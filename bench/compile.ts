@@ -8,6 +8,7 @@
  *   node --expose-gc --import tsx bench/compile.ts --ts-only | --babel-only
  *   node --expose-gc --import tsx bench/compile.ts --corpus=effect | --corpus=small
  *   node --expose-gc --import tsx bench/compile.ts --all-files   # also: every file marked structured
+ *   node --expose-gc --import tsx bench/compile.ts --babel-only --dist   # the built Babel plugin (npm run build first)
  *
  * Codebases (bench/compile-corpora.ts): `effect`, the 572 TypeScript sources the `effect` package
  * ships, and `small`, many small files of real async code (this tree's runtime/, piscina's and
@@ -25,16 +26,18 @@
  * (summed over the files of a sample) as a share of the plain emit: with two 30 s emits on a
  * loaded machine, that direct measure is steadier than their difference. Babel: `transformSync`
  * of every file with `@babel/preset-typescript` alone, and with the preset plus the anyio-ts
- * plugin (loaded through transformer/babel/babel-plugin.cjs), and the time spent inside the
- * plugin (its `Program` enter, where all its work is done), in wall time and in CPU time (which
- * other processes on a busy machine disturb far less). The contenders alternate within each
- * round; medians over the rounds.
+ * plugin (loaded through transformer/babel/babel-plugin.cjs, or with `--dist` the built one, as
+ * users run it, in a process without TypeScript), and the time spent inside the plugin (its
+ * `Program` enter, where all its work is done), with the options made once as a configuration
+ * file gives them (so Babel makes the preset and the plugin once, not once per file), in wall
+ * time and in CPU time (which other processes on a busy machine disturb far less). The
+ * contenders alternate within each round; medians over the rounds.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import * as ts from "typescript";
+import type * as TS from "typescript";
 import { resolveOptions } from "../transformer/core/options";
 import { createRewriter } from "../transformer/typescript/rewrite";
 import { CORPUS_NAMES, prepareCorpus, type Corpus } from "./compile-corpora";
@@ -77,7 +80,17 @@ for (const name of CORPUS_NAMES) {
 
 // --- TypeScript ---------------------------------------------------------------------------------
 
-const compilerOptions: ts.CompilerOptions = {
+/**
+ * TypeScript, loaded only by the TypeScript half: with `--babel-only --dist` the process holds
+ * what a Babel build's does, and no compiler whose 20-odd MiB of heap every collection would walk.
+ */
+let typescriptModule: typeof TS | undefined;
+function typescript(): typeof TS {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (typescriptModule ??= require("typescript") as typeof TS);
+}
+
+const compilerOptions = (ts: typeof TS): TS.CompilerOptions => ({
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.CommonJS,
   moduleResolution: ts.ModuleResolutionKind.Node10,
@@ -90,7 +103,7 @@ const compilerOptions: ts.CompilerOptions = {
   sourceMap: false,
   declaration: false,
   outDir: path.join(tmp, "out"),
-};
+});
 
 let pluginDiagnostics = 0;
 let emittedBytes = 0;
@@ -99,6 +112,7 @@ let rewrittenFiles = 0;
 
 /** Async functions, arrows, methods and generators in the corpus, counted on the AST. */
 function countAsyncFunctions(files: string[]): { functions: number; files: number } {
+  const ts = typescript();
   let functions = 0;
   let withAsync = 0;
   for (const file of files) {
@@ -110,10 +124,10 @@ function countAsyncFunctions(files: string[]): { functions: number; files: numbe
       ts.ScriptKind.TS,
     );
     let here = 0;
-    const visit = (node: ts.Node): void => {
+    const visit = (node: TS.Node): void => {
       if (
         ts.isFunctionLike(node) &&
-        (ts.getCombinedModifierFlags(node as ts.Declaration) & ts.ModifierFlags.Async) !== 0
+        (ts.getCombinedModifierFlags(node as TS.Declaration) & ts.ModifierFlags.Async) !== 0
       )
         here++;
       ts.forEachChild(node, visit);
@@ -133,7 +147,7 @@ let pluginMs = 0;
  * {@link pluginMs}: a direct measure of the plugin's own work, much less exposed to the load of
  * the machine than the difference of two 30 s emits.
  */
-function timed(factory: ts.TransformerFactory<ts.SourceFile>): ts.TransformerFactory<ts.SourceFile> {
+function timed(factory: TS.TransformerFactory<TS.SourceFile>): TS.TransformerFactory<TS.SourceFile> {
   return (context) => {
     const transform = factory(context);
     return (file) => {
@@ -146,13 +160,14 @@ function timed(factory: ts.TransformerFactory<ts.SourceFile>): ts.TransformerFac
 }
 
 function tsSample(files: string[], plugin: boolean): { create: number; emit: number; inPlugin: number } {
+  const ts = typescript();
   gc();
   const t0 = performance.now();
-  const program = ts.createProgram(files, compilerOptions);
+  const program = ts.createProgram(files, compilerOptions(ts));
   const t1 = performance.now();
   let bytes = 0;
   let rewritten = 0;
-  const transformers: ts.CustomTransformers | undefined = plugin
+  const transformers: TS.CustomTransformers | undefined = plugin
     ? {
         before: [
           timed(
@@ -191,8 +206,18 @@ function tsSample(files: string[], plugin: boolean): { create: number; emit: num
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const babel = require("@babel/core") as typeof import("@babel/core");
 const presetTypescript = require.resolve("@babel/preset-typescript");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const anyioBabel = require(path.join(ROOT, "transformer/babel/babel-plugin.cjs")) as babel.PluginItem;
+/**
+ * The plugin from the repository's sources (loaded through TypeScript, which then stays on the
+ * heap), or with `--dist` the built one in dist/, as users run it (`npm run build` first).
+ */
+const BABEL_FROM_DIST = args.has("--dist");
+const anyioBabel = (
+  BABEL_FROM_DIST
+    ? // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require(path.join(ROOT, "dist/transformer/babel/index.js")) as { default: babel.PluginItem }).default
+    : // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require(path.join(ROOT, "transformer/babel/babel-plugin.cjs"))
+) as babel.PluginItem;
 
 /** Time spent inside the anyio-ts Babel plugin (its `Program` enter) during the last sample with it. */
 let babelPluginMs = 0;
@@ -222,6 +247,13 @@ const timedBabel: babel.PluginItem = (api: unknown, options: unknown, dirname: s
 /** CPU time (user + system, all of the process's threads) of the last Babel sample, in ms. */
 let babelCpuMs = 0;
 
+// The options are made once and passed to every call, as a configuration file gives them: Babel
+// then makes each preset and plugin once, not once per file (a fresh options array per call makes
+// it instantiate them, and normalize their visitors, for every file).
+const babelPresets: babel.PluginItem[] = [[presetTypescript, { allowDeclareFields: true }]];
+const babelPlugins: babel.PluginItem[] = [[timedBabel, { warnings: false }]];
+const noPlugins: babel.PluginItem[] = [];
+
 function babelSample(files: string[], texts: string[], plugin: boolean): number {
   gc();
   babelPluginMs = 0;
@@ -234,8 +266,8 @@ function babelSample(files: string[], texts: string[], plugin: boolean): number 
       configFile: false,
       sourceType: "module",
       compact: false,
-      presets: [[presetTypescript, { allowDeclareFields: true }]],
-      plugins: plugin ? [[timedBabel, { warnings: false }]] : [],
+      presets: babelPresets,
+      plugins: plugin ? babelPlugins : noPlugins,
     });
     if (out?.code == null) throw new Error(`no output for ${files[i]}`);
   }
@@ -259,17 +291,19 @@ function main(): void {
       `${name}: ${corpus.description}: ${corpus.files.length} .ts files, ${(corpus.bytes / 1e6).toFixed(2)} MB, ${corpus.marked} marked; \`async\` occurrences: ${corpus.asyncWords}`,
     );
   console.log(
-    `node ${process.version}, typescript ${ts.version}, @babel/core ${babel.version}, ${os.cpus().length} cpus, ROUNDS=${ROUNDS}, load at start ${os
+    `node ${process.version}, ${doTs ? `typescript ${typescript().version}, ` : ""}@babel/core ${babel.version}, Babel plugin from ${BABEL_FROM_DIST ? "dist/" : "the sources"}, ${os.cpus().length} cpus, ROUNDS=${ROUNDS}, load at start ${os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(" ")}`,
   );
 
   for (const { name, corpus } of corpora) {
-    const counted = countAsyncFunctions(corpus.files);
-    console.log(
-      `\n[${name}] AST count: ${counted.functions} async functions/arrows/methods in ${counted.files} files (the other marked files only mention \`async\` in strings, comments or names)`,
-    );
+    if (doTs) {
+      const counted = countAsyncFunctions(corpus.files);
+      console.log(
+        `\n[${name}] AST count: ${counted.functions} async functions/arrows/methods in ${counted.files} files (the other marked files only mention \`async\` in strings, comments or names)`,
+      );
+    }
     const texts = corpus.files.map((f) => fs.readFileSync(f, "utf8"));
     const tsPlain = { create: [] as number[], emit: [] as number[] };
     const tsPlugin = { create: [] as number[], emit: [] as number[] };
