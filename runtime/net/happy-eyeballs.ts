@@ -60,6 +60,8 @@ export async function raceAttempts<T extends object>(
 ): Promise<T> {
   if (targets.length === 1) {
     // One address: nothing to stagger or race, so no task group (the attempt is the checkpoint).
+    // connectTcp() runs the same steps itself for one address, to save this async call: keep
+    // the two in step.
     let value: T;
     try {
       value = await attempt(targets[0]!);

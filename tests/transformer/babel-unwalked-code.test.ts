@@ -8,9 +8,8 @@ import * as babel from "@babel/core";
 import fc from "fast-check";
 import * as ts from "typescript";
 import anyioBabelPlugin, { type AnyioBabelError, type Diagnostic } from "../../transformer/babel";
-import { resolveOptions } from "../../transformer/core/options";
 import { hasMarkIn, rewriteMarks } from "../../transformer/core/rules";
-import { createRewriter } from "../../transformer/typescript/rewrite";
+import { transpileStructured } from "./differential/compile";
 import { extractHookCalls, type HookCall } from "./hook-calls";
 
 interface Compiled {
@@ -23,21 +22,7 @@ const describeDiagnostic = (d: { line: number; column: number; code: number; cat
   `${d.line}:${d.column} ${d.category} TS${d.code}`;
 
 function compileWithTypeScript(code: string): Compiled {
-  const found: ts.Diagnostic[] = [];
-  const output = ts.transpileModule(code, {
-    fileName: "input.ts",
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022 },
-    transformers: {
-      before: [
-        createRewriter({
-          ts,
-          options: resolveOptions({}),
-          relativePath: (name) => name,
-          report: (diagnostics) => found.push(...diagnostics),
-        }),
-      ],
-    },
-  }).outputText;
+  const { output, diagnostics: found } = transpileStructured(code);
   const diagnostics = found.map((d) => {
     const { line, character } = d.file!.getLineAndCharacterOfPosition(d.start!);
     return describeDiagnostic({

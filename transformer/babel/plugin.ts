@@ -111,7 +111,7 @@ export default function anyioBabelPlugin(api: PluginApi, rawOptions: BabelPlugin
           const fileName = file.opts.filename ?? undefined;
           const cwd = file.opts.cwd ?? process.cwd();
           const root = path.resolve(cwd, file.opts.root ?? cwd);
-          const { changed, runtimeName, runtimeUsedIn, diagnostics } = rewriteProgram(programPath.node, {
+          const { changed, runtimeName, diagnostics } = rewriteProgram(programPath.node, {
             types: api.types,
             // A root-relative `runtimeModule` is imported by its path from this file, as the
             // TypeScript front end does (a file without a name keeps the option as written).
@@ -126,8 +126,7 @@ export default function anyioBabelPlugin(api: PluginApi, rawOptions: BabelPlugin
             relativePath: fileName === undefined ? undefined : path.relative(root, path.resolve(cwd, fileName)),
             commonJs: programPath.node.sourceType === "script",
           });
-          if (runtimeName !== undefined)
-            registerRuntimeBinding(programPath, runtimeName, runtimeUsedIn, api.types.VISITOR_KEYS);
+          if (runtimeName !== undefined) registerRuntimeBinding(programPath, runtimeName, api.types);
           const framer = file as unknown as CodeFrameFile;
           const all = diagnostics.map((d) => toDiagnostic(framer, d, fileName));
           // The plugin may be listed twice; the second application rewrites nothing.

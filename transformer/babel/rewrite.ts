@@ -71,8 +71,6 @@ export interface RewriteResult {
   readonly changed: boolean;
   /** The name the runtime import binds, when the tree was changed. */
   readonly runtimeName?: string;
-  /** A top-level statement that uses the runtime import, if the rewrite knows one (a hint for finding a use fast). */
-  readonly runtimeUsedIn?: Node;
   readonly diagnostics: BabelDiagnostic[];
 }
 
@@ -91,7 +89,6 @@ export function rewriteProgram(program: BabelTypes.Program, host: RewriteHost): 
   return {
     changed: true,
     runtimeName: rewriter.runtimeName,
-    runtimeUsedIn: rewriter.firstUseIn,
     diagnostics: rewriter.diagnostics,
   };
 }
@@ -135,8 +132,6 @@ class Rewriter extends RewriteState<Node> {
   /** `t.isLoop`, read once: `@babel/types` is a dictionary (V8's slow mode), and the visitor asks at every node. */
   private readonly isLoop: T["isLoop"];
   private usedRuntime = false;
-  /** The top-level statement being visited when the runtime was first used, if any. */
-  firstUseIn: Node | undefined;
   /** Structured async function declarations and methods (original nodes), for marking. */
   private readonly structured = new Set<Node>();
   /** The nodes being visited, outermost first (the visited node last). */
@@ -177,10 +172,7 @@ class Rewriter extends RewriteState<Node> {
   // --- Names and helpers ------------------------------------------------------------------------
 
   private rt(hook: string): BabelTypes.MemberExpression {
-    if (!this.usedRuntime) {
-      this.usedRuntime = true;
-      this.firstUseIn = this.ancestors[1];
-    }
+    this.usedRuntime = true;
     return this.t.memberExpression(this.t.identifier(this.rtName), this.t.identifier(hook));
   }
 

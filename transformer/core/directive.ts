@@ -145,11 +145,7 @@ export function suggestDirective(text: string): string {
  * or a near miss of one, so the file can be left untouched without walking its syntax tree.
  */
 export function mayContainDirective(text: string): boolean {
-  const literal = new RegExp(SHORT_STRING_LITERAL);
-  for (let match = literal.exec(text); match !== null; match = literal.exec(text)) {
-    if (classifyDirective(match[2]!) !== "other") return true;
-  }
-  return false;
+  return directiveCandidates(text, true).length > 0;
 }
 
 /**
@@ -157,10 +153,17 @@ export function mayContainDirective(text: string): boolean {
  * (those {@link mayContainDirective} looks for), ascending.
  */
 export function directiveCandidateOffsets(text: string): number[] {
+  return directiveCandidates(text, false);
+}
+
+/** The offsets of the candidate literals in `text`: all of them, or only the first when `firstOnly`. */
+function directiveCandidates(text: string, firstOnly: boolean): number[] {
   const offsets: number[] = [];
   const literal = new RegExp(SHORT_STRING_LITERAL);
   for (let match = literal.exec(text); match !== null; match = literal.exec(text)) {
-    if (classifyDirective(match[2]!) !== "other") offsets.push(match.index);
+    if (classifyDirective(match[2]!) === "other") continue;
+    offsets.push(match.index);
+    if (firstOnly) break;
   }
   return offsets;
 }

@@ -53,25 +53,11 @@ export const PROMISE_COMBINATORS: ReadonlySet<string> = new Set(["all", "race", 
  * is a runner's callback depends on the call around it, not on its own text.
  */
 export function rewriteMarks(text: string): number[] {
-  let marks = directiveCandidateOffsets(text);
-  for (const word of MARK_WORDS) {
-    const found: number[] = [];
-    for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + word.length)) found.push(at);
-    if (found.length > 0) marks = mergeAscending(marks, found);
+  const marks = directiveCandidateOffsets(text);
+  for (const word of ["async", "using", ...CALLBACK_RUNNERS]) {
+    for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + word.length)) marks.push(at);
   }
-  return marks;
-}
-
-const MARK_WORDS: readonly string[] = ["async", "using", ...CALLBACK_RUNNERS];
-
-function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) out.push(a[i]! <= b[j]! ? a[i++]! : b[j++]!);
-  while (i < a.length) out.push(a[i++]!);
-  while (j < b.length) out.push(b[j++]!);
-  return out;
+  return marks.sort((a, b) => a - b);
 }
 
 /** Whether one of `marks` (ascending, from {@link rewriteMarks}) lies in `[start, end)`. */

@@ -16,8 +16,8 @@ export function compilePlain(source: string): string {
   return ts.transpileModule(source, { fileName: "program.ts", compilerOptions }).outputText;
 }
 
-/** `source` through the TypeScript front end; throws on any diagnostic. */
-export function compileTsc(source: string): string {
+/** `source` through the TypeScript front end, with what it reported. */
+export function transpileStructured(source: string): { output: string; diagnostics: ts.Diagnostic[] } {
   const diagnostics: ts.Diagnostic[] = [];
   const { outputText } = ts.transpileModule(source, {
     fileName: "program.ts",
@@ -33,11 +33,17 @@ export function compileTsc(source: string): string {
       ],
     },
   });
+  return { output: outputText, diagnostics };
+}
+
+/** `source` through the TypeScript front end; throws on any diagnostic. */
+export function compileTsc(source: string): string {
+  const { output, diagnostics } = transpileStructured(source);
   if (diagnostics.length > 0) {
     const texts = diagnostics.map((d) => `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
     throw new Error(`the TypeScript front end reported:\n${texts.join("\n")}`);
   }
-  return outputText;
+  return output;
 }
 
 /** `source` through the Babel front end (preset-typescript, the plugin, CommonJS modules); throws on any diagnostic. */
