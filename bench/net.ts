@@ -8,6 +8,7 @@
  *   node bench/plain-node.cjs --expose-gc bench/net.ts --base .tmp/dist-base  # A/B: another build beside this one
  *   node bench/plain-node.cjs --expose-gc bench/net.ts --same-heap         # every child loads anyio-ts
  *   node bench/plain-node.cjs --expose-gc bench/net.ts --ballast 8         # every child holds 8 MB more
+ *   node bench/plain-node.cjs --expose-gc bench/net.ts --rounds 15         # more rounds, a steadier median
  *
  * anyio-ts is loaded from dist/ (built with the transformer: the networking room is structured
  * code, and tsx would run it uncompiled), and its side of each scenario
@@ -84,7 +85,8 @@ const SAME_HEAP = args.has("--same-heap");
 const BALLAST_MIB = argv.includes("--ballast") ? Number(argv[argv.indexOf("--ballast") + 1]) : 0;
 /** The name of the contender compiled against {@link BASE}. */
 const BASE_NAME = "anyio-ts (base)";
-const REPS = QUICK ? 1 : 5;
+/** `--rounds <n>`: rounds of interleaved measurements (5 unless `--quick`, which runs one). */
+const REPS = argv.includes("--rounds") ? Number(argv[argv.indexOf("--rounds") + 1]) : QUICK ? 1 : 5;
 const MESSAGE = 64 * 1024;
 const ECHO_BYTES = (QUICK ? 16 : 128) * 1024 * 1024;
 const PINGS = QUICK ? 2_000 : 10_000;

@@ -3,7 +3,7 @@
  * `connectTcp()`: resolve, then race connection attempts (Happy Eyeballs), then hand the caller
  * the winning stream.
  */
-import { checkpoint, checkpointIfCancelled } from "../core/checkpoint";
+import { cancelShieldedCheckpoint, checkpointIfCancelled } from "../core/checkpoint";
 import { ConnectionFailed, isCancelled } from "../core/errors";
 import { checkOptions, describeValue } from "../core/validate";
 import { netHost, type StreamTransport } from "./host";
@@ -106,7 +106,10 @@ export async function connectTcp(
       `Expected \`happyEyeballsDelay\` to be a number >= 0, got ${describeValue(happyEyeballsDelay)}`,
     );
   }
-  await checkpoint();
+  // No turn of the event loop here: the first thing done (a lookup, or the connection attempt)
+  // checks for cancellation, and a connection always arrives in a later macrotask, so its wait is
+  // the call's scheduling point (as a receive's wait for bytes is). A failure may come sooner
+  // (Node reports a failed bind from process.nextTick): that path gives its turn itself.
 
   let localAddress: string | undefined;
   let family: 0 | 4 | 6 = 0;
@@ -141,6 +144,7 @@ export async function connectTcp(
       transport = await attempt(targets[0]!);
     } catch (error) {
       if (isCancelled(error)) throw error;
+      await cancelShieldedCheckpoint();
       throw new ConnectionFailed("All connection attempts failed", { cause: error });
     }
     try {

@@ -2,8 +2,8 @@
 /**
  * UNIX stream sockets: `connectUnix()` and `createUnixListener()`.
  */
-import { checkpoint } from "../core/checkpoint";
-import { NotSupportedError } from "../core/errors";
+import { cancelShieldedCheckpoint, checkpoint } from "../core/checkpoint";
+import { isCancelled, NotSupportedError } from "../core/errors";
 import { checkOptions, describeValue } from "../core/validate";
 import { netHost, type ListenerTransport, type NetHost, type StreamTransport } from "./host";
 import { hostCall } from "./host-call";
@@ -59,12 +59,20 @@ function unixHost(what: string): NetHost {
 export async function connectUnix(path: PathLike): Promise<UNIXSocketStream> {
   const host = unixHost("connectUnix()");
   const target = socketPath(path);
-  await checkpoint();
-  const transport = await hostCall<StreamTransport>(
-    "connectUnix()",
-    (done) => host.connectUnix(target, done),
-    (connection) => connection.destroy(),
-  );
+  // The attempt checks for cancellation before it opens anything, and its wait for the
+  // connection (reported in a later macrotask) is the call's scheduling point: no extra turn. A
+  // failure may come sooner (from process.nextTick): that path gives its turn itself.
+  let transport: StreamTransport;
+  try {
+    transport = await hostCall<StreamTransport>(
+      "connectUnix()",
+      (done) => host.connectUnix(target, done),
+      (connection) => connection.destroy(),
+    );
+  } catch (error) {
+    if (!isCancelled(error)) await cancelShieldedCheckpoint();
+    throw error;
+  }
   return new UNIXSocketStream(transport);
 }
 

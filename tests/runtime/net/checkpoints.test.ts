@@ -5,8 +5,10 @@ import * as net from "node:net";
 import {
   Cancelled,
   CancelScope,
+  ConnectionFailed,
   EndOfStream,
   connectTcp,
+  connectUnix,
   createTaskGroup,
   createUnixListener,
   SocketListener,
@@ -103,6 +105,82 @@ structuredDescribe("SocketStream operations are checkpoints", () => {
       }
     } finally {
       await server.close();
+    }
+  });
+});
+
+structuredDescribe("connectTcp() and connectUnix() are checkpoints", () => {
+  // Neither gives the event loop an extra turn before connecting: the attempt checks for
+  // cancellation first, and its wait for the connection, which always arrives in a later
+  // macrotask, is the scheduling point (a park, which assertCheckpoints() counts as both).
+  structuredTest("connectTcp() waits for its connection as its checkpoint", async () => {
+    const server = await rawServer("127.0.0.1");
+    try {
+      const stream = await assertCheckpoints(() => connectTcp("127.0.0.1", server.port));
+      await stream.aclose();
+    } finally {
+      await server.close();
+    }
+  });
+
+  structuredTest("connectTcp() that fails before any turn of the event loop still gives one", async () => {
+    const server = await rawServer("127.0.0.1");
+    try {
+      let turned = false;
+      setImmediate(() => {
+        turned = true;
+      });
+      // Binding to the listener's own port fails at once: Node reports it from process.nextTick.
+      const error = await caught(connectTcp("127.0.0.1", server.port, { localPort: server.port }));
+      expect(error).toBeInstanceOf(ConnectionFailed);
+      expect(((error as Error).cause as NodeJS.ErrnoException).code).toBe("EADDRINUSE");
+      expect(turned).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  structuredTest("connectTcp() cancelled while it waits for the connection closes its socket", async () => {
+    const server = await rawServer("127.0.0.1");
+    try {
+      await new CancelScope().run(async (scope) => {
+        await createTaskGroup().run(async (tg) => {
+          // Runs once the call waits for its connection.
+          tg.startSoon(async () => scope.cancel());
+          expect(await caught(connectTcp("127.0.0.1", server.port))).toBeInstanceOf(Cancelled);
+        });
+      });
+      // Whatever reached the server was closed from our side: each accepted socket ends.
+      for (let waited = 0; waited < 2000; waited += 5) {
+        if (server.sockets.every((socket) => socket.readableEnded || socket.destroyed)) break;
+        await new Promise<void>((resolve) => setTimeout(resolve, 5));
+      }
+      expect(server.sockets.filter((socket) => !socket.readableEnded && !socket.destroyed)).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  structuredTest("connectUnix() waits for its connection as its checkpoint, and a failure gives a turn", async () => {
+    if (process.platform === "win32") return;
+    const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "anyio-ts-net-checkpoints-"));
+    const path = nodePath.join(dir, "c.sock");
+    const server = net.createServer((socket) => socket.on("error", () => {}));
+    try {
+      await new Promise<void>((resolve) => server.listen(path, resolve));
+      const stream = await assertCheckpoints(() => connectUnix(path));
+      await stream.aclose();
+      let turned = false;
+      setImmediate(() => {
+        turned = true;
+      });
+      // A path too long for a socket address fails at once, reported from process.nextTick.
+      const error = (await caught(connectUnix(nodePath.join(dir, "x".repeat(200))))) as NodeJS.ErrnoException;
+      expect(error.code).toBeDefined();
+      expect(turned).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
