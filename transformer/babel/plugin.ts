@@ -14,6 +14,7 @@ import { diagnosticCode } from "../core/messages";
 import { resolveOptions, type TransformerOptions } from "../core/options";
 import { runtimeModuleSpecifier } from "../core/runtime-module";
 import { rewriteProgram, type BabelDiagnostic } from "./rewrite";
+import { fastTypes } from "./fast-types";
 import { registerRuntimeBinding } from "./runtime-binding";
 
 /** A diagnostic as the Babel plugin reports it: 1-based line and column of the input file. */
@@ -126,7 +127,7 @@ export default function anyioBabelPlugin(api: PluginApi, rawOptions: BabelPlugin
             relativePath: fileName === undefined ? undefined : path.relative(root, path.resolve(cwd, fileName)),
             commonJs: programPath.node.sourceType === "script",
           });
-          if (runtimeName !== undefined) registerRuntimeBinding(programPath, runtimeName, api.types);
+          if (runtimeName !== undefined) registerRuntimeBinding(programPath, runtimeName, fastTypes(api.types));
           const framer = file as unknown as CodeFrameFile;
           const all = diagnostics.map((d) => toDiagnostic(framer, d, fileName));
           // The plugin may be listed twice; the second application rewrites nothing.

@@ -32,6 +32,7 @@ import { RewriteState, type FunctionState, type Mode, type TempKind } from "../c
 import { messages, type MessageKind, type Severity } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
 import { hasMarkIn, mayNeedRewrite, rewriteMarks } from "../core/rules";
+import { fastTypes, type FastTypes } from "./fast-types";
 import { BabelPort, valueKeys } from "./syntax-port";
 
 type T = typeof BabelTypes;
@@ -128,9 +129,8 @@ const TYPE_ONLY: ReadonlySet<string> = new Set([
 
 class Rewriter extends RewriteState<Node> {
   readonly diagnostics: BabelDiagnostic[] = [];
-  private readonly t: T;
-  /** `t.isLoop`, read once: `@babel/types` is a dictionary (V8's slow mode), and the visitor asks at every node. */
-  private readonly isLoop: T["isLoop"];
+  /** What the rewrite builds and asks with, read once from `host.types` (see ./fast-types.ts). */
+  private readonly t: FastTypes;
   private usedRuntime = false;
   /** Structured async function declarations and methods (original nodes), for marking. */
   private readonly structured = new Set<Node>();
@@ -146,9 +146,8 @@ class Rewriter extends RewriteState<Node> {
     included: boolean,
   ) {
     super(host.code, included, host.options.sites, host.relativePath ?? "<unknown>");
-    this.t = host.types;
-    this.isLoop = host.types.isLoop;
-    this.plan = new Analysis(new BabelPort(host.types, this.ancestors));
+    this.t = fastTypes(host.types);
+    this.plan = new Analysis(new BabelPort(this.t, this.ancestors));
     this.marks = rewriteMarks(host.code);
   }
 
@@ -263,7 +262,7 @@ class Rewriter extends RewriteState<Node> {
     const parent = this.ancestors[this.ancestors.length - 1];
     this.ancestors.push(node);
     try {
-      if (parent === undefined || !this.isLoop(parent) || parent.body !== node || node.type === "BlockStatement")
+      if (parent === undefined || !this.t.isLoop(parent) || parent.body !== node || node.type === "BlockStatement")
         return this.dispatch(node);
       // A loop body of one statement: its key temporaries are fresh in each iteration.
       const { result, temps } = this.withTemps(() => this.dispatch(node));

@@ -16,11 +16,14 @@
 import type { NodePath, types as BabelTypes } from "@babel/core";
 import { valueKeys } from "./syntax-port";
 
+/** Node types without children. */
+const LITERALS: ReadonlySet<string> = new Set(["StringLiteral", "NumericLiteral", "BooleanLiteral", "NullLiteral"]);
+
 /** Registers the runtime import (the program's first statement, binding `name`) and its first use in `programPath`'s scope. */
 export function registerRuntimeBinding(
   programPath: NodePath<BabelTypes.Program>,
   name: string,
-  t: typeof BabelTypes,
+  t: Pick<typeof BabelTypes, "VISITOR_KEYS">,
 ): void {
   const scope = programPath.scope;
   scope.registerDeclaration(programPath.get("body.0") as NodePath);
@@ -34,9 +37,15 @@ export function registerRuntimeBinding(
  * in the program after its first statement (the import), found by a walk over the raw nodes
  * (cheap next to a Babel traversal, which makes a path object per node).
  */
-function pathToFirstUse(program: BabelTypes.Program, name: string, t: typeof BabelTypes): string | undefined {
+function pathToFirstUse(
+  program: BabelTypes.Program,
+  name: string,
+  t: Pick<typeof BabelTypes, "VISITOR_KEYS">,
+): string | undefined {
   const keys: (string | number)[] = ["body"];
   const search = (node: BabelTypes.Node): boolean => {
+    // Literals hold nothing: the site table alone has three per await.
+    if (LITERALS.has(node.type)) return false;
     if (node.type === "MemberExpression" && node.object.type === "Identifier" && node.object.name === name) {
       keys.push("object");
       return true;

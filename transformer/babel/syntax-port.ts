@@ -29,7 +29,7 @@ const valueKeysCache = new WeakMap<object, Map<string, readonly string[]>>();
  * {@link TYPE_KEYS}), computed once per node type. The walks look them up at every node, and
  * `VISITOR_KEYS` is a dictionary of some 300 types, filtered afresh each time otherwise.
  */
-export function valueKeys(t: typeof BabelTypes, type: string): readonly string[] {
+export function valueKeys(t: Pick<typeof BabelTypes, "VISITOR_KEYS">, type: string): readonly string[] {
   const table = t.VISITOR_KEYS;
   let byType = valueKeysCache.get(table);
   if (byType === undefined) valueKeysCache.set(table, (byType = new Map()));
@@ -53,7 +53,7 @@ export class BabelPort implements SyntaxPort<Node> {
    *   {@link parent} answers for the nodes on it (the rewriter keeps it as it walks).
    */
   constructor(
-    private readonly t: typeof BabelTypes,
+    private readonly t: Pick<typeof BabelTypes, "VISITOR_KEYS">,
     private readonly ancestors: readonly Node[] = [],
   ) {}
 
