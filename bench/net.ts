@@ -28,7 +28,9 @@
  *   and counts `'data'` bytes.
  * - **ping-pong latency**: one connection, a 1-byte message and its 1-byte echo, one after
  *   another; p50 and p99 of the round trips. anyio-ts: `send()` then `receive()` on both sides
- *   (each a checkpoint: one macrotask before it completes).
+ *   (a send gives the event loop a turn; a receive that waits needs none). "raw client": the same
+ *   round trips with raw Node's client against each contender's echo server, the server's share
+ *   alone, as a server serving other programs has it.
  * - **connection rate**: 32 clients at once each connecting and closing in a loop; connections
  *   accepted per second. The server accepts and closes each. In batches of CONNECT_BATCH, each
  *   against a new listener (why: at CONNECT_BATCH).
@@ -125,6 +127,8 @@ interface Contender {
   echo(connections: number, bytes: number): Promise<number>;
   /** `count` 1-byte round trips; resolves to each one's duration in µs. */
   pingPong(count: number): Promise<number[]>;
+  /** The same round trips with this contender's echo server and raw Node's client ({@link rawPingPongClient}). */
+  pingPongServed(count: number, client: PingPongClient): Promise<number[]>;
   /** Opens and closes `count` connections; resolves to seconds taken. */
   connectRate(count: number): Promise<number>;
 }
@@ -147,6 +151,33 @@ function connectRaw(port: number): Promise<net.Socket> {
 }
 
 const closeRaw = (server: net.Server) => new Promise((resolve) => server.close(resolve));
+
+/** A client measuring `count` 1-byte round trips against the echo server on `port`, in µs each. */
+type PingPongClient = (port: number, count: number) => Promise<number[]>;
+
+/** Raw Node's ping-pong client: one write, then the reply's 'data' event, per round trip. */
+async function rawPingPongClient(port: number, count: number): Promise<number[]> {
+  const socket = await connectRaw(port);
+  const byte = Buffer.from([1]);
+  const times: number[] = [];
+  // One permanent 'data' listener: adding and removing one per reply can leave the socket
+  // paused with nothing reading between two round trips.
+  let wake: (() => void) | undefined;
+  socket.on("data", () => {
+    const waiting = wake;
+    wake = undefined;
+    waiting?.();
+  });
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    const reply = new Promise<void>((resolve) => (wake = resolve));
+    socket.write(byte);
+    await reply;
+    times.push((performance.now() - start) * 1000);
+  }
+  socket.destroy();
+  return times;
+}
 
 const raw: Contender = {
   name: "node:net",
@@ -176,30 +207,15 @@ const raw: Contender = {
     await closeRaw(server);
     return seconds;
   },
-  async pingPong(count) {
+  pingPong(count) {
+    return this.pingPongServed(count, rawPingPongClient);
+  },
+  async pingPongServed(count, client) {
     const server = await listenRaw((socket) => {
       socket.on("data", (data) => socket.write(data));
       socket.on("end", () => socket.end());
     });
-    const socket = await connectRaw((server.address() as net.AddressInfo).port);
-    const byte = Buffer.from([1]);
-    const times: number[] = [];
-    // One permanent 'data' listener: adding and removing one per reply can leave the socket
-    // paused with nothing reading between two round trips.
-    let wake: (() => void) | undefined;
-    socket.on("data", () => {
-      const waiting = wake;
-      wake = undefined;
-      waiting?.();
-    });
-    for (let i = 0; i < count; i++) {
-      const start = performance.now();
-      const reply = new Promise<void>((resolve) => (wake = resolve));
-      socket.write(byte);
-      await reply;
-      times.push((performance.now() - start) * 1000);
-    }
-    socket.destroy();
+    const times = await client((server.address() as net.AddressInfo).port, count);
     await closeRaw(server);
     return times;
   },
@@ -334,6 +350,12 @@ const paced: Contender = {
     await closeRaw(server);
     return times;
   },
+  async pingPongServed(count, client) {
+    const server = await listenRaw(pacedEcho);
+    const times = await client((server.address() as net.AddressInfo).port, count);
+    await closeRaw(server);
+    return times;
+  },
   async connectRate(count) {
     const server = await listenRaw((socket) => {
       // The accept's scheduling point, then the close.
@@ -425,6 +447,17 @@ const ROWS: Row[] = [
       percentile(
         (await c.pingPong(PINGS)).sort((a, b) => a - b),
         99,
+      ),
+  },
+  {
+    // The server alone: the contender's echo server, raw Node's client for every contender.
+    scenario: "ping-pong p50, raw client",
+    unit: "µs",
+    higherIsBetter: false,
+    measure: async (c) =>
+      percentile(
+        (await c.pingPongServed(PINGS, rawPingPongClient)).sort((a, b) => a - b),
+        50,
       ),
   },
   {

@@ -72,6 +72,8 @@ export function netContender({ MESSAGE, CONNECT_CONCURRENCY }) {
         await stream.aclose();
         return times;
       }),
+    // The echo server alone, measured by a client of raw node:net that bench/net.ts passes in.
+    pingPongServed: (count, client) => withServer(echoHandler, (port) => client(port, count)),
     connectRate: (count) =>
       withServer(closeHandler, async (port) => {
         let left = count;
