@@ -152,6 +152,17 @@ function connectRaw(port: number): Promise<net.Socket> {
 
 const closeRaw = (server: net.Server) => new Promise((resolve) => server.close(resolve));
 
+/** Runs `client` against a raw listener serving each connection with `onConnection`, then closes it. */
+async function servedRaw<R>(
+  onConnection: (socket: net.Socket) => void,
+  client: (port: number) => Promise<R>,
+): Promise<R> {
+  const server = await listenRaw(onConnection);
+  const result = await client((server.address() as net.AddressInfo).port);
+  await closeRaw(server);
+  return result;
+}
+
 /** A client measuring `count` 1-byte round trips against the echo server on `port`, in µs each. */
 type PingPongClient = (port: number, count: number) => Promise<number[]>;
 
@@ -210,14 +221,14 @@ const raw: Contender = {
   pingPong(count) {
     return this.pingPongServed(count, rawPingPongClient);
   },
-  async pingPongServed(count, client) {
-    const server = await listenRaw((socket) => {
-      socket.on("data", (data) => socket.write(data));
-      socket.on("end", () => socket.end());
-    });
-    const times = await client((server.address() as net.AddressInfo).port, count);
-    await closeRaw(server);
-    return times;
+  pingPongServed(count, client) {
+    return servedRaw(
+      (socket) => {
+        socket.on("data", (data) => socket.write(data));
+        socket.on("end", () => socket.end());
+      },
+      (port) => client(port, count),
+    );
   },
   async connectRate(count) {
     const server = await listenRaw((socket) => socket.destroy());
@@ -350,11 +361,8 @@ const paced: Contender = {
     await closeRaw(server);
     return times;
   },
-  async pingPongServed(count, client) {
-    const server = await listenRaw(pacedEcho);
-    const times = await client((server.address() as net.AddressInfo).port, count);
-    await closeRaw(server);
-    return times;
+  pingPongServed(count, client) {
+    return servedRaw(pacedEcho, (port) => client(port, count));
   },
   async connectRate(count) {
     const server = await listenRaw((socket) => {

@@ -9,11 +9,9 @@
  * one that connects after the race was decided is disposed of at once.
  */
 import { moveOnAfter } from "../core/cancel-scope";
-import { checkpointIfCancelled } from "../core/checkpoint";
-import { ConnectionFailed } from "../core/errors";
+import { ConnectionFailed, isCancelled } from "../core/errors";
 import { ExceptionGroup } from "../core/exception-group";
 import { createTaskGroup } from "../core/task-group";
-import { isCancelled } from "../core/errors";
 import { Event } from "../sync/event";
 
 /** An address to try, with its IP version. */
@@ -47,7 +45,8 @@ export function orderTargets(targets: readonly Target[]): Target[] {
  * Races `attempt` over `targets` in order, staggered by `delay` ms, and returns the first
  * result. Every other result is passed to `dispose`.
  *
- * This is a checkpoint (the attempts are).
+ * This is a checkpoint (the attempts are). connectTcp() calls it for two or more addresses and
+ * connects to a single one itself, without a task group; one target works here too.
  *
  * @throws ConnectionFailed("All connection attempts failed") when every attempt failed: its
  *   `cause` is the one error, or `ExceptionGroup("multiple connection attempts failed", errors)`.
@@ -58,26 +57,6 @@ export async function raceAttempts<T extends object>(
   attempt: (target: Target) => Promise<T>,
   dispose: (value: T) => void,
 ): Promise<T> {
-  if (targets.length === 1) {
-    // One address: nothing to stagger or race, so no task group (the attempt is the checkpoint).
-    // connectTcp() runs the same steps itself for one address, to save this async call: keep
-    // the two in step.
-    let value: T;
-    try {
-      value = await attempt(targets[0]!);
-    } catch (error) {
-      if (isCancelled(error)) throw error;
-      throw new ConnectionFailed("All connection attempts failed", { cause: error });
-    }
-    try {
-      // As the task group's exit would: a race cancelled from outside once it was won disposes of the winner.
-      await checkpointIfCancelled();
-    } catch (error) {
-      dispose(value);
-      throw error;
-    }
-    return value;
-  }
   let winner: T | undefined;
   const errors: unknown[] = [];
   try {

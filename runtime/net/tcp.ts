@@ -138,8 +138,8 @@ export async function connectTcp(
     );
   let transport: StreamTransport;
   if (targets.length === 1) {
-    // One address (always, for an address literal): raceAttempts()'s rules for it, without an
-    // async call of its own per connection. The attempt is the checkpoint.
+    // One address (always, for an address literal): nothing to stagger or race, so no task group
+    // and no async call of its own per connection. The attempt is the checkpoint.
     try {
       transport = await attempt(targets[0]!);
     } catch (error) {
@@ -148,7 +148,8 @@ export async function connectTcp(
       throw new ConnectionFailed("All connection attempts failed", { cause: error });
     }
     try {
-      // A connection that arrived after the caller was cancelled is closed, not handed out.
+      // A connection that arrived after the caller was cancelled is closed, not handed out (as
+      // raceAttempts()'s task group does with a winner).
       await checkpointIfCancelled();
     } catch (error) {
       transport.destroy();

@@ -14,17 +14,14 @@
  * compared over 965 files and four preset configurations and differed in nothing.
  */
 import type { NodePath, types as BabelTypes } from "@babel/core";
+import type { FastTypes } from "./fast-types";
 import { valueKeys } from "./syntax-port";
 
 /** Node types without children. */
 const LITERALS: ReadonlySet<string> = new Set(["StringLiteral", "NumericLiteral", "BooleanLiteral", "NullLiteral"]);
 
 /** Registers the runtime import (the program's first statement, binding `name`) and its first use in `programPath`'s scope. */
-export function registerRuntimeBinding(
-  programPath: NodePath<BabelTypes.Program>,
-  name: string,
-  t: Pick<typeof BabelTypes, "VISITOR_KEYS">,
-): void {
+export function registerRuntimeBinding(programPath: NodePath<BabelTypes.Program>, name: string, t: FastTypes): void {
   const scope = programPath.scope;
   scope.registerDeclaration(programPath.get("body.0") as NodePath);
   const binding = scope.getBinding(name);
@@ -37,11 +34,7 @@ export function registerRuntimeBinding(
  * in the program after its first statement (the import), found by a walk over the raw nodes
  * (cheap next to a Babel traversal, which makes a path object per node).
  */
-function pathToFirstUse(
-  program: BabelTypes.Program,
-  name: string,
-  t: Pick<typeof BabelTypes, "VISITOR_KEYS">,
-): string | undefined {
+function pathToFirstUse(program: BabelTypes.Program, name: string, t: FastTypes): string | undefined {
   const keys: (string | number)[] = ["body"];
   const search = (node: BabelTypes.Node): boolean => {
     // Literals hold nothing: the site table alone has three per await.

@@ -4,6 +4,7 @@
  */
 import type { types as BabelTypes } from "@babel/core";
 import type { Assignment, NodeKind, PropertyKey, SyntaxPort } from "../core/syntax-port";
+import type { FastTypes } from "./fast-types";
 
 type Node = BabelTypes.Node;
 /** Generic access to a node's children by visitor key. */
@@ -29,7 +30,7 @@ const valueKeysCache = new WeakMap<object, Map<string, readonly string[]>>();
  * {@link TYPE_KEYS}), computed once per node type. The walks look them up at every node, and
  * `VISITOR_KEYS` is a dictionary of some 300 types, filtered afresh each time otherwise.
  */
-export function valueKeys(t: Pick<typeof BabelTypes, "VISITOR_KEYS">, type: string): readonly string[] {
+export function valueKeys(t: FastTypes, type: string): readonly string[] {
   const table = t.VISITOR_KEYS;
   let byType = valueKeysCache.get(table);
   if (byType === undefined) valueKeysCache.set(table, (byType = new Map()));
@@ -53,7 +54,7 @@ export class BabelPort implements SyntaxPort<Node> {
    *   {@link parent} answers for the nodes on it (the rewriter keeps it as it walks).
    */
   constructor(
-    private readonly t: Pick<typeof BabelTypes, "VISITOR_KEYS">,
+    private readonly t: FastTypes,
     private readonly ancestors: readonly Node[] = [],
   ) {}
 
