@@ -6,7 +6,9 @@
  * The rewrite runs when Babel enters a file's `Program`, before the visitors of any later
  * plugin or of any preset (preset-typescript included) touch the tree, so it sees the file as
  * written. Afterwards the runtime import is registered in the program's scope, so later plugins
- * (TypeScript's import elision) see it as used (./runtime-binding.ts says why nothing else is).
+ * (TypeScript's import elision) see it as used (./runtime-binding.ts says why nothing else is),
+ * and the compiled functions' `try` blocks take over the scope information of the bodies they
+ * are (./scope-handover.ts) when the traversal reaches them.
  */
 import * as path from "node:path";
 import type { NodePath, PluginObj, PluginPass, types as BabelTypes } from "@babel/core";
@@ -16,6 +18,7 @@ import { runtimeModuleSpecifier } from "../core/runtime-module";
 import { rewriteProgram, type BabelDiagnostic } from "./rewrite";
 import { fastTypes } from "./fast-types";
 import { registerRuntimeBinding } from "./runtime-binding";
+import { ScopeHandover } from "./scope-handover";
 
 /** A diagnostic as the Babel plugin reports it: 1-based line and column of the input file. */
 export interface Diagnostic {
@@ -103,16 +106,18 @@ export default function anyioBabelPlugin(api: PluginApi, rawOptions: BabelPlugin
   }
   const options = resolveOptions(transformerOptions);
   const report = onWarning ?? printWarning;
+  const handover = new ScopeHandover(api.types);
   return {
     name: "anyio-ts",
     visitor: {
+      ...handover.visitor,
       Program: {
         enter(programPath: NodePath<BabelTypes.Program>, state: PluginPass) {
           const file = state.file;
           const fileName = file.opts.filename ?? undefined;
           const cwd = file.opts.cwd ?? process.cwd();
           const root = path.resolve(cwd, file.opts.root ?? cwd);
-          const { changed, runtimeName, diagnostics } = rewriteProgram(programPath.node, {
+          const { changed, runtimeName, diagnostics, guards } = rewriteProgram(programPath.node, {
             types: api.types,
             // A root-relative `runtimeModule` is imported by its path from this file, as the
             // TypeScript front end does (a file without a name keeps the option as written).
@@ -128,6 +133,7 @@ export default function anyioBabelPlugin(api: PluginApi, rawOptions: BabelPlugin
             commonJs: programPath.node.sourceType === "script",
           });
           if (runtimeName !== undefined) registerRuntimeBinding(programPath, runtimeName, fastTypes(api.types));
+          handover.expect(guards);
           const framer = file as unknown as CodeFrameFile;
           const all = diagnostics.map((d) => toDiagnostic(framer, d, fileName));
           // The plugin may be listed twice; the second application rewrites nothing.

@@ -73,6 +73,12 @@ export interface RewriteResult {
   /** The name the runtime import binds, when the tree was changed. */
   readonly runtimeName?: string;
   readonly diagnostics: BabelDiagnostic[];
+  /**
+   * The `try` statements whose block is a compiled function's own body node, to which the
+   * rewrite added no declaration: Babel's scope information for that body still holds, so it
+   * can be handed to the block instead of crawled again (see ./scope-handover.ts).
+   */
+  readonly guards: readonly BabelTypes.TryStatement[];
 }
 
 /** Set on every program this rewrite produced, so a second application is a no-op. */
@@ -81,16 +87,17 @@ const COMPILED = Symbol.for("anyio-ts.compiled");
 /** Rewrites `program` in place. */
 export function rewriteProgram(program: BabelTypes.Program, host: RewriteHost): RewriteResult {
   const marked = program as unknown as Record<symbol, unknown>;
-  if (marked[COMPILED]) return { changed: false, diagnostics: [] };
+  if (marked[COMPILED]) return { changed: false, diagnostics: [], guards: [] };
   const included = host.relativePath !== undefined && isIncluded(host.options, host.relativePath);
-  if (!mayNeedRewrite(included, host.code)) return { changed: false, diagnostics: [] };
+  if (!mayNeedRewrite(included, host.code)) return { changed: false, diagnostics: [], guards: [] };
   const rewriter = new Rewriter(host, included);
-  if (!rewriter.run(program)) return { changed: false, diagnostics: rewriter.diagnostics };
+  if (!rewriter.run(program)) return { changed: false, diagnostics: rewriter.diagnostics, guards: [] };
   marked[COMPILED] = true;
   return {
     changed: true,
     runtimeName: rewriter.runtimeName,
     diagnostics: rewriter.diagnostics,
+    guards: rewriter.guards,
   };
 }
 
@@ -140,6 +147,10 @@ class Rewriter extends RewriteState<Node> {
   private readonly plan: Analysis<Node>;
   /** Where code outside structured functions may need the rewrite (see `rewriteMarks`). */
   private readonly marks: readonly number[];
+  /** See {@link RewriteResult.guards}. */
+  readonly guards: BabelTypes.TryStatement[] = [];
+  /** How many declarations the rewrite has added so far (temporaries, resource blocks). */
+  private declarationsAdded = 0;
 
   constructor(
     private readonly host: RewriteHost,
@@ -399,6 +410,7 @@ class Rewriter extends RewriteState<Node> {
   /** `var $k, $k_1;` (or `let`). */
   private tempDeclaration(temps: string[], kind: TempKind): Statement {
     const { t } = this;
+    this.declarationsAdded++;
     return t.variableDeclaration(
       kind,
       temps.map((name) => t.variableDeclarator(t.identifier(name))),
@@ -516,6 +528,7 @@ class Rewriter extends RewriteState<Node> {
    */
   private resourceBlock(inner: Statement[], awaitUsing: boolean, firstUsing: Statement): Statement[] {
     const { t } = this;
+    this.declarationsAdded++;
     const u = () => t.identifier(this.blockName);
     const block = this.call("block", this.withSite([this.ctx()], this.site(firstUsing)));
     const declare = t.variableDeclaration("const", [t.variableDeclarator(u(), block)]);
@@ -702,6 +715,7 @@ class Rewriter extends RewriteState<Node> {
   private compileBody(node: FunctionLike, state: FunctionState): void {
     const { t } = this;
     const body = node.body;
+    const declarationsBefore = this.declarationsAdded;
     // A block body keeps its directives, which Babel holds apart from its statements. The
     // function's key temporaries are declared first, before `$c` (a `var` inside the `try` would
     // mean the same, but reads as if it were the block's).
@@ -710,10 +724,23 @@ class Rewriter extends RewriteState<Node> {
         ? this.visitStatements(body.body, undefined)
         : [this.at(t.returnStatement(this.returnValue(body as Expression)), body)],
     );
-    const compiled = state.leaf
-      ? [t.expressionStatement(this.call("enterLeaf", [])), ...statements]
-      : this.guarded(statements, state.generator);
-    if (temps.length > 0) compiled.unshift(this.tempDeclaration(temps, "var"));
+    // Checked before the function's own temporaries are declared (outside the `try`).
+    const addedNone = this.declarationsAdded === declarationsBefore;
+    const compiled: Statement[] = temps.length > 0 ? [this.tempDeclaration(temps, "var")] : [];
+    if (!state.leaf && body.type === "BlockStatement") {
+      // The body node itself becomes the `try` block, under a new body that takes its
+      // directives: Babel keeps paths and scopes per node and parent, so the statements keep
+      // theirs, and the block can take the function's scope information (./scope-handover.ts).
+      body.body = statements;
+      const [enter, guard] = this.guarded(body, state.generator);
+      if (addedNone) this.guards.push(guard);
+      compiled.push(enter, guard);
+      node.body = this.at(t.blockStatement(compiled, body.directives), body);
+      body.directives = [];
+      return;
+    }
+    if (state.leaf) compiled.push(t.expressionStatement(this.call("enterLeaf", [])), ...statements);
+    else compiled.push(...this.guarded(t.blockStatement(statements), state.generator));
     if (body.type === "BlockStatement") {
       body.body = compiled;
     } else {
@@ -723,8 +750,8 @@ class Rewriter extends RewriteState<Node> {
     }
   }
 
-  /** `const $c = __rt.enter(); try { statements } finally { __rt.exit($c); }` */
-  private guarded(statements: Statement[], generator: boolean): Statement[] {
+  /** `const $c = __rt.enter(); try block finally { __rt.exit($c); }` */
+  private guarded(block: BabelTypes.BlockStatement, generator: boolean): [Statement, BabelTypes.TryStatement] {
     const { t } = this;
     const enter = t.variableDeclaration("const", [
       t.variableDeclarator(
@@ -732,7 +759,7 @@ class Rewriter extends RewriteState<Node> {
         this.call(generator ? "enterGenerator" : "enter", this.sitesArgument() ? [t.identifier(this.sitesName)] : []),
       ),
     ]);
-    return [enter, t.tryStatement(t.blockStatement(statements), null, t.blockStatement([this.hookStatement("exit")]))];
+    return [enter, t.tryStatement(block, null, t.blockStatement([this.hookStatement("exit")]))];
   }
 
   /**
