@@ -63,7 +63,8 @@ describe("classifyDirective", () => {
       );
       return near ? "misspelled" : "other";
     };
-    const character = fc.constantFrom(..."usetrcdnUSETRCDN _-\tabxyzİ".split(""));
+    // Letters of the directives in both cases, separators, foreign ASCII, and characters that lowercasing changes (İ, the Kelvin sign).
+    const character = fc.constantFrom(..."usetrcdnUSETRCDN _-\tabxyzABXYZ1.;İ\u212a".split(""));
     // Up to four random edits (insert, delete, substitute, swap) of either directive: near misses and near near misses.
     const edited = fc
       .tuple(

@@ -20,19 +20,37 @@ import { valueKeys } from "./syntax-port";
 /** Node types without children. */
 const LITERALS: ReadonlySet<string> = new Set(["StringLiteral", "NumericLiteral", "BooleanLiteral", "NullLiteral"]);
 
-/** Registers the runtime import (the program's first statement, binding `name`) and its first use in `programPath`'s scope. */
+/** Registers the runtime import (the program's first statement, binding `name`) and one use of it in `programPath`'s scope. */
 export function registerRuntimeBinding(programPath: NodePath<BabelTypes.Program>, name: string, t: FastTypes): void {
   const scope = programPath.scope;
   scope.registerDeclaration(programPath.get("body.0") as NodePath);
   const binding = scope.getBinding(name);
-  const use = pathToFirstUse(programPath.node, name, t);
+  const use = pathToMarker(programPath.node, name) ?? pathToFirstUse(programPath.node, name, t);
   if (binding !== undefined && use !== undefined) binding.reference(programPath.get(use) as NodePath);
+}
+
+/**
+ * The key path of `name` in a marker statement at the top level (`__rt.markStructured(f);`,
+ * `__rt.markMethods(C.prototype, "m");`), which most rewritten files have: found without
+ * descending into any statement, where the first use in the file may come after a long class.
+ */
+function pathToMarker(program: BabelTypes.Program, name: string): string | undefined {
+  const body = program.body;
+  for (let i = 1; i < body.length; i++) {
+    const statement = body[i]!;
+    if (statement.type !== "ExpressionStatement" || statement.expression.type !== "CallExpression") continue;
+    const callee = statement.expression.callee;
+    if (callee.type === "MemberExpression" && callee.object.type === "Identifier" && callee.object.name === name)
+      return `body.${i}.expression.callee.object`;
+  }
+  return undefined;
 }
 
 /**
  * The key path (`"body.2.body.body.0.declarations.0.init.callee.object"`) of the first `name.hook`
  * in the program after its first statement (the import), found by a walk over the raw nodes
- * (cheap next to a Babel traversal, which makes a path object per node).
+ * (cheap next to a Babel traversal, which makes a path object per node), for a file without a
+ * marker statement at the top level.
  */
 function pathToFirstUse(program: BabelTypes.Program, name: string, t: FastTypes): string | undefined {
   const keys: (string | number)[] = ["body"];

@@ -57,7 +57,29 @@ export function classifyDirective(text: string): DirectiveKind {
  */
 const DIRECTIVE_CHARACTERS = /[usetrcdn\s_-]/g;
 
+/**
+ * For each ASCII code, whether it is outside {@link DIRECTIVE_CHARACTERS} whatever its case (a
+ * letter outside the set in either case, a digit, punctuation other than `_` and `-`). Other
+ * characters count as unknown: lowercasing may change them.
+ */
+const OUTSIDE_ASCII: readonly boolean[] = Array.from({ length: 128 }, (_, code) => {
+  const ch = String.fromCharCode(code).toLowerCase();
+  return !/[usetrcdn\s_-]/.test(ch);
+});
+
+/** Whether `text` has more than {@link MAX_TYPO_DISTANCE} ASCII characters outside the directives' set, without allocating. */
+function plainlyNoDirective(text: string): boolean {
+  let outside = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 128 && OUTSIDE_ASCII[code] === true && ++outside > MAX_TYPO_DISTANCE) return true;
+  }
+  return false;
+}
+
 function isNearMiss(text: string): boolean {
+  // Most short strings of a program settle here, before any string is made (see below).
+  if (plainlyNoDirective(text)) return false;
   const lower = text.toLowerCase();
   // Invariant: a near miss has at most MAX_TYPO_DISTANCE characters outside DIRECTIVE_CHARACTERS.
   // Each such character costs an edit of its own (no edit turns it into a directive's character
