@@ -6,6 +6,7 @@ import * as ts from "typescript";
 import { Analysis } from "../../transformer/core/analysis";
 import type { SyntaxPort } from "../../transformer/core/syntax-port";
 import { BabelPort } from "../../transformer/babel/syntax-port";
+import { fastTypes } from "../../transformer/babel/fast-types";
 import { TypeScriptPort } from "../../transformer/typescript/syntax-port";
 
 type Picked = { port: SyntaxPort<any>; analysis: Analysis<any>; node: any; isBlock: boolean };
@@ -19,7 +20,7 @@ function find<N>(port: SyntaxPort<N>, root: N, test: (node: N) => boolean): N | 
 }
 
 const tsPort = new TypeScriptPort(ts);
-const babelPort = new BabelPort(babelTypes);
+const babelPort = new BabelPort(fastTypes(babelTypes));
 
 function both(code: string): { ts: ts.SourceFile; babel: babelTypes.File } {
   const sourceFile = ts.createSourceFile("case.ts", code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
@@ -239,7 +240,7 @@ function functionValueIn(code: string): Picked[] {
     return false;
   };
   walk(trees.babel.program);
-  const port = new BabelPort(babelTypes, path);
+  const port = new BabelPort(fastTypes(babelTypes), path);
   return [
     { port: tsPort, analysis: new Analysis(tsPort), node: tsNode, isBlock: false },
     { port, analysis: new Analysis(port), node: path[path.length - 1], isBlock: false },

@@ -1,6 +1,7 @@
-// The Babel front end leaves code outside structured functions unwalked when its text holds none
-// of the file's marks (transformer/core/rules.ts, `rewriteMarks`), and registers only the runtime
-// import in Babel's scope instead of crawling the file again (transformer/babel/runtime-binding.ts).
+// The Babel front end leaves code unwalked when its text holds none of the file's marks
+// (transformer/core/rules.ts: `rewriteMarks` outside structured functions, `insideMarks` inside
+// them), and registers only the runtime import in Babel's scope instead of crawling the file
+// again (transformer/babel/runtime-binding.ts).
 // These tests hold both to what a full walk gives: the TypeScript front end walks every node, so
 // on random programs that mix code the rewrite must see with code it may skip, the two front ends
 // must make the same hook calls and report the same diagnostics.
@@ -84,6 +85,20 @@ const PIECES: readonly ((i: number) => string)[] = [
   (i) => `const Made${i} = class {\n  static async make() {\n    await fetch("m${i}");\n    return 1;\n  }\n};`,
   (i) => `const table${i} = { a: 1, b: "two", c: [3, { d: 4 }] };\nexport { table${i} };`,
   (i) => `for (const k of [1, 2]) {\n  const h${i} = async () => { await fetch(String(k)); };\n  void h${i};\n}`,
+  // Inside async functions: what the rewrite acts on, among statements it may skip.
+  (i) =>
+    `async function tried${i}(n: number) {\n  const m = n * 2;\n  try {\n    void m;\n  } catch {\n    void n;\n  }\n  await fetch("t${i}");\n}`,
+  (i) =>
+    `async function early${i}(n: number) {\n  const m = [n].map((x) => x + 1);\n  if (m.length) {\n    return m;\n  }\n  await fetch("e${i}");\n  return fetch("f${i}");\n}`,
+  (i) =>
+    `async function all${i}() {\n  const urls = ["a", "b"];\n  await fetch(urls[0]!);\n  return Promise.all(urls.map((u) => fetch(u)));\n}`,
+  (i) => `async function* gen${i}(n: number) {\n  const m = n + 1;\n  if (m) {\n    yield m;\n  }\n}`,
+  (i) =>
+    `async function loop${i}(src: AsyncIterable<number>) {\n  let total = 0;\n  outer: for (const q of [1, 2]) {\n    total += q;\n    for await (const z of src) {\n      if (z > q) break outer;\n    }\n  }\n  return total;\n}`,
+  (i) =>
+    `async function inner${i}() {\n  const table = { a: 1, b: [2, 3] };\n  const obj = { ...table, async m() { await fetch("m${i}"); } };\n  await obj.m();\n  const g = function () {\n    "use structred";\n    return table;\n  };\n  return g;\n}`,
+  (i) =>
+    `declare function open${i}(): Disposable;\ndeclare const group${i}: { startSoon(fn: () => unknown): void };\nasync function held${i}() {\n  const x = [1, 2].filter((v) => v > 1);\n  {\n    using s = open${i}();\n    group${i}.startSoon(() => x);\n  }\n  await fetch("h${i}");\n}`,
 ];
 
 const programs: fc.Arbitrary<string> = fc

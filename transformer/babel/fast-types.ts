@@ -11,8 +11,12 @@ import type { types as BabelTypes } from "@babel/core";
 
 type BabelTypesModule = typeof BabelTypes;
 
-/** The builders, predicates and tables of `@babel/types` that the rewrite and its helpers use. */
-export type FastTypes = Pick<
+/**
+ * The builders, predicates and tables of `@babel/types` that the rewrite and its helpers use, and
+ * each node type's child keys that can hold code that runs, filled in as the walks ask
+ * (./syntax-port.ts, `valueKeys`).
+ */
+export type FastTypes = { readonly valueKeysByType: Map<string, readonly string[]> } & Pick<
   BabelTypesModule,
   | "VISITOR_KEYS"
   | "arrayExpression"
@@ -45,6 +49,7 @@ export function fastTypes(t: BabelTypesModule): FastTypes {
   let fast = byInstance.get(t);
   if (fast === undefined) {
     fast = {
+      valueKeysByType: new Map(),
       VISITOR_KEYS: t.VISITOR_KEYS,
       arrayExpression: t.arrayExpression,
       assignmentExpression: t.assignmentExpression,

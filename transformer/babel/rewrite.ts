@@ -31,7 +31,7 @@ import { Analysis, type NameSource } from "../core/analysis";
 import { RewriteState, type FunctionState, type Mode, type TempKind } from "../core/rewrite-state";
 import { messages, type MessageKind, type Severity } from "../core/messages";
 import { isIncluded, type ResolvedOptions } from "../core/options";
-import { hasMarkIn, mayNeedRewrite, rewriteMarks } from "../core/rules";
+import { hasMarkIn, insideMarks, mayNeedRewrite, rewriteMarks } from "../core/rules";
 import { fastTypes, type FastTypes } from "./fast-types";
 import { BabelPort, valueKeys } from "./syntax-port";
 
@@ -147,6 +147,8 @@ class Rewriter extends RewriteState<Node> {
   private readonly plan: Analysis<Node>;
   /** Where code outside structured functions may need the rewrite (see `rewriteMarks`). */
   private readonly marks: readonly number[];
+  /** Where code inside structured functions may need it (see `insideMarks`), made on first use. */
+  private marksInside: readonly number[] | undefined;
   /** See {@link RewriteResult.guards}. */
   readonly guards: BabelTypes.TryStatement[] = [];
   /** How many declarations the rewrite has added so far (temporaries, resource blocks). */
@@ -268,12 +270,18 @@ class Rewriter extends RewriteState<Node> {
 
   /** Visits `node`; returns what replaces it (itself when only its children changed). */
   private visit(node: Node): Node | Node[] {
-    // Outside structured functions, code without a mark needs nothing: left unwalked.
-    if (this.fn === undefined && !FUNCTION_TYPES.has(node.type) && !this.marked(node)) return node;
+    // Code without a mark needs nothing: left unwalked (functions are looked at themselves).
+    if (!FUNCTION_TYPES.has(node.type) && !this.marked(node)) return node;
     const parent = this.ancestors[this.ancestors.length - 1];
     this.ancestors.push(node);
     try {
-      if (parent === undefined || !this.t.isLoop(parent) || parent.body !== node || node.type === "BlockStatement")
+      // `body` first: most parents have none, and the few that hold `node` there are mostly functions.
+      if (
+        parent === undefined ||
+        (parent as { body?: unknown }).body !== node ||
+        node.type === "BlockStatement" ||
+        !this.t.isLoop(parent)
+      )
         return this.dispatch(node);
       // A loop body of one statement: its key temporaries are fresh in each iteration.
       const { result, temps } = this.withTemps(() => this.dispatch(node));
@@ -285,9 +293,14 @@ class Rewriter extends RewriteState<Node> {
     }
   }
 
-  /** Whether `node`'s text holds one of the file's marks (a node without a position counts as marked). */
+  /**
+   * Whether `node`'s text holds one of the file's marks for where it stands, outside or inside a
+   * structured function (a node without a position counts as marked).
+   */
   private marked(node: Node): boolean {
-    return node.start == null || node.end == null || hasMarkIn(this.marks, node.start, node.end);
+    if (node.start == null || node.end == null) return true;
+    const marks = this.fn === undefined ? this.marks : (this.marksInside ??= insideMarks(this.host.code, this.marks));
+    return hasMarkIn(marks, node.start, node.end);
   }
 
   private dispatch(node: Node): Node | Node[] {

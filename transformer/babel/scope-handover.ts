@@ -16,9 +16,13 @@
  * it), and the bindings the first crawl gave the function for the block's own `let`, `const`,
  * `class` and function declarations move to it, with the references and reassignments found
  * then: what a crawl of the block would find. Everything else the first crawl recorded holds
- * (the same nodes, under the same parents). When the body holds anything the first crawl did not
- * see (a declaration the rewrite added: the rewrite leaves such bodies out), or the scope looks
- * other than expected, nothing is done and Babel crawls the block as before.
+ * (the same nodes, under the same parents). Babel still crawls what the rewrite put under new
+ * nodes that are scopes (an arrow function wrapped in `__rt.markStructured(...)`, the `finally`
+ * block); such a crawl registers a use the rewrite wrapped (`return p` => `__rt.ret($c, p)`, a
+ * new path for the same node) a second time, as the crawls of whole bodies did before. When the
+ * body holds anything the first crawl did not see (a declaration the rewrite added: the rewrite
+ * leaves such bodies out), or the scope looks other than expected, nothing is done and Babel
+ * crawls the block as before.
  */
 import type { NodePath, PluginPass, types as BabelTypes, Visitor } from "@babel/core";
 
@@ -26,7 +30,7 @@ type TryPath = NodePath<BabelTypes.TryStatement>;
 type Scope = TryPath["scope"];
 type Binding = NonNullable<ReturnType<Scope["getOwnBinding"]>>;
 
-/** The bindings of one file's rewritten function bodies, handed to their `try` blocks. */
+/** Hands the bindings of rewritten function bodies to their `try` blocks, for every file a plugin instance rewrites. */
 export class ScopeHandover {
   /** The `try` statements whose block is a function's original body (see RewriteResult.guards). */
   private readonly guards = new WeakSet<BabelTypes.TryStatement>();

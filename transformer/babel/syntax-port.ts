@@ -22,20 +22,16 @@ export const TYPE_KEYS: ReadonlySet<string> = new Set([
   "predicate",
 ]);
 
-/** Per `VISITOR_KEYS` table (one per `@babel/types` instance): each node type's child keys that can hold values. */
-const valueKeysCache = new WeakMap<object, Map<string, readonly string[]>>();
-
 /**
  * The child keys of `type` that can hold code that runs (its visitor keys without
- * {@link TYPE_KEYS}), computed once per node type. The walks look them up at every node, and
- * `VISITOR_KEYS` is a dictionary of some 300 types, filtered afresh each time otherwise.
+ * {@link TYPE_KEYS}), computed once per node type and `@babel/types` instance. The walks look
+ * them up at every node, and `VISITOR_KEYS` is a dictionary of some 300 types, filtered afresh
+ * each time otherwise.
  */
 export function valueKeys(t: FastTypes, type: string): readonly string[] {
-  const table = t.VISITOR_KEYS;
-  let byType = valueKeysCache.get(table);
-  if (byType === undefined) valueKeysCache.set(table, (byType = new Map()));
-  let keys = byType.get(type);
-  if (keys === undefined) byType.set(type, (keys = (table[type] ?? []).filter((key) => !TYPE_KEYS.has(key))));
+  let keys = t.valueKeysByType.get(type);
+  if (keys === undefined)
+    t.valueKeysByType.set(type, (keys = (t.VISITOR_KEYS[type] ?? []).filter((key) => !TYPE_KEYS.has(key))));
   return keys;
 }
 

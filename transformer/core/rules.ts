@@ -54,10 +54,38 @@ export const PROMISE_COMBINATORS: ReadonlySet<string> = new Set(["all", "race", 
  */
 export function rewriteMarks(text: string): number[] {
   const marks = directiveCandidateOffsets(text);
-  for (const word of ["async", "using", ...CALLBACK_RUNNERS]) {
-    for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + word.length)) marks.push(at);
-  }
+  addOffsets(marks, text, ["async", "using", ...CALLBACK_RUNNERS]);
   return marks.sort((a, b) => a - b);
+}
+
+/**
+ * The words that, inside a structured async function, start what the rewrite acts on beyond
+ * {@link rewriteMarks}: `await` (and `for await`), `yield`, `return` (a returned value is handed
+ * out through a hook), `try` (its handlers restart the function's segment) and `Promise` (a
+ * combinator over structured calls is warned about).
+ */
+const INSIDE_WORDS: readonly string[] = ["await", "yield", "return", "try", "Promise"];
+
+/**
+ * {@link rewriteMarks} (`marks`) and the offsets of the {@link INSIDE_WORDS} in `text`,
+ * ascending.
+ *
+ * Invariant: code inside a structured async function whose text holds none of them comes out of
+ * the rewrite unchanged and without diagnostics (nothing in it suspends, returns, yields,
+ * catches, declares a resource, holds a directive, a nested async function or a runner's
+ * callback, or calls a combinator), so a front end may leave it without walking it; a function
+ * is still visited itself, as outside (see {@link rewriteMarks}).
+ */
+export function insideMarks(text: string, marks: readonly number[]): number[] {
+  const inside = [...marks];
+  addOffsets(inside, text, INSIDE_WORDS);
+  return inside.sort((a, b) => a - b);
+}
+
+function addOffsets(into: number[], text: string, words: readonly string[]): void {
+  for (const word of words) {
+    for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + word.length)) into.push(at);
+  }
 }
 
 /** Whether one of `marks` (ascending, from {@link rewriteMarks}) lies in `[start, end)`. */
