@@ -16,10 +16,12 @@
  * clock: `--predictable` runs its compilers and collector on the main thread, and
  * `--predictable-gc-schedule` fixes when the heap grows and is collected (without them the
  * collector paces itself by allocation per millisecond, and counts of one contender moved by 7%
- * with the machine's load); with them, runs of one contender agree to 0.01%, loaded or not. It is
- * not time: a cache miss costs more than an instruction, and callgrind slows a run about fifty
- * times (a pass of the small corpus takes a minute or two). It decides which of two builds does
- * less work; bench/compile.ts gives the time.
+ * with the machine's load); with them, runs of one contender agree to 0.01%, loaded or not.
+ * Between contenders it is good to a few points on a corpus whose pass runs full collections
+ * (one collection more or fewer in a contender's passes moves its count by that much; see
+ * bench/TRANSFORMER.md), better on a smaller one. It is not time: a cache miss costs more than
+ * an instruction, and callgrind slows a run about fifty times (a pass of the small corpus takes
+ * a minute or two). bench/compile.ts gives the time.
  *
  * Method: a contender runs one untimed pass (loading, first compilation), then `--passes` passes
  * (default 2); the same contender runs again with no measured pass, and the difference of the two
