@@ -38,19 +38,17 @@ import { CORPUS_NAMES, prepareCorpus, type CorpusName } from "./compile-corpora"
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [key, value] = arg.split("=", 2) as [string, string | undefined];
-    return [key, value ?? "true"];
-  }),
-);
+const argv = process.argv.slice(2);
+const option = (name: string): string | undefined =>
+  argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 // `--base <dir>` as two words, like bench/net.ts.
-const baseIndex = process.argv.indexOf("--base");
-const base = baseIndex > 0 ? process.argv[baseIndex + 1] : args.get("--base");
-const corpusName = (args.get("--corpus") ?? "small") as CorpusName;
-if (!CORPUS_NAMES.includes(corpusName)) throw new Error(`--corpus must be one of ${CORPUS_NAMES.join(", ")}`);
-const passes = Number(args.get("--passes") ?? 2);
-if (!Number.isInteger(passes) || passes < 1) throw new Error("--passes must be a positive integer");
+const base = argv.includes("--base") ? argv[argv.indexOf("--base") + 1] : undefined;
+const corpusName = (option("corpus") ?? "small") as CorpusName;
+if (!CORPUS_NAMES.includes(corpusName))
+  throw new TypeError(`Expected \`--corpus\` to be one of ${CORPUS_NAMES.join(", ")}, got \`${corpusName}\` (string)`);
+const passes = Number(option("passes") ?? 2);
+if (!Number.isInteger(passes) || passes < 1)
+  throw new TypeError(`Expected \`--passes\` to be a positive integer, got \`${option("passes")}\` (string)`);
 
 /** The child: `node compile-instructions-child.cjs <files.json> <plugin dir | plain> <passes>`. */
 const CHILD = path.join(__dirname, "compile-instructions-child.cjs");

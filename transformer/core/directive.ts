@@ -57,15 +57,18 @@ export function classifyDirective(text: string): DirectiveKind {
  */
 const DIRECTIVE_CHARACTERS = /[usetrcdn\s_-]/g;
 
+/** One of {@link DIRECTIVE_CHARACTERS}, without the `g` flag's state (for `test`). */
+const DIRECTIVE_CHARACTER = new RegExp(DIRECTIVE_CHARACTERS.source);
+
 /**
  * For each ASCII code, whether it is outside {@link DIRECTIVE_CHARACTERS} whatever its case (a
  * letter outside the set in either case, a digit, punctuation other than `_` and `-`). Other
  * characters count as unknown: lowercasing may change them.
  */
-const OUTSIDE_ASCII: readonly boolean[] = Array.from({ length: 128 }, (_, code) => {
-  const ch = String.fromCharCode(code).toLowerCase();
-  return !/[usetrcdn\s_-]/.test(ch);
-});
+const OUTSIDE_ASCII: readonly boolean[] = Array.from(
+  { length: 128 },
+  (_, code) => !DIRECTIVE_CHARACTER.test(String.fromCharCode(code).toLowerCase()),
+);
 
 /** Whether `text` has more than {@link MAX_TYPO_DISTANCE} ASCII characters outside the directives' set, without allocating. */
 function plainlyNoDirective(text: string): boolean {
