@@ -299,11 +299,42 @@ export function leave<T>(c: Invocation, value?: T): T {
 export function suspend<T>(c: Invocation, value: T, site?: number): T | Promise<unknown> {
   c.site = site;
   endSegment(c);
-  const frame = c.frame;
-  if (frame === undefined) return value;
   // A runtime operation checked the scope itself when it was called, in the scope it runs in,
   // and never loses what it delivered (runtime/core/primitive.ts): no check, no race.
   if (takePrimitivePromise(value)) return value;
+  return checkAndRace(c, value);
+}
+
+/**
+ * Wraps `await g(a)` when the call was direct: if `g` was compiled code, its promise is awaited
+ * as it is (the callee handles its own cancellation, and the caller must wait for its
+ * `finally` blocks); otherwise this is {@link suspend}.
+ */
+export function suspendCall<T>(c: Invocation, value: T, site?: number): T | Promise<unknown> {
+  c.site = site;
+  endSegment(c);
+  if (c.calleeEntered) {
+    c.calleeEntered = false;
+    return value;
+  }
+  if (takePrimitivePromise(value)) return value;
+  return checkAndRace(c, value);
+}
+
+/**
+ * The rest of an await once its segment has ended, for a value that is neither a compiled
+ * callee's promise nor a runtime operation's: the check, then the race.
+ *
+ * Kept out of {@link suspend} and {@link suspendCall} on purpose. V8 keeps one set of type
+ * feedback per function, shared by every await of every compiled module, and inlines a hook
+ * into each compiled function by that shared feedback: with this path inside them, a program
+ * that also awaits foreign promises made the hooks too large to inline whole, and an await of a
+ * runtime operation paid calls it never needed (bench/await.ts, primitive row: 1.40x native
+ * with the path inside, 1.31x without; bench/TRANSFORMER.md).
+ */
+function checkAndRace<T>(c: Invocation, value: T): T | Promise<unknown> {
+  const frame = c.frame;
+  if (frame === undefined) return value;
   if (frame.scope._effectivelyCancelled) {
     if (isPromise(value)) {
       // Callees started here still unwind in this scope (`const p = f(); await p` in a scope
@@ -376,19 +407,6 @@ export function retLeaf<T>(value: T): T {
 /** Before a directly awaited call (`await g(a)`): forget earlier callees. */
 export function pre(c: Invocation): void {
   c.calleeEntered = false;
-}
-
-/**
- * Wraps `await g(a)` when the call was direct: if `g` was compiled code, its promise is awaited
- * as it is (the callee handles its own cancellation, and the caller must wait for its
- * `finally` blocks); otherwise this is {@link suspend}.
- */
-export function suspendCall<T>(c: Invocation, value: T, site?: number): T | Promise<unknown> {
-  if (!c.calleeEntered) return suspend(c, value, site);
-  c.site = site;
-  c.calleeEntered = false;
-  endSegment(c);
-  return value;
 }
 
 function ignore(): void {}
