@@ -11,6 +11,7 @@
 //   cp -r dist /tmp/dist-before && (change, npm run build) && node bench/await-ab.cjs 6 /tmp/dist-before dist
 "use strict";
 const { execFileSync } = require("node:child_process");
+const os = require("node:os");
 const path = require("node:path");
 
 const [runsArg, ...builds] = process.argv.slice(2);
@@ -60,12 +61,11 @@ for (let i = 0; i < runs; i++) {
 }
 
 const width = 30;
-console.log(
-  `load ${require("node:os")
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ")}, ${runs} runs per build`,
-);
+const load = os
+  .loadavg()
+  .map((l) => l.toFixed(2))
+  .join(" ");
+console.log(`load ${load}, ${runs} runs per build`);
 console.log("row".padEnd(26) + builds.map((build) => build.padStart(width)).join(""));
 for (const key of ratios.get(builds[0]).keys()) {
   const cells = builds.map((build) => {

@@ -311,6 +311,8 @@ export function suspend<T>(c: Invocation, value: T, site?: number): T | Promise<
  * `finally` blocks); otherwise this is {@link suspend}.
  */
 export function suspendCall<T>(c: Invocation, value: T, site?: number): T | Promise<unknown> {
+  // Written out rather than calling suspend(): V8 inlines a call by how often its shared feedback
+  // saw it taken, and compiled callees' awaits would leave that call out of line (see checkAndRace).
   c.site = site;
   endSegment(c);
   if (c.calleeEntered) {

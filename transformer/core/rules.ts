@@ -41,6 +41,9 @@ export function mayNeedRewrite(included: boolean, text: string): boolean {
 /** `Promise` statics that run promises side by side without structure. */
 export const PROMISE_COMBINATORS: ReadonlySet<string> = new Set(["all", "race", "allSettled", "any"]);
 
+/** The words of {@link rewriteMarks}: `async`, `using` and the callback runners' names. */
+const OUTSIDE_WORDS: readonly string[] = ["async", "using", ...CALLBACK_RUNNERS];
+
 /**
  * The offsets in a file's text where something may start that the rewrite acts on outside
  * structured functions, ascending: the word `async` (anywhere, comments included), the name of a
@@ -54,7 +57,7 @@ export const PROMISE_COMBINATORS: ReadonlySet<string> = new Set(["all", "race", 
  */
 export function rewriteMarks(text: string): number[] {
   const marks = directiveCandidateOffsets(text);
-  addOffsets(marks, text, ["async", "using", ...CALLBACK_RUNNERS]);
+  addOffsets(marks, text, OUTSIDE_WORDS);
   return marks.sort((a, b) => a - b);
 }
 
